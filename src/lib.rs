@@ -1,0 +1,9 @@
+//! OS Platforms domain core: models, services and the ports they depend on.
+//!
+//! Pure Rust with no web, database or async-runtime crate, so it compiles for the browser
+//! (wasm32) and the server alike. Adapters that do IO live in `server/` and implement `ports`.
+
+pub mod format;
+pub mod model;
+pub mod ports;
+pub mod services;

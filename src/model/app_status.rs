@@ -1,0 +1,40 @@
+//! `AppStatus`: what the server reports about itself — to the status area, to `/health`.
+
+use serde::{Deserialize, Serialize};
+
+use super::TradingMode;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthState {
+    Ok,
+    Down,
+}
+
+/// One dependency's health, with a reason when it is down. The reason is for operators: it
+/// names what failed, never a credential.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ComponentHealth {
+    pub state: HealthState,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppStatus {
+    pub version: String,
+    pub mode: TradingMode,
+    /// `sqlite` or `postgres`.
+    pub database_backend: String,
+    pub database: ComponentHealth,
+    pub feed: ComponentHealth,
+    /// Server time, milliseconds since the Unix epoch.
+    pub server_time_ms: i64,
+}
+
+impl AppStatus {
+    /// The app is healthy when it can reach its database; a stalled feed degrades the dashboard
+    /// but is reported separately.
+    pub fn overall(&self) -> HealthState {
+        self.database.state
+    }
+}

@@ -1,0 +1,30 @@
+//! `Tick`: one immutable market-data update for one instrument, as the ticker delivers it.
+
+use serde::{Deserialize, Serialize};
+
+use super::{InstrumentToken, Ohlc, Price};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tick {
+    pub token: InstrumentToken,
+    pub last_price: Price,
+    pub last_quantity: u32,
+    /// Volume traded today.
+    pub volume: u64,
+    /// Today's open/high/low and the previous session's close.
+    pub ohlc: Ohlc,
+    /// Exchange time of the update, milliseconds since the Unix epoch.
+    pub exchange_time_ms: i64,
+}
+
+impl Tick {
+    /// Change from the previous close.
+    pub fn change(&self) -> Option<Price> {
+        self.last_price.checked_sub(self.ohlc.close)
+    }
+
+    /// Change from the previous close in basis points; `None` without a previous close.
+    pub fn change_basis_points(&self) -> Option<i64> {
+        self.last_price.change_basis_points(self.ohlc.close)
+    }
+}
