@@ -1,1 +1,160 @@
-fn main(){}
+//! `osp`: the OS Platforms command line. `osp serve` (the default) runs the web app;
+//! `osp migrate` applies database migrations and exits.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use osp_server::config::{self, Overrides, Settings};
+use osp_server::database::Database;
+use osp_server::startup::Application;
+use osp_server::telemetry;
+use tokio_util::sync::CancellationToken;
+
+const CONFIG_HELP: &str = "\
+Configuration (each layer overrides the one before):
+  defaults → --config FILE (TOML) → LEPTOS_SITE_ADDR, LEPTOS_SITE_ROOT, DATABASE_URL
+  → OSP__SECTION__KEY environment variables → command-line flags.
+  In the development profile a .env file in the working directory is read too.
+
+Keys (TOML key / environment variable, default):
+  profile                    OSP__PROFILE                    development | production | test
+  mode                       OSP__MODE                       demo
+  data_dir                   OSP__DATA_DIR                   ./data
+  server.addr                OSP__SERVER__ADDR               127.0.0.1:3000
+  server.site_root           OSP__SERVER__SITE_ROOT          next to the binary (target/site)
+  database.url               OSP__DATABASE__URL              sqlite://<data_dir>/osp.db
+  database.max_connections   OSP__DATABASE__MAX_CONNECTIONS  5
+  log.format                 OSP__LOG__FORMAT                pretty (json in production)
+  log.filter                 OSP__LOG__FILTER                info,osp_server=debug
+  demo.tick_interval_ms      OSP__DEMO__TICK_INTERVAL_MS     500
+  demo.seed                  OSP__DEMO__SEED                 42
+  kite.api_key               OSP__KITE__API_KEY              (unset)
+  kite.api_secret            OSP__KITE__API_SECRET           (unset; never logged)";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "osp",
+    version,
+    about = "OS Platforms: real-time, level-based trading for Zerodha Kite Connect",
+    after_long_help = CONFIG_HELP
+)]
+struct Cli {
+    /// TOML configuration file, layered over the defaults and under environment variables
+    #[arg(long, global = true, value_name = "FILE", env = "OSP_CONFIG")]
+    config: Option<PathBuf>,
+    /// Settings profile: development, production or test
+    #[arg(long, global = true, value_name = "PROFILE")]
+    profile: Option<String>,
+    /// Directory for the SQLite database and other local state (created if missing)
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the web app: UI, server functions, price stream (the default command)
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:3000 (overrides server.addr)
+        #[arg(long, value_name = "IP:PORT")]
+        addr: Option<String>,
+    },
+    /// Apply pending database migrations, then exit
+    Migrate,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let addr = match &cli.command {
+        Some(Command::Serve { addr }) => addr.clone(),
+        _ => None,
+    };
+    let overrides = Overrides {
+        config_file: cli.config,
+        profile: cli.profile,
+        addr,
+        data_dir: cli.data_dir,
+    };
+    let settings = match config::load(&overrides) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("osp: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    telemetry::init(&settings.log);
+
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("osp: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command.unwrap_or(Command::Serve { addr: None }) {
+            Command::Serve { .. } => serve(&settings).await,
+            Command::Migrate => migrate(&settings).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = format!("{e:#}"), "osp stopped with an error");
+            eprintln!("osp: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(settings: &Settings) -> anyhow::Result<()> {
+    let app = Application::build(settings).await?;
+    let addr = app.local_addr()?;
+    tracing::info!(
+        %addr,
+        mode = %settings.mode,
+        profile = settings.profile.name(),
+        "OS Platforms is running at http://{addr}"
+    );
+    tokio::spawn(stop_on_signal(app.shutdown_token()));
+    app.run_until_stopped().await
+}
+
+async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    let database = Database::connect(&settings.database).await?;
+    database.migrate().await?;
+    tracing::info!(backend = database.backend_name(), "migrations applied");
+    println!("migrations applied ({})", database.backend_name());
+    database.close().await;
+    Ok(())
+}
+
+/// Cancels `token` on SIGINT (Ctrl-C) or SIGTERM.
+async fn stop_on_signal(token: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = terminate => {}
+    }
+    tracing::info!("shutdown signal received; finishing open requests");
+    token.cancel();
+}

@@ -99,7 +99,8 @@ impl Price {
         let down = self.raw - rem;
         let twice_rem = rem.checked_abs()?.checked_mul(2)?;
         if twice_rem >= tick.raw {
-            down.checked_add(rem.signum() * tick.raw).map(Self::from_raw)
+            down.checked_add(rem.signum() * tick.raw)
+                .map(Self::from_raw)
         } else {
             Some(Self::from_raw(down))
         }
@@ -277,7 +278,10 @@ mod tests {
         assert_eq!(Price::parse("-"), Err(PriceError::Empty));
         assert_eq!(Price::parse("."), Err(PriceError::Empty));
         assert_eq!(Price::parse("12a"), Err(PriceError::InvalidCharacter('a')));
-        assert_eq!(Price::parse("1.2.3"), Err(PriceError::InvalidCharacter('.')));
+        assert_eq!(
+            Price::parse("1.2.3"),
+            Err(PriceError::InvalidCharacter('.'))
+        );
         assert_eq!(Price::parse("1e5"), Err(PriceError::InvalidCharacter('e')));
         assert_eq!(
             Price::parse("1.00001"),

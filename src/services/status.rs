@@ -69,10 +69,7 @@ impl StatusService {
             },
             Some(at) if now_ms.saturating_sub(at) > self.feed_stale_after_ms => ComponentHealth {
                 state: HealthState::Down,
-                detail: format!(
-                    "no price update for {} s",
-                    now_ms.saturating_sub(at) / 1000
-                ),
+                detail: format!("no price update for {} s", now_ms.saturating_sub(at) / 1000),
             },
             Some(_) => ComponentHealth {
                 state: HealthState::Ok,

@@ -1,0 +1,41 @@
+use leptos::prelude::*;
+
+use super::{ConnectionIndicator, ThemeToggle};
+use crate::status_context::use_status;
+
+/// The bar on every page: name, trading mode, link state, theme.
+#[component]
+pub fn TopBar() -> impl IntoView {
+    let status = use_status().status;
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/">
+                <img src="/icons/icon-192.png" alt="" width="28" height="28"/>
+                <span>"OS Platforms"</span>
+            </a>
+            <div class="status-area">
+                <Suspense fallback=|| view! { <span class="mode-badge">"…"</span> }>
+                    {move || Suspend::new(async move {
+                        match status.await {
+                            Ok(s) => {
+                                let label = s.mode.label();
+                                view! {
+                                    <span class="mode-badge" data-mode=label data-testid="mode-badge">
+                                        {label}
+                                    </span>
+                                }
+                                    .into_any()
+                            }
+                            Err(_) => {
+                                view! { <span class="mode-badge" data-mode="unknown">"?"</span> }
+                                    .into_any()
+                            }
+                        }
+                    })}
+                </Suspense>
+                <ConnectionIndicator/>
+                <ThemeToggle/>
+            </div>
+        </header>
+    }
+}

@@ -1,0 +1,83 @@
+//! `AppError`: the one error type that crosses the wire, from server functions and HTTP
+//! handlers alike. It carries a message meant for the user; the internal cause is logged on the
+//! server with a reference the user can quote, and never sent.
+
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
+pub enum AppError {
+    /// The request is wrong; the message says what to change.
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0} was not found")]
+    NotFound(String),
+    /// A dependency (database, broker, feed) cannot serve the request right now.
+    #[error("{0}; try again shortly")]
+    Unavailable(String),
+    /// A fault on the server. Details are in the server log under `reference`.
+    #[error("something went wrong on the server (reference {reference}); it has been logged")]
+    Internal { reference: String },
+    /// The request did not reach the server, or its answer could not be read.
+    #[error("could not talk to the server: {0}")]
+    Transport(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(msg) => AppError::BadRequest(format!("invalid input: {msg}")),
+            ServerFnErrorErr::MissingArg(msg) => {
+                AppError::BadRequest(format!("missing input: {msg}"))
+            }
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+mod server {
+    use super::AppError;
+    use axum::Json;
+    use axum::http::StatusCode;
+    use axum::response::{IntoResponse, Response};
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    static NEXT_REFERENCE: AtomicU64 = AtomicU64::new(1);
+
+    impl AppError {
+        /// Logs `cause` with its whole chain and returns the opaque error the user sees.
+        pub fn internal(cause: impl std::fmt::Debug) -> AppError {
+            let n = NEXT_REFERENCE.fetch_add(1, Ordering::Relaxed);
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or_default();
+            let reference = format!("E{now:x}-{n}");
+            tracing::error!(%reference, cause = ?cause, "internal error");
+            AppError::Internal { reference }
+        }
+
+        pub fn status_code(&self) -> StatusCode {
+            match self {
+                AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+                AppError::NotFound(_) => StatusCode::NOT_FOUND,
+                AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+                AppError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+                AppError::Transport(_) => StatusCode::BAD_GATEWAY,
+            }
+        }
+    }
+
+    /// HTTP handlers answer with `{"error": {...}, "message": "..."}` and a matching status.
+    impl IntoResponse for AppError {
+        fn into_response(self) -> Response {
+            let body = serde_json::json!({ "error": &self, "message": self.to_string() });
+            (self.status_code(), Json(body)).into_response()
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! One component per route.
+
+mod alerts;
+mod dashboard;
+mod levels;
+mod not_found;
+mod orders;
+mod settings;
+
+pub use alerts::AlertsPage;
+pub use dashboard::DashboardPage;
+pub use levels::LevelsPage;
+pub use not_found::NotFoundPage;
+pub use orders::OrdersPage;
+pub use settings::SettingsPage;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// A page whose feature is still to come: it says what will appear there.
+#[component]
+fn ComingPage(title: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <Title text=format!("{title} · OS Platforms")/>
+        <section class="page">
+            <h1>{title}</h1>
+            <div class="card empty-state">{children()}</div>
+        </section>
+    }
+}

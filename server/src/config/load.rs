@@ -1,0 +1,320 @@
+//! Reading the layers and handing the merged text to validation.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use config::{Config, Environment, File, FileFormat};
+
+use super::settings::RawSettings;
+use super::{ConfigError, Profile, Settings};
+
+/// What the command line says; it wins over every other layer.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub profile: Option<String>,
+    pub addr: Option<String>,
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Loads settings from the real process environment (reading `.env` in development).
+pub fn load(overrides: &Overrides) -> Result<Settings, ConfigError> {
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let profile = profile_of(overrides, &env)?;
+    if profile == Profile::Development {
+        // Never overrides a variable that is already set.
+        let _ = dotenvy::dotenv();
+    }
+    load_from(overrides, &std::env::vars().collect())
+}
+
+fn profile_of(
+    overrides: &Overrides,
+    env: &HashMap<String, String>,
+) -> Result<Profile, ConfigError> {
+    match overrides
+        .profile
+        .as_deref()
+        .or(env.get("OSP__PROFILE").map(String::as_str))
+    {
+        Some(text) => Profile::parse(text),
+        None => Ok(Profile::Development),
+    }
+}
+
+/// The same, from an explicit environment: what tests call.
+pub fn load_from(
+    overrides: &Overrides,
+    env: &HashMap<String, String>,
+) -> Result<Settings, ConfigError> {
+    let profile = profile_of(overrides, env)?;
+    let mut builder = defaults(profile);
+
+    if let Some(path) = &overrides.config_file {
+        if !path.is_file() {
+            return Err(ConfigError::new(
+                "config file",
+                Some(&path.display().to_string()),
+                "an existing TOML file (check the --config path)",
+            ));
+        }
+        builder = builder.add_source(File::from(path.as_path()).format(FileFormat::Toml));
+    }
+
+    // The ecosystem's usual variables, below our own.
+    let mut conventional = Config::builder();
+    for (var, key) in [
+        ("LEPTOS_SITE_ADDR", "server.addr"),
+        ("LEPTOS_SITE_ROOT", "server.site_root"),
+        ("DATABASE_URL", "database.url"),
+    ] {
+        conventional = conventional
+            .set_override_option(key, env.get(var).cloned())
+            .map_err(|e| ConfigError::new(key, None, e.to_string()))?;
+    }
+    let conventional = conventional
+        .build()
+        .map_err(|e| ConfigError::new("environment", None, e.to_string()))?;
+    builder = builder.add_source(conventional);
+
+    builder = builder.add_source(
+        Environment::with_prefix("OSP")
+            .prefix_separator("__")
+            .separator("__")
+            .source(Some(env.clone().into_iter().collect())),
+    );
+
+    builder = builder
+        .set_override("profile", profile.name())
+        .and_then(|b| b.set_override_option("server.addr", overrides.addr.clone()))
+        .and_then(|b| {
+            b.set_override_option(
+                "data_dir",
+                overrides.data_dir.as_ref().map(|p| p.display().to_string()),
+            )
+        })
+        .map_err(|e| ConfigError::new("command line", None, e.to_string()))?;
+
+    let merged = builder.build().map_err(describe)?;
+    let raw: RawSettings = merged.try_deserialize().map_err(describe)?;
+    raw.validate()
+}
+
+fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultState> {
+    let (format, filter) = match profile {
+        Profile::Development => ("pretty", "info,osp_server=debug"),
+        Profile::Production => ("json", "info"),
+        Profile::Test => ("pretty", "warn"),
+    };
+    let pairs = [
+        ("mode", "demo"),
+        ("data_dir", "./data"),
+        ("server.addr", "127.0.0.1:3000"),
+        ("server.site_root", ""),
+        ("database.url", ""),
+        ("database.max_connections", "5"),
+        ("log.format", format),
+        ("log.filter", filter),
+        ("demo.tick_interval_ms", "500"),
+        ("demo.seed", "42"),
+        ("kite.api_key", ""),
+        ("kite.api_secret", ""),
+    ];
+    pairs.into_iter().fold(Config::builder(), |b, (k, v)| {
+        b.set_default(k, v)
+            .expect("static default keys are well-formed")
+    })
+}
+
+/// Turns the `config` crate's messages ("unknown field `adrr` … for key `server`") into ours.
+fn describe(error: config::ConfigError) -> ConfigError {
+    let text = error.to_string();
+    if let Some(field) = text
+        .split("unknown field `")
+        .nth(1)
+        .and_then(|rest| rest.split('`').next())
+    {
+        let section = text
+            .split("for key `")
+            .nth(1)
+            .and_then(|rest| rest.split('`').next())
+            .filter(|s| !s.is_empty());
+        let key = match section {
+            Some(section) => format!("{section}.{field}"),
+            None => field.to_owned(),
+        };
+        return ConfigError::new(
+            &key,
+            None,
+            "no such setting; check the spelling (see `osp --help` for every key)",
+        );
+    }
+    ConfigError::new("configuration", None, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn load_env(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+        load_from(&Overrides::default(), &env(pairs))
+    }
+
+    #[test]
+    fn defaults_are_demo_mode_on_sqlite_in_the_data_directory() {
+        let s = load_env(&[]).unwrap();
+        assert_eq!(s.profile, Profile::Development);
+        assert_eq!(s.mode, osp_core::model::TradingMode::Demo);
+        assert_eq!(s.server.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(s.database.url.expose_secret(), "sqlite://./data/osp.db");
+        assert_eq!(s.log.format, LogFormat::Pretty);
+        assert!(!s.database.is_postgres());
+    }
+
+    #[test]
+    fn layers_override_in_order() {
+        let s = load_env(&[
+            ("LEPTOS_SITE_ADDR", "127.0.0.1:4000"),
+            ("DATABASE_URL", "postgres://u:p@localhost/db"),
+        ])
+        .unwrap();
+        assert_eq!(s.server.addr.port(), 4000);
+        assert!(s.database.is_postgres());
+
+        let s = load_env(&[
+            ("LEPTOS_SITE_ADDR", "127.0.0.1:4000"),
+            ("OSP__SERVER__ADDR", "127.0.0.1:5000"),
+            ("OSP__PROFILE", "production"),
+        ])
+        .unwrap();
+        assert_eq!(s.server.addr.port(), 5000);
+        assert_eq!(s.log.format, LogFormat::Json);
+
+        let overrides = Overrides {
+            addr: Some("127.0.0.1:6000".into()),
+            ..Overrides::default()
+        };
+        let s = load_from(&overrides, &env(&[("OSP__SERVER__ADDR", "127.0.0.1:5000")])).unwrap();
+        assert_eq!(s.server.addr.port(), 6000);
+    }
+
+    #[test]
+    fn a_config_file_sits_between_defaults_and_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("osp.toml");
+        std::fs::write(
+            &path,
+            "data_dir = \"/var/lib/osp\"\n[demo]\ntick_interval_ms = 250\n[server]\naddr = \"0.0.0.0:8080\"\n[database]\nmax_connections = 7\n",
+        )
+        .unwrap();
+        let overrides = Overrides {
+            config_file: Some(path),
+            ..Overrides::default()
+        };
+        let s = load_from(&overrides, &env(&[("OSP__DEMO__TICK_INTERVAL_MS", "100")])).unwrap();
+        assert_eq!(s.data_dir, PathBuf::from("/var/lib/osp"));
+        assert_eq!(s.server.addr.to_string(), "0.0.0.0:8080");
+        assert_eq!(s.demo.tick_interval_ms, 100);
+        assert_eq!(s.database.max_connections, 7);
+
+        let missing = Overrides {
+            config_file: Some(dir.path().join("nope.toml")),
+            ..Overrides::default()
+        };
+        let err = load_from(&missing, &env(&[])).unwrap_err();
+        assert!(err.to_string().contains("nope.toml"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_what_is_allowed() {
+        let cases: &[(&str, &str, &str)] = &[
+            (
+                "OSP__SERVER__ADDR",
+                "localhost",
+                "server.addr (OSP__SERVER__ADDR) = \"localhost\": an IP address and port",
+            ),
+            (
+                "OSP__PROFILE",
+                "staging",
+                "profile (OSP__PROFILE) = \"staging\": one of development, production, test",
+            ),
+            (
+                "OSP__MODE",
+                "yolo",
+                "mode (OSP__MODE) = \"yolo\": one of demo, paper, live",
+            ),
+            (
+                "OSP__MODE",
+                "live",
+                "mode (OSP__MODE) = \"live\": demo (paper and live",
+            ),
+            (
+                "OSP__DATABASE__MAX_CONNECTIONS",
+                "0",
+                "database.max_connections (OSP__DATABASE__MAX_CONNECTIONS) = \"0\": a whole number from 1 to 100",
+            ),
+            (
+                "OSP__DATABASE__MAX_CONNECTIONS",
+                "many",
+                "a whole number from 1 to 100",
+            ),
+            (
+                "OSP__LOG__FORMAT",
+                "xml",
+                "log.format (OSP__LOG__FORMAT) = \"xml\": pretty or json",
+            ),
+            (
+                "OSP__LOG__FILTER",
+                "info,[[[",
+                "log.filter (OSP__LOG__FILTER)",
+            ),
+            (
+                "OSP__DEMO__TICK_INTERVAL_MS",
+                "5",
+                "a whole number from 50 to 60000",
+            ),
+            (
+                "OSP__SERVER__ADRR",
+                "127.0.0.1:1",
+                "server.adrr (OSP__SERVER__ADRR): no such setting",
+            ),
+        ];
+        for (var, value, expected) in cases {
+            let err = load_env(&[(var, value)]).unwrap_err().to_string();
+            assert!(err.starts_with("invalid configuration: "), "{err}");
+            assert!(err.contains(expected), "{var}={value}: got {err}");
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+    }
+
+    #[test]
+    fn secrets_never_appear_in_errors_or_debug_output() {
+        let err = load_env(&[("DATABASE_URL", "mysql://root:hunter2@db/x")]).unwrap_err();
+        assert!(err.to_string().contains("database.url"));
+        assert!(!err.to_string().contains("hunter2"));
+
+        let s = load_env(&[
+            ("OSP__DATABASE__URL", "postgres://osp:hunter2@db/osp"),
+            ("OSP__KITE__API_SECRET", "kite-secret-value"),
+        ])
+        .unwrap();
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(!debug.contains("kite-secret-value"), "{debug}");
+        assert_eq!(
+            s.kite
+                .api_secret
+                .as_ref()
+                .map(|s| s.expose_secret().to_owned()),
+            Some("kite-secret-value".to_owned())
+        );
+    }
+}

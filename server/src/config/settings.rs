@@ -1,0 +1,290 @@
+//! The typed settings and the rules that turn raw text into them.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use osp_core::model::TradingMode;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use super::ConfigError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Profile {
+    Development,
+    Production,
+    Test,
+}
+
+impl Profile {
+    pub fn parse(text: &str) -> Result<Profile, ConfigError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "development" | "dev" => Ok(Profile::Development),
+            "production" | "prod" => Ok(Profile::Production),
+            "test" => Ok(Profile::Test),
+            _ => Err(ConfigError::new(
+                "profile",
+                Some(text),
+                "one of development, production, test",
+            )),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::Development => "development",
+            Profile::Production => "production",
+            Profile::Test => "test",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct ServerSettings {
+    pub addr: SocketAddr,
+    /// Where the built site (`pkg/`, icons, manifest) lives. `None`: next to the binary.
+    pub site_root: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DatabaseSettings {
+    /// `sqlite://…` or `postgres://…`; may hold a password, hence secret.
+    pub url: SecretString,
+    pub max_connections: u32,
+}
+
+impl DatabaseSettings {
+    pub fn is_postgres(&self) -> bool {
+        let url = self.url.expose_secret();
+        url.starts_with("postgres://") || url.starts_with("postgresql://")
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// A `tracing` filter, e.g. `info,osp_server=debug`.
+    pub filter: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct DemoSettings {
+    pub tick_interval_ms: u64,
+    pub seed: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct KiteSettings {
+    pub api_key: Option<String>,
+    pub api_secret: Option<SecretString>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub profile: Profile,
+    pub mode: TradingMode,
+    pub data_dir: PathBuf,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub log: LogSettings,
+    pub demo: DemoSettings,
+    pub kite: KiteSettings,
+}
+
+/// Every key as text, as the layers deliver it; unknown keys are refused so a typo in a
+/// variable name is caught instead of silently ignored.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSettings {
+    pub profile: String,
+    pub mode: String,
+    pub data_dir: String,
+    pub server: RawServer,
+    pub database: RawDatabase,
+    pub log: RawLog,
+    pub demo: RawDemo,
+    #[serde(default)]
+    pub kite: RawKite,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawServer {
+    pub addr: String,
+    #[serde(default)]
+    pub site_root: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDatabase {
+    #[serde(default)]
+    pub url: String,
+    pub max_connections: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLog {
+    pub format: String,
+    pub filter: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawDemo {
+    pub tick_interval_ms: String,
+    pub seed: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawKite {
+    #[serde(default)]
+    pub api_key: String,
+    #[serde(default)]
+    pub api_secret: String,
+}
+
+fn parse_int<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
+    key: &str,
+    text: &str,
+    min: T,
+    max: T,
+) -> Result<T, ConfigError> {
+    let expected = || format!("a whole number from {min} to {max}");
+    let value: T = text
+        .trim()
+        .parse()
+        .map_err(|_| ConfigError::new(key, Some(text), expected()))?;
+    if value < min || value > max {
+        return Err(ConfigError::new(key, Some(text), expected()));
+    }
+    Ok(value)
+}
+
+fn non_empty(text: &str) -> Option<&str> {
+    let t = text.trim();
+    (!t.is_empty()).then_some(t)
+}
+
+impl RawSettings {
+    pub(super) fn validate(self) -> Result<Settings, ConfigError> {
+        let profile = Profile::parse(&self.profile)?;
+        let mode = match self.mode.trim().to_ascii_lowercase().as_str() {
+            "demo" => TradingMode::Demo,
+            "paper" | "live" => {
+                return Err(ConfigError::new(
+                    "mode",
+                    Some(&self.mode),
+                    "demo (paper and live trading arrive with the Kite integration)",
+                ));
+            }
+            _ => {
+                return Err(ConfigError::new(
+                    "mode",
+                    Some(&self.mode),
+                    "one of demo, paper, live",
+                ));
+            }
+        };
+        let data_dir = non_empty(&self.data_dir)
+            .map(PathBuf::from)
+            .ok_or_else(|| {
+                ConfigError::new("data_dir", Some(&self.data_dir), "a directory path")
+            })?;
+        let addr: SocketAddr = self.server.addr.trim().parse().map_err(|_| {
+            ConfigError::new(
+                "server.addr",
+                Some(&self.server.addr),
+                "an IP address and port, like 127.0.0.1:3000 or 0.0.0.0:8080",
+            )
+        })?;
+        let site_root = non_empty(&self.server.site_root).map(PathBuf::from);
+
+        let url = match non_empty(&self.database.url) {
+            None => format!("sqlite://{}", data_dir.join("osp.db").display()),
+            Some(url)
+                if url.starts_with("sqlite:")
+                    || url.starts_with("postgres://")
+                    || url.starts_with("postgresql://") =>
+            {
+                url.to_owned()
+            }
+            // The value may carry a password: name the key, not the value.
+            Some(_) => {
+                return Err(ConfigError::new(
+                    "database.url",
+                    None,
+                    "a URL starting with sqlite:, postgres:// or postgresql:// (or leave it \
+                     empty for SQLite in the data directory)",
+                ));
+            }
+        };
+        let max_connections = parse_int(
+            "database.max_connections",
+            &self.database.max_connections,
+            1,
+            100,
+        )?;
+
+        let format = match self.log.format.trim().to_ascii_lowercase().as_str() {
+            "pretty" => LogFormat::Pretty,
+            "json" => LogFormat::Json,
+            _ => {
+                return Err(ConfigError::new(
+                    "log.format",
+                    Some(&self.log.format),
+                    "pretty or json",
+                ));
+            }
+        };
+        tracing_subscriber::EnvFilter::try_new(self.log.filter.trim()).map_err(|_| {
+            ConfigError::new(
+                "log.filter",
+                Some(&self.log.filter),
+                "a tracing filter such as info or warn,osp_server=debug",
+            )
+        })?;
+
+        let tick_interval_ms = parse_int(
+            "demo.tick_interval_ms",
+            &self.demo.tick_interval_ms,
+            50,
+            60_000,
+        )?;
+        let seed = parse_int("demo.seed", &self.demo.seed, 0, u64::MAX)?;
+
+        Ok(Settings {
+            profile,
+            mode,
+            data_dir,
+            server: ServerSettings { addr, site_root },
+            database: DatabaseSettings {
+                url: SecretString::from(url),
+                max_connections,
+            },
+            log: LogSettings {
+                format,
+                filter: self.log.filter.trim().to_owned(),
+            },
+            demo: DemoSettings {
+                tick_interval_ms,
+                seed,
+            },
+            kite: KiteSettings {
+                api_key: non_empty(&self.kite.api_key).map(str::to_owned),
+                api_secret: non_empty(&self.kite.api_secret)
+                    .map(|s| SecretString::from(s.to_owned())),
+            },
+        })
+    }
+}

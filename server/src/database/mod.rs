@@ -1,0 +1,149 @@
+//! The database: one pool, SQLite by default (a file in the data directory, WAL mode) or
+//! PostgreSQL. Owns connecting, migrations and the health probe; repositories (later) borrow
+//! the pool and hold no rules.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use osp_core::ports::DatabaseProbe;
+use secrecy::ExposeSecret;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+
+use crate::config::DatabaseSettings;
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
+
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
+
+#[derive(Debug, thiserror::Error)]
+pub enum DatabaseError {
+    #[error("the database URL is not valid: {0}")]
+    InvalidUrl(String),
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database at {target}: {source}")]
+    Connect { target: String, source: sqlx::Error },
+    #[error("migrating the {backend} database failed: {source}")]
+    Migrate {
+        backend: &'static str,
+        source: sqlx::migrate::MigrateError,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub enum Database {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+impl Database {
+    /// Opens the pool, creating the SQLite file and its directory if missing. Fails fast (5 s)
+    /// when PostgreSQL cannot be reached, with a message that names the server, not the password.
+    pub async fn connect(settings: &DatabaseSettings) -> Result<Database, DatabaseError> {
+        let url = settings.url.expose_secret();
+        if settings.is_postgres() {
+            let options = PgConnectOptions::from_str(url)
+                .map_err(|e| DatabaseError::InvalidUrl(redact(&e.to_string(), url)))?;
+            let target = format!(
+                "postgres://{}:{}/{}",
+                options.get_host(),
+                options.get_port(),
+                options.get_database().unwrap_or("")
+            );
+            let pool = PgPoolOptions::new()
+                .max_connections(settings.max_connections)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .connect_with(options)
+                .await
+                .map_err(|source| DatabaseError::Connect { target, source })?;
+            Ok(Database::Postgres(pool))
+        } else {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(|e| DatabaseError::InvalidUrl(e.to_string()))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5));
+            let file = options.get_filename().to_path_buf();
+            if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|source| DatabaseError::DataDir {
+                    path: dir.display().to_string(),
+                    source,
+                })?;
+            }
+            let pool = SqlitePoolOptions::new()
+                .max_connections(settings.max_connections)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .connect_with(options)
+                .await
+                .map_err(|source| DatabaseError::Connect {
+                    target: file.display().to_string(),
+                    source,
+                })?;
+            Ok(Database::Sqlite(pool))
+        }
+    }
+
+    /// Applies every pending migration of this backend. Idempotent.
+    pub async fn migrate(&self) -> Result<(), DatabaseError> {
+        match self {
+            Database::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await,
+            Database::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
+        }
+        .map_err(|source| DatabaseError::Migrate {
+            backend: self.backend_name(),
+            source,
+        })
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Database::Sqlite(_) => "sqlite",
+            Database::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Database::Sqlite(pool) => pool.close().await,
+            Database::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+#[async_trait]
+impl DatabaseProbe for Database {
+    fn backend(&self) -> &'static str {
+        self.backend_name()
+    }
+
+    async fn ping(&self) -> Result<(), String> {
+        let query = async {
+            match self {
+                Database::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
+                Database::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await.map(drop),
+            }
+        };
+        match tokio::time::timeout(PING_TIMEOUT, query).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(format!("{} query failed: {e}", self.backend_name())),
+            Err(_) => Err(format!(
+                "{} did not answer within {} s",
+                self.backend_name(),
+                PING_TIMEOUT.as_secs()
+            )),
+        }
+    }
+}
+
+/// Removes the URL (which may hold a password) from a parser's message.
+fn redact(message: &str, url: &str) -> String {
+    message.replace(url, "<database url>")
+}

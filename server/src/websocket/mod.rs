@@ -1,0 +1,3 @@
+//! Websockets to browsers.
+
+pub mod prices;

@@ -1,0 +1,126 @@
+//! The demo price feed: steps the core's `DemoMarket` on an interval and publishes each
+//! snapshot on a `watch` channel (which keeps only the newest value, so no reader can make it
+//! queue). Implements the `MarketData` port. Replaced by the Kite simulator's ticker later.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use osp_core::model::MarketSnapshot;
+use osp_core::ports::{Clock, MarketData};
+use osp_core::services::prices::{DemoMarket, demo_instruments};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+/// `last_update_ms` before the first step.
+const NEVER: i64 = i64::MIN;
+
+pub struct DemoFeed {
+    market: Mutex<DemoMarket>,
+    updates: watch::Sender<MarketSnapshot>,
+    last_update_ms: AtomicI64,
+    clock: Arc<dyn Clock>,
+}
+
+impl DemoFeed {
+    pub fn new(seed: u64, clock: Arc<dyn Clock>) -> Arc<DemoFeed> {
+        let market = DemoMarket::new(seed, demo_instruments(), clock.now_ms());
+        let (updates, _) = watch::channel(market.snapshot());
+        Arc::new(DemoFeed {
+            market: Mutex::new(market),
+            updates,
+            last_update_ms: AtomicI64::new(NEVER),
+            clock,
+        })
+    }
+
+    /// A receiver that always sees the newest snapshot.
+    pub fn subscribe(&self) -> watch::Receiver<MarketSnapshot> {
+        self.updates.subscribe()
+    }
+
+    /// One market step, published. What the loop does each interval.
+    pub fn step(&self) -> MarketSnapshot {
+        let now = self.clock.now_ms();
+        let snapshot = {
+            // A poisoned lock only means a step panicked; the market state is still whole.
+            let mut market = self.market.lock().unwrap_or_else(|p| p.into_inner());
+            market.step(now)
+        };
+        self.updates.send_replace(snapshot.clone());
+        self.last_update_ms.store(now, Ordering::Relaxed);
+        snapshot
+    }
+
+    pub async fn run_until_stopped(
+        self: Arc<Self>,
+        interval: Duration,
+        shutdown: CancellationToken,
+    ) {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = ticker.tick() => { self.step(); }
+            }
+        }
+        tracing::debug!("demo feed stopped");
+    }
+}
+
+impl MarketData for DemoFeed {
+    fn snapshot(&self) -> MarketSnapshot {
+        self.updates.borrow().clone()
+    }
+
+    fn last_update_ms(&self) -> Option<i64> {
+        match self.last_update_ms.load(Ordering::Relaxed) {
+            NEVER => None,
+            at => Some(at),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::SystemClock;
+
+    #[tokio::test]
+    async fn a_slow_reader_gets_the_latest_snapshot_not_a_backlog() {
+        let feed = DemoFeed::new(3, Arc::new(SystemClock));
+        let mut rx = feed.subscribe();
+        assert_eq!(feed.last_update_ms(), None);
+        let mut last = None;
+        for _ in 0..100 {
+            last = Some(feed.step());
+        }
+        assert!(rx.has_changed().unwrap());
+        let seen = rx.borrow_and_update().clone();
+        assert_eq!(Some(seen.clone()), last);
+        assert_eq!(seen.seq, 100);
+        assert!(!rx.has_changed().unwrap());
+        assert!(feed.last_update_ms().is_some());
+        assert_eq!(feed.snapshot(), seen);
+    }
+
+    #[tokio::test]
+    async fn the_loop_steps_and_stops_on_shutdown() {
+        let feed = DemoFeed::new(3, Arc::new(SystemClock));
+        let mut rx = feed.subscribe();
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(
+            feed.clone()
+                .run_until_stopped(Duration::from_millis(10), stop.clone()),
+        );
+        rx.changed().await.unwrap();
+        rx.changed().await.unwrap();
+        stop.cancel();
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(feed.snapshot().seq >= 2);
+    }
+}
