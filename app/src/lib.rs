@@ -24,9 +24,14 @@ use pages::{AlertsPage, DashboardPage, LevelsPage, NotFoundPage, OrdersPage, Set
 const THEME_BOOT: &str = "try{var t=localStorage.getItem('osp-theme');\
 if(t==='light'||t==='dark'){document.documentElement.dataset.theme=t}}catch(e){}";
 
-/// Registers the service worker (offline app shell) without waiting for the wasm.
-const SW_BOOT: &str = "if('serviceWorker' in navigator){window.addEventListener('load',\
-function(){navigator.serviceWorker.register('/sw.js').catch(function(e){console.warn('service worker',e)})})}";
+/// Registers the service worker (offline app shell) without waiting for the wasm. The version
+/// names the worker's cache, so a new release replaces the old shell.
+const SW_BOOT: &str = concat!(
+    "if('serviceWorker' in navigator){window.addEventListener('load',function(){",
+    "navigator.serviceWorker.register('/sw.js?v=",
+    env!("CARGO_PKG_VERSION"),
+    "').catch(function(e){console.warn('service worker',e)})})}"
+);
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -38,6 +43,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="description" content="OS Platforms: level-based trading for Kite Connect"/>
                 <meta name="theme-color" content="#0b1220"/>
                 <link rel="manifest" href="/manifest.webmanifest"/>
+                <link rel="icon" href="/favicon.ico" sizes="32x32"/>
                 <link rel="icon" type="image/png" sizes="192x192" href="/icons/icon-192.png"/>
                 <link rel="apple-touch-icon" href="/icons/icon-180.png"/>
                 <script inner_html=THEME_BOOT></script>

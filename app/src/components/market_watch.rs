@@ -113,6 +113,7 @@ pub fn MarketWatch(initial: MarketSnapshot) -> impl IntoView {
                     "Updated " {updated} " · #" {move || snapshot.with(|s| s.seq)}
                 </span>
             </header>
+            <div class="table-wrap">
             <table class="quotes">
                 <thead>
                     <tr>
@@ -129,30 +130,34 @@ pub fn MarketWatch(initial: MarketSnapshot) -> impl IntoView {
                     <For
                         each=move || table.get()
                         key=|row| (row.token, row.seq)
-                        children=move |row| {
-                            let flash = format!("flash-{}", row.tick_move.class());
-                            view! {
-                                <tr data-token=row.token.0 data-testid="quote-row">
-                                    <th scope="row">
-                                        <span class="symbol">{row.symbol}</span>
-                                        <span class="exchange">{row.exchange}</span>
-                                    </th>
-                                    <td class=format!("num ltp {flash}") data-testid="ltp">
-                                        {row.ltp}
-                                    </td>
-                                    <td class=format!("num {}", row.day_move.class())>{row.change}</td>
-                                    <td class=format!("num {}", row.day_move.class())>
-                                        {row.change_percent}
-                                    </td>
-                                    <td class="num wide">{row.high}</td>
-                                    <td class="num wide">{row.low}</td>
-                                    <td class="num wide">{row.volume}</td>
-                                </tr>
-                            }
-                        }
+                        children=|row| view! { <QuoteRow row/> }
                     />
                 </tbody>
             </table>
+            </div>
         </section>
     }
+}
+
+/// One instrument's line. Its own component (type-erased) so the table's view type stays shallow.
+#[component]
+fn QuoteRow(row: Row) -> impl IntoView {
+    let flash = format!("flash-{}", row.tick_move.class());
+    view! {
+        <tr data-token=row.token.0 data-testid="quote-row">
+            <th scope="row">
+                <span class="symbol">{row.symbol}</span>
+                <span class="exchange">{row.exchange}</span>
+            </th>
+            <td class=format!("num ltp {flash}") data-testid="ltp">
+                {row.ltp}
+            </td>
+            <td class=format!("num {}", row.day_move.class())>{row.change}</td>
+            <td class=format!("num {}", row.day_move.class())>{row.change_percent}</td>
+            <td class="num wide">{row.high}</td>
+            <td class="num wide">{row.low}</td>
+            <td class="num wide">{row.volume}</td>
+        </tr>
+    }
+    .into_any()
 }

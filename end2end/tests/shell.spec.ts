@@ -1,0 +1,88 @@
+import { expect, test } from '@playwright/test';
+
+test('the theme switch is remembered across a reload', async ({ page }) => {
+  await page.goto('/');
+  const toggle = page.getByTestId('theme-toggle');
+  await expect(page.getByTestId('link-state')).toHaveAttribute('data-state', 'live');
+  await expect(toggle).toHaveAttribute('data-theme-choice', 'system');
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('data-theme-choice', 'light');
+  await toggle.click();
+  await expect(toggle).toHaveAttribute('data-theme-choice', 'dark');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  const darkBg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+
+  await page.reload();
+  // Applied before first paint by the boot script, then shown by the hydrated toggle.
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
+  await expect(page.getByTestId('theme-toggle')).toHaveAttribute('data-theme-choice', 'dark');
+  expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(darkBg);
+
+  await page.getByTestId('theme-toggle').click();
+  await expect(page.locator('html')).not.toHaveAttribute('data-theme', /.+/);
+  await page.reload();
+  await expect(page.getByTestId('theme-toggle')).toHaveAttribute('data-theme-choice', 'system');
+});
+
+test('the manifest and icons are served and the service worker registers', async ({ page, request }) => {
+  const manifest = await request.get('/manifest.webmanifest');
+  expect(manifest.ok()).toBeTruthy();
+  const body = await manifest.json();
+  expect(body.name).toBe('OS Platforms');
+  expect(body.display).toBe('standalone');
+  const sizes = body.icons.map((i: { sizes: string }) => i.sizes);
+  expect(sizes).toEqual(expect.arrayContaining(['192x192', '512x512']));
+  for (const icon of body.icons) {
+    const r = await request.get(icon.src);
+    expect(r.ok(), icon.src).toBeTruthy();
+    expect(r.headers()['content-type']).toBe('image/png');
+  }
+
+  await page.goto('/');
+  const scriptUrl = await page.evaluate(async () => {
+    const registration = await navigator.serviceWorker.ready;
+    return registration.active?.scriptURL ?? '';
+  });
+  expect(scriptUrl).toMatch(/\/sw\.js\?v=\d+\.\d+\.\d+$/);
+});
+
+test('offline, the installed shell still opens and says it is offline', async ({ page, context }) => {
+  await page.goto('/');
+  await page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+  // Controlled from this load on; let the worker keep the page and bundles.
+  await page.reload();
+  await expect(page.getByTestId('link-state')).toHaveAttribute('data-state', 'live');
+  await expect.poll(() => page.evaluate(() => !!navigator.serviceWorker.controller)).toBe(true);
+
+  await context.setOffline(true);
+  await expect(page.getByTestId('offline-notice')).toBeVisible();
+  await expect(page.getByTestId('link-state')).toHaveAttribute('data-state', 'offline');
+
+  await page.reload();
+  await expect(page.getByRole('heading', { name: 'Dashboard' })).toBeVisible();
+  await expect(page.getByTestId('offline-notice')).toBeVisible();
+  await expect(page.getByTestId('link-state')).toHaveAttribute('data-state', 'offline');
+  await context.setOffline(false);
+});
+
+test('a 375 px phone screen has no horizontal scroll', async ({ browser }) => {
+  const context = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  for (const path of ['/', '/levels', '/alerts', '/orders', '/settings', '/nowhere']) {
+    await page.goto(path);
+    await page.waitForLoadState('networkidle').catch(() => undefined);
+    const { scroll, client } = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      client: document.documentElement.clientWidth,
+    }));
+    expect(scroll, `${path} scrolls sideways`).toBeLessThanOrEqual(client);
+  }
+  // The navigation is reachable as a bottom bar.
+  await page.goto('/');
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  const box = await nav.boundingBox();
+  expect(box && box.y + box.height).toBeGreaterThan(700);
+  await context.close();
+});

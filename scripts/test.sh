@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Sets up what is missing and runs every test: formatting and lints, core/app/server unit and
+# integration tests (SQLite and a throwaway PostgreSQL), the wasm tests in headless Chromium,
+# and the Playwright end-to-end suite against a release build. Exits non-zero if anything
+# fails or could not run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+
+setup_rust_toolchain
+setup_test_tools
+
+started=$(date +%s)
+step() { say "[$(( $(date +%s) - started ))s] $*"; }
+
+# ---- a throwaway PostgreSQL on loopback, stopped on exit ----
+PG_BIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n1)")
+[ -x "$PG_BIN/initdb" ] || fail "PostgreSQL's initdb was not found after installing postgresql"
+PG_DIR=$(mktemp -d /tmp/osp-pg.XXXXXX)
+PG_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+as_pg() {
+  # PostgreSQL refuses to run as root: use the postgres user when we are root.
+  if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$PG_DIR"; runuser -u postgres -- "$@"; else "$@"; fi
+}
+stop_pg() { as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PG_DIR"; }
+trap stop_pg EXIT
+step "starting a throwaway PostgreSQL on 127.0.0.1:$PG_PORT"
+as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust --no-sync >/dev/null
+as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -o "-h 127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off" start >/dev/null
+export OSP_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+
+step "formatting"
+cargo fmt --all -- --check
+
+step "clippy (server side, all targets)"
+cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
+step "clippy (browser side, wasm32)"
+cargo clippy -p frontend -p osp-core --target wasm32-unknown-unknown -- -D warnings
+
+step "unit and integration tests (core, app, server; SQLite and PostgreSQL)"
+cargo nextest run --workspace --exclude frontend --no-fail-fast
+
+step "wasm tests in headless Chromium"
+CHROMEDRIVER=/usr/bin/chromedriver cargo test -p frontend --target wasm32-unknown-unknown
+
+build_release
+step "end-to-end tests (Playwright + Debian's Chromium against the release build)"
+(cd end2end && npx playwright test)
+
+step "all tests passed"

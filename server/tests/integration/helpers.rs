@@ -1,0 +1,120 @@
+//! `spawn_app` and friends: start the real application the way `osp serve` does.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use osp_server::config::{Overrides, Settings, load_from};
+use osp_server::startup::Application;
+use sqlx::Connection;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub client: reqwest::Client,
+    pub shutdown: CancellationToken,
+    pub task: JoinHandle<anyhow::Result<()>>,
+    pub data_dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Stops the server and waits for it, failing the test if it does not stop cleanly.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        tokio::time::timeout(Duration::from_secs(15), self.task)
+            .await
+            .expect("server stops within 15 s")
+            .expect("server task did not panic")
+            .expect("server stopped without error");
+    }
+}
+
+/// Settings as the binary would load them, for a test: port 0, a temporary data directory, a
+/// fast demo feed, plus `extra` environment variables.
+pub fn test_settings(data_dir: &std::path::Path, extra: &[(&str, &str)]) -> Settings {
+    let mut env: HashMap<String, String> = HashMap::new();
+    env.insert("OSP__DEMO__TICK_INTERVAL_MS".into(), "50".into());
+    for (k, v) in extra {
+        env.insert((*k).into(), (*v).into());
+    }
+    let overrides = Overrides {
+        profile: Some("test".into()),
+        addr: Some("127.0.0.1:0".into()),
+        data_dir: Some(data_dir.to_path_buf()),
+        ..Overrides::default()
+    };
+    load_from(&overrides, &env).expect("test settings are valid")
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[]).await
+}
+
+pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
+    let data_dir = tempfile::tempdir().expect("temporary directory");
+    let settings = test_settings(data_dir.path(), extra);
+    let app = Application::build(&settings)
+        .await
+        .expect("application builds");
+    let addr = app.local_addr().expect("bound address");
+    let shutdown = app.shutdown_token();
+    let task = tokio::spawn(app.run_until_stopped());
+    TestApp {
+        addr,
+        client: reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("http client"),
+        shutdown,
+        task,
+        data_dir,
+    }
+}
+
+/// The throwaway PostgreSQL server the test command starts. These tests do not skip without
+/// it: a PostgreSQL test that did not run must not count as passed.
+pub fn postgres_admin_url() -> String {
+    std::env::var("OSP_TEST_POSTGRES_URL").expect(
+        "OSP_TEST_POSTGRES_URL is not set: run the README's test command (scripts/test.sh), \
+         which starts a throwaway PostgreSQL, or point it at a server you own",
+    )
+}
+
+/// A new, empty database on the test server; returns its URL and name.
+pub async fn fresh_postgres_database() -> (String, String) {
+    let admin = postgres_admin_url();
+    let name = format!("osp_test_{}", uuid_like());
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("connect to the test PostgreSQL server");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut conn)
+        .await
+        .expect("create a test database");
+    conn.close().await.ok();
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    (format!("{base}/{name}"), name)
+}
+
+pub async fn drop_postgres_database(name: &str) {
+    let mut conn = sqlx::PgConnection::connect(&postgres_admin_url())
+        .await
+        .expect("connect to the test PostgreSQL server");
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut conn)
+        .await
+        .expect("drop the test database");
+}
+
+fn uuid_like() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    format!("{:x}_{}", nanos, std::process::id())
+}

@@ -1,0 +1,160 @@
+use serde_json::Value;
+
+use crate::helpers::spawn_app;
+
+#[tokio::test]
+async fn health_reports_database_feed_and_version() {
+    let app = spawn_app().await;
+    // The demo feed ticks every 50 ms; give it a moment to report in.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let response = app.client.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers().contains_key("x-request-id"));
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(body["mode"], "demo");
+    assert_eq!(body["database"]["backend"], "sqlite");
+    assert_eq!(body["database"]["status"], "ok");
+    assert_eq!(body["feed"]["status"], "ok");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_given_request_id_is_echoed_back() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/health"))
+        .header("x-request-id", "trace-me-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["x-request-id"], "trace-me-123");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_status_server_function_round_trips() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/api/status"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let status: osp_core::model::AppStatus = response.json().await.unwrap();
+    assert_eq!(status.mode, osp_core::model::TradingMode::Demo);
+    assert_eq!(status.database_backend, "sqlite");
+    assert_eq!(status.database.state, osp_core::model::HealthState::Ok);
+    assert!(status.server_time_ms > 1_700_000_000_000);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_market_snapshot_server_function_returns_fixed_point_prices() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/api/market/snapshot"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let raw: Value = response.json().await.unwrap();
+    // Prices travel as exact decimal strings, never as floats.
+    assert!(raw["quotes"][0]["tick"]["last_price"].is_string(), "{raw}");
+    let snapshot: osp_core::model::MarketSnapshot = serde_json::from_value(raw).unwrap();
+    assert_eq!(snapshot.quotes.len(), 7);
+    assert!(
+        snapshot
+            .quotes
+            .iter()
+            .any(|q| q.tradingsymbol == "RELIANCE")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_dashboard_renders_prices_and_mode_on_the_server() {
+    let app = spawn_app().await;
+    let response = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("data-testid=\"mode-badge\""),
+        "mode badge rendered"
+    );
+    assert!(html.contains(">DEMO<"));
+    assert_eq!(html.matches("data-testid=\"quote-row\"").count(), 7);
+    assert!(html.contains("NIFTY BANK"));
+    // Indian grouping of a five-digit index level: "52,xxx.xx" style.
+    assert!(
+        regex_like_indian_price(&html),
+        "an LTP cell in Indian grouping"
+    );
+    assert!(html.contains("rel=\"manifest\""));
+    app.stop().await;
+}
+
+fn regex_like_indian_price(html: &str) -> bool {
+    html.split("data-testid=\"ltp\"").skip(1).any(|cell| {
+        let text = cell.split('>').nth(1).unwrap_or("");
+        let text = text.split('<').next().unwrap_or("");
+        let (int, frac) = text.split_once('.').unwrap_or(("", ""));
+        int.len() >= 6 && int.as_bytes()[int.len() - 4] == b',' && frac.len() == 2
+    })
+}
+
+#[tokio::test]
+async fn every_navigation_page_renders() {
+    let app = spawn_app().await;
+    for (path, heading) in [
+        ("/levels", "Levels"),
+        ("/alerts", "Alerts"),
+        ("/orders", "Orders"),
+        ("/settings", "Settings"),
+    ] {
+        let response = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains(&format!("<h1>{heading}</h1>")), "{path}");
+        assert!(
+            html.contains("will appear here"),
+            "{path} says what is coming"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn unknown_routes_get_a_404_page() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .get(app.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let html = response.text().await.unwrap();
+    assert!(html.contains("Page not found"));
+    assert!(html.contains("href=\"/\""), "offers a way back");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_taken_port_is_a_clear_error_not_a_panic() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = crate::helpers::test_settings(dir.path(), &[]);
+    settings.server.addr = format!("127.0.0.1:{port}").parse().unwrap();
+    let err = match osp_server::startup::Application::build(&settings).await {
+        Ok(_) => panic!("binding a taken port must fail"),
+        Err(e) => format!("{e:#}"),
+    };
+    assert!(err.contains("already in use"), "{err}");
+    assert!(err.contains(&port.to_string()), "{err}");
+}

@@ -1,0 +1,10 @@
+//! Integration tests: the real server on a loopback port with a fresh database (SQLite in a
+//! temporary directory, or a fresh database on the throwaway PostgreSQL the test command starts).
+
+mod helpers;
+
+mod config_cli;
+mod http;
+mod migrations;
+mod postgres;
+mod price_stream;
