@@ -34,8 +34,9 @@ cargo fmt --all -- --check
 
 step "clippy (server side, all targets)"
 cargo clippy --workspace --exclude frontend --all-targets -- -D warnings
-step "clippy (browser side, wasm32)"
-cargo clippy -p frontend -p osp-core --target wasm32-unknown-unknown -- -D warnings
+step "clippy (browser side, wasm32: the core, app's hydrate code, the entry and its tests)"
+cargo clippy -p osp-core -p app -p frontend --target wasm32-unknown-unknown -- -D warnings
+cargo clippy -p frontend --target wasm32-unknown-unknown --tests -- -D warnings
 
 step "unit and integration tests (core, app, server; SQLite and PostgreSQL)"
 cargo nextest run --workspace --exclude frontend --no-fail-fast

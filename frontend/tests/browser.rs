@@ -77,7 +77,7 @@ async fn the_theme_toggle_cycles_applies_and_remembers_the_theme() {
     let document = window.document().unwrap();
     let root = document.document_element().unwrap();
 
-    let handle = leptos::mount::mount_to_body(|| view! { <ThemeToggle/> });
+    leptos::mount::mount_to_body(|| view! { <ThemeToggle/> });
     sleep(Duration::from_millis(20)).await;
     let button = document
         .query_selector("[data-testid=theme-toggle]")
@@ -118,5 +118,4 @@ async fn the_theme_toggle_cycles_applies_and_remembers_the_theme() {
         "system: the attribute is removed"
     );
     assert_eq!(storage.get_item("osp-theme").unwrap(), None);
-    drop(handle);
 }

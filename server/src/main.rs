@@ -29,6 +29,7 @@ Keys (TOML key / environment variable, default):
   log.filter                 OSP__LOG__FILTER                info,osp_server=debug
   demo.tick_interval_ms      OSP__DEMO__TICK_INTERVAL_MS     500
   demo.seed                  OSP__DEMO__SEED                 42
+  stream.max_updates_per_second  OSP__STREAM__MAX_UPDATES_PER_SECOND  4 (per browser)
   kite.api_key               OSP__KITE__API_KEY              (unset)
   kite.api_secret            OSP__KITE__API_SECRET           (unset; never logged)";
 

@@ -79,13 +79,14 @@ impl Application {
         let shutdown = CancellationToken::new();
         let ws_updates = feed.subscribe();
         let ws_shutdown = shutdown.clone();
+        let ws_interval = settings.stream.min_interval();
         let routes = generate_route_list(App);
         let router = Router::new()
             .route("/health", get(health::health))
             .route(
                 app::live::PRICES_WS_PATH,
                 get(move |ws: WebSocketUpgrade| {
-                    prices::upgrade(ws, ws_updates.clone(), ws_shutdown.clone())
+                    prices::upgrade(ws, ws_updates.clone(), ws_interval, ws_shutdown.clone())
                 }),
             )
             .leptos_routes(&state, routes, {

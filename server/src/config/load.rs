@@ -117,6 +117,7 @@ fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultS
         ("log.filter", filter),
         ("demo.tick_interval_ms", "500"),
         ("demo.seed", "42"),
+        ("stream.max_updates_per_second", "4"),
         ("kite.api_key", ""),
         ("kite.api_secret", ""),
     ];
@@ -155,6 +156,7 @@ fn describe(error: config::ConfigError) -> ConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::LogFormat;
     use secrecy::ExposeSecret;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {

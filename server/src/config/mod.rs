@@ -11,8 +11,8 @@ mod load;
 mod settings;
 
 pub use error::ConfigError;
-pub use load::{Overrides, load};
+pub use load::{Overrides, load, load_from};
 pub use settings::{
     DatabaseSettings, DemoSettings, KiteSettings, LogFormat, LogSettings, Profile, ServerSettings,
-    Settings,
+    Settings, StreamSettings,
 };

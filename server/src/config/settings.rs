@@ -81,6 +81,18 @@ pub struct DemoSettings {
     pub seed: u64,
 }
 
+#[derive(Clone, Debug)]
+pub struct StreamSettings {
+    /// At most this many snapshots per second to each browser; the newest one each time.
+    pub max_updates_per_second: u32,
+}
+
+impl StreamSettings {
+    pub fn min_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(1_000 / u64::from(self.max_updates_per_second.max(1)))
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct KiteSettings {
     pub api_key: Option<String>,
@@ -96,6 +108,7 @@ pub struct Settings {
     pub database: DatabaseSettings,
     pub log: LogSettings,
     pub demo: DemoSettings,
+    pub stream: StreamSettings,
     pub kite: KiteSettings,
 }
 
@@ -111,6 +124,7 @@ pub(super) struct RawSettings {
     pub database: RawDatabase,
     pub log: RawLog,
     pub demo: RawDemo,
+    pub stream: RawStream,
     #[serde(default)]
     pub kite: RawKite,
 }
@@ -143,6 +157,12 @@ pub(super) struct RawLog {
 pub(super) struct RawDemo {
     pub tick_interval_ms: String,
     pub seed: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawStream {
+    pub max_updates_per_second: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -262,6 +282,12 @@ impl RawSettings {
             60_000,
         )?;
         let seed = parse_int("demo.seed", &self.demo.seed, 0, u64::MAX)?;
+        let max_updates_per_second = parse_int(
+            "stream.max_updates_per_second",
+            &self.stream.max_updates_per_second,
+            1,
+            50,
+        )?;
 
         Ok(Settings {
             profile,
@@ -279,6 +305,9 @@ impl RawSettings {
             demo: DemoSettings {
                 tick_interval_ms,
                 seed,
+            },
+            stream: StreamSettings {
+                max_updates_per_second,
             },
             kite: KiteSettings {
                 api_key: non_empty(&self.kite.api_key).map(str::to_owned),

@@ -15,7 +15,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub shutdown: CancellationToken,
     pub task: JoinHandle<anyhow::Result<()>>,
-    pub data_dir: tempfile::TempDir,
+    /// Kept alive for the app's lifetime; deleted on drop.
+    pub _data_dir: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -72,7 +73,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
             .expect("http client"),
         shutdown,
         task,
-        data_dir,
+        _data_dir: data_dir,
     }
 }
 

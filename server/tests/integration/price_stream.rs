@@ -5,7 +5,7 @@ use futures::StreamExt;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 
 async fn next_snapshot<S>(ws: &mut S) -> osp_core::model::MarketSnapshot
 where
@@ -46,32 +46,8 @@ async fn a_client_receives_a_snapshot_then_live_updates() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_slow_client_gets_the_latest_snapshot_not_a_backlog() {
-    let app = spawn_app().await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws/prices", app.addr))
-        .await
-        .unwrap();
-    let first = next_snapshot(&mut ws).await;
-    // Read nothing while the feed produces ~20 updates.
-    tokio::time::sleep(Duration::from_millis(1_000)).await;
-    let mut received = 0;
-    let mut newest = first.seq;
-    while let Ok(Some(Ok(msg))) = tokio::time::timeout(Duration::from_millis(120), ws.next()).await
-    {
-        if let Message::Text(text) = msg {
-            let ServerMessage::Snapshot { snapshot } = serde_json::from_str(&text).unwrap();
-            newest = snapshot.seq;
-            received += 1;
-        }
-        if received > 50 {
-            break;
-        }
-    }
-    // With conflation the client is sent one pending snapshot, then keeps pace: far fewer
-    // messages than the ~20 updates it slept through, and it is current.
-    let current = app
-        .client
+async fn current_seq(app: &crate::helpers::TestApp) -> u64 {
+    app.client
         .post(app.url("/api/market/snapshot"))
         .send()
         .await
@@ -79,20 +55,67 @@ async fn a_slow_client_gets_the_latest_snapshot_not_a_backlog() {
         .json::<osp_core::model::MarketSnapshot>()
         .await
         .unwrap()
-        .seq;
+        .seq
+}
+
+#[tokio::test]
+async fn a_slow_client_gets_the_latest_snapshot_not_a_backlog() {
+    let app = spawn_app().await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws/prices", app.addr))
+        .await
+        .unwrap();
+    let first = next_snapshot(&mut ws).await;
+
+    // Read nothing while the feed produces ~60 updates (one per 50 ms).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let target = current_seq(&app).await;
     assert!(
-        newest + 3 >= current,
-        "client is current: {newest} vs {current}"
+        target >= first.seq + 40,
+        "the feed moved on: {} -> {target}",
+        first.seq
+    );
+
+    let mut seqs = Vec::new();
+    while seqs.last().is_none_or(|&s| s < target) {
+        seqs.push(next_snapshot(&mut ws).await.seq);
+        assert!(seqs.len() < 500, "the client never caught up");
+    }
+    let skipped = seqs.windows(2).any(|w| w[1] > w[0] + 1);
+    assert!(seqs.windows(2).all(|w| w[1] > w[0]), "in order: {seqs:?}");
+    assert!(
+        skipped,
+        "intermediate snapshots were dropped, not queued: {seqs:?}"
     );
     assert!(
-        newest - first.seq >= 15,
-        "the feed moved on while the client slept"
+        (seqs.len() as u64) < target - first.seq,
+        "fewer messages ({}) than updates ({})",
+        seqs.len(),
+        target - first.seq
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn each_client_gets_at_most_the_configured_rate_of_the_newest_snapshots() {
+    let app = spawn_app_with(&[("OSP__STREAM__MAX_UPDATES_PER_SECOND", "4")]).await;
+    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws/prices", app.addr))
+        .await
+        .unwrap();
+    let first = next_snapshot(&mut ws).await;
+    let started = std::time::Instant::now();
+    let mut seqs = vec![first.seq];
+    while started.elapsed() < Duration::from_secs(2) {
+        seqs.push(next_snapshot(&mut ws).await.seq);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    // 4 per second, never faster (one extra for the edge of the window).
     assert!(
-        received < 10,
-        "conflated, not queued: {received} messages for {} updates",
-        newest - first.seq
+        seqs.len() as f64 - 1.0 <= elapsed * 4.0 + 1.0,
+        "{} messages in {elapsed:.2} s: {seqs:?}",
+        seqs.len() - 1
     );
+    // The feed ticks every 50 ms, so each message skips the snapshots in between.
+    assert!(seqs.windows(2).all(|w| w[1] > w[0] + 1), "conflated: {seqs:?}");
     app.stop().await;
 }
 
