@@ -115,7 +115,10 @@ async fn each_client_gets_at_most_the_configured_rate_of_the_newest_snapshots() 
         seqs.len() - 1
     );
     // The feed ticks every 50 ms, so each message skips the snapshots in between.
-    assert!(seqs.windows(2).all(|w| w[1] > w[0] + 1), "conflated: {seqs:?}");
+    assert!(
+        seqs.windows(2).all(|w| w[1] > w[0] + 1),
+        "conflated: {seqs:?}"
+    );
     app.stop().await;
 }
 
