@@ -38,14 +38,26 @@ step "clippy (browser side, wasm32: the core, app's hydrate code, the entry and 
 cargo clippy -p osp-core -p app -p frontend --target wasm32-unknown-unknown -- -D warnings
 cargo clippy -p frontend --target wasm32-unknown-unknown --tests -- -D warnings
 
+# Each runner's output is kept to add up the counts for the closing line.
+LOGS=$(mktemp -d /tmp/osp-test-logs.XXXXXX)
+
 step "unit and integration tests (core, app, server; SQLite and PostgreSQL)"
-cargo nextest run --workspace --exclude frontend --no-fail-fast
+cargo nextest run --workspace --exclude frontend --no-fail-fast 2>&1 | tee "$LOGS/nextest"
 
 step "wasm tests in headless Chromium"
-CHROMEDRIVER=/usr/bin/chromedriver cargo test -p frontend --target wasm32-unknown-unknown
+CHROMEDRIVER=/usr/bin/chromedriver cargo test -p frontend --target wasm32-unknown-unknown 2>&1 | tee "$LOGS/wasm"
 
 build_release
 step "end-to-end tests (Playwright + Debian's Chromium against the release build)"
-(cd end2end && npx playwright test)
+(cd end2end && npx playwright test) 2>&1 | tee "$LOGS/e2e"
 
-step "all tests passed"
+# set -o pipefail stopped the run above if any runner failed; count what passed.
+unit=$(grep -oE '[0-9]+ tests run: [0-9]+ passed' "$LOGS/nextest" | tail -n1 | awk '{print $4}')
+wasm=$(grep -oE 'test result: ok\. [0-9]+ passed' "$LOGS/wasm" | awk '{s += $4} END {print s + 0}')
+e2e=$(grep -oE '^ *[0-9]+ passed' "$LOGS/e2e" | tail -n1 | awk '{print $1}')
+[ -n "$unit" ] && [ "$unit" -gt 0 ] || fail "nextest reported no tests"
+[ "$wasm" -gt 0 ] || fail "the wasm runner reported no tests"
+[ -n "$e2e" ] && [ "$e2e" -gt 0 ] || fail "Playwright reported no tests"
+rm -rf "$LOGS"
+step "all tests passed: $unit unit/integration, $wasm wasm, $e2e end-to-end"
+echo "tests: $((unit + wasm + e2e)) passed, 0 failed"
