@@ -5,18 +5,24 @@ test('the theme switch is remembered across a reload', async ({ page }) => {
   const toggle = page.getByTestId('theme-toggle');
   await expect(page.getByTestId('link-state')).toHaveAttribute('data-state', 'live');
   await expect(toggle).toHaveAttribute('data-theme-choice', 'system');
+  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   await toggle.click();
   await expect(toggle).toHaveAttribute('data-theme-choice', 'light');
+  await expect(page.locator('html')).toHaveAttribute('data-theme', 'light');
+  const lightBg = await background();
   await toggle.click();
   await expect(toggle).toHaveAttribute('data-theme-choice', 'dark');
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
-  const darkBg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const darkBg = await background();
+  expect(darkBg).not.toBe(lightBg);
+  // The dark palette really is dark: its red channel is low.
+  expect(Number(/\d+/.exec(darkBg)?.[0])).toBeLessThan(60);
 
   await page.reload();
   // Applied before first paint by the boot script, then shown by the hydrated toggle.
   await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark');
   await expect(page.getByTestId('theme-toggle')).toHaveAttribute('data-theme-choice', 'dark');
-  expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(darkBg);
+  expect(await background()).toBe(darkBg);
 
   await page.getByTestId('theme-toggle').click();
   await expect(page.locator('html')).not.toHaveAttribute('data-theme', /.+/);
