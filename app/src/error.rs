@@ -81,3 +81,45 @@ mod server {
         }
     }
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::AppError;
+    use axum::response::IntoResponse;
+
+    #[test]
+    fn an_internal_error_sends_a_reference_never_the_cause() {
+        let cause = std::io::Error::other("disk /var/secret-path is full");
+        let error = AppError::internal(cause);
+        let AppError::Internal { reference } = &error else {
+            panic!("internal() makes an Internal error")
+        };
+        let text = error.to_string();
+        assert!(text.contains(reference.as_str()));
+        assert!(!text.contains("secret-path"), "{text}");
+        let wire = serde_json::to_string(&error).unwrap();
+        assert!(!wire.contains("secret-path"), "{wire}");
+        assert_eq!(error.clone().into_response().status(), 500);
+        // Each occurrence gets its own reference.
+        let AppError::Internal { reference: second } = AppError::internal("again") else {
+            unreachable!()
+        };
+        assert_ne!(reference, &second);
+    }
+
+    #[test]
+    fn user_facing_errors_keep_their_message_and_status() {
+        let e = AppError::BadRequest("quantity must be a multiple of the lot size (75)".into());
+        assert_eq!(
+            e.to_string(),
+            "quantity must be a multiple of the lot size (75)"
+        );
+        assert_eq!(e.into_response().status(), 400);
+        assert_eq!(
+            AppError::Unavailable("the database".into())
+                .into_response()
+                .status(),
+            503
+        );
+    }
+}

@@ -10,7 +10,7 @@ use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::routing::get;
+use axum::routing::{any, get};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use osp_core::ports::{Clock, DatabaseProbe, MarketData};
 use osp_core::services::status::StatusService;
@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::SystemClock;
 use crate::config::Settings;
 use crate::database::Database;
-use crate::http::{health, middleware};
+use crate::http::{api_fallback, health, middleware};
 use crate::site;
 use crate::websocket::prices;
 use crate::workers::demo_feed::DemoFeed;
@@ -83,6 +83,8 @@ impl Application {
         let routes = generate_route_list(App);
         let router = Router::new()
             .route("/health", get(health::health))
+            // Registered server functions are more specific and win over this.
+            .route("/api/{*rest}", any(api_fallback::api_not_found))
             .route(
                 app::live::PRICES_WS_PATH,
                 get(move |ws: WebSocketUpgrade| {

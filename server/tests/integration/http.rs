@@ -158,3 +158,30 @@ async fn a_taken_port_is_a_clear_error_not_a_panic() {
     assert!(err.contains("already in use"), "{err}");
     assert!(err.contains(&port.to_string()), "{err}");
 }
+
+#[tokio::test]
+async fn unknown_api_paths_answer_with_the_wire_error_as_json() {
+    let app = spawn_app().await;
+    let response = app
+        .client
+        .post(app.url("/api/no_such_function"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["kind"], "not_found");
+    assert_eq!(
+        body["message"],
+        "the API endpoint POST /api/no_such_function was not found"
+    );
+    // Real server functions still answer.
+    let ok = app
+        .client
+        .post(app.url("/api/status"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    app.stop().await;
+}
