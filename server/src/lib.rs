@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod database;
 pub mod http;
+pub mod integrations;
 pub mod site;
 pub mod startup;
 pub mod telemetry;

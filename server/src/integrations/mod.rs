@@ -1,0 +1,3 @@
+//! Integrations with the outside world: Kite Connect (and, later, the paper broker).
+
+pub mod kite;
