@@ -89,9 +89,12 @@ mod tests {
     fn segments_come_from_the_low_byte() {
         assert_eq!(Segment::of(InstrumentToken(408_065)), Segment::Nse); // INFY
         assert_eq!(Segment::of(InstrumentToken(256_265)), Segment::Indices); // NIFTY 50
-        assert_eq!(Segment::of(InstrumentToken(0x1234_03)), Segment::Cds);
         assert_eq!(
-            Segment::of(InstrumentToken(0x1234_ff)),
+            Segment::of(InstrumentToken((0x1234 << 8) | 3)),
+            Segment::Cds
+        );
+        assert_eq!(
+            Segment::of(InstrumentToken((0x1234 << 8) | 0xff)),
             Segment::Unknown(0xff)
         );
     }
