@@ -3,6 +3,7 @@
 //! Pure Rust with no web, database or async-runtime crate, so it compiles for the browser
 //! (wasm32) and the server alike. Adapters that do IO live in `server/` and implement `ports`.
 
+pub mod backoff;
 pub mod format;
 pub mod model;
 pub mod ports;

@@ -1,0 +1,149 @@
+//! The simulator's ticker websocket (`/ws?api_key=…&access_token=…`): Kite's handshake rules,
+//! subscribe / unsubscribe / mode messages, binary frames of the subscribed instruments after
+//! every market step, and a one-byte heartbeat each second when there is nothing else to send.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use osp_core::model::MarketSnapshot;
+use serde::Deserialize;
+use tokio::sync::watch;
+
+use super::SimControl;
+use super::quotes::packet_for;
+use crate::integrations::kite::ticker::{ClientMessage, ServerText, TickerMode, encode_frame};
+
+pub const TICKER_PATH: &str = "/ws";
+const HEARTBEAT: Duration = Duration::from_secs(1);
+
+/// The ticker side of the simulator: who may connect and what the market does.
+#[derive(Clone)]
+pub struct SimTicker {
+    pub api_key: String,
+    pub access_token: String,
+    pub market: watch::Receiver<MarketSnapshot>,
+    pub control: SimControl,
+}
+
+impl SimTicker {
+    pub fn router(self) -> Router {
+        Router::new()
+            .route(TICKER_PATH, get(handshake))
+            .with_state(Arc::new(self))
+    }
+}
+
+#[derive(Deserialize)]
+struct Credentials {
+    api_key: Option<String>,
+    access_token: Option<String>,
+}
+
+async fn handshake(
+    State(sim): State<Arc<SimTicker>>,
+    Query(credentials): Query<Credentials>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    // Kite refuses the upgrade itself with 403 for a wrong key or token.
+    if credentials.api_key.as_deref() != Some(sim.api_key.as_str())
+        || credentials.access_token.as_deref() != Some(sim.access_token.as_str())
+    {
+        return (StatusCode::FORBIDDEN, "invalid api_key or access_token").into_response();
+    }
+    sim.control.connection_opened();
+    ws.on_upgrade(move |socket| serve(socket, sim))
+}
+
+async fn serve(mut socket: WebSocket, sim: Arc<SimTicker>) {
+    let mut market = sim.market.clone();
+    market.mark_unchanged();
+    let mut drops = sim.control.drops();
+    drops.mark_unchanged();
+    let mut subscriptions: HashMap<u32, TickerMode> = HashMap::new();
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    let mut frame = Vec::with_capacity(4096);
+    loop {
+        let outgoing = tokio::select! {
+            changed = market.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                if sim.control.is_silent() || subscriptions.is_empty() {
+                    continue;
+                }
+                if sim.control.take_malformed() {
+                    // Promises three packets, holds a fragment of one.
+                    Message::Binary(vec![0, 3, 0, 44, 1, 2, 3].into())
+                } else {
+                    let snapshot = market.borrow_and_update().clone();
+                    let packets: Vec<_> = snapshot
+                        .quotes
+                        .iter()
+                        .filter_map(|q| subscriptions.get(&q.tick.token.0).map(|m| packet_for(q, *m)))
+                        .collect();
+                    if packets.is_empty() {
+                        continue;
+                    }
+                    frame.clear();
+                    if let Err(e) = encode_frame(&packets, &mut frame) {
+                        tracing::error!(error = %e, "simulator cannot encode a frame");
+                        continue;
+                    }
+                    heartbeat.reset();
+                    Message::Binary(frame.clone().into())
+                }
+            }
+            _ = heartbeat.tick() => {
+                if sim.control.is_silent() {
+                    continue;
+                }
+                Message::Binary(vec![0].into())
+            }
+            incoming = socket.recv() => match incoming {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                Some(Ok(Message::Text(text))) => match ClientMessage::parse(&text) {
+                    Ok(message) => {
+                        apply(&mut subscriptions, message);
+                        continue;
+                    }
+                    Err(reason) => Message::Text(ServerText::error(&reason).into()),
+                },
+                Some(Ok(_)) => continue,
+            },
+            _ = drops.changed() => return,
+        };
+        if socket.send(outgoing).await.is_err() {
+            return;
+        }
+    }
+}
+
+fn apply(subscriptions: &mut HashMap<u32, TickerMode>, message: ClientMessage) {
+    match message {
+        // Kite's default mode for a new subscription is quote.
+        ClientMessage::Subscribe(tokens) => {
+            for token in tokens {
+                subscriptions.entry(token).or_insert(TickerMode::Quote);
+            }
+        }
+        ClientMessage::Unsubscribe(tokens) => {
+            for token in tokens {
+                subscriptions.remove(&token);
+            }
+        }
+        ClientMessage::Mode(mode, tokens) => {
+            for token in tokens {
+                if let Some(m) = subscriptions.get_mut(&token) {
+                    *m = mode;
+                }
+            }
+        }
+    }
+}

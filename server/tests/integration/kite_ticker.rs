@@ -1,0 +1,265 @@
+//! The ticker client against the simulator's ticker over loopback: subscriptions and modes,
+//! heartbeats, a refused token, reconnect and resubscribe after a drop, stalled-feed detection,
+//! and a malformed frame skipped without losing the connection.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use osp_server::clock::SystemClock;
+use osp_server::integrations::kite::sim::{SimControl, SimTicker, TICKER_PATH};
+use osp_server::integrations::kite::ticker::{
+    TickSink, TickerConfig, TickerHandle, TickerMode, TickerPacket, TickerState, spawn,
+};
+use osp_server::workers::demo_feed::DemoFeed;
+use secrecy::SecretString;
+use tokio_util::sync::CancellationToken;
+
+const NIFTY: u32 = 256_265;
+const INFY: u32 = 408_065;
+const RELIANCE: u32 = 738_561;
+
+struct Sim {
+    addr: SocketAddr,
+    control: SimControl,
+    stop: CancellationToken,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        self.stop.cancel();
+    }
+}
+
+async fn start_sim() -> Sim {
+    let stop = CancellationToken::new();
+    let feed = DemoFeed::new(11, Arc::new(SystemClock));
+    tokio::spawn(
+        feed.clone()
+            .run_until_stopped(Duration::from_millis(50), stop.clone()),
+    );
+    let control = SimControl::default();
+    let router = SimTicker {
+        api_key: "sim_key".into(),
+        access_token: "sim_token".into(),
+        market: feed.subscribe(),
+        control: control.clone(),
+    }
+    .router();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let serve_stop = stop.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(serve_stop.cancelled_owned())
+            .await
+    });
+    Sim {
+        addr,
+        control,
+        stop,
+    }
+}
+
+#[derive(Default)]
+struct Collect {
+    packets: Mutex<Vec<TickerPacket>>,
+}
+
+impl TickSink for Collect {
+    fn on_packets(&self, packets: &[TickerPacket]) {
+        self.packets.lock().unwrap().extend_from_slice(packets);
+    }
+}
+
+impl Collect {
+    fn take(&self) -> Vec<TickerPacket> {
+        std::mem::take(&mut *self.packets.lock().unwrap())
+    }
+
+    /// Waits until a packet for `token` in `mode` arrives (clearing what came before).
+    async fn wait_for(&self, token: u32, mode: TickerMode) -> TickerPacket {
+        tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                if let Some(p) = self
+                    .take()
+                    .into_iter()
+                    .find(|p| p.token.0 == token && p.mode == mode)
+                {
+                    return p;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await
+        .unwrap_or_else(|_| panic!("no {mode:?} packet for {token} within 10 s"))
+    }
+}
+
+fn config(sim: &Sim, token: &str) -> TickerConfig {
+    let mut config = TickerConfig::new(
+        format!("ws://{}{TICKER_PATH}", sim.addr),
+        "sim_key",
+        SecretString::from(token.to_owned()),
+    );
+    config.stall_timeout = Duration::from_millis(1_500);
+    config.reconnect_base = Duration::from_millis(50);
+    config.reconnect_ceiling = Duration::from_millis(200);
+    config
+}
+
+async fn wait_state(handle: &TickerHandle, want: impl Fn(&TickerState) -> bool) -> TickerState {
+    let mut state = handle.state();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            if want(&state.borrow_and_update()) {
+                return state.borrow().clone();
+            }
+            state.changed().await.unwrap();
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("state not reached; last {:?}", handle.state().borrow()))
+}
+
+#[tokio::test]
+async fn subscriptions_arrive_in_the_mode_asked_for_and_stop_when_dropped() {
+    let sim = start_sim().await;
+    let sink = Arc::new(Collect::default());
+    let stop = CancellationToken::new();
+    let ticker = spawn(config(&sim, "sim_token"), sink.clone(), stop.clone());
+    ticker.subscribe(vec![RELIANCE], TickerMode::Quote).await;
+    ticker.subscribe(vec![INFY], TickerMode::Full).await;
+    ticker.subscribe(vec![NIFTY], TickerMode::Ltp).await;
+    wait_state(&ticker, |s| *s == TickerState::Connected).await;
+
+    let quote = sink.wait_for(RELIANCE, TickerMode::Quote).await;
+    assert!(quote.ohlc.close > osp_core::model::Price::ZERO);
+    assert!(quote.depth.is_none());
+    let full = sink.wait_for(INFY, TickerMode::Full).await;
+    let depth = full.depth.expect("full mode carries depth");
+    assert!(depth.buy[0].price < full.last_price && full.last_price < depth.sell[0].price);
+    let ltp = sink.wait_for(NIFTY, TickerMode::Ltp).await;
+    assert!(!ltp.is_tradable(), "an index");
+
+    ticker.unsubscribe(vec![RELIANCE]).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    sink.take();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let after = sink.take();
+    assert!(!after.is_empty());
+    assert!(after.iter().all(|p| p.token.0 != RELIANCE), "unsubscribed");
+    stop.cancel();
+    wait_state(&ticker, |s| *s == TickerState::Stopped).await;
+}
+
+#[tokio::test]
+async fn heartbeats_keep_an_idle_connection_alive() {
+    let sim = start_sim().await;
+    let stop = CancellationToken::new();
+    let ticker = spawn(
+        config(&sim, "sim_token"),
+        Arc::new(Collect::default()),
+        stop.clone(),
+    );
+    wait_state(&ticker, |s| *s == TickerState::Connected).await;
+    // Nothing subscribed: only heartbeats, once a second, longer than the stall timeout.
+    tokio::time::sleep(Duration::from_millis(2_600)).await;
+    assert!(
+        ticker
+            .stats()
+            .heartbeats
+            .load(std::sync::atomic::Ordering::Relaxed)
+            >= 2
+    );
+    assert_eq!(
+        sim.control.connections_accepted(),
+        1,
+        "no reconnect while heartbeats flow"
+    );
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn a_refused_token_stops_retrying() {
+    let sim = start_sim().await;
+    let stop = CancellationToken::new();
+    let ticker = spawn(
+        config(&sim, "wrong_token"),
+        Arc::new(Collect::default()),
+        stop.clone(),
+    );
+    wait_state(&ticker, |s| *s == TickerState::Unauthorized).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sim.control.connections_accepted(), 0);
+    assert_eq!(*ticker.state().borrow(), TickerState::Unauthorized);
+}
+
+#[tokio::test]
+async fn after_a_drop_it_reconnects_and_resubscribes_with_the_same_modes() {
+    let sim = start_sim().await;
+    let sink = Arc::new(Collect::default());
+    let stop = CancellationToken::new();
+    let ticker = spawn(config(&sim, "sim_token"), sink.clone(), stop.clone());
+    ticker.subscribe(vec![INFY], TickerMode::Full).await;
+    sink.wait_for(INFY, TickerMode::Full).await;
+
+    sim.control.drop_connections();
+    wait_state(&ticker, |s| matches!(s, TickerState::Reconnecting { .. })).await;
+    wait_state(&ticker, |s| *s == TickerState::Connected).await;
+    sink.take();
+    sink.wait_for(INFY, TickerMode::Full).await;
+    assert_eq!(sim.control.connections_accepted(), 2);
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn a_stalled_feed_is_detected_and_the_connection_replaced() {
+    let sim = start_sim().await;
+    let sink = Arc::new(Collect::default());
+    let stop = CancellationToken::new();
+    let ticker = spawn(config(&sim, "sim_token"), sink.clone(), stop.clone());
+    ticker.subscribe(vec![INFY], TickerMode::Quote).await;
+    sink.wait_for(INFY, TickerMode::Quote).await;
+
+    sim.control.set_silent(true);
+    let state = wait_state(&ticker, |s| matches!(s, TickerState::Reconnecting { .. })).await;
+    let TickerState::Reconnecting { reason, .. } = state else {
+        unreachable!()
+    };
+    assert!(reason.contains("stalled"), "{reason}");
+    sim.control.set_silent(false);
+    sink.take();
+    sink.wait_for(INFY, TickerMode::Quote).await;
+    assert!(sim.control.connections_accepted() >= 2);
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn a_malformed_frame_is_skipped_and_the_connection_kept() {
+    let sim = start_sim().await;
+    let sink = Arc::new(Collect::default());
+    let stop = CancellationToken::new();
+    let ticker = spawn(config(&sim, "sim_token"), sink.clone(), stop.clone());
+    ticker.subscribe(vec![RELIANCE], TickerMode::Quote).await;
+    sink.wait_for(RELIANCE, TickerMode::Quote).await;
+
+    sim.control.send_malformed_frame();
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while ticker
+            .stats()
+            .decode_errors
+            .load(std::sync::atomic::Ordering::Relaxed)
+            == 0
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the malformed frame was seen");
+    sink.take();
+    sink.wait_for(RELIANCE, TickerMode::Quote).await;
+    assert_eq!(sim.control.connections_accepted(), 1, "same connection");
+    assert_eq!(*ticker.state().borrow(), TickerState::Connected);
+    stop.cancel();
+}
