@@ -20,10 +20,10 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::SystemClock;
 use crate::config::Settings;
 use crate::database::Database;
+use crate::demo;
 use crate::http::{api_fallback, health, middleware};
 use crate::site;
 use crate::websocket::prices;
-use crate::workers::demo_feed::DemoFeed;
 
 /// How long in-flight requests get to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -32,9 +32,10 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     database: Database,
-    feed: Arc<DemoFeed>,
-    tick_interval: Duration,
     shutdown: CancellationToken,
+    /// The in-process simulator and the ticker client reading it; held for the app's lifetime
+    /// (dropping the ticker's handle would stop it).
+    demo: demo::DemoMarket,
 }
 
 impl Application {
@@ -49,13 +50,15 @@ impl Application {
         let addr = listener.local_addr().context("reading the bound address")?;
 
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let feed = DemoFeed::new(settings.demo.seed, clock.clone());
-        let tick_interval = Duration::from_millis(settings.demo.tick_interval_ms);
+        let shutdown = CancellationToken::new();
+        // Demo is the only mode this build accepts (config refuses paper and live).
+        let demo = demo::start(&settings.demo, clock.clone(), shutdown.clone()).await?;
+        let prices = demo.prices.clone();
         let status = StatusService::new(
             env!("CARGO_PKG_VERSION"),
             settings.mode,
             Arc::new(database.clone()) as Arc<dyn DatabaseProbe>,
-            feed.clone() as Arc<dyn MarketData>,
+            prices.clone() as Arc<dyn MarketData>,
             clock,
             // Stale after missing several ticks in a row, never under five seconds.
             (settings.demo.tick_interval_ms as i64 * 10).max(5_000),
@@ -73,11 +76,10 @@ impl Application {
         let state = AppState {
             leptos_options: leptos_options.clone(),
             status: Arc::new(status),
-            market: feed.clone(),
+            market: prices.clone(),
         };
 
-        let shutdown = CancellationToken::new();
-        let ws_updates = feed.subscribe();
+        let ws_updates = prices.subscribe();
         let ws_shutdown = shutdown.clone();
         let ws_interval = settings.stream.min_interval();
         let routes = generate_route_list(App);
@@ -102,14 +104,18 @@ impl Application {
             listener,
             router: middleware::apply(router),
             database,
-            feed,
-            tick_interval,
             shutdown,
+            demo,
         })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// The demo market (simulator control, ticker state), for tests and diagnostics.
+    pub fn demo(&self) -> &demo::DemoMarket {
+        &self.demo
     }
 
     /// Cancel it to stop the server gracefully.
@@ -122,11 +128,9 @@ impl Application {
             listener,
             router,
             database,
-            feed,
-            tick_interval,
             shutdown,
+            demo,
         } = self;
-        let feed_task = tokio::spawn(feed.run_until_stopped(tick_interval, shutdown.clone()));
         let serve = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let drain_deadline = async {
@@ -137,8 +141,9 @@ impl Application {
             result = serve => result.context("serving HTTP")?,
             _ = drain_deadline => tracing::warn!("requests still open after the drain timeout; stopping anyway"),
         }
+        // Stops the demo market, the simulator and the ticker client too.
         shutdown.cancel();
-        let _ = feed_task.await;
+        drop(demo);
         database.close().await;
         tracing::info!("stopped");
         Ok(())

@@ -15,6 +15,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub shutdown: CancellationToken,
     pub task: JoinHandle<anyhow::Result<()>>,
+    /// The in-process Kite simulator's fault controls.
+    pub simulator: osp_server::integrations::kite::sim::SimControl,
+    pub ticker: osp_server::integrations::kite::ticker::TickerHandle,
     /// Kept alive for the app's lifetime; deleted on drop.
     pub _data_dir: tempfile::TempDir,
 }
@@ -64,6 +67,8 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         .expect("application builds");
     let addr = app.local_addr().expect("bound address");
     let shutdown = app.shutdown_token();
+    let simulator = app.demo().simulator.clone();
+    let ticker = app.demo().ticker.clone();
     let task = tokio::spawn(app.run_until_stopped());
     TestApp {
         addr,
@@ -73,6 +78,8 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
             .expect("http client"),
         shutdown,
         task,
+        simulator,
+        ticker,
         _data_dir: data_dir,
     }
 }

@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use osp_server::clock::SystemClock;
+use osp_server::integrations::kite::sim::SimMarket;
 use osp_server::integrations::kite::sim::{SimControl, SimTicker, TICKER_PATH};
 use osp_server::integrations::kite::ticker::{
     TickSink, TickerConfig, TickerHandle, TickerMode, TickerPacket, TickerState, spawn,
 };
-use osp_server::workers::demo_feed::DemoFeed;
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
@@ -33,7 +33,7 @@ impl Drop for Sim {
 
 async fn start_sim() -> Sim {
     let stop = CancellationToken::new();
-    let feed = DemoFeed::new(11, Arc::new(SystemClock));
+    let feed = SimMarket::new(11, Arc::new(SystemClock));
     tokio::spawn(
         feed.clone()
             .run_until_stopped(Duration::from_millis(50), stop.clone()),

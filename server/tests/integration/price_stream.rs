@@ -144,3 +144,37 @@ async fn clients_are_told_going_away_when_the_server_stops() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn demo_prices_come_through_the_kite_protocol_and_survive_a_dropped_ticker() {
+    let app = spawn_app().await;
+    let packets = || {
+        app.ticker
+            .stats()
+            .packets
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    assert!(packets() > 0, "prices arrived as Kite ticker packets");
+    assert_eq!(app.simulator.connections_accepted(), 1);
+
+    app.simulator.drop_connections();
+    let before = current_seq(&app).await;
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while app.simulator.connections_accepted() < 2 || current_seq(&app).await < before + 5 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the app reconnected to the simulator and prices moved on");
+    let health: serde_json::Value = app
+        .client
+        .get(app.url("/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["feed"]["status"], "ok");
+    app.stop().await;
+}

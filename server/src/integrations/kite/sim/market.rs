@@ -1,6 +1,6 @@
-//! The demo price feed: steps the core's `DemoMarket` on an interval and publishes each
-//! snapshot on a `watch` channel (which keeps only the newest value, so no reader can make it
-//! queue). Implements the `MarketData` port. Replaced by the Kite simulator's ticker later.
+//! The simulator's market: steps the core's seeded random walk (`DemoMarket`) on an interval
+//! and publishes each snapshot on a `watch` channel (only the newest value is kept, so no
+//! reader can make it queue). The simulator's ticker turns these snapshots into Kite packets.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -15,18 +15,18 @@ use tokio_util::sync::CancellationToken;
 /// `last_update_ms` before the first step.
 const NEVER: i64 = i64::MIN;
 
-pub struct DemoFeed {
+pub struct SimMarket {
     market: Mutex<DemoMarket>,
     updates: watch::Sender<MarketSnapshot>,
     last_update_ms: AtomicI64,
     clock: Arc<dyn Clock>,
 }
 
-impl DemoFeed {
-    pub fn new(seed: u64, clock: Arc<dyn Clock>) -> Arc<DemoFeed> {
+impl SimMarket {
+    pub fn new(seed: u64, clock: Arc<dyn Clock>) -> Arc<SimMarket> {
         let market = DemoMarket::new(seed, demo_instruments(), clock.now_ms());
         let (updates, _) = watch::channel(market.snapshot());
-        Arc::new(DemoFeed {
+        Arc::new(SimMarket {
             market: Mutex::new(market),
             updates,
             last_update_ms: AtomicI64::new(NEVER),
@@ -65,11 +65,11 @@ impl DemoFeed {
                 _ = ticker.tick() => { self.step(); }
             }
         }
-        tracing::debug!("demo feed stopped");
+        tracing::debug!("simulated market stopped");
     }
 }
 
-impl MarketData for DemoFeed {
+impl MarketData for SimMarket {
     fn snapshot(&self) -> MarketSnapshot {
         self.updates.borrow().clone()
     }
@@ -89,7 +89,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_slow_reader_gets_the_latest_snapshot_not_a_backlog() {
-        let feed = DemoFeed::new(3, Arc::new(SystemClock));
+        let feed = SimMarket::new(3, Arc::new(SystemClock));
         let mut rx = feed.subscribe();
         assert_eq!(feed.last_update_ms(), None);
         let mut last = None;
@@ -107,7 +107,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_loop_steps_and_stops_on_shutdown() {
-        let feed = DemoFeed::new(3, Arc::new(SystemClock));
+        let feed = SimMarket::new(3, Arc::new(SystemClock));
         let mut rx = feed.subscribe();
         let stop = CancellationToken::new();
         let task = tokio::spawn(
