@@ -11,6 +11,7 @@ pub mod http;
 pub mod integrations;
 pub mod live_prices;
 pub mod site;
+pub mod snapshot_cell;
 pub mod startup;
 pub mod telemetry;
 pub mod websocket;

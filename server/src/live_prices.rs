@@ -1,8 +1,7 @@
 //! Live prices: the ticker's sink. Each frame's packets go into the core's `PriceBook`; the new
-//! snapshot is published on a `watch` (browsers and status read the newest, never a backlog).
-//! Implements the `MarketData` port.
+//! snapshot is published in a `SnapshotCell` (browsers and status read the newest, never a
+//! backlog). Implements the `MarketData` port through it.
 
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -12,13 +11,11 @@ use osp_core::services::prices::PriceBook;
 use tokio::sync::watch;
 
 use crate::integrations::kite::ticker::{TickSink, TickerPacket};
-
-const NEVER: i64 = i64::MIN;
+use crate::snapshot_cell::SnapshotCell;
 
 pub struct LivePrices {
     book: Mutex<PriceBook>,
-    updates: watch::Sender<MarketSnapshot>,
-    last_update_ms: AtomicI64,
+    cell: SnapshotCell,
     clock: Arc<dyn Clock>,
 }
 
@@ -28,17 +25,15 @@ impl LivePrices {
         clock: Arc<dyn Clock>,
     ) -> Arc<LivePrices> {
         let book = PriceBook::new(instruments);
-        let (updates, _) = watch::channel(book.snapshot());
         Arc::new(LivePrices {
+            cell: SnapshotCell::new(book.snapshot()),
             book: Mutex::new(book),
-            updates,
-            last_update_ms: AtomicI64::new(NEVER),
             clock,
         })
     }
 
     pub fn subscribe(&self) -> watch::Receiver<MarketSnapshot> {
-        self.updates.subscribe()
+        self.cell.subscribe()
     }
 
     /// Waits for the first prices; `false` if none came within `timeout`.
@@ -61,20 +56,16 @@ impl TickSink for LivePrices {
             }
             book.snapshot()
         };
-        self.updates.send_replace(snapshot);
-        self.last_update_ms.store(now, Ordering::Relaxed);
+        self.cell.publish(snapshot, now);
     }
 }
 
 impl MarketData for LivePrices {
     fn snapshot(&self) -> MarketSnapshot {
-        self.updates.borrow().clone()
+        self.cell.snapshot()
     }
 
     fn last_update_ms(&self) -> Option<i64> {
-        match self.last_update_ms.load(Ordering::Relaxed) {
-            NEVER => None,
-            at => Some(at),
-        }
+        self.cell.last_update_ms()
     }
 }

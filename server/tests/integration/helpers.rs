@@ -27,6 +27,18 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// `GET /health`: the status code and the JSON body.
+    pub async fn health(&self) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .get(self.url("/health"))
+            .send()
+            .await
+            .expect("GET /health");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("health is JSON"))
+    }
+
     /// Stops the server and waits for it, failing the test if it does not stop cleanly.
     pub async fn stop(self) {
         self.shutdown.cancel();

@@ -3,7 +3,6 @@ use std::time::Duration;
 use osp_server::config::DatabaseSettings;
 use osp_server::database::Database;
 use secrecy::SecretString;
-use serde_json::Value;
 
 use crate::helpers::{drop_postgres_database, fresh_postgres_database, spawn_app_with};
 
@@ -43,22 +42,13 @@ async fn postgres_migrations_apply_and_are_idempotent() {
 async fn the_app_runs_on_postgres_and_health_turns_503_when_the_database_goes_away() {
     let (url, name) = fresh_postgres_database().await;
     let app = spawn_app_with(&[("OSP__DATABASE__URL", url.as_str())]).await;
-    let body: Value = app
-        .client
-        .get(app.url("/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, body) = app.health().await;
     assert_eq!(body["database"]["backend"], "postgres");
     assert_eq!(body["database"]["status"], "ok");
 
     drop_postgres_database(&name).await;
-    let response = app.client.get(app.url("/health")).send().await.unwrap();
-    assert_eq!(response.status(), 503);
-    let body: Value = response.json().await.unwrap();
+    let (status, body) = app.health().await;
+    assert_eq!(status, 503);
     assert_eq!(body["status"], "down");
     assert_eq!(body["database"]["status"], "down");
     let detail = body["database"]["detail"].as_str().unwrap();

@@ -166,15 +166,7 @@ async fn demo_prices_come_through_the_kite_protocol_and_survive_a_dropped_ticker
     })
     .await
     .expect("the app reconnected to the simulator and prices moved on");
-    let health: serde_json::Value = app
-        .client
-        .get(app.url("/health"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (_, health) = app.health().await;
     assert_eq!(health["feed"]["status"], "ok");
     app.stop().await;
 }

@@ -1,8 +1,7 @@
 //! The simulator's market: steps the core's seeded random walk (`DemoMarket`) on an interval
-//! and publishes each snapshot on a `watch` channel (only the newest value is kept, so no
+//! and publishes each snapshot in a `SnapshotCell` (only the newest value is kept, so no
 //! reader can make it queue). The simulator's ticker turns these snapshots into Kite packets.
 
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,33 +9,30 @@ use osp_core::model::MarketSnapshot;
 use osp_core::ports::{Clock, MarketData};
 use osp_core::services::prices::{DemoMarket, demo_instruments};
 use tokio::sync::watch;
-use tokio_util::sync::CancellationToken;
 
-/// `last_update_ms` before the first step.
-const NEVER: i64 = i64::MIN;
+use crate::snapshot_cell::SnapshotCell;
+use tokio_util::sync::CancellationToken;
 
 pub struct SimMarket {
     market: Mutex<DemoMarket>,
-    updates: watch::Sender<MarketSnapshot>,
-    last_update_ms: AtomicI64,
+    cell: SnapshotCell,
     clock: Arc<dyn Clock>,
 }
 
 impl SimMarket {
     pub fn new(seed: u64, clock: Arc<dyn Clock>) -> Arc<SimMarket> {
         let market = DemoMarket::new(seed, demo_instruments(), clock.now_ms());
-        let (updates, _) = watch::channel(market.snapshot());
+        let cell = SnapshotCell::new(market.snapshot());
         Arc::new(SimMarket {
             market: Mutex::new(market),
-            updates,
-            last_update_ms: AtomicI64::new(NEVER),
+            cell,
             clock,
         })
     }
 
     /// A receiver that always sees the newest snapshot.
     pub fn subscribe(&self) -> watch::Receiver<MarketSnapshot> {
-        self.updates.subscribe()
+        self.cell.subscribe()
     }
 
     /// One market step, published. What the loop does each interval.
@@ -47,8 +43,7 @@ impl SimMarket {
             let mut market = self.market.lock().unwrap_or_else(|p| p.into_inner());
             market.step(now)
         };
-        self.updates.send_replace(snapshot.clone());
-        self.last_update_ms.store(now, Ordering::Relaxed);
+        self.cell.publish(snapshot.clone(), now);
         snapshot
     }
 
@@ -71,14 +66,11 @@ impl SimMarket {
 
 impl MarketData for SimMarket {
     fn snapshot(&self) -> MarketSnapshot {
-        self.updates.borrow().clone()
+        self.cell.snapshot()
     }
 
     fn last_update_ms(&self) -> Option<i64> {
-        match self.last_update_ms.load(Ordering::Relaxed) {
-            NEVER => None,
-            at => Some(at),
-        }
+        self.cell.last_update_ms()
     }
 }
 
