@@ -156,13 +156,7 @@ mod tests {
     use super::*;
 
     fn fixture(name: &str) -> Vec<u8> {
-        let dir = std::env::var("OSP_KITE_FIXTURES").unwrap_or_else(|_| {
-            concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/kite-fixtures").to_owned()
-        });
-        let path = std::path::Path::new(&dir).join(name);
-        std::fs::read(&path).unwrap_or_else(|e| {
-            panic!("cannot read {}: {e}; set OSP_KITE_FIXTURES", path.display())
-        })
+        crate::integrations::kite::fixtures::bytes(name)
     }
 
     fn p(s: &str) -> Price {

@@ -1,6 +1,12 @@
-//! Kite Connect v3. So far: the ticker's binary codec (`ticker`). The REST client, the ticker
-//! connection and the simulator build on it (see issue 3).
+//! Kite Connect v3: shared pieces (`common`), the REST client (`http`), the ticker's codec and
+//! connection (`ticker`), the instruments dump parser, and the simulator (`sim`) that speaks
+//! the same protocol for demo mode and tests.
 
+pub mod common;
+pub mod http;
 pub mod instruments;
 pub mod sim;
 pub mod ticker;
+
+#[cfg(test)]
+mod fixtures;

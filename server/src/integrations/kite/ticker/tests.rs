@@ -7,19 +7,8 @@ use proptest::prelude::*;
 
 use super::*;
 
-/// Zerodha's fixtures live in the team's shared folder beside the repository
-/// (`../shared/kite-fixtures`), or where `OSP_KITE_FIXTURES` points.
 fn fixture(name: &str) -> String {
-    let dir = std::env::var("OSP_KITE_FIXTURES").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/kite-fixtures").to_owned()
-    });
-    let path = std::path::Path::new(&dir).join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read the Kite fixture {}: {e}; set OSP_KITE_FIXTURES to the kite-fixtures folder",
-            path.display()
-        )
-    })
+    crate::integrations::kite::fixtures::text(name)
 }
 
 fn packet_fixture(name: &str) -> Vec<u8> {
