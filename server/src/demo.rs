@@ -6,15 +6,14 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use osp_core::ports::Clock;
 use osp_core::services::prices::demo_instruments;
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::DemoSettings;
-use crate::integrations::kite::sim::SimMarket;
-use crate::integrations::kite::sim::{SimControl, SimTicker, TICKER_PATH};
+use crate::integrations::kite::common::urls::KiteEndpoints;
+use crate::integrations::kite::sim::{KiteSim, SimConfig, SimControl};
 use crate::integrations::kite::ticker::{self, TickerConfig, TickerHandle, TickerMode};
 use crate::live_prices::LivePrices;
 
@@ -25,45 +24,33 @@ pub struct DemoMarket {
     pub prices: Arc<LivePrices>,
     pub simulator_addr: SocketAddr,
     pub simulator: SimControl,
+    /// The whole simulator: its broker, market and sessions (tests drive it directly).
+    pub sim: KiteSim,
+    /// A session on the simulator for this process, as a Kite login would give.
+    pub access_token: SecretString,
     pub ticker: TickerHandle,
 }
+
+/// The demo's Kite app credentials: they exist only inside this process and its loopback
+/// simulator.
+pub const DEMO_API_KEY: &str = "osp_demo";
 
 pub async fn start(
     settings: &DemoSettings,
     clock: Arc<dyn Clock>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<DemoMarket> {
-    let feed = SimMarket::new(settings.seed, clock.clone());
-    tokio::spawn(feed.clone().run_until_stopped(
-        Duration::from_millis(settings.tick_interval_ms),
-        shutdown.clone(),
-    ));
-
-    // Credentials for this process only; the simulator listens on loopback.
-    let access_token = format!("demo-{:x}", clock.now_ms() ^ i64::from(std::process::id()));
-    let control = SimControl::default();
-    let router = SimTicker {
-        api_key: "osp_demo".into(),
-        access_token: access_token.clone(),
-        market: feed.subscribe(),
-        control: control.clone(),
-    }
-    .router();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .context("starting the in-process Kite simulator on loopback")?;
-    let simulator_addr = listener
-        .local_addr()
-        .context("reading the simulator's address")?;
-    let sim_shutdown = shutdown.clone();
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router)
-            .with_graceful_shutdown(sim_shutdown.cancelled_owned())
-            .await
-        {
-            tracing::error!(error = %e, "the in-process Kite simulator stopped");
-        }
-    });
+    let mut config = SimConfig::new(
+        DEMO_API_KEY,
+        format!(
+            "demo-secret-{:x}",
+            clock.now_ms() ^ i64::from(std::process::id())
+        ),
+    );
+    config.seed = settings.seed;
+    config.tick_interval = Duration::from_millis(settings.tick_interval_ms);
+    let running = KiteSim::start_on_loopback(config, clock.clone(), shutdown.clone()).await?;
+    let access_token = SecretString::from(running.sim.state.auth.issue_access_token());
 
     let instruments = demo_instruments();
     let prices = LivePrices::new(
@@ -72,14 +59,12 @@ pub async fn start(
             .map(|i| (i.token, i.tradingsymbol.to_owned(), i.exchange)),
         clock,
     );
-    let mut config = TickerConfig::new(
-        format!("ws://{simulator_addr}{TICKER_PATH}"),
-        "osp_demo",
-        SecretString::from(access_token),
-    );
-    config.stall_timeout = Duration::from_secs(5);
-    config.reconnect_ceiling = Duration::from_secs(5);
-    let ticker = ticker::spawn(config, prices.clone(), shutdown);
+    let endpoints = KiteEndpoints::simulator(&running.base_url());
+    let mut ticker_config =
+        TickerConfig::new(endpoints.ticker_url, DEMO_API_KEY, access_token.clone());
+    ticker_config.stall_timeout = Duration::from_secs(5);
+    ticker_config.reconnect_ceiling = Duration::from_secs(5);
+    let ticker = ticker::spawn(ticker_config, prices.clone(), shutdown);
     ticker
         .subscribe(
             instruments.iter().map(|i| i.token.0).collect(),
@@ -93,11 +78,14 @@ pub async fn start(
             *ticker.state().borrow()
         );
     }
+    let simulator_addr = running.addr;
     tracing::info!(%simulator_addr, "demo mode: streaming from the in-process Kite simulator");
     Ok(DemoMarket {
         prices,
         simulator_addr,
-        simulator: control,
+        simulator: running.sim.state.control.clone(),
+        sim: running.sim,
+        access_token,
         ticker,
     })
 }

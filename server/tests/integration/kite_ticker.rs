@@ -7,10 +7,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use osp_server::clock::SystemClock;
-use osp_server::integrations::kite::sim::SimMarket;
-use osp_server::integrations::kite::sim::{SimControl, SimTicker, TICKER_PATH};
+use osp_server::integrations::kite::common::enums::{OrderType, Product, TransactionType};
+use osp_server::integrations::kite::common::urls::KiteEndpoints;
+use osp_server::integrations::kite::http::models::{OrderParams, OrderUpdate};
+use osp_server::integrations::kite::http::{KiteClient, KiteClientConfig};
+use osp_server::integrations::kite::sim::{
+    KiteSim, RunningSim, SimConfig, SimControl, TICKER_PATH,
+};
 use osp_server::integrations::kite::ticker::{
-    TickSink, TickerConfig, TickerHandle, TickerMode, TickerPacket, TickerState, spawn,
+    ServerText, TickSink, TickerConfig, TickerHandle, TickerMode, TickerPacket, TickerState, spawn,
 };
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
@@ -22,6 +27,9 @@ const RELIANCE: u32 = 738_561;
 struct Sim {
     addr: SocketAddr,
     control: SimControl,
+    /// A live session on the simulator.
+    token: String,
+    running: RunningSim,
     stop: CancellationToken,
 }
 
@@ -33,30 +41,17 @@ impl Drop for Sim {
 
 async fn start_sim() -> Sim {
     let stop = CancellationToken::new();
-    let feed = SimMarket::new(11, Arc::new(SystemClock));
-    tokio::spawn(
-        feed.clone()
-            .run_until_stopped(Duration::from_millis(50), stop.clone()),
-    );
-    let control = SimControl::default();
-    let router = SimTicker {
-        api_key: "sim_key".into(),
-        access_token: "sim_token".into(),
-        market: feed.subscribe(),
-        control: control.clone(),
-    }
-    .router();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let serve_stop = stop.clone();
-    tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(serve_stop.cancelled_owned())
-            .await
-    });
+    let mut config = SimConfig::new("sim_key", "sim_secret");
+    config.seed = 11;
+    config.tick_interval = Duration::from_millis(50);
+    let running = KiteSim::start_on_loopback(config, Arc::new(SystemClock), stop.clone())
+        .await
+        .unwrap();
     Sim {
-        addr,
-        control,
+        addr: running.addr,
+        control: running.sim.state.control.clone(),
+        token: running.sim.state.auth.issue_access_token(),
+        running,
         stop,
     }
 }
@@ -64,11 +59,17 @@ async fn start_sim() -> Sim {
 #[derive(Default)]
 struct Collect {
     packets: Mutex<Vec<TickerPacket>>,
+    orders: Mutex<Vec<OrderUpdate>>,
 }
 
 impl TickSink for Collect {
     fn on_packets(&self, packets: &[TickerPacket]) {
         self.packets.lock().unwrap().extend_from_slice(packets);
+    }
+    fn on_text(&self, text: ServerText) {
+        if let ServerText::Order(update) = text {
+            self.orders.lock().unwrap().push(*update);
+        }
     }
 }
 
@@ -127,7 +128,7 @@ async fn subscriptions_arrive_in_the_mode_asked_for_and_stop_when_dropped() {
     let sim = start_sim().await;
     let sink = Arc::new(Collect::default());
     let stop = CancellationToken::new();
-    let ticker = spawn(config(&sim, "sim_token"), sink.clone(), stop.clone());
+    let ticker = spawn(config(&sim, &sim.token), sink.clone(), stop.clone());
     ticker.subscribe(vec![RELIANCE], TickerMode::Quote).await;
     ticker.subscribe(vec![INFY], TickerMode::Full).await;
     ticker.subscribe(vec![NIFTY], TickerMode::Ltp).await;
@@ -158,7 +159,7 @@ async fn heartbeats_keep_an_idle_connection_alive() {
     let sim = start_sim().await;
     let stop = CancellationToken::new();
     let ticker = spawn(
-        config(&sim, "sim_token"),
+        config(&sim, &sim.token),
         Arc::new(Collect::default()),
         stop.clone(),
     );
@@ -200,7 +201,7 @@ async fn after_a_drop_it_reconnects_and_resubscribes_with_the_same_modes() {
     let sim = start_sim().await;
     let sink = Arc::new(Collect::default());
     let stop = CancellationToken::new();
-    let ticker = spawn(config(&sim, "sim_token"), sink.clone(), stop.clone());
+    let ticker = spawn(config(&sim, &sim.token), sink.clone(), stop.clone());
     ticker.subscribe(vec![INFY], TickerMode::Full).await;
     sink.wait_for(INFY, TickerMode::Full).await;
 
@@ -218,7 +219,7 @@ async fn a_stalled_feed_is_detected_and_the_connection_replaced() {
     let sim = start_sim().await;
     let sink = Arc::new(Collect::default());
     let stop = CancellationToken::new();
-    let ticker = spawn(config(&sim, "sim_token"), sink.clone(), stop.clone());
+    let ticker = spawn(config(&sim, &sim.token), sink.clone(), stop.clone());
     ticker.subscribe(vec![INFY], TickerMode::Quote).await;
     sink.wait_for(INFY, TickerMode::Quote).await;
 
@@ -240,7 +241,7 @@ async fn a_malformed_frame_is_skipped_and_the_connection_kept() {
     let sim = start_sim().await;
     let sink = Arc::new(Collect::default());
     let stop = CancellationToken::new();
-    let ticker = spawn(config(&sim, "sim_token"), sink.clone(), stop.clone());
+    let ticker = spawn(config(&sim, &sim.token), sink.clone(), stop.clone());
     ticker.subscribe(vec![RELIANCE], TickerMode::Quote).await;
     sink.wait_for(RELIANCE, TickerMode::Quote).await;
 
@@ -261,5 +262,55 @@ async fn a_malformed_frame_is_skipped_and_the_connection_kept() {
     sink.wait_for(RELIANCE, TickerMode::Quote).await;
     assert_eq!(sim.control.connections_accepted(), 1, "same connection");
     assert_eq!(*ticker.state().borrow(), TickerState::Connected);
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn order_updates_arrive_as_text_frames_on_the_ticker() {
+    let sim = start_sim().await;
+    let sink = Arc::new(Collect::default());
+    let stop = CancellationToken::new();
+    let ticker = spawn(config(&sim, &sim.token), sink.clone(), stop.clone());
+    wait_state(&ticker, |s| *s == TickerState::Connected).await;
+
+    let client = KiteClient::new(KiteClientConfig::new(
+        KiteEndpoints::simulator(&sim.running.base_url()),
+        "sim_key",
+    ))
+    .unwrap();
+    client.set_access_token(SecretString::from(sim.token.clone()));
+    let mut order = OrderParams::new(
+        "NSE",
+        "INFY",
+        TransactionType::Buy,
+        OrderType::Market,
+        Product::Mis,
+        2,
+    );
+    order.tag = Some("tickerupdate".into());
+    let placed = client.place_order(&order).await.unwrap();
+
+    let statuses = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let seen: Vec<String> = sink
+                .orders
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|u| u.order.order_id == placed.order_id)
+                .map(|u| u.order.status.clone())
+                .collect();
+            if seen.iter().any(|s| s == "COMPLETE") {
+                return seen;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("no COMPLETE order update within 10 s");
+    assert_eq!(statuses, ["OPEN", "COMPLETE"]);
+    let done = sink.orders.lock().unwrap().last().cloned().unwrap();
+    assert_eq!(done.order.tag.as_deref(), Some("tickerupdate"));
+    assert_eq!(done.order.filled_quantity, 2);
     stop.cancel();
 }

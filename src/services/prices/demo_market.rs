@@ -85,6 +85,22 @@ impl DemoMarket {
         }
     }
 
+    /// Puts a trade at `price` on one instrument (tests and the simulator's controls move the
+    /// market to a level this way). False if the token is not in this market.
+    pub fn set_last_price(&mut self, token: InstrumentToken, price: Price, now_ms: i64) -> bool {
+        let Some(quote) = self.quotes.iter_mut().find(|q| q.tick.token == token) else {
+            return false;
+        };
+        let tick = &mut quote.tick;
+        tick.last_price = price;
+        tick.last_quantity = 1;
+        tick.volume = tick.volume.saturating_add(1);
+        tick.ohlc = tick.ohlc.with_trade(price);
+        tick.exchange_time_ms = now_ms;
+        self.seq += 1;
+        true
+    }
+
     /// Moves every instrument by a few basis points (on its tick grid, pulled back towards the
     /// previous close beyond ±4 %) and returns the new snapshot.
     pub fn step(&mut self, now_ms: i64) -> MarketSnapshot {
@@ -134,6 +150,20 @@ mod tests {
                 assert_eq!(q.tick.exchange_time_ms, i);
             }
         }
+    }
+
+    #[test]
+    fn a_set_price_is_traded_and_counted() {
+        let mut m = DemoMarket::new(1, demo_instruments(), 0);
+        let infy = InstrumentToken(408_065);
+        let price = Price::from_rupees(2_000).unwrap();
+        assert!(m.set_last_price(infy, price, 9));
+        let snap = m.snapshot();
+        assert_eq!(snap.seq, 1);
+        let q = snap.quote(infy).unwrap();
+        assert_eq!(q.tick.last_price, price);
+        assert_eq!(q.tick.ohlc.high, price);
+        assert!(!m.set_last_price(InstrumentToken(1), price, 9));
     }
 
     #[test]

@@ -106,12 +106,14 @@ fn instrument(r: &csv::StringRecord) -> Result<Instrument, String> {
     let price = |i: usize| -> Result<Price, String> {
         Price::parse(field(i)).map_err(|e| format!("{} {:?}: {e}", HEADER[i], field(i)))
     };
+    // Kite lists indices (segment INDICES) with tick and lot size 0: they are not tradable.
+    let index = field(10) == "INDICES";
     let tick_size = price(7)?;
-    if tick_size.raw() <= 0 {
+    if tick_size.raw() < 0 || (tick_size.is_zero() && !index) {
         return Err(format!("tick_size {:?} must be positive", field(7)));
     }
     let lot_size = int(8)?;
-    if lot_size == 0 {
+    if lot_size == 0 && !index {
         return Err("lot_size must be at least 1".to_owned());
     }
     let expiry = match field(5) {
@@ -233,7 +235,8 @@ mod tests {
              4,4,BADEXP,,0.0,2024-13-01,0.0,0.05,1,FUT,NFO-FUT,NFO\n\
              x,5,BADTOKEN,,0.0,,0.0,0.05,1,EQ,NSE,NSE\n\
              6,6,SHORT\n\
-             7,7,\"QUOTED, NAME\",\"A, B\",0.0,,0.0,0.05,1,EQ,BSE,BSE\n",
+             7,7,\"QUOTED, NAME\",\"A, B\",0.0,,0.0,0.05,1,EQ,BSE,BSE\n\
+             256265,1001,NIFTY 50,,0.0,,0.0,0.0,0,EQ,INDICES,NSE\n",
             HEADER.join(",")
         );
         let dump = parse_dump(csv.as_bytes()).unwrap();
@@ -242,7 +245,9 @@ mod tests {
             .iter()
             .map(|i| i.tradingsymbol.as_str())
             .collect();
-        assert_eq!(symbols, ["GOOD", "QUOTED, NAME"]);
+        // An index row as Kite writes it: tick and lot size 0.
+        assert_eq!(symbols, ["GOOD", "QUOTED, NAME", "NIFTY 50"]);
+        assert_eq!(dump.instruments[2].segment, "INDICES");
         assert_eq!(dump.instruments[1].name, "A, B");
         assert_eq!(dump.skipped_rows, 5);
         let lines: Vec<_> = dump.row_errors.iter().map(|e| e.line).collect();

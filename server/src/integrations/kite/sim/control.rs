@@ -1,8 +1,11 @@
 //! Fault injection for tests, off by default: drop every ticker connection, go silent (no data,
-//! no heartbeat: a stalled feed), or send one malformed frame.
+//! no heartbeat: a stalled feed), send one malformed frame; fail REST calls with 5xx, 429 or a
+//! hang past the client's timeout — the next N calls, or a share of all calls.
 
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 
 use tokio::sync::watch;
 
@@ -18,6 +21,26 @@ struct Inner {
     /// Bumped to make every open ticker connection close.
     drops: watch::Sender<u64>,
     connections: AtomicU64,
+    rest: Mutex<RestFaults>,
+    rest_faults_served: AtomicU64,
+}
+
+/// How a REST call is made to fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RestFault {
+    /// 503 with Kite's NetworkException envelope.
+    ServerError,
+    /// 429 Too many requests.
+    TooManyRequests,
+    /// No answer for this long (longer than the client's timeout).
+    Hang(Duration),
+}
+
+#[derive(Debug, Default)]
+struct RestFaults {
+    next: Vec<RestFault>,
+    share_percent: u8,
+    share_kind: Option<RestFault>,
 }
 
 impl Default for SimControl {
@@ -28,6 +51,8 @@ impl Default for SimControl {
                 malformed_pending: AtomicBool::new(false),
                 drops: watch::channel(0).0,
                 connections: AtomicU64::new(0),
+                rest: Mutex::new(RestFaults::default()),
+                rest_faults_served: AtomicU64::new(0),
             }),
         }
     }
@@ -63,6 +88,40 @@ impl SimControl {
 
     pub(super) fn connection_opened(&self) {
         self.inner.connections.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The next `count` REST calls fail this way (after any already queued).
+    pub fn fail_next_rest_calls(&self, count: usize, fault: RestFault) {
+        let mut rest = self.inner.rest.lock().unwrap_or_else(|p| p.into_inner());
+        rest.next.extend(std::iter::repeat_n(fault, count));
+    }
+
+    /// A share of all REST calls (0–100 %) fail this way; 0 turns it off.
+    pub fn set_rest_failure_share(&self, percent: u8, fault: RestFault) {
+        let mut rest = self.inner.rest.lock().unwrap_or_else(|p| p.into_inner());
+        rest.share_percent = percent.min(100);
+        rest.share_kind = Some(fault);
+    }
+
+    /// The fault this REST call suffers, if any.
+    pub(super) fn take_rest_fault(&self) -> Option<RestFault> {
+        let mut rest = self.inner.rest.lock().unwrap_or_else(|p| p.into_inner());
+        let fault = if rest.next.is_empty() {
+            rest.share_kind
+                .filter(|_| rest.share_percent > 0)
+                .filter(|_| rand::random_range(0..100u8) < rest.share_percent)
+        } else {
+            Some(rest.next.remove(0))
+        };
+        if fault.is_some() {
+            self.inner.rest_faults_served.fetch_add(1, Ordering::SeqCst);
+        }
+        fault
+    }
+
+    /// REST calls failed on purpose so far.
+    pub fn rest_faults_served(&self) -> u64 {
+        self.inner.rest_faults_served.load(Ordering::SeqCst)
     }
 
     /// Ticker connections accepted so far (a reconnect counts again).

@@ -5,7 +5,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use osp_core::model::MarketSnapshot;
+use osp_core::model::{InstrumentToken, MarketSnapshot, Price};
 use osp_core::ports::{Clock, MarketData};
 use osp_core::services::prices::{DemoMarket, demo_instruments};
 use tokio::sync::watch;
@@ -30,6 +30,11 @@ impl SimMarket {
         })
     }
 
+    /// The newest snapshot.
+    pub fn snapshot_now(&self) -> MarketSnapshot {
+        self.cell.snapshot()
+    }
+
     /// A receiver that always sees the newest snapshot.
     pub fn subscribe(&self) -> watch::Receiver<MarketSnapshot> {
         self.cell.subscribe()
@@ -45,6 +50,20 @@ impl SimMarket {
         };
         self.cell.publish(snapshot.clone(), now);
         snapshot
+    }
+
+    /// Trades one instrument at `price` now and publishes the market (a test's lever).
+    pub fn set_last_price(&self, token: InstrumentToken, price: Price) -> bool {
+        let now = self.clock.now_ms();
+        let snapshot = {
+            let mut market = self.market.lock().unwrap_or_else(|p| p.into_inner());
+            if !market.set_last_price(token, price, now) {
+                return false;
+            }
+            market.snapshot()
+        };
+        self.cell.publish(snapshot, now);
+        true
     }
 
     pub async fn run_until_stopped(

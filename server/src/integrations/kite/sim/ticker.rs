@@ -1,6 +1,7 @@
 //! The simulator's ticker websocket (`/ws?api_key=…&access_token=…`): Kite's handshake rules,
 //! subscribe / unsubscribe / mode messages, binary frames of the subscribed instruments after
-//! every market step, and a one-byte heartbeat each second when there is nothing else to send.
+//! every market step, a one-byte heartbeat each second when there is nothing else to send, and
+//! order updates as `{"type":"order",…}` text frames.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,18 +18,21 @@ use serde::Deserialize;
 use tokio::sync::watch;
 
 use super::SimControl;
+use super::auth::SimAuth;
+use super::broker::SimBroker;
 use super::quotes::packet_for;
 use crate::integrations::kite::ticker::{ClientMessage, ServerText, TickerMode, encode_frame};
 
 pub const TICKER_PATH: &str = "/ws";
 const HEARTBEAT: Duration = Duration::from_secs(1);
 
-/// The ticker side of the simulator: who may connect and what the market does.
+/// The ticker side of the simulator: who may connect, what the market does, and whose order
+/// updates are pushed.
 #[derive(Clone)]
 pub struct SimTicker {
-    pub api_key: String,
-    pub access_token: String,
+    pub auth: Arc<SimAuth>,
     pub market: watch::Receiver<MarketSnapshot>,
+    pub order_updates: Arc<SimBroker>,
     pub control: SimControl,
 }
 
@@ -52,9 +56,10 @@ async fn handshake(
     ws: WebSocketUpgrade,
 ) -> Response {
     // Kite refuses the upgrade itself with 403 for a wrong key or token.
-    if credentials.api_key.as_deref() != Some(sim.api_key.as_str())
-        || credentials.access_token.as_deref() != Some(sim.access_token.as_str())
-    {
+    let (Some(key), Some(token)) = (&credentials.api_key, &credentials.access_token) else {
+        return (StatusCode::FORBIDDEN, "missing api_key or access_token").into_response();
+    };
+    if sim.auth.check(key, token).is_err() {
         return (StatusCode::FORBIDDEN, "invalid api_key or access_token").into_response();
     }
     sim.control.connection_opened();
@@ -66,6 +71,7 @@ async fn serve(mut socket: WebSocket, sim: Arc<SimTicker>) {
     market.mark_unchanged();
     let mut drops = sim.control.drops();
     drops.mark_unchanged();
+    let mut updates = sim.order_updates.subscribe_updates();
     let mut subscriptions: HashMap<u32, TickerMode> = HashMap::new();
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     let mut frame = Vec::with_capacity(4096);
@@ -100,6 +106,12 @@ async fn serve(mut socket: WebSocket, sim: Arc<SimTicker>) {
                     Message::Binary(frame.clone().into())
                 }
             }
+            update = updates.recv() => match update {
+                Ok(update) => Message::Text(ServerText::order(&update).into()),
+                // Missed updates are in the order book; the client re-reads it on reconnect.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            },
             _ = heartbeat.tick() => {
                 if sim.control.is_silent() {
                     continue;

@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use super::TickerMode;
+use crate::integrations::kite::http::models::OrderUpdate;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ClientMessage {
@@ -59,8 +60,8 @@ impl ClientMessage {
 /// A text frame from the ticker.
 #[derive(Clone, Debug, PartialEq)]
 pub enum ServerText {
-    /// An order update (the order's fields as the REST API returns them).
-    Order(Value),
+    /// An order update: the order's fields as the REST API returns them, typed.
+    Order(Box<OrderUpdate>),
     Error(String),
     Message(String),
     /// A well-formed message of a type this client does not know.
@@ -78,12 +79,20 @@ impl ServerText {
                 .unwrap_or_else(|| data.to_string())
         };
         Ok(match value["type"].as_str() {
-            Some("order") => ServerText::Order(data.clone()),
+            Some("order") => ServerText::Order(Box::new(
+                serde_json::from_value(data.clone())
+                    .map_err(|e| format!("unreadable order update: {e}"))?,
+            )),
             Some("error") => ServerText::Error(as_text()),
             Some("message") => ServerText::Message(as_text()),
             Some(other) => ServerText::Other(other.to_owned()),
             None => return Err("text frame without a \"type\"".to_owned()),
         })
+    }
+
+    /// The text frame Kite sends for an order update.
+    pub fn order(update: &OrderUpdate) -> String {
+        json!({"type": "order", "data": update}).to_string()
     }
 
     pub fn error(text: &str) -> String {
@@ -140,10 +149,21 @@ mod tests {
             ServerText::parse(r#"{"type":"error","data":"bad token"}"#),
             Ok(ServerText::Error("bad token".into()))
         );
-        let order =
-            ServerText::parse(r#"{"type":"order","data":{"order_id":"1","status":"COMPLETE"}}"#)
+        // Zerodha's postback fixture is the same shape as a ticker order update.
+        let postback: Value =
+            serde_json::from_str(&crate::integrations::kite::fixtures::text("postback.json"))
                 .unwrap();
-        assert!(matches!(order, ServerText::Order(v) if v["status"] == "COMPLETE"));
+        let frame = json!({"type": "order", "data": postback}).to_string();
+        let Ok(ServerText::Order(update)) = ServerText::parse(&frame) else {
+            panic!("not an order update")
+        };
+        assert_eq!(update.order.status, "COMPLETE");
+        assert_eq!(update.order.order_id, "220303000308932");
+        assert_eq!(
+            ServerText::parse(&ServerText::order(&update)),
+            Ok(ServerText::Order(update))
+        );
+        assert!(ServerText::parse(r#"{"type":"order","data":{"order_id":"1"}}"#).is_err());
         assert_eq!(
             ServerText::parse(r#"{"type":"x"}"#),
             Ok(ServerText::Other("x".into()))

@@ -1,0 +1,186 @@
+//! Orders: place / modify / cancel, the order book, history, trades, order margins.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use osp_core::model::Price;
+
+use super::super::SimState;
+use super::super::broker::{ModifyOrder, PlaceOrder};
+use super::params::Params;
+use super::reply::{SimError, SimResult, ok};
+use crate::integrations::kite::common::enums::{OrderType, Validity, Variety};
+use crate::integrations::kite::http::models::{
+    Charges, Gst, MarginOrder, MarginPnl, OrderId, OrderMargin, validate_tag,
+};
+
+pub(super) async fn place(
+    State(sim): State<Arc<SimState>>,
+    Path(variety): Path<String>,
+    body: Bytes,
+) -> SimResult {
+    let variety: Variety = variety
+        .parse()
+        .map_err(|e| SimError::input(format!("Invalid `variety`: {e}")))?;
+    if !matches!(variety, Variety::Regular | Variety::Amo) {
+        return Err(SimError::input(format!(
+            "The {variety} variety is not offered by this simulator; use regular or amo."
+        )));
+    }
+    let form = Params::parse(&body);
+    let tag = form.get("tag").map(str::to_owned);
+    if let Some(tag) = &tag {
+        validate_tag(tag).map_err(|e| SimError::input(format!("Invalid `tag`: {e}")))?;
+    }
+    let order_type: OrderType = form.parse_enum("order_type")?;
+    let request = PlaceOrder {
+        variety,
+        exchange: form.required("exchange")?.to_owned(),
+        tradingsymbol: form.required("tradingsymbol")?.to_owned(),
+        transaction_type: form.parse_enum("transaction_type")?,
+        order_type,
+        product: form.parse_enum("product")?,
+        quantity: form
+            .number("quantity")?
+            .ok_or_else(|| SimError::input("Missing `quantity`."))?,
+        price: form.price("price")?.filter(|p| !p.is_zero()),
+        trigger_price: form.price("trigger_price")?.filter(|p| !p.is_zero()),
+        validity: form.optional_enum("validity")?.unwrap_or(Validity::Day),
+        disclosed_quantity: form.number("disclosed_quantity")?.unwrap_or(0),
+        tag,
+    };
+    let market = sim.market.snapshot_now();
+    let order_id = sim.broker.place(request, &market)?;
+    Ok(ok(OrderId { order_id }))
+}
+
+pub(super) async fn modify(
+    State(sim): State<Arc<SimState>>,
+    Path((variety, order_id)): Path<(String, String)>,
+    body: Bytes,
+) -> SimResult {
+    let form = Params::parse(&body);
+    let change = ModifyOrder {
+        order_type: form.optional_enum("order_type")?,
+        quantity: form.number("quantity")?,
+        price: form.price("price")?,
+        trigger_price: form.price("trigger_price")?,
+        validity: form.optional_enum("validity")?,
+    };
+    let market = sim.market.snapshot_now();
+    let order_id = sim.broker.modify(&order_id, &variety, change, &market)?;
+    Ok(ok(OrderId { order_id }))
+}
+
+pub(super) async fn cancel(
+    State(sim): State<Arc<SimState>>,
+    Path((variety, order_id)): Path<(String, String)>,
+) -> SimResult {
+    let order_id = sim.broker.cancel(&order_id, &variety)?;
+    Ok(ok(OrderId { order_id }))
+}
+
+pub(super) async fn list(State(sim): State<Arc<SimState>>) -> SimResult {
+    Ok(ok(sim.broker.orders()))
+}
+
+pub(super) async fn history(
+    State(sim): State<Arc<SimState>>,
+    Path(order_id): Path<String>,
+) -> SimResult {
+    sim.broker
+        .order_history(&order_id)
+        .map(ok)
+        .ok_or_else(|| SimError::not_found(format!("Couldn't find order {order_id}.")))
+}
+
+pub(super) async fn order_trades(
+    State(sim): State<Arc<SimState>>,
+    Path(order_id): Path<String>,
+) -> SimResult {
+    if sim.broker.order_history(&order_id).is_none() {
+        return Err(SimError::not_found(format!(
+            "Couldn't find order {order_id}."
+        )));
+    }
+    Ok(ok(sim.broker.trades(Some(&order_id))))
+}
+
+pub(super) async fn trades(State(sim): State<Arc<SimState>>) -> SimResult {
+    Ok(ok(sim.broker.trades(None)))
+}
+
+/// A plain margin model: full value for delivery and carry-forward, a fifth for intraday, and
+/// Zerodha's equity charges (brokerage ₹20 or 0.03 % for intraday, STT 0.1 % on delivery).
+pub(super) async fn order_margins(State(sim): State<Arc<SimState>>, body: Bytes) -> SimResult {
+    let orders: Vec<MarginOrder> = serde_json::from_slice(&body)
+        .map_err(|e| SimError::input(format!("The body must be a JSON list of orders: {e}")))?;
+    let market = sim.market.snapshot_now();
+    let mut out = Vec::with_capacity(orders.len());
+    for o in orders {
+        let instrument = sim
+            .universe
+            .by_symbol(&o.exchange, &o.tradingsymbol)
+            .ok_or_else(|| {
+                SimError::input(format!(
+                    "Invalid `tradingsymbol`: {}:{} is not an instrument.",
+                    o.exchange, o.tradingsymbol
+                ))
+            })?;
+        let ltp = market
+            .quote(instrument.token)
+            .map(|q| q.tick.last_price)
+            .unwrap_or(Price::ZERO);
+        let price = if o.price.is_zero() { ltp } else { o.price };
+        let value = price.checked_mul_int(o.quantity).unwrap_or(Price::ZERO);
+        let intraday = o.product == "MIS";
+        let total = if intraday {
+            Price::from_raw(value.raw() / 5)
+        } else {
+            value
+        };
+        let pct = |basis_points: i64| Price::from_raw(value.raw() * basis_points / 10_000);
+        let brokerage = if intraday {
+            pct(3).min(Price::from_rupees(20).unwrap_or(Price::ZERO))
+        } else {
+            Price::ZERO
+        };
+        let stt = if intraday { Price::ZERO } else { pct(10) };
+        let charges_total = brokerage.checked_add(stt).unwrap_or(Price::ZERO);
+        out.push(OrderMargin {
+            kind: "equity".into(),
+            tradingsymbol: o.tradingsymbol,
+            exchange: o.exchange,
+            span: Price::ZERO,
+            exposure: Price::ZERO,
+            option_premium: Price::ZERO,
+            additional: Price::ZERO,
+            bo: Price::ZERO,
+            cash: Price::ZERO,
+            var: total,
+            pnl: MarginPnl {
+                realised: Price::ZERO,
+                unrealised: Price::ZERO,
+            },
+            leverage: Price::from_rupees(if intraday { 5 } else { 1 }).unwrap_or(Price::ZERO),
+            charges: Charges {
+                transaction_tax: stt,
+                transaction_tax_type: "stt".into(),
+                exchange_turnover_charge: Price::ZERO,
+                sebi_turnover_charge: Price::ZERO,
+                brokerage,
+                stamp_duty: Price::ZERO,
+                gst: Gst {
+                    igst: Price::ZERO,
+                    cgst: Price::ZERO,
+                    sgst: Price::ZERO,
+                    total: Price::ZERO,
+                },
+                total: charges_total,
+            },
+            total,
+        });
+    }
+    Ok(ok(out))
+}
