@@ -64,6 +64,42 @@ enum Command {
     },
     /// Apply pending database migrations, then exit
     Migrate,
+    /// Run the Kite simulator alone: Kite's REST API, login page (/connect/login) and binary
+    /// ticker (/ws) on one address, for the official Kite clients or another osp to use
+    KiteSim(KiteSimArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct KiteSimArgs {
+    /// Address to listen on (port 0 picks a free one; the address is printed)
+    #[arg(long, value_name = "IP:PORT", default_value = "127.0.0.1:8711")]
+    listen: String,
+    /// The api_key clients must present
+    #[arg(long, env = "OSP_SIM_API_KEY", default_value = "osp_sim")]
+    api_key: String,
+    /// The api_secret the session checksum is computed with
+    #[arg(
+        long,
+        env = "OSP_SIM_API_SECRET",
+        default_value = "osp_sim_secret",
+        hide_env_values = true
+    )]
+    api_secret: String,
+    /// Where the login page sends the user back with request_token, action=login, status=success
+    #[arg(long, value_name = "URL")]
+    redirect_url: Option<String>,
+    /// Seed of the simulated market (same seed, same prices)
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Redirect from the login page at once, without the one-button page
+    #[arg(long)]
+    auto_login: bool,
+    /// Milliseconds between market steps
+    #[arg(long, value_name = "MS", default_value_t = 250, value_parser = clap::value_parser!(u64).range(10..=60_000))]
+    tick_ms: u64,
+    /// Share of REST calls (0-100) that fail with 503, to test a client's resilience
+    #[arg(long, value_name = "PERCENT", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
+    fail_percent: u8,
 }
 
 fn main() -> ExitCode {
@@ -101,6 +137,7 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve { addr: None }) {
             Command::Serve { .. } => serve(&settings).await,
             Command::Migrate => migrate(&settings).await,
+            Command::KiteSim(args) => kite_sim(args).await,
         }
     });
     match result {
@@ -133,6 +170,39 @@ async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     println!("migrations applied ({})", database.backend_name());
     database.close().await;
     Ok(())
+}
+
+async fn kite_sim(args: KiteSimArgs) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use osp_server::integrations::kite::sim::{KiteSim, RestFault, SimConfig};
+
+    let mut config = SimConfig::new(args.api_key.clone(), args.api_secret);
+    config.redirect_url = args.redirect_url;
+    config.auto_login = args.auto_login;
+    config.seed = args.seed;
+    config.tick_interval = std::time::Duration::from_millis(args.tick_ms);
+    let sim = KiteSim::new(config, std::sync::Arc::new(osp_server::clock::SystemClock));
+    if args.fail_percent > 0 {
+        sim.state
+            .control
+            .set_rest_failure_share(args.fail_percent, RestFault::ServerError);
+    }
+    let listener = tokio::net::TcpListener::bind(&args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (is the port taken?)", args.listen))?;
+    let addr = listener
+        .local_addr()
+        .context("reading the listen address")?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(stop_on_signal(shutdown.clone()));
+    sim.spawn_market(shutdown.clone());
+    println!(
+        "Kite simulator on http://{addr} (api_key {key}); log in at http://{addr}/connect/login?v=3&api_key={key}; ticker ws://{addr}/ws",
+        key = args.api_key
+    );
+    sim.serve(listener, shutdown)
+        .await
+        .context("serving the Kite simulator")
 }
 
 /// Cancels `token` on SIGINT (Ctrl-C) or SIGTERM.

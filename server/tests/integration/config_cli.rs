@@ -39,4 +39,73 @@ fn help_documents_every_command_flag_and_key() {
     }
     let serve = osp(&["serve", "--help"], &[]);
     assert!(String::from_utf8_lossy(&serve.stdout).contains("--addr"));
+    assert!(text.contains("kite-sim"));
+    let sim = osp(&["kite-sim", "--help"], &[]);
+    let sim_help = String::from_utf8_lossy(&sim.stdout);
+    for flag in [
+        "--listen",
+        "--api-key",
+        "--api-secret",
+        "--redirect-url",
+        "--seed",
+        "--auto-login",
+    ] {
+        assert!(sim_help.contains(flag), "kite-sim --help mentions {flag}");
+    }
+}
+
+#[test]
+fn kite_sim_serves_the_api_and_logs_in_a_client() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_osp"))
+        .args([
+            "kite-sim",
+            "--listen",
+            "127.0.0.1:0",
+            "--api-key",
+            "k1",
+            "--api-secret",
+            "s1",
+            "--redirect-url",
+            "http://127.0.0.1:9/back",
+            "--auto-login",
+        ])
+        .env("OSP__LOG__FILTER", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _child = Kill(child);
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("the simulator prints its address; it printed {line:?}"))
+        .to_owned();
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use osp_server::integrations::kite::common::urls::KiteEndpoints;
+        use osp_server::integrations::kite::http::{KiteClient, KiteClientConfig};
+        let mut config = KiteClientConfig::new(KiteEndpoints::simulator(&base), "k1");
+        config.api_secret = Some(secrecy::SecretString::from("s1"));
+        let client = KiteClient::new(config).unwrap();
+        let request_token = crate::kite_rest::log_in(&client).await;
+        let session = client.generate_session(&request_token).await.unwrap();
+        assert_eq!(session.api_key, "k1");
+        let ltp = client.ltp(&["NSE:INFY"]).await.unwrap();
+        assert!(ltp["NSE:INFY"].last_price.raw() > 0);
+    });
 }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod config_cli;
 mod http;
+mod kite_rest;
 mod kite_ticker;
 mod migrations;
 mod postgres;

@@ -32,7 +32,8 @@ pub enum RestFault {
     ServerError,
     /// 429 Too many requests.
     TooManyRequests,
-    /// No answer for this long (longer than the client's timeout).
+    /// The request takes effect, but its answer comes this late (longer than the client's
+    /// timeout): the case where a placement's outcome is unknown.
     Hang(Duration),
 }
 

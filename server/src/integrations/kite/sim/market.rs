@@ -71,7 +71,9 @@ impl SimMarket {
         interval: Duration,
         shutdown: CancellationToken,
     ) {
-        let mut ticker = tokio::time::interval(interval);
+        // The first step comes one interval from now, not at once: whatever a caller set just
+        // before starting stays put until then.
+        let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             tokio::select! {

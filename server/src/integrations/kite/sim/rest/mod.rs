@@ -163,7 +163,8 @@ async fn limits_and_faults(
         )
         .into_response();
     }
-    match sim.control.take_rest_fault() {
+    let fault = sim.control.take_rest_fault();
+    match fault {
         Some(RestFault::ServerError) => {
             return SimError {
                 status: StatusCode::SERVICE_UNAVAILABLE,
@@ -173,13 +174,17 @@ async fn limits_and_faults(
             .into_response();
         }
         Some(RestFault::TooManyRequests) => return too_many(),
-        Some(RestFault::Hang(duration)) => tokio::time::sleep(duration).await,
-        None => {}
+        Some(RestFault::Hang(_)) | None => {}
     }
     if !sim.limits.admit(request.method(), request.uri().path()) {
         return too_many();
     }
-    next.run(request).await
+    let response = next.run(request).await;
+    if let Some(RestFault::Hang(duration)) = fault {
+        // The request took effect; its answer is what gets lost.
+        tokio::time::sleep(duration).await;
+    }
+    response
 }
 
 fn too_many() -> Response {
