@@ -639,3 +639,59 @@ async fn a_burst_past_kites_limits_gets_429_and_our_own_limits_prevent_it() {
         careful.ltp(&["NSE:INFY"]).await.unwrap();
     }
 }
+
+#[tokio::test]
+async fn the_broker_port_speaks_domain_types_over_kite() {
+    use osp_core::model::{
+        Exchange, OrderKind, OrderRequest, OrderSide, OrderStatus, OrderTag, ProductKind,
+    };
+    use osp_core::ports::{Broker, BrokerErrorKind};
+    use osp_server::integrations::kite::broker::KiteBroker;
+
+    let sim = Sim::start().await;
+    sim.set_price(INFY, "1500");
+    let broker = KiteBroker::new(Arc::new(sim.client()));
+    let tag = OrderTag::parse("lvl1buy").unwrap();
+    let request = OrderRequest {
+        exchange: Exchange::Nse,
+        tradingsymbol: "INFY".into(),
+        side: OrderSide::Buy,
+        quantity: 4,
+        kind: OrderKind::Limit { price: p("1490") },
+        product: ProductKind::Intraday,
+        tag: tag.clone(),
+    };
+    let id = broker.place_order(&request).await.unwrap();
+    let open = broker.order_by_tag(&tag).await.unwrap().unwrap();
+    assert_eq!(
+        (open.order_id.as_str(), open.status),
+        (id.as_str(), OrderStatus::Open)
+    );
+    sim.set_price(INFY, "1489");
+    let filled = broker.order_by_tag(&tag).await.unwrap().unwrap();
+    assert_eq!(filled.status, OrderStatus::Complete);
+    assert_eq!(filled.filled_quantity, 4);
+    assert_eq!(filled.average_price, Some(p("1490")));
+    assert_eq!(broker.orders().await.unwrap().len(), 1);
+
+    let stop = OrderRequest {
+        kind: OrderKind::StopLossMarket { trigger: p("1400") },
+        side: OrderSide::Sell,
+        tag: OrderTag::parse("lvl1stop").unwrap(),
+        ..request.clone()
+    };
+    let stop_id = broker.place_order(&stop).await.unwrap();
+    broker.cancel_order(&stop_id).await.unwrap();
+    let cancelled = broker.order_by_tag(&stop.tag).await.unwrap().unwrap();
+    assert_eq!(cancelled.status, OrderStatus::Cancelled);
+
+    let refused = broker
+        .place_order(&OrderRequest {
+            tradingsymbol: "NIFTY 50".into(),
+            ..request
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(refused.kind, BrokerErrorKind::Rejected);
+    assert!(refused.message.contains("index"), "{}", refused.message);
+}

@@ -15,7 +15,8 @@ use osp_server::integrations::kite::sim::{
     KiteSim, RunningSim, SimConfig, SimControl, TICKER_PATH,
 };
 use osp_server::integrations::kite::ticker::{
-    ServerText, TickSink, TickerConfig, TickerHandle, TickerMode, TickerPacket, TickerState, spawn,
+    ServerText, TickSink, TickerConfig, TickerHandle, TickerMode, TickerPacket, TickerPool,
+    TickerState, spawn,
 };
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
@@ -312,5 +313,41 @@ async fn order_updates_arrive_as_text_frames_on_the_ticker() {
     let done = sink.orders.lock().unwrap().last().cloned().unwrap();
     assert_eq!(done.order.tag.as_deref(), Some("tickerupdate"));
     assert_eq!(done.order.filled_quantity, 2);
+    stop.cancel();
+}
+
+#[tokio::test]
+async fn a_pool_shards_subscriptions_over_connections_and_refuses_past_the_cap() {
+    let sim = start_sim().await;
+    let sink = Arc::new(Collect::default());
+    let stop = CancellationToken::new();
+    // Two instruments a connection here; Kite's real figure is 3000.
+    let pool = TickerPool::with_capacity(config(&sim, &sim.token), sink.clone(), stop.clone(), 2);
+    pool.subscribe(vec![NIFTY, RELIANCE], TickerMode::Quote)
+        .await
+        .unwrap();
+    pool.subscribe(vec![INFY], TickerMode::Full).await.unwrap();
+    // INFY went to a second connection; its packets still arrive.
+    let full = sink.wait_for(INFY, TickerMode::Full).await;
+    assert!(full.depth.is_some());
+    sink.wait_for(RELIANCE, TickerMode::Quote).await;
+    assert_eq!(pool.states().await.len(), 2);
+    assert_eq!(sim.control.connections_accepted(), 2);
+
+    // A mode change stays on the connection that holds the token.
+    pool.subscribe(vec![RELIANCE], TickerMode::Ltp)
+        .await
+        .unwrap();
+    sink.wait_for(RELIANCE, TickerMode::Ltp).await;
+    assert_eq!(pool.states().await.len(), 2);
+
+    let refused = pool
+        .subscribe((1..=4).map(|i| i << 8 | 1).collect(), TickerMode::Ltp)
+        .await
+        .unwrap_err();
+    assert_eq!((refused.wanted, refused.limit), (7, 6));
+    assert_eq!(pool.subscribed().await, 3, "nothing changed");
+    pool.unsubscribe(vec![NIFTY, RELIANCE]).await;
+    assert_eq!(pool.subscribed().await, 1);
     stop.cancel();
 }

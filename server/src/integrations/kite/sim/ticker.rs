@@ -121,10 +121,10 @@ async fn serve(mut socket: WebSocket, sim: Arc<SimTicker>) {
             incoming = socket.recv() => match incoming {
                 None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
                 Some(Ok(Message::Text(text))) => match ClientMessage::parse(&text) {
-                    Ok(message) => {
-                        apply(&mut subscriptions, message);
-                        continue;
-                    }
+                    Ok(message) => match apply(&mut subscriptions, message) {
+                        Ok(()) => continue,
+                        Err(reason) => Message::Text(ServerText::error(&reason).into()),
+                    },
                     Err(reason) => Message::Text(ServerText::error(&reason).into()),
                 },
                 Some(Ok(_)) => continue,
@@ -137,10 +137,26 @@ async fn serve(mut socket: WebSocket, sim: Arc<SimTicker>) {
     }
 }
 
-fn apply(subscriptions: &mut HashMap<u32, TickerMode>, message: ClientMessage) {
+/// Kite's cap on instruments per connection.
+const MAX_SUBSCRIPTIONS: usize = 3000;
+
+fn apply(
+    subscriptions: &mut HashMap<u32, TickerMode>,
+    message: ClientMessage,
+) -> Result<(), String> {
     match message {
         // Kite's default mode for a new subscription is quote.
         ClientMessage::Subscribe(tokens) => {
+            let new = tokens
+                .iter()
+                .filter(|t| !subscriptions.contains_key(t))
+                .collect::<std::collections::HashSet<_>>()
+                .len();
+            if subscriptions.len() + new > MAX_SUBSCRIPTIONS {
+                return Err(format!(
+                    "a connection can subscribe at most {MAX_SUBSCRIPTIONS} instruments"
+                ));
+            }
             for token in tokens {
                 subscriptions.entry(token).or_insert(TickerMode::Quote);
             }
@@ -158,4 +174,5 @@ fn apply(subscriptions: &mut HashMap<u32, TickerMode>, message: ClientMessage) {
             }
         }
     }
+    Ok(())
 }

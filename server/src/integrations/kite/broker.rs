@@ -1,0 +1,157 @@
+//! The domain-facing side of the Kite integration: `KiteBroker` implements the core's `Broker`
+//! port over `KiteClient`, and `KiteFeed` implements `MarketFeed` over the sharded ticker. The
+//! trading engine sees domain types only; Kite's spellings and error classes stop here.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use osp_core::model::{
+    BrokerOrder, InstrumentToken, OrderKind, OrderRequest, OrderSide, OrderStatus, OrderTag,
+    ProductKind,
+};
+use osp_core::ports::{Broker, BrokerError, BrokerErrorKind, MarketFeed};
+
+use super::common::enums::{OrderType, Product, TransactionType, Variety};
+use super::http::models::{Order, OrderParams};
+use super::http::{KiteClient, KiteError, Retry};
+use super::ticker::{TickerMode, TickerPool};
+
+pub struct KiteBroker {
+    client: Arc<KiteClient>,
+}
+
+impl KiteBroker {
+    pub fn new(client: Arc<KiteClient>) -> Self {
+        Self { client }
+    }
+}
+
+fn params(order: &OrderRequest) -> OrderParams {
+    let (order_type, price, trigger) = match order.kind {
+        OrderKind::Market => (OrderType::Market, None, None),
+        OrderKind::Limit { price } => (OrderType::Limit, Some(price), None),
+        OrderKind::StopLoss { trigger, price } => (OrderType::Sl, Some(price), Some(trigger)),
+        OrderKind::StopLossMarket { trigger } => (OrderType::SlM, None, Some(trigger)),
+    };
+    let mut params = OrderParams::new(
+        order.exchange.code(),
+        &order.tradingsymbol,
+        match order.side {
+            OrderSide::Buy => TransactionType::Buy,
+            OrderSide::Sell => TransactionType::Sell,
+        },
+        order_type,
+        match order.product {
+            ProductKind::Intraday => Product::Mis,
+            ProductKind::Delivery => Product::Cnc,
+            ProductKind::CarryForward => Product::Nrml,
+        },
+        order.quantity,
+    );
+    params.price = price;
+    params.trigger_price = trigger;
+    params.tag = Some(order.tag.as_str().to_owned());
+    params
+}
+
+/// Kite's statuses in domain terms; the transitional ones are `Pending`.
+pub fn status_of(kite: &str) -> OrderStatus {
+    match kite {
+        "OPEN" => OrderStatus::Open,
+        "TRIGGER PENDING" => OrderStatus::TriggerPending,
+        "COMPLETE" => OrderStatus::Complete,
+        "CANCELLED" => OrderStatus::Cancelled,
+        "REJECTED" => OrderStatus::Rejected,
+        _ => OrderStatus::Pending,
+    }
+}
+
+fn domain_order(order: Order) -> BrokerOrder {
+    BrokerOrder {
+        status: status_of(&order.status),
+        tag: order.tag.as_deref().and_then(|t| OrderTag::parse(t).ok()),
+        quantity: u32::try_from(order.quantity).unwrap_or(0),
+        filled_quantity: u32::try_from(order.filled_quantity).unwrap_or(0),
+        average_price: (!order.average_price.is_zero()).then_some(order.average_price),
+        status_message: order.status_message,
+        order_id: order.order_id,
+    }
+}
+
+fn domain_error(error: KiteError) -> BrokerError {
+    let kind = match (&error, error.retry()) {
+        (KiteError::PlacementUncertain { .. }, _) => BrokerErrorKind::Uncertain,
+        (_, Retry::Reauthenticate) => BrokerErrorKind::Unauthorized,
+        (_, Retry::Safe | Retry::OnlyIfIdempotent) => BrokerErrorKind::Unavailable,
+        (KiteError::CircuitOpen { .. } | KiteError::LocalRateLimit { .. }, _) => {
+            BrokerErrorKind::Unavailable
+        }
+        _ => BrokerErrorKind::Rejected,
+    };
+    BrokerError {
+        kind,
+        message: error.to_string(),
+    }
+}
+
+#[async_trait]
+impl Broker for KiteBroker {
+    async fn place_order(&self, order: &OrderRequest) -> Result<String, BrokerError> {
+        self.client
+            .place_order(&params(order))
+            .await
+            .map(|id| id.order_id)
+            .map_err(domain_error)
+    }
+
+    async fn cancel_order(&self, order_id: &str) -> Result<(), BrokerError> {
+        self.client
+            .cancel_order(Variety::Regular, order_id)
+            .await
+            .map(|_| ())
+            .map_err(domain_error)
+    }
+
+    async fn order_by_tag(&self, tag: &OrderTag) -> Result<Option<BrokerOrder>, BrokerError> {
+        self.client
+            .find_order_by_tag(tag.as_str())
+            .await
+            .map(|o| o.map(domain_order))
+            .map_err(domain_error)
+    }
+
+    async fn orders(&self) -> Result<Vec<BrokerOrder>, BrokerError> {
+        self.client
+            .orders()
+            .await
+            .map(|orders| orders.into_iter().map(domain_order).collect())
+            .map_err(domain_error)
+    }
+}
+
+/// Kite's ticker as the core's `MarketFeed`: full mode, sharded over 3 × 3000.
+pub struct KiteFeed {
+    pool: TickerPool,
+}
+
+impl KiteFeed {
+    pub fn new(pool: TickerPool) -> Self {
+        Self { pool }
+    }
+}
+
+#[async_trait]
+impl MarketFeed for KiteFeed {
+    async fn subscribe(&self, tokens: &[InstrumentToken]) -> Result<(), String> {
+        self.pool
+            .subscribe(tokens.iter().map(|t| t.0).collect(), TickerMode::Full)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn unsubscribe(&self, tokens: &[InstrumentToken]) {
+        self.pool
+            .unsubscribe(tokens.iter().map(|t| t.0).collect())
+            .await;
+    }
+}
