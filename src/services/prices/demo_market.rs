@@ -11,7 +11,7 @@ use crate::model::{Exchange, InstrumentToken, MarketSnapshot, Ohlc, Price, Quote
 #[derive(Clone, Debug)]
 pub struct DemoInstrument {
     pub token: InstrumentToken,
-    pub tradingsymbol: &'static str,
+    pub tradingsymbol: String,
     pub exchange: Exchange,
     pub tick_size: Price,
     pub previous_close: Price,
@@ -32,7 +32,7 @@ pub fn demo_instruments() -> Vec<DemoInstrument> {
     .into_iter()
     .map(|(token, symbol, close_paise)| DemoInstrument {
         token: InstrumentToken(token),
-        tradingsymbol: symbol,
+        tradingsymbol: symbol.to_owned(),
         exchange: Exchange::Nse,
         tick_size: five_paise,
         previous_close: Price::from_paise(close_paise).unwrap_or(Price::ZERO),
@@ -52,7 +52,7 @@ impl DemoMarket {
         let quotes = instruments
             .iter()
             .map(|i| Quote {
-                tradingsymbol: i.tradingsymbol.to_owned(),
+                tradingsymbol: i.tradingsymbol.clone(),
                 exchange: i.exchange,
                 tick: Tick {
                     token: i.token,

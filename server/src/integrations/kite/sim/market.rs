@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use osp_core::model::{InstrumentToken, MarketSnapshot, Price};
 use osp_core::ports::{Clock, MarketData};
-use osp_core::services::prices::{DemoMarket, demo_instruments};
+use osp_core::services::prices::{DemoInstrument, DemoMarket, demo_instruments};
 use tokio::sync::watch;
 
 use crate::snapshot_cell::SnapshotCell;
@@ -20,8 +20,18 @@ pub struct SimMarket {
 }
 
 impl SimMarket {
+    /// The core's demo instruments only (tests of the ticker alone).
     pub fn new(seed: u64, clock: Arc<dyn Clock>) -> Arc<SimMarket> {
-        let market = DemoMarket::new(seed, demo_instruments(), clock.now_ms());
+        Self::with_instruments(seed, demo_instruments(), clock)
+    }
+
+    /// A market over `instruments` (the simulator's whole universe).
+    pub fn with_instruments(
+        seed: u64,
+        instruments: Vec<DemoInstrument>,
+        clock: Arc<dyn Clock>,
+    ) -> Arc<SimMarket> {
+        let market = DemoMarket::new(seed, instruments, clock.now_ms());
         let cell = SnapshotCell::new(market.snapshot());
         Arc::new(SimMarket {
             market: Mutex::new(market),

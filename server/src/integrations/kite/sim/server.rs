@@ -107,8 +107,9 @@ impl RunningSim {
 
 impl KiteSim {
     pub fn new(config: SimConfig, clock: Arc<dyn Clock>) -> Self {
-        let universe = Arc::new(Universe::demo());
-        let market = SimMarket::new(config.seed, clock.clone());
+        let universe = Arc::new(Universe::generate(config.seed, clock.now_ms()));
+        let market =
+            SimMarket::with_instruments(config.seed, universe.market_instruments(), clock.clone());
         let state = SimState {
             auth: Arc::new(SimAuth::new(config.api_key, config.api_secret)),
             broker: Arc::new(SimBroker::new(

@@ -25,7 +25,7 @@ impl Fixture {
         market.set_last_price(INFY, p("1500"), 0);
         Self {
             broker: SimBroker::new(
-                Arc::new(Universe::demo()),
+                Arc::new(Universe::generate(1, 0)),
                 BrokerConfig::default(),
                 Arc::new(SystemClock),
             ),
