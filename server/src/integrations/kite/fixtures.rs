@@ -1,12 +1,13 @@
-//! Test-only access to Zerodha's published responses: the team's shared folder beside the
-//! repository (`../shared/kite-fixtures`), or wherever `OSP_KITE_FIXTURES` points.
+//! Test-only access to Zerodha's published responses (`kiteconnect-mocks`, see SOURCE.md in the
+//! folder): a copy lives in `server/tests/fixtures/kite/`, so a clean clone tests on its own;
+//! `OSP_KITE_FIXTURES` points elsewhere (say, the team's `shared/kite-fixtures`) to test
+//! against another set.
 
 use std::path::PathBuf;
 
 pub fn path(name: &str) -> PathBuf {
-    let dir = std::env::var("OSP_KITE_FIXTURES").unwrap_or_else(|_| {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/kite-fixtures").to_owned()
-    });
+    let dir = std::env::var("OSP_KITE_FIXTURES")
+        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/kite").to_owned());
     std::path::Path::new(&dir).join(name)
 }
 
