@@ -389,3 +389,25 @@ fn rand_unit() -> f64 {
         .unwrap_or(0);
     f64::from(nanos % 1_000_000) / 1_000_000.0
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio_tungstenite::tungstenite::Error;
+
+    /// Kite's ticker is `wss://`: TLS must be compiled in, with a crypto provider. Without it
+    /// tungstenite refuses the URL itself (or rustls panics choosing a provider); with it, a
+    /// server that hangs up mid-handshake is an ordinary I/O or TLS error.
+    #[tokio::test]
+    async fn wss_urls_get_as_far_as_a_tls_handshake() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            // Accept, then hang up without speaking TLS.
+            let _ = listener.accept().await;
+        });
+        let error = tokio_tungstenite::connect_async(format!("wss://127.0.0.1:{port}/"))
+            .await
+            .expect_err("the server hangs up");
+        assert!(matches!(error, Error::Io(_) | Error::Tls(_)), "{error:?}");
+    }
+}
