@@ -1,22 +1,25 @@
 //! Live prices: the ticker's sink. Each frame's packets go into the core's `PriceBook`; the new
 //! snapshot is published in a `SnapshotCell` (browsers and status read the newest, never a
-//! backlog). Implements the `MarketData` port through it.
+//! backlog). Implements the `MarketData` port through it. The ticker's order updates become
+//! domain events (`BrokerOrder`) on a broadcast channel for the trading engine.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use osp_core::model::{Exchange, InstrumentToken, MarketSnapshot};
+use osp_core::model::{BrokerOrder, Exchange, InstrumentToken, MarketSnapshot};
 use osp_core::ports::{Clock, MarketData};
 use osp_core::services::prices::PriceBook;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
-use crate::integrations::kite::ticker::{TickSink, TickerPacket};
+use crate::integrations::kite::broker::domain_order;
+use crate::integrations::kite::ticker::{ServerText, TickSink, TickerPacket};
 use crate::snapshot_cell::SnapshotCell;
 
 pub struct LivePrices {
     book: Mutex<PriceBook>,
     cell: SnapshotCell,
     clock: Arc<dyn Clock>,
+    order_events: broadcast::Sender<BrokerOrder>,
 }
 
 impl LivePrices {
@@ -29,7 +32,13 @@ impl LivePrices {
             cell: SnapshotCell::new(book.snapshot()),
             book: Mutex::new(book),
             clock,
+            order_events: broadcast::channel(256).0,
         })
+    }
+
+    /// Order updates from the broker's ticker, as domain events, in arrival order.
+    pub fn order_events(&self) -> broadcast::Receiver<BrokerOrder> {
+        self.order_events.subscribe()
     }
 
     pub fn subscribe(&self) -> watch::Receiver<MarketSnapshot> {
@@ -57,6 +66,18 @@ impl TickSink for LivePrices {
             book.snapshot()
         };
         self.cell.publish(snapshot, now);
+    }
+
+    fn on_text(&self, text: ServerText) {
+        match text {
+            ServerText::Order(update) => {
+                // No subscriber yet is fine: the order book is the record.
+                let _ = self.order_events.send(domain_order(update.order));
+            }
+            ServerText::Error(message) => tracing::warn!(%message, "the ticker reported an error"),
+            ServerText::Message(message) => tracing::info!(%message, "message from the ticker"),
+            ServerText::Other(kind) => tracing::debug!(%kind, "unknown ticker text frame"),
+        }
     }
 }
 

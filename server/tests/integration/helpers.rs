@@ -18,6 +18,10 @@ pub struct TestApp {
     /// The in-process Kite simulator's fault controls.
     pub simulator: osp_server::integrations::kite::sim::SimControl,
     pub ticker: osp_server::integrations::kite::ticker::TickerHandle,
+    /// A REST client logged in to the demo's simulator, as the app's own session.
+    pub kite: osp_server::integrations::kite::http::KiteClient,
+    /// Order updates from the demo ticker, as domain events (subscribed before start).
+    pub order_events: tokio::sync::broadcast::Receiver<osp_core::model::BrokerOrder>,
     /// Kept alive for the app's lifetime; deleted on drop.
     pub _data_dir: tempfile::TempDir,
 }
@@ -81,6 +85,19 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let shutdown = app.shutdown_token();
     let simulator = app.demo().simulator.clone();
     let ticker = app.demo().ticker.clone();
+    let order_events = app.demo().prices.order_events();
+    let kite = {
+        use osp_server::integrations::kite::common::urls::KiteEndpoints;
+        use osp_server::integrations::kite::http::{KiteClient, KiteClientConfig};
+        let demo = app.demo();
+        let client = KiteClient::new(KiteClientConfig::new(
+            KiteEndpoints::simulator(&format!("http://{}", demo.simulator_addr)),
+            osp_server::demo::DEMO_API_KEY,
+        ))
+        .expect("kite client");
+        client.set_access_token(demo.access_token.clone());
+        client
+    };
     let task = tokio::spawn(app.run_until_stopped());
     TestApp {
         addr,
@@ -92,6 +109,8 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         task,
         simulator,
         ticker,
+        kite,
+        order_events,
         _data_dir: data_dir,
     }
 }

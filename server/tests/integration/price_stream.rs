@@ -170,3 +170,37 @@ async fn demo_prices_come_through_the_kite_protocol_and_survive_a_dropped_ticker
     assert_eq!(health["feed"]["status"], "ok");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn order_updates_on_the_demo_ticker_become_domain_events() {
+    use osp_core::model::OrderStatus;
+    use osp_server::integrations::kite::common::enums::{OrderType, Product, TransactionType};
+    use osp_server::integrations::kite::http::models::OrderParams;
+
+    let mut app = spawn_app().await;
+    let mut order = OrderParams::new(
+        "NSE",
+        "SBIN",
+        TransactionType::Buy,
+        OrderType::Market,
+        Product::Mis,
+        5,
+    );
+    order.tag = Some("demoevent".into());
+    let placed = app.kite.place_order(&order).await.unwrap();
+    let complete = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            let event = app.order_events.recv().await.unwrap();
+            if event.status == OrderStatus::Complete {
+                return event;
+            }
+        }
+    })
+    .await
+    .expect("a COMPLETE order event within 10 s");
+    assert_eq!(complete.order_id, placed.order_id);
+    assert_eq!(complete.tag.as_ref().map(|t| t.as_str()), Some("demoevent"));
+    assert_eq!(complete.filled_quantity, 5);
+    assert!(complete.average_price.is_some());
+    app.stop().await;
+}

@@ -66,7 +66,8 @@ pub fn status_of(kite: &str) -> OrderStatus {
     }
 }
 
-fn domain_order(order: Order) -> BrokerOrder {
+/// A Kite order (from the book or a ticker update) as the domain sees it.
+pub fn domain_order(order: Order) -> BrokerOrder {
     BrokerOrder {
         status: status_of(&order.status),
         tag: order.tag.as_deref().and_then(|t| OrderTag::parse(t).ok()),
