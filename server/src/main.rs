@@ -100,6 +100,9 @@ struct KiteSimArgs {
     /// Share of REST calls (0-100) that fail with 503, to test a client's resilience
     #[arg(long, value_name = "PERCENT", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
     fail_percent: u8,
+    /// Drop every ticker connection this often (seconds), to test reconnects; 0 never
+    #[arg(long, value_name = "SECONDS", default_value_t = 0)]
+    drop_ticker_every: u64,
 }
 
 fn main() -> ExitCode {
@@ -186,6 +189,17 @@ async fn kite_sim(args: KiteSimArgs) -> anyhow::Result<()> {
         sim.state
             .control
             .set_rest_failure_share(args.fail_percent, RestFault::ServerError);
+    }
+    if args.drop_ticker_every > 0 {
+        let control = sim.state.control.clone();
+        let every = std::time::Duration::from_secs(args.drop_ticker_every);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+            loop {
+                tick.tick().await;
+                control.drop_connections();
+            }
+        });
     }
     let listener = tokio::net::TcpListener::bind(&args.listen)
         .await

@@ -49,6 +49,8 @@ fn help_documents_every_command_flag_and_key() {
         "--redirect-url",
         "--seed",
         "--auto-login",
+        "--fail-percent",
+        "--drop-ticker-every",
     ] {
         assert!(sim_help.contains(flag), "kite-sim --help mentions {flag}");
     }

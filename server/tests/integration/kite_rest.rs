@@ -695,3 +695,55 @@ async fn the_broker_port_speaks_domain_types_over_kite() {
     assert_eq!(refused.kind, BrokerErrorKind::Rejected);
     assert!(refused.message.contains("index"), "{}", refused.message);
 }
+
+#[tokio::test]
+async fn every_variety_is_accepted_with_its_own_fields_and_baskets_are_margined() {
+    let sim = Sim::start().await;
+    let client = sim.client();
+    sim.set_price(INFY, "1500");
+
+    let mut cover = market_order(TransactionType::Buy, 1);
+    cover.variety = Variety::Co;
+    assert!(matches!(
+        client.place_order(&cover).await,
+        Err(KiteError::InvalidRequest(m)) if m.contains("cover order")
+    ));
+    cover.trigger_price = Some(p("1480"));
+    client.place_order(&cover).await.unwrap();
+
+    let mut iceberg = market_order(TransactionType::Buy, 10);
+    iceberg.variety = Variety::Iceberg;
+    iceberg.iceberg_legs = Some(2);
+    iceberg.iceberg_quantity = Some(5);
+    client.place_order(&iceberg).await.unwrap();
+    let mut amo = market_order(TransactionType::Buy, 1);
+    amo.variety = Variety::Amo;
+    client.place_order(&amo).await.unwrap();
+    let varieties: Vec<String> = client
+        .orders()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.variety)
+        .collect();
+    assert_eq!(varieties, ["co", "iceberg", "amo"]);
+
+    let order = |symbol: &str, quantity| MarginOrder {
+        exchange: "NSE".into(),
+        tradingsymbol: symbol.into(),
+        transaction_type: "BUY".into(),
+        variety: "regular".into(),
+        product: "CNC".into(),
+        order_type: "LIMIT".into(),
+        quantity,
+        price: p("100"),
+        trigger_price: Price::ZERO,
+    };
+    let basket = client
+        .basket_margins(&[order("INFY", 10), order("TCS", 5)])
+        .await
+        .unwrap();
+    assert_eq!(basket.orders.len(), 2);
+    assert_eq!(basket.initial.total, p("1500"));
+    assert_eq!(basket.final_.total, p("1500"));
+}

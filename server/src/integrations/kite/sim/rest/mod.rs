@@ -82,6 +82,7 @@ pub(super) fn router(state: Arc<SimState>) -> Router {
         .route("/orders/{key}/trades", get(orders::order_trades))
         .route("/trades", get(orders::trades))
         .route("/margins/orders", post(orders::order_margins))
+        .route("/margins/basket", post(orders::basket_margins))
         .route(
             "/portfolio/positions",
             get(portfolio::positions).put(portfolio::convert),

@@ -12,7 +12,7 @@ use super::params::Params;
 use super::reply::{SimError, SimResult, ok};
 use crate::integrations::kite::common::enums::{OrderType, Validity, Variety};
 use crate::integrations::kite::http::models::{
-    Charges, Gst, MarginOrder, MarginPnl, OrderId, OrderMargin, validate_tag,
+    BasketMargins, Charges, Gst, MarginOrder, MarginPnl, OrderId, OrderMargin, validate_tag,
 };
 
 pub(super) async fn place(
@@ -23,12 +23,34 @@ pub(super) async fn place(
     let variety: Variety = variety
         .parse()
         .map_err(|e| SimError::input(format!("Invalid `variety`: {e}")))?;
-    if !matches!(variety, Variety::Regular | Variety::Amo) {
-        return Err(SimError::input(format!(
-            "The {variety} variety is not offered by this simulator; use regular or amo."
-        )));
-    }
     let form = Params::parse(&body);
+    // Kite's extra fields per variety; once accepted, the simulator matches every variety
+    // like a regular order (an iceberg fills as one, a cover order's stop is not placed).
+    match variety {
+        Variety::Auction => {
+            return Err(SimError::input(
+                "The auction variety is not offered by this simulator; use regular, amo, co or iceberg.",
+            ));
+        }
+        Variety::Co if form.get("trigger_price").is_none() => {
+            return Err(SimError::input(
+                "Missing `trigger_price`: a cover order needs its stop-loss trigger.",
+            ));
+        }
+        Variety::Iceberg => {
+            let legs: u32 = form
+                .number("iceberg_legs")?
+                .ok_or_else(|| SimError::input("Missing `iceberg_legs`."))?;
+            form.number::<u32>("iceberg_quantity")?
+                .ok_or_else(|| SimError::input("Missing `iceberg_quantity`."))?;
+            if !(2..=10).contains(&legs) {
+                return Err(SimError::input(
+                    "Invalid `iceberg_legs`: an iceberg has 2 to 10 legs.",
+                ));
+            }
+        }
+        _ => {}
+    }
     let tag = form.get("tag").map(str::to_owned);
     if let Some(tag) = &tag {
         validate_tag(tag).map_err(|e| SimError::input(format!("Invalid `tag`: {e}")))?;
@@ -111,10 +133,41 @@ pub(super) async fn trades(State(sim): State<Arc<SimState>>) -> SimResult {
     Ok(ok(sim.broker.trades(None)))
 }
 
+pub(super) async fn order_margins(State(sim): State<Arc<SimState>>, body: Bytes) -> SimResult {
+    Ok(ok(margins_of(&sim, &body)?))
+}
+
+/// A basket's margin: the sum of its orders (the simulator does not net hedges, so initial and
+/// final are the same).
+pub(super) async fn basket_margins(State(sim): State<Arc<SimState>>, body: Bytes) -> SimResult {
+    let orders = margins_of(&sim, &body)?;
+    let mut total = orders
+        .first()
+        .cloned()
+        .ok_or_else(|| SimError::input("The basket is empty: send at least one order."))?;
+    total.kind = String::new();
+    total.tradingsymbol = String::new();
+    total.exchange = String::new();
+    for o in &orders[1..] {
+        total.var = total.var.checked_add(o.var).unwrap_or(total.var);
+        total.total = total.total.checked_add(o.total).unwrap_or(total.total);
+        total.charges.total = total
+            .charges
+            .total
+            .checked_add(o.charges.total)
+            .unwrap_or(total.charges.total);
+    }
+    Ok(ok(BasketMargins {
+        initial: total.clone(),
+        final_: total,
+        orders,
+    }))
+}
+
 /// A plain margin model: full value for delivery and carry-forward, a fifth for intraday, and
 /// Zerodha's equity charges (brokerage ₹20 or 0.03 % for intraday, STT 0.1 % on delivery).
-pub(super) async fn order_margins(State(sim): State<Arc<SimState>>, body: Bytes) -> SimResult {
-    let orders: Vec<MarginOrder> = serde_json::from_slice(&body)
+fn margins_of(sim: &SimState, body: &[u8]) -> Result<Vec<OrderMargin>, SimError> {
+    let orders: Vec<MarginOrder> = serde_json::from_slice(body)
         .map_err(|e| SimError::input(format!("The body must be a JSON list of orders: {e}")))?;
     let market = sim.market.snapshot_now();
     let mut out = Vec::with_capacity(orders.len());
@@ -182,5 +235,5 @@ pub(super) async fn order_margins(State(sim): State<Arc<SimState>>, body: Bytes)
             total,
         });
     }
-    Ok(ok(out))
+    Ok(out)
 }
