@@ -46,6 +46,9 @@ setup_rust_toolchain() {
   fi
 }
 
+PYKITECONNECT_VERSION=5.0.1
+PYKITECONNECT_DIR="$PWD/target/pykiteconnect-$PYKITECONNECT_VERSION"
+
 setup_test_tools() {
   apt_install chromium chromium-driver
   if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
@@ -55,6 +58,14 @@ setup_test_tools() {
   if [ ! -d end2end/node_modules/@playwright/test ]; then
     say "installing Playwright's test runner (browsers come from Debian, not downloaded)"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+  fi
+  # Zerodha's official Python client, to check the Kite simulator answers as Kite does.
+  command -v python3 >/dev/null || apt_install python3 python3-pip
+  if [ ! -f "$PYKITECONNECT_DIR/kiteconnect/__init__.py" ]; then
+    say "installing Zerodha's official Python client (kiteconnect $PYKITECONNECT_VERSION) into $PYKITECONNECT_DIR"
+    python3 -m pip install --quiet --disable-pip-version-check --target "$PYKITECONNECT_DIR" \
+      "kiteconnect==$PYKITECONNECT_VERSION" \
+      || fail "could not install kiteconnect from PyPI"
   fi
 }
 

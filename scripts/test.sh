@@ -23,7 +23,8 @@ as_pg() {
   if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$PG_DIR"; runuser -u postgres -- "$@"; else "$@"; fi
 }
 stop_pg() { as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PG_DIR"; }
-trap stop_pg EXIT
+cleanup() { stop_pg; if [ -n "${SIM_PID:-}" ]; then kill "$SIM_PID" 2>/dev/null || true; fi; }
+trap cleanup EXIT
 step "starting a throwaway PostgreSQL on 127.0.0.1:$PG_PORT"
 as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust --no-sync >/dev/null
 as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -o "-h 127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off" start >/dev/null
@@ -48,6 +49,20 @@ step "wasm tests in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver cargo test -p frontend --target wasm32-unknown-unknown 2>&1 | tee "$LOGS/wasm"
 
 build_release
+step "Zerodha's official Python client against osp kite-sim"
+SIM_LOG="$LOGS/kite-sim"
+target/release/osp kite-sim --listen 127.0.0.1:0 --api-key check_key --api-secret check_secret \
+  --redirect-url http://127.0.0.1:9/callback --auto-login --tick-ms 100 >"$SIM_LOG" 2>&1 &
+SIM_PID=$!
+for _ in $(seq 100); do grep -q '^Kite simulator on' "$SIM_LOG" && break; sleep 0.1; done
+SIM_URL=$(grep -o 'http://127\.0\.0\.1:[0-9]*' "$SIM_LOG" | head -n1)
+[ -n "$SIM_URL" ] || { kill "$SIM_PID"; fail "osp kite-sim did not start: $(cat "$SIM_LOG")"; }
+official=0
+if PYTHONPATH="$PYKITECONNECT_DIR" timeout 120 python3 scripts/official-clients/pykiteconnect_check.py \
+  "$SIM_URL" check_key check_secret 2>&1 | tee "$LOGS/official"; then official=1; fi
+kill "$SIM_PID" 2>/dev/null || true
+[ "$official" -eq 1 ] || fail "Zerodha's official client does not work against the simulator (above)"
+
 step "end-to-end tests (Playwright + Debian's Chromium against the release build)"
 (cd end2end && npx playwright test) 2>&1 | tee "$LOGS/e2e"
 
@@ -59,5 +74,5 @@ e2e=$(grep -oE '^ *[0-9]+ passed' "$LOGS/e2e" | tail -n1 | awk '{print $1}')
 [ "$wasm" -gt 0 ] || fail "the wasm runner reported no tests"
 [ -n "$e2e" ] && [ "$e2e" -gt 0 ] || fail "Playwright reported no tests"
 rm -rf "$LOGS"
-step "all tests passed: $unit unit/integration, $wasm wasm, $e2e end-to-end"
-echo "tests: $((unit + wasm + e2e)) passed, 0 failed"
+step "all tests passed: $unit unit/integration, $wasm wasm, $official official-client, $e2e end-to-end"
+echo "tests: $((unit + wasm + official + e2e)) passed, 0 failed"

@@ -119,7 +119,12 @@ async fn serve(mut socket: WebSocket, sim: Arc<SimTicker>) {
                 Message::Binary(vec![0].into())
             }
             incoming = socket.recv() => match incoming {
-                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
+                None | Some(Err(_)) => return,
+                Some(Ok(Message::Close(_))) => {
+                    // Answer the closing handshake, as Kite does.
+                    let _ = socket.send(Message::Close(None)).await;
+                    return;
+                }
                 Some(Ok(Message::Text(text))) => match ClientMessage::parse(&text) {
                     Ok(message) => match apply(&mut subscriptions, message) {
                         Ok(()) => continue,
