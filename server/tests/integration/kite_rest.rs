@@ -571,6 +571,15 @@ async fn a_placement_whose_answer_is_lost_is_found_by_its_tag_not_placed_twice()
     assert_eq!(orders.len(), 1, "placed exactly once");
     assert_eq!(orders[0].order_id, id);
     assert_eq!(orders[0].tag.as_deref(), Some("lostanswer"));
+
+    // An answer that is not Kite's JSON is no proof the order was refused either.
+    control.fail_next_rest_calls(1, RestFault::Garbled);
+    order.tag = Some("garbled".into());
+    let id = client.place_order(&order).await.unwrap().order_id;
+    let orders = client.orders().await.unwrap();
+    assert_eq!(orders.len(), 2, "placed exactly once more");
+    assert_eq!(orders[1].order_id, id);
+    assert_eq!(orders[1].tag.as_deref(), Some("garbled"));
 }
 
 #[tokio::test]

@@ -29,7 +29,9 @@ impl KiteClient {
             .idempotent(false);
         match self.send::<OrderId>(call).await {
             Ok(id) => Ok(id),
-            Err(e) if e.retry() == Retry::OnlyIfIdempotent => {
+            // The request may have reached Kite: a lost or unreadable answer (the API changed
+            // shape, say) must not read as "not placed".
+            Err(e) if e.retry() == Retry::OnlyIfIdempotent || matches!(e, KiteError::Decode(_)) => {
                 tracing::warn!(%tag, error = %e, "order placement outcome unknown; looking it up by tag");
                 self.resolve_placement(&tag, e).await
             }

@@ -35,6 +35,8 @@ pub enum RestFault {
     /// The request takes effect, but its answer comes this late (longer than the client's
     /// timeout): the case where a placement's outcome is unknown.
     Hang(Duration),
+    /// The request takes effect, but the answer is not Kite's JSON (a proxy's error page).
+    Garbled,
 }
 
 #[derive(Debug, Default)]

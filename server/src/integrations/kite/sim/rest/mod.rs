@@ -175,15 +175,19 @@ async fn limits_and_faults(
             .into_response();
         }
         Some(RestFault::TooManyRequests) => return too_many(),
-        Some(RestFault::Hang(_)) | None => {}
+        Some(RestFault::Hang(_) | RestFault::Garbled) | None => {}
     }
     if !sim.limits.admit(request.method(), request.uri().path()) {
         return too_many();
     }
     let response = next.run(request).await;
-    if let Some(RestFault::Hang(duration)) = fault {
+    match fault {
         // The request took effect; its answer is what gets lost.
-        tokio::time::sleep(duration).await;
+        Some(RestFault::Hang(duration)) => tokio::time::sleep(duration).await,
+        Some(RestFault::Garbled) => {
+            return (StatusCode::OK, "<html>upstream proxy error</html>").into_response();
+        }
+        _ => {}
     }
     response
 }
