@@ -7,7 +7,8 @@ use std::io::Read;
 
 use osp_core::model::{Exchange, Instrument, InstrumentToken, Price};
 
-const HEADER: [&str; 12] = [
+/// The dump's columns, in Kite's order (the simulator writes the same).
+pub const HEADER: [&str; 12] = [
     "instrument_token",
     "exchange_token",
     "tradingsymbol",

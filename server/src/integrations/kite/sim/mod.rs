@@ -25,4 +25,4 @@ pub use market::SimMarket;
 pub use quotes::packet_for;
 pub use server::{KiteSim, RunningSim, SimConfig, SimState};
 pub use ticker::{SimTicker, TICKER_PATH};
-pub use universe::{SimInstrument, Universe};
+pub use universe::Universe;

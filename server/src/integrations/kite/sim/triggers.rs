@@ -10,7 +10,6 @@ use std::sync::Mutex;
 use osp_core::model::{InstrumentToken, MarketSnapshot, Price};
 
 use super::broker::{PlaceOrder, SimBroker};
-use super::universe::SimInstrument;
 use crate::integrations::kite::common::enums::{
     AlertOperator, OrderType, Product, TransactionType, Validity, Variety,
 };
@@ -18,6 +17,7 @@ use crate::integrations::kite::http::models::{
     Alert, AlertHistoryEntry, AlertHistoryQuote, Gtt, GttCondition, GttOrder, GttOrderResult,
     GttResult,
 };
+use osp_core::model::Instrument;
 
 #[derive(Default)]
 struct State {
@@ -41,7 +41,7 @@ pub struct Triggers {
 pub struct NewAlert {
     pub name: String,
     pub kind: String,
-    pub instrument: SimInstrument,
+    pub instrument: Instrument,
     pub operator: AlertOperator,
     pub value: Price,
 }
@@ -111,8 +111,8 @@ impl Triggers {
             status: "enabled".into(),
             disabled_reason: String::new(),
             lhs_attribute: "LastTradedPrice".into(),
-            lhs_exchange: if new.instrument.tradable() {
-                new.instrument.exchange.clone()
+            lhs_exchange: if new.instrument.is_tradable() {
+                new.instrument.exchange.code().to_owned()
             } else {
                 "INDICES".into()
             },

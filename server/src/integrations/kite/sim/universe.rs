@@ -6,38 +6,12 @@
 //! the ticker's per-segment rules hold. Served as Kite's CSV dump.
 
 use chrono::{Datelike, Months, NaiveDate, Weekday};
-use osp_core::model::{Exchange, InstrumentToken, Price};
+use osp_core::model::{Exchange, Instrument, InstrumentToken, Price};
 use osp_core::services::prices::{DemoInstrument, demo_instruments};
 
 use super::clock_text::ist;
+use crate::integrations::kite::instruments::HEADER;
 use crate::integrations::kite::ticker::Segment;
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SimInstrument {
-    pub token: InstrumentToken,
-    pub tradingsymbol: String,
-    pub name: String,
-    pub exchange: String,
-    pub segment: String,
-    pub instrument_type: String,
-    pub tick_size: Price,
-    pub lot_size: u32,
-    /// `YYYY-MM-DD` for derivatives.
-    pub expiry: Option<String>,
-    pub strike: Price,
-    /// Where the simulated day starts.
-    pub previous_close: Price,
-}
-
-impl SimInstrument {
-    pub fn tradable(&self) -> bool {
-        Segment::of(self.token) != Segment::Indices
-    }
-
-    pub fn exchange_token(&self) -> u32 {
-        self.token.0 >> 8
-    }
-}
 
 /// The NIFTY 50 constituents with a plausible price in rupees. The five in the demo's market
 /// watch keep their real tokens and the demo's prices; the rest get generated tokens.
@@ -123,7 +97,9 @@ const INDEX_DERIVATIVES: [IndexDerivatives; 2] = [
 
 #[derive(Clone, Debug)]
 pub struct Universe {
-    pub instruments: Vec<SimInstrument>,
+    pub instruments: Vec<Instrument>,
+    /// The same instruments as the market steps them, with the price each starts from.
+    market: Vec<DemoInstrument>,
 }
 
 /// A deterministic number from the seed and a salt (splitmix64).
@@ -186,19 +162,20 @@ impl Universe {
             .iter()
             .filter(|d| Segment::of(d.token) == Segment::Indices)
         {
-            instruments.push(SimInstrument {
+            let instrument = Instrument {
                 token: index.token,
+                exchange_token: index.token.0 >> 8,
                 tradingsymbol: index.tradingsymbol.clone(),
                 name: index.tradingsymbol.clone(),
-                exchange: "NSE".into(),
+                exchange: Exchange::Nse,
                 segment: "INDICES".into(),
                 instrument_type: "EQ".into(),
                 tick_size: Price::ZERO,
                 lot_size: 0,
                 expiry: None,
                 strike: Price::ZERO,
-                previous_close: index.previous_close,
-            });
+            };
+            instruments.push((instrument, index.previous_close));
         }
         for (i, (symbol, name, price)) in NIFTY_50.iter().enumerate() {
             let known = demo.iter().find(|d| d.tradingsymbol == *symbol);
@@ -214,19 +191,20 @@ impl Universe {
                     (token(1), close)
                 }
             };
-            instruments.push(SimInstrument {
+            let instrument = Instrument {
                 token,
+                exchange_token: token.0 >> 8,
                 tradingsymbol: (*symbol).into(),
                 name: (*name).into(),
-                exchange: "NSE".into(),
+                exchange: Exchange::Nse,
                 segment: "NSE".into(),
                 instrument_type: "EQ".into(),
                 tick_size: five_paise,
                 lot_size: 1,
                 expiry: None,
                 strike: Price::ZERO,
-                previous_close: close,
-            });
+            };
+            instruments.push((instrument, close));
         }
 
         let expiries = monthly_expiries(today, 3);
@@ -245,19 +223,21 @@ impl Universe {
                 let price = Price::from_raw(spot.raw() + spot.raw() * carry_bp / 10_000)
                     .round_to_tick(Price::from_raw(1_000))
                     .unwrap_or(spot);
-                instruments.push(SimInstrument {
-                    token: token(2),
+                let t = token(2);
+                let instrument = Instrument {
+                    token: t,
+                    exchange_token: t.0 >> 8,
                     tradingsymbol: format!("{}{code}FUT", index.name),
                     name: index.name.into(),
-                    exchange: "NFO".into(),
+                    exchange: Exchange::Nfo,
                     segment: "NFO-FUT".into(),
                     instrument_type: "FUT".into(),
                     tick_size: Price::from_raw(1_000),
                     lot_size: index.lot_size,
                     expiry: Some(expiry.format("%Y-%m-%d").to_string()),
                     strike: Price::ZERO,
-                    previous_close: price,
-                });
+                };
+                instruments.push((instrument, price));
             }
             let Some(expiry) = expiries.first() else {
                 continue;
@@ -284,87 +264,77 @@ impl Universe {
                         .round_to_tick(five_paise)
                         .unwrap_or(five_paise)
                         .max(five_paise);
-                    instruments.push(SimInstrument {
-                        token: token(2),
+                    let t = token(2);
+                    let instrument = Instrument {
+                        token: t,
+                        exchange_token: t.0 >> 8,
                         tradingsymbol: format!(
                             "{}{code}{}{kind}",
                             index.name,
                             strike.raw() / Price::SCALE
                         ),
                         name: index.name.into(),
-                        exchange: "NFO".into(),
+                        exchange: Exchange::Nfo,
                         segment: "NFO-OPT".into(),
                         instrument_type: kind.into(),
                         tick_size: five_paise,
                         lot_size: index.lot_size,
                         expiry: Some(expiry.format("%Y-%m-%d").to_string()),
                         strike,
-                        previous_close: premium,
-                    });
+                    };
+                    instruments.push((instrument, premium));
                 }
             }
         }
-        Self { instruments }
+        let market = instruments
+            .iter()
+            .map(|(i, close)| DemoInstrument {
+                token: i.token,
+                tradingsymbol: i.tradingsymbol.clone(),
+                exchange: i.exchange,
+                // Indices have no tick size in the dump; their walk moves in 5 paise.
+                tick_size: if i.tick_size.is_zero() {
+                    five_paise
+                } else {
+                    i.tick_size
+                },
+                previous_close: *close,
+            })
+            .collect();
+        Self {
+            instruments: instruments.into_iter().map(|(i, _)| i).collect(),
+            market,
+        }
     }
 
     /// What the market steps: every instrument with its starting price.
     pub fn market_instruments(&self) -> Vec<DemoInstrument> {
-        self.instruments
-            .iter()
-            .map(|i| DemoInstrument {
-                token: i.token,
-                tradingsymbol: i.tradingsymbol.clone(),
-                exchange: if i.exchange == "NFO" {
-                    Exchange::Nfo
-                } else {
-                    Exchange::Nse
-                },
-                tick_size: if i.tick_size.is_zero() {
-                    Price::from_raw(500)
-                } else {
-                    i.tick_size
-                },
-                previous_close: i.previous_close,
-            })
-            .collect()
+        self.market.clone()
     }
 
-    pub fn by_symbol(&self, exchange: &str, tradingsymbol: &str) -> Option<&SimInstrument> {
+    pub fn by_symbol(&self, exchange: &str, tradingsymbol: &str) -> Option<&Instrument> {
         self.instruments
             .iter()
-            .find(|i| i.exchange == exchange && i.tradingsymbol == tradingsymbol)
+            .find(|i| i.exchange.code() == exchange && i.tradingsymbol == tradingsymbol)
     }
 
-    pub fn by_token(&self, token: u32) -> Option<&SimInstrument> {
+    pub fn by_token(&self, token: u32) -> Option<&Instrument> {
         self.instruments.iter().find(|i| i.token.0 == token)
     }
 
     /// Kite's instruments CSV, for all exchanges or one.
     pub fn dump_csv(&self, exchange: Option<&str>) -> String {
         let mut writer = csv::Writer::from_writer(Vec::new());
-        let header = [
-            "instrument_token",
-            "exchange_token",
-            "tradingsymbol",
-            "name",
-            "last_price",
-            "expiry",
-            "strike",
-            "tick_size",
-            "lot_size",
-            "instrument_type",
-            "segment",
-            "exchange",
-        ];
-        let mut rows = vec![header.map(str::to_owned).to_vec()];
+        // Writing to memory cannot fail.
+        let _ = writer.write_record(HEADER);
         for i in self
             .instruments
             .iter()
-            .filter(|i| exchange.is_none_or(|e| e == i.exchange))
+            .filter(|i| exchange.is_none_or(|e| e == i.exchange.code()))
         {
-            rows.push(vec![
+            let _ = writer.write_record([
                 i.token.0.to_string(),
-                i.exchange_token().to_string(),
+                i.exchange_token.to_string(),
                 i.tradingsymbol.clone(),
                 i.name.clone(),
                 "0.0".into(),
@@ -374,12 +344,8 @@ impl Universe {
                 i.lot_size.to_string(),
                 i.instrument_type.clone(),
                 i.segment.clone(),
-                i.exchange.clone(),
+                i.exchange.code().to_owned(),
             ]);
-        }
-        for row in rows {
-            // Writing to memory cannot fail.
-            let _ = writer.write_record(&row);
         }
         writer
             .into_inner()
@@ -420,11 +386,20 @@ mod tests {
                 _ => 2,
             };
             assert_eq!(i.token.0 & 0xff, segment_byte, "{}", i.tradingsymbol);
-            assert!(i.previous_close.raw() > 0, "{}", i.tradingsymbol);
         }
+        let market = universe.market_instruments();
+        assert_eq!(market.len(), universe.instruments.len());
+        assert!(market.iter().all(|m| m.previous_close.raw() > 0));
+        let close = |symbol: &str| {
+            market
+                .iter()
+                .find(|m| m.tradingsymbol == symbol)
+                .map(|m| m.previous_close)
+                .unwrap()
+        };
         let nifty = universe.by_symbol("NSE", "NIFTY 50").unwrap();
         assert_eq!(nifty.token.0, 256_265);
-        assert!(!nifty.tradable());
+        assert!(!nifty.is_tradable());
         assert_eq!(universe.by_token(408_065).unwrap().tradingsymbol, "INFY");
         // The nearest monthly expiry on 2026-11-25 is Tuesday 2026-12-29.
         let future = universe.by_symbol("NFO", "NIFTY26DECFUT").unwrap();
@@ -433,7 +408,10 @@ mod tests {
         let atm_call = universe.by_symbol("NFO", "NIFTY26DEC24150CE").unwrap();
         assert_eq!(atm_call.strike, rupees(24_150));
         let deep_put = universe.by_symbol("NFO", "NIFTY26DEC24650PE").unwrap();
-        assert!(deep_put.previous_close > rupees(400), "mostly intrinsic");
+        assert!(
+            close(&deep_put.tradingsymbol) > rupees(400),
+            "mostly intrinsic"
+        );
         let bank = universe.by_symbol("NFO", "BANKNIFTY26DEC52300CE").unwrap();
         assert_eq!(bank.lot_size, 35);
         let nse_only = parse_dump(universe.dump_csv(Some("BSE")).as_bytes()).unwrap();
@@ -445,9 +423,17 @@ mod tests {
     #[test]
     fn the_same_seed_and_day_give_the_same_universe() {
         let a = Universe::generate(7, NOW_MS);
-        assert_eq!(a.instruments, Universe::generate(7, NOW_MS).instruments);
-        let b = Universe::generate(8, NOW_MS);
-        assert_ne!(a.instruments, b.instruments, "prices follow the seed");
+        let b = Universe::generate(7, NOW_MS);
+        assert_eq!(a.instruments, b.instruments);
+        let closes = |u: &Universe| -> Vec<Price> {
+            u.market_instruments()
+                .iter()
+                .map(|m| m.previous_close)
+                .collect()
+        };
+        assert_eq!(closes(&a), closes(&b));
+        let c = Universe::generate(8, NOW_MS);
+        assert_ne!(closes(&a), closes(&c), "prices follow the seed");
     }
 
     #[test]

@@ -13,13 +13,14 @@ use osp_core::ports::Clock;
 use tokio::sync::broadcast;
 
 use super::clock_text::kite_time;
-use super::universe::{SimInstrument, Universe};
+use super::universe::Universe;
 use crate::integrations::kite::common::enums::{
     OrderType, Product, TransactionType, Validity, Variety,
 };
 use crate::integrations::kite::http::models::{
     AvailableMargin, Order, OrderUpdate, Position, Positions, SegmentMargin, Trade, UtilisedMargin,
 };
+use osp_core::model::Instrument;
 pub use positions::{Fill, PositionBook};
 
 #[derive(Clone, Debug)]
@@ -128,7 +129,7 @@ impl SimBroker {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn instrument(&self, exchange: &str, symbol: &str) -> Result<&SimInstrument, BrokerError> {
+    fn instrument(&self, exchange: &str, symbol: &str) -> Result<&Instrument, BrokerError> {
         self.universe.by_symbol(exchange, symbol).ok_or_else(|| {
             BrokerError::Input(format!(
                 "Invalid `tradingsymbol`: {exchange}:{symbol} is not an instrument (check exchange and tradingsymbol)."
@@ -562,8 +563,8 @@ fn check_tick(field: &str, price: Price, tick: Price) -> Result<(), BrokerError>
     Ok(())
 }
 
-fn validate_place(req: &PlaceOrder, instrument: &SimInstrument) -> Result<(), BrokerError> {
-    if !instrument.tradable() {
+fn validate_place(req: &PlaceOrder, instrument: &Instrument) -> Result<(), BrokerError> {
+    if !instrument.is_tradable() {
         return Err(BrokerError::Input(format!(
             "{} is an index and cannot be traded.",
             instrument.tradingsymbol

@@ -43,7 +43,7 @@ fn parse_gtt(
                 condition.exchange, condition.tradingsymbol
             ))
         })?;
-    if !instrument.tradable() {
+    if !instrument.is_tradable() {
         return Err(SimError::input(
             "Invalid `condition`: indices cannot have GTTs.",
         ));

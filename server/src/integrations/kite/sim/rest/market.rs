@@ -13,7 +13,6 @@ use osp_core::model::{MarketSnapshot, Price, Quote};
 use super::super::SimState;
 use super::super::clock_text::{candle_time, kite_time, parse_kite_date};
 use super::super::quotes::packet_for;
-use super::super::universe::SimInstrument;
 use super::params::Params;
 use super::reply::{SimError, SimResult, ok};
 use crate::integrations::kite::common::enums::Interval;
@@ -21,6 +20,7 @@ use crate::integrations::kite::http::models::{
     Candle, Candles, DepthEntry, FullQuote, LtpQuote, MarketDepth, OhlcQuote, OhlcValues, QuoteMap,
 };
 use crate::integrations::kite::ticker::TickerMode;
+use osp_core::model::Instrument;
 
 /// More candles than this in one request is refused, like Kite's per-interval day limits.
 const MAX_CANDLES: i64 = 20_000;
@@ -28,7 +28,7 @@ const MAX_CANDLES: i64 = 20_000;
 fn requested<'a>(
     sim: &'a SimState,
     query: &Option<String>,
-) -> Result<Vec<(String, &'a SimInstrument)>, SimError> {
+) -> Result<Vec<(String, &'a Instrument)>, SimError> {
     let params = Params::parse(query.as_deref().unwrap_or("").as_bytes());
     let keys = params.all("i");
     if keys.is_empty() {
@@ -48,7 +48,7 @@ fn requested<'a>(
         .collect())
 }
 
-fn quote_of<'a>(market: &'a MarketSnapshot, instrument: &SimInstrument) -> Option<&'a Quote> {
+fn quote_of<'a>(market: &'a MarketSnapshot, instrument: &Instrument) -> Option<&'a Quote> {
     market.quote(instrument.token)
 }
 
@@ -224,7 +224,7 @@ fn mix(seed: u64, token: u32, time: i64) -> u64 {
 }
 
 /// A price within ±2 % of the anchor, on the instrument's tick grid.
-fn price_at(seed: u64, instrument: &SimInstrument, anchor: Price, time: i64) -> Price {
+fn price_at(seed: u64, instrument: &Instrument, anchor: Price, time: i64) -> Price {
     let bp = (mix(seed, instrument.token.0, time) % 401) as i64 - 200;
     let tick = if instrument.tick_size.is_zero() {
         Price::from_raw(500)
@@ -238,7 +238,7 @@ fn price_at(seed: u64, instrument: &SimInstrument, anchor: Price, time: i64) -> 
 
 fn generate_candles(
     seed: u64,
-    instrument: &SimInstrument,
+    instrument: &Instrument,
     anchor: Price,
     interval: Interval,
     from: i64,
@@ -269,7 +269,7 @@ fn generate_candles(
                 .checked_sub(wiggle(2))
                 .filter(|p| p.raw() > 0)
                 .unwrap_or(close);
-            let volume = if instrument.tradable() {
+            let volume = if instrument.is_tradable() {
                 (mix(seed, instrument.token.0, t ^ 3) % 50_000) as i64 + 100
             } else {
                 0
