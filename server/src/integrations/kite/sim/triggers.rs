@@ -9,13 +9,13 @@ use std::sync::Mutex;
 
 use osp_core::model::{InstrumentToken, MarketSnapshot, Price};
 
-use super::broker::{PlaceOrder, SimBroker};
+use super::broker::SimBroker;
 use crate::integrations::kite::common::enums::{
-    AlertOperator, OrderType, Product, TransactionType, Validity, Variety,
+    AlertOperator, OrderType, Product, TransactionType,
 };
 use crate::integrations::kite::http::models::{
     Alert, AlertHistoryEntry, AlertHistoryQuote, Gtt, GttCondition, GttOrder, GttOrderResult,
-    GttResult,
+    GttResult, OrderParams,
 };
 use osp_core::model::Instrument;
 
@@ -305,29 +305,24 @@ fn place_gtt_order(
     market: &MarketSnapshot,
 ) -> Result<String, String> {
     let parse = |what: &str, e: &dyn std::fmt::Display| format!("invalid {what}: {e}");
-    let request = PlaceOrder {
-        variety: Variety::Regular,
-        exchange: order.exchange.clone(),
-        tradingsymbol: order.tradingsymbol.clone(),
-        transaction_type: order
+    let mut request = OrderParams::new(
+        &order.exchange,
+        &order.tradingsymbol,
+        order
             .transaction_type
             .parse::<TransactionType>()
             .map_err(|e| parse("transaction_type", &e))?,
-        order_type: order
+        order
             .order_type
             .parse::<OrderType>()
             .map_err(|e| parse("order_type", &e))?,
-        product: order
+        order
             .product
             .parse::<Product>()
             .map_err(|e| parse("product", &e))?,
-        quantity: u32::try_from(order.quantity).map_err(|e| parse("quantity", &e))?,
-        price: Some(order.price),
-        trigger_price: None,
-        validity: Validity::Day,
-        disclosed_quantity: 0,
-        tag: None,
-    };
+        u32::try_from(order.quantity).map_err(|e| parse("quantity", &e))?,
+    );
+    request.price = Some(order.price);
     broker.place(request, market).map_err(|e| match e {
         super::broker::BrokerError::Input(m)
         | super::broker::BrokerError::Order(m)

@@ -8,19 +8,17 @@ mod positions;
 
 use std::sync::{Arc, Mutex};
 
-use osp_core::model::{InstrumentToken, MarketSnapshot, Price};
+use osp_core::model::{Instrument, InstrumentToken, MarketSnapshot, Price};
 use osp_core::ports::Clock;
 use tokio::sync::broadcast;
 
 use super::clock_text::kite_time;
 use super::universe::Universe;
-use crate::integrations::kite::common::enums::{
-    OrderType, Product, TransactionType, Validity, Variety,
-};
+use crate::integrations::kite::common::enums::{OrderType, Product, TransactionType};
 use crate::integrations::kite::http::models::{
-    AvailableMargin, Order, OrderUpdate, Position, Positions, SegmentMargin, Trade, UtilisedMargin,
+    AvailableMargin, ModifyParams, Order, OrderParams, OrderUpdate, Position, Positions,
+    SegmentMargin, Trade, UtilisedMargin,
 };
-use osp_core::model::Instrument;
 pub use positions::{Fill, PositionBook};
 
 #[derive(Clone, Debug)]
@@ -39,32 +37,6 @@ impl Default for BrokerConfig {
             slippage_ticks: 0,
         }
     }
-}
-
-/// An order as the REST layer parsed it from Kite's form fields.
-#[derive(Clone, Debug)]
-pub struct PlaceOrder {
-    pub variety: Variety,
-    pub exchange: String,
-    pub tradingsymbol: String,
-    pub transaction_type: TransactionType,
-    pub order_type: OrderType,
-    pub product: Product,
-    pub quantity: u32,
-    pub price: Option<Price>,
-    pub trigger_price: Option<Price>,
-    pub validity: Validity,
-    pub disclosed_quantity: u32,
-    pub tag: Option<String>,
-}
-
-#[derive(Clone, Debug, Default)]
-pub struct ModifyOrder {
-    pub order_type: Option<OrderType>,
-    pub quantity: Option<u32>,
-    pub price: Option<Price>,
-    pub trigger_price: Option<Price>,
-    pub validity: Option<Validity>,
 }
 
 /// Kite's refusals, by the error type Kite would give.
@@ -137,7 +109,7 @@ impl SimBroker {
         })
     }
 
-    pub fn place(&self, req: PlaceOrder, market: &MarketSnapshot) -> Result<String, BrokerError> {
+    pub fn place(&self, req: OrderParams, market: &MarketSnapshot) -> Result<String, BrokerError> {
         let instrument = self.instrument(&req.exchange, &req.tradingsymbol)?.clone();
         validate_place(&req, &instrument)?;
         let ltp = ltp_of(market, instrument.token.0).ok_or_else(|| {
@@ -184,7 +156,7 @@ impl SimBroker {
             validity_ttl: None,
             product: req.product.to_string(),
             quantity: i64::from(req.quantity),
-            disclosed_quantity: i64::from(req.disclosed_quantity),
+            disclosed_quantity: i64::from(req.disclosed_quantity.unwrap_or(0)),
             price: req.price.unwrap_or(Price::ZERO),
             trigger_price: req.trigger_price.unwrap_or(Price::ZERO),
             average_price: Price::ZERO,
@@ -207,13 +179,7 @@ impl SimBroker {
         }
         sim.current.exchange_order_id = Some(format!("13{:014}", state.next_order));
         sim.current.exchange_timestamp = Some(now.clone());
-        let resting = if is_stop(&sim.current) {
-            "TRIGGER PENDING"
-        } else {
-            "OPEN"
-        };
-        transition(&mut sim, resting, &now);
-        let mut updates = vec![self.update(&sim.current)];
+        let mut updates = vec![self.rest(&mut sim, &now)];
         self.try_fill(&mut state, &mut sim, ltp, true, &now, &mut updates);
         state.orders.push(sim);
         drop(state);
@@ -225,7 +191,7 @@ impl SimBroker {
         &self,
         order_id: &str,
         variety: &str,
-        change: ModifyOrder,
+        change: ModifyParams,
         market: &MarketSnapshot,
     ) -> Result<String, BrokerError> {
         let now = kite_time(self.clock.now_ms());
@@ -274,13 +240,7 @@ impl SimBroker {
         transition(&mut sim, "MODIFY VALIDATION PENDING", &now);
         transition(&mut sim, "MODIFY PENDING", &now);
         transition(&mut sim, "MODIFIED", &now);
-        let resting = if is_stop(&sim.current) {
-            "TRIGGER PENDING"
-        } else {
-            "OPEN"
-        };
-        transition(&mut sim, resting, &now);
-        let mut updates = vec![self.update(&sim.current)];
+        let mut updates = vec![self.rest(&mut sim, &now)];
         if let Some(ltp) = ltp_of(market, sim.token) {
             self.try_fill(&mut state, &mut sim, ltp, true, &now, &mut updates);
         }
@@ -325,6 +285,18 @@ impl SimBroker {
         state.orders = orders;
         drop(state);
         self.publish(updates);
+    }
+
+    /// Puts an accepted order on the book — `TRIGGER PENDING` for a stop, else `OPEN` — and
+    /// returns the update that announces it.
+    fn rest(&self, sim: &mut SimOrder, now: &str) -> OrderUpdate {
+        let status = if is_stop(&sim.current) {
+            "TRIGGER PENDING"
+        } else {
+            "OPEN"
+        };
+        transition(sim, status, now);
+        self.update(&sim.current)
     }
 
     /// Triggers a stop whose trigger is touched, then fills what is marketable. `entering`:
@@ -563,7 +535,7 @@ fn check_tick(field: &str, price: Price, tick: Price) -> Result<(), BrokerError>
     Ok(())
 }
 
-fn validate_place(req: &PlaceOrder, instrument: &Instrument) -> Result<(), BrokerError> {
+fn validate_place(req: &OrderParams, instrument: &Instrument) -> Result<(), BrokerError> {
     if !instrument.is_tradable() {
         return Err(BrokerError::Input(format!(
             "{} is an index and cannot be traded.",
@@ -602,7 +574,7 @@ fn validate_place(req: &PlaceOrder, instrument: &Instrument) -> Result<(), Broke
     if let Some(p) = req.trigger_price {
         check_tick("trigger_price", p, instrument.tick_size)?;
     }
-    if req.disclosed_quantity > req.quantity {
+    if req.disclosed_quantity.unwrap_or(0) > req.quantity {
         return Err(BrokerError::Input(
             "Invalid `disclosed_quantity`: it cannot exceed the quantity.".into(),
         ));

@@ -50,21 +50,10 @@ impl Fixture {
     }
 }
 
-fn order(side: TransactionType, kind: OrderType, qty: u32) -> PlaceOrder {
-    PlaceOrder {
-        variety: Variety::Regular,
-        exchange: "NSE".into(),
-        tradingsymbol: "INFY".into(),
-        transaction_type: side,
-        order_type: kind,
-        product: Product::Mis,
-        quantity: qty,
-        price: None,
-        trigger_price: None,
-        validity: Validity::Day,
-        disclosed_quantity: 0,
-        tag: Some("t1".into()),
-    }
+fn order(side: TransactionType, kind: OrderType, qty: u32) -> OrderParams {
+    let mut order = OrderParams::new("NSE", "INFY", side, kind, Product::Mis, qty);
+    order.tag = Some("t1".into());
+    order
 }
 
 #[test]
@@ -144,13 +133,13 @@ fn modify_and_cancel_follow_kites_rules() {
     let mut buy = order(TransactionType::Buy, OrderType::Limit, 5);
     buy.price = Some(p("1400"));
     let id = f.broker.place(buy, &f.snap()).unwrap();
-    let change = ModifyOrder {
+    let change = ModifyParams {
         price: Some(p("1400.03")),
         ..Default::default()
     };
     let refused = f.broker.modify(&id, "regular", change, &f.snap());
     assert!(matches!(refused, Err(BrokerError::Input(m)) if m.contains("tick size")));
-    let change = ModifyOrder {
+    let change = ModifyParams {
         price: Some(p("1500")),
         ..Default::default()
     };

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::IntoResponse;
-use osp_core::model::{MarketSnapshot, Price, Quote};
+use osp_core::model::{Price, Quote};
+use serde::Serialize;
 
 use super::super::SimState;
 use super::super::clock_text::{candle_time, kite_time, parse_kite_date};
@@ -48,43 +49,35 @@ fn requested<'a>(
         .collect())
 }
 
-fn quote_of<'a>(market: &'a MarketSnapshot, instrument: &Instrument) -> Option<&'a Quote> {
-    market.quote(instrument.token)
+/// The asked-for instruments that have a price, each answered in `shape`, keyed as asked.
+fn answer<T: Serialize>(
+    sim: &SimState,
+    query: &Option<String>,
+    shape: impl Fn(&Quote) -> T,
+) -> SimResult {
+    let market = sim.market.snapshot_now();
+    let mut out = QuoteMap::new();
+    for (key, instrument) in requested(sim, query)? {
+        if let Some(quote) = market.quote(instrument.token) {
+            out.insert(key, shape(quote));
+        }
+    }
+    Ok(ok(out))
 }
 
 pub(super) async fn ltp(State(sim): State<Arc<SimState>>, RawQuery(q): RawQuery) -> SimResult {
-    let market = sim.market.snapshot_now();
-    let mut out = QuoteMap::new();
-    for (key, instrument) in requested(&sim, &q)? {
-        if let Some(quote) = quote_of(&market, instrument) {
-            out.insert(
-                key,
-                LtpQuote {
-                    instrument_token: instrument.token.0,
-                    last_price: quote.tick.last_price,
-                },
-            );
-        }
-    }
-    Ok(ok(out))
+    answer(&sim, &q, |quote| LtpQuote {
+        instrument_token: quote.tick.token.0,
+        last_price: quote.tick.last_price,
+    })
 }
 
 pub(super) async fn ohlc(State(sim): State<Arc<SimState>>, RawQuery(q): RawQuery) -> SimResult {
-    let market = sim.market.snapshot_now();
-    let mut out = QuoteMap::new();
-    for (key, instrument) in requested(&sim, &q)? {
-        if let Some(quote) = quote_of(&market, instrument) {
-            out.insert(
-                key,
-                OhlcQuote {
-                    instrument_token: instrument.token.0,
-                    last_price: quote.tick.last_price,
-                    ohlc: ohlc_values(quote),
-                },
-            );
-        }
-    }
-    Ok(ok(out))
+    answer(&sim, &q, |quote| OhlcQuote {
+        instrument_token: quote.tick.token.0,
+        last_price: quote.tick.last_price,
+        ohlc: ohlc_values(quote),
+    })
 }
 
 fn ohlc_values(quote: &Quote) -> OhlcValues {
@@ -98,55 +91,48 @@ fn ohlc_values(quote: &Quote) -> OhlcValues {
 }
 
 pub(super) async fn quote(State(sim): State<Arc<SimState>>, RawQuery(q): RawQuery) -> SimResult {
-    let market = sim.market.snapshot_now();
-    let mut out = QuoteMap::new();
-    for (key, instrument) in requested(&sim, &q)? {
-        let Some(quote) = quote_of(&market, instrument) else {
-            continue;
+    answer(&sim, &q, full_quote)
+}
+
+/// A full quote: the same numbers the ticker sends in full mode.
+fn full_quote(quote: &Quote) -> FullQuote {
+    let packet = packet_for(quote, TickerMode::Full);
+    let depth = packet.depth.map(|d| {
+        let side = |levels: &[crate::integrations::kite::ticker::DepthLevel]| {
+            levels
+                .iter()
+                .map(|l| DepthEntry {
+                    price: l.price,
+                    quantity: i64::from(l.quantity),
+                    orders: i64::from(l.orders),
+                })
+                .collect()
         };
-        // The same numbers the ticker sends in full mode.
-        let packet = packet_for(quote, TickerMode::Full);
-        let depth = packet.depth.map(|d| {
-            let side = |levels: &[crate::integrations::kite::ticker::DepthLevel]| {
-                levels
-                    .iter()
-                    .map(|l| DepthEntry {
-                        price: l.price,
-                        quantity: i64::from(l.quantity),
-                        orders: i64::from(l.orders),
-                    })
-                    .collect()
-            };
-            MarketDepth {
-                buy: side(&d.buy),
-                sell: side(&d.sell),
-            }
-        });
-        let time = kite_time(quote.tick.exchange_time_ms);
-        out.insert(
-            key,
-            FullQuote {
-                instrument_token: instrument.token.0,
-                timestamp: Some(time.clone()),
-                last_trade_time: Some(time),
-                last_price: quote.tick.last_price,
-                last_quantity: i64::from(packet.last_quantity),
-                buy_quantity: i64::from(packet.buy_quantity),
-                sell_quantity: i64::from(packet.sell_quantity),
-                volume: i64::from(packet.volume),
-                average_price: packet.average_price,
-                oi: 0,
-                oi_day_high: 0,
-                oi_day_low: 0,
-                net_change: quote.tick.change().unwrap_or(Price::ZERO),
-                lower_circuit_limit: circuit(quote, -1),
-                upper_circuit_limit: circuit(quote, 1),
-                ohlc: ohlc_values(quote),
-                depth,
-            },
-        );
+        MarketDepth {
+            buy: side(&d.buy),
+            sell: side(&d.sell),
+        }
+    });
+    let time = kite_time(quote.tick.exchange_time_ms);
+    FullQuote {
+        instrument_token: quote.tick.token.0,
+        timestamp: Some(time.clone()),
+        last_trade_time: Some(time),
+        last_price: quote.tick.last_price,
+        last_quantity: i64::from(packet.last_quantity),
+        buy_quantity: i64::from(packet.buy_quantity),
+        sell_quantity: i64::from(packet.sell_quantity),
+        volume: i64::from(packet.volume),
+        average_price: packet.average_price,
+        oi: 0,
+        oi_day_high: 0,
+        oi_day_low: 0,
+        net_change: quote.tick.change().unwrap_or(Price::ZERO),
+        lower_circuit_limit: circuit(quote, -1),
+        upper_circuit_limit: circuit(quote, 1),
+        ohlc: ohlc_values(quote),
+        depth,
     }
-    Ok(ok(out))
 }
 
 /// ±20 % of the previous close, on the 5-paise grid.

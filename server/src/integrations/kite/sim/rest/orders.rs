@@ -7,12 +7,12 @@ use axum::extract::{Path, State};
 use osp_core::model::Price;
 
 use super::super::SimState;
-use super::super::broker::{ModifyOrder, PlaceOrder};
 use super::params::Params;
 use super::reply::{SimError, SimResult, ok};
 use crate::integrations::kite::common::enums::{OrderType, Validity, Variety};
 use crate::integrations::kite::http::models::{
-    BasketMargins, Charges, Gst, MarginOrder, MarginPnl, OrderId, OrderMargin, validate_tag,
+    BasketMargins, Charges, Gst, MarginOrder, MarginPnl, ModifyParams, OrderId, OrderMargin,
+    OrderParams, validate_tag,
 };
 
 pub(super) async fn place(
@@ -56,22 +56,21 @@ pub(super) async fn place(
         validate_tag(tag).map_err(|e| SimError::input(format!("Invalid `tag`: {e}")))?;
     }
     let order_type: OrderType = form.parse_enum("order_type")?;
-    let request = PlaceOrder {
-        variety,
-        exchange: form.required("exchange")?.to_owned(),
-        tradingsymbol: form.required("tradingsymbol")?.to_owned(),
-        transaction_type: form.parse_enum("transaction_type")?,
+    let mut request = OrderParams::new(
+        form.required("exchange")?,
+        form.required("tradingsymbol")?,
+        form.parse_enum("transaction_type")?,
         order_type,
-        product: form.parse_enum("product")?,
-        quantity: form
-            .number("quantity")?
+        form.parse_enum("product")?,
+        form.number("quantity")?
             .ok_or_else(|| SimError::input("Missing `quantity`."))?,
-        price: form.price("price")?.filter(|p| !p.is_zero()),
-        trigger_price: form.price("trigger_price")?.filter(|p| !p.is_zero()),
-        validity: form.optional_enum("validity")?.unwrap_or(Validity::Day),
-        disclosed_quantity: form.number("disclosed_quantity")?.unwrap_or(0),
-        tag,
-    };
+    );
+    request.variety = variety;
+    request.price = form.price("price")?.filter(|p| !p.is_zero());
+    request.trigger_price = form.price("trigger_price")?.filter(|p| !p.is_zero());
+    request.validity = form.optional_enum("validity")?.unwrap_or(Validity::Day);
+    request.disclosed_quantity = form.number("disclosed_quantity")?;
+    request.tag = tag;
     let market = sim.market.snapshot_now();
     let order_id = sim.broker.place(request, &market)?;
     Ok(ok(OrderId { order_id }))
@@ -83,12 +82,13 @@ pub(super) async fn modify(
     body: Bytes,
 ) -> SimResult {
     let form = Params::parse(&body);
-    let change = ModifyOrder {
+    let change = ModifyParams {
         order_type: form.optional_enum("order_type")?,
         quantity: form.number("quantity")?,
         price: form.price("price")?,
         trigger_price: form.price("trigger_price")?,
         validity: form.optional_enum("validity")?,
+        disclosed_quantity: form.number("disclosed_quantity")?,
     };
     let market = sim.market.snapshot_now();
     let order_id = sim.broker.modify(&order_id, &variety, change, &market)?;
