@@ -197,45 +197,11 @@ impl SimBroker {
         let now = kite_time(self.clock.now_ms());
         let mut state = self.state();
         let index = find(&state, order_id, variety)?;
+        // The whole change is checked before anything is written: a refused modification
+        // leaves the order exactly as it was.
+        let updated = modified(&state.orders[index], &change)?;
         let mut sim = state.orders.remove(index);
-        let result = (|| {
-            if !sim.current.is_open() {
-                return Err(BrokerError::Order(format!(
-                    "Order cannot be modified as it is {}.",
-                    sim.current.status.to_lowercase()
-                )));
-            }
-            let o = &mut sim.current;
-            if let Some(t) = change.order_type {
-                o.order_type = t.to_string();
-            }
-            if let Some(q) = change.quantity {
-                if i64::from(q) <= o.filled_quantity {
-                    return Err(BrokerError::Input(format!(
-                        "Invalid `quantity`: {q} is not more than the {} already filled.",
-                        o.filled_quantity
-                    )));
-                }
-                o.quantity = i64::from(q);
-                o.pending_quantity = o.quantity - o.filled_quantity;
-            }
-            if let Some(p) = change.price {
-                check_tick("price", p, sim.tick)?;
-                sim.current.price = p;
-            }
-            if let Some(p) = change.trigger_price {
-                check_tick("trigger_price", p, sim.tick)?;
-                sim.current.trigger_price = p;
-            }
-            if let Some(v) = change.validity {
-                sim.current.validity = v.to_string();
-            }
-            Ok(())
-        })();
-        if let Err(e) = result {
-            state.orders.insert(index, sim);
-            return Err(e);
-        }
+        sim.current = updated;
         sim.current.modified = true;
         transition(&mut sim, "MODIFY VALIDATION PENDING", &now);
         transition(&mut sim, "MODIFY PENDING", &now);
@@ -497,6 +463,42 @@ impl SimBroker {
             },
         }
     }
+}
+
+/// The order as `change` would leave it, or why Kite would refuse the change.
+fn modified(sim: &SimOrder, change: &ModifyParams) -> Result<Order, BrokerError> {
+    let mut o = sim.current.clone();
+    if !o.is_open() {
+        return Err(BrokerError::Order(format!(
+            "Order cannot be modified as it is {}.",
+            o.status.to_lowercase()
+        )));
+    }
+    if let Some(t) = change.order_type {
+        o.order_type = t.to_string();
+    }
+    if let Some(q) = change.quantity {
+        if i64::from(q) <= o.filled_quantity {
+            return Err(BrokerError::Input(format!(
+                "Invalid `quantity`: {q} is not more than the {} already filled.",
+                o.filled_quantity
+            )));
+        }
+        o.quantity = i64::from(q);
+        o.pending_quantity = o.quantity - o.filled_quantity;
+    }
+    if let Some(p) = change.price {
+        check_tick("price", p, sim.tick)?;
+        o.price = p;
+    }
+    if let Some(p) = change.trigger_price {
+        check_tick("trigger_price", p, sim.tick)?;
+        o.trigger_price = p;
+    }
+    if let Some(v) = change.validity {
+        o.validity = v.to_string();
+    }
+    Ok(o)
 }
 
 fn find(state: &State, order_id: &str, variety: &str) -> Result<usize, BrokerError> {

@@ -134,11 +134,23 @@ fn modify_and_cancel_follow_kites_rules() {
     buy.price = Some(p("1400"));
     let id = f.broker.place(buy, &f.snap()).unwrap();
     let change = ModifyParams {
+        quantity: Some(9),
         price: Some(p("1400.03")),
         ..Default::default()
     };
     let refused = f.broker.modify(&id, "regular", change, &f.snap());
     assert!(matches!(refused, Err(BrokerError::Input(m)) if m.contains("tick size")));
+    let untouched = f
+        .broker
+        .orders()
+        .into_iter()
+        .find(|o| o.order_id == id)
+        .unwrap();
+    assert_eq!(
+        (untouched.quantity, untouched.price),
+        (5, p("1400")),
+        "a refused modification changes nothing"
+    );
     let change = ModifyParams {
         price: Some(p("1500")),
         ..Default::default()
