@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use osp_core::model::{InstrumentToken, MarketSnapshot, Price};
 use osp_core::ports::{Clock, MarketData};
-use osp_core::services::prices::{DemoInstrument, DemoMarket, demo_instruments};
+use osp_core::services::prices::{DemoInstrument, DemoMarket};
 use tokio::sync::watch;
 
 use crate::snapshot_cell::SnapshotCell;
@@ -20,13 +20,8 @@ pub struct SimMarket {
 }
 
 impl SimMarket {
-    /// The core's demo instruments only (tests of the ticker alone).
-    pub fn new(seed: u64, clock: Arc<dyn Clock>) -> Arc<SimMarket> {
-        Self::with_instruments(seed, demo_instruments(), clock)
-    }
-
     /// A market over `instruments` (the simulator's whole universe).
-    pub fn with_instruments(
+    pub fn new(
         seed: u64,
         instruments: Vec<DemoInstrument>,
         clock: Arc<dyn Clock>,
@@ -109,10 +104,11 @@ impl MarketData for SimMarket {
 mod tests {
     use super::*;
     use crate::clock::SystemClock;
+    use osp_core::services::prices::demo_instruments;
 
     #[tokio::test]
     async fn a_slow_reader_gets_the_latest_snapshot_not_a_backlog() {
-        let feed = SimMarket::new(3, Arc::new(SystemClock));
+        let feed = SimMarket::new(3, demo_instruments(), Arc::new(SystemClock));
         let mut rx = feed.subscribe();
         assert_eq!(feed.last_update_ms(), None);
         let mut last = None;
@@ -130,7 +126,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_loop_steps_and_stops_on_shutdown() {
-        let feed = SimMarket::new(3, Arc::new(SystemClock));
+        let feed = SimMarket::new(3, demo_instruments(), Arc::new(SystemClock));
         let mut rx = feed.subscribe();
         let stop = CancellationToken::new();
         let task = tokio::spawn(

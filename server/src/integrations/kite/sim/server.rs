@@ -108,8 +108,7 @@ impl RunningSim {
 impl KiteSim {
     pub fn new(config: SimConfig, clock: Arc<dyn Clock>) -> Self {
         let universe = Arc::new(Universe::generate(config.seed, clock.now_ms()));
-        let market =
-            SimMarket::with_instruments(config.seed, universe.market_instruments(), clock.clone());
+        let market = SimMarket::new(config.seed, universe.market_instruments(), clock.clone());
         let state = SimState {
             auth: Arc::new(SimAuth::new(config.api_key, config.api_secret)),
             broker: Arc::new(SimBroker::new(
