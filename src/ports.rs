@@ -3,7 +3,10 @@
 
 use async_trait::async_trait;
 
-use crate::model::{BrokerOrder, InstrumentToken, MarketSnapshot, OrderRequest, OrderTag};
+use crate::model::{
+    BrokerOrder, Candle, FeedChange, InstrumentToken, OrderRequest, OrderTag, Tick, Watchlist,
+    WatchlistItem,
+};
 
 /// Reachability of the database.
 #[async_trait]
@@ -16,9 +19,64 @@ pub trait DatabaseProbe: Send + Sync {
 
 /// The latest market data the server holds.
 pub trait MarketData: Send + Sync {
-    fn snapshot(&self) -> MarketSnapshot;
+    /// The newest tick of each of `tokens` that has one, in the order asked.
+    fn latest(&self, tokens: &[InstrumentToken]) -> Vec<Tick>;
     /// When the feed last delivered an update (Unix ms), if ever.
     fn last_update_ms(&self) -> Option<i64>;
+}
+
+/// Which instruments a subscriber of the tick bus follows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Interest {
+    /// Every instrument (monitors).
+    All,
+    Only(Vec<InstrumentToken>),
+}
+
+/// One subscriber's end of the tick bus. What it has not taken yet is conflated: the newest
+/// tick per instrument, never a growing queue, so a slow subscriber cannot slow the feed.
+#[async_trait]
+pub trait TickSubscription: Send + Sync {
+    /// Waits until something is pending, then takes all of it (oldest-pending instrument
+    /// first). `None` once the bus has shut down.
+    async fn next_batch(&self) -> Option<Vec<Tick>>;
+    /// Replaces what this subscriber follows; pending ticks of dropped instruments are discarded.
+    fn follow(&self, interest: Interest);
+}
+
+/// Fan-out of ticks from the price service to everyone in the process (in-process) or on other
+/// machines (a later, cross-process implementation).
+pub trait TickBus: Send + Sync {
+    /// One publish per tick; never waits for a subscriber.
+    fn publish(&self, tick: &Tick);
+    fn subscribe(&self, interest: Interest) -> Box<dyn TickSubscription>;
+}
+
+/// Past prices, to draw a chart before the live candles existed.
+#[async_trait]
+pub trait HistoricalPrices: Send + Sync {
+    /// 1-minute candles of `token` in `[from_ms, to_ms]`, oldest first.
+    async fn minute_candles(
+        &self,
+        token: InstrumentToken,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<Candle>, String>;
+}
+
+/// Where watchlists are kept. Every call is one transaction: a failure leaves what was stored.
+#[async_trait]
+pub trait WatchlistStore: Send + Sync {
+    /// The owner's lists in display order, each with its items in order.
+    async fn lists(&self, owner: &str) -> Result<Vec<Watchlist>, String>;
+    /// Appends a new, empty list; returns its id.
+    async fn create(&self, owner: &str, name: &str) -> Result<i64, String>;
+    /// `false` when the owner has no such list.
+    async fn rename(&self, owner: &str, id: i64, name: &str) -> Result<bool, String>;
+    async fn delete(&self, owner: &str, id: i64) -> Result<bool, String>;
+    /// Replaces the list's items, in this order.
+    async fn set_items(&self, owner: &str, id: i64, items: &[WatchlistItem])
+    -> Result<bool, String>;
 }
 
 /// Wall-clock time, so services never read the system clock themselves.
@@ -61,9 +119,9 @@ pub trait Broker: Send + Sync {
 }
 
 /// A live market-data feed the app subscribes instruments on.
-#[async_trait]
 pub trait MarketFeed: Send + Sync {
-    /// Subscribes with full detail (depth); the error says why the feed cannot take more.
-    async fn subscribe(&self, tokens: &[InstrumentToken]) -> Result<(), String>;
-    async fn unsubscribe(&self, tokens: &[InstrumentToken]);
+    /// Applies a change of subscriptions. Changes take effect in call order; never blocks.
+    fn apply(&self, change: FeedChange);
+    /// How many instruments the feed can follow at once.
+    fn capacity(&self) -> usize;
 }

@@ -1,5 +1,5 @@
-//! `MarketSnapshot`: the latest quote of every streamed instrument at one moment. It is what a
-//! browser needs to draw the market watch, and what a slow client receives instead of a backlog.
+//! `MarketSnapshot`: the quote of every instrument of a (simulated) market at one moment; the
+//! demo market's walk produces them and the Kite simulator matches orders against them.
 
 use serde::{Deserialize, Serialize};
 

@@ -3,8 +3,14 @@
 
 mod app_status;
 mod broker_order;
+mod candle;
+mod depth;
 mod exchange;
+mod feed_change;
+mod feed_mode;
 mod instrument;
+mod instruments_load;
+mod market_session;
 mod market_snapshot;
 mod ohlc;
 mod order_request;
@@ -14,11 +20,18 @@ mod price;
 mod quote;
 mod tick;
 mod trading_mode;
+mod watchlist;
 
 pub use app_status::{AppStatus, ComponentHealth, HealthState};
 pub use broker_order::{BrokerOrder, OrderStatus};
+pub use candle::Candle;
+pub use depth::{Depth, DepthLevel};
 pub use exchange::{Exchange, ExchangeError};
+pub use feed_change::FeedChange;
+pub use feed_mode::FeedMode;
 pub use instrument::{Instrument, InstrumentToken};
+pub use instruments_load::InstrumentsLoad;
+pub use market_session::MarketSession;
 pub use market_snapshot::MarketSnapshot;
 pub use ohlc::Ohlc;
 pub use order_request::{OrderKind, OrderRequest, ProductKind};
@@ -28,3 +41,4 @@ pub use price::{Price, PriceError};
 pub use quote::Quote;
 pub use tick::Tick;
 pub use trading_mode::TradingMode;
+pub use watchlist::{Watchlist, WatchlistItem};

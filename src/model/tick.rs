@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{InstrumentToken, Ohlc, Price};
+use super::{Depth, InstrumentToken, Ohlc, Price};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tick {
@@ -15,6 +15,9 @@ pub struct Tick {
     pub ohlc: Ohlc,
     /// Exchange time of the update, milliseconds since the Unix epoch.
     pub exchange_time_ms: i64,
+    /// Five levels of bids and offers, when the feed sends them (full mode).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub depth: Option<Depth>,
 }
 
 impl Tick {

@@ -1,4 +1,7 @@
 //! Services: the business rules. Each takes its collaborators as ports.
 
+pub mod instruments;
+pub mod market_calendar;
 pub mod prices;
 pub mod status;
+pub mod watchlists;

@@ -82,7 +82,7 @@ impl StatusService {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::MarketSnapshot;
+    use crate::model::{InstrumentToken, Tick};
     use async_trait::async_trait;
     use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -98,8 +98,8 @@ mod tests {
     }
     struct Feed(Option<i64>);
     impl MarketData for Feed {
-        fn snapshot(&self) -> MarketSnapshot {
-            MarketSnapshot::default()
+        fn latest(&self, _: &[InstrumentToken]) -> Vec<Tick> {
+            Vec::new()
         }
         fn last_update_ms(&self) -> Option<i64> {
             self.0

@@ -66,6 +66,7 @@ impl DemoMarket {
                         close: i.previous_close,
                     },
                     exchange_time_ms: start_ms,
+                    depth: None,
                 },
             })
             .collect();

@@ -1,0 +1,7 @@
+//! Instruments: the searchable master (Kite's daily dump) and where its load stands.
+
+mod catalog;
+mod search;
+
+pub use catalog::InstrumentCatalog;
+pub use search::InstrumentIndex;
