@@ -75,8 +75,12 @@ pub trait WatchlistStore: Send + Sync {
     async fn rename(&self, owner: &str, id: i64, name: &str) -> Result<bool, String>;
     async fn delete(&self, owner: &str, id: i64) -> Result<bool, String>;
     /// Replaces the list's items, in this order.
-    async fn set_items(&self, owner: &str, id: i64, items: &[WatchlistItem])
-    -> Result<bool, String>;
+    async fn set_items(
+        &self,
+        owner: &str,
+        id: i64,
+        items: &[WatchlistItem],
+    ) -> Result<bool, String>;
 }
 
 /// Wall-clock time, so services never read the system clock themselves.

@@ -3,15 +3,16 @@
 //! `osp` binary (`main.rs`) is a thin command line over this library, which integration tests
 //! drive directly.
 
+pub mod bus;
 pub mod clock;
 pub mod config;
 pub mod database;
 pub mod demo;
 pub mod http;
+pub mod instruments_loader;
 pub mod integrations;
 pub mod live_prices;
 pub mod site;
-pub mod snapshot_cell;
 pub mod startup;
 pub mod telemetry;
 pub mod websocket;

@@ -1,5 +1,6 @@
-//! The composition root: builds the adapters (database, demo feed, clock), wires them into the
-//! core's services, hands those to Leptos as `AppState`, and serves HTTP until told to stop.
+//! The composition root: builds the adapters (database, the Kite connection — the in-process
+//! simulator in demo mode —, bus, clock), wires them into the core's services (prices,
+//! subscriptions, instruments, watchlists, calendar, status), hands those to Leptos as `AppState`, and serves HTTP until told to stop.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -12,8 +13,13 @@ use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::routing::{any, get};
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use osp_core::ports::{Clock, DatabaseProbe, MarketData};
-use osp_core::services::status::StatusService;
+use osp_core::model::{FeedMode, InstrumentToken, TradingMode};
+use osp_core::ports::{Clock, DatabaseProbe, MarketData, MarketFeed, TickBus, WatchlistStore};
+use osp_core::services::instruments::InstrumentCatalog;
+use osp_core::services::market_calendar::MarketCalendar;
+use osp_core::services::prices::{FeedSubscriptions, PriceService, demo_instruments};
+use osp_core::services::status::{StatusService, StatusSources};
+use osp_core::services::watchlists::WatchlistService;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -22,8 +28,9 @@ use crate::config::Settings;
 use crate::database::Database;
 use crate::demo;
 use crate::http::{api_fallback, health, middleware};
+use crate::instruments_loader::InstrumentsLoader;
 use crate::site;
-use crate::websocket::prices;
+use crate::websocket::prices::PriceStream;
 
 /// How long in-flight requests get to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -36,7 +43,18 @@ pub struct Application {
     /// The in-process simulator and the ticker client reading it; held for the app's lifetime
     /// (dropping the ticker's handle would stop it).
     demo: demo::DemoMarket,
+    subscriptions: Arc<FeedSubscriptions>,
+    catalog: Arc<InstrumentCatalog>,
+    /// The daily instruments reload; stops with `shutdown`.
+    instruments_task: tokio::task::JoinHandle<()>,
 }
+
+/// The feed owner that keeps the indices subscribed.
+const PULSE_OWNER: &str = "market-pulse";
+/// NIFTY 50 and NIFTY BANK (Kite's tokens).
+const PULSE_TOKENS: [u32; 2] = [256_265, 260_105];
+/// How long start-up waits for the first prices.
+const FIRST_PRICES_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Application {
     /// Connects and migrates the database, binds the listen address, and builds the router.
@@ -53,15 +71,76 @@ impl Application {
         let shutdown = CancellationToken::new();
         // Demo is the only mode this build accepts (config refuses paper and live).
         let demo = demo::start(&settings.demo, clock.clone(), shutdown.clone()).await?;
-        let prices = demo.prices.clone();
+        let calendar = Arc::new(match settings.mode {
+            // The simulator trades around the clock; so does the demo's calendar.
+            TradingMode::Demo => MarketCalendar::around_the_clock(),
+            TradingMode::Paper | TradingMode::Live => {
+                MarketCalendar::new(settings.market.holidays.iter().copied())
+            }
+        });
+
+        let catalog = Arc::new(InstrumentCatalog::default());
+        let loader = Arc::new(InstrumentsLoader::new(
+            database.clone(),
+            demo.client.clone(),
+            catalog.clone(),
+            clock.clone(),
+        ));
+        let instruments_task = loader.start(shutdown.clone()).await;
+
+        let subscriptions = Arc::new(FeedSubscriptions::new(
+            demo.feed.clone() as Arc<dyn MarketFeed>
+        ));
+        // The indices stay subscribed whatever the pages show: the status's "feed streaming"
+        // and the market's pulse.
+        subscriptions
+            .set(
+                PULSE_OWNER,
+                PULSE_TOKENS.map(InstrumentToken),
+                FeedMode::Quote,
+            )
+            .map_err(|e| anyhow::anyhow!("cannot follow the market pulse: {e}"))?;
+        if !demo.live.wait_for_first_update(FIRST_PRICES_TIMEOUT).await {
+            anyhow::bail!(
+                "the market did not stream within {} s (ticker: {:?})",
+                FIRST_PRICES_TIMEOUT.as_secs(),
+                demo.pool.states().await
+            );
+        }
+        let watchlists = Arc::new(WatchlistService::new(
+            Arc::new(database.clone()) as Arc<dyn WatchlistStore>,
+            catalog.clone(),
+            subscriptions.clone(),
+            demo_instruments().into_iter().map(|i| i.token).collect(),
+        ));
+        // The feed follows the lists from the start, so the first page has their prices.
+        match watchlists.lists(app::state::OWNER).await {
+            Ok(lists) => {
+                let tokens: Vec<InstrumentToken> = lists
+                    .iter()
+                    .flat_map(|l| l.items.iter().map(|i| i.token))
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                wait_for_prices(&demo.prices, &tokens, FIRST_PRICES_TIMEOUT).await;
+            }
+            Err(e) => tracing::warn!(
+                error = %e,
+                "cannot read the watchlists; their prices start when a page opens"
+            ),
+        }
         let status = StatusService::new(
             env!("CARGO_PKG_VERSION"),
             settings.mode,
             Arc::new(database.clone()) as Arc<dyn DatabaseProbe>,
-            prices.clone() as Arc<dyn MarketData>,
-            clock,
+            demo.prices.clone() as Arc<dyn MarketData>,
+            clock.clone(),
             // Stale after missing several ticks in a row, never under five seconds.
             (settings.demo.tick_interval_ms as i64 * 10).max(5_000),
+            StatusSources {
+                calendar: calendar.clone(),
+                catalog: catalog.clone(),
+            },
         );
 
         let site_root = site::resolve_site_root(settings.server.site_root.as_deref());
@@ -76,12 +155,20 @@ impl Application {
         let state = AppState {
             leptos_options: leptos_options.clone(),
             status: Arc::new(status),
-            market: prices.clone(),
+            prices: demo.prices.clone(),
+            catalog: catalog.clone(),
+            watchlists,
+            calendar,
+            clock,
         };
 
-        let ws_updates = prices.subscribe();
-        let ws_shutdown = shutdown.clone();
-        let ws_interval = settings.stream.min_interval();
+        let stream = PriceStream {
+            bus: demo.bus.clone() as Arc<dyn TickBus>,
+            prices: demo.prices.clone(),
+            subscriptions: subscriptions.clone(),
+            min_interval: settings.stream.min_interval(),
+            shutdown: shutdown.clone(),
+        };
         let routes = generate_route_list(App);
         let router = Router::new()
             .route("/health", get(health::health))
@@ -89,9 +176,7 @@ impl Application {
             .route("/api/{*rest}", any(api_fallback::api_not_found))
             .route(
                 app::live::PRICES_WS_PATH,
-                get(move |ws: WebSocketUpgrade| {
-                    prices::upgrade(ws, ws_updates.clone(), ws_interval, ws_shutdown.clone())
-                }),
+                get(move |ws: WebSocketUpgrade| async move { stream.clone().upgrade(ws) }),
             )
             .leptos_routes(&state, routes, {
                 let options = leptos_options.clone();
@@ -106,6 +191,9 @@ impl Application {
             database,
             shutdown,
             demo,
+            subscriptions,
+            catalog,
+            instruments_task,
         })
     }
 
@@ -116,6 +204,15 @@ impl Application {
     /// The demo market (simulator control, ticker state), for tests and diagnostics.
     pub fn demo(&self) -> &demo::DemoMarket {
         &self.demo
+    }
+
+    /// What the live feed follows, by owner (tests read it).
+    pub fn subscriptions(&self) -> &Arc<FeedSubscriptions> {
+        &self.subscriptions
+    }
+
+    pub fn catalog(&self) -> &Arc<InstrumentCatalog> {
+        &self.catalog
     }
 
     /// Cancel it to stop the server gracefully.
@@ -130,6 +227,9 @@ impl Application {
             database,
             shutdown,
             demo,
+            subscriptions,
+            catalog: _,
+            instruments_task,
         } = self;
         let serve = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned());
@@ -143,10 +243,21 @@ impl Application {
         }
         // Stops the demo market, the simulator and the ticker client too.
         shutdown.cancel();
+        let _ = instruments_task.await;
+        drop(subscriptions);
         drop(demo);
         database.close().await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Waits (at most `timeout`) until every one of `tokens` has a price, so the first page shows
+/// them; a market that is closed may not send some, which is not an error.
+async fn wait_for_prices(prices: &PriceService, tokens: &[InstrumentToken], timeout: Duration) {
+    let deadline = tokio::time::Instant::now() + timeout;
+    while prices.latest(tokens).len() < tokens.len() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 

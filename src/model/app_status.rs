@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::TradingMode;
+use super::{InstrumentsLoad, MarketSession, TradingMode};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -27,6 +27,10 @@ pub struct AppStatus {
     pub database_backend: String,
     pub database: ComponentHealth,
     pub feed: ComponentHealth,
+    /// The NSE equity session now (the calendar the monitors use).
+    pub market: MarketSession,
+    /// Where the instruments master's load stands.
+    pub instruments: InstrumentsLoad,
     /// Server time, milliseconds since the Unix epoch.
     pub server_time_ms: i64,
 }

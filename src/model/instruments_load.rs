@@ -9,7 +9,10 @@ pub enum InstrumentsLoad {
     Waiting,
     Downloading,
     /// Writing to the database: `done` of `total` rows.
-    Storing { done: usize, total: usize },
+    Storing {
+        done: usize,
+        total: usize,
+    },
     /// `count` instruments searchable, loaded at `at_ms` (Unix ms); `skipped` odd rows.
     Ready {
         count: usize,
@@ -17,7 +20,10 @@ pub enum InstrumentsLoad {
         at_ms: i64,
     },
     /// The last load failed; `count` instruments from an earlier load are still searchable.
-    Failed { reason: String, count: usize },
+    Failed {
+        reason: String,
+        count: usize,
+    },
 }
 
 impl InstrumentsLoad {

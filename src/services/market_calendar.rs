@@ -93,7 +93,9 @@ impl IstDate {
 /// Trading hours of an exchange, as minutes after IST midnight.
 fn hours(exchange: Exchange) -> (i64, i64) {
     match exchange {
-        Exchange::Nse | Exchange::Bse | Exchange::Nfo | Exchange::Bfo => (9 * 60 + 15, 15 * 60 + 30),
+        Exchange::Nse | Exchange::Bse | Exchange::Nfo | Exchange::Bfo => {
+            (9 * 60 + 15, 15 * 60 + 30)
+        }
         Exchange::Cds | Exchange::Bcd => (9 * 60, 17 * 60),
         Exchange::Mcx => (9 * 60, 23 * 60 + 30),
     }
@@ -161,8 +163,8 @@ impl MarketCalendar {
             "after hours"
         };
         // The next trading day's open: today if before the open, else a later day.
-        let mut day = date.days() + i64::from(!(self.trading_day(date) && minute < open));
-        for _ in 0..30 {
+        let first = date.days() + i64::from(!(self.trading_day(date) && minute < open));
+        for day in first..first + 30 {
             let candidate = IstDate::from_days(day);
             if self.trading_day(candidate) {
                 let when = if candidate == date {
@@ -175,7 +177,6 @@ impl MarketCalendar {
                     detail: format!("{why}; opens {when} {} IST", clock(open)),
                 };
             }
-            day += 1;
         }
         MarketSession {
             open: false,
@@ -242,9 +243,15 @@ mod tests {
         // Monday the 30th is a holiday: the next open is Tuesday.
         assert_eq!(s.detail, "weekend; opens Tue 09:15 IST");
         let monday = WED_OPEN + 5 * DAY_MS + 60 * MIN;
-        assert_eq!(cal.session(Exchange::Nse, monday).detail, "holiday; opens Tue 09:15 IST");
+        assert_eq!(
+            cal.session(Exchange::Nse, monday).detail,
+            "holiday; opens Tue 09:15 IST"
+        );
         let after = WED_OPEN + 400 * MIN;
-        assert_eq!(cal.session(Exchange::Nse, after).detail, "after hours; opens Thu 09:15 IST");
+        assert_eq!(
+            cal.session(Exchange::Nse, after).detail,
+            "after hours; opens Thu 09:15 IST"
+        );
     }
 
     #[test]

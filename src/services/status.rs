@@ -3,8 +3,16 @@
 
 use std::sync::Arc;
 
-use crate::model::{AppStatus, ComponentHealth, HealthState, TradingMode};
+use crate::model::{AppStatus, ComponentHealth, Exchange, HealthState, TradingMode};
 use crate::ports::{Clock, DatabaseProbe, MarketData};
+use crate::services::instruments::InstrumentCatalog;
+use crate::services::market_calendar::MarketCalendar;
+
+/// What the status service reads besides the database and the feed.
+pub struct StatusSources {
+    pub calendar: Arc<MarketCalendar>,
+    pub catalog: Arc<InstrumentCatalog>,
+}
 
 pub struct StatusService {
     version: String,
@@ -14,6 +22,7 @@ pub struct StatusService {
     clock: Arc<dyn Clock>,
     /// A feed with no update for this long is reported down.
     feed_stale_after_ms: i64,
+    sources: StatusSources,
 }
 
 impl StatusService {
@@ -24,6 +33,7 @@ impl StatusService {
         market: Arc<dyn MarketData>,
         clock: Arc<dyn Clock>,
         feed_stale_after_ms: i64,
+        sources: StatusSources,
     ) -> Self {
         Self {
             version: version.into(),
@@ -32,6 +42,7 @@ impl StatusService {
             market,
             clock,
             feed_stale_after_ms,
+            sources,
         }
     }
 
@@ -57,6 +68,8 @@ impl StatusService {
             database_backend: self.database.backend().to_owned(),
             database,
             feed: self.feed_health(now),
+            market: self.sources.calendar.session(Exchange::Nse, now),
+            instruments: self.sources.catalog.load_state(),
             server_time_ms: now,
         }
     }
@@ -120,6 +133,10 @@ mod tests {
             Arc::new(Feed(last)),
             Arc::new(FixedClock(AtomicI64::new(now))),
             5_000,
+            StatusSources {
+                calendar: Arc::new(MarketCalendar::around_the_clock()),
+                catalog: Arc::new(InstrumentCatalog::default()),
+            },
         )
     }
 
@@ -141,6 +158,8 @@ mod tests {
         assert_eq!(s.version, "1.2.3");
         assert_eq!(s.database_backend, "sqlite");
         assert_eq!(s.server_time_ms, 12_000);
+        assert!(s.market.open, "the demo calendar is always open");
+        assert_eq!(s.instruments, crate::model::InstrumentsLoad::Waiting);
     }
 
     #[test]

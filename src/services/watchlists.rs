@@ -152,7 +152,12 @@ impl WatchlistService {
                 "you already have a watchlist named '{name}'"
             )));
         }
-        match self.store.rename(owner, id, &name).await.map_err(unavailable)? {
+        match self
+            .store
+            .rename(owner, id, &name)
+            .await
+            .map_err(unavailable)?
+        {
             true => Ok(()),
             false => Err(WatchlistError::NotFound),
         }

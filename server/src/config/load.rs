@@ -118,6 +118,7 @@ fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultS
         ("demo.tick_interval_ms", "500"),
         ("demo.seed", "42"),
         ("stream.max_updates_per_second", "4"),
+        ("market.holidays", ""),
         ("kite.api_key", ""),
         ("kite.api_secret", ""),
     ];

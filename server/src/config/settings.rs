@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use osp_core::model::TradingMode;
+use osp_core::services::market_calendar::IstDate;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
@@ -93,6 +94,13 @@ impl StreamSettings {
     }
 }
 
+/// The market calendar: exchange holidays (IST dates) on top of weekends. Empty by default:
+/// set the exchange's published list for the year (`OSP__MARKET__HOLIDAYS=2026-01-26,…`).
+#[derive(Clone, Debug, Default)]
+pub struct MarketSettings {
+    pub holidays: Vec<IstDate>,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct KiteSettings {
     pub api_key: Option<String>,
@@ -109,6 +117,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub demo: DemoSettings,
     pub stream: StreamSettings,
+    pub market: MarketSettings,
     pub kite: KiteSettings,
 }
 
@@ -125,6 +134,8 @@ pub(super) struct RawSettings {
     pub log: RawLog,
     pub demo: RawDemo,
     pub stream: RawStream,
+    #[serde(default)]
+    pub market: RawMarket,
     #[serde(default)]
     pub kite: RawKite,
 }
@@ -163,6 +174,13 @@ pub(super) struct RawDemo {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawStream {
     pub max_updates_per_second: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMarket {
+    #[serde(default)]
+    pub holidays: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -289,6 +307,18 @@ impl RawSettings {
             50,
         )?;
 
+        let mut holidays = Vec::new();
+        for text in self.market.holidays.split(',').filter_map(non_empty) {
+            let date: IstDate = text.parse().map_err(|_| {
+                ConfigError::new(
+                    "market.holidays",
+                    Some(text),
+                    "dates as YYYY-MM-DD separated by commas, like 2026-01-26,2026-03-03",
+                )
+            })?;
+            holidays.push(date);
+        }
+
         Ok(Settings {
             profile,
             mode,
@@ -309,6 +339,7 @@ impl RawSettings {
             stream: StreamSettings {
                 max_updates_per_second,
             },
+            market: MarketSettings { holidays },
             kite: KiteSettings {
                 api_key: non_empty(&self.kite.api_key).map(str::to_owned),
                 api_secret: non_empty(&self.kite.api_secret)

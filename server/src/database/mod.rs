@@ -1,6 +1,6 @@
 //! The database: one pool, SQLite by default (a file in the data directory, WAL mode) or
-//! PostgreSQL. Owns connecting, migrations and the health probe; repositories (later) borrow
-//! the pool and hold no rules.
+//! PostgreSQL. Owns connecting, migrations and the health probe; the repositories beside it
+//! (`instruments`, `watchlists`) borrow the pool and hold no rules.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -12,6 +12,9 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 use crate::config::DatabaseSettings;
+
+mod instruments;
+mod watchlists;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
@@ -146,4 +149,16 @@ impl DatabaseProbe for Database {
 /// Removes the URL (which may hold a password) from a parser's message.
 fn redact(message: &str, url: &str) -> String {
     message.replace(url, "<database url>")
+}
+
+/// Runs the same sqlx code on whichever pool this is (the SQL must suit both backends: `$N`
+/// parameters, which SQLite accepts too).
+#[macro_export]
+macro_rules! on_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::database::Database::Sqlite($pool) => $body,
+            $crate::database::Database::Postgres($pool) => $body,
+        }
+    };
 }

@@ -17,7 +17,10 @@ pub struct TestApp {
     pub task: JoinHandle<anyhow::Result<()>>,
     /// The in-process Kite simulator's fault controls.
     pub simulator: osp_server::integrations::kite::sim::SimControl,
-    pub ticker: osp_server::integrations::kite::ticker::TickerHandle,
+    /// The demo's ticker connections (to the simulator).
+    pub pool: std::sync::Arc<osp_server::integrations::kite::ticker::TickerPool>,
+    /// What the live feed follows, by owner.
+    pub subscriptions: std::sync::Arc<osp_core::services::prices::FeedSubscriptions>,
     /// A REST client logged in to the demo's simulator, as the app's own session.
     pub kite: osp_server::integrations::kite::http::KiteClient,
     /// Order updates from the demo ticker, as domain events (subscribed before start).
@@ -84,8 +87,9 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let addr = app.local_addr().expect("bound address");
     let shutdown = app.shutdown_token();
     let simulator = app.demo().simulator.clone();
-    let ticker = app.demo().ticker.clone();
-    let order_events = app.demo().prices.order_events();
+    let pool = app.demo().pool.clone();
+    let subscriptions = app.subscriptions().clone();
+    let order_events = app.demo().live.order_events();
     let kite = {
         use osp_server::integrations::kite::common::urls::KiteEndpoints;
         use osp_server::integrations::kite::http::{KiteClient, KiteClientConfig};
@@ -108,7 +112,8 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         shutdown,
         task,
         simulator,
-        ticker,
+        pool,
+        subscriptions,
         kite,
         order_events,
         _data_dir: data_dir,

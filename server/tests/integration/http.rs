@@ -52,27 +52,132 @@ async fn the_status_server_function_round_trips() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn the_market_snapshot_server_function_returns_fixed_point_prices() {
-    let app = spawn_app().await;
+async fn call(
+    app: &crate::helpers::TestApp,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> (u16, Value) {
     let response = app
         .client
-        .post(app.url("/api/market/snapshot"))
+        .post(app.url(&format!("/api/{endpoint}")))
+        .form(form)
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 200);
-    let raw: Value = response.json().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+fn symbols(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["tradingsymbol"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn watchlists_are_edited_through_server_functions_with_clear_errors() {
+    let app = spawn_app().await;
+    let (status, view) = call(&app, "watchlists", &[]).await;
+    assert_eq!(status, 200, "{view}");
+    let list = &view["lists"][0];
+    assert_eq!(list["name"], "Watchlist 1");
+    assert_eq!(symbols(list).len(), 7, "the starter list");
     // Prices travel as exact decimal strings, never as floats.
-    assert!(raw["quotes"][0]["tick"]["last_price"].is_string(), "{raw}");
-    let snapshot: osp_core::model::MarketSnapshot = serde_json::from_value(raw).unwrap();
-    assert_eq!(snapshot.quotes.len(), 7);
+    assert!(view["ticks"][0]["last_price"].is_string(), "{view}");
+    let id = list["id"].as_i64().unwrap().to_string();
+
+    // Search finds by prefix, ranked; add the first hit.
+    let (status, hits) = call(&app, "instruments/search", &[("query", "ITC")]).await;
+    assert_eq!(status, 200, "{hits}");
+    let itc = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["tradingsymbol"] == "ITC")
+        .unwrap_or_else(|| panic!("ITC in {hits}"));
+    let token = itc["token"].as_u64().unwrap().to_string();
+    let (status, list) = call(&app, "watchlists/add", &[("id", &id), ("token", &token)]).await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(symbols(&list).last().map(String::as_str), Some("ITC"));
+
+    // Twice is refused with the reason, and nothing changes.
+    let (status, error) = call(&app, "watchlists/add", &[("id", &id), ("token", &token)]).await;
+    assert_eq!(status, 400, "{error}");
     assert!(
-        snapshot
-            .quotes
-            .iter()
-            .any(|q| q.tradingsymbol == "RELIANCE")
+        error["detail"].as_str().unwrap().contains("already"),
+        "{error}"
     );
+
+    // Move it to the top, then remove it.
+    let (status, list) = call(
+        &app,
+        "watchlists/move",
+        &[("id", &id), ("token", &token), ("to", "0")],
+    )
+    .await;
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(symbols(&list)[0], "ITC");
+    let (status, list) = call(&app, "watchlists/remove", &[("id", &id), ("token", &token)]).await;
+    assert_eq!(status, 200, "{list}");
+    assert!(!symbols(&list).contains(&"ITC".to_owned()));
+
+    // An unknown instrument and an unknown list say so.
+    let (status, error) = call(&app, "watchlists/add", &[("id", &id), ("token", "1")]).await;
+    assert_eq!(status, 400, "{error}");
+    assert!(
+        error["detail"]
+            .as_str()
+            .unwrap()
+            .contains("instruments list"),
+        "{error}"
+    );
+    let (status, error) = call(
+        &app,
+        "watchlists/add",
+        &[("id", "999999"), ("token", &token)],
+    )
+    .await;
+    assert_eq!(status, 404, "{error}");
+
+    // A second list; names are unique; the last list cannot be deleted.
+    let (status, second) = call(&app, "watchlists/create", &[("name", "  Banks  ")]).await;
+    assert_eq!(status, 200, "{second}");
+    assert_eq!(second["name"], "Banks");
+    let (status, error) = call(&app, "watchlists/create", &[("name", "banks")]).await;
+    assert_eq!(status, 400, "{error}");
+    let second_id = second["id"].as_i64().unwrap().to_string();
+    let (status, _) = call(&app, "watchlists/delete", &[("id", &second_id)]).await;
+    assert_eq!(status, 200);
+    let (status, error) = call(&app, "watchlists/delete", &[("id", &id)]).await;
+    assert_eq!(status, 400, "{error}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_instrument_server_function_returns_backfilled_candles() {
+    let app = spawn_app().await;
+    let (status, view) = call(&app, "instruments/chart", &[("token", "738561")]).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["instrument"]["tradingsymbol"], "RELIANCE");
+    assert_eq!(view["interval_ms"], 60_000);
+    assert!(view["history_error"].is_null(), "{}", view["history_error"]);
+    let candles = view["candles"].as_array().unwrap();
+    assert!(
+        candles.len() > 10,
+        "history from the simulator: {}",
+        candles.len()
+    );
+    assert!(candles[0]["open"].is_string());
+    let starts: Vec<i64> = candles
+        .iter()
+        .map(|c| c["start_ms"].as_i64().unwrap())
+        .collect();
+    assert!(starts.windows(2).all(|w| w[0] < w[1] && w[0] % 60_000 == 0));
+    let (status, _) = call(&app, "instruments/chart", &[("token", "1")]).await;
+    assert_eq!(status, 404);
     app.stop().await;
 }
 

@@ -10,3 +10,4 @@ mod kite_ticker;
 mod migrations;
 mod postgres;
 mod price_stream;
+mod repositories;

@@ -36,16 +36,19 @@ async fn sqlite_is_created_in_a_missing_directory_in_wal_mode_and_migrates_twice
     .iter()
     .map(|r| r.get::<String, _>("name"))
     .collect();
-    assert_eq!(tables, ["app_meta", "instruments"]);
+    assert_eq!(
+        tables,
+        ["app_meta", "instruments", "watchlist_items", "watchlists"]
+    );
     let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
         .fetch_one(pool)
         .await
         .unwrap();
-    assert_eq!(applied, 1);
-    // The schema enforces what the model promises: positive tick sizes.
+    assert_eq!(applied, 2);
+    // The schema enforces what the model promises: tick sizes are never negative (indices have 0).
     let bad = sqlx::query(
         "INSERT INTO instruments (instrument_token, exchange_token, tradingsymbol, exchange, \
-         segment, instrument_type, tick_size_raw, lot_size) VALUES (1, 1, 'X', 'NSE', 'NSE', 'EQ', 0, 1)",
+         segment, instrument_type, tick_size_raw, lot_size) VALUES (1, 1, 'X', 'NSE', 'NSE', 'EQ', -5, 1)",
     )
     .execute(pool)
     .await;

@@ -28,12 +28,15 @@ async fn postgres_migrations_apply_and_are_idempotent() {
     .fetch_all(pool)
     .await
     .unwrap();
-    assert_eq!(tables, ["app_meta", "instruments"]);
+    assert_eq!(
+        tables,
+        ["app_meta", "instruments", "watchlist_items", "watchlists"]
+    );
     let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
         .fetch_one(pool)
         .await
         .unwrap();
-    assert_eq!(applied, 1);
+    assert_eq!(applied, 2);
     db.close().await;
     drop_postgres_database(&name).await;
 }

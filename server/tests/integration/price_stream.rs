@@ -1,134 +1,291 @@
+//! The browser price stream against the real server and the simulator: each client receives
+//! exactly what it follows, conflated and paced; a stalled client delays nobody; what nobody
+//! follows is unsubscribed.
+
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
-use app::live::ServerMessage;
-use futures::StreamExt;
+use app::live::{ClientMessage, ServerMessage};
+use futures::{SinkExt, StreamExt};
+use osp_core::model::{InstrumentToken, Tick};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
-use crate::helpers::{spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, spawn_app, spawn_app_with};
 
-async fn next_snapshot<S>(ws: &mut S) -> osp_core::model::MarketSnapshot
-where
-    S: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
-{
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+const NIFTY: u32 = 256_265;
+const RELIANCE: u32 = 738_561;
+const INFY: u32 = 408_065;
+const SBIN: u32 = 779_521;
+const TCS: u32 = 2_953_217;
+
+async fn connect(app: &TestApp) -> Ws {
+    tokio_tungstenite::connect_async(format!("ws://{}/ws/prices", app.addr))
+        .await
+        .expect("websocket connects")
+        .0
+}
+
+async fn follow(ws: &mut Ws, tokens: &[u32]) {
+    let message = ClientMessage::Follow {
+        tokens: tokens.iter().copied().map(InstrumentToken).collect(),
+    };
+    ws.send(Message::Text(
+        serde_json::to_string(&message).unwrap().into(),
+    ))
+    .await
+    .expect("send follow");
+}
+
+async fn next_message(ws: &mut Ws) -> ServerMessage {
     loop {
         let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
             .await
-            .expect("an update within 5 s")
+            .expect("a message within 5 s")
             .expect("stream open")
             .expect("valid frame");
         if let Message::Text(text) = msg {
-            let ServerMessage::Snapshot { snapshot } = serde_json::from_str(&text).unwrap();
-            return snapshot;
+            return serde_json::from_str(&text).expect("a ServerMessage");
         }
     }
 }
 
-#[tokio::test]
-async fn a_client_receives_a_snapshot_then_live_updates() {
-    let app = spawn_app().await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws/prices", app.addr))
-        .await
-        .unwrap();
-    let first = next_snapshot(&mut ws).await;
-    assert_eq!(first.quotes.len(), 7);
-    let mut last = first.seq;
-    for _ in 0..3 {
-        let next = next_snapshot(&mut ws).await;
-        assert!(
-            next.seq > last,
-            "updates move forward: {} then {}",
-            last,
-            next.seq
-        );
-        last = next.seq;
+async fn next_ticks(ws: &mut Ws) -> Vec<Tick> {
+    match next_message(ws).await {
+        ServerMessage::Ticks { ticks } => ticks,
+        ServerMessage::Refused { message } => panic!("refused: {message}"),
     }
+}
+
+/// Every tick received for `window`.
+async fn collect(ws: &mut Ws, window: Duration) -> Vec<Vec<Tick>> {
+    let deadline = tokio::time::Instant::now() + window;
+    let mut batches = Vec::new();
+    while tokio::time::Instant::now() < deadline {
+        match tokio::time::timeout_at(deadline, ws.next()).await {
+            Ok(Some(Ok(Message::Text(text)))) => match serde_json::from_str(&text).unwrap() {
+                ServerMessage::Ticks { ticks } => batches.push(ticks),
+                ServerMessage::Refused { message } => panic!("refused: {message}"),
+            },
+            Ok(Some(Ok(_))) => {}
+            Ok(other) => panic!("stream ended: {other:?}"),
+            Err(_) => break,
+        }
+    }
+    batches
+}
+
+fn tokens_of(batches: &[Vec<Tick>]) -> BTreeSet<u32> {
+    batches.iter().flatten().map(|t| t.token.0).collect()
+}
+
+#[tokio::test]
+async fn clients_receive_exactly_the_instruments_they_follow() {
+    let app = spawn_app().await;
+    let mut a = connect(&app).await;
+    let mut b = connect(&app).await;
+    let mut c = connect(&app).await;
+    follow(&mut a, &[RELIANCE, INFY]).await;
+    follow(&mut b, &[SBIN]).await;
+    follow(&mut c, &[TCS, RELIANCE]).await;
+    // The reply to a follow is the latest tick of each, at once.
+    let first: BTreeSet<u32> = next_ticks(&mut a).await.iter().map(|t| t.token.0).collect();
+    assert_eq!(first, BTreeSet::from([RELIANCE, INFY]));
+
+    let (ra, rb, rc) = tokio::join!(
+        collect(&mut a, Duration::from_secs(2)),
+        collect(&mut b, Duration::from_secs(2)),
+        collect(&mut c, Duration::from_secs(2)),
+    );
+    assert_eq!(tokens_of(&ra), BTreeSet::from([RELIANCE, INFY]));
+    assert_eq!(tokens_of(&rb), BTreeSet::from([SBIN]));
+    assert_eq!(tokens_of(&rc), BTreeSet::from([TCS, RELIANCE]));
+    assert!(ra.len() >= 3 && rb.len() >= 3, "live updates kept coming");
+
+    // Following something else replaces the set.
+    follow(&mut b, &[INFY]).await;
+    let _reply = next_ticks(&mut b).await;
+    let later = collect(&mut b, Duration::from_secs(1)).await;
+    assert_eq!(tokens_of(&later), BTreeSet::from([INFY]));
     app.stop().await;
 }
 
-async fn current_seq(app: &crate::helpers::TestApp) -> u64 {
-    app.client
-        .post(app.url("/api/market/snapshot"))
+#[tokio::test]
+async fn the_feed_follows_the_union_and_drops_what_nobody_needs() {
+    use osp_core::model::FeedMode;
+    let app = spawn_app().await;
+    // ITC is neither an index (the pulse) nor on the starter watchlist: only browsers ask.
+    let hits: serde_json::Value = app
+        .client
+        .post(app.url("/api/instruments/search"))
+        .form(&[("query", "ITC")])
         .send()
         .await
         .unwrap()
-        .json::<osp_core::model::MarketSnapshot>()
-        .await
-        .unwrap()
-        .seq
-}
-
-#[tokio::test]
-async fn a_slow_client_gets_the_latest_snapshot_not_a_backlog() {
-    let app = spawn_app().await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws/prices", app.addr))
+        .json()
         .await
         .unwrap();
-    let first = next_snapshot(&mut ws).await;
-
-    // Read nothing while the feed produces ~60 updates (one per 50 ms).
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let target = current_seq(&app).await;
+    let itc = hits
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["tradingsymbol"] == "ITC" && h["exchange"] == "NSE")
+        .expect("ITC on NSE")["token"]
+        .as_u64()
+        .unwrap() as u32;
+    let token = InstrumentToken(itc);
+    assert_eq!(app.subscriptions.mode_of(token), None);
+    let mut a = connect(&app).await;
+    let mut b = connect(&app).await;
+    follow(&mut a, &[itc]).await;
+    follow(&mut b, &[itc]).await;
+    next_ticks(&mut a).await;
+    next_ticks(&mut b).await;
+    // Browsers show depth: full mode.
+    assert_eq!(app.subscriptions.mode_of(token), Some(FeedMode::Full));
+    let ticks = collect(&mut a, Duration::from_secs(1)).await;
     assert!(
-        target >= first.seq + 40,
-        "the feed moved on: {} -> {target}",
-        first.seq
-    );
-
-    let mut seqs = Vec::new();
-    while seqs.last().is_none_or(|&s| s < target) {
-        seqs.push(next_snapshot(&mut ws).await.seq);
-        assert!(seqs.len() < 500, "the client never caught up");
-    }
-    let skipped = seqs.windows(2).any(|w| w[1] > w[0] + 1);
-    assert!(seqs.windows(2).all(|w| w[1] > w[0]), "in order: {seqs:?}");
-    assert!(
-        skipped,
-        "intermediate snapshots were dropped, not queued: {seqs:?}"
+        tokens_of(&ticks).contains(&itc),
+        "the ticker streams it now"
     );
     assert!(
-        (seqs.len() as u64) < target - first.seq,
-        "fewer messages ({}) than updates ({})",
-        seqs.len(),
-        target - first.seq
+        ticks.iter().flatten().any(|t| t.depth.is_some()),
+        "with depth"
     );
+    drop(a);
+    // B still needs it.
+    let still = collect(&mut b, Duration::from_millis(800)).await;
+    assert!(tokens_of(&still).contains(&itc));
+    assert_eq!(app.subscriptions.mode_of(token), Some(FeedMode::Full));
+    drop(b);
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while app.subscriptions.mode_of(token).is_some() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("released when the last client left");
     app.stop().await;
 }
 
 #[tokio::test]
-async fn each_client_gets_at_most_the_configured_rate_of_the_newest_snapshots() {
+async fn a_stalled_client_does_not_delay_the_others_and_then_gets_only_the_latest() {
+    let app = spawn_app().await;
+    let all = [NIFTY, RELIANCE, INFY, SBIN, TCS];
+    let mut stalled = connect(&app).await;
+    let mut reader = connect(&app).await;
+    follow(&mut stalled, &all).await;
+    follow(&mut reader, &all).await;
+    next_ticks(&mut stalled).await;
+    next_ticks(&mut reader).await;
+
+    // The stalled client reads nothing for 3 s; the other keeps its pace.
+    let batches = collect(&mut reader, Duration::from_secs(3)).await;
+    assert!(
+        batches.len() >= 8,
+        "the reading client got {} batches in 3 s",
+        batches.len()
+    );
+    let newest: HashMap<u32, i64> = batches
+        .iter()
+        .flatten()
+        .map(|t| (t.token.0, t.exchange_time_ms))
+        .collect();
+
+    // What waited for the stalled client (in its inbox and socket buffers) is at most one
+    // batch per pacing interval, one tick per instrument each — not the ~60 ticks per
+    // instrument the feed produced meanwhile (one every 50 ms).
+    let waiting = collect(&mut stalled, Duration::from_secs(1)).await;
+    // 3 s stalled + 1 s reading at 4 batches/s, and slack for timing.
+    assert!(
+        waiting.len() <= 20,
+        "{} batches were queued for the stalled client",
+        waiting.len()
+    );
+    let per_instrument = waiting
+        .iter()
+        .flatten()
+        .filter(|t| t.token.0 == RELIANCE)
+        .count();
+    assert!(
+        per_instrument <= 20,
+        "{per_instrument} RELIANCE ticks reached the stalled client; the feed sent ~80"
+    );
+    for batch in &waiting {
+        let distinct: BTreeSet<u32> = batch.iter().map(|t| t.token.0).collect();
+        assert_eq!(
+            distinct.len(),
+            batch.len(),
+            "one tick per instrument per batch"
+        );
+    }
+    let last_seen: HashMap<u32, i64> = waiting
+        .iter()
+        .flatten()
+        .map(|t| (t.token.0, t.exchange_time_ms))
+        .collect();
+    for (token, at) in &newest {
+        let got = last_seen.get(token).copied().unwrap_or_default();
+        assert!(
+            got + 1_000 >= *at,
+            "instrument {token}: the stalled client's latest is from {got}, the feed's from {at}"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn each_client_gets_at_most_the_configured_rate() {
     let app = spawn_app_with(&[("OSP__STREAM__MAX_UPDATES_PER_SECOND", "4")]).await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws/prices", app.addr))
+    let mut ws = connect(&app).await;
+    follow(&mut ws, &[RELIANCE, INFY, SBIN]).await;
+    next_ticks(&mut ws).await;
+    let started = std::time::Instant::now();
+    let batches = collect(&mut ws, Duration::from_secs(2)).await;
+    let elapsed = started.elapsed().as_secs_f64();
+    assert!(
+        batches.len() as f64 <= elapsed * 4.0 + 1.0,
+        "{} batches in {elapsed:.2} s",
+        batches.len()
+    );
+    // The feed ticks every 50 ms: each instrument appears at most once per batch.
+    for batch in &batches {
+        let distinct: BTreeSet<u32> = batch.iter().map(|t| t.token.0).collect();
+        assert_eq!(distinct.len(), batch.len());
+    }
+    assert!(batches.len() >= 4, "updates kept coming: {}", batches.len());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_bad_or_too_large_follow_is_refused_with_a_reason() {
+    let app = spawn_app().await;
+    let mut ws = connect(&app).await;
+    ws.send(Message::Text("{\"type\":\"subscribe\"}".into()))
         .await
         .unwrap();
-    let first = next_snapshot(&mut ws).await;
-    let started = std::time::Instant::now();
-    let mut seqs = vec![first.seq];
-    while started.elapsed() < Duration::from_secs(2) {
-        seqs.push(next_snapshot(&mut ws).await.seq);
+    match next_message(&mut ws).await {
+        ServerMessage::Refused { message } => assert!(message.contains("follow"), "{message}"),
+        other => panic!("expected a refusal, got {other:?}"),
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    // 4 per second, never faster (one extra for the edge of the window).
-    assert!(
-        seqs.len() as f64 - 1.0 <= elapsed * 4.0 + 1.0,
-        "{} messages in {elapsed:.2} s: {seqs:?}",
-        seqs.len() - 1
-    );
-    // The feed ticks every 50 ms, so each message skips the snapshots in between.
-    assert!(
-        seqs.windows(2).all(|w| w[1] > w[0] + 1),
-        "conflated: {seqs:?}"
-    );
+    let many: Vec<u32> = (1..=201).collect();
+    follow(&mut ws, &many).await;
+    match next_message(&mut ws).await {
+        ServerMessage::Refused { message } => assert!(message.contains("200"), "{message}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
     app.stop().await;
 }
 
 #[tokio::test]
 async fn clients_are_told_going_away_when_the_server_stops() {
     let app = spawn_app().await;
-    let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws/prices", app.addr))
-        .await
-        .unwrap();
-    next_snapshot(&mut ws).await;
+    let mut ws = connect(&app).await;
+    follow(&mut ws, &[NIFTY]).await;
+    next_ticks(&mut ws).await;
     app.shutdown.cancel();
     let close = loop {
         match tokio::time::timeout(Duration::from_secs(5), ws.next()).await {
@@ -148,20 +305,26 @@ async fn clients_are_told_going_away_when_the_server_stops() {
 #[tokio::test]
 async fn demo_prices_come_through_the_kite_protocol_and_survive_a_dropped_ticker() {
     let app = spawn_app().await;
-    let packets = || {
-        app.ticker
-            .stats()
-            .packets
-            .load(std::sync::atomic::Ordering::Relaxed)
-    };
-    assert!(packets() > 0, "prices arrived as Kite ticker packets");
+    assert!(
+        app.pool.packets().await > 0,
+        "prices arrived as Kite ticker packets"
+    );
     assert_eq!(app.simulator.connections_accepted(), 1);
 
+    let mut ws = connect(&app).await;
+    follow(&mut ws, &[NIFTY]).await;
+    let before = next_ticks(&mut ws).await[0].exchange_time_ms;
     app.simulator.drop_connections();
-    let before = current_seq(&app).await;
     tokio::time::timeout(Duration::from_secs(10), async {
-        while app.simulator.connections_accepted() < 2 || current_seq(&app).await < before + 5 {
+        while app.simulator.connections_accepted() < 2 {
             tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        // Prices move on after the reconnect: the subscription was restored.
+        loop {
+            let ticks = next_ticks(&mut ws).await;
+            if ticks.iter().any(|t| t.exchange_time_ms > before + 1_000) {
+                return;
+            }
         }
     })
     .await

@@ -209,7 +209,10 @@ mod tests {
 
     #[test]
     fn by_name_and_name_word() {
-        assert_eq!(symbols(index().search("infosys", 1)), [("INFY".to_owned(), 1)]);
+        assert_eq!(
+            symbols(index().search("infosys", 1)),
+            [("INFY".to_owned(), 1)]
+        );
         assert_eq!(
             symbols(index().search("motors", 5)),
             [("TATAMOTORS".to_owned(), 7)]
@@ -234,6 +237,9 @@ mod tests {
     fn empty_query_and_limit() {
         assert!(index().search("   ", 5).is_empty());
         assert_eq!(index().search("i", 2).len(), 2);
-        assert_eq!(index().get(InstrumentToken(6)).unwrap().tradingsymbol, "RELIANCE");
+        assert_eq!(
+            index().get(InstrumentToken(6)).unwrap().tradingsymbol,
+            "RELIANCE"
+        );
     }
 }

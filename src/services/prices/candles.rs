@@ -207,7 +207,10 @@ mod tests {
             s.apply(&tick(OPEN + m * 60_000, 100 + m, 0));
         }
         let starts: Vec<i64> = s.candles().map(|c| c.start_ms).collect();
-        assert_eq!(starts, [OPEN + 2 * 60_000, OPEN + 3 * 60_000, OPEN + 4 * 60_000]);
+        assert_eq!(
+            starts,
+            [OPEN + 2 * 60_000, OPEN + 3 * 60_000, OPEN + 4 * 60_000]
+        );
     }
 
     #[test]

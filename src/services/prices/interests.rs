@@ -78,7 +78,11 @@ impl Interests {
         let removed = old
             .keys()
             .filter(|t| {
-                !new.contains_key(t) && self.counts.get(t).is_some_and(|c| c.iter().sum::<u32>() == 1)
+                !new.contains_key(t)
+                    && self
+                        .counts
+                        .get(t)
+                        .is_some_and(|c| c.iter().sum::<u32>() == 1)
             })
             .count();
         let wanted = self.counts.len() + added - removed;
@@ -140,8 +144,13 @@ mod tests {
     #[test]
     fn the_first_owner_subscribes_and_the_last_one_unsubscribes() {
         let mut i = Interests::new(10);
-        let c = i.set("tab-1", [(t(1), FeedMode::Full), (t(2), FeedMode::Full)]).unwrap();
-        assert_eq!(c.subscribe, [(t(1), FeedMode::Full), (t(2), FeedMode::Full)]);
+        let c = i
+            .set("tab-1", [(t(1), FeedMode::Full), (t(2), FeedMode::Full)])
+            .unwrap();
+        assert_eq!(
+            c.subscribe,
+            [(t(1), FeedMode::Full), (t(2), FeedMode::Full)]
+        );
         let c = i.set("tab-2", [(t(2), FeedMode::Full)]).unwrap();
         assert!(c.is_empty(), "already followed: {c:?}");
         let c = i.remove("tab-1");
@@ -165,13 +174,16 @@ mod tests {
     #[test]
     fn over_capacity_is_refused_and_changes_nothing() {
         let mut i = Interests::new(2);
-        i.set("a", [(t(1), FeedMode::Ltp), (t(2), FeedMode::Ltp)]).unwrap();
+        i.set("a", [(t(1), FeedMode::Ltp), (t(2), FeedMode::Ltp)])
+            .unwrap();
         let err = i.set("b", [(t(3), FeedMode::Ltp)]).unwrap_err();
         assert_eq!((err.wanted, err.limit), (3, 2));
         assert_eq!(i.followed(), 2);
         assert_eq!(i.owners(), 1);
         // Swapping one instrument for another within the limit is fine.
-        let c = i.set("a", [(t(1), FeedMode::Ltp), (t(3), FeedMode::Ltp)]).unwrap();
+        let c = i
+            .set("a", [(t(1), FeedMode::Ltp), (t(3), FeedMode::Ltp)])
+            .unwrap();
         assert_eq!(c.subscribe, [(t(3), FeedMode::Ltp)]);
         assert_eq!(c.unsubscribe, [t(2)]);
     }

@@ -129,11 +129,11 @@ impl PriceService {
                 .await
             {
                 Ok(history) => {
-                    if let Some(chart) = self.lock().charts.get_mut(&token) {
-                        if !chart.backfilled {
-                            chart.series.backfill(&history);
-                            chart.backfilled = true;
-                        }
+                    if let Some(chart) = self.lock().charts.get_mut(&token)
+                        && !chart.backfilled
+                    {
+                        chart.series.backfill(&history);
+                        chart.backfilled = true;
                     }
                 }
                 Err(reason) => history_error = Some(reason),
@@ -238,7 +238,11 @@ mod tests {
 
     #[test]
     fn a_chart_is_backfilled_once_then_grows_live() {
-        let history = vec![Candle::opened_at(T0 - 2 * MINUTE_MS, Price::from_paise(9_000).unwrap(), 5)];
+        let history = vec![Candle::opened_at(
+            T0 - 2 * MINUTE_MS,
+            Price::from_paise(9_000).unwrap(),
+            5,
+        )];
         let service = PriceService::new(
             Arc::new(Recorder::default()),
             Arc::new(History(Ok(history))),

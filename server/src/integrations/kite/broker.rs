@@ -1,20 +1,17 @@
-//! The domain-facing side of the Kite integration: `KiteBroker` implements the core's `Broker`
-//! port over `KiteClient`, and `KiteFeed` implements `MarketFeed` over the sharded ticker. The
-//! trading engine sees domain types only; Kite's spellings and error classes stop here.
+//! `KiteBroker`: the core's `Broker` port over `KiteClient`. The trading engine sees domain
+//! types only; Kite's spellings and error classes stop here.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use osp_core::model::{
-    BrokerOrder, InstrumentToken, OrderKind, OrderRequest, OrderSide, OrderStatus, OrderTag,
-    ProductKind,
+    BrokerOrder, OrderKind, OrderRequest, OrderSide, OrderStatus, OrderTag, ProductKind,
 };
-use osp_core::ports::{Broker, BrokerError, BrokerErrorKind, MarketFeed};
+use osp_core::ports::{Broker, BrokerError, BrokerErrorKind};
 
 use super::common::enums::{OrderType, Product, TransactionType, Variety};
 use super::http::models::{Order, OrderParams};
 use super::http::{KiteClient, KiteError, Retry};
-use super::ticker::{TickerMode, TickerPool};
 
 pub struct KiteBroker {
     client: Arc<KiteClient>,
@@ -127,32 +124,5 @@ impl Broker for KiteBroker {
             .await
             .map(|orders| orders.into_iter().map(domain_order).collect())
             .map_err(domain_error)
-    }
-}
-
-/// Kite's ticker as the core's `MarketFeed`: full mode, sharded over 3 × 3000.
-pub struct KiteFeed {
-    pool: TickerPool,
-}
-
-impl KiteFeed {
-    pub fn new(pool: TickerPool) -> Self {
-        Self { pool }
-    }
-}
-
-#[async_trait]
-impl MarketFeed for KiteFeed {
-    async fn subscribe(&self, tokens: &[InstrumentToken]) -> Result<(), String> {
-        self.pool
-            .subscribe(tokens.iter().map(|t| t.0).collect(), TickerMode::Full)
-            .await
-            .map_err(|e| e.to_string())
-    }
-
-    async fn unsubscribe(&self, tokens: &[InstrumentToken]) {
-        self.pool
-            .unsubscribe(tokens.iter().map(|t| t.0).collect())
-            .await;
     }
 }

@@ -1,21 +1,20 @@
 //! The simulator's market: steps the core's seeded random walk (`DemoMarket`) on an interval
-//! and publishes each snapshot in a `SnapshotCell` (only the newest value is kept, so no
-//! reader can make it queue). The simulator's ticker turns these snapshots into Kite packets.
+//! and publishes each snapshot on a `watch` (only the newest value is kept, so no reader can
+//! make it queue). The simulator's ticker turns these snapshots into Kite packets.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use osp_core::model::{InstrumentToken, MarketSnapshot, Price};
-use osp_core::ports::{Clock, MarketData};
+use osp_core::ports::Clock;
 use osp_core::services::prices::{DemoInstrument, DemoMarket};
 use tokio::sync::watch;
 
-use crate::snapshot_cell::SnapshotCell;
 use tokio_util::sync::CancellationToken;
 
 pub struct SimMarket {
     market: Mutex<DemoMarket>,
-    cell: SnapshotCell,
+    cell: watch::Sender<MarketSnapshot>,
     clock: Arc<dyn Clock>,
 }
 
@@ -27,7 +26,7 @@ impl SimMarket {
         clock: Arc<dyn Clock>,
     ) -> Arc<SimMarket> {
         let market = DemoMarket::new(seed, instruments, clock.now_ms());
-        let cell = SnapshotCell::new(market.snapshot());
+        let cell = watch::channel(market.snapshot()).0;
         Arc::new(SimMarket {
             market: Mutex::new(market),
             cell,
@@ -37,7 +36,7 @@ impl SimMarket {
 
     /// The newest snapshot.
     pub fn snapshot_now(&self) -> MarketSnapshot {
-        self.cell.snapshot()
+        self.cell.borrow().clone()
     }
 
     /// A receiver that always sees the newest snapshot.
@@ -53,7 +52,7 @@ impl SimMarket {
             let mut market = self.market.lock().unwrap_or_else(|p| p.into_inner());
             market.step(now)
         };
-        self.cell.publish(snapshot.clone(), now);
+        self.cell.send_replace(snapshot.clone());
         snapshot
     }
 
@@ -67,7 +66,7 @@ impl SimMarket {
             }
             market.snapshot()
         };
-        self.cell.publish(snapshot, now);
+        self.cell.send_replace(snapshot);
         true
     }
 
@@ -90,16 +89,6 @@ impl SimMarket {
     }
 }
 
-impl MarketData for SimMarket {
-    fn snapshot(&self) -> MarketSnapshot {
-        self.cell.snapshot()
-    }
-
-    fn last_update_ms(&self) -> Option<i64> {
-        self.cell.last_update_ms()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,7 +99,7 @@ mod tests {
     async fn a_slow_reader_gets_the_latest_snapshot_not_a_backlog() {
         let feed = SimMarket::new(3, demo_instruments(), Arc::new(SystemClock));
         let mut rx = feed.subscribe();
-        assert_eq!(feed.last_update_ms(), None);
+        assert_eq!(feed.snapshot_now().seq, 0);
         let mut last = None;
         for _ in 0..100 {
             last = Some(feed.step());
@@ -120,8 +109,7 @@ mod tests {
         assert_eq!(Some(seen.clone()), last);
         assert_eq!(seen.seq, 100);
         assert!(!rx.has_changed().unwrap());
-        assert!(feed.last_update_ms().is_some());
-        assert_eq!(feed.snapshot(), seen);
+        assert_eq!(feed.snapshot_now(), seen);
     }
 
     #[tokio::test]
@@ -140,6 +128,6 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        assert!(feed.snapshot().seq >= 2);
+        assert!(feed.snapshot_now().seq >= 2);
     }
 }

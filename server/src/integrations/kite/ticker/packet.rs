@@ -1,6 +1,7 @@
 //! One decoded ticker packet: every field Kite sends, in domain units. `Copy`, fixed size: a
 //! frame decodes without a heap allocation.
 
+pub use osp_core::model::{Depth, DepthLevel};
 use osp_core::model::{InstrumentToken, Ohlc, Price, Tick};
 
 /// How much Kite sends for an instrument.
@@ -20,20 +21,6 @@ impl TickerMode {
             TickerMode::Full => "full",
         }
     }
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct DepthLevel {
-    pub quantity: u32,
-    pub price: Price,
-    pub orders: u16,
-}
-
-/// Five best bids and five best offers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Depth {
-    pub buy: [DepthLevel; 5],
-    pub sell: [DepthLevel; 5],
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,6 +97,7 @@ impl TickerPacket {
                 .exchange_time
                 .map(|s| i64::from(s) * 1000)
                 .unwrap_or(received_ms),
+            depth: self.depth,
         }
     }
 }

@@ -121,6 +121,11 @@ impl TickerPool {
         }
     }
 
+    /// Instruments this pool can follow at once.
+    pub fn capacity(&self) -> usize {
+        self.per_connection * MAX_CONNECTIONS
+    }
+
     /// The state of each open connection.
     pub async fn states(&self) -> Vec<TickerState> {
         self.inner
@@ -130,6 +135,17 @@ impl TickerPool {
             .iter()
             .map(|h| h.state().borrow().clone())
             .collect()
+    }
+
+    /// Tick packets received over all connections so far.
+    pub async fn packets(&self) -> u64 {
+        self.inner
+            .lock()
+            .await
+            .handles
+            .iter()
+            .map(|h| h.stats().packets.load(std::sync::atomic::Ordering::Relaxed))
+            .sum()
     }
 
     pub async fn subscribed(&self) -> usize {

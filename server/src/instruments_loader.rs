@@ -1,0 +1,167 @@
+//! Loads the instruments master: at start-up the stored list goes into the catalog at once (a
+//! search works before the network answers), then Kite's dump is downloaded, stored in one
+//! transaction and swapped into the catalog; again every day at 08:45 IST (Kite publishes the
+//! dump once a day, before the market opens). A failed load keeps the previous list and says
+//! why in the catalog's load state, which the UI shows.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use osp_core::model::InstrumentsLoad;
+use osp_core::ports::Clock;
+use osp_core::services::instruments::InstrumentCatalog;
+use tokio_util::sync::CancellationToken;
+
+use crate::database::Database;
+use crate::integrations::kite::http::KiteClient;
+
+const DAY_MS: i64 = 86_400_000;
+const IST_OFFSET_MS: i64 = 19_800_000;
+/// 08:45 IST, after Kite publishes the day's dump.
+const DAILY_AT_MS: i64 = (8 * 60 + 45) * 60_000;
+/// After a failed download, try again this soon (not only tomorrow).
+const RETRY_AFTER: Duration = Duration::from_secs(15 * 60);
+
+pub struct InstrumentsLoader {
+    database: Database,
+    client: Arc<KiteClient>,
+    catalog: Arc<InstrumentCatalog>,
+    clock: Arc<dyn Clock>,
+}
+
+/// Milliseconds from `now_ms` to the next 08:45 IST.
+pub fn until_next_daily_load(now_ms: i64) -> i64 {
+    let ist = now_ms + IST_OFFSET_MS;
+    let mut next = ist.div_euclid(DAY_MS) * DAY_MS + DAILY_AT_MS;
+    if next <= ist {
+        next += DAY_MS;
+    }
+    next - ist
+}
+
+impl InstrumentsLoader {
+    pub fn new(
+        database: Database,
+        client: Arc<KiteClient>,
+        catalog: Arc<InstrumentCatalog>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            database,
+            client,
+            catalog,
+            clock,
+        }
+    }
+
+    /// Puts the stored list into the catalog; the number of instruments.
+    pub async fn load_stored(&self) -> Result<usize, String> {
+        let stored = self.database.load_instruments().await?;
+        let count = stored.len();
+        if count > 0 {
+            self.catalog.replace(stored);
+        }
+        Ok(count)
+    }
+
+    /// Downloads Kite's dump, stores it and swaps it in; the number of instruments.
+    pub async fn refresh(&self) -> Result<usize, String> {
+        let before = self.catalog.index().len();
+        self.catalog.set_load_state(InstrumentsLoad::Downloading);
+        let result = self.download_and_store().await;
+        match &result {
+            Ok((count, skipped)) => self.catalog.set_load_state(InstrumentsLoad::Ready {
+                count: *count,
+                skipped: *skipped,
+                at_ms: self.clock.now_ms(),
+            }),
+            Err(reason) => {
+                tracing::warn!(%reason, "loading the instruments list failed; keeping the last one");
+                self.catalog.set_load_state(InstrumentsLoad::Failed {
+                    reason: reason.clone(),
+                    count: before,
+                })
+            }
+        }
+        result.map(|(count, _)| count)
+    }
+
+    async fn download_and_store(&self) -> Result<(usize, usize), String> {
+        let dump = self
+            .client
+            .instruments(None)
+            .await
+            .map_err(|e| format!("downloading from Kite: {e}"))?;
+        if dump.instruments.is_empty() {
+            return Err("Kite's instruments list came back empty".to_owned());
+        }
+        let total = dump.instruments.len();
+        let skipped = usize::try_from(dump.skipped_rows).unwrap_or(usize::MAX);
+        let catalog = self.catalog.clone();
+        catalog.set_load_state(InstrumentsLoad::Storing { done: 0, total });
+        let progress =
+            move |done, total| catalog.set_load_state(InstrumentsLoad::Storing { done, total });
+        self.database
+            .replace_instruments(&dump.instruments, &progress)
+            .await?;
+        self.catalog.replace(dump.instruments);
+        tracing::info!(count = total, skipped, "instruments list loaded");
+        Ok((total, skipped))
+    }
+
+    /// Puts the stored list into the catalog; on a first run (nothing stored) waits for the
+    /// first download, so the first page already finds instruments. Then refreshes in the
+    /// background (now, if a stored list was used) and every day until `shutdown`.
+    pub async fn start(
+        self: Arc<Self>,
+        shutdown: CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
+        let stored = match self.load_stored().await {
+            Ok(count) => count,
+            Err(reason) => {
+                tracing::warn!(%reason, "cannot read the stored instruments");
+                0
+            }
+        };
+        // A stored list is served at once and refreshed right away; a first run waits above.
+        let mut wait = if stored > 0 {
+            0
+        } else if self.refresh().await.is_ok() {
+            until_next_daily_load(self.clock.now_ms())
+        } else {
+            // The failure is in the load state the UI shows; go on without a list and retry.
+            RETRY_AFTER.as_millis() as i64
+        };
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(Duration::from_millis(wait.unsigned_abs())) => {}
+                }
+                wait = match self.refresh().await {
+                    Ok(_) => until_next_daily_load(self.clock.now_ms()),
+                    Err(_) => RETRY_AFTER.as_millis() as i64,
+                };
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_daily_load_is_the_coming_0845_ist() {
+        // 2026-11-25 03:00 UTC = 08:30 IST → 15 minutes.
+        let at_0830_ist = 1_795_575_600_000;
+        assert_eq!(until_next_daily_load(at_0830_ist), 15 * 60_000);
+        // Exactly 08:45 IST → tomorrow.
+        assert_eq!(until_next_daily_load(at_0830_ist + 15 * 60_000), DAY_MS);
+        // 09:00 IST → 23 h 45 min.
+        assert_eq!(
+            until_next_daily_load(at_0830_ist + 30 * 60_000),
+            DAY_MS - 15 * 60_000
+        );
+    }
+}

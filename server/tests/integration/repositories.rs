@@ -1,0 +1,149 @@
+//! The repositories on both backends: the same checks against SQLite and PostgreSQL.
+
+use osp_core::model::{Exchange, Instrument, InstrumentToken, Price, WatchlistItem};
+use osp_core::ports::WatchlistStore;
+use osp_server::config::DatabaseSettings;
+use osp_server::database::Database;
+use secrecy::SecretString;
+
+use crate::helpers::{drop_postgres_database, fresh_postgres_database};
+
+async fn sqlite() -> (Database, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::connect(&DatabaseSettings {
+        url: SecretString::from(format!("sqlite://{}", dir.path().join("osp.db").display())),
+        max_connections: 2,
+    })
+    .await
+    .unwrap();
+    db.migrate().await.unwrap();
+    (db, dir)
+}
+
+async fn postgres() -> (Database, String) {
+    let (url, name) = fresh_postgres_database().await;
+    let db = Database::connect(&DatabaseSettings {
+        url: SecretString::from(url),
+        max_connections: 2,
+    })
+    .await
+    .unwrap();
+    db.migrate().await.unwrap();
+    (db, name)
+}
+
+fn instrument(token: u32, symbol: &str) -> Instrument {
+    Instrument {
+        token: InstrumentToken(token),
+        exchange_token: token / 256,
+        tradingsymbol: symbol.to_owned(),
+        name: format!("{symbol} LTD"),
+        exchange: Exchange::Nse,
+        segment: "NSE".to_owned(),
+        instrument_type: "EQ".to_owned(),
+        tick_size: Price::from_raw(500),
+        lot_size: 1,
+        expiry: token.is_multiple_of(2).then(|| "2026-12-29".to_owned()),
+        strike: Price::from_raw(i64::from(token)),
+    }
+}
+
+fn item(token: u32, symbol: &str) -> WatchlistItem {
+    WatchlistItem {
+        token: InstrumentToken(token),
+        exchange: Exchange::Nse,
+        tradingsymbol: symbol.to_owned(),
+    }
+}
+
+async fn watchlists_round_trip(db: &Database) {
+    assert!(db.lists("ana").await.unwrap().is_empty());
+    let first = db.create("ana", "Main").await.unwrap();
+    let second = db.create("ana", "Banks").await.unwrap();
+    db.create("bo", "Main").await.unwrap();
+    // Same name for the same owner: refused by the database too.
+    assert!(db.create("ana", "Main").await.is_err());
+
+    let items = [item(3, "C"), item(1, "A"), item(2, "B")];
+    assert!(db.set_items("ana", first, &items).await.unwrap());
+    // Another owner cannot write or see ana's lists.
+    assert!(!db.set_items("bo", first, &items).await.unwrap());
+    assert!(!db.rename("bo", first, "Mine").await.unwrap());
+    assert!(!db.delete("bo", first).await.unwrap());
+
+    let lists = db.lists("ana").await.unwrap();
+    assert_eq!(
+        lists.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(),
+        ["Main", "Banks"],
+        "in creation order"
+    );
+    assert_eq!(lists[0].items, items, "items keep their order");
+
+    // Replacing items is whole: a failing write leaves the previous list.
+    let duplicate = [item(5, "E"), item(5, "E")];
+    assert!(db.set_items("ana", first, &duplicate).await.is_err());
+    assert_eq!(db.lists("ana").await.unwrap()[0].items, items);
+
+    assert!(db.rename("ana", second, "PSU banks").await.unwrap());
+    assert!(db.delete("ana", first).await.unwrap());
+    let lists = db.lists("ana").await.unwrap();
+    assert_eq!(lists.len(), 1);
+    assert_eq!(lists[0].name, "PSU banks");
+    assert_eq!(db.lists("bo").await.unwrap().len(), 1);
+}
+
+async fn instruments_are_replaced_whole(db: &Database) {
+    let first: Vec<Instrument> = (1..=1_200)
+        .map(|n| instrument(n, &format!("S{n}")))
+        .collect();
+    let seen = std::sync::Mutex::new(Vec::new());
+    db.replace_instruments(&first, &|done, total| {
+        seen.lock().unwrap().push((done, total))
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        seen.into_inner().unwrap(),
+        [(500, 1_200), (1_000, 1_200), (1_200, 1_200)]
+    );
+    let mut loaded = db.load_instruments().await.unwrap();
+    loaded.sort_by_key(|i| i.token);
+    assert_eq!(loaded, first, "every field survives the round trip");
+
+    // The next day's list replaces the old one entirely.
+    let second = vec![instrument(7, "NEW"), instrument(9, "OTHER")];
+    db.replace_instruments(&second, &|_, _| {}).await.unwrap();
+    let mut loaded = db.load_instruments().await.unwrap();
+    loaded.sort_by_key(|i| i.token);
+    assert_eq!(loaded, second);
+}
+
+#[tokio::test]
+async fn sqlite_watchlists_round_trip() {
+    let (db, _dir) = sqlite().await;
+    watchlists_round_trip(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn sqlite_instruments_are_replaced_whole() {
+    let (db, _dir) = sqlite().await;
+    instruments_are_replaced_whole(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn postgres_watchlists_round_trip() {
+    let (db, name) = postgres().await;
+    watchlists_round_trip(&db).await;
+    db.close().await;
+    drop_postgres_database(&name).await;
+}
+
+#[tokio::test]
+async fn postgres_instruments_are_replaced_whole() {
+    let (db, name) = postgres().await;
+    instruments_are_replaced_whole(&db).await;
+    db.close().await;
+    drop_postgres_database(&name).await;
+}
