@@ -40,6 +40,9 @@ impl FromServerFnError for AppError {
 }
 
 #[cfg(feature = "ssr")]
+pub use server::with_status;
+
+#[cfg(feature = "ssr")]
 mod server {
     use super::AppError;
     use axum::Json;
@@ -48,6 +51,19 @@ mod server {
     use std::sync::atomic::{AtomicU64, Ordering};
 
     static NEXT_REFERENCE: AtomicU64 = AtomicU64::new(1);
+
+    impl From<osp_core::services::watchlists::WatchlistError> for AppError {
+        fn from(e: osp_core::services::watchlists::WatchlistError) -> Self {
+            use osp_core::services::watchlists::WatchlistError;
+            match e {
+                WatchlistError::Invalid(message) => AppError::BadRequest(message),
+                WatchlistError::NotFound => {
+                    AppError::NotFound("that watchlist (reload the page)".to_owned())
+                }
+                unavailable @ WatchlistError::Unavailable(_) => AppError::internal(unavailable),
+            }
+        }
+    }
 
     impl AppError {
         /// Logs `cause` with its whole chain and returns the opaque error the user sees.
@@ -71,6 +87,17 @@ mod server {
                 AppError::Transport(_) => StatusCode::BAD_GATEWAY,
             }
         }
+    }
+
+    /// A server function's result, with the response status set to match its error (server
+    /// functions otherwise answer every error with 500, hiding a 400 or 404 from clients).
+    pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+        if let Err(e) = &result
+            && let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+        {
+            options.set_status(e.status_code());
+        }
+        result
     }
 
     /// HTTP handlers answer with `{"error": {...}, "message": "..."}` and a matching status.

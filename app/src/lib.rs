@@ -14,10 +14,12 @@ mod status_context;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, StaticSegment};
+use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 use components::{NavBar, OfflineNotice, TopBar};
-use pages::{AlertsPage, DashboardPage, LevelsPage, NotFoundPage, OrdersPage, SettingsPage};
+use pages::{
+    AlertsPage, DashboardPage, InstrumentPage, LevelsPage, NotFoundPage, OrdersPage, SettingsPage,
+};
 
 /// Applies the remembered theme before first paint, so a dark-theme user never sees a flash of
 /// light. Kept tiny and inline: it must run before the wasm loads.
@@ -77,6 +79,11 @@ pub fn App() -> impl IntoView {
                     <main class="content">
                         <Routes fallback=|| view! { <NotFoundPage/> }>
                             <Route path=StaticSegment("") ssr=SsrMode::InOrder view=DashboardPage/>
+                            <Route
+                                path=(StaticSegment("instrument"), ParamSegment("token"))
+                                ssr=SsrMode::InOrder
+                                view=InstrumentPage
+                            />
                             <Route path=StaticSegment("levels") ssr=SsrMode::InOrder view=LevelsPage/>
                             <Route path=StaticSegment("alerts") ssr=SsrMode::InOrder view=AlertsPage/>
                             <Route path=StaticSegment("orders") ssr=SsrMode::InOrder view=OrdersPage/>

@@ -5,16 +5,28 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::prelude::*;
-use osp_core::ports::MarketData;
+use osp_core::ports::Clock;
+use osp_core::services::instruments::InstrumentCatalog;
+use osp_core::services::market_calendar::MarketCalendar;
+use osp_core::services::prices::PriceService;
 use osp_core::services::status::StatusService;
+use osp_core::services::watchlists::WatchlistService;
 
 use crate::error::AppError;
+
+/// Whose watchlists a request reads and writes. One owner until app users arrive (the
+/// accounts issue replaces this with the signed-in user).
+pub const OWNER: &str = "default";
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub status: Arc<StatusService>,
-    pub market: Arc<dyn MarketData>,
+    pub prices: Arc<PriceService>,
+    pub catalog: Arc<InstrumentCatalog>,
+    pub watchlists: Arc<WatchlistService>,
+    pub calendar: Arc<MarketCalendar>,
+    pub clock: Arc<dyn Clock>,
 }
 
 /// The state for the current request, or an internal error if the server forgot to provide it.

@@ -47,9 +47,10 @@ test('the indicator shows reconnecting when the server goes away and recovers', 
 
     server = await startServer();
     await expect(link).toHaveAttribute('data-state', 'live', { timeout: 20_000 });
-    const updated = page.getByTestId('market-updated');
-    const before = await updated.textContent();
-    await expect(updated).not.toHaveText(before ?? '');
+    // The client re-sent what it follows: prices move again.
+    const prices = async () => (await page.getByTestId('ltp').allTextContents()).join('|');
+    const before = await prices();
+    await expect.poll(prices, { timeout: 10_000 }).not.toBe(before);
   } finally {
     if (server.exitCode === null) await stopServer(server);
   }

@@ -76,7 +76,7 @@ test('offline, the installed shell still opens and says it is offline', async ({
 test('a 375 px phone screen has no horizontal scroll', async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
   const page = await context.newPage();
-  for (const path of ['/', '/levels', '/alerts', '/orders', '/settings', '/nowhere']) {
+  for (const path of ['/', '/instrument/738561', '/levels', '/alerts', '/orders', '/settings', '/nowhere']) {
     await page.goto(path);
     await page.waitForLoadState('networkidle').catch(() => undefined);
     const { scroll, client } = await page.evaluate(() => ({

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use app::components::ThemeToggle;
-use app::live::{ServerMessage, reconnect_delay_ms};
+use app::live::{ClientMessage, ServerMessage, reconnect_delay_ms};
 use leptos::prelude::*;
 use osp_core::model::Price;
 use wasm_bindgen::JsCast;
@@ -47,15 +47,22 @@ fn fixed_point_prices_behave_the_same_in_the_browser() {
 }
 
 #[wasm_bindgen_test]
-fn a_server_snapshot_message_decodes_in_the_browser() {
-    let text = r#"{"type":"snapshot","snapshot":{"seq":9,"quotes":[{"tradingsymbol":"INFY","exchange":"NSE","tick":{"token":408065,"last_price":"1875.10","last_quantity":61,"volume":1905,"ohlc":{"open":"1874.15","high":"1875.30","low":"1871.95","close":"1874.15"},"exchange_time_ms":1795596345737}}]}}"#;
-    let ServerMessage::Snapshot { snapshot } = serde_json::from_str(text).unwrap();
-    assert_eq!(snapshot.seq, 9);
-    let quote = &snapshot.quotes[0];
-    assert_eq!(quote.tick.last_price, Price::parse("1875.10").unwrap());
-    assert_eq!(quote.change_percent_text(), "+0.05%");
+fn a_server_ticks_message_decodes_in_the_browser() {
+    let text = r#"{"type":"ticks","ticks":[{"token":408065,"last_price":"1875.10","last_quantity":61,"volume":1905,"ohlc":{"open":"1874.15","high":"1875.30","low":"1871.95","close":"1874.15"},"exchange_time_ms":1795596345737}]}"#;
+    let ServerMessage::Ticks { ticks } = serde_json::from_str(text).unwrap() else {
+        panic!("expected ticks");
+    };
+    let tick = &ticks[0];
+    assert_eq!(tick.last_price, Price::parse("1875.10").unwrap());
+    assert_eq!(tick.change_basis_points(), Some(5));
+    assert!(tick.depth.is_none());
     let bad = serde_json::from_str::<ServerMessage>(&text.replace("1875.10", "18x5"));
     assert!(bad.is_err(), "a malformed price is rejected, not guessed");
+    let follow = serde_json::to_string(&ClientMessage::Follow {
+        tokens: vec![osp_core::model::InstrumentToken(408_065)],
+    })
+    .unwrap();
+    assert_eq!(follow, r#"{"type":"follow","tokens":[408065]}"#);
 }
 
 #[wasm_bindgen_test]

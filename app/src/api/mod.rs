@@ -1,5 +1,6 @@
 //! Server functions, one module per area. Each parses its input, calls one service and maps
 //! the error; no business rule lives here.
 
-pub mod market;
+pub mod instruments;
 pub mod status;
+pub mod watchlists;

@@ -1,163 +1,313 @@
-use leptos::prelude::*;
-use osp_core::format::{indian_integer, ist_clock};
-use osp_core::model::{InstrumentToken, MarketSnapshot, Price};
+//! The market watch: the user's watchlists as tabs, each a live price table in the spirit of
+//! Kite's (symbol, LTP with a flash on change, change and %, bid/ask, volume). A row expands to
+//! five levels of depth and the day's OHLC. Instruments are added through the search box,
+//! removed, and moved up or down; every change is stored before the table shows it.
 
+use std::collections::HashMap;
+
+use leptos::prelude::*;
+use osp_core::format::indian_integer;
+use osp_core::model::{Instrument, InstrumentToken, Price, Tick, Watchlist, WatchlistItem};
+
+use super::quote_format::{change_percent_text, change_text, day_direction, direction};
+use super::{DepthTable, InstrumentSearch};
+use crate::api::watchlists::{
+    WatchlistsView, add_to_watchlist, create_watchlist, delete_watchlist, move_in_watchlist,
+    remove_from_watchlist,
+};
+use crate::error::AppError;
 use crate::live::use_market_stream;
 
-/// Which way a number moved, for colour and the brief flash on change.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Move {
-    Up,
-    Down,
-    Flat,
+/// What the page's watchlist part follows on the stream.
+const STREAM_KEY: &str = "watchlist";
+
+#[derive(Clone, Copy)]
+struct Watch {
+    lists: RwSignal<Vec<Watchlist>>,
+    active: RwSignal<i64>,
+    expanded: RwSignal<Option<InstrumentToken>>,
+    message: RwSignal<Option<String>>,
+    /// The ticks the server rendered with, until the stream brings newer ones.
+    seed: StoredValue<HashMap<InstrumentToken, Tick>>,
 }
 
-impl Move {
-    fn of(now: Price, before: Price) -> Move {
-        match now.cmp(&before) {
-            std::cmp::Ordering::Greater => Move::Up,
-            std::cmp::Ordering::Less => Move::Down,
-            std::cmp::Ordering::Equal => Move::Flat,
-        }
+impl Watch {
+    fn active_list(&self) -> Option<Watchlist> {
+        self.lists.with(|lists| {
+            let id = self.active.get();
+            lists.iter().find(|l| l.id == id).or(lists.first()).cloned()
+        })
     }
-    fn class(self) -> &'static str {
-        match self {
-            Move::Up => "up",
-            Move::Down => "down",
-            Move::Flat => "flat",
-        }
+
+    fn active_id(&self) -> Option<i64> {
+        self.active_list().map(|l| l.id)
     }
-}
 
-#[derive(Clone, Debug, PartialEq)]
-struct Row {
-    token: InstrumentToken,
-    seq: u64,
-    symbol: String,
-    exchange: &'static str,
-    last_price: Price,
-    ltp: String,
-    change: String,
-    change_percent: String,
-    /// Versus the previous close.
-    day_move: Move,
-    /// Versus the previous update, for the flash.
-    tick_move: Move,
-    volume: String,
-    high: String,
-    low: String,
-}
-
-fn rows(snapshot: &MarketSnapshot, previous: Option<&Vec<Row>>) -> Vec<Row> {
-    snapshot
-        .quotes
-        .iter()
-        .map(|q| {
-            let t = &q.tick;
-            let before = previous
-                .and_then(|rows| rows.iter().find(|r| r.token == t.token))
-                .map(|r| r.last_price)
-                .unwrap_or(t.last_price);
-            Row {
-                token: t.token,
-                seq: snapshot.seq,
-                symbol: q.tradingsymbol.clone(),
-                exchange: q.exchange.code(),
-                last_price: t.last_price,
-                ltp: t.last_price.format_indian(),
-                change: t
-                    .change()
-                    .map(|c| {
-                        let text = c.format_indian();
-                        if c.is_negative() || c.is_zero() {
-                            text
-                        } else {
-                            format!("+{text}")
-                        }
-                    })
-                    .unwrap_or_default(),
-                change_percent: q.change_percent_text(),
-                day_move: Move::of(t.last_price, t.ohlc.close),
-                tick_move: Move::of(t.last_price, before),
-                volume: indian_integer(t.volume),
-                high: t.ohlc.high.format_indian(),
-                low: t.ohlc.low.format_indian(),
+    /// Shows the stored list the server answered with, or its error.
+    fn apply(&self, result: Result<Watchlist, AppError>) {
+        match result {
+            Ok(list) => {
+                self.message.set(None);
+                self.lists
+                    .update(|lists| match lists.iter_mut().find(|l| l.id == list.id) {
+                        Some(slot) => *slot = list,
+                        None => lists.push(list),
+                    });
             }
-        })
-        .collect()
+            Err(e) => self.message.set(Some(e.to_string())),
+        }
+    }
+
+    fn add(self, instrument: Instrument) {
+        let Some(id) = self.active_id() else { return };
+        leptos::task::spawn_local(async move {
+            self.apply(add_to_watchlist(id, instrument.token.0).await);
+        });
+    }
+
+    fn remove(self, token: InstrumentToken) {
+        let Some(id) = self.active_id() else { return };
+        leptos::task::spawn_local(async move {
+            self.apply(remove_from_watchlist(id, token.0).await);
+        });
+    }
+
+    fn move_to(self, token: InstrumentToken, to: usize) {
+        let Some(id) = self.active_id() else { return };
+        leptos::task::spawn_local(async move {
+            self.apply(move_in_watchlist(id, token.0, to).await);
+        });
+    }
+
+    fn create(self, name: String) {
+        leptos::task::spawn_local(async move {
+            match create_watchlist(name).await {
+                Ok(list) => {
+                    let id = list.id;
+                    self.apply(Ok(list));
+                    self.active.set(id);
+                }
+                Err(e) => self.message.set(Some(e.to_string())),
+            }
+        });
+    }
+
+    fn delete_active(self) {
+        let Some(id) = self.active_id() else { return };
+        leptos::task::spawn_local(async move {
+            match delete_watchlist(id).await {
+                Ok(()) => {
+                    self.message.set(None);
+                    self.lists.update(|lists| lists.retain(|l| l.id != id));
+                    if let Some(first) = self.lists.with_untracked(|l| l.first().map(|l| l.id)) {
+                        self.active.set(first);
+                    }
+                }
+                Err(e) => self.message.set(Some(e.to_string())),
+            }
+        });
+    }
 }
 
-/// The live price table. Shows `initial` (rendered on the server) until the websocket delivers
-/// its first snapshot, then follows the stream.
 #[component]
-pub fn MarketWatch(initial: MarketSnapshot) -> impl IntoView {
+pub fn MarketWatch(initial: WatchlistsView) -> impl IntoView {
     let stream = use_market_stream();
-    let snapshot = Memo::new(move |_| stream.snapshot.get().unwrap_or_else(|| initial.clone()));
-    let table = Memo::new(move |previous: Option<&Vec<Row>>| snapshot.with(|s| rows(s, previous)));
-    let updated = move || {
-        snapshot.with(|s| {
-            s.quotes
-                .iter()
-                .map(|q| q.tick.exchange_time_ms)
-                .max()
-                .map(|ms| format!("{} IST", ist_clock(ms)))
-                .unwrap_or_default()
-        })
+    let watch = Watch {
+        active: RwSignal::new(initial.lists.first().map(|l| l.id).unwrap_or_default()),
+        lists: RwSignal::new(initial.lists),
+        expanded: RwSignal::new(None),
+        message: RwSignal::new(None),
+        seed: StoredValue::new(initial.ticks.into_iter().map(|t| (t.token, t)).collect()),
     };
+    let items = Memo::new(move |_| watch.active_list().map(|l| l.items).unwrap_or_default());
+    Effect::new(move |_| {
+        stream.follow(
+            STREAM_KEY,
+            items.with(|i| i.iter().map(|i| i.token).collect()),
+        );
+    });
+    on_cleanup(move || stream.follow(STREAM_KEY, Vec::new()));
+    let naming = RwSignal::new(None::<String>);
 
     view! {
         <section class="card market-watch" data-testid="market-watch">
             <header class="card-head">
                 <h2>"Market watch"</h2>
-                <span class="muted small" data-testid="market-updated">
-                    "Updated " {updated} " · #" {move || snapshot.with(|s| s.seq)}
+                <span class="muted small" data-testid="watch-count">
+                    {move || format!("{} instruments", items.with(Vec::len))}
                 </span>
             </header>
+            <nav class="tabs" aria-label="Watchlists">
+                <For
+                    each=move || watch.lists.get()
+                    key=|l| (l.id, l.name.clone())
+                    children=move |list| {
+                        let id = list.id;
+                        view! {
+                            <button
+                                type="button"
+                                class="tab"
+                                data-testid="watchlist-tab"
+                                aria-pressed=move || (watch.active_id() == Some(id)).to_string()
+                                on:click=move |_| watch.active.set(id)
+                            >
+                                {list.name}
+                            </button>
+                        }
+                    }
+                />
+                {move || match naming.get() {
+                    None => view! {
+                        <button type="button" class="tab add" title="New watchlist"
+                            data-testid="new-watchlist"
+                            on:click=move |_| naming.set(Some(String::new()))>"+"</button>
+                    }.into_any(),
+                    Some(_) => view! {
+                        <form class="new-list" on:submit=move |ev| {
+                            ev.prevent_default();
+                            if let Some(name) = naming.get_untracked() {
+                                watch.create(name);
+                            }
+                            naming.set(None);
+                        }>
+                            <input type="text" maxlength="32" placeholder="List name" aria-label="New watchlist name"
+                                data-testid="new-watchlist-name"
+                                on:input=move |ev| naming.set(Some(event_target_value(&ev)))/>
+                            <button type="submit" class="button">"Create"</button>
+                            <button type="button" class="button" on:click=move |_| naming.set(None)>"Cancel"</button>
+                        </form>
+                    }.into_any(),
+                }}
+            </nav>
+            <InstrumentSearch on_pick=Callback::new(move |i| watch.add(i))/>
+            <Show when=move || watch.message.with(Option::is_some)>
+                <p class="error small" role="alert" data-testid="watch-message">
+                    {move || watch.message.get().unwrap_or_default()}
+                </p>
+            </Show>
             <div class="table-wrap">
-            <table class="quotes">
-                <thead>
-                    <tr>
-                        <th scope="col">"Symbol"</th>
-                        <th scope="col" class="num">"LTP"</th>
-                        <th scope="col" class="num">"Chg"</th>
-                        <th scope="col" class="num">"%"</th>
-                        <th scope="col" class="num wide">"High"</th>
-                        <th scope="col" class="num wide">"Low"</th>
-                        <th scope="col" class="num wide">"Volume"</th>
-                    </tr>
-                </thead>
-                <tbody>
-                    <For
-                        each=move || table.get()
-                        key=|row| (row.token, row.seq)
-                        children=|row| view! { <QuoteRow row/> }
-                    />
-                </tbody>
-            </table>
+                <table class="quotes">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Symbol"</th>
+                            <th scope="col" class="num">"LTP"</th>
+                            <th scope="col" class="num">"Chg"</th>
+                            <th scope="col" class="num">"%"</th>
+                            <th scope="col" class="num wide">"Bid"</th>
+                            <th scope="col" class="num wide">"Ask"</th>
+                            <th scope="col" class="num wide">"Volume"</th>
+                            <th scope="col" class="actions"><span class="visually-hidden">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        <For
+                            each=move || items.get()
+                            key=|item| item.token
+                            children=move |item| view! { <QuoteRow item watch items/> }
+                        />
+                    </tbody>
+                </table>
             </div>
+            <Show when=move || items.with(Vec::is_empty)>
+                <p class="muted empty-list">"This list is empty: search above to add instruments."</p>
+            </Show>
+            <footer class="watch-foot">
+                <button type="button" class="button subtle" data-testid="delete-watchlist"
+                    disabled=move || watch.lists.with(|l| l.len() <= 1)
+                    on:click=move |_| watch.delete_active()>
+                    "Delete this list"
+                </button>
+            </footer>
         </section>
     }
 }
 
-/// One instrument's line. Its own component (type-erased) so the table's view type stays shallow.
+/// One instrument's line (and its depth when expanded). Its own component (type-erased) so the
+/// table's view type stays shallow.
 #[component]
-fn QuoteRow(row: Row) -> impl IntoView {
-    let flash = format!("flash-{}", row.tick_move.class());
+fn QuoteRow(item: WatchlistItem, watch: Watch, items: Memo<Vec<WatchlistItem>>) -> impl IntoView {
+    let stream = use_market_stream();
+    let token = item.token;
+    let tick = Memo::new(move |_| {
+        stream
+            .tick(token)
+            .or_else(|| watch.seed.with_value(|s| s.get(&token).copied()))
+    });
+    // The last price and which way it just moved, for the flash.
+    let flash = Memo::new(move |previous: Option<&(Option<Price>, &'static str)>| {
+        let now = tick.with(|t| t.map(|t| t.last_price));
+        let class = match (previous.and_then(|p| p.0), now) {
+            (Some(before), Some(now)) if now != before => direction(now, before),
+            _ => previous.map(|p| p.1).unwrap_or("flat"),
+        };
+        (now, class)
+    });
+    let position = move || items.with(|v| v.iter().position(|i| i.token == token));
+    let count = move || items.with(Vec::len);
+    let is_open = move || watch.expanded.get() == Some(token);
+    let text = move |f: fn(&Tick) -> String| {
+        move || tick.with(|t| t.as_ref().map(f).unwrap_or_else(|| "—".to_owned()))
+    };
+    let day = move || tick.with(|t| t.as_ref().map(day_direction).unwrap_or("flat"));
+
     view! {
-        <tr data-token=row.token.0 data-testid="quote-row">
+        <tr data-token=token.0 data-testid="quote-row" class:open=is_open>
             <th scope="row">
-                <span class="symbol">{row.symbol}</span>
-                <span class="exchange">{row.exchange}</span>
+                <button type="button" class="symbol-button" aria-expanded=move || is_open().to_string()
+                    data-testid="expand-row"
+                    on:click=move |_| watch.expanded.update(|e| *e = if *e == Some(token) { None } else { Some(token) })>
+                    <span class="symbol" data-testid="symbol">{item.tradingsymbol.clone()}</span>
+                    <span class="exchange">{item.exchange.code()}</span>
+                </button>
             </th>
-            <td class=format!("num ltp {flash}") data-testid="ltp">
-                {row.ltp}
+            // Re-created on every price, so the flash animation restarts.
+            <td class="num ltp-cell">
+                {move || {
+                    let (price, class) = flash.get();
+                    let text = price.map(Price::format_indian).unwrap_or_else(|| "—".to_owned());
+                    view! { <span class=format!("ltp flash-{class}") data-testid="ltp">{text}</span> }
+                }}
             </td>
-            <td class=format!("num {}", row.day_move.class())>{row.change}</td>
-            <td class=format!("num {}", row.day_move.class())>{row.change_percent}</td>
-            <td class="num wide">{row.high}</td>
-            <td class="num wide">{row.low}</td>
-            <td class="num wide">{row.volume}</td>
+            <td class=move || format!("num {}", day())>{text(change_text)}</td>
+            <td class=move || format!("num {}", day())>{text(change_percent_text)}</td>
+            <td class="num wide">{text(|t| best(t, true))}</td>
+            <td class="num wide">{text(|t| best(t, false))}</td>
+            <td class="num wide">{text(|t| indian_integer(t.volume))}</td>
+            <td class="actions">
+                <a class="icon" href=format!("/instrument/{}", token.0) title="Chart" data-testid="chart-link">"📈"</a>
+                <button type="button" class="icon" title="Move up" data-testid="move-up"
+                    disabled=move || position() == Some(0)
+                    on:click=move |_| if let Some(p) = position() { watch.move_to(token, p.saturating_sub(1)) }>"↑"</button>
+                <button type="button" class="icon" title="Move down" data-testid="move-down"
+                    disabled=move || position().map(|p| p + 1 >= count()).unwrap_or(true)
+                    on:click=move |_| if let Some(p) = position() { watch.move_to(token, p + 1) }>"↓"</button>
+                <button type="button" class="icon remove" title="Remove" data-testid="remove"
+                    on:click=move |_| watch.remove(token)>"✕"</button>
+            </td>
         </tr>
+        {move || {
+            is_open().then(|| {
+                view! {
+                    <tr class="detail" data-testid="quote-detail">
+                        <td colspan="8">
+                            {move || match tick.get() {
+                                Some(t) => view! { <DepthTable tick=t/> }.into_any(),
+                                None => view! { <p class="muted small">"No prices yet."</p> }.into_any(),
+                            }}
+                        </td>
+                    </tr>
+                }
+            })
+        }}
     }
     .into_any()
+}
+
+fn best(tick: &Tick, bid: bool) -> String {
+    let level = tick
+        .depth
+        .and_then(|d| if bid { d.best_bid() } else { d.best_ask() });
+    level
+        .map(|l| l.price.format_indian())
+        .unwrap_or_else(|| "—".to_owned())
 }

@@ -1,17 +1,25 @@
 //! Reusable pieces of the app shell and pages.
 
+mod candle_chart;
 mod connection_indicator;
+mod depth_table;
+mod instrument_search;
 mod market_watch;
 mod nav_bar;
 mod offline_notice;
+mod quote_format;
 mod system_card;
 mod theme_toggle;
 mod top_bar;
 
+pub use candle_chart::{CandleChart, PriceLine};
 pub use connection_indicator::ConnectionIndicator;
+pub use depth_table::DepthTable;
+pub use instrument_search::InstrumentSearch;
 pub use market_watch::MarketWatch;
 pub use nav_bar::NavBar;
 pub use offline_notice::OfflineNotice;
+pub use quote_format::{change_percent_text, change_text, day_direction};
 pub use system_card::SystemCard;
 pub use theme_toggle::ThemeToggle;
 pub use top_bar::TopBar;

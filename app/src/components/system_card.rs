@@ -34,6 +34,13 @@ pub fn SystemCard() -> impl IntoView {
                                     <dd>{health_line(&s.database, &s.database_backend)}</dd>
                                     <dt>"Price feed"</dt>
                                     <dd>{health_line(&s.feed, "demo")}</dd>
+                                    <dt>"Market"</dt>
+                                    <dd data-testid="market-session">
+                                        {if s.market.open { "open" } else { "closed" }}
+                                        " · " {s.market.detail.clone()}
+                                    </dd>
+                                    <dt>"Instruments"</dt>
+                                    <dd data-testid="instruments-load">{s.instruments.summary()}</dd>
                                     <dt>"Checked at"</dt>
                                     <dd data-testid="status-time">
                                         {format!("{} IST", ist_clock(s.server_time_ms))}

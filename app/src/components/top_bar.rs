@@ -19,9 +19,17 @@ pub fn TopBar() -> impl IntoView {
                         match status.await {
                             Ok(s) => {
                                 let label = s.mode.label();
+                                let (class, word) = if s.market.open {
+                                    ("market-state open", "Market open")
+                                } else {
+                                    ("market-state closed", "Market closed")
+                                };
                                 view! {
                                     <span class="mode-badge" data-mode=label data-testid="mode-badge">
                                         {label}
+                                    </span>
+                                    <span class=class data-testid="market-state" title=s.market.detail.clone()>
+                                        {word}
                                     </span>
                                 }
                                     .into_any()

@@ -1,24 +1,75 @@
-//! The market stream: two signals (latest snapshot, link state) shared through context, kept up
-//! to date in the browser by a websocket that reconnects with back-off. On the server the
-//! signals keep their initial values; pages render the server-side snapshot meanwhile.
+//! The market stream: the latest tick per followed instrument and the link state, shared
+//! through context. Components say what they show (`follow(key, tokens)`); the client asks the
+//! server for the union, again after every reconnect. In the browser a websocket keeps the
+//! signals up to date, reconnecting with back-off; on the server they stay empty and pages
+//! render the ticks their server functions returned.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use leptos::prelude::*;
-use osp_core::model::MarketSnapshot;
+use osp_core::model::{InstrumentToken, Tick};
 
 use super::LinkState;
 
 #[derive(Clone, Copy)]
 pub struct MarketStream {
-    /// The newest snapshot received over the websocket, if any yet.
-    pub snapshot: RwSignal<Option<MarketSnapshot>>,
+    /// The newest tick of each followed instrument received over the websocket.
+    pub ticks: RwSignal<HashMap<InstrumentToken, Tick>>,
     pub link: RwSignal<LinkState>,
+    /// What each part of the page follows, by a key of its choosing.
+    wanted: RwSignal<BTreeMap<String, Vec<InstrumentToken>>>,
+    /// Why the server refused the last follow, if it did.
+    pub refused: RwSignal<Option<String>>,
+}
+
+impl MarketStream {
+    /// `key` now follows exactly `tokens` (an empty list stops it following anything).
+    pub fn follow(&self, key: &str, tokens: Vec<InstrumentToken>) {
+        self.wanted.update(|w| {
+            if tokens.is_empty() {
+                w.remove(key);
+            } else {
+                w.insert(key.to_owned(), tokens);
+            }
+        });
+    }
+
+    /// Every instrument any part of the page follows.
+    pub fn followed(&self) -> Vec<InstrumentToken> {
+        self.wanted.with(|w| {
+            w.values()
+                .flatten()
+                .copied()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        })
+    }
+
+    /// The same, without subscribing the caller to changes.
+    pub fn followed_untracked(&self) -> Vec<InstrumentToken> {
+        self.wanted.with_untracked(|w| {
+            w.values()
+                .flatten()
+                .copied()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        })
+    }
+
+    pub fn tick(&self, token: InstrumentToken) -> Option<Tick> {
+        self.ticks.with(|t| t.get(&token).copied())
+    }
 }
 
 /// Creates the stream for the whole app and, in the browser, opens the websocket.
 pub fn provide_market_stream() -> MarketStream {
     let stream = MarketStream {
-        snapshot: RwSignal::new(None),
+        ticks: RwSignal::new(HashMap::new()),
         link: RwSignal::new(LinkState::Connecting),
+        wanted: RwSignal::new(BTreeMap::new()),
+        refused: RwSignal::new(None),
     };
     provide_context(stream);
     // Effects run only in the browser, once hydrated.
@@ -45,7 +96,9 @@ mod client {
     use web_sys::{CloseEvent, Event, MessageEvent, WebSocket};
 
     use super::MarketStream;
-    use crate::live::{LinkState, PRICES_WS_PATH, ServerMessage, reconnect_delay_ms};
+    use crate::live::{
+        ClientMessage, LinkState, PRICES_WS_PATH, ServerMessage, reconnect_delay_ms,
+    };
 
     struct Connection {
         socket: WebSocket,
@@ -78,6 +131,12 @@ mod client {
         };
         watch_network(stream);
         client.connect();
+        // Tell the server whenever what the page follows changes.
+        let c = client.clone();
+        Effect::new(move |_| {
+            let tokens = c.stream.followed();
+            c.send_follow(tokens);
+        });
     }
 
     /// Shows "offline" as soon as the browser loses its network, not only at the next retry.
@@ -128,6 +187,8 @@ mod client {
                 Closure::<dyn FnMut()>::new(move || {
                     c.failures.set(0);
                     c.stream.link.set(LinkState::Live);
+                    // A new connection follows nothing until told.
+                    c.send_follow(c.stream.followed_untracked());
                 })
             };
             let on_message = {
@@ -137,8 +198,13 @@ mod client {
                         return;
                     };
                     match serde_json::from_str::<ServerMessage>(&text) {
-                        Ok(ServerMessage::Snapshot { snapshot }) => {
-                            c.stream.snapshot.set(Some(snapshot))
+                        Ok(ServerMessage::Ticks { ticks }) => c.stream.ticks.update(|map| {
+                            for tick in ticks {
+                                map.insert(tick.token, tick);
+                            }
+                        }),
+                        Ok(ServerMessage::Refused { message }) => {
+                            c.stream.refused.set(Some(message))
                         }
                         Err(err) => leptos::logging::warn!("unreadable price message: {err}"),
                     }
@@ -157,6 +223,21 @@ mod client {
                 _on_message: on_message,
                 _on_close: on_close,
             });
+        }
+
+        /// Sends what the page follows, if a connection is open (else `on_open` will).
+        fn send_follow(&self, tokens: Vec<osp_core::model::InstrumentToken>) {
+            let current = self.current.borrow();
+            let Some(connection) = current.as_ref() else {
+                return;
+            };
+            if connection.socket.ready_state() != WebSocket::OPEN {
+                return;
+            }
+            if let Ok(text) = serde_json::to_string(&ClientMessage::Follow { tokens }) {
+                self.stream.refused.set(None);
+                let _ = connection.socket.send_with_str(&text);
+            }
         }
 
         fn schedule_retry(&self) {

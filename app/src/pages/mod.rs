@@ -2,6 +2,7 @@
 
 mod alerts;
 mod dashboard;
+mod instrument;
 mod levels;
 mod not_found;
 mod orders;
@@ -9,6 +10,7 @@ mod settings;
 
 pub use alerts::AlertsPage;
 pub use dashboard::DashboardPage;
+pub use instrument::InstrumentPage;
 pub use levels::LevelsPage;
 pub use not_found::NotFoundPage;
 pub use orders::OrdersPage;

@@ -1,0 +1,145 @@
+//! `/instrument/:token`: one instrument's live 1-minute candles (backfilled from the historical
+//! API on the server), its last price and day change, market depth and day stats.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use osp_core::format::ist_clock;
+use osp_core::model::{Candle, InstrumentToken};
+use osp_core::services::prices::CandleSeries;
+
+use crate::api::instruments::{InstrumentView, get_instrument};
+use crate::components::{CandleChart, DepthTable, change_percent_text, change_text, day_direction};
+use crate::live::use_market_stream;
+
+const STREAM_KEY: &str = "instrument";
+/// Candles the page keeps while open (a trading day is 375).
+const KEPT: usize = 1_500;
+
+#[component]
+pub fn InstrumentPage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || {
+        params.with(|p| {
+            p.get("token")
+                .and_then(|t| t.parse::<u32>().ok())
+                .unwrap_or_default()
+        })
+    };
+    let view_data = Resource::new_blocking(token, get_instrument);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading the instrument…"</p> }>
+            {move || Suspend::new(async move {
+                match view_data.await {
+                    Ok(data) => view! { <InstrumentDetail data/> }.into_any(),
+                    Err(e) => view! {
+                        <section class="page">
+                            <h1>"Instrument"</h1>
+                            <p class="error" data-testid="instrument-error">{e.to_string()}</p>
+                            <a href="/">"Back to the market watch"</a>
+                        </section>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn InstrumentDetail(data: InstrumentView) -> impl IntoView {
+    let stream = use_market_stream();
+    let token: InstrumentToken = data.instrument.token;
+    let mut series = CandleSeries::new(data.interval_ms, KEPT);
+    series.backfill(&data.candles);
+    let series = StoredValue::new(series);
+    let candles = RwSignal::new(data.candles.clone());
+    let seed = data.latest;
+    let tick = Memo::new(move |_| stream.tick(token).or(seed));
+    // Each new tick extends the candles (the series ignores ticks older than its last candle).
+    Effect::new(move |_| {
+        if let Some(t) = stream.tick(token) {
+            let changed = series.try_update_value(|s| s.apply(&t)).unwrap_or(false);
+            if changed {
+                candles.set(series.with_value(|s| s.to_vec()));
+            }
+        }
+    });
+    Effect::new(move |_| stream.follow(STREAM_KEY, vec![token]));
+    on_cleanup(move || stream.follow(STREAM_KEY, Vec::new()));
+
+    let instrument = data.instrument.clone();
+    let title = format!("{} · OS Platforms", instrument.tradingsymbol);
+    let text = move |f: fn(&osp_core::model::Tick) -> String| {
+        move || tick.with(|t| t.as_ref().map(f).unwrap_or_else(|| "—".to_owned()))
+    };
+    let day = move || tick.with(|t| t.as_ref().map(day_direction).unwrap_or("flat"));
+    let chart_candles = Signal::derive(move || candles.get());
+    let count = move || candles.with(Vec::len);
+    let session = data.session.clone();
+
+    view! {
+        <Title text=title/>
+        <section class="page instrument" data-testid="instrument-page" data-token=token.0>
+            <header class="instrument-head">
+                <div>
+                    <h1>
+                        {instrument.tradingsymbol.clone()}
+                        <span class="exchange">{instrument.exchange.code()}</span>
+                    </h1>
+                    <p class="muted small">
+                        {instrument.name.clone()} " · " {instrument.instrument_type.clone()}
+                        {instrument.expiry.clone().map(|e| format!(" · expires {e}"))}
+                        " · tick " {instrument.tick_size.format_indian()}
+                        " · lot " {instrument.lot_size}
+                    </p>
+                </div>
+                <div class="instrument-price">
+                    <span class="big-ltp" data-testid="instrument-ltp">
+                        {text(|t| t.last_price.format_indian())}
+                    </span>
+                    <span class=move || format!("num {}", day())>
+                        {text(change_text)} " (" {text(change_percent_text)} ")"
+                    </span>
+                    <span class=if session.open { "session open" } else { "session closed" }
+                        data-testid="instrument-session">
+                        {if session.open { "Market open" } else { "Market closed" }}
+                        " · " {session.detail.clone()}
+                    </span>
+                </div>
+            </header>
+            <div class="grid">
+                <section class="card chart-card">
+                    <header class="card-head">
+                        <h2>"1-minute candles"</h2>
+                        <span class="muted small" data-testid="candle-count">
+                            {move || format!("{} candles", count())}
+                        </span>
+                    </header>
+                    {data.history_error.clone().map(|e| view! {
+                        <p class="muted small" data-testid="history-error">
+                            "Older candles are missing: " {e}
+                        </p>
+                    })}
+                    <CandleChart candles=chart_candles/>
+                    <p class="muted small">
+                        {move || last_candle_text(&candles.get())}
+                    </p>
+                </section>
+                <section class="card">
+                    <header class="card-head"><h2>"Depth and day"</h2></header>
+                    {move || match tick.get() {
+                        Some(t) => view! { <DepthTable tick=t/> }.into_any(),
+                        None => view! { <p class="muted">"No prices yet."</p> }.into_any(),
+                    }}
+                </section>
+            </div>
+        </section>
+    }
+}
+
+fn last_candle_text(candles: &[Candle]) -> String {
+    match candles.last() {
+        Some(c) => format!("Last candle {} IST", ist_clock(c.start_ms)),
+        None => String::new(),
+    }
+}
