@@ -7,13 +7,14 @@ use leptos::prelude::*;
 use osp_core::format::ist_clock;
 use osp_core::model::{Candle, Price};
 
-const WIDTH: i64 = 1000;
-const HEIGHT: i64 = 420;
-const PLOT_RIGHT: i64 = 920;
-const TOP: i64 = 12;
-const BOTTOM: i64 = 392;
-/// Candles shown at most (the newest).
-const VISIBLE: usize = 120;
+// A viewBox small enough that its text stays readable when a phone scales it to ~340 px.
+const WIDTH: i64 = 640;
+const HEIGHT: i64 = 340;
+const PLOT_RIGHT: i64 = 556;
+const TOP: i64 = 10;
+const BOTTOM: i64 = 314;
+/// Candles shown at most (the newest): one and a half hours.
+const VISIBLE: usize = 90;
 const GRID_LINES: i64 = 4;
 
 /// A horizontal line at a price, with a label.

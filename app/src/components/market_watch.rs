@@ -196,7 +196,7 @@ pub fn MarketWatch(initial: WatchlistsView) -> impl IntoView {
                             <th scope="col" class="num wide">"Bid"</th>
                             <th scope="col" class="num wide">"Ask"</th>
                             <th scope="col" class="num wide">"Volume"</th>
-                            <th scope="col" class="actions"><span class="visually-hidden">"Actions"</span></th>
+                            <th scope="col" class="actions wide"><span class="visually-hidden">"Actions"</span></th>
                         </tr>
                     </thead>
                     <tbody>
@@ -273,8 +273,12 @@ fn QuoteRow(item: WatchlistItem, watch: Watch, items: Memo<Vec<WatchlistItem>>) 
             <td class="num wide">{text(|t| best(t, true))}</td>
             <td class="num wide">{text(|t| best(t, false))}</td>
             <td class="num wide">{text(|t| indian_integer(t.volume))}</td>
-            <td class="actions">
-                <a class="icon" href=format!("/instrument/{}", token.0) title="Chart" data-testid="chart-link">"📈"</a>
+            <td class="actions wide">
+                <a class="icon" href=format!("/instrument/{}", token.0) title="Chart" aria-label="Chart" data-testid="chart-link">
+                    <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
+                        <polyline points="1,13 5,8 9,10 15,3" fill="none" stroke="currentColor" stroke-width="2"/>
+                    </svg>
+                </a>
                 <button type="button" class="icon" title="Move up" data-testid="move-up"
                     disabled=move || position() == Some(0)
                     on:click=move |_| if let Some(p) = position() { watch.move_to(token, p.saturating_sub(1)) }>"↑"</button>
@@ -290,6 +294,17 @@ fn QuoteRow(item: WatchlistItem, watch: Watch, items: Memo<Vec<WatchlistItem>>) 
                 view! {
                     <tr class="detail" data-testid="quote-detail">
                         <td colspan="8">
+                            // The row's actions again, as words: on a phone the icon column is hidden.
+                            <div class="row-actions">
+                                <a class="button" href=format!("/instrument/{}", token.0)>"Chart"</a>
+                                <button type="button" class="button" disabled=move || position() == Some(0)
+                                    on:click=move |_| if let Some(p) = position() { watch.move_to(token, p.saturating_sub(1)) }>"Move up"</button>
+                                <button type="button" class="button"
+                                    disabled=move || position().map(|p| p + 1 >= count()).unwrap_or(true)
+                                    on:click=move |_| if let Some(p) = position() { watch.move_to(token, p + 1) }>"Move down"</button>
+                                <button type="button" class="button" data-testid="detail-remove"
+                                    on:click=move |_| watch.remove(token)>"Remove"</button>
+                            </div>
                             {move || match tick.get() {
                                 Some(t) => view! { <DepthTable tick=t/> }.into_any(),
                                 None => view! { <p class="muted small">"No prices yet."</p> }.into_any(),

@@ -209,9 +209,19 @@ fn mix(seed: u64, token: u32, time: i64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// A price within ±2 % of the anchor, on the instrument's tick grid.
+/// The price at `time`: a day's level within ±1 % of the anchor, then a walk of at most 3 basis
+/// points a minute from that day's midnight (IST), kept within ±2.5 % — so a chart of the
+/// candles looks like a market, and the same instrument and time always give the same price.
 fn price_at(seed: u64, instrument: &Instrument, anchor: Price, time: i64) -> Price {
-    let bp = (mix(seed, instrument.token.0, time) % 401) as i64 - 200;
+    const IST: i64 = 5 * 3600 + 1800;
+    let day_start = time - (time + IST).rem_euclid(86_400);
+    let day_bp = (mix(seed, instrument.token.0, day_start) % 201) as i64 - 100;
+    let mut walk = 0i64;
+    for minute in 0..(time - day_start) / 60 {
+        let step = (mix(seed, instrument.token.0, day_start + minute * 60 + 1) % 7) as i64 - 3;
+        walk = (walk + step).clamp(-250, 250);
+    }
+    let bp = day_bp + walk;
     let tick = if instrument.tick_size.is_zero() {
         Price::from_raw(500)
     } else {
