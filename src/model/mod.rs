@@ -4,6 +4,8 @@
 mod app_status;
 mod broker_order;
 mod candle;
+mod confirmation;
+mod crossing;
 mod depth;
 mod exchange;
 mod feed_change;
@@ -25,6 +27,8 @@ mod watchlist;
 pub use app_status::{AppStatus, ComponentHealth, HealthState};
 pub use broker_order::{BrokerOrder, OrderStatus};
 pub use candle::Candle;
+pub use confirmation::Confirmation;
+pub use crossing::{Direction, LevelTrigger};
 pub use depth::{Depth, DepthLevel};
 pub use exchange::{Exchange, ExchangeError};
 pub use feed_change::FeedChange;

@@ -4,4 +4,5 @@ pub mod instruments;
 pub mod market_calendar;
 pub mod prices;
 pub mod status;
+pub mod trading;
 pub mod watchlists;
