@@ -5,13 +5,8 @@
 use std::collections::{BTreeSet, HashMap};
 use std::ops::Bound::{Excluded, Included};
 
-use serde::{Deserialize, Serialize};
-
+pub use crate::model::LevelId;
 use crate::model::{Direction, InstrumentToken, Price};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct LevelId(pub i64);
 
 /// One level a move went through.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
