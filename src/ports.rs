@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    BrokerOrder, Candle, FeedChange, InstrumentToken, OrderRequest, OrderTag, Tick, Watchlist,
-    WatchlistItem,
+    BrokerOrder, Candle, FeedChange, InstrumentToken, OrderIntent, OrderRequest, OrderTag, Tick,
+    Watchlist, WatchlistItem,
 };
 
 /// Reachability of the database.
@@ -107,6 +107,20 @@ pub struct BrokerError {
     pub kind: BrokerErrorKind,
     /// Says what went wrong in words a trader understands; never holds credentials.
     pub message: String,
+}
+
+/// Where order intents are kept: written before the broker is called, so a crash between any
+/// two steps leaves a record to reconcile. Errors are messages for the log and the user.
+#[async_trait]
+pub trait IntentStore: Send + Sync {
+    /// Records a new intent and returns its id. A tag already used is refused (`Ok(None)`), so
+    /// the caller can pick another.
+    async fn insert(&self, intent: &OrderIntent) -> Result<Option<i64>, String>;
+    /// Writes an intent's state, broker order id, fills and reason (by id).
+    async fn update(&self, intent: &OrderIntent) -> Result<(), String>;
+    /// Every intent still pending, oldest first.
+    async fn pending(&self) -> Result<Vec<OrderIntent>, String>;
+    async fn by_tag(&self, tag: &OrderTag) -> Result<Option<OrderIntent>, String>;
 }
 
 /// Where orders go: Kite's REST API, or the paper broker. The trading engine depends on this

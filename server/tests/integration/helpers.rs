@@ -22,7 +22,10 @@ pub struct TestApp {
     /// What the live feed follows, by owner.
     pub subscriptions: std::sync::Arc<osp_core::services::prices::FeedSubscriptions>,
     /// A REST client logged in to the demo's simulator, as the app's own session.
-    pub kite: osp_server::integrations::kite::http::KiteClient,
+    pub kite: std::sync::Arc<osp_server::integrations::kite::http::KiteClient>,
+    /// Where the demo's simulator listens, and its session for this process.
+    pub simulator_addr: SocketAddr,
+    pub access_token: secrecy::SecretString,
     /// Order updates from the demo ticker, as domain events (subscribed before start).
     pub order_events: tokio::sync::broadcast::Receiver<osp_core::model::BrokerOrder>,
     /// Kept alive for the app's lifetime; deleted on drop.
@@ -100,8 +103,10 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         ))
         .expect("kite client");
         client.set_access_token(demo.access_token.clone());
-        client
+        std::sync::Arc::new(client)
     };
+    let simulator_addr = app.demo().simulator_addr;
+    let access_token = app.demo().access_token.clone();
     let task = tokio::spawn(app.run_until_stopped());
     TestApp {
         addr,
@@ -115,6 +120,8 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         pool,
         subscriptions,
         kite,
+        simulator_addr,
+        access_token,
         order_events,
         _data_dir: data_dir,
     }

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod config_cli;
+mod executor;
 mod http;
 mod kite_rest;
 mod kite_ticker;

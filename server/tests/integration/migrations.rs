@@ -38,13 +38,19 @@ async fn sqlite_is_created_in_a_missing_directory_in_wal_mode_and_migrates_twice
     .collect();
     assert_eq!(
         tables,
-        ["app_meta", "instruments", "watchlist_items", "watchlists"]
+        [
+            "app_meta",
+            "instruments",
+            "order_intents",
+            "watchlist_items",
+            "watchlists"
+        ]
     );
     let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
         .fetch_one(pool)
         .await
         .unwrap();
-    assert_eq!(applied, 2);
+    assert_eq!(applied, 3);
     // The schema enforces what the model promises: tick sizes are never negative (indices have 0).
     let bad = sqlx::query(
         "INSERT INTO instruments (instrument_token, exchange_token, tradingsymbol, exchange, \

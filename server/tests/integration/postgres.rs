@@ -30,13 +30,19 @@ async fn postgres_migrations_apply_and_are_idempotent() {
     .unwrap();
     assert_eq!(
         tables,
-        ["app_meta", "instruments", "watchlist_items", "watchlists"]
+        [
+            "app_meta",
+            "instruments",
+            "order_intents",
+            "watchlist_items",
+            "watchlists"
+        ]
     );
     let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
         .fetch_one(pool)
         .await
         .unwrap();
-    assert_eq!(applied, 2);
+    assert_eq!(applied, 3);
     db.close().await;
     drop_postgres_database(&name).await;
 }

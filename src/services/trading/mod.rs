@@ -4,12 +4,14 @@
 //! combines them so each crossing triggers at most once per arm. The order executor (with its
 //! intent store), trade monitor, risk checks and paper broker follow (issue 5).
 
+mod executor;
 mod intents;
 mod level_index;
 mod level_monitor;
 mod level_rules;
 mod trend;
 
+pub use executor::{ExecError, OrderExecutor};
 pub use intents::{IntentError, IntentEvent, Reconciliation, advance, reconcile};
 pub use level_index::{Crossed, LevelId, LevelIndex};
 pub use level_monitor::{LevelEvent, LevelMonitor, LevelSpec, LevelState};

@@ -1,0 +1,150 @@
+//! Order intents in the database (`order_intents`). Storage only: the transitions are the
+//! core's (`services::trading::intents`). The request is kept whole as JSON; the tag, which
+//! must be unique, also has its own column.
+
+use async_trait::async_trait;
+use osp_core::model::{IntentState, LevelId, OrderIntent, OrderRequest, OrderTag, Price};
+use osp_core::ports::IntentStore;
+
+use super::Database;
+use crate::on_pool;
+
+type Row = (
+    i64,
+    Option<i64>,
+    String,
+    String,
+    Option<String>,
+    i64,
+    Option<i64>,
+    Option<String>,
+    i64,
+    i64,
+);
+
+const COLUMNS: &str = "id, level_id, request, state, broker_order_id, filled_quantity, \
+                       average_price_raw, reason, created_ms, updated_ms";
+
+fn failed(e: sqlx::Error) -> String {
+    format!("the database refused the order record: {e}")
+}
+
+fn state_text(state: IntentState) -> &'static str {
+    match state {
+        IntentState::Pending => "pending",
+        IntentState::Placed => "placed",
+        IntentState::PartiallyFilled => "partially_filled",
+        IntentState::Filled => "filled",
+        IntentState::Rejected => "rejected",
+        IntentState::Cancelled => "cancelled",
+    }
+}
+
+fn parse_state(text: &str) -> Option<IntentState> {
+    Some(match text {
+        "pending" => IntentState::Pending,
+        "placed" => IntentState::Placed,
+        "partially_filled" => IntentState::PartiallyFilled,
+        "filled" => IntentState::Filled,
+        "rejected" => IntentState::Rejected,
+        "cancelled" => IntentState::Cancelled,
+        _ => return None,
+    })
+}
+
+fn from_row(row: Row) -> Result<OrderIntent, String> {
+    let (id, level, request, state, order_id, filled, average, reason, created, updated) = row;
+    let request: OrderRequest = serde_json::from_str(&request)
+        .map_err(|e| format!("order record {id} holds an unreadable request: {e}"))?;
+    Ok(OrderIntent {
+        id,
+        level: level.map(LevelId),
+        request,
+        state: parse_state(&state)
+            .ok_or_else(|| format!("order record {id} has an unknown state '{state}'"))?,
+        broker_order_id: order_id,
+        filled_quantity: u32::try_from(filled).unwrap_or(0),
+        average_price: average.map(Price::from_raw),
+        reason,
+        created_ms: created,
+        updated_ms: updated,
+    })
+}
+
+#[async_trait]
+impl IntentStore for Database {
+    async fn insert(&self, intent: &OrderIntent) -> Result<Option<i64>, String> {
+        let request = serde_json::to_string(&intent.request)
+            .map_err(|e| format!("cannot encode the order request: {e}"))?;
+        let id: Option<(i64,)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "INSERT INTO order_intents (level_id, tag, request, state, broker_order_id, \
+                 filled_quantity, average_price_raw, reason, created_ms, updated_ms) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+                 ON CONFLICT (tag) DO NOTHING RETURNING id",
+            )
+            .bind(intent.level.map(|l| l.0))
+            .bind(intent.request.tag.as_str())
+            .bind(request)
+            .bind(state_text(intent.state))
+            .bind(intent.broker_order_id.as_deref())
+            .bind(i64::from(intent.filled_quantity))
+            .bind(intent.average_price.map(Price::raw))
+            .bind(intent.reason.as_deref())
+            .bind(intent.created_ms)
+            .bind(intent.updated_ms)
+            .fetch_optional(pool)
+            .await
+            .map_err(failed)?
+        });
+        Ok(id.map(|(id,)| id))
+    }
+
+    async fn update(&self, intent: &OrderIntent) -> Result<(), String> {
+        let done = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE order_intents SET state = $1, broker_order_id = $2, filled_quantity = $3, \
+                 average_price_raw = $4, reason = $5, updated_ms = $6 WHERE id = $7",
+            )
+            .bind(state_text(intent.state))
+            .bind(intent.broker_order_id.as_deref())
+            .bind(i64::from(intent.filled_quantity))
+            .bind(intent.average_price.map(Price::raw))
+            .bind(intent.reason.as_deref())
+            .bind(intent.updated_ms)
+            .bind(intent.id)
+            .execute(pool)
+            .await
+            .map_err(failed)?
+            .rows_affected()
+        });
+        if done == 1 {
+            Ok(())
+        } else {
+            Err(format!("order record {} does not exist", intent.id))
+        }
+    }
+
+    async fn pending(&self) -> Result<Vec<OrderIntent>, String> {
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM order_intents WHERE state = 'pending' ORDER BY id"
+            ))
+            .fetch_all(pool)
+            .await
+            .map_err(failed)?
+        });
+        rows.into_iter().map(from_row).collect()
+    }
+
+    async fn by_tag(&self, tag: &OrderTag) -> Result<Option<OrderIntent>, String> {
+        let row: Option<Row> = on_pool!(self, pool => {
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM order_intents WHERE tag = $1"))
+                .bind(tag.as_str())
+                .fetch_optional(pool)
+                .await
+                .map_err(failed)?
+        });
+        row.map(from_row).transpose()
+    }
+}

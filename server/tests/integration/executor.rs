@@ -1,0 +1,233 @@
+//! The order executor against the Kite simulator (through the real REST client and the Kite
+//! broker adapter) with intents in a real database: a crash between any two steps gives
+//! exactly one order; broker faults end every intent in a final state with a reason, and no
+//! order is sent twice.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use osp_core::model::{
+    Exchange, IntentState, OrderIntent, OrderKind, OrderRequest, OrderSide, OrderTag, ProductKind,
+};
+use osp_core::ports::{Broker, Clock, IntentStore};
+use osp_core::services::trading::OrderExecutor;
+use osp_server::clock::SystemClock;
+use osp_server::config::DatabaseSettings;
+use osp_server::database::Database;
+use osp_server::integrations::kite::broker::KiteBroker;
+use osp_server::integrations::kite::common::urls::KiteEndpoints;
+use osp_server::integrations::kite::http::{KiteClient, KiteClientConfig};
+use osp_server::integrations::kite::sim::RestFault;
+use secrecy::SecretString;
+
+use crate::helpers::{TestApp, drop_postgres_database, fresh_postgres_database, spawn_app};
+
+async fn sqlite_store() -> (Database, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = Database::connect(&DatabaseSettings {
+        url: SecretString::from(format!("sqlite://{}", dir.path().join("osp.db").display())),
+        max_connections: 2,
+    })
+    .await
+    .unwrap();
+    db.migrate().await.unwrap();
+    (db, dir)
+}
+
+/// A Kite broker on the demo simulator with a short timeout, so a hung answer is quick.
+fn broker(app: &TestApp) -> Arc<KiteBroker> {
+    let mut config = KiteClientConfig::new(
+        KiteEndpoints::simulator(&format!("http://{}", app.simulator_addr)),
+        osp_server::demo::DEMO_API_KEY,
+    );
+    config.timeout = Duration::from_secs(1);
+    let client = KiteClient::new(config).unwrap();
+    client.set_access_token(app.access_token.clone());
+    Arc::new(KiteBroker::new(Arc::new(client)))
+}
+
+fn executor(db: &Database, broker: &Arc<KiteBroker>) -> OrderExecutor {
+    OrderExecutor::new(
+        Arc::new(db.clone()) as Arc<dyn IntentStore>,
+        broker.clone() as Arc<dyn Broker>,
+        Arc::new(SystemClock) as Arc<dyn Clock>,
+    )
+}
+
+fn buy(symbol: &str, quantity: u32) -> OrderRequest {
+    OrderRequest {
+        exchange: Exchange::Nse,
+        tradingsymbol: symbol.to_owned(),
+        side: OrderSide::Buy,
+        quantity,
+        kind: OrderKind::Market,
+        product: ProductKind::Intraday,
+        // Replaced by the executor's own unique tag.
+        tag: OrderTag::parse("placeholder").unwrap(),
+    }
+}
+
+async fn orders_tagged(app: &TestApp, tag: &OrderTag) -> usize {
+    app.kite
+        .orders()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|o| o.tag.as_deref() == Some(tag.as_str()))
+        .count()
+}
+
+/// Brings an intent to its final state from the broker's book (what order updates would do).
+async fn settle(
+    executor: &OrderExecutor,
+    broker: &KiteBroker,
+    intent: &OrderIntent,
+) -> OrderIntent {
+    let mut current = intent.clone();
+    for _ in 0..50 {
+        if current.state.is_final() {
+            return current;
+        }
+        if let Some(order) = broker.order_by_tag(&intent.request.tag).await.unwrap() {
+            current = executor.on_order_update(&order).await.unwrap().unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("intent {} did not settle: {current:?}", intent.id);
+}
+
+async fn crash_between_each_step(db: &Database, app: &TestApp) {
+    let broker = broker(app);
+
+    // 1. Recorded, then the process dies before sending.
+    let first = executor(db, &broker)
+        .record(None, buy("SBIN", 1))
+        .await
+        .unwrap();
+    assert_eq!(orders_tagged(app, &first.request.tag).await, 0);
+    let restarted = executor(db, &broker);
+    let after = restarted.reconcile_pending().await.unwrap();
+    assert_eq!(after.len(), 1);
+    assert_eq!(
+        after[0].state,
+        IntentState::Placed,
+        "sent once after the restart"
+    );
+    assert_eq!(orders_tagged(app, &first.request.tag).await, 1);
+
+    // 2. Sent (the broker has it), then the process dies before the answer is written.
+    let second = executor(db, &broker)
+        .record(None, buy("INFY", 2))
+        .await
+        .unwrap();
+    let order_id = broker.place_order(&second.request).await.unwrap();
+    let restarted = executor(db, &broker);
+    let after = restarted.reconcile_pending().await.unwrap();
+    assert_eq!(after.len(), 1);
+    assert_eq!(
+        after[0].broker_order_id.as_deref(),
+        Some(order_id.as_str()),
+        "adopted"
+    );
+    assert_eq!(
+        orders_tagged(app, &second.request.tag).await,
+        1,
+        "not sent again"
+    );
+
+    // 3. Answer written, then the process dies: nothing is left to do.
+    let third = executor(db, &broker)
+        .submit(None, buy("TCS", 1))
+        .await
+        .unwrap();
+    assert_eq!(third.state, IntentState::Placed);
+    let restarted = executor(db, &broker);
+    assert!(restarted.reconcile_pending().await.unwrap().is_empty());
+    assert_eq!(orders_tagged(app, &third.request.tag).await, 1);
+
+    // Every one ends filled, with its entry price.
+    for intent in [&first, &second, &third] {
+        let stored = db.by_tag(&intent.request.tag).await.unwrap().unwrap();
+        let done = settle(&restarted, &broker, &stored).await;
+        assert_eq!(done.state, IntentState::Filled);
+        assert!(done.average_price.is_some());
+        assert_eq!(done.filled_quantity, intent.request.quantity);
+    }
+}
+
+#[tokio::test]
+async fn a_crash_between_any_two_steps_gives_exactly_one_order_on_sqlite() {
+    let app = spawn_app().await;
+    let (db, _dir) = sqlite_store().await;
+    crash_between_each_step(&db, &app).await;
+    db.close().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_crash_between_any_two_steps_gives_exactly_one_order_on_postgres() {
+    let app = spawn_app().await;
+    let (url, name) = fresh_postgres_database().await;
+    let db = Database::connect(&DatabaseSettings {
+        url: SecretString::from(url),
+        max_connections: 2,
+    })
+    .await
+    .unwrap();
+    db.migrate().await.unwrap();
+    crash_between_each_step(&db, &app).await;
+    db.close().await;
+    drop_postgres_database(&name).await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn broker_faults_end_every_intent_final_with_a_reason_and_none_twice() {
+    let app = spawn_app().await;
+    let (db, _dir) = sqlite_store().await;
+    let broker = broker(&app);
+    let executor = executor(&db, &broker);
+
+    // 503 on the placement: the client finds no order with the tag, so nothing was placed:
+    // final at once, with the reason.
+    app.simulator
+        .fail_next_rest_calls(1, RestFault::ServerError);
+    let unavailable = executor.submit(None, buy("SBIN", 1)).await.unwrap();
+    assert_eq!(unavailable.state, IntentState::Rejected);
+    let reason = unavailable.reason.clone().unwrap();
+    assert!(reason.starts_with("not sent"), "{reason}");
+    assert_eq!(orders_tagged(&app, &unavailable.request.tag).await, 0);
+
+    // 429: Kite refused it without acting, so the client may try again: placed once.
+    app.simulator
+        .fail_next_rest_calls(1, RestFault::TooManyRequests);
+    let throttled = executor.submit(None, buy("SBIN", 1)).await.unwrap();
+    assert_eq!(throttled.state, IntentState::Placed);
+    assert_eq!(orders_tagged(&app, &throttled.request.tag).await, 1);
+
+    // The placement takes effect but its answer is lost (longer than the client's timeout):
+    // found by tag, never placed twice.
+    app.simulator
+        .fail_next_rest_calls(1, RestFault::Hang(Duration::from_secs(2)));
+    let lost = executor.submit(None, buy("INFY", 3)).await.unwrap();
+    assert_ne!(lost.state, IntentState::Pending, "resolved by tag");
+    assert!(lost.broker_order_id.is_some());
+    assert_eq!(orders_tagged(&app, &lost.request.tag).await, 1);
+    // Reconciling again changes nothing and sends nothing.
+    assert!(executor.reconcile_pending().await.unwrap().is_empty());
+    assert_eq!(orders_tagged(&app, &lost.request.tag).await, 1);
+
+    // The broker rejects the order itself (an instrument it does not know): final, its words.
+    let refused = executor.submit(None, buy("NOSUCHSTOCK", 1)).await.unwrap();
+    assert_eq!(refused.state, IntentState::Rejected);
+    assert!(!refused.reason.clone().unwrap().starts_with("not sent"));
+
+    let settled = settle(&executor, &broker, &lost).await;
+    assert_eq!(settled.state, IntentState::Filled);
+    assert!(
+        db.pending().await.unwrap().is_empty(),
+        "nothing left pending"
+    );
+    db.close().await;
+    app.stop().await;
+}

@@ -1,0 +1,251 @@
+//! `OrderExecutor`: places each order exactly once. An intent is recorded (pending, with a
+//! unique tag the broker echoes) before the broker is called; the answer moves it on. When the
+//! answer is unknown (a timeout, a crash, a lost connection) the intent stays pending, and
+//! `reconcile_pending` — at start-up and after any uncertain call — looks it up by tag in the
+//! broker's book before anything is sent again: found, it is adopted; provably absent, it is
+//! sent once.
+//!
+//! One executor per account at a time: within a process, intents being sent are skipped by
+//! reconciliation; across processes the workers' lease (issue 8) keeps a second one away.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+use crate::model::{BrokerOrder, IntentState, LevelId, OrderIntent, OrderRequest, OrderTag};
+use crate::ports::{Broker, BrokerError, BrokerErrorKind, Clock, IntentStore};
+
+use super::intents::{IntentError, IntentEvent, Reconciliation, advance, reconcile};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error("the order record could not be written: {0}")]
+    Store(String),
+    #[error("the broker could not be asked about the order: {0}")]
+    Broker(BrokerError),
+    #[error(transparent)]
+    Intent(#[from] IntentError),
+}
+
+pub struct OrderExecutor {
+    store: Arc<dyn IntentStore>,
+    broker: Arc<dyn Broker>,
+    clock: Arc<dyn Clock>,
+    rng: Mutex<SmallRng>,
+    /// Intents this executor is sending right now.
+    in_flight: Mutex<HashSet<i64>>,
+    /// Set while a reconciliation runs: a second one does not start.
+    reconciling: AtomicBool,
+}
+
+/// Clears `reconciling` when the reconciliation ends, however it ends.
+struct Reconciling<'a>(&'a AtomicBool);
+
+impl Drop for Reconciling<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
+    }
+}
+
+struct InFlight<'a> {
+    set: &'a Mutex<HashSet<i64>>,
+    id: i64,
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.id);
+    }
+}
+
+impl OrderExecutor {
+    pub fn new(
+        store: Arc<dyn IntentStore>,
+        broker: Arc<dyn Broker>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let seed =
+            clock.now_ms() as u64 ^ (Arc::as_ptr(&store) as *const u8 as u64).rotate_left(17);
+        Self {
+            store,
+            broker,
+            clock,
+            rng: Mutex::new(SmallRng::seed_from_u64(seed)),
+            in_flight: Mutex::new(HashSet::new()),
+            reconciling: AtomicBool::new(false),
+        }
+    }
+
+    fn new_tag(&self) -> OrderTag {
+        let now = self.clock.now_ms() as u64 & 0xFFF_FFFF_FFFF;
+        let random: u32 = self.rng.lock().unwrap_or_else(|p| p.into_inner()).random();
+        // "o" + 11 + 8 hex digits: 20 characters, Kite's limit.
+        OrderTag::parse(&format!("o{now:011x}{random:08x}"))
+            .unwrap_or_else(|_| unreachable!("hex digits make a valid tag"))
+    }
+
+    /// Step one: the intent is recorded, pending, with a fresh unique tag. Nothing is sent.
+    pub async fn record(
+        &self,
+        level: Option<LevelId>,
+        mut request: OrderRequest,
+    ) -> Result<OrderIntent, ExecError> {
+        let now = self.clock.now_ms();
+        for _ in 0..5 {
+            request.tag = self.new_tag();
+            let mut intent = OrderIntent {
+                id: 0,
+                level,
+                request: request.clone(),
+                state: IntentState::Pending,
+                broker_order_id: None,
+                filled_quantity: 0,
+                average_price: None,
+                reason: None,
+                created_ms: now,
+                updated_ms: now,
+            };
+            if let Some(id) = self.store.insert(&intent).await.map_err(ExecError::Store)? {
+                intent.id = id;
+                return Ok(intent);
+            }
+        }
+        Err(ExecError::Store(
+            "no unused order tag after 5 tries".to_owned(),
+        ))
+    }
+
+    /// Step two: sends a pending intent and records the answer. An uncertain answer leaves it
+    /// pending for `reconcile_pending`.
+    pub async fn send(&self, intent: &OrderIntent) -> Result<OrderIntent, ExecError> {
+        if intent.state != IntentState::Pending {
+            return Ok(intent.clone());
+        }
+        let _guard = {
+            let mut set = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+            if !set.insert(intent.id) {
+                // Another task is sending it; its answer will be recorded there.
+                return Ok(intent.clone());
+            }
+            InFlight {
+                set: &self.in_flight,
+                id: intent.id,
+            }
+        };
+        let answer = self.broker.place_order(&intent.request).await;
+        let now = self.clock.now_ms();
+        let next = match answer {
+            Ok(order_id) => advance(
+                intent,
+                IntentEvent::Accepted {
+                    order_id: &order_id,
+                },
+                now,
+            )?,
+            Err(e) => match e.kind {
+                // Stays pending: `reconcile_pending` looks it up by tag before anything else.
+                BrokerErrorKind::Uncertain => None,
+                BrokerErrorKind::Rejected => {
+                    advance(intent, IntentEvent::Refused { reason: &e.message }, now)?
+                }
+                // Nothing was placed; a trigger must not fire late, so it is not retried.
+                BrokerErrorKind::Unavailable | BrokerErrorKind::Unauthorized => advance(
+                    intent,
+                    IntentEvent::Refused {
+                        reason: &format!("not sent: {}", e.message),
+                    },
+                    now,
+                )?,
+            },
+        };
+        match next {
+            Some(next) => {
+                self.store.update(&next).await.map_err(ExecError::Store)?;
+                Ok(next)
+            }
+            None => Ok(intent.clone()),
+        }
+    }
+
+    /// Both steps.
+    pub async fn submit(
+        &self,
+        level: Option<LevelId>,
+        request: OrderRequest,
+    ) -> Result<OrderIntent, ExecError> {
+        let intent = self.record(level, request).await?;
+        self.send(&intent).await
+    }
+
+    /// Resolves every pending intent against the broker's book: adopt what the broker has,
+    /// send what it provably does not. Returns the intents as they now stand. A second call
+    /// while one runs returns at once with nothing.
+    pub async fn reconcile_pending(&self) -> Result<Vec<OrderIntent>, ExecError> {
+        if self
+            .reconciling
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return Ok(Vec::new());
+        }
+        let _held = Reconciling(&self.reconciling);
+        let pending = self.store.pending().await.map_err(ExecError::Store)?;
+        let mut out = Vec::with_capacity(pending.len());
+        for intent in pending {
+            let busy = self
+                .in_flight
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains(&intent.id);
+            if busy {
+                continue;
+            }
+            let found = self
+                .broker
+                .order_by_tag(&intent.request.tag)
+                .await
+                .map_err(ExecError::Broker)?;
+            match reconcile(&intent, found.as_ref(), self.clock.now_ms())? {
+                Reconciliation::Adopt(adopted) => {
+                    if adopted != intent {
+                        self.store
+                            .update(&adopted)
+                            .await
+                            .map_err(ExecError::Store)?;
+                    }
+                    out.push(adopted);
+                }
+                Reconciliation::Send => out.push(self.send(&intent).await?),
+                Reconciliation::Settled => out.push(intent),
+            }
+        }
+        Ok(out)
+    }
+
+    /// An order update from the broker (ticker or postback): moves its intent on, if it has
+    /// one of ours.
+    pub async fn on_order_update(
+        &self,
+        order: &BrokerOrder,
+    ) -> Result<Option<OrderIntent>, ExecError> {
+        let Some(tag) = &order.tag else {
+            return Ok(None);
+        };
+        let Some(intent) = self.store.by_tag(tag).await.map_err(ExecError::Store)? else {
+            return Ok(None);
+        };
+        match advance(&intent, IntentEvent::Order(order), self.clock.now_ms())? {
+            Some(next) => {
+                self.store.update(&next).await.map_err(ExecError::Store)?;
+                Ok(Some(next))
+            }
+            None => Ok(Some(intent)),
+        }
+    }
+}
