@@ -180,6 +180,11 @@ pub fn MarketWatch(initial: WatchlistsView) -> impl IntoView {
                 }}
             </nav>
             <InstrumentSearch on_pick=Callback::new(move |i| watch.add(i))/>
+            <Show when=move || stream.refused.with(Option::is_some)>
+                <p class="error small" role="alert" data-testid="stream-refused">
+                    "Live prices: " {move || stream.refused.get().unwrap_or_default()}
+                </p>
+            </Show>
             <Show when=move || watch.message.with(Option::is_some)>
                 <p class="error small" role="alert" data-testid="watch-message">
                     {move || watch.message.get().unwrap_or_default()}

@@ -36,31 +36,27 @@ impl MarketStream {
 
     /// Every instrument any part of the page follows.
     pub fn followed(&self) -> Vec<InstrumentToken> {
-        self.wanted.with(|w| {
-            w.values()
-                .flatten()
-                .copied()
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect()
-        })
+        self.wanted.with(union)
     }
 
     /// The same, without subscribing the caller to changes.
     pub fn followed_untracked(&self) -> Vec<InstrumentToken> {
-        self.wanted.with_untracked(|w| {
-            w.values()
-                .flatten()
-                .copied()
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect()
-        })
+        self.wanted.with_untracked(union)
     }
 
     pub fn tick(&self, token: InstrumentToken) -> Option<Tick> {
         self.ticks.with(|t| t.get(&token).copied())
     }
+}
+
+fn union(wanted: &BTreeMap<String, Vec<InstrumentToken>>) -> Vec<InstrumentToken> {
+    wanted
+        .values()
+        .flatten()
+        .copied()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
 }
 
 /// Creates the stream for the whole app and, in the browser, opens the websocket.
