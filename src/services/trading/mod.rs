@@ -8,6 +8,7 @@ mod executor;
 mod intents;
 mod level_index;
 mod level_monitor;
+mod level_orders;
 mod level_rules;
 mod trend;
 
@@ -15,5 +16,6 @@ pub use executor::{ExecError, OrderExecutor};
 pub use intents::{IntentError, IntentEvent, Reconciliation, advance, reconcile};
 pub use level_index::{Crossed, LevelId, LevelIndex};
 pub use level_monitor::{LevelEvent, LevelMonitor, LevelSpec, LevelState};
+pub use level_orders::{exit_prices, order_for};
 pub use level_rules::{LevelProblem, MAX_NOTE_CHARS, level_problems};
 pub use trend::{TrendRule, Verdict, Watch, judge, rule_for};
