@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use crate::model::{Instrument, InstrumentToken, InstrumentsLoad};
+use crate::model::{Exchange, Instrument, InstrumentToken, InstrumentsLoad};
 
 use super::InstrumentIndex;
 
@@ -36,6 +36,11 @@ impl InstrumentCatalog {
 
     pub fn get(&self, token: InstrumentToken) -> Option<Instrument> {
         self.index().get(token).cloned()
+    }
+
+    /// The instrument an order names (exchange and exact trading symbol).
+    pub fn find(&self, exchange: Exchange, tradingsymbol: &str) -> Option<Instrument> {
+        self.index().find(exchange, tradingsymbol).cloned()
     }
 
     pub fn search(&self, query: &str, limit: usize) -> Vec<Instrument> {

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use crate::model::{Instrument, InstrumentToken};
+use crate::model::{Exchange, Instrument, InstrumentToken};
 
 struct Entry {
     symbol: String,
@@ -21,6 +21,8 @@ pub struct InstrumentIndex {
     instruments: Vec<Instrument>,
     entries: Vec<Entry>,
     by_token: HashMap<InstrumentToken, usize>,
+    /// `EXCHANGE:SYMBOL` → position, as orders name instruments.
+    by_key: HashMap<String, usize>,
 }
 
 fn kind_rank(i: &Instrument) -> u32 {
@@ -65,10 +67,16 @@ impl InstrumentIndex {
             .enumerate()
             .map(|(at, i)| (i.token, at))
             .collect();
+        let by_key = instruments
+            .iter()
+            .enumerate()
+            .map(|(at, i)| (i.key(), at))
+            .collect();
         Self {
             instruments,
             entries,
             by_token,
+            by_key,
         }
     }
 
@@ -82,6 +90,13 @@ impl InstrumentIndex {
 
     pub fn get(&self, token: InstrumentToken) -> Option<&Instrument> {
         self.by_token.get(&token).map(|at| &self.instruments[*at])
+    }
+
+    /// The instrument an order names: exchange and exact trading symbol.
+    pub fn find(&self, exchange: Exchange, tradingsymbol: &str) -> Option<&Instrument> {
+        self.by_key
+            .get(&format!("{exchange}:{tradingsymbol}"))
+            .map(|at| &self.instruments[*at])
     }
 
     fn score(entry: &Entry, compact: &str, words: &[&str]) -> Option<u32> {
