@@ -116,8 +116,10 @@ pub trait IntentStore: Send + Sync {
     /// Records a new intent and returns its id. A tag already used is refused (`Ok(None)`), so
     /// the caller can pick another.
     async fn insert(&self, intent: &OrderIntent) -> Result<Option<i64>, String>;
-    /// Writes an intent's state, broker order id, fills and reason (by id).
-    async fn update(&self, intent: &OrderIntent) -> Result<(), String>;
+    /// Writes `next`'s state, broker order id, fills and reason — only if the stored intent is
+    /// still as `from` left it (same state and fills). `Ok(false)` when it changed meanwhile (an
+    /// order update raced the placement's answer): read it again and re-apply.
+    async fn update(&self, next: &OrderIntent, from: &OrderIntent) -> Result<bool, String>;
     /// Every intent still pending, oldest first.
     async fn pending(&self) -> Result<Vec<OrderIntent>, String>;
     async fn by_tag(&self, tag: &OrderTag) -> Result<Option<OrderIntent>, String>;

@@ -100,29 +100,28 @@ impl IntentStore for Database {
         Ok(id.map(|(id,)| id))
     }
 
-    async fn update(&self, intent: &OrderIntent) -> Result<(), String> {
+    async fn update(&self, next: &OrderIntent, from: &OrderIntent) -> Result<bool, String> {
         let done = on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE order_intents SET state = $1, broker_order_id = $2, filled_quantity = $3, \
-                 average_price_raw = $4, reason = $5, updated_ms = $6 WHERE id = $7",
+                 average_price_raw = $4, reason = $5, updated_ms = $6 \
+                 WHERE id = $7 AND state = $8 AND filled_quantity = $9",
             )
-            .bind(state_text(intent.state))
-            .bind(intent.broker_order_id.as_deref())
-            .bind(i64::from(intent.filled_quantity))
-            .bind(intent.average_price.map(Price::raw))
-            .bind(intent.reason.as_deref())
-            .bind(intent.updated_ms)
-            .bind(intent.id)
+            .bind(state_text(next.state))
+            .bind(next.broker_order_id.as_deref())
+            .bind(i64::from(next.filled_quantity))
+            .bind(next.average_price.map(Price::raw))
+            .bind(next.reason.as_deref())
+            .bind(next.updated_ms)
+            .bind(next.id)
+            .bind(state_text(from.state))
+            .bind(i64::from(from.filled_quantity))
             .execute(pool)
             .await
             .map_err(failed)?
             .rows_affected()
         });
-        if done == 1 {
-            Ok(())
-        } else {
-            Err(format!("order record {} does not exist", intent.id))
-        }
+        Ok(done == 1)
     }
 
     async fn pending(&self) -> Result<Vec<OrderIntent>, String> {

@@ -1,7 +1,10 @@
 //! The repositories on both backends: the same checks against SQLite and PostgreSQL.
 
-use osp_core::model::{Exchange, Instrument, InstrumentToken, Price, WatchlistItem};
-use osp_core::ports::WatchlistStore;
+use osp_core::model::{
+    Exchange, Instrument, InstrumentToken, IntentState, OrderIntent, OrderKind, OrderRequest,
+    OrderSide, OrderTag, Price, ProductKind, WatchlistItem,
+};
+use osp_core::ports::{IntentStore, WatchlistStore};
 use osp_server::config::DatabaseSettings;
 use osp_server::database::Database;
 use secrecy::SecretString;
@@ -116,6 +119,73 @@ async fn instruments_are_replaced_whole(db: &Database) {
     let mut loaded = db.load_instruments().await.unwrap();
     loaded.sort_by_key(|i| i.token);
     assert_eq!(loaded, second);
+}
+
+async fn intents_update_only_from_the_state_they_were_read_in(db: &Database) {
+    let mut intent = OrderIntent {
+        id: 0,
+        level: None,
+        request: OrderRequest {
+            exchange: Exchange::Nse,
+            tradingsymbol: "SBIN".to_owned(),
+            side: OrderSide::Buy,
+            quantity: 10,
+            kind: OrderKind::Limit {
+                price: Price::from_raw(8_124_500),
+            },
+            product: ProductKind::Intraday,
+            tag: OrderTag::parse("cas1").unwrap(),
+        },
+        state: IntentState::Pending,
+        broker_order_id: None,
+        filled_quantity: 0,
+        average_price: None,
+        reason: None,
+        created_ms: 1,
+        updated_ms: 1,
+    };
+    intent.id = db.insert(&intent).await.unwrap().expect("a new tag");
+    assert_eq!(
+        db.insert(&intent).await.unwrap(),
+        None,
+        "a used tag is refused"
+    );
+    assert_eq!(
+        db.pending().await.unwrap(),
+        [intent.clone()],
+        "stored whole"
+    );
+
+    // An order update got there first: filled.
+    let mut filled = intent.clone();
+    filled.state = IntentState::Filled;
+    filled.filled_quantity = 10;
+    filled.broker_order_id = Some("A1".to_owned());
+    filled.average_price = Some(Price::from_raw(8_120_000));
+    assert!(db.update(&filled, &intent).await.unwrap());
+    // The placement's answer, computed from the stale pending copy, must not roll it back.
+    let mut placed = intent.clone();
+    placed.state = IntentState::Placed;
+    placed.broker_order_id = Some("A1".to_owned());
+    assert!(!db.update(&placed, &intent).await.unwrap());
+    let stored = db.by_tag(&intent.request.tag).await.unwrap().unwrap();
+    assert_eq!(stored, filled);
+    assert!(db.pending().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn sqlite_intents_update_only_from_the_state_they_were_read_in() {
+    let (db, _dir) = sqlite().await;
+    intents_update_only_from_the_state_they_were_read_in(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn postgres_intents_update_only_from_the_state_they_were_read_in() {
+    let (db, name) = postgres().await;
+    intents_update_only_from_the_state_they_were_read_in(&db).await;
+    db.close().await;
+    drop_postgres_database(&name).await;
 }
 
 #[tokio::test]

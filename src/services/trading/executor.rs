@@ -139,38 +139,57 @@ impl OrderExecutor {
             }
         };
         let answer = self.broker.place_order(&intent.request).await;
-        let now = self.clock.now_ms();
-        let next = match answer {
-            Ok(order_id) => advance(
-                intent,
-                IntentEvent::Accepted {
-                    order_id: &order_id,
-                },
-                now,
-            )?,
-            Err(e) => match e.kind {
-                // Stays pending: `reconcile_pending` looks it up by tag before anything else.
-                BrokerErrorKind::Uncertain => None,
-                BrokerErrorKind::Rejected => {
-                    advance(intent, IntentEvent::Refused { reason: &e.message }, now)?
-                }
-                // Nothing was placed; a trigger must not fire late, so it is not retried.
-                BrokerErrorKind::Unavailable | BrokerErrorKind::Unauthorized => advance(
-                    intent,
-                    IntentEvent::Refused {
-                        reason: &format!("not sent: {}", e.message),
-                    },
-                    now,
-                )?,
-            },
-        };
-        match next {
-            Some(next) => {
-                self.store.update(&next).await.map_err(ExecError::Store)?;
-                Ok(next)
+        let refusal;
+        let event = match &answer {
+            Ok(order_id) => IntentEvent::Accepted { order_id },
+            // Stays pending: `reconcile_pending` looks it up by tag before anything else.
+            Err(e) if e.kind == BrokerErrorKind::Uncertain => return Ok(intent.clone()),
+            Err(e) if e.kind == BrokerErrorKind::Rejected => {
+                IntentEvent::Refused { reason: &e.message }
             }
-            None => Ok(intent.clone()),
+            // Nothing was placed; a trigger must not fire late, so it is not retried.
+            Err(e) => {
+                refusal = format!("not sent: {}", e.message);
+                IntentEvent::Refused { reason: &refusal }
+            }
+        };
+        self.apply(intent, event).await
+    }
+
+    /// Applies `event` to the stored intent. When an order update got there first (a fill
+    /// reported before the placement's answer), the stored intent is read again and the event
+    /// applied to that, so nothing is lost or rolled back.
+    async fn apply(
+        &self,
+        intent: &OrderIntent,
+        event: IntentEvent<'_>,
+    ) -> Result<OrderIntent, ExecError> {
+        let mut current = intent.clone();
+        for _ in 0..5 {
+            let Some(next) = advance(&current, event, self.clock.now_ms())? else {
+                return Ok(current);
+            };
+            if self
+                .store
+                .update(&next, &current)
+                .await
+                .map_err(ExecError::Store)?
+            {
+                return Ok(next);
+            }
+            current = self
+                .store
+                .by_tag(&intent.request.tag)
+                .await
+                .map_err(ExecError::Store)?
+                .ok_or_else(|| {
+                    ExecError::Store(format!("order record {} disappeared", intent.id))
+                })?;
         }
+        Err(ExecError::Store(format!(
+            "order record {} kept changing while it was being updated; it is reconciled next time",
+            intent.id
+        )))
     }
 
     /// Both steps.
@@ -211,18 +230,15 @@ impl OrderExecutor {
                 .order_by_tag(&intent.request.tag)
                 .await
                 .map_err(ExecError::Broker)?;
-            match reconcile(&intent, found.as_ref(), self.clock.now_ms())? {
-                Reconciliation::Adopt(adopted) => {
-                    if adopted != intent {
-                        self.store
-                            .update(&adopted)
-                            .await
-                            .map_err(ExecError::Store)?;
-                    }
-                    out.push(adopted);
+            match (
+                reconcile(&intent, found.as_ref(), self.clock.now_ms())?,
+                &found,
+            ) {
+                (Reconciliation::Adopt(_), Some(order)) => {
+                    out.push(self.apply(&intent, IntentEvent::Order(order)).await?)
                 }
-                Reconciliation::Send => out.push(self.send(&intent).await?),
-                Reconciliation::Settled => out.push(intent),
+                (Reconciliation::Send, _) => out.push(self.send(&intent).await?),
+                _ => out.push(intent),
             }
         }
         Ok(out)
@@ -240,12 +256,8 @@ impl OrderExecutor {
         let Some(intent) = self.store.by_tag(tag).await.map_err(ExecError::Store)? else {
             return Ok(None);
         };
-        match advance(&intent, IntentEvent::Order(order), self.clock.now_ms())? {
-            Some(next) => {
-                self.store.update(&next).await.map_err(ExecError::Store)?;
-                Ok(Some(next))
-            }
-            None => Ok(Some(intent)),
-        }
+        self.apply(&intent, IntentEvent::Order(order))
+            .await
+            .map(Some)
     }
 }
