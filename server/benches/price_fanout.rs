@@ -17,15 +17,16 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use app::live::{ClientMessage, ServerMessage};
 use async_trait::async_trait;
 use futures::{SinkExt, StreamExt};
 use osp_core::model::{Candle, FeedChange, InstrumentToken, Ohlc, Price, Tick};
-use osp_core::ports::{HistoricalPrices, MarketFeed, TickBus};
+use osp_core::ports::{Clock, HistoricalPrices, MarketFeed, TickBus};
 use osp_core::services::prices::{FeedSubscriptions, PriceService};
 use osp_server::bus::InProcessBus;
+use osp_server::clock::SystemClock;
 use osp_server::websocket::prices::PriceStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
@@ -38,10 +39,7 @@ fn knob(name: &str, default: u64) -> u64 {
 }
 
 fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
+    SystemClock.now_ms()
 }
 
 /// A small deterministic generator (no dependency needed for a load shape).

@@ -44,7 +44,6 @@ pub struct Application {
     /// (dropping the ticker's handle would stop it).
     demo: demo::DemoMarket,
     subscriptions: Arc<FeedSubscriptions>,
-    catalog: Arc<InstrumentCatalog>,
     /// The daily instruments reload; stops with `shutdown`.
     instruments_task: tokio::task::JoinHandle<()>,
 }
@@ -192,7 +191,6 @@ impl Application {
             shutdown,
             demo,
             subscriptions,
-            catalog,
             instruments_task,
         })
     }
@@ -211,10 +209,6 @@ impl Application {
         &self.subscriptions
     }
 
-    pub fn catalog(&self) -> &Arc<InstrumentCatalog> {
-        &self.catalog
-    }
-
     /// Cancel it to stop the server gracefully.
     pub fn shutdown_token(&self) -> CancellationToken {
         self.shutdown.clone()
@@ -228,7 +222,6 @@ impl Application {
             shutdown,
             demo,
             subscriptions,
-            catalog: _,
             instruments_task,
         } = self;
         let serve = axum::serve(listener, router)
@@ -243,6 +236,8 @@ impl Application {
         }
         // Stops the demo market, the simulator and the ticker client too.
         shutdown.cancel();
+        // Price subscribers still waiting (websocket clients, later the monitors) end now.
+        demo.bus.close();
         let _ = instruments_task.await;
         drop(subscriptions);
         drop(demo);

@@ -3,7 +3,6 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Exchange, Tick};
-use crate::format::percent_from_basis_points;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Quote {
@@ -15,9 +14,6 @@ pub struct Quote {
 impl Quote {
     /// `+1.23%` from the previous close, or `—` without one.
     pub fn change_percent_text(&self) -> String {
-        self.tick
-            .change_basis_points()
-            .map(percent_from_basis_points)
-            .unwrap_or_else(|| "—".to_owned())
+        self.tick.change_percent_text()
     }
 }

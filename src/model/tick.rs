@@ -27,6 +27,13 @@ impl Tick {
     }
 
     /// Change from the previous close in basis points; `None` without a previous close.
+    /// `+1.23%` from the previous close, or `—` without one.
+    pub fn change_percent_text(&self) -> String {
+        self.change_basis_points()
+            .map(crate::format::percent_from_basis_points)
+            .unwrap_or_else(|| "—".to_owned())
+    }
+
     pub fn change_basis_points(&self) -> Option<i64> {
         self.last_price.change_basis_points(self.ohlc.close)
     }

@@ -84,21 +84,26 @@ impl WatchlistService {
     pub async fn lists(&self, owner: &str) -> Result<Vec<Watchlist>, WatchlistError> {
         let mut lists = self.store.lists(owner).await.map_err(unavailable)?;
         if lists.is_empty() {
-            let id = self
-                .store
-                .create(owner, "Watchlist 1")
-                .await
-                .map_err(unavailable)?;
-            let items: Vec<WatchlistItem> = self
-                .starter
-                .iter()
-                .filter_map(|t| self.item(*t).ok())
-                .collect();
-            self.store
-                .set_items(owner, id, &items)
-                .await
-                .map_err(unavailable)?;
+            // A second first visit (another tab) may have created it a moment ago: then the
+            // name is taken and the list is there to use.
+            let created = self.store.create(owner, "Watchlist 1").await;
+            if let Ok(id) = created {
+                let items: Vec<WatchlistItem> = self
+                    .starter
+                    .iter()
+                    .filter_map(|t| self.item(*t).ok())
+                    .collect();
+                self.store
+                    .set_items(owner, id, &items)
+                    .await
+                    .map_err(unavailable)?;
+            }
             lists = self.store.lists(owner).await.map_err(unavailable)?;
+            if lists.is_empty() {
+                return Err(unavailable(created.err().unwrap_or_else(|| {
+                    "the first watchlist could not be created".to_owned()
+                })));
+            }
         }
         // Best effort: a full feed must not hide the lists themselves (adding to a list is
         // where the limit is reported).

@@ -249,6 +249,18 @@ fn QuoteRow(item: WatchlistItem, watch: Watch, items: Memo<Vec<WatchlistItem>>) 
     });
     let position = move || items.with(|v| v.iter().position(|i| i.token == token));
     let count = move || items.with(Vec::len);
+    let at_top = move || position() == Some(0);
+    let at_bottom = move || position().map(|p| p + 1 >= count()).unwrap_or(true);
+    let move_up = move |_| {
+        if let Some(p) = position() {
+            watch.move_to(token, p.saturating_sub(1))
+        }
+    };
+    let move_down = move |_| {
+        if let Some(p) = position() {
+            watch.move_to(token, p + 1)
+        }
+    };
     let is_open = move || watch.expanded.get() == Some(token);
     let text = move |f: fn(&Tick) -> String| {
         move || tick.with(|t| t.as_ref().map(f).unwrap_or_else(|| "—".to_owned()))
@@ -285,11 +297,9 @@ fn QuoteRow(item: WatchlistItem, watch: Watch, items: Memo<Vec<WatchlistItem>>) 
                     </svg>
                 </a>
                 <button type="button" class="icon" title="Move up" data-testid="move-up"
-                    disabled=move || position() == Some(0)
-                    on:click=move |_| if let Some(p) = position() { watch.move_to(token, p.saturating_sub(1)) }>"↑"</button>
+                    disabled=at_top on:click=move_up>"↑"</button>
                 <button type="button" class="icon" title="Move down" data-testid="move-down"
-                    disabled=move || position().map(|p| p + 1 >= count()).unwrap_or(true)
-                    on:click=move |_| if let Some(p) = position() { watch.move_to(token, p + 1) }>"↓"</button>
+                    disabled=at_bottom on:click=move_down>"↓"</button>
                 <button type="button" class="icon remove" title="Remove" data-testid="remove"
                     on:click=move |_| watch.remove(token)>"✕"</button>
             </td>
@@ -302,11 +312,9 @@ fn QuoteRow(item: WatchlistItem, watch: Watch, items: Memo<Vec<WatchlistItem>>) 
                             // The row's actions again, as words: on a phone the icon column is hidden.
                             <div class="row-actions">
                                 <a class="button" href=format!("/instrument/{}", token.0)>"Chart"</a>
-                                <button type="button" class="button" disabled=move || position() == Some(0)
-                                    on:click=move |_| if let Some(p) = position() { watch.move_to(token, p.saturating_sub(1)) }>"Move up"</button>
+                                <button type="button" class="button" disabled=at_top on:click=move_up>"Move up"</button>
                                 <button type="button" class="button"
-                                    disabled=move || position().map(|p| p + 1 >= count()).unwrap_or(true)
-                                    on:click=move |_| if let Some(p) = position() { watch.move_to(token, p + 1) }>"Move down"</button>
+                                    disabled=at_bottom on:click=move_down>"Move down"</button>
                                 <button type="button" class="button" data-testid="detail-remove"
                                     on:click=move |_| watch.remove(token)>"Remove"</button>
                             </div>

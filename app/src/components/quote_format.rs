@@ -1,7 +1,6 @@
 //! How a tick reads on screen: Indian digit grouping, signed changes, and the direction class
 //! (green up, red down) — shared by the market watch and the instrument page.
 
-use osp_core::format::percent_from_basis_points;
 use osp_core::model::{Price, Tick};
 
 /// `+1,234.50`, `-0.05`, `0.00`.
@@ -20,9 +19,7 @@ pub fn change_text(tick: &Tick) -> String {
 }
 
 pub fn change_percent_text(tick: &Tick) -> String {
-    tick.change_basis_points()
-        .map(percent_from_basis_points)
-        .unwrap_or_else(|| "—".to_owned())
+    tick.change_percent_text()
 }
 
 /// `up`, `down` or `flat`: `now` against `before`.

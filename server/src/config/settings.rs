@@ -84,7 +84,8 @@ pub struct DemoSettings {
 
 #[derive(Clone, Debug)]
 pub struct StreamSettings {
-    /// At most this many snapshots per second to each browser; the newest one each time.
+    /// At most this many price batches per second to each browser; each holds the newest tick
+    /// of every followed instrument that changed.
     pub max_updates_per_second: u32,
 }
 

@@ -12,27 +12,15 @@ use osp_core::model::{
 use osp_core::ports::{Broker, Clock, IntentStore};
 use osp_core::services::trading::OrderExecutor;
 use osp_server::clock::SystemClock;
-use osp_server::config::DatabaseSettings;
 use osp_server::database::Database;
 use osp_server::integrations::kite::broker::KiteBroker;
 use osp_server::integrations::kite::common::urls::KiteEndpoints;
 use osp_server::integrations::kite::http::{KiteClient, KiteClientConfig};
 use osp_server::integrations::kite::sim::RestFault;
-use secrecy::SecretString;
 
-use crate::helpers::{TestApp, drop_postgres_database, fresh_postgres_database, spawn_app};
-
-async fn sqlite_store() -> (Database, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Database::connect(&DatabaseSettings {
-        url: SecretString::from(format!("sqlite://{}", dir.path().join("osp.db").display())),
-        max_connections: 2,
-    })
-    .await
-    .unwrap();
-    db.migrate().await.unwrap();
-    (db, dir)
-}
+use crate::helpers::{
+    TestApp, drop_postgres_database, postgres_database, spawn_app, sqlite_database,
+};
 
 /// A Kite broker on the demo simulator with a short timeout, so a hung answer is quick.
 fn broker(app: &TestApp) -> Arc<KiteBroker> {
@@ -158,7 +146,7 @@ async fn crash_between_each_step(db: &Database, app: &TestApp) {
 #[tokio::test]
 async fn a_crash_between_any_two_steps_gives_exactly_one_order_on_sqlite() {
     let app = spawn_app().await;
-    let (db, _dir) = sqlite_store().await;
+    let (db, _dir) = sqlite_database().await;
     crash_between_each_step(&db, &app).await;
     db.close().await;
     app.stop().await;
@@ -167,14 +155,7 @@ async fn a_crash_between_any_two_steps_gives_exactly_one_order_on_sqlite() {
 #[tokio::test]
 async fn a_crash_between_any_two_steps_gives_exactly_one_order_on_postgres() {
     let app = spawn_app().await;
-    let (url, name) = fresh_postgres_database().await;
-    let db = Database::connect(&DatabaseSettings {
-        url: SecretString::from(url),
-        max_connections: 2,
-    })
-    .await
-    .unwrap();
-    db.migrate().await.unwrap();
+    let (db, name) = postgres_database().await;
     crash_between_each_step(&db, &app).await;
     db.close().await;
     drop_postgres_database(&name).await;
@@ -184,7 +165,7 @@ async fn a_crash_between_any_two_steps_gives_exactly_one_order_on_postgres() {
 #[tokio::test]
 async fn broker_faults_end_every_intent_final_with_a_reason_and_none_twice() {
     let app = spawn_app().await;
-    let (db, _dir) = sqlite_store().await;
+    let (db, _dir) = sqlite_database().await;
     let broker = broker(&app);
     let executor = executor(&db, &broker);
 

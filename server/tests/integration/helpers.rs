@@ -127,6 +127,35 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     }
 }
 
+/// A fresh, migrated SQLite database in a temporary directory (kept while the dir lives).
+pub async fn sqlite_database() -> (osp_server::database::Database, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = osp_server::database::Database::connect(&osp_server::config::DatabaseSettings {
+        url: secrecy::SecretString::from(format!(
+            "sqlite://{}",
+            dir.path().join("osp.db").display()
+        )),
+        max_connections: 2,
+    })
+    .await
+    .expect("open SQLite");
+    db.migrate().await.expect("migrate SQLite");
+    (db, dir)
+}
+
+/// A fresh, migrated database on the test PostgreSQL server, and its name (to drop it).
+pub async fn postgres_database() -> (osp_server::database::Database, String) {
+    let (url, name) = fresh_postgres_database().await;
+    let db = osp_server::database::Database::connect(&osp_server::config::DatabaseSettings {
+        url: secrecy::SecretString::from(url),
+        max_connections: 2,
+    })
+    .await
+    .expect("connect to the test database");
+    db.migrate().await.expect("migrate PostgreSQL");
+    (db, name)
+}
+
 /// The throwaway PostgreSQL server the test command starts. These tests do not skip without
 /// it: a PostgreSQL test that did not run must not count as passed.
 pub fn postgres_admin_url() -> String {

@@ -5,35 +5,9 @@ use osp_core::model::{
     OrderSide, OrderTag, Price, ProductKind, WatchlistItem,
 };
 use osp_core::ports::{IntentStore, WatchlistStore};
-use osp_server::config::DatabaseSettings;
 use osp_server::database::Database;
-use secrecy::SecretString;
 
-use crate::helpers::{drop_postgres_database, fresh_postgres_database};
-
-async fn sqlite() -> (Database, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Database::connect(&DatabaseSettings {
-        url: SecretString::from(format!("sqlite://{}", dir.path().join("osp.db").display())),
-        max_connections: 2,
-    })
-    .await
-    .unwrap();
-    db.migrate().await.unwrap();
-    (db, dir)
-}
-
-async fn postgres() -> (Database, String) {
-    let (url, name) = fresh_postgres_database().await;
-    let db = Database::connect(&DatabaseSettings {
-        url: SecretString::from(url),
-        max_connections: 2,
-    })
-    .await
-    .unwrap();
-    db.migrate().await.unwrap();
-    (db, name)
-}
+use crate::helpers::{drop_postgres_database, postgres_database, sqlite_database};
 
 fn instrument(token: u32, symbol: &str) -> Instrument {
     Instrument {
@@ -175,14 +149,14 @@ async fn intents_update_only_from_the_state_they_were_read_in(db: &Database) {
 
 #[tokio::test]
 async fn sqlite_intents_update_only_from_the_state_they_were_read_in() {
-    let (db, _dir) = sqlite().await;
+    let (db, _dir) = sqlite_database().await;
     intents_update_only_from_the_state_they_were_read_in(&db).await;
     db.close().await;
 }
 
 #[tokio::test]
 async fn postgres_intents_update_only_from_the_state_they_were_read_in() {
-    let (db, name) = postgres().await;
+    let (db, name) = postgres_database().await;
     intents_update_only_from_the_state_they_were_read_in(&db).await;
     db.close().await;
     drop_postgres_database(&name).await;
@@ -190,21 +164,21 @@ async fn postgres_intents_update_only_from_the_state_they_were_read_in() {
 
 #[tokio::test]
 async fn sqlite_watchlists_round_trip() {
-    let (db, _dir) = sqlite().await;
+    let (db, _dir) = sqlite_database().await;
     watchlists_round_trip(&db).await;
     db.close().await;
 }
 
 #[tokio::test]
 async fn sqlite_instruments_are_replaced_whole() {
-    let (db, _dir) = sqlite().await;
+    let (db, _dir) = sqlite_database().await;
     instruments_are_replaced_whole(&db).await;
     db.close().await;
 }
 
 #[tokio::test]
 async fn postgres_watchlists_round_trip() {
-    let (db, name) = postgres().await;
+    let (db, name) = postgres_database().await;
     watchlists_round_trip(&db).await;
     db.close().await;
     drop_postgres_database(&name).await;
@@ -212,7 +186,7 @@ async fn postgres_watchlists_round_trip() {
 
 #[tokio::test]
 async fn postgres_instruments_are_replaced_whole() {
-    let (db, name) = postgres().await;
+    let (db, name) = postgres_database().await;
     instruments_are_replaced_whole(&db).await;
     db.close().await;
     drop_postgres_database(&name).await;

@@ -77,12 +77,14 @@ impl PaperOrder {
 
 /// The last price moved `bp` basis points against the trader.
 fn slipped(ltp: Price, buy: bool, bp: u32) -> Price {
-    let delta = ltp.raw() * i64::from(bp) / 10_000;
-    Price::from_raw(if buy {
-        ltp.raw() + delta
+    // In i128: a large slippage setting must not overflow.
+    let delta = i128::from(ltp.raw()) * i128::from(bp) / 10_000;
+    let raw = if buy {
+        i128::from(ltp.raw()) + delta
     } else {
-        ltp.raw() - delta
-    })
+        i128::from(ltp.raw()) - delta
+    };
+    Price::from_raw(i64::try_from(raw.max(0)).unwrap_or(i64::MAX))
 }
 
 /// A limit fills at the market when the market is better than the limit.
