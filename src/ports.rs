@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    BrokerOrder, Candle, FeedChange, InstrumentToken, OrderIntent, OrderRequest, OrderTag, Tick,
-    Watchlist, WatchlistItem,
+    BrokerOrder, Candle, FeedChange, InstrumentToken, LastTrigger, Level, LevelId, LevelLogEntry,
+    OrderIntent, OrderRequest, OrderTag, StoredLevel, Tick, Watchlist, WatchlistItem,
 };
 
 /// Reachability of the database.
@@ -123,6 +123,46 @@ pub trait IntentStore: Send + Sync {
     /// Every intent still pending, oldest first.
     async fn pending(&self) -> Result<Vec<OrderIntent>, String>;
     async fn by_tag(&self, tag: &OrderTag) -> Result<Option<OrderIntent>, String>;
+    /// The newest `limit` intents, newest first (the order book the UI shows).
+    async fn recent(&self, limit: u32) -> Result<Vec<OrderIntent>, String>;
+}
+
+/// Where levels and their audit log are kept. Each call is one transaction; errors are
+/// messages for the log and the user.
+#[async_trait]
+pub trait LevelStore: Send + Sync {
+    /// Every level not deleted, oldest first.
+    async fn levels(&self) -> Result<Vec<StoredLevel>, String>;
+    async fn level(&self, id: LevelId) -> Result<Option<StoredLevel>, String>;
+    /// Stores a new level, armed; returns it with its id.
+    async fn insert(&self, level: &Level, now_ms: i64) -> Result<StoredLevel, String>;
+    /// Replaces a level's definition and arms it again (an edited level is a new level to
+    /// watch). `Ok(None)` when there is no such level.
+    async fn update(&self, level: &Level, now_ms: i64) -> Result<Option<StoredLevel>, String>;
+    async fn set_enabled(
+        &self,
+        id: LevelId,
+        enabled: bool,
+        now_ms: i64,
+    ) -> Result<Option<StoredLevel>, String>;
+    /// Marks it deleted (kept for the audit log and an undo); `false` when there is none.
+    async fn delete(&self, id: LevelId, now_ms: i64) -> Result<bool, String>;
+    /// Brings a deleted level back as it was.
+    async fn restore(&self, id: LevelId, now_ms: i64) -> Result<Option<StoredLevel>, String>;
+    /// Disarms the level and writes `entry` (its `Triggered` record) in one transaction —
+    /// only if it is still armed and not deleted. `Ok(false)` means someone else fired it or it
+    /// went away: do not act on it.
+    async fn record_trigger(
+        &self,
+        id: LevelId,
+        trigger: LastTrigger,
+        entry: &LevelLogEntry,
+    ) -> Result<bool, String>;
+    /// Arms a triggered level again and writes `entry` (its `Rearmed` record).
+    async fn record_rearm(&self, id: LevelId, entry: &LevelLogEntry) -> Result<bool, String>;
+    async fn append_log(&self, entry: &LevelLogEntry) -> Result<(), String>;
+    /// The newest `limit` log entries (of one level, or of all), newest first.
+    async fn log(&self, level: Option<LevelId>, limit: u32) -> Result<Vec<LevelLogEntry>, String>;
 }
 
 /// Where orders go: Kite's REST API, or the paper broker. The trading engine depends on this

@@ -6,12 +6,22 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
+/// What is wrong with one field of a form, so the form can show it beside the field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
 pub enum AppError {
     /// The request is wrong; the message says what to change.
     #[error("{0}")]
     BadRequest(String),
+    /// A form with problems, one per field; nothing was stored.
+    #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldProblem>),
     #[error("{0} was not found")]
     NotFound(String),
     /// A dependency (database, broker, feed) cannot serve the request right now.
@@ -65,6 +75,34 @@ mod server {
         }
     }
 
+    impl From<osp_core::services::trading::LevelError> for AppError {
+        fn from(e: osp_core::services::trading::LevelError) -> Self {
+            use osp_core::services::trading::LevelError;
+            match e {
+                LevelError::Invalid(problems) => AppError::Invalid(
+                    problems
+                        .into_iter()
+                        .map(|p| super::FieldProblem {
+                            field: p.field.to_owned(),
+                            message: p.message,
+                        })
+                        .collect(),
+                ),
+                LevelError::Refused(message) => AppError::BadRequest(message),
+                LevelError::NotFound => {
+                    AppError::NotFound("that level (reload the page)".to_owned())
+                }
+                unavailable @ LevelError::Unavailable(_) => AppError::internal(unavailable),
+            }
+        }
+    }
+
+    impl From<osp_core::services::trading::ExecError> for AppError {
+        fn from(e: osp_core::services::trading::ExecError) -> Self {
+            AppError::internal(e)
+        }
+    }
+
     impl AppError {
         /// Logs `cause` with its whole chain and returns the opaque error the user sees.
         pub fn internal(cause: impl std::fmt::Debug) -> AppError {
@@ -80,7 +118,7 @@ mod server {
 
         pub fn status_code(&self) -> StatusCode {
             match self {
-                AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+                AppError::BadRequest(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
                 AppError::NotFound(_) => StatusCode::NOT_FOUND,
                 AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 AppError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,

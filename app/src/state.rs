@@ -10,6 +10,7 @@ use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::PriceService;
 use osp_core::services::status::StatusService;
+use osp_core::services::trading::{LevelService, OrderExecutor};
 use osp_core::services::watchlists::WatchlistService;
 
 use crate::error::AppError;
@@ -25,6 +26,9 @@ pub struct AppState {
     pub prices: Arc<PriceService>,
     pub catalog: Arc<InstrumentCatalog>,
     pub watchlists: Arc<WatchlistService>,
+    pub levels: Arc<LevelService>,
+    /// The order book: every order the platform recorded, and where it stands.
+    pub orders: Arc<OrderExecutor>,
     pub calendar: Arc<MarketCalendar>,
     pub clock: Arc<dyn Clock>,
 }

@@ -16,3 +16,4 @@ pub mod site;
 pub mod startup;
 pub mod telemetry;
 pub mod websocket;
+pub mod workers;

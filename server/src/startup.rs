@@ -1,6 +1,7 @@
 //! The composition root: builds the adapters (database, the Kite connection — the in-process
-//! simulator in demo mode —, bus, clock), wires them into the core's services (prices,
-//! subscriptions, instruments, watchlists, calendar, status), hands those to Leptos as `AppState`, and serves HTTP until told to stop.
+//! simulator in demo mode —, broker, bus, clock), wires them into the core's services (prices,
+//! subscriptions, instruments, watchlists, levels, orders, calendar, status), starts the level
+//! worker, hands the services to Leptos as `AppState`, and serves HTTP until told to stop.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -14,11 +15,15 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::routing::{any, get};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use osp_core::model::{FeedMode, InstrumentToken, TradingMode};
-use osp_core::ports::{Clock, DatabaseProbe, MarketData, MarketFeed, TickBus, WatchlistStore};
+use osp_core::ports::{
+    Broker, Clock, DatabaseProbe, IntentStore, LevelStore, MarketData, MarketFeed, TickBus,
+    WatchlistStore,
+};
 use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::{FeedSubscriptions, PriceService, demo_instruments};
 use osp_core::services::status::{StatusService, StatusSources};
+use osp_core::services::trading::{LevelService, LevelTrader, OrderExecutor};
 use osp_core::services::watchlists::WatchlistService;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -29,8 +34,10 @@ use crate::database::Database;
 use crate::demo;
 use crate::http::{api_fallback, health, middleware};
 use crate::instruments_loader::InstrumentsLoader;
+use crate::integrations::kite::broker::KiteBroker;
 use crate::site;
 use crate::websocket::prices::PriceStream;
+use crate::workers::LevelWorker;
 
 /// How long in-flight requests get to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -46,6 +53,8 @@ pub struct Application {
     subscriptions: Arc<FeedSubscriptions>,
     /// The daily instruments reload; stops with `shutdown`.
     instruments_task: tokio::task::JoinHandle<()>,
+    /// The level monitor and order updates; stops with `shutdown`.
+    level_worker: tokio::task::JoinHandle<()>,
 }
 
 /// The feed owner that keeps the indices subscribed.
@@ -128,6 +137,46 @@ impl Application {
                 "cannot read the watchlists; their prices start when a page opens"
             ),
         }
+        // Orders go to the broker chosen here, once: in demo mode the simulator's matching
+        // engine through the real Kite client (paper mode will put the paper broker here).
+        let broker: Arc<dyn Broker> = Arc::new(KiteBroker::new(demo.client.clone()));
+        let executor = Arc::new(OrderExecutor::new(
+            Arc::new(database.clone()) as Arc<dyn IntentStore>,
+            broker,
+            clock.clone(),
+        ));
+        // Before anything new is sent: orders a crash left pending are found by tag or sent.
+        if let Err(e) = executor.reconcile_pending().await {
+            tracing::warn!(error = %e, "pending orders could not be reconciled at start-up; the level worker retries every minute");
+        }
+        let level_store = Arc::new(database.clone()) as Arc<dyn LevelStore>;
+        let trader = Arc::new(LevelTrader::new(
+            level_store.clone(),
+            executor.clone(),
+            catalog.clone(),
+            subscriptions.clone(),
+            clock.clone(),
+        ));
+        let watched = trader
+            .load()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot load the levels: {e}"))?;
+        tracing::info!(levels = watched, "levels loaded");
+        let levels = Arc::new(LevelService::new(
+            level_store,
+            catalog.clone(),
+            trader.clone(),
+            clock.clone(),
+        ));
+        let level_worker = tokio::spawn(
+            LevelWorker {
+                trader,
+                executor: executor.clone(),
+                bus: demo.bus.clone() as Arc<dyn TickBus>,
+                order_events: demo.live.order_events(),
+            }
+            .run_until_stopped(shutdown.clone()),
+        );
         let status = StatusService::new(
             env!("CARGO_PKG_VERSION"),
             settings.mode,
@@ -157,6 +206,8 @@ impl Application {
             prices: demo.prices.clone(),
             catalog: catalog.clone(),
             watchlists,
+            levels,
+            orders: executor,
             calendar,
             clock,
         };
@@ -192,6 +243,7 @@ impl Application {
             demo,
             subscriptions,
             instruments_task,
+            level_worker,
         })
     }
 
@@ -223,6 +275,7 @@ impl Application {
             demo,
             subscriptions,
             instruments_task,
+            level_worker,
         } = self;
         let serve = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned());
@@ -239,6 +292,7 @@ impl Application {
         // Price subscribers still waiting (websocket clients, later the monitors) end now.
         demo.bus.close();
         let _ = instruments_task.await;
+        let _ = level_worker.await;
         drop(subscriptions);
         drop(demo);
         database.close().await;

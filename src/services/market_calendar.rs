@@ -12,6 +12,16 @@ use crate::model::{Exchange, MarketSession};
 const IST_OFFSET_MS: i64 = (5 * 3600 + 30 * 60) * 1000;
 const DAY_MS: i64 = 86_400_000;
 
+/// Minutes after IST midnight at `unix_ms` (0..1440).
+pub fn ist_minute_of_day(unix_ms: i64) -> u16 {
+    ((unix_ms + IST_OFFSET_MS).rem_euclid(DAY_MS) / 60_000) as u16
+}
+
+/// Days since 1970-01-01 in IST at `unix_ms`: two instants share a trading day iff equal.
+pub fn ist_day_number(unix_ms: i64) -> i64 {
+    (unix_ms + IST_OFFSET_MS).div_euclid(DAY_MS)
+}
+
 /// A calendar date in IST.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct IstDate {

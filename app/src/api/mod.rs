@@ -2,5 +2,7 @@
 //! the error; no business rule lives here.
 
 pub mod instruments;
+pub mod levels;
+pub mod orders;
 pub mod status;
 pub mod watchlists;

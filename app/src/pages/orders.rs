@@ -1,16 +1,158 @@
-use leptos::prelude::*;
+//! The Orders page: the order book — every order the platform recorded, newest first, with the
+//! level that placed it, its state at the broker, fills and the reason for a refusal. Read
+//! again every two seconds.
 
-use super::ComingPage;
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use osp_core::format::ist_clock;
+use osp_core::model::{IntentState, OrderIntent, OrderKind, OrderSide};
+
+use crate::api::orders::list_orders;
+
+const REFRESH_EVERY: Duration = Duration::from_secs(2);
+
+fn state_label(state: IntentState) -> &'static str {
+    match state {
+        IntentState::Pending => "pending",
+        IntentState::Placed => "open",
+        IntentState::PartiallyFilled => "partly filled",
+        IntentState::Filled => "filled",
+        IntentState::Rejected => "rejected",
+        IntentState::Cancelled => "cancelled",
+    }
+}
+
+fn kind_text(kind: OrderKind) -> String {
+    match kind {
+        OrderKind::Market => "MARKET".to_owned(),
+        OrderKind::Limit { price } => format!("LIMIT {}", price.format_indian()),
+        OrderKind::StopLoss { trigger, price } => {
+            format!("SL {} → {}", trigger.format_indian(), price.format_indian())
+        }
+        OrderKind::StopLossMarket { trigger } => format!("SL-M {}", trigger.format_indian()),
+    }
+}
 
 #[component]
 pub fn OrdersPage() -> impl IntoView {
+    let initial = Resource::new_blocking(|| (), |_| list_orders());
     view! {
-        <ComingPage title="Orders">
-            <p>"Orders, trades and positions will appear here, with live P&L."</p>
-            <p class="muted">
-                "Every order the app places is listed with the level or alert that placed it, its \
-                 state at the broker, fills, target, stop-loss and trailing stop."
-            </p>
-        </ComingPage>
+        <Title text="Orders · OS Platforms"/>
+        <section class="page orders-page">
+            <h1>"Orders"</h1>
+            <Suspense fallback=|| view! { <p class="muted">"Loading orders…"</p> }>
+                {move || Suspend::new(async move {
+                    match initial.await {
+                        Ok(orders) => view! { <OrderBook initial=orders/> }.into_any(),
+                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
     }
+    .into_any()
+}
+
+#[component]
+fn OrderBook(initial: Vec<OrderIntent>) -> impl IntoView {
+    let orders = RwSignal::new(initial);
+    let message = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        let refresh = move || {
+            leptos::task::spawn_local(async move {
+                match list_orders().await {
+                    Ok(found) => {
+                        message.set(None);
+                        orders.set(found);
+                    }
+                    Err(e) => message.set(Some(e.to_string())),
+                }
+            });
+        };
+        if let Ok(handle) = set_interval_with_handle(refresh, REFRESH_EVERY) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    view! {
+        <section class="card" data-testid="order-book">
+            <header class="card-head">
+                <h2>"Order book"</h2>
+                <span class="muted small">"Orders placed by your levels, newest first"</span>
+            </header>
+            <Show when=move || message.with(Option::is_some)>
+                <p class="error small" role="alert">{move || message.get().unwrap_or_default()}</p>
+            </Show>
+            <Show
+                when=move || !orders.with(Vec::is_empty)
+                fallback=|| view! {
+                    <p class="muted" data-testid="no-orders">
+                        "No orders yet. When the market crosses one of your levels, its order appears here."
+                    </p>
+                }
+            >
+                <div class="table-wrap">
+                    <table class="quotes orders" data-testid="orders-table">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Time"</th>
+                                <th scope="col">"Instrument"</th>
+                                <th scope="col">"Side"</th>
+                                <th scope="col" class="num">"Qty"</th>
+                                <th scope="col" class="wide">"Type"</th>
+                                <th scope="col">"State"</th>
+                                <th scope="col" class="num">"Avg price"</th>
+                                <th scope="col" class="wide">"From"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            <For
+                                each=move || orders.get()
+                                key=|o| (o.id, o.updated_ms)
+                                children=|o| view! { <OrderRow order=o/> }
+                            />
+                        </tbody>
+                    </table>
+                </div>
+            </Show>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn OrderRow(order: OrderIntent) -> impl IntoView {
+    let r = &order.request;
+    let side = match r.side {
+        OrderSide::Buy => "BUY",
+        OrderSide::Sell => "SELL",
+    };
+    let state = state_label(order.state);
+    view! {
+        <tr data-testid="order-row" data-state=state data-level=order.level.map(|l| l.0)>
+            <td class="small">{ist_clock(order.created_ms)}</td>
+            <td>
+                <span class="symbol">{r.tradingsymbol.clone()}</span>
+                <span class="exchange">{r.exchange.code()}</span>
+            </td>
+            <td class=if r.side == OrderSide::Buy { "up" } else { "down" }>{side}</td>
+            <td class="num">{format!("{}/{}", order.filled_quantity, r.quantity)}</td>
+            <td class="wide small">{kind_text(r.kind)}</td>
+            <td>
+                <span class=format!("order-state state-{}", state.replace(' ', "-"))
+                    data-testid="order-state">{state}</span>
+                {order.reason.clone().map(|reason| view! {
+                    <span class="muted small order-reason">{reason}</span>
+                })}
+            </td>
+            <td class="num" data-testid="order-average">
+                {order.average_price.map(|p| p.format_indian()).unwrap_or_else(|| "—".to_owned())}
+            </td>
+            <td class="wide small">
+                {order.level.map(|l| format!("level #{}", l.0)).unwrap_or_else(|| "manual".to_owned())}
+            </td>
+        </tr>
+    }
+    .into_any()
 }

@@ -136,6 +136,19 @@ impl IntentStore for Database {
         rows.into_iter().map(from_row).collect()
     }
 
+    async fn recent(&self, limit: u32) -> Result<Vec<OrderIntent>, String> {
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM order_intents ORDER BY id DESC LIMIT $1"
+            ))
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+            .map_err(failed)?
+        });
+        rows.into_iter().map(from_row).collect()
+    }
+
     async fn by_tag(&self, tag: &OrderTag) -> Result<Option<OrderIntent>, String> {
         let row: Option<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!("SELECT {COLUMNS} FROM order_intents WHERE tag = $1"))

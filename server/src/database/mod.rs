@@ -1,6 +1,6 @@
 //! The database: one pool, SQLite by default (a file in the data directory, WAL mode) or
 //! PostgreSQL. Owns connecting, migrations and the health probe; the repositories beside it
-//! (`instruments`, `intents`, `watchlists`) borrow the pool and hold no rules.
+//! (`instruments`, `intents`, `levels`, `watchlists`) borrow the pool and hold no rules.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -15,6 +15,7 @@ use crate::config::DatabaseSettings;
 
 mod instruments;
 mod intents;
+mod levels;
 mod watchlists;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");

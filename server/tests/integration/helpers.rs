@@ -17,6 +17,8 @@ pub struct TestApp {
     pub task: JoinHandle<anyhow::Result<()>>,
     /// The in-process Kite simulator's fault controls.
     pub simulator: osp_server::integrations::kite::sim::SimControl,
+    /// The whole simulator (tests move its market with `set_last_price`).
+    pub sim: osp_server::integrations::kite::sim::KiteSim,
     /// The demo's ticker connections (to the simulator).
     pub pool: std::sync::Arc<osp_server::integrations::kite::ticker::TickerPool>,
     /// What the live feed follows, by owner.
@@ -51,12 +53,59 @@ impl TestApp {
 
     /// Stops the server and waits for it, failing the test if it does not stop cleanly.
     pub async fn stop(self) {
+        self.stop_keeping_data().await;
+    }
+
+    /// Stops the server and hands back its data directory, to start it again on the same
+    /// database (`spawn_app_in`).
+    pub async fn stop_keeping_data(self) -> tempfile::TempDir {
         self.shutdown.cancel();
         tokio::time::timeout(Duration::from_secs(15), self.task)
             .await
             .expect("server stops within 15 s")
             .expect("server task did not panic")
             .expect("server stopped without error");
+        self._data_dir
+    }
+
+    /// A server function with a JSON body: the status code and the JSON answer.
+    pub async fn call_json(
+        &self,
+        endpoint: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .json(&body)
+            .send()
+            .await
+            .expect("server function answers");
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.expect("server function answers JSON"),
+        )
+    }
+
+    /// A server function with a form body.
+    pub async fn call_form(
+        &self,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .client
+            .post(self.url(&format!("/api/{endpoint}")))
+            .form(form)
+            .send()
+            .await
+            .expect("server function answers");
+        let status = response.status().as_u16();
+        (
+            status,
+            response.json().await.expect("server function answers JSON"),
+        )
     }
 }
 
@@ -82,7 +131,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
-    let data_dir = tempfile::tempdir().expect("temporary directory");
+    spawn_app_in(tempfile::tempdir().expect("temporary directory"), extra).await
+}
+
+/// Starts the app on `data_dir` (a restart when it holds an earlier run's database).
+pub async fn spawn_app_in(data_dir: tempfile::TempDir, extra: &[(&str, &str)]) -> TestApp {
     let settings = test_settings(data_dir.path(), extra);
     let app = Application::build(&settings)
         .await
@@ -90,6 +143,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
     let addr = app.local_addr().expect("bound address");
     let shutdown = app.shutdown_token();
     let simulator = app.demo().simulator.clone();
+    let sim = app.demo().sim.clone();
     let pool = app.demo().pool.clone();
     let subscriptions = app.subscriptions().clone();
     let order_events = app.demo().live.order_events();
@@ -117,6 +171,7 @@ pub async fn spawn_app_with(extra: &[(&str, &str)]) -> TestApp {
         shutdown,
         task,
         simulator,
+        sim,
         pool,
         subscriptions,
         kite,

@@ -8,6 +8,7 @@ mod executor;
 mod http;
 mod kite_rest;
 mod kite_ticker;
+mod levels;
 mod migrations;
 mod postgres;
 mod price_stream;

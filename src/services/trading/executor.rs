@@ -244,6 +244,11 @@ impl OrderExecutor {
         Ok(out)
     }
 
+    /// The newest `limit` orders this account's executor recorded, newest first.
+    pub async fn recent(&self, limit: u32) -> Result<Vec<OrderIntent>, ExecError> {
+        self.store.recent(limit).await.map_err(ExecError::Store)
+    }
+
     /// An order update from the broker (ticker or postback): moves its intent on, if it has
     /// one of ours.
     pub async fn on_order_update(

@@ -1,0 +1,279 @@
+//! Levels end to end on the real server: created through the server functions, watched by the
+//! level worker on the live ticks of the in-process simulator, and traded through the order
+//! executor against the simulator's matching engine. A crossing places exactly one order; a
+//! triggered level stays triggered across a restart; a disabled level never fires; bad input is
+//! refused field by field with nothing stored.
+
+use std::time::Duration;
+
+use osp_core::model::{InstrumentToken, Price};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app, spawn_app_in};
+
+const INFY: u32 = 408_065;
+const TICK: i64 = 500; // ₹0.05 in raw fixed-point units
+
+async fn ltp(app: &TestApp, key: &str) -> Price {
+    app.kite.ltp(&[key]).await.unwrap()[key].last_price
+}
+
+/// `price` × (1 + bp/10000), on the ₹0.05 grid.
+fn moved(price: Price, bp: i64) -> Price {
+    let raw = price.raw() + price.raw() * bp / 10_000;
+    Price::from_raw(raw - raw.rem_euclid(TICK))
+}
+
+fn draft(price: Price, enabled: bool) -> Value {
+    json!({
+        "token": INFY,
+        "price": price.to_string(),
+        "trigger": "up",
+        "on_up": "buy",
+        "on_down": null,
+        "quantity": "3",
+        "product": "intraday",
+        "limit_offset": "",
+        "target": "",
+        "stop_loss": "",
+        "trailing_stop": "",
+        "confirmation": "cross",
+        "confirmation_value": "",
+        "rearm": "once",
+        "rearm_distance": "",
+        "window_from": "",
+        "window_to": "",
+        "enabled": enabled,
+        "note": "breakout",
+    })
+}
+
+async fn orders(app: &TestApp) -> Vec<Value> {
+    let (status, orders) = app.call_form("orders", &[]).await;
+    assert_eq!(status, 200, "{orders}");
+    orders.as_array().unwrap().clone()
+}
+
+async fn levels(app: &TestApp) -> Vec<Value> {
+    let (status, view) = app.call_form("levels", &[]).await;
+    assert_eq!(status, 200, "{view}");
+    view["levels"].as_array().unwrap().clone()
+}
+
+fn phase_of(levels: &[Value], id: i64) -> String {
+    levels
+        .iter()
+        .find(|l| l["stored"]["level"]["id"] == id)
+        .map(|l| l["phase"].as_str().unwrap().to_owned())
+        .unwrap_or_else(|| panic!("level {id} is listed"))
+}
+
+/// Waits until the orders list satisfies `done` (at most 10 s) and returns it.
+async fn wait_for_orders(app: &TestApp, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    for _ in 0..100 {
+        let found = orders(app).await;
+        if done(&found) {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "orders never reached the expected state: {:?}",
+        orders(app).await
+    );
+}
+
+/// Sets the market, lets the ticker and the level worker see it.
+async fn trade_at(app: &TestApp, price: Price) {
+    assert!(app.sim.set_last_price(INFY, price));
+    tokio::time::sleep(Duration::from_millis(400)).await;
+}
+
+#[tokio::test]
+async fn a_crossed_level_places_one_order_that_fills_and_never_fires_again_even_after_a_restart() {
+    let app = spawn_app().await;
+    let start = ltp(&app, "NSE:INFY").await;
+    // Far enough that the random walk does not reach it during the test.
+    let level_price = moved(start, 300);
+    let (status, created) = app
+        .call_json(
+            "levels/create",
+            json!({ "draft": draft(level_price, true) }),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    assert_eq!(created["phase"], "armed");
+    let id = created["stored"]["level"]["id"].as_i64().unwrap();
+    // A second, disabled level at the same price must never fire.
+    let (status, disabled) = app
+        .call_json(
+            "levels/create",
+            json!({ "draft": draft(level_price, false) }),
+        )
+        .await;
+    assert_eq!(status, 200, "{disabled}");
+    assert_eq!(disabled["phase"], "disabled");
+    let disabled_id = disabled["stored"]["level"]["id"].as_i64().unwrap();
+    assert!(
+        app.subscriptions.mode_of(InstrumentToken(INFY)).is_some(),
+        "the feed follows the level's instrument"
+    );
+
+    // Let the monitor see where the market is, then go through the level.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    trade_at(&app, moved(level_price, 100)).await;
+    let filled = wait_for_orders(&app, |o| o.len() == 1 && o[0]["state"] == "filled").await;
+    let order = &filled[0];
+    assert_eq!(order["level"], id);
+    assert_eq!(order["request"]["side"], "buy");
+    assert_eq!(order["request"]["quantity"], 3);
+    assert_eq!(order["filled_quantity"], 3);
+    assert!(order["average_price"].is_string(), "{order}");
+    let tag = order["request"]["tag"].as_str().unwrap().to_owned();
+    let at_broker = app.kite.orders().await.unwrap();
+    assert_eq!(
+        at_broker
+            .iter()
+            .filter(|o| o.tag.as_deref() == Some(&tag))
+            .count(),
+        1,
+        "exactly one order at the broker"
+    );
+
+    let listed = levels(&app).await;
+    assert_eq!(phase_of(&listed, id), "triggered");
+    assert_eq!(phase_of(&listed, disabled_id), "disabled");
+    let (status, log) = app
+        .call_form("levels/log", &[("level", &id.to_string()), ("limit", "20")])
+        .await;
+    assert_eq!(status, 200, "{log}");
+    let kinds: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["crossed", "triggered", "order_placed"], "{log}");
+
+    // Back below and through again: a `once` level stays disarmed.
+    trade_at(&app, moved(level_price, -100)).await;
+    trade_at(&app, moved(level_price, 100)).await;
+    assert_eq!(orders(&app).await.len(), 1, "no second order");
+
+    // A restart on the same database keeps it triggered and fires nothing.
+    let data = app.stop_keeping_data().await;
+    let app = spawn_app_in(data, &[]).await;
+    let listed = levels(&app).await;
+    assert_eq!(phase_of(&listed, id), "triggered");
+    let last = &listed
+        .iter()
+        .find(|l| l["stored"]["level"]["id"] == id)
+        .unwrap()["stored"]["last_trigger"];
+    assert_eq!(last["direction"], "up", "{last}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    trade_at(&app, moved(level_price, -100)).await;
+    trade_at(&app, moved(level_price, 100)).await;
+    assert_eq!(
+        orders(&app).await.len(),
+        1,
+        "nothing fired after the restart"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_level_with_problems_is_refused_field_by_field_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let mut bad = draft(Price::parse("1500.02").unwrap(), true);
+    bad["quantity"] = json!("three");
+    bad["stop_loss"] = json!("2.5.0");
+    let (status, error) = app
+        .call_json("levels/create", json!({ "draft": bad }))
+        .await;
+    assert_eq!(status, 400, "{error}");
+    assert_eq!(error["kind"], "invalid");
+    let fields: Vec<&str> = error["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["quantity", "stop_loss"], "{error}");
+
+    // Once the form parses, the instrument's rules: the tick size, with the nearest prices.
+    let (status, error) = app
+        .call_json(
+            "levels/create",
+            json!({ "draft": draft(Price::parse("1500.02").unwrap(), true) }),
+        )
+        .await;
+    assert_eq!(status, 400, "{error}");
+    let message = error["detail"][0]["message"].as_str().unwrap();
+    assert!(message.contains("1,500.00 or 1,500.05"), "{message}");
+
+    let mut unknown = draft(Price::parse("1500").unwrap(), true);
+    unknown["token"] = json!(7);
+    let (status, error) = app
+        .call_json("levels/create", json!({ "draft": unknown }))
+        .await;
+    assert_eq!(status, 400, "{error}");
+    assert_eq!(error["detail"][0]["field"], "instrument");
+
+    // An index cannot be traded.
+    let mut index = draft(Price::parse("25000").unwrap(), true);
+    index["token"] = json!(256_265);
+    let (status, error) = app
+        .call_json("levels/create", json!({ "draft": index }))
+        .await;
+    assert_eq!(status, 400, "{error}");
+    assert!(
+        error["detail"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("index"),
+        "{error}"
+    );
+
+    assert!(levels(&app).await.is_empty(), "nothing was stored");
+    let (status, error) = app.call_form("levels/delete", &[("id", "99")]).await;
+    assert_eq!(status, 404, "{error}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_deleted_level_stops_watching_and_undo_brings_it_back_as_it_was() {
+    let app = spawn_app().await;
+    let start = ltp(&app, "NSE:INFY").await;
+    let level_price = moved(start, 300);
+    let (_, created) = app
+        .call_json(
+            "levels/create",
+            json!({ "draft": draft(level_price, true) }),
+        )
+        .await;
+    let id = created["stored"]["level"]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let (status, _) = app.call_form("levels/delete", &[("id", &id)]).await;
+    assert_eq!(status, 200);
+    assert!(levels(&app).await.is_empty());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    trade_at(&app, moved(level_price, 100)).await;
+    assert!(
+        orders(&app).await.is_empty(),
+        "a deleted level does not fire"
+    );
+
+    let (status, restored) = app.call_form("levels/restore", &[("id", &id)]).await;
+    assert_eq!(status, 200, "{restored}");
+    assert_eq!(restored["stored"]["level"]["note"], "breakout");
+    assert_eq!(restored["phase"], "armed");
+    assert_eq!(levels(&app).await.len(), 1);
+    // Armed again: back below, then through it.
+    trade_at(&app, moved(level_price, -100)).await;
+    trade_at(&app, moved(level_price, 100)).await;
+    wait_for_orders(&app, |o| o.len() == 1).await;
+    app.stop().await;
+}

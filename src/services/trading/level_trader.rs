@@ -1,0 +1,495 @@
+//! `LevelTrader`: the level monitor at work. It keeps every enabled level in a `LevelMonitor`,
+//! makes the feed follow their instruments, and for each batch of ticks (`process_ticks`, the
+//! worker's single step) stores every crossing in the level's audit log, and for a confirmed
+//! one: disarms the level in the database first (compare-and-set, so a trigger is acted on
+//! once even across a restart or a second process), then places its order through the
+//! `OrderExecutor` (exactly once by tag). Re-arm policies and active windows apply here.
+//!
+//! No IO of its own: the store, executor, catalog and feed are ports and services.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::model::{
+    Direction, FeedMode, InstrumentToken, LastTrigger, Level, LevelId, LevelLogEntry, LevelLogKind,
+    Price, Rearm, StoredLevel, Tick,
+};
+use crate::ports::{Clock, LevelStore};
+use crate::services::instruments::InstrumentCatalog;
+use crate::services::market_calendar::{ist_day_number, ist_minute_of_day};
+use crate::services::prices::FeedSubscriptions;
+
+use super::executor::OrderExecutor;
+use super::level_monitor::{LevelEvent, LevelMonitor, LevelSpec, LevelState};
+use super::level_orders::order_for;
+
+/// The feed owner for the levels' instruments.
+pub const LEVELS_FEED_OWNER: &str = "levels";
+
+/// Where a level stands, for the UI.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LevelPhase {
+    Armed,
+    /// Crossed; the trend rule has not confirmed it yet.
+    Confirming,
+    /// Fired; waits for its re-arm policy (or for ever, for `once`).
+    Triggered,
+    Disabled,
+}
+
+impl LevelPhase {
+    pub fn label(self) -> &'static str {
+        match self {
+            LevelPhase::Armed => "armed",
+            LevelPhase::Confirming => "confirming",
+            LevelPhase::Triggered => "triggered",
+            LevelPhase::Disabled => "disabled",
+        }
+    }
+}
+
+/// What one step did: the log entries it stored, and what went wrong (for the worker's log).
+#[derive(Debug, Default)]
+pub struct StepReport {
+    pub entries: Vec<LevelLogEntry>,
+    pub errors: Vec<String>,
+}
+
+struct Watched {
+    level: Level,
+    last_trigger: Option<LastTrigger>,
+}
+
+#[derive(Default)]
+struct Engine {
+    monitor: LevelMonitor,
+    levels: HashMap<LevelId, Watched>,
+    /// Triggered levels that re-arm once the price has moved far enough away, per instrument.
+    rearm_on_move: HashMap<InstrumentToken, Vec<LevelId>>,
+}
+
+impl Engine {
+    fn unwatch(&mut self, id: LevelId) {
+        self.monitor.remove(id);
+        if let Some(w) = self.levels.remove(&id) {
+            self.stop_waiting_for_move(w.level.token, id);
+        }
+    }
+
+    fn stop_waiting_for_move(&mut self, token: InstrumentToken, id: LevelId) {
+        if let Some(ids) = self.rearm_on_move.get_mut(&token) {
+            ids.retain(|i| *i != id);
+            if ids.is_empty() {
+                self.rearm_on_move.remove(&token);
+            }
+        }
+    }
+
+    fn disarmed(&mut self, id: LevelId, trigger: LastTrigger) {
+        let Some(w) = self.levels.get_mut(&id) else {
+            return;
+        };
+        w.last_trigger = Some(trigger);
+        if matches!(w.level.rearm, Rearm::AfterMove { .. }) {
+            let token = w.level.token;
+            let ids = self.rearm_on_move.entry(token).or_default();
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+
+    /// Levels of `token` waiting for a move that `price` completes; they are armed again here.
+    fn rearmed_by_move(&mut self, token: InstrumentToken, price: Price) -> Vec<LevelId> {
+        let Some(ids) = self.rearm_on_move.get(&token) else {
+            return Vec::new();
+        };
+        let mut done = Vec::new();
+        for id in ids {
+            let Some(w) = self.levels.get(id) else {
+                continue;
+            };
+            let Rearm::AfterMove { distance } = w.level.rearm else {
+                continue;
+            };
+            let far = distance
+                .from_price(w.level.price)
+                .and_then(|d| Some(price.checked_sub(w.level.price)?.checked_abs()? >= d))
+                .unwrap_or(false);
+            if far {
+                done.push(*id);
+            }
+        }
+        for id in &done {
+            self.monitor.rearm(*id);
+            self.stop_waiting_for_move(token, *id);
+        }
+        done
+    }
+}
+
+fn spec(level: &Level) -> LevelSpec {
+    LevelSpec {
+        id: level.id,
+        token: level.token,
+        price: level.price,
+        trigger: level.trigger,
+        confirmation: level.confirmation,
+    }
+}
+
+fn entry(
+    level: LevelId,
+    kind: LevelLogKind,
+    direction: Option<Direction>,
+    price: Price,
+    at_ms: i64,
+    detail: String,
+) -> LevelLogEntry {
+    LevelLogEntry {
+        id: 0,
+        level,
+        kind,
+        direction,
+        price,
+        at_ms,
+        detail,
+    }
+}
+
+fn direction_word(direction: Direction) -> &'static str {
+    match direction {
+        Direction::Up => "upward",
+        Direction::Down => "downward",
+    }
+}
+
+pub struct LevelTrader {
+    store: Arc<dyn LevelStore>,
+    executor: Arc<OrderExecutor>,
+    catalog: Arc<InstrumentCatalog>,
+    subscriptions: Arc<FeedSubscriptions>,
+    clock: Arc<dyn Clock>,
+    engine: Mutex<Engine>,
+}
+
+impl LevelTrader {
+    pub fn new(
+        store: Arc<dyn LevelStore>,
+        executor: Arc<OrderExecutor>,
+        catalog: Arc<InstrumentCatalog>,
+        subscriptions: Arc<FeedSubscriptions>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store,
+            executor,
+            catalog,
+            subscriptions,
+            clock,
+            engine: Mutex::new(Engine::default()),
+        }
+    }
+
+    fn engine(&self) -> MutexGuard<'_, Engine> {
+        self.engine.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Start-up: watches every stored level in the state it was stored in (a triggered level
+    /// stays disarmed), then applies the daily re-arms that fell due while the app was down.
+    pub async fn load(&self) -> Result<usize, String> {
+        let stored = self.store.levels().await?;
+        let count = stored.len();
+        {
+            let mut engine = self.engine();
+            for s in &stored {
+                Self::watch_locked(&mut engine, s);
+            }
+        }
+        self.follow()?;
+        let report = self.rearm_due().await;
+        if let Some(e) = report.errors.first() {
+            return Err(e.clone());
+        }
+        Ok(count)
+    }
+
+    fn watch_locked(engine: &mut Engine, stored: &StoredLevel) {
+        let id = stored.level.id;
+        engine.unwatch(id);
+        if !stored.level.enabled {
+            return;
+        }
+        engine.monitor.restore(spec(&stored.level), stored.armed);
+        engine.levels.insert(
+            id,
+            Watched {
+                level: stored.level.clone(),
+                last_trigger: stored.last_trigger,
+            },
+        );
+        if let Some(trigger) = stored.last_trigger.filter(|_| !stored.armed) {
+            engine.disarmed(id, trigger);
+        }
+    }
+
+    /// Watches `stored` as it now is (after a create, edit, enable or disable).
+    pub fn watch(&self, stored: &StoredLevel) -> Result<(), String> {
+        Self::watch_locked(&mut self.engine(), stored);
+        self.follow()
+    }
+
+    pub fn forget(&self, id: LevelId) -> Result<(), String> {
+        self.engine().unwatch(id);
+        self.follow()
+    }
+
+    /// The feed follows exactly the instruments of the watched levels.
+    fn follow(&self) -> Result<(), String> {
+        let tokens: Vec<InstrumentToken> = {
+            let engine = self.engine();
+            let mut t: Vec<_> = engine.levels.values().map(|w| w.level.token).collect();
+            t.sort_unstable();
+            t.dedup();
+            t
+        };
+        self.subscriptions
+            .set(LEVELS_FEED_OWNER, tokens, FeedMode::Quote)
+            .map_err(|e| e.to_string())
+    }
+
+    pub fn phase(&self, stored: &StoredLevel) -> LevelPhase {
+        if !stored.level.enabled {
+            return LevelPhase::Disabled;
+        }
+        match self.engine().monitor.state(stored.level.id) {
+            Some(LevelState::Armed) => LevelPhase::Armed,
+            Some(LevelState::Confirming(_)) => LevelPhase::Confirming,
+            Some(LevelState::Disarmed) => LevelPhase::Triggered,
+            None if stored.armed => LevelPhase::Armed,
+            None => LevelPhase::Triggered,
+        }
+    }
+
+    /// The single step: a batch of ticks (the newest per instrument since the last batch; a
+    /// crossing between two batches is still seen, as a move from the last price to this one).
+    pub async fn process_ticks(&self, ticks: &[Tick]) -> StepReport {
+        let now = self.clock.now_ms();
+        let mut logs = Vec::new();
+        let mut triggers = Vec::new();
+        let mut rearms = Vec::new();
+        {
+            let mut engine = self.engine();
+            for tick in ticks {
+                let price = tick.last_price;
+                for id in engine.rearmed_by_move(tick.token, price) {
+                    rearms.push(entry(
+                        id,
+                        LevelLogKind::Rearmed,
+                        None,
+                        price,
+                        now,
+                        "the price moved far enough away".to_owned(),
+                    ));
+                }
+                for event in engine.monitor.on_tick(tick.token, price, now) {
+                    match event {
+                        LevelEvent::Crossed {
+                            id,
+                            direction,
+                            price,
+                            at_ms,
+                        } => logs.push(entry(
+                            id,
+                            LevelLogKind::Crossed,
+                            Some(direction),
+                            price,
+                            at_ms,
+                            format!("{} crossing", direction_word(direction)),
+                        )),
+                        LevelEvent::Cancelled { id, price, at_ms } => logs.push(entry(
+                            id,
+                            LevelLogKind::Cancelled,
+                            None,
+                            price,
+                            at_ms,
+                            "back through the level before it was confirmed".to_owned(),
+                        )),
+                        LevelEvent::Triggered {
+                            id,
+                            direction,
+                            price,
+                            at_ms,
+                        } => {
+                            if let Some(w) = engine.levels.get(&id) {
+                                triggers.push((w.level.clone(), direction, price, at_ms));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let mut report = StepReport::default();
+        for log in logs {
+            self.append(&mut report, log).await;
+        }
+        for rearm in rearms {
+            match self.store.record_rearm(rearm.level, &rearm).await {
+                Ok(_) => report.entries.push(rearm),
+                Err(e) => report.errors.push(e),
+            }
+        }
+        for (level, direction, price, at_ms) in triggers {
+            self.trigger(&mut report, &level, direction, price, at_ms)
+                .await;
+        }
+        report
+    }
+
+    async fn append(&self, report: &mut StepReport, log: LevelLogEntry) {
+        match self.store.append_log(&log).await {
+            Ok(()) => report.entries.push(log),
+            Err(e) => report.errors.push(e),
+        }
+    }
+
+    async fn trigger(
+        &self,
+        report: &mut StepReport,
+        level: &Level,
+        direction: Direction,
+        price: Price,
+        at_ms: i64,
+    ) {
+        let id = level.id;
+        if let Some(window) = level.window
+            && !window.contains(ist_minute_of_day(at_ms))
+        {
+            self.engine().monitor.rearm(id);
+            let log = entry(
+                id,
+                LevelLogKind::Skipped,
+                Some(direction),
+                price,
+                at_ms,
+                "confirmed outside the level's active window: not traded, still armed".to_owned(),
+            );
+            self.append(report, log).await;
+            return;
+        }
+        let trigger = LastTrigger {
+            direction,
+            price,
+            at_ms,
+        };
+        let fired = entry(
+            id,
+            LevelLogKind::Triggered,
+            Some(direction),
+            price,
+            at_ms,
+            format!("{} crossing confirmed", direction_word(direction)),
+        );
+        // Written before any order: after a crash the level is disarmed, never fired twice.
+        match self.store.record_trigger(id, trigger, &fired).await {
+            Ok(true) => report.entries.push(fired),
+            Ok(false) => return,
+            Err(e) => {
+                report.errors.push(format!(
+                    "level {} triggered but could not be recorded, so no order was sent: {e}",
+                    id.0
+                ));
+                return;
+            }
+        }
+        self.engine().disarmed(id, trigger);
+        let tick_size = self
+            .catalog
+            .get(level.token)
+            .map(|i| i.tick_size)
+            .unwrap_or(Price::ZERO);
+        let Some(request) = order_for(level, direction, tick_size) else {
+            let log = entry(
+                id,
+                LevelLogKind::OrderFailed,
+                Some(direction),
+                price,
+                at_ms,
+                format!(
+                    "no order is set for a {} crossing",
+                    direction_word(direction)
+                ),
+            );
+            self.append(report, log).await;
+            return;
+        };
+        let (kind, detail) = match self.executor.submit(Some(id), request).await {
+            Ok(intent) if intent.state == crate::model::IntentState::Rejected => (
+                LevelLogKind::OrderFailed,
+                format!(
+                    "order #{} refused: {}",
+                    intent.id,
+                    intent.reason.unwrap_or_default()
+                ),
+            ),
+            Ok(intent) => (
+                LevelLogKind::OrderPlaced,
+                format!(
+                    "order #{} {:?} {} {} ({})",
+                    intent.id,
+                    intent.request.side,
+                    intent.request.quantity,
+                    intent.request.tradingsymbol,
+                    intent.request.tag
+                ),
+            ),
+            Err(e) => (LevelLogKind::OrderFailed, e.to_string()),
+        };
+        self.append(
+            report,
+            entry(id, kind, Some(direction), price, at_ms, detail),
+        )
+        .await;
+    }
+
+    /// Arms again every daily level that triggered on an earlier IST day. The worker calls it
+    /// every minute; `load` once at start-up.
+    pub async fn rearm_due(&self) -> StepReport {
+        let now = self.clock.now_ms();
+        let today = ist_day_number(now);
+        let due: Vec<(LevelId, Price)> = {
+            let mut engine = self.engine();
+            let due: Vec<(LevelId, Price)> = engine
+                .levels
+                .values()
+                .filter(|w| w.level.rearm == Rearm::Daily)
+                .filter_map(|w| {
+                    let t = w.last_trigger?;
+                    (ist_day_number(t.at_ms) < today).then_some((w.level.id, w.level.price))
+                })
+                .filter(|(id, _)| engine.monitor.state(*id) == Some(LevelState::Disarmed))
+                .collect();
+            for (id, _) in &due {
+                engine.monitor.rearm(*id);
+            }
+            due
+        };
+        let mut report = StepReport::default();
+        for (id, price) in due {
+            let log = entry(
+                id,
+                LevelLogKind::Rearmed,
+                None,
+                price,
+                now,
+                "a new trading day".to_owned(),
+            );
+            match self.store.record_rearm(id, &log).await {
+                Ok(_) => report.entries.push(log),
+                Err(e) => report.errors.push(e),
+            }
+        }
+        report
+    }
+}

@@ -1,0 +1,169 @@
+//! `LevelService`: the trader's levels — list, create, edit, enable/disable, delete and undo,
+//! and each level's audit log. A draft is parsed and checked against today's instrument before
+//! anything is stored; what is stored is what the level trader then watches.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{InstrumentToken, LevelId, LevelLogEntry, StoredLevel};
+use crate::ports::{Clock, LevelStore};
+use crate::services::instruments::InstrumentCatalog;
+
+use super::level_draft::LevelDraft;
+use super::level_rules::LevelProblem;
+use super::level_trader::{LevelPhase, LevelTrader};
+
+/// Most levels one account keeps (the feed follows their instruments; Kite caps it at 9000).
+pub const MAX_LEVELS: usize = 1_000;
+/// Most log entries one request returns.
+pub const MAX_LOG_ENTRIES: u32 = 500;
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LevelError {
+    #[error("the level has problems: {}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<LevelProblem>),
+    #[error("{0}")]
+    Refused(String),
+    #[error("no such level; reload the page to see your current levels")]
+    NotFound,
+    #[error("levels are unavailable right now: {0}")]
+    Unavailable(String),
+}
+
+/// A level with where it stands now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LevelView {
+    pub stored: StoredLevel,
+    pub phase: LevelPhase,
+}
+
+pub struct LevelService {
+    store: Arc<dyn LevelStore>,
+    catalog: Arc<InstrumentCatalog>,
+    trader: Arc<LevelTrader>,
+    clock: Arc<dyn Clock>,
+}
+
+impl LevelService {
+    pub fn new(
+        store: Arc<dyn LevelStore>,
+        catalog: Arc<InstrumentCatalog>,
+        trader: Arc<LevelTrader>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            store,
+            catalog,
+            trader,
+            clock,
+        }
+    }
+
+    fn view(&self, stored: StoredLevel) -> LevelView {
+        LevelView {
+            phase: self.trader.phase(&stored),
+            stored,
+        }
+    }
+
+    /// The trader watches what was stored; if the feed refuses its instrument the level is
+    /// kept (the trader may delete or disable it), and the reason is returned.
+    fn watch(&self, stored: StoredLevel) -> Result<LevelView, LevelError> {
+        self.trader.watch(&stored).map_err(|e| {
+            LevelError::Refused(format!(
+                "the level was saved but its prices cannot be followed: {e}"
+            ))
+        })?;
+        Ok(self.view(stored))
+    }
+
+    pub async fn list(&self) -> Result<Vec<LevelView>, LevelError> {
+        let stored = self.store.levels().await.map_err(LevelError::Unavailable)?;
+        Ok(stored.into_iter().map(|s| self.view(s)).collect())
+    }
+
+    pub async fn create(&self, draft: &LevelDraft) -> Result<LevelView, LevelError> {
+        let instrument = self.catalog.get(InstrumentToken(draft.token));
+        let level = draft
+            .parse(LevelId(0), instrument.as_ref())
+            .map_err(LevelError::Invalid)?;
+        let count = self
+            .store
+            .levels()
+            .await
+            .map_err(LevelError::Unavailable)?
+            .len();
+        if count >= MAX_LEVELS {
+            return Err(LevelError::Refused(format!(
+                "you have {count} levels, the most one account keeps; delete some first"
+            )));
+        }
+        let stored = self
+            .store
+            .insert(&level, self.clock.now_ms())
+            .await
+            .map_err(LevelError::Unavailable)?;
+        self.watch(stored)
+    }
+
+    /// Replaces a level's definition; it is armed again, as a new level would be.
+    pub async fn update(&self, id: LevelId, draft: &LevelDraft) -> Result<LevelView, LevelError> {
+        let instrument = self.catalog.get(InstrumentToken(draft.token));
+        let level = draft
+            .parse(id, instrument.as_ref())
+            .map_err(LevelError::Invalid)?;
+        let stored = self
+            .store
+            .update(&level, self.clock.now_ms())
+            .await
+            .map_err(LevelError::Unavailable)?
+            .ok_or(LevelError::NotFound)?;
+        self.watch(stored)
+    }
+
+    pub async fn set_enabled(&self, id: LevelId, enabled: bool) -> Result<LevelView, LevelError> {
+        let stored = self
+            .store
+            .set_enabled(id, enabled, self.clock.now_ms())
+            .await
+            .map_err(LevelError::Unavailable)?
+            .ok_or(LevelError::NotFound)?;
+        self.watch(stored)
+    }
+
+    /// Deletes a level (it stops watching at once); `restore` undoes it.
+    pub async fn delete(&self, id: LevelId) -> Result<(), LevelError> {
+        let done = self
+            .store
+            .delete(id, self.clock.now_ms())
+            .await
+            .map_err(LevelError::Unavailable)?;
+        if !done {
+            return Err(LevelError::NotFound);
+        }
+        self.trader.forget(id).map_err(LevelError::Refused)
+    }
+
+    pub async fn restore(&self, id: LevelId) -> Result<LevelView, LevelError> {
+        let stored = self
+            .store
+            .restore(id, self.clock.now_ms())
+            .await
+            .map_err(LevelError::Unavailable)?
+            .ok_or(LevelError::NotFound)?;
+        self.watch(stored)
+    }
+
+    /// The newest log entries (of one level, or of all), newest first.
+    pub async fn log(
+        &self,
+        level: Option<LevelId>,
+        limit: u32,
+    ) -> Result<Vec<LevelLogEntry>, LevelError> {
+        self.store
+            .log(level, limit.clamp(1, MAX_LOG_ENTRIES))
+            .await
+            .map_err(LevelError::Unavailable)
+    }
+}
