@@ -32,7 +32,11 @@ impl FormTarget {
                 instrument.exchange.code()
             ),
             editing: None,
-            draft: LevelDraft::new(instrument, osp_core::model::Price::ZERO),
+            // The price is the trader's to type (or take from the LTP with one click).
+            draft: LevelDraft {
+                price: String::new(),
+                ..LevelDraft::new(instrument, osp_core::model::Price::ZERO)
+            },
         }
     }
 

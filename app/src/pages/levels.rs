@@ -155,7 +155,10 @@ fn LevelsBoard(initial: LevelsView) -> impl IntoView {
                 <header class="card-head">
                     <h2>"Your levels"</h2>
                     <span class="muted small" data-testid="level-count">
-                        {move || format!("{} levels", levels.with(Vec::len))}
+                        {move || match levels.with(Vec::len) {
+                            1 => "1 level".to_owned(),
+                            n => format!("{n} levels"),
+                        }}
                     </span>
                 </header>
                 <Show when=move || deleted.with(Option::is_some)>

@@ -277,3 +277,83 @@ async fn a_deleted_level_stops_watching_and_undo_brings_it_back_as_it_was() {
     wait_for_orders(&app, |o| o.len() == 1).await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_level_rearms_after_the_price_moves_away_and_then_fires_again() {
+    let app = spawn_app().await;
+    let level_price = moved(ltp(&app, "NSE:INFY").await, 300);
+    let mut d = draft(level_price, true);
+    d["rearm"] = json!("after_move");
+    d["rearm_distance"] = json!("1%");
+    let (status, created) = app.call_json("levels/create", json!({ "draft": d })).await;
+    assert_eq!(status, 200, "{created}");
+    let id = created["stored"]["level"]["id"].as_i64().unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    trade_at(&app, moved(level_price, 20)).await;
+    wait_for_orders(&app, |o| o.len() == 1).await;
+    // Back below the level, but less than 1 % away: still disarmed, so the next rise is nothing.
+    trade_at(&app, moved(level_price, -30)).await;
+    trade_at(&app, moved(level_price, 20)).await;
+    assert_eq!(orders(&app).await.len(), 1);
+    assert_eq!(phase_of(&levels(&app).await, id), "triggered");
+    // 1.5 % away: armed again; the next crossing places a second order.
+    trade_at(&app, moved(level_price, -150)).await;
+    assert_eq!(phase_of(&levels(&app).await, id), "armed");
+    trade_at(&app, moved(level_price, 50)).await;
+    let both = wait_for_orders(&app, |o| o.len() == 2).await;
+    assert_ne!(both[0]["request"]["tag"], both[1]["request"]["tag"]);
+    let (_, log) = app
+        .call_form("levels/log", &[("level", &id.to_string()), ("limit", "50")])
+        .await;
+    let rearms = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "rearmed")
+        .count();
+    assert_eq!(rearms, 1, "{log}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_crossing_outside_the_active_window_is_logged_and_not_traded() {
+    let app = spawn_app().await;
+    let level_price = moved(ltp(&app, "NSE:INFY").await, 300);
+    // A window that does not hold the present minute (IST).
+    let now_minute = osp_core::services::market_calendar::ist_minute_of_day(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64,
+    );
+    let (from, to) = if now_minute < 1_380 {
+        (now_minute + 30, (now_minute + 60).min(1_440))
+    } else {
+        (0, 60)
+    };
+    let clock = osp_core::services::trading::clock_text;
+    let mut d = draft(level_price, true);
+    d["window_from"] = json!(clock(from));
+    d["window_to"] = json!(clock(to));
+    let (status, created) = app.call_json("levels/create", json!({ "draft": d })).await;
+    assert_eq!(status, 200, "{created}");
+    let id = created["stored"]["level"]["id"].as_i64().unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    trade_at(&app, moved(level_price, 100)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_, log) = app
+        .call_form("levels/log", &[("level", &id.to_string()), ("limit", "10")])
+        .await;
+    let kinds: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert!(kinds.contains(&"skipped"), "{log}");
+    assert!(!kinds.contains(&"triggered"), "{log}");
+    assert!(orders(&app).await.is_empty());
+    assert_eq!(phase_of(&levels(&app).await, id), "armed");
+    app.stop().await;
+}

@@ -8,6 +8,7 @@ mod executor;
 mod http;
 mod kite_rest;
 mod kite_ticker;
+mod level_store;
 mod levels;
 mod migrations;
 mod postgres;

@@ -158,6 +158,10 @@ impl LevelDraft {
             }
         };
         let quantity = match self.quantity.trim().parse::<u32>() {
+            Ok(0) => {
+                note("quantity", "the quantity must be at least 1".to_owned());
+                None
+            }
             Ok(q) => Some(q),
             Err(_) => {
                 note(
@@ -448,7 +452,7 @@ mod tests {
         let i = infy();
         let mut d = LevelDraft::new(&i, Price::parse("1500").unwrap());
         d.price = "15OO".into();
-        d.quantity = "ten".into();
+        d.quantity = "0".into();
         d.target = "2.5.1".into();
         d.stop_loss = "1.005%".into();
         d.confirmation = ConfirmationChoice::Seconds;

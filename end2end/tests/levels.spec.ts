@@ -1,0 +1,71 @@
+import { expect, test } from '@playwright/test';
+
+// Demo mode end to end: a level set one tick beyond the live price is crossed by the simulated
+// market, places exactly one order, which fills at the simulator; the level shows triggered,
+// its events name the order; bad input is refused field by field; delete has an undo.
+
+const paise = (text: string) => Math.round(parseFloat(text.replace(/,/g, '')) * 100);
+
+test('a level beyond the live price triggers once and its order fills', async ({ page, browser }) => {
+  await page.goto('/levels');
+  await expect(page.getByTestId('link-state')).toHaveAttribute('data-state', 'live');
+  await expect(page.getByTestId('level-count')).toHaveText('0 levels');
+
+  const search = page.getByTestId('level-form').getByTestId('instrument-search');
+  await search.fill('SBIN');
+  await expect(page.getByTestId('search-result').first()).toContainText('SBIN');
+  await search.press('Enter');
+  await expect(page.getByTestId('form-instrument')).toHaveText('SBIN NSE');
+  await expect(page.getByTestId('form-ltp')).toHaveText(/\d+\.\d{2}/);
+
+  // Wrong input: the field says what is wrong, nothing is stored.
+  await page.getByTestId('level-price').fill('8l2');
+  await page.getByTestId('level-quantity').fill('0');
+  await page.getByTestId('save-level').click();
+  await expect(page.getByTestId('problem-price')).toBeVisible();
+  await expect(page.getByTestId('problem-quantity')).toContainText('at least 1');
+  await expect(page.getByTestId('level-count')).toHaveText('0 levels');
+
+  // One tick (₹0.05) above the live price, either way: the random walk goes through it soon.
+  const ltp = paise((await page.getByTestId('form-ltp').textContent()) ?? '');
+  await page.getByTestId('level-price').fill(((ltp + 5) / 100).toFixed(2));
+  await page.getByTestId('level-quantity').fill('2');
+  await page.getByTestId('level-trigger').selectOption('either');
+  await page.getByTestId('level-on_down').selectOption('sell');
+  await page.getByTestId('level-note').fill('e2e breakout');
+  await page.getByTestId('save-level').click();
+  await expect(page.getByTestId('level-count')).toHaveText('1 level');
+  const row = page.getByTestId('level-row');
+  await expect(row).toContainText('SBIN');
+  await expect(row.getByTestId('level-ltp')).toHaveText(/\d+\.\d{2}/);
+
+  await expect(row).toHaveAttribute('data-phase', 'triggered', { timeout: 30_000 });
+  await expect(row.getByTestId('level-last-trigger')).not.toHaveText('—');
+  await expect(page.getByTestId('level-event').filter({ hasText: 'order placed' })).toHaveCount(1, {
+    timeout: 5_000,
+  });
+
+  await page.getByRole('link', { name: 'Orders' }).first().click();
+  const order = page.getByTestId('order-row');
+  await expect(order).toHaveCount(1);
+  await expect(order).toHaveAttribute('data-state', 'filled', { timeout: 10_000 });
+  await expect(order).toContainText('SBIN');
+  await expect(order.getByTestId('order-average')).toHaveText(/\d+\.\d{2}/);
+
+  // The Levels page is whole without scripts too: the server rendered the level.
+  const noJs = await browser.newContext({ javaScriptEnabled: false });
+  const plain = await noJs.newPage();
+  await plain.goto('/levels');
+  await expect(plain.getByTestId('level-row')).toHaveAttribute('data-phase', 'triggered');
+  await noJs.close();
+
+  // Delete, then undo.
+  await page.goto('/levels');
+  await expect(page.getByTestId('link-state')).toHaveAttribute('data-state', 'live');
+  await page.getByTestId('delete-level').click();
+  await expect(page.getByTestId('level-row')).toHaveCount(0);
+  await expect(page.getByTestId('undo-delete')).toContainText('SBIN');
+  await page.getByTestId('undo').click();
+  await expect(page.getByTestId('level-row')).toHaveCount(1);
+  await expect(page.getByTestId('level-row')).toContainText('e2e breakout');
+});

@@ -1,0 +1,210 @@
+//! The level store on both backends: a trigger is a compare-and-set written with its log
+//! entry, a re-arm likewise, deletes are undoable, the log reads newest first; and the order
+//! book lists intents newest first.
+
+use osp_core::model::{
+    Confirmation, Direction, Distance, Exchange, InstrumentToken, IntentState, LastTrigger, Level,
+    LevelId, LevelLogEntry, LevelLogKind, LevelOrderType, LevelTrigger, OrderIntent, OrderKind,
+    OrderRequest, OrderSide, OrderTag, Price, ProductKind, Rearm,
+};
+use osp_core::ports::{IntentStore, LevelStore};
+use osp_server::database::Database;
+
+use crate::helpers::{drop_postgres_database, postgres_database, sqlite_database};
+
+fn level(price: &str) -> Level {
+    Level {
+        id: LevelId(0),
+        token: InstrumentToken(408_065),
+        exchange: Exchange::Nse,
+        tradingsymbol: "INFY".to_owned(),
+        price: Price::parse(price).unwrap(),
+        trigger: LevelTrigger::Either,
+        on_up: Some(OrderSide::Buy),
+        on_down: Some(OrderSide::Sell),
+        quantity: 5,
+        product: ProductKind::Intraday,
+        order: LevelOrderType::Limit {
+            offset: Price::parse("0.50").unwrap(),
+        },
+        target: Some(Distance::BasisPoints(150)),
+        stop_loss: Some(Distance::Points(Price::parse("7.25").unwrap())),
+        trailing_stop: None,
+        confirmation: Confirmation::Ticks { count: 3 },
+        rearm: Rearm::Daily,
+        window: None,
+        enabled: true,
+        note: "breakout".to_owned(),
+    }
+}
+
+fn log_entry(id: LevelId, kind: LevelLogKind, at_ms: i64) -> LevelLogEntry {
+    LevelLogEntry {
+        id: 0,
+        level: id,
+        kind,
+        direction: Some(Direction::Up),
+        price: Price::parse("1512.35").unwrap(),
+        at_ms,
+        detail: format!("{kind:?} at {at_ms}"),
+    }
+}
+
+async fn levels_round_trip(db: &Database) {
+    let stored = LevelStore::insert(db, &level("1500"), 10).await.unwrap();
+    let id = stored.level.id;
+    assert!(id.0 > 0);
+    assert!(stored.armed);
+    assert_eq!(
+        stored.level,
+        Level {
+            id,
+            ..level("1500")
+        },
+        "stored whole"
+    );
+    assert_eq!(db.levels().await.unwrap(), std::slice::from_ref(&stored));
+
+    let trigger = LastTrigger {
+        direction: Direction::Up,
+        price: Price::parse("1500.05").unwrap(),
+        at_ms: 20,
+    };
+    let fired = log_entry(id, LevelLogKind::Triggered, 20);
+    assert!(db.record_trigger(id, trigger, &fired).await.unwrap());
+    assert!(
+        !db.record_trigger(id, trigger, &fired).await.unwrap(),
+        "a disarmed level cannot fire again"
+    );
+    let now = db.level(id).await.unwrap().unwrap();
+    assert!(!now.armed);
+    assert_eq!(now.last_trigger, Some(trigger));
+    let log = db.log(Some(id), 10).await.unwrap();
+    assert_eq!(log.len(), 1, "one trigger, one entry: {log:?}");
+    assert_eq!(log[0].kind, LevelLogKind::Triggered);
+    assert_eq!(log[0].price, fired.price);
+
+    let rearmed = log_entry(id, LevelLogKind::Rearmed, 30);
+    assert!(db.record_rearm(id, &rearmed).await.unwrap());
+    assert!(
+        !db.record_rearm(id, &rearmed).await.unwrap(),
+        "already armed"
+    );
+    assert!(db.level(id).await.unwrap().unwrap().armed);
+
+    // A disabled level cannot be fired; enabling it again can.
+    let off = db.set_enabled(id, false, 40).await.unwrap().unwrap();
+    assert!(!off.level.enabled);
+    assert!(!db.record_trigger(id, trigger, &fired).await.unwrap());
+    db.set_enabled(id, true, 41).await.unwrap().unwrap();
+
+    // An edit replaces the definition and arms the level again.
+    db.record_trigger(id, trigger, &fired).await.unwrap();
+    let mut edited = level("1510");
+    edited.id = id;
+    let after = LevelStore::update(db, &edited, 50).await.unwrap().unwrap();
+    assert_eq!(after.level.price, Price::parse("1510").unwrap());
+    assert!(after.armed);
+    assert_eq!(after.updated_ms, 50);
+    let mut missing = edited.clone();
+    missing.id = LevelId(id.0 + 1000);
+    assert!(
+        LevelStore::update(db, &missing, 51)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Delete is undoable and a deleted level cannot fire.
+    let other = LevelStore::insert(db, &level("1600"), 60)
+        .await
+        .unwrap()
+        .level
+        .id;
+    db.append_log(&log_entry(other, LevelLogKind::Crossed, 61))
+        .await
+        .unwrap();
+    assert!(LevelStore::delete(db, id, 70).await.unwrap());
+    assert!(!LevelStore::delete(db, id, 71).await.unwrap());
+    assert!(db.level(id).await.unwrap().is_none());
+    assert_eq!(db.levels().await.unwrap().len(), 1);
+    assert!(!db.record_trigger(id, trigger, &fired).await.unwrap());
+    let back = db.restore(id, 80).await.unwrap().unwrap();
+    assert_eq!(back.level, edited);
+    assert!(
+        db.restore(id, 81).await.unwrap().is_none(),
+        "not deleted now"
+    );
+    assert_eq!(
+        db.levels()
+            .await
+            .unwrap()
+            .iter()
+            .map(|l| l.level.id)
+            .collect::<Vec<_>>(),
+        [id, other],
+        "oldest first"
+    );
+
+    // The log reads newest first, per level or for all.
+    let all = db.log(None, 100).await.unwrap();
+    assert_eq!(all[0].level, other);
+    assert_eq!(all[0].kind, LevelLogKind::Crossed);
+    assert!(all.windows(2).all(|w| w[0].id > w[1].id));
+    assert_eq!(db.log(None, 2).await.unwrap().len(), 2);
+    assert!(
+        db.log(Some(id), 100)
+            .await
+            .unwrap()
+            .iter()
+            .all(|e| e.level == id)
+    );
+}
+
+async fn order_book_lists_newest_first(db: &Database) {
+    for n in 0..3 {
+        let intent = OrderIntent {
+            id: 0,
+            level: Some(LevelId(n)),
+            request: OrderRequest {
+                exchange: Exchange::Nse,
+                tradingsymbol: "INFY".to_owned(),
+                side: OrderSide::Buy,
+                quantity: 1,
+                kind: OrderKind::Market,
+                product: ProductKind::Intraday,
+                tag: OrderTag::parse(&format!("book{n}")).unwrap(),
+            },
+            state: IntentState::Pending,
+            broker_order_id: None,
+            filled_quantity: 0,
+            average_price: None,
+            reason: None,
+            created_ms: n,
+            updated_ms: n,
+        };
+        IntentStore::insert(db, &intent).await.unwrap().unwrap();
+    }
+    let recent = db.recent(2).await.unwrap();
+    assert_eq!(
+        recent.iter().map(|i| i.level).collect::<Vec<_>>(),
+        [Some(LevelId(2)), Some(LevelId(1))]
+    );
+}
+
+#[tokio::test]
+async fn sqlite_levels_round_trip() {
+    let (db, _dir) = sqlite_database().await;
+    levels_round_trip(&db).await;
+    order_book_lists_newest_first(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn postgres_levels_round_trip() {
+    let (db, name) = postgres_database().await;
+    levels_round_trip(&db).await;
+    order_book_lists_newest_first(&db).await;
+    db.close().await;
+    drop_postgres_database(&name).await;
+}
