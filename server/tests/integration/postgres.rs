@@ -33,6 +33,8 @@ async fn postgres_migrations_apply_and_are_idempotent() {
         [
             "app_meta",
             "instruments",
+            "level_events",
+            "levels",
             "order_intents",
             "watchlist_items",
             "watchlists"
@@ -42,7 +44,7 @@ async fn postgres_migrations_apply_and_are_idempotent() {
         .fetch_one(pool)
         .await
         .unwrap();
-    assert_eq!(applied, 3);
+    assert_eq!(applied, 4);
     db.close().await;
     drop_postgres_database(&name).await;
 }
