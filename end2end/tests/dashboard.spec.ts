@@ -118,7 +118,7 @@ test('navigation works and unknown pages say not found', async ({ page }) => {
   await expect(page.getByTestId('link-state')).toHaveAttribute('data-state', 'live');
   await page.getByRole('link', { name: 'Levels' }).click();
   await expect(page).toHaveURL(/\/levels$/);
-  await expect(page.getByRole('heading', { name: 'Levels' })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Levels', exact: true })).toBeVisible();
   await expect(page.getByRole('link', { name: 'Levels' })).toHaveAttribute('aria-current', 'page');
   const response = await page.goto('/no-such-page');
   expect(response?.status()).toBe(404);
