@@ -7,7 +7,12 @@ use crate::api::instruments::search_instruments;
 /// A search box over the instruments master: type, move with ↑/↓, add with Enter (or a click),
 /// close with Escape. Results are ranked by the server (symbol prefix first, then name, fuzzy).
 #[component]
-pub fn InstrumentSearch(on_pick: Callback<Instrument>) -> impl IntoView {
+pub fn InstrumentSearch(
+    on_pick: Callback<Instrument>,
+    /// What the box asks for; the market watch's "search and add" by default.
+    #[prop(optional)]
+    placeholder: Option<&'static str>,
+) -> impl IntoView {
     let query = RwSignal::new(String::new());
     let results = RwSignal::new(Vec::<Instrument>::new());
     let highlighted = RwSignal::new(0usize);
@@ -68,8 +73,8 @@ pub fn InstrumentSearch(on_pick: Callback<Instrument>) -> impl IntoView {
             <input
                 type="search"
                 class="search-input"
-                placeholder="Search and add: infy, nifty bank, sbin…"
-                aria-label="Search instruments to add"
+                placeholder=placeholder.unwrap_or("Search and add: infy, nifty bank, sbin…")
+                aria-label=placeholder.unwrap_or("Search instruments to add")
                 aria-controls="search-results"
                 autocomplete="off"
                 data-testid="instrument-search"

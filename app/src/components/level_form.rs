@@ -210,7 +210,7 @@ pub fn LevelForm(
                     }}
                 </h2>
             </header>
-            <InstrumentSearch on_pick=pick/>
+            <InstrumentSearch on_pick=pick placeholder="Search an instrument for the level: sbin, nifty fut…"/>
             {move || match target.get() {
                 None => view! {
                     <p class="muted small">"Search an instrument above to set a level on it."</p>

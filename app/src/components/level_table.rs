@@ -78,7 +78,7 @@ pub fn LevelTable(
                         <th scope="col" class="num">"Level"</th>
                         <th scope="col" class="num">"LTP"</th>
                         <th scope="col" class="num wide">"Distance"</th>
-                        <th scope="col">"On crossing"</th>
+                        <th scope="col" class="wide">"On crossing"</th>
                         <th scope="col" class="num wide">"Qty"</th>
                         <th scope="col">"Status"</th>
                         <th scope="col" class="wide">"Last trigger"</th>
@@ -118,7 +118,7 @@ pub fn LevelTable(
                                     <td class="num wide" data-testid="level-distance">
                                         {move || ltp().map(|p| distance_text(price, p)).unwrap_or_default()}
                                     </td>
-                                    <td>{actions_text(&level)}</td>
+                                    <td class="wide">{actions_text(&level)}</td>
                                     <td class="num wide">{level.quantity}</td>
                                     <td>
                                         <span class=format!("phase phase-{}", view.phase.label())

@@ -149,8 +149,10 @@ fn LevelsBoard(initial: LevelsView) -> impl IntoView {
         });
     };
 
+    // One column: the table needs the page's width for its status and actions.
     view! {
-        <div class="grid">
+        <div class="stack">
+            <LevelForm target on_saved/>
             <section class="card" data-testid="levels">
                 <header class="card-head">
                     <h2>"Your levels"</h2>
@@ -185,7 +187,6 @@ fn LevelsBoard(initial: LevelsView) -> impl IntoView {
                 </Show>
                 <LevelLog log/>
             </section>
-            <LevelForm target on_saved/>
         </div>
     }
     .into_any()
