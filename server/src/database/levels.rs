@@ -120,24 +120,6 @@ macro_rules! insert_log {
     };
 }
 
-impl Database {
-    async fn level_row(&self, id: LevelId, deleted: bool) -> Result<Option<StoredLevel>, String> {
-        let condition = if deleted {
-            "deleted_ms IS NOT NULL"
-        } else {
-            "deleted_ms IS NULL"
-        };
-        let row: Option<Row> = on_pool!(self, pool => {
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM levels WHERE id = $1 AND {condition}"))
-                .bind(id.0)
-                .fetch_optional(pool)
-                .await
-                .map_err(failed)?
-        });
-        row.map(from_row).transpose()
-    }
-}
-
 #[async_trait]
 impl LevelStore for Database {
     async fn levels(&self) -> Result<Vec<StoredLevel>, String> {
@@ -153,7 +135,16 @@ impl LevelStore for Database {
     }
 
     async fn level(&self, id: LevelId) -> Result<Option<StoredLevel>, String> {
-        self.level_row(id, false).await
+        let row: Option<Row> = on_pool!(self, pool => {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM levels WHERE id = $1 AND deleted_ms IS NULL"
+            ))
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await
+            .map_err(failed)?
+        });
+        row.map(from_row).transpose()
     }
 
     async fn insert(&self, level: &Level, now_ms: i64) -> Result<StoredLevel, String> {
