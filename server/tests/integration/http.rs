@@ -52,22 +52,6 @@ async fn the_status_server_function_round_trips() {
     app.stop().await;
 }
 
-async fn call(
-    app: &crate::helpers::TestApp,
-    endpoint: &str,
-    form: &[(&str, &str)],
-) -> (u16, Value) {
-    let response = app
-        .client
-        .post(app.url(&format!("/api/{endpoint}")))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap())
-}
-
 fn symbols(list: &Value) -> Vec<String> {
     list["items"]
         .as_array()
@@ -80,7 +64,7 @@ fn symbols(list: &Value) -> Vec<String> {
 #[tokio::test]
 async fn watchlists_are_edited_through_server_functions_with_clear_errors() {
     let app = spawn_app().await;
-    let (status, view) = call(&app, "watchlists", &[]).await;
+    let (status, view) = app.call_form("watchlists", &[]).await;
     assert_eq!(status, 200, "{view}");
     let list = &view["lists"][0];
     assert_eq!(list["name"], "Watchlist 1");
@@ -90,7 +74,9 @@ async fn watchlists_are_edited_through_server_functions_with_clear_errors() {
     let id = list["id"].as_i64().unwrap().to_string();
 
     // Search finds by prefix, ranked; add the first hit.
-    let (status, hits) = call(&app, "instruments/search", &[("query", "ITC")]).await;
+    let (status, hits) = app
+        .call_form("instruments/search", &[("query", "ITC")])
+        .await;
     assert_eq!(status, 200, "{hits}");
     let itc = hits
         .as_array()
@@ -99,12 +85,16 @@ async fn watchlists_are_edited_through_server_functions_with_clear_errors() {
         .find(|h| h["tradingsymbol"] == "ITC")
         .unwrap_or_else(|| panic!("ITC in {hits}"));
     let token = itc["token"].as_u64().unwrap().to_string();
-    let (status, list) = call(&app, "watchlists/add", &[("id", &id), ("token", &token)]).await;
+    let (status, list) = app
+        .call_form("watchlists/add", &[("id", &id), ("token", &token)])
+        .await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(symbols(&list).last().map(String::as_str), Some("ITC"));
 
     // Twice is refused with the reason, and nothing changes.
-    let (status, error) = call(&app, "watchlists/add", &[("id", &id), ("token", &token)]).await;
+    let (status, error) = app
+        .call_form("watchlists/add", &[("id", &id), ("token", &token)])
+        .await;
     assert_eq!(status, 400, "{error}");
     assert!(
         error["detail"].as_str().unwrap().contains("already"),
@@ -112,20 +102,24 @@ async fn watchlists_are_edited_through_server_functions_with_clear_errors() {
     );
 
     // Move it to the top, then remove it.
-    let (status, list) = call(
-        &app,
-        "watchlists/move",
-        &[("id", &id), ("token", &token), ("to", "0")],
-    )
-    .await;
+    let (status, list) = app
+        .call_form(
+            "watchlists/move",
+            &[("id", &id), ("token", &token), ("to", "0")],
+        )
+        .await;
     assert_eq!(status, 200, "{list}");
     assert_eq!(symbols(&list)[0], "ITC");
-    let (status, list) = call(&app, "watchlists/remove", &[("id", &id), ("token", &token)]).await;
+    let (status, list) = app
+        .call_form("watchlists/remove", &[("id", &id), ("token", &token)])
+        .await;
     assert_eq!(status, 200, "{list}");
     assert!(!symbols(&list).contains(&"ITC".to_owned()));
 
     // An unknown instrument and an unknown list say so.
-    let (status, error) = call(&app, "watchlists/add", &[("id", &id), ("token", "1")]).await;
+    let (status, error) = app
+        .call_form("watchlists/add", &[("id", &id), ("token", "1")])
+        .await;
     assert_eq!(status, 400, "{error}");
     assert!(
         error["detail"]
@@ -134,24 +128,27 @@ async fn watchlists_are_edited_through_server_functions_with_clear_errors() {
             .contains("instruments list"),
         "{error}"
     );
-    let (status, error) = call(
-        &app,
-        "watchlists/add",
-        &[("id", "999999"), ("token", &token)],
-    )
-    .await;
+    let (status, error) = app
+        .call_form("watchlists/add", &[("id", "999999"), ("token", &token)])
+        .await;
     assert_eq!(status, 404, "{error}");
 
     // A second list; names are unique; the last list cannot be deleted.
-    let (status, second) = call(&app, "watchlists/create", &[("name", "  Banks  ")]).await;
+    let (status, second) = app
+        .call_form("watchlists/create", &[("name", "  Banks  ")])
+        .await;
     assert_eq!(status, 200, "{second}");
     assert_eq!(second["name"], "Banks");
-    let (status, error) = call(&app, "watchlists/create", &[("name", "banks")]).await;
+    let (status, error) = app
+        .call_form("watchlists/create", &[("name", "banks")])
+        .await;
     assert_eq!(status, 400, "{error}");
     let second_id = second["id"].as_i64().unwrap().to_string();
-    let (status, _) = call(&app, "watchlists/delete", &[("id", &second_id)]).await;
+    let (status, _) = app
+        .call_form("watchlists/delete", &[("id", &second_id)])
+        .await;
     assert_eq!(status, 200);
-    let (status, error) = call(&app, "watchlists/delete", &[("id", &id)]).await;
+    let (status, error) = app.call_form("watchlists/delete", &[("id", &id)]).await;
     assert_eq!(status, 400, "{error}");
     app.stop().await;
 }
@@ -159,7 +156,9 @@ async fn watchlists_are_edited_through_server_functions_with_clear_errors() {
 #[tokio::test]
 async fn the_instrument_server_function_returns_backfilled_candles() {
     let app = spawn_app().await;
-    let (status, view) = call(&app, "instruments/chart", &[("token", "738561")]).await;
+    let (status, view) = app
+        .call_form("instruments/chart", &[("token", "738561")])
+        .await;
     assert_eq!(status, 200, "{view}");
     assert_eq!(view["instrument"]["tradingsymbol"], "RELIANCE");
     assert_eq!(view["interval_ms"], 60_000);
@@ -176,7 +175,7 @@ async fn the_instrument_server_function_returns_backfilled_candles() {
         .map(|c| c["start_ms"].as_i64().unwrap())
         .collect();
     assert!(starts.windows(2).all(|w| w[0] < w[1] && w[0] % 60_000 == 0));
-    let (status, _) = call(&app, "instruments/chart", &[("token", "1")]).await;
+    let (status, _) = app.call_form("instruments/chart", &[("token", "1")]).await;
     assert_eq!(status, 404);
     app.stop().await;
 }
