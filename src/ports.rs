@@ -122,6 +122,8 @@ pub trait IntentStore: Send + Sync {
     async fn update(&self, next: &OrderIntent, from: &OrderIntent) -> Result<bool, String>;
     /// Every intent still pending, oldest first.
     async fn pending(&self) -> Result<Vec<OrderIntent>, String>;
+    /// Every intent the broker has and has not finished (placed or partly filled), oldest first.
+    async fn open(&self) -> Result<Vec<OrderIntent>, String>;
     async fn by_tag(&self, tag: &OrderTag) -> Result<Option<OrderIntent>, String>;
     /// The newest `limit` intents, newest first (the order book the UI shows).
     async fn recent(&self, limit: u32) -> Result<Vec<OrderIntent>, String>;
@@ -149,14 +151,17 @@ pub trait LevelStore: Send + Sync {
     async fn delete(&self, id: LevelId, now_ms: i64) -> Result<bool, String>;
     /// Brings a deleted level back as it was.
     async fn restore(&self, id: LevelId, now_ms: i64) -> Result<Option<StoredLevel>, String>;
-    /// Disarms the level and writes `entry` (its `Triggered` record) in one transaction —
-    /// only if it is still armed and not deleted. `Ok(false)` means someone else fired it or it
-    /// went away: do not act on it.
+    /// Disarms the level, writes `entry` (its `Triggered` record) and records `order` (the
+    /// trigger's pending order intent; its `id` is set) in one transaction — only if the level
+    /// is still armed, enabled and not deleted. So a crash leaves either nothing or a disarmed
+    /// level with its pending order to reconcile: never a trigger without its order.
+    /// `Ok(false)`, writing nothing, means someone else fired it or it went away.
     async fn record_trigger(
         &self,
         id: LevelId,
         trigger: LastTrigger,
         entry: &LevelLogEntry,
+        order: Option<&mut OrderIntent>,
     ) -> Result<bool, String>;
     /// Arms a triggered level again and writes `entry` (its `Rearmed` record).
     async fn record_rearm(&self, id: LevelId, entry: &LevelLogEntry) -> Result<bool, String>;

@@ -145,6 +145,8 @@ impl Application {
             broker,
             clock.clone(),
         ));
+        // Subscribed before anything is sent, so no fill reported from here on is missed.
+        let order_events = demo.live.order_events();
         // Before anything new is sent: orders a crash left pending are found by tag or sent.
         if let Err(e) = executor.reconcile_pending().await {
             tracing::warn!(error = %e, "pending orders could not be reconciled at start-up; the level worker retries every minute");
@@ -173,7 +175,7 @@ impl Application {
                 trader,
                 executor: executor.clone(),
                 bus: demo.bus.clone() as Arc<dyn TickBus>,
-                order_events: demo.live.order_events(),
+                order_events,
             }
             .run_until_stopped(shutdown.clone()),
         );

@@ -25,11 +25,11 @@ type Row = (
 const COLUMNS: &str = "id, level_id, request, state, broker_order_id, filled_quantity, \
                        average_price_raw, reason, created_ms, updated_ms";
 
-fn failed(e: sqlx::Error) -> String {
+pub(super) fn failed(e: sqlx::Error) -> String {
     format!("the database refused the order record: {e}")
 }
 
-fn state_text(state: IntentState) -> &'static str {
+pub(super) fn state_text(state: IntentState) -> &'static str {
     match state {
         IntentState::Pending => "pending",
         IntentState::Placed => "placed",
@@ -71,33 +71,44 @@ fn from_row(row: Row) -> Result<OrderIntent, String> {
     })
 }
 
+/// The intent's request as stored.
+pub(super) fn request_json(intent: &OrderIntent) -> Result<String, String> {
+    serde_json::to_string(&intent.request)
+        .map_err(|e| format!("cannot encode the order request: {e}"))
+}
+
+/// Inserts `intent` (its request already encoded as `request`) on `executor`, a pool or a
+/// transaction of either backend: `Ok(Some(id))`, or `Ok(None)` when its tag is taken.
+macro_rules! insert_intent {
+    ($executor:expr, $intent:expr, $request:expr) => {
+        sqlx::query_as::<_, (i64,)>(
+            "INSERT INTO order_intents (level_id, tag, request, state, broker_order_id, \
+             filled_quantity, average_price_raw, reason, created_ms, updated_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             ON CONFLICT (tag) DO NOTHING RETURNING id",
+        )
+        .bind($intent.level.map(|l| l.0))
+        .bind($intent.request.tag.as_str())
+        .bind($request)
+        .bind(state_text($intent.state))
+        .bind($intent.broker_order_id.as_deref())
+        .bind(i64::from($intent.filled_quantity))
+        .bind($intent.average_price.map(Price::raw))
+        .bind($intent.reason.as_deref())
+        .bind($intent.created_ms)
+        .bind($intent.updated_ms)
+        .fetch_optional($executor)
+        .await
+        .map(|row| row.map(|(id,)| id))
+        .map_err(failed)
+    };
+}
+
 #[async_trait]
 impl IntentStore for Database {
     async fn insert(&self, intent: &OrderIntent) -> Result<Option<i64>, String> {
-        let request = serde_json::to_string(&intent.request)
-            .map_err(|e| format!("cannot encode the order request: {e}"))?;
-        let id: Option<(i64,)> = on_pool!(self, pool => {
-            sqlx::query_as(
-                "INSERT INTO order_intents (level_id, tag, request, state, broker_order_id, \
-                 filled_quantity, average_price_raw, reason, created_ms, updated_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
-                 ON CONFLICT (tag) DO NOTHING RETURNING id",
-            )
-            .bind(intent.level.map(|l| l.0))
-            .bind(intent.request.tag.as_str())
-            .bind(request)
-            .bind(state_text(intent.state))
-            .bind(intent.broker_order_id.as_deref())
-            .bind(i64::from(intent.filled_quantity))
-            .bind(intent.average_price.map(Price::raw))
-            .bind(intent.reason.as_deref())
-            .bind(intent.created_ms)
-            .bind(intent.updated_ms)
-            .fetch_optional(pool)
-            .await
-            .map_err(failed)?
-        });
-        Ok(id.map(|(id,)| id))
+        let request = request_json(intent)?;
+        on_pool!(self, pool => insert_intent!(pool, intent, request))
     }
 
     async fn update(&self, next: &OrderIntent, from: &OrderIntent) -> Result<bool, String> {
@@ -128,6 +139,19 @@ impl IntentStore for Database {
         let rows: Vec<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
                 "SELECT {COLUMNS} FROM order_intents WHERE state = 'pending' ORDER BY id"
+            ))
+            .fetch_all(pool)
+            .await
+            .map_err(failed)?
+        });
+        rows.into_iter().map(from_row).collect()
+    }
+
+    async fn open(&self) -> Result<Vec<OrderIntent>, String> {
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM order_intents \
+                 WHERE state IN ('placed', 'partially_filled') ORDER BY id"
             ))
             .fetch_all(pool)
             .await

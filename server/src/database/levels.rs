@@ -1,15 +1,17 @@
 //! Levels and their audit log in the database (`levels`, `level_events`). Storage only: what
 //! makes a level valid and when it fires are the core's rules. The definition is kept whole as
 //! JSON; `armed` is its own column so a trigger is a compare-and-set (`WHERE armed`), written
-//! with its log entry in one transaction.
+//! with its log entry and its pending order intent in one transaction.
 
 use async_trait::async_trait;
 use osp_core::model::{
-    Direction, LastTrigger, Level, LevelId, LevelLogEntry, LevelLogKind, Price, StoredLevel,
+    Direction, LastTrigger, Level, LevelId, LevelLogEntry, LevelLogKind, OrderIntent, Price,
+    StoredLevel,
 };
 use osp_core::ports::LevelStore;
 
 use super::Database;
+use super::intents::{request_json, state_text};
 use crate::on_pool;
 
 type Row = (i64, String, bool, bool, Option<String>, i64, i64);
@@ -118,6 +120,52 @@ macro_rules! insert_log {
         .map_err(failed)
         .map(drop)
     };
+}
+
+impl Database {
+    /// Moves a live level's `armed` from `!armed` to `armed`, appends `entry` and records
+    /// `order` (setting its id), in one transaction; `Ok(false)`, writing nothing, when the
+    /// level is not in the state to move from. Disarming (a trigger) also needs the level
+    /// enabled, and records `last_trigger`.
+    async fn flip_armed(
+        &self,
+        id: LevelId,
+        armed: bool,
+        last_trigger: Option<String>,
+        entry: &LevelLogEntry,
+        order: Option<&mut OrderIntent>,
+    ) -> Result<bool, String> {
+        let request = order.as_deref().map(request_json).transpose()?;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(failed)?;
+            let done = sqlx::query(
+                "UPDATE levels SET armed = $1, last_trigger = COALESCE($2, last_trigger), \
+                 updated_ms = $3 \
+                 WHERE id = $4 AND armed = $5 AND (enabled OR $1) AND deleted_ms IS NULL",
+            )
+            .bind(armed)
+            .bind(last_trigger)
+            .bind(entry.at_ms)
+            .bind(id.0)
+            .bind(!armed)
+            .execute(&mut *tx)
+            .await
+            .map_err(failed)?
+            .rows_affected();
+            if done != 1 {
+                return Ok(false);
+            }
+            insert_log!(&mut *tx, entry)?;
+            if let (Some(order), Some(request)) = (order, request) {
+                // A taken tag rolls the whole trigger back (the level stays armed; the next crossing
+                // tries again with a new tag).
+                order.id = insert_intent!(&mut *tx, order, request)?
+                    .ok_or_else(|| format!("order tag {} is already used", order.request.tag))?;
+            }
+            tx.commit().await.map_err(failed)?;
+            Ok(true)
+        })
+    }
 }
 
 #[async_trait]
@@ -243,55 +291,16 @@ impl LevelStore for Database {
         id: LevelId,
         trigger: LastTrigger,
         entry: &LevelLogEntry,
+        order: Option<&mut OrderIntent>,
     ) -> Result<bool, String> {
         let trigger = serde_json::to_string(&trigger)
             .map_err(|e| format!("cannot encode the trigger: {e}"))?;
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(failed)?;
-            let done = sqlx::query(
-                "UPDATE levels SET armed = $1, last_trigger = $2, updated_ms = $3 \
-                 WHERE id = $4 AND armed = $5 AND enabled = $5 AND deleted_ms IS NULL",
-            )
-            .bind(false)
-            .bind(trigger)
-            .bind(entry.at_ms)
-            .bind(id.0)
-            .bind(true)
-            .execute(&mut *tx)
+        self.flip_armed(id, false, Some(trigger), entry, order)
             .await
-            .map_err(failed)?
-            .rows_affected();
-            if done != 1 {
-                return Ok(false);
-            }
-            insert_log!(&mut *tx, entry)?;
-            tx.commit().await.map_err(failed)?;
-            Ok(true)
-        })
     }
 
     async fn record_rearm(&self, id: LevelId, entry: &LevelLogEntry) -> Result<bool, String> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(failed)?;
-            let done = sqlx::query(
-                "UPDATE levels SET armed = $1, updated_ms = $2 \
-                 WHERE id = $3 AND armed = $4 AND deleted_ms IS NULL",
-            )
-            .bind(true)
-            .bind(entry.at_ms)
-            .bind(id.0)
-            .bind(false)
-            .execute(&mut *tx)
-            .await
-            .map_err(failed)?
-            .rows_affected();
-            if done != 1 {
-                return Ok(false);
-            }
-            insert_log!(&mut *tx, entry)?;
-            tx.commit().await.map_err(failed)?;
-            Ok(true)
-        })
+        self.flip_armed(id, true, None, entry, None).await
     }
 
     async fn append_log(&self, entry: &LevelLogEntry) -> Result<(), String> {

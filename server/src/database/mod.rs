@@ -14,6 +14,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use crate::config::DatabaseSettings;
 
 mod instruments;
+#[macro_use]
 mod intents;
 mod levels;
 mod watchlists;

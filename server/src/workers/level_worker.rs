@@ -1,6 +1,7 @@
 //! The level worker: feeds every tick batch from the bus to the `LevelTrader` (the level
 //! monitor and the orders it places), every broker order update to the `OrderExecutor`, and
-//! once a minute applies daily re-arms and reconciles pending orders. It holds no rule.
+//! once a minute (and whenever updates were missed) applies daily re-arms, reconciles pending
+//! orders and catches open ones up with the broker's book. It holds no rule.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,6 +38,13 @@ fn log_report(report: &StepReport) {
 }
 
 impl LevelWorker {
+    /// Open orders caught up with the broker's book (updates missed during a reconnect or a lag).
+    async fn sync_open(&self) {
+        if let Err(e) = self.executor.sync_open().await {
+            tracing::warn!(error = %e, "open orders could not be read from the broker; trying again in a minute");
+        }
+    }
+
     pub async fn run_until_stopped(mut self, shutdown: CancellationToken) {
         let ticks = self.bus.subscribe(Interest::All);
         let mut housekeeping = tokio::time::interval(HOUSEKEEPING_EVERY);
@@ -55,7 +63,8 @@ impl LevelWorker {
                         }
                     }
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
-                        tracing::warn!(missed, "order updates arrived faster than they were recorded; some were missed");
+                        tracing::warn!(missed, "order updates arrived faster than they were recorded; reading the open orders from the broker");
+                        self.sync_open().await;
                     }
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
@@ -64,6 +73,7 @@ impl LevelWorker {
                     if let Err(e) = self.executor.reconcile_pending().await {
                         tracing::warn!(error = %e, "pending orders could not be reconciled; trying again in a minute");
                     }
+                    self.sync_open().await;
                 }
             }
         }

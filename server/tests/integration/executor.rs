@@ -212,3 +212,40 @@ async fn broker_faults_end_every_intent_final_with_a_reason_and_none_twice() {
     db.close().await;
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_open_order_whose_updates_were_missed_is_caught_up_from_the_broker() {
+    let app = spawn_app().await;
+    let (db, _dir) = sqlite_database().await;
+    let broker = broker(&app);
+    let executor = executor(&db, &broker);
+    let ltp = app.kite.ltp(&["NSE:INFY"]).await.unwrap()["NSE:INFY"].last_price;
+    // A limit 3 % under the market rests at the broker.
+    let below = ltp.raw() - ltp.raw() * 3 / 100;
+    let limit = osp_core::model::Price::from_raw(below - below.rem_euclid(500));
+    let mut request = buy("INFY", 4);
+    request.kind = OrderKind::Limit { price: limit };
+    let placed = executor.submit(None, request).await.unwrap();
+    assert_eq!(placed.state, IntentState::Placed);
+    assert!(
+        executor.sync_open().await.unwrap().is_empty(),
+        "still open at the broker: nothing to change"
+    );
+
+    // The market trades through the limit; no order update reaches the executor.
+    let through = osp_core::model::Price::from_raw(limit.raw() - limit.raw() / 100);
+    assert!(app.sim.set_last_price(408_065, through));
+    let changed = executor.sync_open().await.unwrap();
+    assert_eq!(changed.len(), 1, "{changed:?}");
+    assert_eq!(changed[0].id, placed.id);
+    assert_eq!(changed[0].state, IntentState::Filled);
+    assert_eq!(changed[0].filled_quantity, 4);
+    assert!(changed[0].average_price.is_some());
+    let stored = db.by_tag(&placed.request.tag).await.unwrap().unwrap();
+    assert_eq!(stored, changed[0], "the caught-up state is what is stored");
+    assert!(
+        executor.sync_open().await.unwrap().is_empty(),
+        "nothing open now"
+    );
+    app.stop().await;
+}

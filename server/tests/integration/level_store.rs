@@ -71,10 +71,29 @@ async fn levels_round_trip(db: &Database) {
         at_ms: 20,
     };
     let fired = log_entry(id, LevelLogKind::Triggered, 20);
-    assert!(db.record_trigger(id, trigger, &fired).await.unwrap());
+    // The trigger and its pending order are written together.
+    let mut order = pending_intent(Some(id), "trig1", 20);
     assert!(
-        !db.record_trigger(id, trigger, &fired).await.unwrap(),
+        db.record_trigger(id, trigger, &fired, Some(&mut order))
+            .await
+            .unwrap()
+    );
+    assert!(order.id > 0, "the order's id is set");
+    assert_eq!(
+        IntentStore::by_tag(db, &order.request.tag).await.unwrap(),
+        Some(order.clone())
+    );
+    let mut second = pending_intent(Some(id), "trig2", 21);
+    assert!(
+        !db.record_trigger(id, trigger, &fired, Some(&mut second))
+            .await
+            .unwrap(),
         "a disarmed level cannot fire again"
+    );
+    assert_eq!(
+        IntentStore::by_tag(db, &second.request.tag).await.unwrap(),
+        None,
+        "and its order is not recorded"
     );
     let now = db.level(id).await.unwrap().unwrap();
     assert!(!now.armed);
@@ -92,14 +111,28 @@ async fn levels_round_trip(db: &Database) {
     );
     assert!(db.level(id).await.unwrap().unwrap().armed);
 
+    // An order that cannot be recorded (its tag is taken) rolls the whole trigger back.
+    let mut taken = pending_intent(Some(id), "trig1", 35);
+    assert!(
+        db.record_trigger(id, trigger, &fired, Some(&mut taken))
+            .await
+            .is_err()
+    );
+    assert!(db.level(id).await.unwrap().unwrap().armed, "still armed");
+    assert_eq!(
+        db.log(Some(id), 10).await.unwrap().len(),
+        2,
+        "no entry written"
+    );
+
     // A disabled level cannot be fired; enabling it again can.
     let off = db.set_enabled(id, false, 40).await.unwrap().unwrap();
     assert!(!off.level.enabled);
-    assert!(!db.record_trigger(id, trigger, &fired).await.unwrap());
+    assert!(!db.record_trigger(id, trigger, &fired, None).await.unwrap());
     db.set_enabled(id, true, 41).await.unwrap().unwrap();
 
     // An edit replaces the definition and arms the level again.
-    db.record_trigger(id, trigger, &fired).await.unwrap();
+    db.record_trigger(id, trigger, &fired, None).await.unwrap();
     let mut edited = level("1510");
     edited.id = id;
     let after = LevelStore::update(db, &edited, 50).await.unwrap().unwrap();
@@ -128,7 +161,7 @@ async fn levels_round_trip(db: &Database) {
     assert!(!LevelStore::delete(db, id, 71).await.unwrap());
     assert!(db.level(id).await.unwrap().is_none());
     assert_eq!(db.levels().await.unwrap().len(), 1);
-    assert!(!db.record_trigger(id, trigger, &fired).await.unwrap());
+    assert!(!db.record_trigger(id, trigger, &fired, None).await.unwrap());
     let back = db.restore(id, 80).await.unwrap().unwrap();
     assert_eq!(back.level, edited);
     assert!(
@@ -161,28 +194,32 @@ async fn levels_round_trip(db: &Database) {
     );
 }
 
+fn pending_intent(level: Option<LevelId>, tag: &str, at_ms: i64) -> OrderIntent {
+    OrderIntent {
+        id: 0,
+        level,
+        request: OrderRequest {
+            exchange: Exchange::Nse,
+            tradingsymbol: "INFY".to_owned(),
+            side: OrderSide::Buy,
+            quantity: 1,
+            kind: OrderKind::Market,
+            product: ProductKind::Intraday,
+            tag: OrderTag::parse(tag).unwrap(),
+        },
+        state: IntentState::Pending,
+        broker_order_id: None,
+        filled_quantity: 0,
+        average_price: None,
+        reason: None,
+        created_ms: at_ms,
+        updated_ms: at_ms,
+    }
+}
+
 async fn order_book_lists_newest_first(db: &Database) {
     for n in 0..3 {
-        let intent = OrderIntent {
-            id: 0,
-            level: Some(LevelId(n)),
-            request: OrderRequest {
-                exchange: Exchange::Nse,
-                tradingsymbol: "INFY".to_owned(),
-                side: OrderSide::Buy,
-                quantity: 1,
-                kind: OrderKind::Market,
-                product: ProductKind::Intraday,
-                tag: OrderTag::parse(&format!("book{n}")).unwrap(),
-            },
-            state: IntentState::Pending,
-            broker_order_id: None,
-            filled_quantity: 0,
-            average_price: None,
-            reason: None,
-            created_ms: n,
-            updated_ms: n,
-        };
+        let intent = pending_intent(Some(LevelId(n)), &format!("book{n}"), n);
         IntentStore::insert(db, &intent).await.unwrap().unwrap();
     }
     let recent = db.recent(2).await.unwrap();

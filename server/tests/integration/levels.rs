@@ -357,3 +357,96 @@ async fn a_crossing_outside_the_active_window_is_logged_and_not_traded() {
     assert_eq!(phase_of(&levels(&app).await, id), "armed");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_crash_after_a_trigger_was_recorded_sends_its_order_once_at_the_next_start() {
+    use osp_core::model::{
+        Direction, Exchange, IntentState, LastTrigger, LevelId, LevelLogEntry, LevelLogKind,
+        OrderIntent, OrderKind, OrderRequest, OrderSide, OrderTag, ProductKind,
+    };
+    use osp_core::ports::LevelStore;
+
+    let app = spawn_app().await;
+    let level_price = moved(ltp(&app, "NSE:INFY").await, 300);
+    let (_, created) = app
+        .call_json(
+            "levels/create",
+            json!({ "draft": draft(level_price, true) }),
+        )
+        .await;
+    let id = LevelId(created["stored"]["level"]["id"].as_i64().unwrap());
+    let data = app.stop_keeping_data().await;
+
+    // What the level trader writes before it sends anything; then the process dies.
+    {
+        let db = osp_server::database::Database::connect(&osp_server::config::DatabaseSettings {
+            url: secrecy::SecretString::from(format!(
+                "sqlite://{}",
+                data.path().join("osp.db").display()
+            )),
+            max_connections: 1,
+        })
+        .await
+        .unwrap();
+        let mut order = OrderIntent {
+            id: 0,
+            level: Some(id),
+            request: OrderRequest {
+                exchange: Exchange::Nse,
+                tradingsymbol: "INFY".to_owned(),
+                side: OrderSide::Buy,
+                quantity: 3,
+                kind: OrderKind::Market,
+                product: ProductKind::Intraday,
+                tag: OrderTag::parse("crashafter1").unwrap(),
+            },
+            state: IntentState::Pending,
+            broker_order_id: None,
+            filled_quantity: 0,
+            average_price: None,
+            reason: None,
+            created_ms: 1,
+            updated_ms: 1,
+        };
+        let trigger = LastTrigger {
+            direction: Direction::Up,
+            price: level_price,
+            at_ms: 1,
+        };
+        let fired = LevelLogEntry {
+            id: 0,
+            level: id,
+            kind: LevelLogKind::Triggered,
+            direction: Some(Direction::Up),
+            price: level_price,
+            at_ms: 1,
+            detail: "upward crossing confirmed".to_owned(),
+        };
+        assert!(
+            db.record_trigger(id, trigger, &fired, Some(&mut order))
+                .await
+                .unwrap()
+        );
+        db.close().await;
+    }
+
+    // The next start finds the pending order, sees the broker has none with its tag, sends it
+    // once; the level stays triggered.
+    let app = spawn_app_in(data, &[]).await;
+    let done = wait_for_orders(&app, |o| o.len() == 1 && o[0]["state"] == "filled").await;
+    assert_eq!(done[0]["request"]["tag"], "crashafter1");
+    let at_broker = app.kite.orders().await.unwrap();
+    assert_eq!(
+        at_broker
+            .iter()
+            .filter(|o| o.tag.as_deref() == Some("crashafter1"))
+            .count(),
+        1
+    );
+    assert_eq!(phase_of(&levels(&app).await, id.0), "triggered");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    trade_at(&app, moved(level_price, -100)).await;
+    trade_at(&app, moved(level_price, 100)).await;
+    assert_eq!(orders(&app).await.len(), 1, "not fired again");
+    app.stop().await;
+}

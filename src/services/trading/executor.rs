@@ -90,27 +90,34 @@ impl OrderExecutor {
             .unwrap_or_else(|_| unreachable!("hex digits make a valid tag"))
     }
 
+    /// A new pending intent for `request` with a fresh unique tag, not yet stored: for a caller
+    /// that stores it in a transaction of its own (a level's trigger and its order are written
+    /// together), then `send`s it.
+    pub fn prepare(&self, level: Option<LevelId>, mut request: OrderRequest) -> OrderIntent {
+        let now = self.clock.now_ms();
+        request.tag = self.new_tag();
+        OrderIntent {
+            id: 0,
+            level,
+            request,
+            state: IntentState::Pending,
+            broker_order_id: None,
+            filled_quantity: 0,
+            average_price: None,
+            reason: None,
+            created_ms: now,
+            updated_ms: now,
+        }
+    }
+
     /// Step one: the intent is recorded, pending, with a fresh unique tag. Nothing is sent.
     pub async fn record(
         &self,
         level: Option<LevelId>,
-        mut request: OrderRequest,
+        request: OrderRequest,
     ) -> Result<OrderIntent, ExecError> {
-        let now = self.clock.now_ms();
         for _ in 0..5 {
-            request.tag = self.new_tag();
-            let mut intent = OrderIntent {
-                id: 0,
-                level,
-                request: request.clone(),
-                state: IntentState::Pending,
-                broker_order_id: None,
-                filled_quantity: 0,
-                average_price: None,
-                reason: None,
-                created_ms: now,
-                updated_ms: now,
-            };
+            let mut intent = self.prepare(level, request.clone());
             if let Some(id) = self.store.insert(&intent).await.map_err(ExecError::Store)? {
                 intent.id = id;
                 return Ok(intent);
@@ -242,6 +249,29 @@ impl OrderExecutor {
             }
         }
         Ok(out)
+    }
+
+    /// Brings every open intent (placed, partly filled) up to the broker's book. Order updates
+    /// can be missed (a ticker reconnect, a reader that fell behind); this reads what they
+    /// would have said. Returns the intents that changed.
+    pub async fn sync_open(&self) -> Result<Vec<OrderIntent>, ExecError> {
+        let open = self.store.open().await.map_err(ExecError::Store)?;
+        let mut changed = Vec::new();
+        for intent in open {
+            let Some(order) = self
+                .broker
+                .order_by_tag(&intent.request.tag)
+                .await
+                .map_err(ExecError::Broker)?
+            else {
+                continue;
+            };
+            let next = self.apply(&intent, IntentEvent::Order(&order)).await?;
+            if next != intent {
+                changed.push(next);
+            }
+        }
+        Ok(changed)
     }
 
     /// The newest `limit` orders this account's executor recorded, newest first.

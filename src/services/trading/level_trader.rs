@@ -1,9 +1,10 @@
 //! `LevelTrader`: the level monitor at work. It keeps every enabled level in a `LevelMonitor`,
 //! makes the feed follow their instruments, and for each batch of ticks (`process_ticks`, the
 //! worker's single step) stores every crossing in the level's audit log, and for a confirmed
-//! one: disarms the level in the database first (compare-and-set, so a trigger is acted on
-//! once even across a restart or a second process), then places its order through the
-//! `OrderExecutor` (exactly once by tag). Re-arm policies and active windows apply here.
+//! one: disarms the level and records its pending order intent in one transaction
+//! (compare-and-set, so a trigger is acted on once even across a restart or a second process),
+//! then sends the order through the `OrderExecutor` (exactly once by tag). Re-arm policies and
+//! active windows apply here.
 //!
 //! No IO of its own: the store, executor, catalog and feed are ports and services.
 
@@ -391,11 +392,26 @@ impl LevelTrader {
             at_ms,
             format!("{} crossing confirmed", direction_word(direction)),
         );
-        // Written before any order: after a crash the level is disarmed, never fired twice.
-        match self.store.record_trigger(id, trigger, &fired).await {
+        let tick_size = self
+            .catalog
+            .get(level.token)
+            .map(|i| i.tick_size)
+            .unwrap_or(Price::ZERO);
+        let mut order = order_for(level, direction, tick_size)
+            .map(|request| self.executor.prepare(Some(id), request));
+        // The trigger and its pending order are written together, before anything is sent:
+        // after a crash the level is disarmed (never fired twice) and its order is pending,
+        // found by tag or sent once at start-up (never lost).
+        match self
+            .store
+            .record_trigger(id, trigger, &fired, order.as_mut())
+            .await
+        {
             Ok(true) => report.entries.push(fired),
             Ok(false) => return,
             Err(e) => {
+                // Nothing was written: armed again, so the next crossing tries again.
+                self.engine().monitor.rearm(id);
                 report.errors.push(format!(
                     "level {} triggered but could not be recorded, so no order was sent: {e}",
                     id.0
@@ -404,12 +420,7 @@ impl LevelTrader {
             }
         }
         self.engine().disarmed(id, trigger);
-        let tick_size = self
-            .catalog
-            .get(level.token)
-            .map(|i| i.tick_size)
-            .unwrap_or(Price::ZERO);
-        let Some(request) = order_for(level, direction, tick_size) else {
+        let Some(intent) = order else {
             let log = entry(
                 id,
                 LevelLogKind::OrderFailed,
@@ -424,7 +435,7 @@ impl LevelTrader {
             self.append(report, log).await;
             return;
         };
-        let (kind, detail) = match self.executor.submit(Some(id), request).await {
+        let (kind, detail) = match self.executor.send(&intent).await {
             Ok(intent) if intent.state == crate::model::IntentState::Rejected => (
                 LevelLogKind::OrderFailed,
                 format!(
