@@ -5,7 +5,8 @@ use async_trait::async_trait;
 
 use crate::model::{
     BrokerOrder, Candle, FeedChange, InstrumentToken, LastTrigger, Level, LevelId, LevelLogEntry,
-    OrderIntent, OrderRequest, OrderTag, StoredLevel, Tick, Watchlist, WatchlistItem,
+    OrderIntent, OrderRequest, OrderTag, StoredLevel, Tick, Trade, TradeId, Watchlist,
+    WatchlistItem,
 };
 
 /// Reachability of the database.
@@ -168,6 +169,38 @@ pub trait LevelStore: Send + Sync {
     async fn append_log(&self, entry: &LevelLogEntry) -> Result<(), String>;
     /// The newest `limit` log entries (of one level, or of all), newest first.
     async fn log(&self, level: Option<LevelId>, limit: u32) -> Result<Vec<LevelLogEntry>, String>;
+}
+
+/// Where trades are kept. Each call is one transaction; updates are compare-and-set on the
+/// trade's `version`, so two writers never overwrite each other. Errors are messages for the
+/// log and the user.
+#[async_trait]
+pub trait TradeStore: Send + Sync {
+    /// Stores the trade an entry order opened; returns it with its id and version. `Ok(None)`
+    /// when that entry order already has a trade (the news came twice).
+    async fn insert(&self, trade: &Trade) -> Result<Option<Trade>, String>;
+    /// Writes `trade` if the stored one still has `trade.version`; returns it as stored (the
+    /// version bumped). `Ok(None)` when it changed meanwhile: read it again.
+    async fn update(&self, trade: &Trade) -> Result<Option<Trade>, String>;
+    /// Records the exit order `exit` (pending; its `id` is set) and writes `trade` (which must
+    /// be `Exiting`; its `exit_intent` is set to the new order) in one transaction, only if the
+    /// stored trade still has `trade.version`. So a crash leaves either an open trade or an
+    /// exiting one with its pending exit order: never an exit sent twice or lost.
+    async fn begin_exit(
+        &self,
+        trade: &Trade,
+        exit: &mut OrderIntent,
+    ) -> Result<Option<Trade>, String>;
+    async fn trade(&self, id: TradeId) -> Result<Option<Trade>, String>;
+    async fn by_entry(&self, entry_intent: i64) -> Result<Option<Trade>, String>;
+    /// Every trade open or exiting, oldest first.
+    async fn active(&self) -> Result<Vec<Trade>, String>;
+    /// The newest `limit` trades, newest first.
+    async fn recent(&self, limit: u32) -> Result<Vec<Trade>, String>;
+    /// Order intents whose news the trades do not reflect yet (a fill with no trade, or fewer
+    /// units than filled; an exit that ended while its trade is still exiting): what a crash
+    /// between the order's update and the trade's left behind. Oldest first.
+    async fn unapplied(&self) -> Result<Vec<OrderIntent>, String>;
 }
 
 /// Where orders go: Kite's REST API, or the paper broker. The trading engine depends on this

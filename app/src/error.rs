@@ -97,6 +97,19 @@ mod server {
         }
     }
 
+    impl From<osp_core::services::trading::TradeError> for AppError {
+        fn from(e: osp_core::services::trading::TradeError) -> Self {
+            use osp_core::services::trading::TradeError;
+            match e {
+                TradeError::NotFound(_) => {
+                    AppError::NotFound("that trade (reload the page)".to_owned())
+                }
+                not_open @ TradeError::NotOpen { .. } => AppError::BadRequest(not_open.to_string()),
+                failed @ TradeError::Failed(_) => AppError::internal(failed),
+            }
+        }
+    }
+
     impl From<osp_core::services::trading::ExecError> for AppError {
         fn from(e: osp_core::services::trading::ExecError) -> Self {
             AppError::internal(e)

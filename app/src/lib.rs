@@ -19,6 +19,7 @@ use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 use components::{NavBar, OfflineNotice, TopBar};
 use pages::{
     AlertsPage, DashboardPage, InstrumentPage, LevelsPage, NotFoundPage, OrdersPage, SettingsPage,
+    TradesPage,
 };
 
 /// Applies the remembered theme before first paint, so a dark-theme user never sees a flash of
@@ -87,6 +88,7 @@ pub fn App() -> impl IntoView {
                             <Route path=StaticSegment("levels") ssr=SsrMode::InOrder view=LevelsPage/>
                             <Route path=StaticSegment("alerts") ssr=SsrMode::InOrder view=AlertsPage/>
                             <Route path=StaticSegment("orders") ssr=SsrMode::InOrder view=OrdersPage/>
+                            <Route path=StaticSegment("trades") ssr=SsrMode::InOrder view=TradesPage/>
                             <Route path=StaticSegment("settings") ssr=SsrMode::InOrder view=SettingsPage/>
                         </Routes>
                     </main>

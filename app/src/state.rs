@@ -10,7 +10,7 @@ use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::PriceService;
 use osp_core::services::status::StatusService;
-use osp_core::services::trading::{LevelService, OrderExecutor};
+use osp_core::services::trading::{LevelService, OrderExecutor, TradeService};
 use osp_core::services::watchlists::WatchlistService;
 
 use crate::error::AppError;
@@ -29,6 +29,8 @@ pub struct AppState {
     pub levels: Arc<LevelService>,
     /// The order book: every order the platform recorded, and where it stands.
     pub orders: Arc<OrderExecutor>,
+    /// The trade monitor: trades, positions and their P&L; the exit button.
+    pub trades: Arc<TradeService>,
     pub calendar: Arc<MarketCalendar>,
     pub clock: Arc<dyn Clock>,
 }

@@ -1,7 +1,7 @@
 //! The composition root: builds the adapters (database, the Kite connection — the in-process
 //! simulator in demo mode —, broker, bus, clock), wires them into the core's services (prices,
-//! subscriptions, instruments, watchlists, levels, orders, calendar, status), starts the level
-//! worker, hands the services to Leptos as `AppState`, and serves HTTP until told to stop.
+//! subscriptions, instruments, watchlists, levels, orders, trades, calendar, status), starts the
+//! trading worker, hands the services to Leptos as `AppState`, and serves HTTP until told to stop.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,13 +17,15 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use osp_core::model::{FeedMode, InstrumentToken, TradingMode};
 use osp_core::ports::{
     Broker, Clock, DatabaseProbe, IntentStore, LevelStore, MarketData, MarketFeed, TickBus,
-    WatchlistStore,
+    TradeStore, WatchlistStore,
 };
 use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::{FeedSubscriptions, PriceService, demo_instruments};
 use osp_core::services::status::{StatusService, StatusSources};
-use osp_core::services::trading::{LevelService, LevelTrader, OrderExecutor};
+use osp_core::services::trading::{
+    LevelService, LevelTrader, OrderExecutor, TradeService, TradeServiceParts,
+};
 use osp_core::services::watchlists::WatchlistService;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -37,7 +39,7 @@ use crate::instruments_loader::InstrumentsLoader;
 use crate::integrations::kite::broker::KiteBroker;
 use crate::site;
 use crate::websocket::prices::PriceStream;
-use crate::workers::LevelWorker;
+use crate::workers::TradingWorker;
 
 /// How long in-flight requests get to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -53,8 +55,8 @@ pub struct Application {
     subscriptions: Arc<FeedSubscriptions>,
     /// The daily instruments reload; stops with `shutdown`.
     instruments_task: tokio::task::JoinHandle<()>,
-    /// The level monitor and order updates; stops with `shutdown`.
-    level_worker: tokio::task::JoinHandle<()>,
+    /// The level and trade monitors and order updates; stops with `shutdown`.
+    trading_worker: tokio::task::JoinHandle<()>,
 }
 
 /// The feed owner that keeps the indices subscribed.
@@ -170,9 +172,28 @@ impl Application {
             trader.clone(),
             clock.clone(),
         ));
-        let level_worker = tokio::spawn(
-            LevelWorker {
+        let trades = Arc::new(TradeService::new(TradeServiceParts {
+            store: Arc::new(database.clone()) as Arc<dyn TradeStore>,
+            levels: Arc::new(database.clone()) as Arc<dyn LevelStore>,
+            executor: executor.clone(),
+            catalog: catalog.clone(),
+            market: demo.prices.clone() as Arc<dyn MarketData>,
+            subscriptions: subscriptions.clone(),
+            clock: clock.clone(),
+            square_off_minute: settings.trading.square_off_minute,
+        }));
+        // Open trades are watched again, and fills a crash left unapplied open their trades.
+        let report = trades
+            .load()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot load the trades: {e}"))?;
+        for error in &report.errors {
+            tracing::warn!(%error, "trade catch-up at start-up");
+        }
+        let trading_worker = tokio::spawn(
+            TradingWorker {
                 trader,
+                trades: trades.clone(),
                 executor: executor.clone(),
                 bus: demo.bus.clone() as Arc<dyn TickBus>,
                 order_events,
@@ -210,6 +231,7 @@ impl Application {
             watchlists,
             levels,
             orders: executor,
+            trades,
             calendar,
             clock,
         };
@@ -245,7 +267,7 @@ impl Application {
             demo,
             subscriptions,
             instruments_task,
-            level_worker,
+            trading_worker,
         })
     }
 
@@ -277,7 +299,7 @@ impl Application {
             demo,
             subscriptions,
             instruments_task,
-            level_worker,
+            trading_worker,
         } = self;
         let serve = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned());
@@ -294,7 +316,7 @@ impl Application {
         // Price subscribers still waiting (websocket clients, later the monitors) end now.
         demo.bus.close();
         let _ = instruments_task.await;
-        let _ = level_worker.await;
+        let _ = trading_worker.await;
         drop(subscriptions);
         drop(demo);
         database.close().await;

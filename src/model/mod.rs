@@ -25,6 +25,7 @@ mod price;
 mod quote;
 mod stored_level;
 mod tick;
+mod trade;
 mod trading_mode;
 mod watchlist;
 
@@ -52,5 +53,6 @@ pub use price::{Price, PriceError};
 pub use quote::Quote;
 pub use stored_level::{LastTrigger, StoredLevel};
 pub use tick::Tick;
+pub use trade::{ExitReason, Trade, TradeId, TradeState};
 pub use trading_mode::TradingMode;
 pub use watchlist::{Watchlist, WatchlistItem};

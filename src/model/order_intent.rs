@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{LevelId, OrderRequest, Price};
+use super::{LevelId, OrderRequest, Price, TradeId};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -32,6 +32,9 @@ pub struct OrderIntent {
     pub id: i64,
     /// The level whose trigger made it, if any (manual and exit orders have none).
     pub level: Option<LevelId>,
+    /// The trade this order exits, for an exit order (`None`: it opens a trade).
+    #[serde(default)]
+    pub closes: Option<TradeId>,
     /// Carries the unique tag the broker echoes back.
     pub request: OrderRequest,
     pub state: IntentState,

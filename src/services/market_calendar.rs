@@ -22,6 +22,11 @@ pub fn ist_day_number(unix_ms: i64) -> i64 {
     (unix_ms + IST_OFFSET_MS).div_euclid(DAY_MS)
 }
 
+/// The Unix ms at which IST day `day` (an `ist_day_number`) begins.
+pub fn ist_day_start_ms(day: i64) -> i64 {
+    day * DAY_MS - IST_OFFSET_MS
+}
+
 /// A calendar date in IST.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct IstDate {

@@ -5,4 +5,5 @@ pub mod instruments;
 pub mod levels;
 pub mod orders;
 pub mod status;
+pub mod trades;
 pub mod watchlists;

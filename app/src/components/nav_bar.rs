@@ -10,6 +10,7 @@ pub fn NavBar() -> impl IntoView {
             <A href="/levels">"Levels"</A>
             <A href="/alerts">"Alerts"</A>
             <A href="/orders">"Orders"</A>
+            <A href="/trades">"Trades"</A>
             <A href="/settings">"Settings"</A>
         </nav>
     }

@@ -7,6 +7,7 @@ mod levels;
 mod not_found;
 mod orders;
 mod settings;
+mod trades;
 
 pub use alerts::AlertsPage;
 pub use dashboard::DashboardPage;
@@ -15,6 +16,7 @@ pub use levels::LevelsPage;
 pub use not_found::NotFoundPage;
 pub use orders::OrdersPage;
 pub use settings::SettingsPage;
+pub use trades::TradesPage;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

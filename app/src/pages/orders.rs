@@ -79,7 +79,7 @@ fn OrderBook(initial: Vec<OrderIntent>) -> impl IntoView {
         <section class="card" data-testid="order-book">
             <header class="card-head">
                 <h2>"Order book"</h2>
-                <span class="muted small">"Orders placed by your levels, newest first"</span>
+                <span class="muted small">"Orders placed by your levels and trade exits, newest first"</span>
             </header>
             <Show when=move || message.with(Option::is_some)>
                 <p class="error small" role="alert">{move || message.get().unwrap_or_default()}</p>
@@ -150,7 +150,11 @@ fn OrderRow(order: OrderIntent) -> impl IntoView {
                 {order.average_price.map(|p| p.format_indian()).unwrap_or_else(|| "—".to_owned())}
             </td>
             <td class="wide small">
-                {order.level.map(|l| format!("level #{}", l.0)).unwrap_or_else(|| "manual".to_owned())}
+                {match (order.closes, order.level) {
+                    (Some(trade), _) => format!("exit of trade #{}", trade.0),
+                    (None, Some(l)) => format!("level #{}", l.0),
+                    (None, None) => "manual".to_owned(),
+                }}
             </td>
         </tr>
     }

@@ -119,6 +119,7 @@ fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultS
         ("demo.seed", "42"),
         ("stream.max_updates_per_second", "4"),
         ("market.holidays", ""),
+        ("trading.square_off", "15:15"),
         ("kite.api_key", ""),
         ("kite.api_secret", ""),
     ];

@@ -102,6 +102,21 @@ pub struct MarketSettings {
     pub holidays: Vec<IstDate>,
 }
 
+/// The trade monitor's settings.
+#[derive(Clone, Debug)]
+pub struct TradingSettings {
+    /// Minutes after IST midnight at which intraday (MIS) trades are squared off.
+    pub square_off_minute: u16,
+}
+
+impl Default for TradingSettings {
+    fn default() -> Self {
+        Self {
+            square_off_minute: osp_core::services::trading::DEFAULT_SQUARE_OFF_MINUTE,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct KiteSettings {
     pub api_key: Option<String>,
@@ -119,6 +134,7 @@ pub struct Settings {
     pub demo: DemoSettings,
     pub stream: StreamSettings,
     pub market: MarketSettings,
+    pub trading: TradingSettings,
     pub kite: KiteSettings,
 }
 
@@ -137,6 +153,8 @@ pub(super) struct RawSettings {
     pub stream: RawStream,
     #[serde(default)]
     pub market: RawMarket,
+    #[serde(default)]
+    pub trading: RawTrading,
     #[serde(default)]
     pub kite: RawKite,
 }
@@ -182,6 +200,13 @@ pub(super) struct RawStream {
 pub(super) struct RawMarket {
     #[serde(default)]
     pub holidays: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTrading {
+    #[serde(default)]
+    pub square_off: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -320,6 +345,17 @@ impl RawSettings {
             holidays.push(date);
         }
 
+        let square_off_minute = osp_core::services::trading::parse_clock(
+            self.trading.square_off.trim(),
+        )
+        .ok_or_else(|| {
+            ConfigError::new(
+                "trading.square_off",
+                Some(&self.trading.square_off),
+                "an IST time of day as HH:MM, like 15:15 (Kite squares MIS off itself from 15:20)",
+            )
+        })?;
+
         Ok(Settings {
             profile,
             mode,
@@ -341,6 +377,7 @@ impl RawSettings {
                 max_updates_per_second,
             },
             market: MarketSettings { holidays },
+            trading: TradingSettings { square_off_minute },
             kite: KiteSettings {
                 api_key: non_empty(&self.kite.api_key).map(str::to_owned),
                 api_secret: non_empty(&self.kite.api_secret)

@@ -3,14 +3,15 @@
 //! must be unique, also has its own column.
 
 use async_trait::async_trait;
-use osp_core::model::{IntentState, LevelId, OrderIntent, OrderRequest, OrderTag, Price};
+use osp_core::model::{IntentState, LevelId, OrderIntent, OrderRequest, OrderTag, Price, TradeId};
 use osp_core::ports::IntentStore;
 
 use super::Database;
 use crate::on_pool;
 
-type Row = (
+pub(super) type Row = (
     i64,
+    Option<i64>,
     Option<i64>,
     String,
     String,
@@ -22,8 +23,8 @@ type Row = (
     i64,
 );
 
-const COLUMNS: &str = "id, level_id, request, state, broker_order_id, filled_quantity, \
-                       average_price_raw, reason, created_ms, updated_ms";
+pub(super) const COLUMNS: &str = "id, level_id, closes_trade, request, state, broker_order_id, \
+                                  filled_quantity, average_price_raw, reason, created_ms, updated_ms";
 
 pub(super) fn failed(e: sqlx::Error) -> String {
     format!("the database refused the order record: {e}")
@@ -52,13 +53,15 @@ fn parse_state(text: &str) -> Option<IntentState> {
     })
 }
 
-fn from_row(row: Row) -> Result<OrderIntent, String> {
-    let (id, level, request, state, order_id, filled, average, reason, created, updated) = row;
+pub(super) fn from_row(row: Row) -> Result<OrderIntent, String> {
+    let (id, level, closes, request, state, order_id, filled, average, reason, created, updated) =
+        row;
     let request: OrderRequest = serde_json::from_str(&request)
         .map_err(|e| format!("order record {id} holds an unreadable request: {e}"))?;
     Ok(OrderIntent {
         id,
         level: level.map(LevelId),
+        closes: closes.map(TradeId),
         request,
         state: parse_state(&state)
             .ok_or_else(|| format!("order record {id} has an unknown state '{state}'"))?,
@@ -83,8 +86,8 @@ macro_rules! insert_intent {
     ($executor:expr, $intent:expr, $request:expr) => {
         sqlx::query_as::<_, (i64,)>(
             "INSERT INTO order_intents (level_id, tag, request, state, broker_order_id, \
-             filled_quantity, average_price_raw, reason, created_ms, updated_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
+             filled_quantity, average_price_raw, reason, created_ms, updated_ms, closes_trade) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
              ON CONFLICT (tag) DO NOTHING RETURNING id",
         )
         .bind($intent.level.map(|l| l.0))
@@ -93,10 +96,11 @@ macro_rules! insert_intent {
         .bind(state_text($intent.state))
         .bind($intent.broker_order_id.as_deref())
         .bind(i64::from($intent.filled_quantity))
-        .bind($intent.average_price.map(Price::raw))
+        .bind($intent.average_price.map(osp_core::model::Price::raw))
         .bind($intent.reason.as_deref())
         .bind($intent.created_ms)
         .bind($intent.updated_ms)
+        .bind($intent.closes.map(|t| t.0))
         .fetch_optional($executor)
         .await
         .map(|row| row.map(|(id,)| id))

@@ -2,6 +2,6 @@
 //! `run_until_stopped(shutdown)`; its single step is a core method tests drive directly.
 //! Supervision (restart with back-off, states on a System page) is the workers issue's.
 
-pub mod level_worker;
+pub mod trading_worker;
 
-pub use level_worker::LevelWorker;
+pub use trading_worker::TradingWorker;

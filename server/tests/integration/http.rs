@@ -219,6 +219,7 @@ async fn every_navigation_page_renders() {
         ("/levels", "Levels", "No levels yet"),
         ("/alerts", "Alerts", "will appear here"),
         ("/orders", "Orders", "No orders yet"),
+        ("/trades", "Trades", "No open positions"),
         ("/settings", "Settings", "will appear here"),
     ] {
         let response = app.client.get(app.url(path)).send().await.unwrap();

@@ -198,6 +198,7 @@ fn pending_intent(level: Option<LevelId>, tag: &str, at_ms: i64) -> OrderIntent 
     OrderIntent {
         id: 0,
         level,
+        closes: None,
         request: OrderRequest {
             exchange: Exchange::Nse,
             tradingsymbol: "INFY".to_owned(),

@@ -14,3 +14,4 @@ mod migrations;
 mod postgres;
 mod price_stream;
 mod repositories;
+mod trades;

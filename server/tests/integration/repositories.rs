@@ -99,6 +99,7 @@ async fn intents_update_only_from_the_state_they_were_read_in(db: &Database) {
     let mut intent = OrderIntent {
         id: 0,
         level: None,
+        closes: None,
         request: OrderRequest {
             exchange: Exchange::Nse,
             tradingsymbol: "SBIN".to_owned(),

@@ -99,6 +99,7 @@ impl OrderExecutor {
         OrderIntent {
             id: 0,
             level,
+            closes: None,
             request,
             state: IntentState::Pending,
             broker_order_id: None,

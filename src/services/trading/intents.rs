@@ -163,6 +163,7 @@ mod tests {
         OrderIntent {
             id: 1,
             level: None,
+            closes: None,
             request: OrderRequest {
                 exchange: Exchange::Nse,
                 tradingsymbol: "SBIN".to_owned(),

@@ -50,10 +50,12 @@ impl LevelPhase {
     }
 }
 
-/// What one step did: the log entries it stored, and what went wrong (for the worker's log).
+/// What one step did: the log entries it stored, the orders it sent (as they now stand), and
+/// what went wrong (for the worker's log).
 #[derive(Debug, Default)]
 pub struct StepReport {
     pub entries: Vec<LevelLogEntry>,
+    pub intents: Vec<crate::model::OrderIntent>,
     pub errors: Vec<String>,
 }
 
@@ -435,7 +437,11 @@ impl LevelTrader {
             self.append(report, log).await;
             return;
         };
-        let (kind, detail) = match self.executor.send(&intent).await {
+        let sent = self.executor.send(&intent).await;
+        if let Ok(sent) = &sent {
+            report.intents.push(sent.clone());
+        }
+        let (kind, detail) = match sent {
             Ok(intent) if intent.state == crate::model::IntentState::Rejected => (
                 LevelLogKind::OrderFailed,
                 format!(

@@ -2,8 +2,9 @@
 //! exactly-once core) and the executor that drives them; what makes a level valid and how a
 //! form becomes one (`level_draft`); the level index, trend detector and level monitor (each
 //! crossing triggers at most once per arm); the level trader that runs the monitor on live ticks
-//! and places orders through the executor; the level service (CRUD); the paper broker. The
-//! trade monitor and risk checks follow (issue 5).
+//! and places orders through the executor; the level service (CRUD); the paper broker; the trade
+//! rules and the trade monitor (`trades`: entries, target / stop / trailing exits, square-off,
+//! the trade book). Risk checks follow (issue 5).
 
 mod executor;
 mod intents;
@@ -15,6 +16,8 @@ mod level_rules;
 mod level_trader;
 mod levels;
 mod paper_broker;
+mod trade_rules;
+mod trades;
 mod trend;
 
 pub use executor::{ExecError, OrderExecutor};
@@ -29,4 +32,9 @@ pub use level_rules::{LevelProblem, MAX_NOTE_CHARS, level_problems};
 pub use level_trader::{LEVELS_FEED_OWNER, LevelPhase, LevelTrader, StepReport};
 pub use levels::{LevelError, LevelService, LevelView, MAX_LEVELS, MAX_LOG_ENTRIES};
 pub use paper_broker::PaperBroker;
+pub use trade_rules::{DEFAULT_SQUARE_OFF_MINUTE, square_off_due};
+pub use trades::{
+    EXIT_RETRY_MS, MAX_TRADES, TRADES_FEED_OWNER, TradeBook, TradeError, TradeReport, TradeService,
+    TradeServiceParts, TradeView,
+};
 pub use trend::{TrendRule, Verdict, Watch, judge, rule_for};

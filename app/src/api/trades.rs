@@ -1,0 +1,32 @@
+//! Trades: the trade book (each trade with its entry, exits, live P&L, and the day's totals)
+//! and the exit button.
+
+use leptos::prelude::*;
+use osp_core::model::Trade;
+use osp_core::services::trading::TradeBook;
+
+use crate::error::AppError;
+
+/// `POST /api/trades`.
+#[server(endpoint = "trades")]
+pub async fn list_trades() -> Result<TradeBook, AppError> {
+    crate::error::with_status(
+        async move {
+            let state = crate::state::app_state()?;
+            state.trades.book().await.map_err(AppError::internal)
+        }
+        .await,
+    )
+}
+
+/// `POST /api/trades/exit`: a market order for everything the trade still holds.
+#[server(endpoint = "trades/exit")]
+pub async fn exit_trade(id: i64) -> Result<Trade, AppError> {
+    crate::error::with_status(
+        async move {
+            let state = crate::state::app_state()?;
+            Ok(state.trades.exit(osp_core::model::TradeId(id)).await?)
+        }
+        .await,
+    )
+}

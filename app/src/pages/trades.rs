@@ -1,0 +1,280 @@
+//! The Trades page: positions (open trades with entry, last price, exits and live P&L, each
+//! with an exit button) and the trade book (closed trades with their exit and realised
+//! result), under the day's totals. Read again every two seconds.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use osp_core::format::ist_clock;
+use osp_core::model::{ExitReason, Price, TradeState};
+use osp_core::services::trading::{TradeBook, TradeView};
+
+use crate::api::trades::{exit_trade, list_trades};
+
+const REFRESH_EVERY: Duration = Duration::from_secs(2);
+
+fn money(p: Price) -> String {
+    let text = p.format_indian();
+    if p > Price::ZERO {
+        format!("+{text}")
+    } else {
+        text
+    }
+}
+
+fn sign_class(p: Option<Price>) -> &'static str {
+    match p {
+        Some(p) if p > Price::ZERO => "num up",
+        Some(p) if p < Price::ZERO => "num down",
+        _ => "num",
+    }
+}
+
+fn price_or_dash(p: Option<Price>) -> String {
+    p.map(|p| p.format_indian())
+        .unwrap_or_else(|| "—".to_owned())
+}
+
+#[component]
+pub fn TradesPage() -> impl IntoView {
+    let initial = Resource::new_blocking(|| (), |_| list_trades());
+    view! {
+        <Title text="Trades · OS Platforms"/>
+        <section class="page trades-page">
+            <h1>"Trades"</h1>
+            <Suspense fallback=|| view! { <p class="muted">"Loading trades…"</p> }>
+                {move || Suspend::new(async move {
+                    match initial.await {
+                        Ok(book) => view! { <Trades initial=book/> }.into_any(),
+                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn Trades(initial: TradeBook) -> impl IntoView {
+    let book = RwSignal::new(initial);
+    let message = RwSignal::new(None::<String>);
+    let refresh = move || {
+        leptos::task::spawn_local(async move {
+            match list_trades().await {
+                Ok(found) => {
+                    message.set(None);
+                    book.set(found);
+                }
+                Err(e) => message.set(Some(e.to_string())),
+            }
+        });
+    };
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(refresh, REFRESH_EVERY) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let on_exit = Callback::new(move |id: i64| {
+        leptos::task::spawn_local(async move {
+            match exit_trade(id).await {
+                Ok(_) => {
+                    message.set(None);
+                    refresh();
+                }
+                Err(e) => message.set(Some(e.to_string())),
+            }
+        });
+    });
+    let open = move || {
+        book.with(|b| {
+            b.trades
+                .iter()
+                .filter(|t| t.trade.state != TradeState::Closed)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    let closed = move || {
+        book.with(|b| {
+            b.trades
+                .iter()
+                .filter(|t| t.trade.state == TradeState::Closed)
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <section class="card trade-totals" data-testid="trade-totals">
+            <div>
+                <span class="muted small">"Open positions"</span>
+                <strong data-testid="open-positions">{move || book.with(|b| b.open_positions)}</strong>
+            </div>
+            <div>
+                <span class="muted small">"Unrealised P&L"</span>
+                <strong class=move || sign_class(Some(book.with(|b| b.unrealised)))
+                    data-testid="total-unrealised">{move || money(book.with(|b| b.unrealised))}</strong>
+            </div>
+            <div>
+                <span class="muted small">"Realised today"</span>
+                <strong class=move || sign_class(Some(book.with(|b| b.realised_today)))
+                    data-testid="realised-today">{move || money(book.with(|b| b.realised_today))}</strong>
+            </div>
+        </section>
+        <Show when=move || message.with(Option::is_some)>
+            <p class="error small" role="alert">{move || message.get().unwrap_or_default()}</p>
+        </Show>
+        <section class="card" data-testid="positions">
+            <header class="card-head">
+                <h2>"Positions"</h2>
+                <span class="muted small">"Open trades, with live P&L"</span>
+            </header>
+            <Show
+                when=move || !open().is_empty()
+                fallback=|| view! {
+                    <p class="muted" data-testid="no-positions">
+                        "No open positions. A filled order opens one here."
+                    </p>
+                }
+            >
+                <div class="table-wrap">
+                    <table class="quotes trades" data-testid="positions-table">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Instrument"</th>
+                                <th scope="col">"Side"</th>
+                                <th scope="col" class="num">"Qty"</th>
+                                <th scope="col" class="num">"Entry"</th>
+                                <th scope="col" class="num">"LTP"</th>
+                                <th scope="col" class="num wide">"Target"</th>
+                                <th scope="col" class="num wide">"Stop"</th>
+                                <th scope="col" class="num">"P&L"</th>
+                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            <For
+                                each=open
+                                key=|t| (t.trade.id, t.trade.version, t.ltp)
+                                children=move |t| view! { <PositionRow view=t on_exit=on_exit/> }
+                            />
+                        </tbody>
+                    </table>
+                </div>
+            </Show>
+        </section>
+        <section class="card" data-testid="trade-book">
+            <header class="card-head">
+                <h2>"Closed trades"</h2>
+                <span class="muted small">"Newest first"</span>
+            </header>
+            <Show
+                when=move || !closed().is_empty()
+                fallback=|| view! { <p class="muted" data-testid="no-closed-trades">"No closed trades yet."</p> }
+            >
+                <div class="table-wrap">
+                    <table class="quotes trades" data-testid="closed-table">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Closed"</th>
+                                <th scope="col">"Instrument"</th>
+                                <th scope="col">"Side"</th>
+                                <th scope="col" class="num">"Qty"</th>
+                                <th scope="col" class="num">"Entry"</th>
+                                <th scope="col" class="num">"Exit"</th>
+                                <th scope="col">"Why"</th>
+                                <th scope="col" class="num">"P&L"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            <For
+                                each=closed
+                                key=|t| (t.trade.id, t.trade.version)
+                                children=|t| view! { <ClosedRow view=t/> }
+                            />
+                        </tbody>
+                    </table>
+                </div>
+            </Show>
+        </section>
+    }
+    .into_any()
+}
+
+fn side_text(long: bool) -> &'static str {
+    if long { "LONG" } else { "SHORT" }
+}
+
+#[component]
+fn PositionRow(view: TradeView, on_exit: Callback<i64>) -> impl IntoView {
+    let t = view.trade;
+    let id = t.id.0;
+    let exiting = t.state == TradeState::Exiting;
+    // The stop that applies now: the trailing one once it is tighter than the fixed one.
+    let stop = match (t.stop_loss, view.trailing_stop) {
+        (Some(s), Some(tr)) if (t.is_long() && tr > s) || (!t.is_long() && tr < s) => {
+            format!("{} (trailing)", tr.format_indian())
+        }
+        (Some(s), _) => s.format_indian(),
+        (None, Some(tr)) => format!("{} (trailing)", tr.format_indian()),
+        (None, None) => "—".to_owned(),
+    };
+    view! {
+        <tr data-testid="position-row" data-trade=id data-state=t.state.label()>
+            <td>
+                <span class="symbol">{t.tradingsymbol.clone()}</span>
+                <span class="exchange">{t.exchange.code()}</span>
+                {t.problem.clone().map(|p| view! { <span class="error small trade-problem">{p}</span> })}
+            </td>
+            <td class=if t.is_long() { "up" } else { "down" }>{side_text(t.is_long())}</td>
+            <td class="num">{t.quantity}</td>
+            <td class="num" data-testid="entry-price">{t.entry_price.format_indian()}</td>
+            <td class="num">{price_or_dash(view.ltp)}</td>
+            <td class="num wide">{price_or_dash(t.target)}</td>
+            <td class="num wide" data-testid="stop">{stop}</td>
+            <td class=sign_class(view.unrealised) data-testid="unrealised">
+                {view.unrealised.map(money).unwrap_or_else(|| "—".to_owned())}
+            </td>
+            <td>
+                {if exiting {
+                    view! {
+                        <span class="order-state state-pending" data-testid="exiting">
+                            {format!("exiting ({})", t.exit_reason.map(ExitReason::label).unwrap_or("exit"))}
+                        </span>
+                    }
+                    .into_any()
+                } else {
+                    view! {
+                        <button type="button" class="button subtle" data-testid="exit-trade"
+                            on:click=move |_| on_exit.run(id)>"Exit"</button>
+                    }
+                    .into_any()
+                }}
+            </td>
+        </tr>
+    }
+    .into_any()
+}
+
+#[component]
+fn ClosedRow(view: TradeView) -> impl IntoView {
+    let t = view.trade;
+    view! {
+        <tr data-testid="closed-row" data-trade=t.id.0
+            data-reason=t.exit_reason.map(ExitReason::label).unwrap_or("")>
+            <td class="small">{t.closed_ms.map(ist_clock).unwrap_or_default()}</td>
+            <td>
+                <span class="symbol">{t.tradingsymbol.clone()}</span>
+                <span class="exchange">{t.exchange.code()}</span>
+            </td>
+            <td class=if t.is_long() { "up" } else { "down" }>{side_text(t.is_long())}</td>
+            <td class="num">{t.exited}</td>
+            <td class="num" data-testid="entry-price">{t.entry_price.format_indian()}</td>
+            <td class="num" data-testid="exit-price">{price_or_dash(t.exit_price)}</td>
+            <td data-testid="exit-reason">{t.exit_reason.map(ExitReason::label).unwrap_or("—")}</td>
+            <td class=sign_class(Some(t.realised)) data-testid="realised">{money(t.realised)}</td>
+        </tr>
+    }
+    .into_any()
+}

@@ -1,0 +1,117 @@
+//! The trading worker: feeds every tick batch from the bus to the `LevelTrader` (the level
+//! monitor and the orders it places) and the `TradeService` (the trade monitor: trailing stops
+//! and exits), every broker order update to the `OrderExecutor` and the intent it changed to the
+//! trade service (fills open and close trades); once a minute (and whenever updates were missed)
+//! it applies daily re-arms, reconciles pending orders, catches open ones up with the broker's
+//! book, squares off intraday trades past their time and applies what a crash left unapplied.
+//! It holds no rule.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use osp_core::model::{BrokerOrder, OrderIntent};
+use osp_core::ports::{Interest, TickBus};
+use osp_core::services::trading::{
+    LevelTrader, OrderExecutor, StepReport, TradeReport, TradeService,
+};
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+/// How often re-arms, reconciliation, square-off and catch-up run.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
+
+pub struct TradingWorker {
+    pub trader: Arc<LevelTrader>,
+    pub trades: Arc<TradeService>,
+    pub executor: Arc<OrderExecutor>,
+    pub bus: Arc<dyn TickBus>,
+    pub order_events: broadcast::Receiver<BrokerOrder>,
+}
+
+fn log_levels(report: &StepReport) {
+    for entry in &report.entries {
+        tracing::info!(
+            level = entry.level.0,
+            kind = entry.kind.label(),
+            price = %entry.price,
+            detail = %entry.detail,
+            "level event"
+        );
+    }
+    for error in &report.errors {
+        tracing::error!(%error, "level monitor");
+    }
+}
+
+fn log_trades(report: &TradeReport) {
+    for note in &report.notes {
+        tracing::info!(%note, "trade event");
+    }
+    for error in &report.errors {
+        tracing::error!(%error, "trade monitor");
+    }
+}
+
+impl TradingWorker {
+    async fn intents_changed(&self, intents: &[OrderIntent]) {
+        for intent in intents {
+            log_trades(&self.trades.on_intent(intent).await);
+        }
+    }
+
+    /// Open orders caught up with the broker's book (updates missed during a reconnect or a lag).
+    async fn sync_open(&self) {
+        match self.executor.sync_open().await {
+            Ok(changed) => self.intents_changed(&changed).await,
+            Err(e) => {
+                tracing::warn!(error = %e, "open orders could not be read from the broker; trying again in a minute")
+            }
+        }
+    }
+
+    async fn housekeeping(&self) {
+        log_levels(&self.trader.rearm_due().await);
+        match self.executor.reconcile_pending().await {
+            Ok(intents) => self.intents_changed(&intents).await,
+            Err(e) => {
+                tracing::warn!(error = %e, "pending orders could not be reconciled; trying again in a minute")
+            }
+        }
+        self.sync_open().await;
+        log_trades(&self.trades.housekeeping().await);
+    }
+
+    pub async fn run_until_stopped(mut self, shutdown: CancellationToken) {
+        let ticks = self.bus.subscribe(Interest::All);
+        let mut housekeeping = tokio::time::interval(HOUSEKEEPING_EVERY);
+        housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                batch = ticks.next_batch() => match batch {
+                    Some(batch) => {
+                        let report = self.trader.process_ticks(&batch).await;
+                        log_levels(&report);
+                        self.intents_changed(&report.intents).await;
+                        log_trades(&self.trades.process_ticks(&batch).await);
+                    }
+                    None => break,
+                },
+                update = self.order_events.recv() => match update {
+                    Ok(order) => match self.executor.on_order_update(&order).await {
+                        Ok(Some(intent)) => self.intents_changed(&[intent]).await,
+                        Ok(None) => {}
+                        Err(e) => tracing::error!(error = %e, order_id = %order.order_id, "order update not recorded"),
+                    },
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "order updates arrived faster than they were recorded; reading the open orders from the broker");
+                        self.sync_open().await;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                },
+                _ = housekeeping.tick() => self.housekeeping().await,
+            }
+        }
+        tracing::debug!("trading worker stopped");
+    }
+}

@@ -1,0 +1,151 @@
+//! `Trade`: the position one entry order opened, from its first fill to its exit — entry price
+//! (the fills' average), the exits the trade monitor manages (target, stop-loss, trailing stop,
+//! the intraday square-off), and the realised result.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Distance, Exchange, InstrumentToken, LevelId, OrderSide, Price, ProductKind};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TradeId(pub i64);
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TradeState {
+    /// Holding the position; the monitor watches its exits.
+    Open,
+    /// An exit order is out; the trade closes when it fills.
+    Exiting,
+    Closed,
+}
+
+impl TradeState {
+    pub fn label(self) -> &'static str {
+        match self {
+            TradeState::Open => "open",
+            TradeState::Exiting => "exiting",
+            TradeState::Closed => "closed",
+        }
+    }
+}
+
+/// Why a trade was (or is being) exited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExitReason {
+    Target,
+    StopLoss,
+    TrailingStop,
+    /// The intraday (MIS) square-off time passed.
+    SquareOff,
+    /// The trader pressed exit.
+    Manual,
+    KillSwitch,
+}
+
+impl ExitReason {
+    pub fn label(self) -> &'static str {
+        match self {
+            ExitReason::Target => "target",
+            ExitReason::StopLoss => "stop-loss",
+            ExitReason::TrailingStop => "trailing stop",
+            ExitReason::SquareOff => "square-off",
+            ExitReason::Manual => "manual exit",
+            ExitReason::KillSwitch => "kill switch",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trade {
+    pub id: TradeId,
+    /// Bumped by every stored change; updates are compare-and-set on it.
+    pub version: i64,
+    /// The level whose order opened it, if any.
+    pub level: Option<LevelId>,
+    /// The order intent that opened it (one trade per entry order).
+    pub entry_intent: i64,
+    pub token: InstrumentToken,
+    pub exchange: Exchange,
+    pub tradingsymbol: String,
+    pub product: ProductKind,
+    /// The entry's side: `Buy` is a long trade, `Sell` a short one.
+    pub side: OrderSide,
+    /// Units still held.
+    pub quantity: u32,
+    /// Units the entry order has filled (what the trade has taken in so far).
+    pub entry_filled: u32,
+    /// The average price of the entry fills.
+    pub entry_price: Price,
+    /// Where the target and the stop sit from the entry, as the level asked (so they move with
+    /// the average when more fills come in).
+    pub target_distance: Option<Distance>,
+    pub stop_distance: Option<Distance>,
+    pub target: Option<Price>,
+    pub stop_loss: Option<Price>,
+    /// The trailing stop's distance from the best price since entry.
+    pub trailing: Option<Distance>,
+    /// The best price since entry (highest for a long, lowest for a short).
+    pub best_price: Price,
+    pub state: TradeState,
+    pub exit_reason: Option<ExitReason>,
+    /// The exit order out now (while `Exiting`) or the one that closed it.
+    pub exit_intent: Option<i64>,
+    /// The average price of everything exited so far.
+    pub exit_price: Option<Price>,
+    /// Units exited so far.
+    pub exited: u32,
+    /// Profit (negative: loss) of the units exited so far, in rupees.
+    pub realised: Price,
+    /// The last problem with this trade (an exit refused, a late fill), for the trader.
+    pub problem: Option<String>,
+    pub opened_ms: i64,
+    pub updated_ms: i64,
+    pub closed_ms: Option<i64>,
+}
+
+impl Trade {
+    pub fn is_long(&self) -> bool {
+        self.side == OrderSide::Buy
+    }
+
+    /// The trailing stop's price now, if the trade trails.
+    pub fn trailing_stop(&self, tick: Price) -> Option<Price> {
+        let d = self.trailing?.from_price(self.best_price)?;
+        if self.is_long() {
+            let raw = self.best_price.checked_sub(d)?;
+            Some(round_up(raw, tick))
+        } else {
+            let raw = self.best_price.checked_add(d)?;
+            Some(round_down(raw, tick))
+        }
+    }
+
+    /// Profit (negative: loss) of `quantity` units closed at `price`.
+    pub fn profit_at(&self, price: Price, quantity: u32) -> Option<Price> {
+        let per_unit = if self.is_long() {
+            price.checked_sub(self.entry_price)?
+        } else {
+            self.entry_price.checked_sub(price)?
+        };
+        per_unit.checked_mul_int(i64::from(quantity))
+    }
+}
+
+fn round_down(price: Price, tick: Price) -> Price {
+    let t = tick.raw();
+    if t <= 0 {
+        return price;
+    }
+    Price::from_raw(price.raw() - price.raw().rem_euclid(t))
+}
+
+fn round_up(price: Price, tick: Price) -> Price {
+    let down = round_down(price, tick);
+    if down == price {
+        price
+    } else {
+        Price::from_raw(down.raw() + tick.raw())
+    }
+}

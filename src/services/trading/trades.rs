@@ -1,0 +1,531 @@
+//! `TradeService`: the trade monitor. A fill of an entry order opens (or adds to) a trade with
+//! its entry price; every tick of an open trade's instrument moves its trailing stop and may
+//! call an exit (target, stop-loss, trailing stop); intraday trades are squared off at the
+//! configured minute; the trader may exit one by hand. An exit is a market order through the
+//! same `OrderExecutor`, recorded together with the trade's move to `exiting` (one
+//! transaction, compare-and-set), so it is sent exactly once even across a crash; its fill
+//! closes the trade with its realised profit.
+//!
+//! The worker calls `on_intent` with every order intent the executor changed, `process_ticks`
+//! with every tick batch and `housekeeping` once a minute. No IO of its own.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{
+    ExitReason, FeedMode, InstrumentToken, IntentState, OrderIntent, Price, Tick, Trade, TradeId,
+    TradeState,
+};
+use crate::ports::{Clock, LevelStore, MarketData, TradeStore};
+use crate::services::instruments::InstrumentCatalog;
+use crate::services::market_calendar::ist_day_number;
+use crate::services::prices::FeedSubscriptions;
+
+use super::executor::OrderExecutor;
+use super::trade_rules::{
+    add_fills, exit_order, exiting, on_exit_update, on_price, open_trade, square_off_due,
+    unrealised,
+};
+
+/// The feed owner for the open trades' instruments.
+pub const TRADES_FEED_OWNER: &str = "trades";
+/// How long the monitor waits before trying again an exit the broker refused.
+pub const EXIT_RETRY_MS: i64 = 30_000;
+/// The most trades the trade book shows.
+pub const MAX_TRADES: u32 = 200;
+
+/// What a step did, for the worker's log (and later the toasts).
+#[derive(Debug, Default)]
+pub struct TradeReport {
+    pub notes: Vec<String>,
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TradeError {
+    #[error("there is no trade {0}")]
+    NotFound(i64),
+    #[error("trade {id} is {state}, not open: there is nothing to exit")]
+    NotOpen { id: i64, state: &'static str },
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// A trade with its live numbers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TradeView {
+    pub trade: Trade,
+    pub ltp: Option<Price>,
+    /// Profit of what is still held, at the last price (zero once closed).
+    pub unrealised: Option<Price>,
+    pub trailing_stop: Option<Price>,
+}
+
+/// The trade book: the newest trades and the day's totals.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TradeBook {
+    pub trades: Vec<TradeView>,
+    /// Realised profit of the trades closed today (IST) and of partial exits of open ones.
+    pub realised_today: Price,
+    /// Unrealised profit of everything still held.
+    pub unrealised: Price,
+    pub open_positions: usize,
+}
+
+pub struct TradeService {
+    store: Arc<dyn TradeStore>,
+    levels: Arc<dyn LevelStore>,
+    executor: Arc<OrderExecutor>,
+    catalog: Arc<InstrumentCatalog>,
+    market: Arc<dyn MarketData>,
+    subscriptions: Arc<FeedSubscriptions>,
+    clock: Arc<dyn Clock>,
+    square_off_minute: u16,
+    /// Open and exiting trades, as last stored.
+    active: Mutex<HashMap<TradeId, Trade>>,
+    /// Trades whose exit the broker refused: not tried again before this time.
+    retry_after: Mutex<HashMap<TradeId, i64>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+pub struct TradeServiceParts {
+    pub store: Arc<dyn TradeStore>,
+    pub levels: Arc<dyn LevelStore>,
+    pub executor: Arc<OrderExecutor>,
+    pub catalog: Arc<InstrumentCatalog>,
+    pub market: Arc<dyn MarketData>,
+    pub subscriptions: Arc<FeedSubscriptions>,
+    pub clock: Arc<dyn Clock>,
+    /// Minutes after IST midnight at which intraday trades are squared off.
+    pub square_off_minute: u16,
+}
+
+impl TradeService {
+    pub fn new(parts: TradeServiceParts) -> Self {
+        Self {
+            store: parts.store,
+            levels: parts.levels,
+            executor: parts.executor,
+            catalog: parts.catalog,
+            market: parts.market,
+            subscriptions: parts.subscriptions,
+            clock: parts.clock,
+            square_off_minute: parts.square_off_minute,
+            active: Mutex::new(HashMap::new()),
+            retry_after: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn tick_size(&self, token: InstrumentToken) -> Price {
+        self.catalog
+            .get(token)
+            .map(|i| i.tick_size)
+            .unwrap_or(Price::ZERO)
+    }
+
+    /// Start-up: watches the stored open trades, then applies what a crash left unapplied.
+    pub async fn load(&self) -> Result<TradeReport, String> {
+        let active = self.store.active().await?;
+        {
+            let mut map = lock(&self.active);
+            map.clear();
+            map.extend(active.into_iter().map(|t| (t.id, t)));
+        }
+        self.follow()?;
+        Ok(self.catch_up().await)
+    }
+
+    /// The feed follows the instruments of every open trade.
+    fn follow(&self) -> Result<(), String> {
+        let mut tokens: Vec<InstrumentToken> =
+            lock(&self.active).values().map(|t| t.token).collect();
+        tokens.sort_unstable();
+        tokens.dedup();
+        self.subscriptions
+            .set(TRADES_FEED_OWNER, tokens, FeedMode::Quote)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Keeps the in-memory copy as stored: closed trades leave it.
+    fn remember(&self, report: &mut TradeReport, trade: &Trade) {
+        let changed_set = {
+            let mut map = lock(&self.active);
+            if trade.state == TradeState::Closed {
+                map.remove(&trade.id).is_some()
+            } else {
+                map.insert(trade.id, trade.clone()).is_none()
+            }
+        };
+        if changed_set && let Err(e) = self.follow() {
+            report.errors.push(format!(
+                "the live feed cannot follow {} for its trade: {e}",
+                trade.tradingsymbol
+            ));
+        }
+    }
+
+    /// What a changed order intent means for the trades (the worker passes every one).
+    pub async fn on_intent(&self, intent: &OrderIntent) -> TradeReport {
+        let mut report = TradeReport::default();
+        self.apply_intent(&mut report, intent).await;
+        report
+    }
+
+    async fn apply_intent(&self, report: &mut TradeReport, intent: &OrderIntent) {
+        let result = match intent.closes {
+            Some(id) => self.apply_exit(report, id, intent).await,
+            None => self.apply_entry(report, intent).await,
+        };
+        if let Err(e) = result {
+            report.errors.push(e);
+        }
+    }
+
+    async fn apply_entry(
+        &self,
+        report: &mut TradeReport,
+        intent: &OrderIntent,
+    ) -> Result<(), String> {
+        if intent.filled_quantity == 0 {
+            return Ok(());
+        }
+        let now = self.clock.now_ms();
+        for _ in 0..5 {
+            match self.store.by_entry(intent.id).await? {
+                None => {
+                    let r = &intent.request;
+                    let Some(instrument) = self.catalog.find(r.exchange, &r.tradingsymbol) else {
+                        return Err(format!(
+                            "order #{} filled on {}:{}, which the instrument list does not hold; \
+                             its trade opens once the list is loaded",
+                            intent.id,
+                            r.exchange.code(),
+                            r.tradingsymbol
+                        ));
+                    };
+                    let level = match intent.level {
+                        Some(id) => self.levels.level(id).await?.map(|s| s.level),
+                        None => None,
+                    };
+                    let Some(trade) = open_trade(
+                        intent,
+                        instrument.token,
+                        level.as_ref(),
+                        instrument.tick_size,
+                        now,
+                    ) else {
+                        return Ok(());
+                    };
+                    if let Some(stored) = self.store.insert(&trade).await? {
+                        report.notes.push(format!(
+                            "trade {} opened: {:?} {} {} at {}",
+                            stored.id.0,
+                            stored.side,
+                            stored.quantity,
+                            stored.tradingsymbol,
+                            stored.entry_price
+                        ));
+                        self.remember(report, &stored);
+                        return Ok(());
+                    }
+                }
+                Some(trade) => {
+                    let Some(next) = add_fills(&trade, intent, self.tick_size(trade.token), now)
+                    else {
+                        return Ok(());
+                    };
+                    if let Some(stored) = self.store.update(&next).await? {
+                        report.notes.push(format!(
+                            "trade {} now holds {} at {}",
+                            stored.id.0, stored.quantity, stored.entry_price
+                        ));
+                        self.remember(report, &stored);
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        Err(format!(
+            "the trade of order #{} kept changing while its fill was recorded; it is caught up next minute",
+            intent.id
+        ))
+    }
+
+    async fn apply_exit(
+        &self,
+        report: &mut TradeReport,
+        id: TradeId,
+        intent: &OrderIntent,
+    ) -> Result<(), String> {
+        for _ in 0..5 {
+            let Some(trade) = self.store.trade(id).await? else {
+                return Err(format!(
+                    "exit order #{} names trade {}, which does not exist",
+                    intent.id, id.0
+                ));
+            };
+            let Some(next) = on_exit_update(&trade, intent, self.clock.now_ms()) else {
+                return Ok(());
+            };
+            if let Some(stored) = self.store.update(&next).await? {
+                match stored.state {
+                    TradeState::Closed => report.notes.push(format!(
+                        "trade {} closed ({}) at {}: {}",
+                        stored.id.0,
+                        stored.exit_reason.map(ExitReason::label).unwrap_or("exit"),
+                        stored.exit_price.unwrap_or_default(),
+                        stored.realised
+                    )),
+                    _ => {
+                        lock(&self.retry_after).insert(id, self.clock.now_ms() + EXIT_RETRY_MS);
+                        report
+                            .notes
+                            .push(stored.problem.clone().unwrap_or_default());
+                    }
+                }
+                self.remember(report, &stored);
+                return Ok(());
+            }
+        }
+        Err(format!(
+            "trade {} kept changing while its exit was recorded",
+            id.0
+        ))
+    }
+
+    /// Order intents a crash left unapplied are applied now (start-up and once a minute).
+    pub async fn catch_up(&self) -> TradeReport {
+        let mut report = TradeReport::default();
+        match self.store.unapplied().await {
+            Ok(intents) => {
+                for intent in intents {
+                    self.apply_intent(&mut report, &intent).await;
+                }
+            }
+            Err(e) => report.errors.push(e),
+        }
+        report
+    }
+
+    /// The single tick step: trailing stops move, and the exits that fall due are sent.
+    pub async fn process_ticks(&self, ticks: &[Tick]) -> TradeReport {
+        let mut moved = Vec::new();
+        let mut due = Vec::new();
+        {
+            let mut map = lock(&self.active);
+            if map.is_empty() {
+                return TradeReport::default();
+            }
+            for tick in ticks {
+                for trade in map.values_mut().filter(|t| t.token == tick.token) {
+                    let (next, exit) = on_price(trade, tick.last_price, self.tick_size(tick.token));
+                    if next.best_price != trade.best_price {
+                        *trade = next.clone();
+                        moved.push(trade.id);
+                    }
+                    if let Some(reason) = exit {
+                        due.push((trade.id, reason));
+                    }
+                }
+            }
+        }
+        let mut report = TradeReport::default();
+        for (id, reason) in &due {
+            if let Err(e) = self.exit_trade(&mut report, *id, *reason, false).await {
+                report.errors.push(e.to_string());
+            }
+        }
+        // The new best prices are stored, so a restart keeps the trailing stop where it was.
+        for id in moved
+            .into_iter()
+            .filter(|id| !due.iter().any(|(d, _)| d == id))
+        {
+            let Some(trade) = lock(&self.active).get(&id).cloned() else {
+                continue;
+            };
+            self.store_best_price(&mut report, trade).await;
+        }
+        report
+    }
+
+    async fn store_best_price(&self, report: &mut TradeReport, trade: Trade) {
+        match self.store.update(&trade).await {
+            Ok(Some(stored)) => self.remember(report, &stored),
+            Ok(None) => match self.store.trade(trade.id).await {
+                Ok(Some(fresh)) => self.remember(report, &fresh),
+                Ok(None) => {}
+                Err(e) => report.errors.push(e),
+            },
+            Err(e) => report.errors.push(e),
+        }
+    }
+
+    /// Once a minute: intraday trades past their square-off are exited, and what a crash left
+    /// unapplied is applied.
+    pub async fn housekeeping(&self) -> TradeReport {
+        let mut report = self.catch_up().await;
+        let now = self.clock.now_ms();
+        let due: Vec<TradeId> = lock(&self.active)
+            .values()
+            .filter(|t| square_off_due(t, self.square_off_minute, now))
+            .map(|t| t.id)
+            .collect();
+        for id in due {
+            if let Err(e) = self
+                .exit_trade(&mut report, id, ExitReason::SquareOff, false)
+                .await
+            {
+                report.errors.push(e.to_string());
+            }
+        }
+        report
+    }
+
+    /// The trader's exit button: a market order for everything the trade holds.
+    pub async fn exit(&self, id: TradeId) -> Result<Trade, TradeError> {
+        let mut report = TradeReport::default();
+        let trade = self
+            .exit_trade(&mut report, id, ExitReason::Manual, true)
+            .await?;
+        if let Some(e) = report.errors.first() {
+            return Err(TradeError::Failed(e.clone()));
+        }
+        Ok(trade)
+    }
+
+    async fn exit_trade(
+        &self,
+        report: &mut TradeReport,
+        id: TradeId,
+        reason: ExitReason,
+        by_hand: bool,
+    ) -> Result<Trade, TradeError> {
+        let now = self.clock.now_ms();
+        if !by_hand && lock(&self.retry_after).get(&id).is_some_and(|t| now < *t) {
+            return Err(TradeError::Failed(format!(
+                "trade {}'s exit was refused recently; it is tried again within {} s",
+                id.0,
+                EXIT_RETRY_MS / 1000
+            )));
+        }
+        let remembered = lock(&self.active).get(&id).cloned();
+        let trade = match remembered {
+            Some(t) => t,
+            None => self
+                .store
+                .trade(id)
+                .await
+                .map_err(TradeError::Failed)?
+                .ok_or(TradeError::NotFound(id.0))?,
+        };
+        if trade.state != TradeState::Open {
+            return Err(TradeError::NotOpen {
+                id: id.0,
+                state: trade.state.label(),
+            });
+        }
+        let Some(request) = exit_order(&trade) else {
+            return Err(TradeError::NotOpen {
+                id: id.0,
+                state: "empty",
+            });
+        };
+        let mut order = self.executor.prepare(trade.level, request);
+        order.closes = Some(trade.id);
+        let next = exiting(&trade, reason, now);
+        let stored = match self.store.begin_exit(&next, &mut order).await {
+            Ok(Some(stored)) => stored,
+            Ok(None) => {
+                // Someone else moved it first (another exit, a fill): take what is stored.
+                if let Ok(Some(fresh)) = self.store.trade(id).await {
+                    self.remember(report, &fresh);
+                }
+                return Err(TradeError::Failed(format!(
+                    "trade {} changed while its exit was being recorded; nothing was sent",
+                    id.0
+                )));
+            }
+            Err(e) => return Err(TradeError::Failed(e)),
+        };
+        lock(&self.retry_after).remove(&id);
+        self.remember(report, &stored);
+        report.notes.push(format!(
+            "trade {} exiting ({}): order #{} {:?} {}",
+            id.0,
+            reason.label(),
+            order.id,
+            order.request.side,
+            order.request.quantity
+        ));
+        match self.executor.send(&order).await {
+            Ok(sent) => {
+                if sent.state != IntentState::Pending {
+                    self.apply_intent(report, &sent).await;
+                }
+            }
+            // Stays pending: reconciliation finds it by tag or sends it once.
+            Err(e) => report.errors.push(format!("exit order #{}: {e}", order.id)),
+        }
+        Ok(lock(&self.active).get(&id).cloned().unwrap_or(stored))
+    }
+
+    /// The newest trades with their live numbers and the day's totals.
+    pub async fn book(&self) -> Result<TradeBook, String> {
+        let trades = self.store.recent(MAX_TRADES).await?;
+        let tokens: Vec<InstrumentToken> = trades
+            .iter()
+            .filter(|t| t.state != TradeState::Closed)
+            .map(|t| t.token)
+            .collect();
+        let prices: HashMap<InstrumentToken, Price> = self
+            .market
+            .latest(&tokens)
+            .into_iter()
+            .map(|t| (t.token, t.last_price))
+            .collect();
+        let today = ist_day_number(self.clock.now_ms());
+        let mut realised_today = Price::ZERO;
+        let mut total_unrealised = Price::ZERO;
+        let mut open_positions = 0;
+        let views = trades
+            .into_iter()
+            .map(|trade| {
+                let ltp = prices.get(&trade.token).copied();
+                let unreal = ltp.and_then(|p| unrealised(&trade, p));
+                if trade.state != TradeState::Closed {
+                    open_positions += 1;
+                    if let Some(u) = unreal {
+                        total_unrealised =
+                            total_unrealised.checked_add(u).unwrap_or(total_unrealised);
+                    }
+                }
+                let counts = match trade.closed_ms {
+                    Some(closed) => ist_day_number(closed) == today,
+                    None => true,
+                };
+                if counts {
+                    realised_today = realised_today
+                        .checked_add(trade.realised)
+                        .unwrap_or(realised_today);
+                }
+                TradeView {
+                    trailing_stop: trade.trailing_stop(self.tick_size(trade.token)),
+                    trade,
+                    ltp,
+                    unrealised: unreal,
+                }
+            })
+            .collect();
+        Ok(TradeBook {
+            trades: views,
+            realised_today,
+            unrealised: total_unrealised,
+            open_positions,
+        })
+    }
+}
