@@ -1,13 +1,15 @@
 //! The level store on both backends: a trigger is a compare-and-set written with its log
 //! entry, a re-arm likewise, deletes are undoable, the log reads newest first; and the order
-//! book lists intents newest first.
+//! book lists intents newest first; trades are compare-and-set, and an exit is recorded with
+//! its order or not at all.
 
 use osp_core::model::{
-    Confirmation, Direction, Distance, Exchange, InstrumentToken, IntentState, LastTrigger, Level,
-    LevelId, LevelLogEntry, LevelLogKind, LevelOrderType, LevelTrigger, OrderIntent, OrderKind,
-    OrderRequest, OrderSide, OrderTag, Price, ProductKind, Rearm,
+    Confirmation, Direction, Distance, Exchange, ExitReason, InstrumentToken, IntentState,
+    LastTrigger, Level, LevelId, LevelLogEntry, LevelLogKind, LevelOrderType, LevelTrigger,
+    OrderIntent, OrderKind, OrderRequest, OrderSide, OrderTag, Price, ProductKind, Rearm, Trade,
+    TradeId, TradeState,
 };
-use osp_core::ports::{IntentStore, LevelStore};
+use osp_core::ports::{IntentStore, LevelStore, TradeStore};
 use osp_server::database::Database;
 
 use crate::helpers::{drop_postgres_database, postgres_database, sqlite_database};
@@ -223,7 +225,7 @@ async fn order_book_lists_newest_first(db: &Database) {
         let intent = pending_intent(Some(LevelId(n)), &format!("book{n}"), n);
         IntentStore::insert(db, &intent).await.unwrap().unwrap();
     }
-    let recent = db.recent(2).await.unwrap();
+    let recent = IntentStore::recent(db, 2).await.unwrap();
     assert_eq!(
         recent.iter().map(|i| i.level).collect::<Vec<_>>(),
         [Some(LevelId(2)), Some(LevelId(1))]
@@ -243,6 +245,188 @@ async fn postgres_levels_round_trip() {
     let (db, name) = postgres_database().await;
     levels_round_trip(&db).await;
     order_book_lists_newest_first(&db).await;
+    db.close().await;
+    drop_postgres_database(&name).await;
+}
+
+fn filled_entry(tag: &str, quantity: u32, at_ms: i64) -> OrderIntent {
+    let mut intent = pending_intent(None, tag, at_ms);
+    intent.state = IntentState::Filled;
+    intent.broker_order_id = Some(format!("B-{tag}"));
+    intent.filled_quantity = quantity;
+    intent.request.quantity = quantity;
+    intent.average_price = Some(Price::parse("1500.50").unwrap());
+    intent
+}
+
+fn trade_for(entry: &OrderIntent) -> Trade {
+    Trade {
+        id: TradeId(0),
+        version: 0,
+        level: None,
+        entry_intent: entry.id,
+        token: InstrumentToken(408_065),
+        exchange: Exchange::Nse,
+        tradingsymbol: "INFY".to_owned(),
+        product: ProductKind::Intraday,
+        side: OrderSide::Buy,
+        quantity: entry.filled_quantity,
+        entry_filled: entry.filled_quantity,
+        entry_price: entry.average_price.unwrap(),
+        target_distance: None,
+        stop_distance: Some(Distance::BasisPoints(100)),
+        target: None,
+        stop_loss: Some(Price::parse("1485.50").unwrap()),
+        trailing: None,
+        best_price: entry.average_price.unwrap(),
+        state: TradeState::Open,
+        exit_reason: None,
+        exit_intent: None,
+        exit_price: None,
+        exited: 0,
+        realised: Price::ZERO,
+        problem: None,
+        opened_ms: entry.updated_ms,
+        updated_ms: entry.updated_ms,
+        closed_ms: None,
+    }
+}
+
+/// Trades: one per entry order, compare-and-set updates, an exit recorded with its order or
+/// not at all, and the intents a crash left unapplied.
+async fn trades_round_trip(db: &Database) {
+    let mut entry = filled_entry("entry1", 5, 100);
+    entry.id = IntentStore::insert(db, &entry).await.unwrap().unwrap();
+    let unapplied = db.unapplied().await.unwrap();
+    assert_eq!(
+        unapplied.iter().map(|i| i.id).collect::<Vec<_>>(),
+        [entry.id],
+        "a fill with no trade"
+    );
+
+    let trade = TradeStore::insert(db, &trade_for(&entry))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(trade.id.0 > 0);
+    assert_eq!(trade.version, 1);
+    assert!(
+        TradeStore::insert(db, &trade_for(&entry))
+            .await
+            .unwrap()
+            .is_none(),
+        "one trade per entry order"
+    );
+    assert!(
+        db.unapplied().await.unwrap().is_empty(),
+        "the fill is in its trade"
+    );
+    assert_eq!(db.trade(trade.id).await.unwrap().unwrap(), trade);
+    assert_eq!(db.by_entry(entry.id).await.unwrap().unwrap(), trade);
+
+    // Compare-and-set on the version.
+    let mut moved = trade.clone();
+    moved.best_price = Price::parse("1510").unwrap();
+    let moved = TradeStore::update(db, &moved).await.unwrap().unwrap();
+    assert_eq!(moved.version, 2);
+    assert!(
+        TradeStore::update(db, &trade).await.unwrap().is_none(),
+        "a stale version writes nothing"
+    );
+
+    // An exit from a stale copy records neither the trade's move nor the order.
+    let orders_before = IntentStore::recent(db, 50).await.unwrap().len();
+    let mut stale_exit = pending_intent(None, "exitstale", 200);
+    stale_exit.closes = Some(trade.id);
+    let mut stale = trade.clone();
+    stale.state = TradeState::Exiting;
+    stale.exit_reason = Some(ExitReason::StopLoss);
+    assert!(
+        db.begin_exit(&stale, &mut stale_exit)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        IntentStore::recent(db, 50).await.unwrap().len(),
+        orders_before,
+        "rolled back together"
+    );
+
+    let mut exit = pending_intent(None, "exit1", 200);
+    exit.closes = Some(trade.id);
+    let mut exiting = moved.clone();
+    exiting.state = TradeState::Exiting;
+    exiting.exit_reason = Some(ExitReason::StopLoss);
+    let exiting = db.begin_exit(&exiting, &mut exit).await.unwrap().unwrap();
+    assert!(exit.id > 0);
+    assert_eq!(exiting.exit_intent, Some(exit.id));
+    assert_eq!(exiting.version, 3);
+    let stored_exit = db.by_tag(&exit.request.tag).await.unwrap().unwrap();
+    assert_eq!(
+        stored_exit.closes,
+        Some(trade.id),
+        "the exit names its trade"
+    );
+    assert_eq!(db.active().await.unwrap(), [exiting.clone()]);
+    assert!(
+        db.unapplied().await.unwrap().is_empty(),
+        "a pending exit is not news yet"
+    );
+
+    // The exit fills, and the crash comes before the trade closed: it is listed to apply.
+    let mut filled = stored_exit.clone();
+    filled.state = IntentState::Filled;
+    filled.filled_quantity = 5;
+    filled.average_price = Some(Price::parse("1485").unwrap());
+    assert!(
+        IntentStore::update(db, &filled, &stored_exit)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        db.unapplied()
+            .await
+            .unwrap()
+            .iter()
+            .map(|i| i.id)
+            .collect::<Vec<_>>(),
+        [exit.id]
+    );
+    let mut closed = exiting.clone();
+    closed.state = TradeState::Closed;
+    closed.quantity = 0;
+    closed.closed_ms = Some(300);
+    let closed = TradeStore::update(db, &closed).await.unwrap().unwrap();
+    assert!(db.unapplied().await.unwrap().is_empty());
+    assert!(db.active().await.unwrap().is_empty());
+
+    let mut second = filled_entry("entry2", 2, 400);
+    second.id = IntentStore::insert(db, &second).await.unwrap().unwrap();
+    let newer = TradeStore::insert(db, &trade_for(&second))
+        .await
+        .unwrap()
+        .unwrap();
+    let ids: Vec<TradeId> = TradeStore::recent(db, 10)
+        .await
+        .unwrap()
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(ids, [newer.id, closed.id], "newest first");
+}
+
+#[tokio::test]
+async fn sqlite_trades_round_trip() {
+    let (db, _dir) = sqlite_database().await;
+    trades_round_trip(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn postgres_trades_round_trip() {
+    let (db, name) = postgres_database().await;
+    trades_round_trip(&db).await;
     db.close().await;
     drop_postgres_database(&name).await;
 }
