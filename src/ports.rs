@@ -4,9 +4,9 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    BrokerOrder, Candle, FeedChange, InstrumentToken, LastTrigger, Level, LevelId, LevelLogEntry,
-    OrderIntent, OrderRequest, OrderTag, StoredLevel, Tick, Trade, TradeId, Watchlist,
-    WatchlistItem,
+    BrokerOrder, Candle, FeedChange, InstrumentToken, KillSwitch, LastTrigger, Level, LevelId,
+    LevelLogEntry, OrderIntent, OrderRequest, OrderTag, RiskLimits, StoredLevel, Tick, Trade,
+    TradeId, Watchlist, WatchlistItem,
 };
 
 /// Reachability of the database.
@@ -128,6 +128,8 @@ pub trait IntentStore: Send + Sync {
     async fn by_tag(&self, tag: &OrderTag) -> Result<Option<OrderIntent>, String>;
     /// The newest `limit` intents, newest first (the order book the UI shows).
     async fn recent(&self, limit: u32) -> Result<Vec<OrderIntent>, String>;
+    /// How many entry orders (not exits) were recorded at or after `since_ms`.
+    async fn entries_since(&self, since_ms: i64) -> Result<u32, String>;
 }
 
 /// Where levels and their audit log are kept. Each call is one transaction; errors are
@@ -201,6 +203,17 @@ pub trait TradeStore: Send + Sync {
     /// units than filled; an exit that ended while its trade is still exiting): what a crash
     /// between the order's update and the trade's left behind. Oldest first.
     async fn unapplied(&self) -> Result<Vec<OrderIntent>, String>;
+}
+
+/// Where the account's risk limits and its kill switch are kept.
+#[async_trait]
+pub trait RiskStore: Send + Sync {
+    /// `Ok(None)` when the account never set them (the defaults apply).
+    async fn limits(&self) -> Result<Option<RiskLimits>, String>;
+    async fn set_limits(&self, limits: &RiskLimits, now_ms: i64) -> Result<(), String>;
+    async fn kill_switch(&self) -> Result<Option<KillSwitch>, String>;
+    /// Engages (`Some`) or releases (`None`) the kill switch.
+    async fn set_kill_switch(&self, state: Option<&KillSwitch>, now_ms: i64) -> Result<(), String>;
 }
 
 /// Where orders go: Kite's REST API, or the paper broker. The trading engine depends on this

@@ -110,6 +110,24 @@ mod server {
         }
     }
 
+    impl From<osp_core::services::trading::RiskError> for AppError {
+        fn from(e: osp_core::services::trading::RiskError) -> Self {
+            use osp_core::services::trading::RiskError;
+            match e {
+                RiskError::Invalid(problems) => AppError::Invalid(
+                    problems
+                        .into_iter()
+                        .map(|p| super::FieldProblem {
+                            field: p.field.to_owned(),
+                            message: p.message,
+                        })
+                        .collect(),
+                ),
+                unavailable @ RiskError::Unavailable(_) => AppError::internal(unavailable),
+            }
+        }
+    }
+
     impl From<osp_core::services::trading::ExecError> for AppError {
         fn from(e: osp_core::services::trading::ExecError) -> Self {
             AppError::internal(e)

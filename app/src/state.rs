@@ -10,7 +10,7 @@ use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::PriceService;
 use osp_core::services::status::StatusService;
-use osp_core::services::trading::{LevelService, OrderExecutor, TradeService};
+use osp_core::services::trading::{LevelService, OrderExecutor, RiskService, TradeService};
 use osp_core::services::watchlists::WatchlistService;
 
 use crate::error::AppError;
@@ -31,6 +31,8 @@ pub struct AppState {
     pub orders: Arc<OrderExecutor>,
     /// The trade monitor: trades, positions and their P&L; the exit button.
     pub trades: Arc<TradeService>,
+    /// The risk limits and the kill switch.
+    pub risk: Arc<RiskService>,
     pub calendar: Arc<MarketCalendar>,
     pub clock: Arc<dyn Clock>,
 }

@@ -1,6 +1,6 @@
 //! The composition root: builds the adapters (database, the Kite connection — the in-process
 //! simulator in demo mode —, broker, bus, clock), wires them into the core's services (prices,
-//! subscriptions, instruments, watchlists, levels, orders, trades, calendar, status), starts the
+//! subscriptions, instruments, watchlists, levels, orders, trades, risk, calendar, status), starts the
 //! trading worker, hands the services to Leptos as `AppState`, and serves HTTP until told to stop.
 
 use std::net::SocketAddr;
@@ -16,15 +16,16 @@ use axum::routing::{any, get};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use osp_core::model::{FeedMode, InstrumentToken, TradingMode};
 use osp_core::ports::{
-    Broker, Clock, DatabaseProbe, IntentStore, LevelStore, MarketData, MarketFeed, TickBus,
-    TradeStore, WatchlistStore,
+    Broker, Clock, DatabaseProbe, IntentStore, LevelStore, MarketData, MarketFeed, RiskStore,
+    TickBus, TradeStore, WatchlistStore,
 };
 use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::{FeedSubscriptions, PriceService, demo_instruments};
 use osp_core::services::status::{StatusService, StatusSources};
 use osp_core::services::trading::{
-    LevelService, LevelTrader, OrderExecutor, TradeService, TradeServiceParts,
+    LevelService, LevelTrader, OrderExecutor, RiskGate, RiskService, TradeService,
+    TradeServiceParts,
 };
 use osp_core::services::watchlists::WatchlistService;
 use tokio::net::TcpListener;
@@ -142,11 +143,35 @@ impl Application {
         // Orders go to the broker chosen here, once: in demo mode the simulator's matching
         // engine through the real Kite client (paper mode will put the paper broker here).
         let broker: Arc<dyn Broker> = Arc::new(KiteBroker::new(demo.client.clone()));
-        let executor = Arc::new(OrderExecutor::new(
-            Arc::new(database.clone()) as Arc<dyn IntentStore>,
-            broker,
-            clock.clone(),
-        ));
+        // Every order passes the account's risk limits and kill switch (stored, so a switch
+        // engaged before a restart still holds) before it can reach the broker.
+        let risk_store = Arc::new(database.clone()) as Arc<dyn RiskStore>;
+        let risk_state = Arc::new(
+            RiskService::load_state(risk_store.as_ref())
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot load the risk settings: {e}"))?,
+        );
+        if risk_state.halted() {
+            tracing::warn!(
+                "the kill switch is on: no level triggers and no entry order goes out until it is released on the Trades page"
+            );
+        }
+        let gate = RiskGate {
+            state: risk_state.clone(),
+            intents: Arc::new(database.clone()) as Arc<dyn IntentStore>,
+            trades: Arc::new(database.clone()) as Arc<dyn TradeStore>,
+            market: demo.prices.clone() as Arc<dyn MarketData>,
+            catalog: catalog.clone(),
+            clock: clock.clone(),
+        };
+        let executor = Arc::new(
+            OrderExecutor::new(
+                Arc::new(database.clone()) as Arc<dyn IntentStore>,
+                broker,
+                clock.clone(),
+            )
+            .with_gate(Arc::new(gate)),
+        );
         // Subscribed before anything is sent, so no fill reported from here on is missed.
         let order_events = demo.live.order_events();
         // Before anything new is sent: orders a crash left pending are found by tag or sent.
@@ -160,6 +185,7 @@ impl Application {
             catalog.clone(),
             subscriptions.clone(),
             clock.clone(),
+            risk_state.clone(),
         ));
         let watched = trader
             .load()
@@ -190,6 +216,13 @@ impl Application {
         for error in &report.errors {
             tracing::warn!(%error, "trade catch-up at start-up");
         }
+        let risk = Arc::new(RiskService::new(
+            risk_store,
+            risk_state,
+            executor.clone(),
+            trades.clone(),
+            clock.clone(),
+        ));
         let trading_worker = tokio::spawn(
             TradingWorker {
                 trader,
@@ -232,6 +265,7 @@ impl Application {
             levels,
             orders: executor,
             trades,
+            risk,
             calendar,
             clock,
         };

@@ -4,6 +4,7 @@
 pub mod instruments;
 pub mod levels;
 pub mod orders;
+pub mod risk;
 pub mod status;
 pub mod trades;
 pub mod watchlists;

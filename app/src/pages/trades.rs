@@ -1,16 +1,18 @@
 //! The Trades page: positions (open trades with entry, last price, exits and live P&L, each
 //! with an exit button) and the trade book (closed trades with their exit and realised
-//! result), under the day's totals. Read again every two seconds.
+//! result), under the day's totals and the kill switch. Read again every two seconds.
 
 use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use osp_core::format::ist_clock;
-use osp_core::model::{ExitReason, Price, TradeState};
+use osp_core::model::{ExitReason, KillSwitch, Price, TradeState};
 use osp_core::services::trading::{TradeBook, TradeView};
 
+use crate::api::risk::risk_settings;
 use crate::api::trades::{exit_trade, list_trades};
+use crate::components::KillSwitchPanel;
 
 const REFRESH_EVERY: Duration = Duration::from_secs(2);
 
@@ -38,7 +40,10 @@ fn price_or_dash(p: Option<Price>) -> String {
 
 #[component]
 pub fn TradesPage() -> impl IntoView {
-    let initial = Resource::new_blocking(|| (), |_| list_trades());
+    let initial = Resource::new_blocking(
+        || (),
+        |_| async { (list_trades().await, risk_settings().await) },
+    );
     view! {
         <Title text="Trades · OS Platforms"/>
         <section class="page trades-page">
@@ -46,8 +51,12 @@ pub fn TradesPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading trades…"</p> }>
                 {move || Suspend::new(async move {
                     match initial.await {
-                        Ok(book) => view! { <Trades initial=book/> }.into_any(),
-                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                        (Ok(book), Ok(risk)) => {
+                            view! { <Trades initial=book kill_switch=risk.kill_switch/> }.into_any()
+                        }
+                        (Err(e), _) | (_, Err(e)) => {
+                            view! { <p class="error">{e.to_string()}</p> }.into_any()
+                        }
                     }
                 })}
             </Suspense>
@@ -57,8 +66,9 @@ pub fn TradesPage() -> impl IntoView {
 }
 
 #[component]
-fn Trades(initial: TradeBook) -> impl IntoView {
+fn Trades(initial: TradeBook, kill_switch: Option<KillSwitch>) -> impl IntoView {
     let book = RwSignal::new(initial);
+    let kill_switch = RwSignal::new(kill_switch);
     let message = RwSignal::new(None::<String>);
     let refresh = move || {
         leptos::task::spawn_local(async move {
@@ -106,6 +116,7 @@ fn Trades(initial: TradeBook) -> impl IntoView {
         })
     };
     view! {
+        <KillSwitchPanel state=kill_switch on_change=Callback::new(move |()| refresh())/>
         <section class="card trade-totals" data-testid="trade-totals">
             <div>
                 <span class="muted small">"Open positions"</span>

@@ -177,6 +177,19 @@ impl IntentStore for Database {
         rows.into_iter().map(from_row).collect()
     }
 
+    async fn entries_since(&self, since_ms: i64) -> Result<u32, String> {
+        let (n,): (i64,) = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT COUNT(*) FROM order_intents WHERE closes_trade IS NULL AND created_ms >= $1",
+            )
+            .bind(since_ms)
+            .fetch_one(pool)
+            .await
+            .map_err(failed)?
+        });
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+    }
+
     async fn by_tag(&self, tag: &OrderTag) -> Result<Option<OrderIntent>, String> {
         let row: Option<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!("SELECT {COLUMNS} FROM order_intents WHERE tag = $1"))

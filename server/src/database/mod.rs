@@ -1,6 +1,6 @@
 //! The database: one pool, SQLite by default (a file in the data directory, WAL mode) or
 //! PostgreSQL. Owns connecting, migrations and the health probe; the repositories beside it
-//! (`instruments`, `intents`, `levels`, `trades`, `watchlists`) borrow the pool and hold no rules.
+//! (`instruments`, `intents`, `levels`, `risk`, `trades`, `watchlists`) borrow the pool and hold no rules.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -17,6 +17,7 @@ mod instruments;
 #[macro_use]
 mod intents;
 mod levels;
+mod risk;
 mod trades;
 mod watchlists;
 

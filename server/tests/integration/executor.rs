@@ -249,3 +249,29 @@ async fn an_open_order_whose_updates_were_missed_is_caught_up_from_the_broker() 
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_kill_switch_cancels_open_entry_orders_at_the_broker() {
+    let app = spawn_app().await;
+    let (db, _dir) = sqlite_database().await;
+    let broker = broker(&app);
+    let executor = executor(&db, &broker);
+    let ltp = app.kite.ltp(&["NSE:INFY"]).await.unwrap()["NSE:INFY"].last_price;
+    let below = ltp.raw() - ltp.raw() * 3 / 100;
+    let limit = osp_core::model::Price::from_raw(below - below.rem_euclid(500));
+    let mut request = buy("INFY", 2);
+    request.kind = OrderKind::Limit { price: limit };
+    let placed = executor.submit(None, request).await.unwrap();
+    assert_eq!(placed.state, IntentState::Placed);
+
+    let (cancelled, problems) = executor.cancel_open_entries().await.unwrap();
+    assert_eq!((cancelled, problems), (1, Vec::<String>::new()));
+    let settled = settle(&executor, &broker, &placed).await;
+    assert_eq!(settled.state, IntentState::Cancelled, "{settled:?}");
+    assert_eq!(
+        executor.cancel_open_entries().await.unwrap(),
+        (0, Vec::new()),
+        "nothing open any more"
+    );
+    app.stop().await;
+}

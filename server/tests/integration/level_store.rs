@@ -368,7 +368,7 @@ async fn trades_round_trip(db: &Database) {
         Some(trade.id),
         "the exit names its trade"
     );
-    assert_eq!(db.active().await.unwrap(), [exiting.clone()]);
+    assert_eq!(db.active().await.unwrap(), std::slice::from_ref(&exiting));
     assert!(
         db.unapplied().await.unwrap().is_empty(),
         "a pending exit is not news yet"

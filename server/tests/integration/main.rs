@@ -14,4 +14,5 @@ mod migrations;
 mod postgres;
 mod price_stream;
 mod repositories;
+mod risk;
 mod trades;

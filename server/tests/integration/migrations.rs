@@ -39,11 +39,13 @@ async fn sqlite_is_created_in_a_missing_directory_in_wal_mode_and_migrates_twice
     assert_eq!(
         tables,
         [
+            "account_settings",
             "app_meta",
             "instruments",
             "level_events",
             "levels",
             "order_intents",
+            "trades",
             "watchlist_items",
             "watchlists"
         ]
@@ -52,7 +54,7 @@ async fn sqlite_is_created_in_a_missing_directory_in_wal_mode_and_migrates_twice
         .fetch_one(pool)
         .await
         .unwrap();
-    assert_eq!(applied, 4);
+    assert_eq!(applied, 6);
     // The schema enforces what the model promises: tick sizes are never negative (indices have 0).
     let bad = sqlx::query(
         "INSERT INTO instruments (instrument_token, exchange_token, tradingsymbol, exchange, \

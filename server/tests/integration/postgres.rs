@@ -31,11 +31,13 @@ async fn postgres_migrations_apply_and_are_idempotent() {
     assert_eq!(
         tables,
         [
+            "account_settings",
             "app_meta",
             "instruments",
             "level_events",
             "levels",
             "order_intents",
+            "trades",
             "watchlist_items",
             "watchlists"
         ]
@@ -44,7 +46,7 @@ async fn postgres_migrations_apply_and_are_idempotent() {
         .fetch_one(pool)
         .await
         .unwrap();
-    assert_eq!(applied, 4);
+    assert_eq!(applied, 6);
     db.close().await;
     drop_postgres_database(&name).await;
 }

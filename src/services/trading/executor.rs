@@ -19,6 +19,7 @@ use crate::model::{BrokerOrder, IntentState, LevelId, OrderIntent, OrderRequest,
 use crate::ports::{Broker, BrokerError, BrokerErrorKind, Clock, IntentStore};
 
 use super::intents::{IntentError, IntentEvent, Reconciliation, advance, reconcile};
+use super::risk::PreTradeCheck;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
@@ -39,6 +40,8 @@ pub struct OrderExecutor {
     in_flight: Mutex<HashSet<i64>>,
     /// Set while a reconciliation runs: a second one does not start.
     reconciling: AtomicBool,
+    /// Asked before an order is sent (the risk limits and the kill switch).
+    gate: Option<Arc<dyn PreTradeCheck>>,
 }
 
 /// Clears `reconciling` when the reconciliation ends, however it ends.
@@ -79,7 +82,15 @@ impl OrderExecutor {
             rng: Mutex::new(SmallRng::seed_from_u64(seed)),
             in_flight: Mutex::new(HashSet::new()),
             reconciling: AtomicBool::new(false),
+            gate: None,
         }
+    }
+
+    /// Every order is checked by `gate` before it is sent; a refused one ends rejected with
+    /// the gate's reason and never reaches the broker.
+    pub fn with_gate(mut self, gate: Arc<dyn PreTradeCheck>) -> Self {
+        self.gate = Some(gate);
+        self
     }
 
     fn new_tag(&self) -> OrderTag {
@@ -146,6 +157,14 @@ impl OrderExecutor {
                 id: intent.id,
             }
         };
+        if let Some(gate) = &self.gate
+            && let Err(problem) = gate.check(intent).await
+        {
+            let reason = format!("risk check: {problem}");
+            return self
+                .apply(intent, IntentEvent::Refused { reason: &reason })
+                .await;
+        }
         let answer = self.broker.place_order(&intent.request).await;
         let refusal;
         let event = match &answer {
@@ -273,6 +292,24 @@ impl OrderExecutor {
             }
         }
         Ok(changed)
+    }
+
+    /// Asks the broker to cancel every open entry order (exits are left to fill). Returns how
+    /// many it accepted and what it refused; the cancellations arrive as order updates.
+    pub async fn cancel_open_entries(&self) -> Result<(u32, Vec<String>), ExecError> {
+        let open = self.store.open().await.map_err(ExecError::Store)?;
+        let mut cancelled = 0;
+        let mut problems = Vec::new();
+        for intent in open.iter().filter(|i| i.closes.is_none()) {
+            let Some(order_id) = &intent.broker_order_id else {
+                continue;
+            };
+            match self.broker.cancel_order(order_id).await {
+                Ok(()) => cancelled += 1,
+                Err(e) => problems.push(format!("order #{} was not cancelled: {e}", intent.id)),
+            }
+        }
+        Ok((cancelled, problems))
     }
 
     /// The newest `limit` orders this account's executor recorded, newest first.

@@ -121,7 +121,7 @@ pub fn advance(
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reconciliation {
     /// The broker has it: record what the broker says; never send it again.
-    Adopt(OrderIntent),
+    Adopt(Box<OrderIntent>),
     /// The broker's book (authoritative for the day) has no order with its tag: send it once.
     Send,
     /// Not pending: nothing to reconcile.
@@ -144,9 +144,9 @@ pub fn reconcile(
                 return Err(IntentError::OtherTag { intent: intent.id });
             }
             let adopted = advance(intent, IntentEvent::Order(order), now_ms)?;
-            Ok(Reconciliation::Adopt(
+            Ok(Reconciliation::Adopt(Box::new(
                 adopted.unwrap_or_else(|| intent.clone()),
-            ))
+            )))
         }
     }
 }

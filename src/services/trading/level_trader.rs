@@ -3,8 +3,8 @@
 //! worker's single step) stores every crossing in the level's audit log, and for a confirmed
 //! one: disarms the level and records its pending order intent in one transaction
 //! (compare-and-set, so a trigger is acted on once even across a restart or a second process),
-//! then sends the order through the `OrderExecutor` (exactly once by tag). Re-arm policies and
-//! active windows apply here.
+//! then sends the order through the `OrderExecutor` (exactly once by tag). Re-arm policies,
+//! active windows and the kill switch (nothing triggers while it is on) apply here.
 //!
 //! No IO of its own: the store, executor, catalog and feed are ports and services.
 
@@ -23,6 +23,7 @@ use crate::services::prices::FeedSubscriptions;
 use super::executor::OrderExecutor;
 use super::level_monitor::{LevelEvent, LevelMonitor, LevelSpec, LevelState};
 use super::level_orders::order_for;
+use super::risk::RiskState;
 
 /// The feed owner for the levels' instruments.
 pub const LEVELS_FEED_OWNER: &str = "levels";
@@ -174,6 +175,8 @@ pub struct LevelTrader {
     catalog: Arc<InstrumentCatalog>,
     subscriptions: Arc<FeedSubscriptions>,
     clock: Arc<dyn Clock>,
+    /// While its kill switch is on, nothing triggers.
+    risk: Arc<RiskState>,
     engine: Mutex<Engine>,
 }
 
@@ -184,6 +187,7 @@ impl LevelTrader {
         catalog: Arc<InstrumentCatalog>,
         subscriptions: Arc<FeedSubscriptions>,
         clock: Arc<dyn Clock>,
+        risk: Arc<RiskState>,
     ) -> Self {
         Self {
             store,
@@ -191,6 +195,7 @@ impl LevelTrader {
             catalog,
             subscriptions,
             clock,
+            risk,
             engine: Mutex::new(Engine::default()),
         }
     }
@@ -377,6 +382,19 @@ impl LevelTrader {
                 price,
                 at_ms,
                 "confirmed outside the level's active window: not traded, still armed".to_owned(),
+            );
+            self.append(report, log).await;
+            return;
+        }
+        if self.risk.halted() {
+            self.engine().monitor.rearm(id);
+            let log = entry(
+                id,
+                LevelLogKind::Skipped,
+                Some(direction),
+                price,
+                at_ms,
+                "confirmed while the kill switch is on: not traded, still armed".to_owned(),
             );
             self.append(report, log).await;
             return;

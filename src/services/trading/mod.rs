@@ -4,7 +4,8 @@
 //! crossing triggers at most once per arm); the level trader that runs the monitor on live ticks
 //! and places orders through the executor; the level service (CRUD); the paper broker; the trade
 //! rules and the trade monitor (`trades`: entries, target / stop / trailing exits, square-off,
-//! the trade book). Risk checks follow (issue 5).
+//! the trade book); pre-trade risk (`risk`: limits, the kill switch, the executor's gate)
+//! and the risk service (editing limits, engaging and releasing the kill switch).
 
 mod executor;
 mod intents;
@@ -16,6 +17,8 @@ mod level_rules;
 mod level_trader;
 mod levels;
 mod paper_broker;
+mod risk;
+mod risk_service;
 mod trade_rules;
 mod trades;
 mod trend;
@@ -32,6 +35,8 @@ pub use level_rules::{LevelProblem, MAX_NOTE_CHARS, level_problems};
 pub use level_trader::{LEVELS_FEED_OWNER, LevelPhase, LevelTrader, StepReport};
 pub use levels::{LevelError, LevelService, LevelView, MAX_LEVELS, MAX_LOG_ENTRIES};
 pub use paper_broker::PaperBroker;
+pub use risk::{PreTradeCheck, RiskContext, RiskGate, RiskState, order_problem};
+pub use risk_service::{KillSwitchReport, RiskError, RiskLimitsDraft, RiskService};
 pub use trade_rules::{DEFAULT_SQUARE_OFF_MINUTE, square_off_due};
 pub use trades::{
     EXIT_RETRY_MS, MAX_TRADES, TRADES_FEED_OWNER, TradeBook, TradeError, TradeReport, TradeService,

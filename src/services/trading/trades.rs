@@ -386,6 +386,27 @@ impl TradeService {
         report
     }
 
+    /// Exits every open trade (the kill switch's square-off): how many exits were sent, and
+    /// what could not be exited.
+    pub async fn exit_all(&self, reason: ExitReason) -> (u32, Vec<String>) {
+        let open: Vec<TradeId> = lock(&self.active)
+            .values()
+            .filter(|t| t.state == TradeState::Open)
+            .map(|t| t.id)
+            .collect();
+        let mut sent = 0;
+        let mut problems = Vec::new();
+        for id in open {
+            let mut report = TradeReport::default();
+            match self.exit_trade(&mut report, id, reason, true).await {
+                Ok(_) => sent += 1,
+                Err(e) => problems.push(e.to_string()),
+            }
+            problems.extend(report.errors);
+        }
+        (sent, problems)
+    }
+
     /// The trader's exit button: a market order for everything the trade holds.
     pub async fn exit(&self, id: TradeId) -> Result<Trade, TradeError> {
         let mut report = TradeReport::default();
@@ -489,35 +510,17 @@ impl TradeService {
             .map(|t| (t.token, t.last_price))
             .collect();
         let today = ist_day_number(self.clock.now_ms());
-        let mut realised_today = Price::ZERO;
-        let mut total_unrealised = Price::ZERO;
-        let mut open_positions = 0;
+        let (realised_today, total_unrealised, open_positions) =
+            day_totals(&trades, &prices, today);
         let views = trades
             .into_iter()
             .map(|trade| {
                 let ltp = prices.get(&trade.token).copied();
-                let unreal = ltp.and_then(|p| unrealised(&trade, p));
-                if trade.state != TradeState::Closed {
-                    open_positions += 1;
-                    if let Some(u) = unreal {
-                        total_unrealised =
-                            total_unrealised.checked_add(u).unwrap_or(total_unrealised);
-                    }
-                }
-                let counts = match trade.closed_ms {
-                    Some(closed) => ist_day_number(closed) == today,
-                    None => true,
-                };
-                if counts {
-                    realised_today = realised_today
-                        .checked_add(trade.realised)
-                        .unwrap_or(realised_today);
-                }
                 TradeView {
+                    unrealised: ltp.and_then(|p| unrealised(&trade, p)),
                     trailing_stop: trade.trailing_stop(self.tick_size(trade.token)),
                     trade,
                     ltp,
-                    unrealised: unreal,
                 }
             })
             .collect();
@@ -528,4 +531,33 @@ impl TradeService {
             open_positions,
         })
     }
+}
+
+/// The day's totals over `trades`: realised profit of the trades closed on IST day `today` and
+/// of partial exits of open ones, unrealised profit of what is held (at `prices`), and how many
+/// trades are open.
+pub(super) fn day_totals(
+    trades: &[Trade],
+    prices: &HashMap<InstrumentToken, Price>,
+    today: i64,
+) -> (Price, Price, usize) {
+    let mut realised = Price::ZERO;
+    let mut open_unrealised = Price::ZERO;
+    let mut open = 0;
+    for trade in trades {
+        let counts = match trade.closed_ms {
+            Some(closed) => ist_day_number(closed) == today,
+            None => true,
+        };
+        if counts {
+            realised = realised.checked_add(trade.realised).unwrap_or(realised);
+        }
+        if trade.state != TradeState::Closed {
+            open += 1;
+            if let Some(u) = prices.get(&trade.token).and_then(|p| unrealised(trade, *p)) {
+                open_unrealised = open_unrealised.checked_add(u).unwrap_or(open_unrealised);
+            }
+        }
+    }
+    (realised, open_unrealised, open)
 }

@@ -1,0 +1,447 @@
+//! Pre-trade risk: the account's limits and its kill switch, held in memory (`RiskState`,
+//! shared with the level trader, which stops triggering while the switch is on), the pure
+//! check of one entry order against them (`order_problem`), and the gate the executor asks
+//! before anything is sent (`RiskGate`). Exit orders are never refused: they reduce risk, and
+//! the kill switch's square-off must get through.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+
+use crate::model::{InstrumentToken, KillSwitch, OrderIntent, OrderKind, Price, RiskLimits, Trade};
+use crate::ports::{Clock, IntentStore, MarketData, TradeStore};
+use crate::services::instruments::InstrumentCatalog;
+use crate::services::market_calendar::{ist_day_number, ist_day_start_ms};
+
+use super::trades::{MAX_TRADES, day_totals};
+
+/// Asked by the executor before an order is sent; `Err` carries the reason, in words the trader
+/// understands, and the order is refused without reaching the broker.
+#[async_trait]
+pub trait PreTradeCheck: Send + Sync {
+    async fn check(&self, intent: &OrderIntent) -> Result<(), String>;
+}
+
+/// The limits and the kill switch as they stand now (loaded at start-up, changed by the risk
+/// service after it stored the change).
+#[derive(Debug, Default)]
+pub struct RiskState {
+    inner: Mutex<(RiskLimits, Option<KillSwitch>)>,
+}
+
+impl RiskState {
+    pub fn new(limits: RiskLimits, kill_switch: Option<KillSwitch>) -> Self {
+        Self {
+            inner: Mutex::new((limits, kill_switch)),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, (RiskLimits, Option<KillSwitch>)> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn limits(&self) -> RiskLimits {
+        self.lock().0
+    }
+
+    pub fn kill_switch(&self) -> Option<KillSwitch> {
+        self.lock().1.clone()
+    }
+
+    /// Whether the kill switch is on: nothing triggers, no entry goes out.
+    pub fn halted(&self) -> bool {
+        self.lock().1.is_some()
+    }
+
+    pub(super) fn set_limits(&self, limits: RiskLimits) {
+        self.lock().0 = limits;
+    }
+
+    pub(super) fn set_kill_switch(&self, state: Option<KillSwitch>) {
+        self.lock().1 = state;
+    }
+}
+
+/// What the check needs to know besides the order.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RiskContext {
+    pub ltp: Option<Price>,
+    pub open_positions: u32,
+    /// Entry orders recorded today, this one included.
+    pub entries_today: u32,
+    /// Realised plus unrealised profit today (negative: a loss).
+    pub day_pnl: Price,
+}
+
+fn percent(bp: u32) -> String {
+    if bp.is_multiple_of(100) {
+        format!("{} %", bp / 100)
+    } else {
+        format!("{}.{:02} %", bp / 100, bp % 100)
+    }
+}
+
+/// Why `intent` may not be sent under `limits`, or `None` when it may. Exits always may.
+pub fn order_problem(
+    limits: &RiskLimits,
+    kill_switch: Option<&KillSwitch>,
+    intent: &OrderIntent,
+    cx: RiskContext,
+) -> Option<String> {
+    if intent.closes.is_some() {
+        return None;
+    }
+    if kill_switch.is_some() {
+        return Some(
+            "the kill switch is on: no new orders until it is released on the Trades page"
+                .to_owned(),
+        );
+    }
+    let r = &intent.request;
+    if let Some(max) = limits.max_order_quantity
+        && r.quantity > max
+    {
+        return Some(format!(
+            "quantity {} is above the limit of {max} per order",
+            r.quantity
+        ));
+    }
+    let priced_at = match r.kind {
+        OrderKind::Market => None,
+        OrderKind::Limit { price } | OrderKind::StopLoss { price, .. } => Some(price),
+        OrderKind::StopLossMarket { trigger } => Some(trigger),
+    };
+    let needs_ltp =
+        limits.price_band_bp.is_some() || (limits.max_order_value.is_some() && priced_at.is_none());
+    let Some(ltp) = cx.ltp.filter(|p| *p > Price::ZERO) else {
+        if needs_ltp {
+            return Some(format!(
+                "there is no live price for {} yet, so the order cannot be checked against the \
+                 risk limits; try again once prices stream",
+                r.tradingsymbol
+            ));
+        }
+        return None;
+    };
+    if let (Some(band), Some(price)) = (limits.price_band_bp, priced_at) {
+        let off = price.checked_sub(ltp).and_then(Price::checked_abs)?;
+        // Exact: off / ltp > band / 10000, without rounding the ratio.
+        if i128::from(off.raw()) * 10_000 > i128::from(band) * i128::from(ltp.raw()) {
+            return Some(format!(
+                "the price {} is more than {} from the last price {} (the price band)",
+                price.format_indian(),
+                percent(band),
+                ltp.format_indian()
+            ));
+        }
+    }
+    if let Some(max) = limits.max_order_value {
+        let value = priced_at
+            .unwrap_or(ltp)
+            .checked_mul_int(i64::from(r.quantity))
+            .unwrap_or(Price::from_raw(i64::MAX));
+        if value > max {
+            return Some(format!(
+                "the order is worth {}, above the limit of {} per order",
+                value.format_inr(),
+                max.format_inr()
+            ));
+        }
+    }
+    if let Some(max) = limits.max_open_positions
+        && cx.open_positions >= max
+    {
+        return Some(format!(
+            "{} positions are open, the most allowed; close one first",
+            cx.open_positions
+        ));
+    }
+    if let Some(max) = limits.max_orders_per_day
+        && cx.entries_today > max
+    {
+        return Some(format!(
+            "{max} orders were placed today, the most allowed per day"
+        ));
+    }
+    if let Some(max) = limits.max_daily_loss
+        && let Some(loss) = Price::ZERO.checked_sub(cx.day_pnl)
+        && loss >= max
+    {
+        return Some(format!(
+            "today's loss of {} has reached the limit of {}",
+            loss.format_inr(),
+            max.format_inr()
+        ));
+    }
+    None
+}
+
+/// The executor's gate: reads what the check needs (last price, open trades, today's orders
+/// and P&L) and refuses what breaks a limit.
+pub struct RiskGate {
+    pub state: Arc<RiskState>,
+    pub intents: Arc<dyn IntentStore>,
+    pub trades: Arc<dyn TradeStore>,
+    pub market: Arc<dyn MarketData>,
+    pub catalog: Arc<InstrumentCatalog>,
+    pub clock: Arc<dyn Clock>,
+}
+
+#[async_trait]
+impl PreTradeCheck for RiskGate {
+    async fn check(&self, intent: &OrderIntent) -> Result<(), String> {
+        if intent.closes.is_some() {
+            return Ok(());
+        }
+        let limits = self.state.limits();
+        let kill_switch = self.state.kill_switch();
+        if kill_switch.is_some() {
+            return match order_problem(
+                &limits,
+                kill_switch.as_ref(),
+                intent,
+                RiskContext::default(),
+            ) {
+                Some(problem) => Err(problem),
+                None => Ok(()),
+            };
+        }
+        let now = self.clock.now_ms();
+        let r = &intent.request;
+        let token = self
+            .catalog
+            .find(r.exchange, &r.tradingsymbol)
+            .map(|i| i.token);
+        let ltp = token.and_then(|t| self.market.latest(&[t]).first().map(|t| t.last_price));
+        let trades: Vec<Trade> = self.trades.recent(MAX_TRADES).await.map_err(|e| {
+            format!("the risk limits could not be checked (trades unreadable): {e}")
+        })?;
+        let tokens: Vec<InstrumentToken> = trades.iter().map(|t| t.token).collect();
+        let prices: HashMap<InstrumentToken, Price> = self
+            .market
+            .latest(&tokens)
+            .into_iter()
+            .map(|t| (t.token, t.last_price))
+            .collect();
+        let today = ist_day_number(now);
+        let (realised, unrealised, open) = day_totals(&trades, &prices, today);
+        let entries_today = self
+            .intents
+            .entries_since(ist_day_start_ms(today))
+            .await
+            .map_err(|e| {
+                format!("the risk limits could not be checked (orders unreadable): {e}")
+            })?;
+        let cx = RiskContext {
+            ltp,
+            open_positions: u32::try_from(open).unwrap_or(u32::MAX),
+            entries_today,
+            day_pnl: realised.checked_add(unrealised).unwrap_or(realised),
+        };
+        match order_problem(&limits, None, intent, cx) {
+            Some(problem) => Err(problem),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        Exchange, IntentState, OrderRequest, OrderSide, OrderTag, ProductKind, TradeId,
+    };
+
+    fn p(text: &str) -> Price {
+        Price::parse(text).unwrap()
+    }
+
+    fn order(quantity: u32, kind: OrderKind) -> OrderIntent {
+        OrderIntent {
+            id: 1,
+            level: None,
+            closes: None,
+            request: OrderRequest {
+                exchange: Exchange::Nse,
+                tradingsymbol: "INFY".to_owned(),
+                side: OrderSide::Buy,
+                quantity,
+                kind,
+                product: ProductKind::Intraday,
+                tag: OrderTag::parse("t").unwrap(),
+            },
+            state: IntentState::Pending,
+            broker_order_id: None,
+            filled_quantity: 0,
+            average_price: None,
+            reason: None,
+            created_ms: 0,
+            updated_ms: 0,
+        }
+    }
+
+    fn cx() -> RiskContext {
+        RiskContext {
+            ltp: Some(p("1500")),
+            open_positions: 0,
+            entries_today: 1,
+            day_pnl: Price::ZERO,
+        }
+    }
+
+    fn none() -> RiskLimits {
+        RiskLimits {
+            max_order_quantity: None,
+            max_order_value: None,
+            max_open_positions: None,
+            max_orders_per_day: None,
+            max_daily_loss: None,
+            price_band_bp: None,
+        }
+    }
+
+    #[test]
+    fn each_limit_refuses_with_its_reason_and_passes_at_its_edge() {
+        let market = order(10, OrderKind::Market);
+        assert_eq!(order_problem(&none(), None, &market, cx()), None);
+
+        let limits = RiskLimits {
+            max_order_quantity: Some(10),
+            ..none()
+        };
+        assert_eq!(
+            order_problem(&limits, None, &market, cx()),
+            None,
+            "at the limit"
+        );
+        let big = order(11, OrderKind::Market);
+        assert!(
+            order_problem(&limits, None, &big, cx())
+                .unwrap()
+                .contains("above the limit of 10")
+        );
+
+        // 10 × 1500 = 15,000.
+        let limits = RiskLimits {
+            max_order_value: Some(p("15000")),
+            ..none()
+        };
+        assert_eq!(order_problem(&limits, None, &market, cx()), None);
+        let limits = RiskLimits {
+            max_order_value: Some(p("14999.95")),
+            ..none()
+        };
+        assert!(
+            order_problem(&limits, None, &market, cx())
+                .unwrap()
+                .contains("₹15,000.00")
+        );
+
+        let limits = RiskLimits {
+            price_band_bp: Some(500),
+            ..none()
+        };
+        let inside = order(1, OrderKind::Limit { price: p("1575") });
+        assert_eq!(
+            order_problem(&limits, None, &inside, cx()),
+            None,
+            "5 % exactly"
+        );
+        let outside = order(
+            1,
+            OrderKind::Limit {
+                price: p("1575.05"),
+            },
+        );
+        assert!(
+            order_problem(&limits, None, &outside, cx())
+                .unwrap()
+                .contains("price band")
+        );
+
+        let limits = RiskLimits {
+            max_open_positions: Some(2),
+            ..none()
+        };
+        let two_open = RiskContext {
+            open_positions: 2,
+            ..cx()
+        };
+        assert!(
+            order_problem(&limits, None, &market, two_open)
+                .unwrap()
+                .contains("2 positions")
+        );
+
+        let limits = RiskLimits {
+            max_orders_per_day: Some(3),
+            ..none()
+        };
+        let third = RiskContext {
+            entries_today: 3,
+            ..cx()
+        };
+        assert_eq!(order_problem(&limits, None, &market, third), None);
+        let fourth = RiskContext {
+            entries_today: 4,
+            ..cx()
+        };
+        assert!(
+            order_problem(&limits, None, &market, fourth)
+                .unwrap()
+                .contains("3 orders")
+        );
+
+        let limits = RiskLimits {
+            max_daily_loss: Some(p("5000")),
+            ..none()
+        };
+        let losing = RiskContext {
+            day_pnl: p("-4999"),
+            ..cx()
+        };
+        assert_eq!(order_problem(&limits, None, &market, losing), None);
+        let lost = RiskContext {
+            day_pnl: p("-5000"),
+            ..cx()
+        };
+        assert!(
+            order_problem(&limits, None, &market, lost)
+                .unwrap()
+                .contains("₹5,000.00")
+        );
+    }
+
+    #[test]
+    fn the_kill_switch_stops_entries_but_never_an_exit() {
+        let switch = KillSwitch {
+            engaged_ms: 1,
+            squared_off: false,
+        };
+        let market = order(1, OrderKind::Market);
+        assert!(
+            order_problem(&none(), Some(&switch), &market, cx())
+                .unwrap()
+                .contains("kill switch")
+        );
+        let mut exit = order(1_000_000, OrderKind::Market);
+        exit.closes = Some(TradeId(4));
+        let strict = RiskLimits {
+            max_order_quantity: Some(1),
+            ..RiskLimits::default()
+        };
+        assert_eq!(order_problem(&strict, Some(&switch), &exit, cx()), None);
+    }
+
+    #[test]
+    fn without_a_live_price_a_market_order_is_not_guessed_at() {
+        let limits = RiskLimits::default();
+        let blind = RiskContext { ltp: None, ..cx() };
+        assert!(
+            order_problem(&limits, None, &order(1, OrderKind::Market), blind)
+                .unwrap()
+                .contains("no live price")
+        );
+    }
+}
