@@ -8,6 +8,10 @@ use osp_core::model::KillSwitch;
 
 use crate::api::risk::{engage_kill_switch, release_kill_switch};
 
+fn plural(n: u32, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 #[component]
 pub fn KillSwitchPanel(
     state: RwSignal<Option<KillSwitch>>,
@@ -31,8 +35,9 @@ pub fn KillSwitchPanel(
             match result {
                 Ok(report) => {
                     let mut text = format!(
-                        "Trading stopped: {} open orders cancelled, {} positions being squared off.",
-                        report.cancelled_orders, report.exits_sent
+                        "Trading stopped: {} cancelled, {} being squared off.",
+                        plural(report.cancelled_orders, "open order", "open orders"),
+                        plural(report.exits_sent, "position", "positions"),
                     );
                     for p in &report.problems {
                         text.push(' ');
