@@ -229,6 +229,13 @@ pub trait Broker: Send + Sync {
     async fn orders(&self) -> Result<Vec<BrokerOrder>, BrokerError>;
 }
 
+/// Where a broker's order updates go (the paper broker publishes its fills and cancels here; the
+/// engine reads them like Kite's order updates).
+pub trait OrderUpdates: Send + Sync {
+    /// Never blocks: a reader that fell behind catches up from the broker's book.
+    fn publish(&self, order: &BrokerOrder);
+}
+
 /// A live market-data feed the app subscribes instruments on.
 pub trait MarketFeed: Send + Sync {
     /// Applies a change of subscriptions. Changes take effect in call order; never blocks.

@@ -10,7 +10,9 @@ use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::PriceService;
 use osp_core::services::status::StatusService;
-use osp_core::services::trading::{LevelService, OrderExecutor, RiskService, TradeService};
+use osp_core::services::trading::{
+    LevelService, OrderExecutor, PaperBroker, RiskService, TradeService,
+};
 use osp_core::services::watchlists::WatchlistService;
 
 use crate::error::AppError;
@@ -33,6 +35,8 @@ pub struct AppState {
     pub trades: Arc<TradeService>,
     /// The risk limits and the kill switch.
     pub risk: Arc<RiskService>,
+    /// The paper broker, in paper mode only (its account: capital, funds, positions).
+    pub paper: Option<Arc<PaperBroker>>,
     pub calendar: Arc<MarketCalendar>,
     pub clock: Arc<dyn Clock>,
 }

@@ -15,5 +15,6 @@ pub mod live_prices;
 pub mod site;
 pub mod startup;
 pub mod telemetry;
+pub mod venue;
 pub mod websocket;
 pub mod workers;

@@ -19,17 +19,20 @@ Configuration (each layer overrides the one before):
 
 Keys (TOML key / environment variable, default):
   profile                    OSP__PROFILE                    development | production | test
-  mode                       OSP__MODE                       demo
+  mode                       OSP__MODE                       demo (or paper: simulated fills, never a live order)
   data_dir                   OSP__DATA_DIR                   ./data
   server.addr                OSP__SERVER__ADDR               127.0.0.1:3000
   server.site_root           OSP__SERVER__SITE_ROOT          next to the binary (target/site)
-  database.url               OSP__DATABASE__URL              sqlite://<data_dir>/osp.db
+  database.url               OSP__DATABASE__URL              sqlite://<data_dir>/osp.db (osp-paper.db in paper mode)
   database.max_connections   OSP__DATABASE__MAX_CONNECTIONS  5
   log.format                 OSP__LOG__FORMAT                pretty (json in production)
   log.filter                 OSP__LOG__FILTER                info,osp_server=debug
   demo.tick_interval_ms      OSP__DEMO__TICK_INTERVAL_MS     500
   demo.seed                  OSP__DEMO__SEED                 42
   stream.max_updates_per_second  OSP__STREAM__MAX_UPDATES_PER_SECOND  4 (per browser)
+  trading.square_off         OSP__TRADING__SQUARE_OFF        15:15 (IST; intraday trades)
+  paper.slippage_bp          OSP__PAPER__SLIPPAGE_BP         5 (market fills, against you)
+  paper.capital              OSP__PAPER__CAPITAL             1000000 (rupees, virtual)
   kite.api_key               OSP__KITE__API_KEY              (unset)
   kite.api_secret            OSP__KITE__API_SECRET           (unset; never logged)";
 

@@ -16,8 +16,8 @@ use axum::routing::{any, get};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use osp_core::model::{FeedMode, InstrumentToken, TradingMode};
 use osp_core::ports::{
-    Broker, Clock, DatabaseProbe, IntentStore, LevelStore, MarketData, MarketFeed, RiskStore,
-    TickBus, TradeStore, WatchlistStore,
+    Clock, DatabaseProbe, IntentStore, LevelStore, MarketData, MarketFeed, RiskStore, TickBus,
+    TradeStore, WatchlistStore,
 };
 use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::market_calendar::MarketCalendar;
@@ -37,8 +37,8 @@ use crate::database::Database;
 use crate::demo;
 use crate::http::{api_fallback, health, middleware};
 use crate::instruments_loader::InstrumentsLoader;
-use crate::integrations::kite::broker::KiteBroker;
 use crate::site;
+use crate::venue;
 use crate::websocket::prices::PriceStream;
 use crate::workers::TradingWorker;
 
@@ -58,6 +58,8 @@ pub struct Application {
     instruments_task: tokio::task::JoinHandle<()>,
     /// The level and trade monitors and order updates; stops with `shutdown`.
     trading_worker: tokio::task::JoinHandle<()>,
+    /// Paper mode's matcher (fills resting paper orders on ticks); stops with `shutdown`.
+    paper_matcher: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// The feed owner that keeps the indices subscribed.
@@ -73,6 +75,8 @@ impl Application {
     pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
         let database = Database::connect(&settings.database).await?;
         database.migrate().await?;
+        // A database belongs to one mode: demo orders are never reconciled by the paper broker.
+        database.claim_mode(settings.mode).await?;
         tracing::info!(backend = database.backend_name(), "database ready");
 
         let listener = bind(settings.server.addr).await?;
@@ -80,14 +84,13 @@ impl Application {
 
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let shutdown = CancellationToken::new();
-        // Demo is the only mode this build accepts (config refuses paper and live).
+        // The market data: the in-process simulator through the real Kite protocol. Demo and
+        // paper mode both use it until the Kite login arrives (live prices for paper then).
         let demo = demo::start(&settings.demo, clock.clone(), shutdown.clone()).await?;
         let calendar = Arc::new(match settings.mode {
-            // The simulator trades around the clock; so does the demo's calendar.
-            TradingMode::Demo => MarketCalendar::around_the_clock(),
-            TradingMode::Paper | TradingMode::Live => {
-                MarketCalendar::new(settings.market.holidays.iter().copied())
-            }
+            // The simulator trades around the clock; so does the calendar of its market.
+            TradingMode::Demo | TradingMode::Paper => MarketCalendar::around_the_clock(),
+            TradingMode::Live => MarketCalendar::new(settings.market.holidays.iter().copied()),
         });
 
         let catalog = Arc::new(InstrumentCatalog::default());
@@ -140,9 +143,14 @@ impl Application {
                 "cannot read the watchlists; their prices start when a page opens"
             ),
         }
-        // Orders go to the broker chosen here, once: in demo mode the simulator's matching
-        // engine through the real Kite client (paper mode will put the paper broker here).
-        let broker: Arc<dyn Broker> = Arc::new(KiteBroker::new(demo.client.clone()));
+        // Orders go to the venue chosen here, once: demo mode's simulator through the real Kite
+        // client, or paper mode's paper broker (which holds no Kite client). Its order updates
+        // are subscribed before anything is sent, so no fill reported from here on is missed.
+        let venue = venue::choose(settings, &demo, &database, &catalog, &clock, &shutdown).await?;
+        let broker = venue.broker.clone();
+        let order_events = venue.order_events;
+        let paper_matcher = venue.matcher;
+        let paper = venue.paper;
         // Every order passes the account's risk limits and kill switch (stored, so a switch
         // engaged before a restart still holds) before it can reach the broker.
         let risk_store = Arc::new(database.clone()) as Arc<dyn RiskStore>;
@@ -172,8 +180,6 @@ impl Application {
             )
             .with_gate(Arc::new(gate)),
         );
-        // Subscribed before anything is sent, so no fill reported from here on is missed.
-        let order_events = demo.live.order_events();
         // Before anything new is sent: orders a crash left pending are found by tag or sent.
         if let Err(e) = executor.reconcile_pending().await {
             tracing::warn!(error = %e, "pending orders could not be reconciled at start-up; the level worker retries every minute");
@@ -266,6 +272,7 @@ impl Application {
             orders: executor,
             trades,
             risk,
+            paper,
             calendar,
             clock,
         };
@@ -302,6 +309,7 @@ impl Application {
             subscriptions,
             instruments_task,
             trading_worker,
+            paper_matcher,
         })
     }
 
@@ -334,6 +342,7 @@ impl Application {
             subscriptions,
             instruments_task,
             trading_worker,
+            paper_matcher,
         } = self;
         let serve = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned());
@@ -351,6 +360,9 @@ impl Application {
         demo.bus.close();
         let _ = instruments_task.await;
         let _ = trading_worker.await;
+        if let Some(matcher) = paper_matcher {
+            let _ = matcher.await;
+        }
         drop(subscriptions);
         drop(demo);
         database.close().await;

@@ -1,9 +1,9 @@
 //! Trades: the trade book (each trade with its entry, exits, live P&L, and the day's totals)
-//! and the exit button.
+//! and the exit button; the paper account in paper mode.
 
 use leptos::prelude::*;
 use osp_core::model::Trade;
-use osp_core::services::trading::TradeBook;
+use osp_core::services::trading::{PaperAccount, TradeBook};
 
 use crate::error::AppError;
 
@@ -26,6 +26,19 @@ pub async fn exit_trade(id: i64) -> Result<Trade, AppError> {
         async move {
             let state = crate::state::app_state()?;
             Ok(state.trades.exit(osp_core::model::TradeId(id)).await?)
+        }
+        .await,
+    )
+}
+
+/// `POST /api/paper/account`: the paper account (capital, free funds, realised profit), or
+/// nothing outside paper mode.
+#[server(endpoint = "paper/account")]
+pub async fn get_paper_account() -> Result<Option<PaperAccount>, AppError> {
+    crate::error::with_status(
+        async move {
+            let state = crate::state::app_state()?;
+            Ok(state.paper.as_ref().map(|p| p.account()))
         }
         .await,
     )

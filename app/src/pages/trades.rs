@@ -8,10 +8,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use osp_core::format::ist_clock;
 use osp_core::model::{ExitReason, KillSwitch, Price, TradeState};
-use osp_core::services::trading::{TradeBook, TradeView};
+use osp_core::services::trading::{PaperAccount, TradeBook, TradeView};
 
 use crate::api::risk::risk_settings;
-use crate::api::trades::{exit_trade, list_trades};
+use crate::api::trades::{exit_trade, get_paper_account, list_trades};
 use crate::components::KillSwitchPanel;
 
 const REFRESH_EVERY: Duration = Duration::from_secs(2);
@@ -42,7 +42,13 @@ fn price_or_dash(p: Option<Price>) -> String {
 pub fn TradesPage() -> impl IntoView {
     let initial = Resource::new_blocking(
         || (),
-        |_| async { (list_trades().await, risk_settings().await) },
+        |_| async {
+            (
+                list_trades().await,
+                risk_settings().await,
+                get_paper_account().await,
+            )
+        },
     );
     view! {
         <Title text="Trades · OS Platforms"/>
@@ -51,10 +57,11 @@ pub fn TradesPage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading trades…"</p> }>
                 {move || Suspend::new(async move {
                     match initial.await {
-                        (Ok(book), Ok(risk)) => {
-                            view! { <Trades initial=book kill_switch=risk.kill_switch/> }.into_any()
+                        (Ok(book), Ok(risk), Ok(paper)) => view! {
+                            <Trades initial=book kill_switch=risk.kill_switch paper/>
                         }
-                        (Err(e), _) | (_, Err(e)) => {
+                        .into_any(),
+                        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
                             view! { <p class="error">{e.to_string()}</p> }.into_any()
                         }
                     }
@@ -66,8 +73,13 @@ pub fn TradesPage() -> impl IntoView {
 }
 
 #[component]
-fn Trades(initial: TradeBook, kill_switch: Option<KillSwitch>) -> impl IntoView {
+fn Trades(
+    initial: TradeBook,
+    kill_switch: Option<KillSwitch>,
+    paper: Option<PaperAccount>,
+) -> impl IntoView {
     let book = RwSignal::new(initial);
+    let paper = RwSignal::new(paper);
     let kill_switch = RwSignal::new(kill_switch);
     let message = RwSignal::new(None::<String>);
     let refresh = move || {
@@ -78,6 +90,11 @@ fn Trades(initial: TradeBook, kill_switch: Option<KillSwitch>) -> impl IntoView 
                     book.set(found);
                 }
                 Err(e) => message.set(Some(e.to_string())),
+            }
+            if paper.with_untracked(Option::is_some)
+                && let Ok(account) = get_paper_account().await
+            {
+                paper.set(account);
             }
         });
     };
@@ -133,6 +150,26 @@ fn Trades(initial: TradeBook, kill_switch: Option<KillSwitch>) -> impl IntoView 
                     data-testid="realised-today">{move || money(book.with(|b| b.realised_today))}</strong>
             </div>
         </section>
+        {move || paper.get().map(|a| view! {
+            <section class="card trade-totals paper-account" data-testid="paper-account">
+                <div>
+                    <span class="muted small">"Paper capital"</span>
+                    <strong>{a.capital.format_inr()}</strong>
+                </div>
+                <div>
+                    <span class="muted small">"Free funds"</span>
+                    <strong data-testid="paper-available">{a.available.format_inr()}</strong>
+                </div>
+                <div>
+                    <span class="muted small">"In positions"</span>
+                    <strong>{a.used.format_inr()}</strong>
+                </div>
+                <div>
+                    <span class="muted small">"Paper P&L (realised)"</span>
+                    <strong class=sign_class(Some(a.realised))>{money(a.realised)}</strong>
+                </div>
+            </section>
+        })}
         <Show when=move || message.with(Option::is_some)>
             <p class="error small" role="alert">{move || message.get().unwrap_or_default()}</p>
         </Show>

@@ -120,6 +120,8 @@ fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultS
         ("stream.max_updates_per_second", "4"),
         ("market.holidays", ""),
         ("trading.square_off", "15:15"),
+        ("paper.slippage_bp", "5"),
+        ("paper.capital", "1000000"),
         ("kite.api_key", ""),
         ("kite.api_secret", ""),
     ];
@@ -258,7 +260,17 @@ mod tests {
             (
                 "OSP__MODE",
                 "live",
-                "mode (OSP__MODE) = \"live\": demo (paper and live",
+                "mode (OSP__MODE) = \"live\": demo or paper (live trading arrives",
+            ),
+            (
+                "OSP__PAPER__CAPITAL",
+                "lots",
+                "paper.capital (OSP__PAPER__CAPITAL) = \"lots\": an amount in rupees above zero",
+            ),
+            (
+                "OSP__PAPER__SLIPPAGE_BP",
+                "900",
+                "paper.slippage_bp (OSP__PAPER__SLIPPAGE_BP) = \"900\": a whole number from 0 to 500",
             ),
             (
                 "OSP__DATABASE__MAX_CONNECTIONS",

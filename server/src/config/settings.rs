@@ -102,6 +102,15 @@ pub struct MarketSettings {
     pub holidays: Vec<IstDate>,
 }
 
+/// The paper broker's settings (paper mode only).
+#[derive(Clone, Copy, Debug)]
+pub struct PaperSettings {
+    /// Market orders fill this many basis points against the trader.
+    pub slippage_bp: u32,
+    /// The virtual capital the paper account starts with.
+    pub capital: osp_core::model::Price,
+}
+
 /// The trade monitor's settings.
 #[derive(Clone, Debug)]
 pub struct TradingSettings {
@@ -135,6 +144,7 @@ pub struct Settings {
     pub stream: StreamSettings,
     pub market: MarketSettings,
     pub trading: TradingSettings,
+    pub paper: PaperSettings,
     pub kite: KiteSettings,
 }
 
@@ -155,6 +165,8 @@ pub(super) struct RawSettings {
     pub market: RawMarket,
     #[serde(default)]
     pub trading: RawTrading,
+    #[serde(default)]
+    pub paper: RawPaper,
     #[serde(default)]
     pub kite: RawKite,
 }
@@ -204,6 +216,15 @@ pub(super) struct RawMarket {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct RawPaper {
+    #[serde(default)]
+    pub slippage_bp: String,
+    #[serde(default)]
+    pub capital: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct RawTrading {
     #[serde(default)]
     pub square_off: String,
@@ -245,11 +266,12 @@ impl RawSettings {
         let profile = Profile::parse(&self.profile)?;
         let mode = match self.mode.trim().to_ascii_lowercase().as_str() {
             "demo" => TradingMode::Demo,
-            "paper" | "live" => {
+            "paper" => TradingMode::Paper,
+            "live" => {
                 return Err(ConfigError::new(
                     "mode",
                     Some(&self.mode),
-                    "demo (paper and live trading arrive with the Kite integration)",
+                    "demo or paper (live trading arrives with the Kite login)",
                 ));
             }
             _ => {
@@ -275,7 +297,17 @@ impl RawSettings {
         let site_root = non_empty(&self.server.site_root).map(PathBuf::from);
 
         let url = match non_empty(&self.database.url) {
-            None => format!("sqlite://{}", data_dir.join("osp.db").display()),
+            // One database per mode: paper orders and trades never mix with the demo's.
+            None => format!(
+                "sqlite://{}",
+                data_dir
+                    .join(match mode {
+                        TradingMode::Demo => "osp.db",
+                        TradingMode::Paper => "osp-paper.db",
+                        TradingMode::Live => "osp-live.db",
+                    })
+                    .display()
+            ),
             Some(url)
                 if url.starts_with("sqlite:")
                     || url.starts_with("postgres://")
@@ -356,6 +388,18 @@ impl RawSettings {
             )
         })?;
 
+        let slippage_bp = parse_int("paper.slippage_bp", &self.paper.slippage_bp, 0, 500)?;
+        let capital = osp_core::model::Price::parse(self.paper.capital.trim())
+            .ok()
+            .filter(|c| *c > osp_core::model::Price::ZERO)
+            .ok_or_else(|| {
+                ConfigError::new(
+                    "paper.capital",
+                    Some(&self.paper.capital),
+                    "an amount in rupees above zero, like 1000000 or 10,00,000",
+                )
+            })?;
+
         Ok(Settings {
             profile,
             mode,
@@ -378,6 +422,10 @@ impl RawSettings {
             },
             market: MarketSettings { holidays },
             trading: TradingSettings { square_off_minute },
+            paper: PaperSettings {
+                slippage_bp,
+                capital,
+            },
             kite: KiteSettings {
                 api_key: non_empty(&self.kite.api_key).map(str::to_owned),
                 api_secret: non_empty(&self.kite.api_secret)

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use osp_core::model::TradingMode;
 use osp_core::ports::DatabaseProbe;
 use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -38,6 +39,14 @@ pub enum DatabaseError {
     },
     #[error("cannot open the database at {target}: {source}")]
     Connect { target: String, source: sqlx::Error },
+    #[error("cannot read which mode the database belongs to: {source}")]
+    Claim { source: sqlx::Error },
+    #[error(
+        "this database holds {bound} trading's orders and trades, so it cannot be used in {wanted} \
+         mode; leave database.url empty (each mode gets its own file in the data directory) or \
+         point it at another database"
+    )]
+    OtherMode { bound: String, wanted: String },
     #[error("migrating the {backend} database failed: {source}")]
     Migrate {
         backend: &'static str,
@@ -109,6 +118,32 @@ impl Database {
             backend: self.backend_name(),
             source,
         })
+    }
+
+    /// Binds this database to `mode` the first time, and refuses it afterwards to any other
+    /// mode: a demo's or a paper account's orders and trades must never be reconciled, exited
+    /// or counted by another mode's broker. The binding is kept in `app_meta`.
+    pub async fn claim_mode(&self, mode: TradingMode) -> Result<(), DatabaseError> {
+        let wanted = mode.label().to_ascii_lowercase();
+        let failed = |source| DatabaseError::Claim { source };
+        let found: Option<(String,)> = crate::on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO app_meta (key, value) VALUES ('trading_mode', $1) \
+                 ON CONFLICT (key) DO NOTHING",
+            )
+            .bind(&wanted)
+            .execute(pool)
+            .await
+            .map_err(failed)?;
+            sqlx::query_as("SELECT value FROM app_meta WHERE key = 'trading_mode'")
+                .fetch_optional(pool)
+                .await
+                .map_err(failed)?
+        });
+        match found {
+            Some((bound,)) if bound != wanted => Err(DatabaseError::OtherMode { bound, wanted }),
+            _ => Ok(()),
+        }
     }
 
     pub fn backend_name(&self) -> &'static str {

@@ -108,6 +108,12 @@ async fn open_trade_through_a_level(app: &TestApp, target: &str, stop: &str) -> 
 async fn a_fill_opens_a_trade_at_its_average_and_the_target_closes_it_with_one_exit_order() {
     let app = spawn_app().await;
     assert_eq!(book(&app).await["open_positions"], 0);
+    let (status, account) = app.call_form("paper/account", &[]).await;
+    assert_eq!(
+        (status, account),
+        (200, Value::Null),
+        "no paper account in demo mode"
+    );
     let trade = open_trade_through_a_level(&app, "4%", "4%").await;
     let entry_order = orders(&app).await[0].clone();
     assert_eq!(entry_order["state"], "filled");

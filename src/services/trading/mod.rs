@@ -34,7 +34,7 @@ pub use level_orders::{exit_prices, order_for};
 pub use level_rules::{LevelProblem, MAX_NOTE_CHARS, level_problems};
 pub use level_trader::{LEVELS_FEED_OWNER, LevelPhase, LevelTrader, StepReport};
 pub use levels::{LevelError, LevelService, LevelView, MAX_LEVELS, MAX_LOG_ENTRIES};
-pub use paper_broker::PaperBroker;
+pub use paper_broker::{PaperAccount, PaperBroker, PaperPosition, PaperSettings};
 pub use risk::{PreTradeCheck, RiskContext, RiskGate, RiskState, order_problem};
 pub use risk_service::{KillSwitchReport, RiskError, RiskLimitsDraft, RiskService};
 pub use trade_rules::{DEFAULT_SQUARE_OFF_MINUTE, square_off_due};

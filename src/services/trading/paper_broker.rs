@@ -4,22 +4,33 @@
 //!
 //! Fills: a market order at the last price moved by the configured slippage against the
 //! trader; a limit when the price reaches it (at once if it already has); a stop-loss (market
-//! or limit) when the price reaches its trigger. `on_tick` matches resting orders and returns
-//! their updates, which the engine feeds to the executor like the broker's own order updates.
-//! Positions, P&L and virtual capital come with the trade service.
+//! or limit) when the price reaches its trigger. `on_tick` matches resting orders. Every change
+//! (a fill, a cancel) is published on the `OrderUpdates` sink, which the engine reads like the
+//! broker's own order updates.
+//!
+//! The account: virtual capital, net positions per instrument (average price, realised profit)
+//! from the fills, and the funds they leave free; an order that would add exposure beyond the
+//! free funds is refused. `restore` rebuilds the book's resting orders and the positions after a
+//! restart; `reset` starts afresh.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use serde::{Deserialize, Serialize};
+
 use crate::model::{
-    BrokerOrder, OrderKind, OrderRequest, OrderSide, OrderStatus, OrderTag, Price, Tick,
+    BrokerOrder, InstrumentToken, IntentState, OrderIntent, OrderKind, OrderRequest, OrderSide,
+    OrderStatus, OrderTag, Price, Tick, Trade, TradeState,
 };
-use crate::ports::{Broker, BrokerError, BrokerErrorKind, MarketData};
+use crate::ports::{Broker, BrokerError, BrokerErrorKind, Clock, MarketData, OrderUpdates};
 use crate::services::instruments::InstrumentCatalog;
 
 struct PaperOrder {
     id: String,
     request: OrderRequest,
-    token: crate::model::InstrumentToken,
+    token: InstrumentToken,
+    /// The instrument's tick: a slipped fill lands on it, against the trader.
+    tick: Price,
     status: OrderStatus,
     filled_quantity: u32,
     average_price: Option<Price>,
@@ -41,19 +52,20 @@ impl PaperOrder {
         }
     }
 
-    /// Fills it if `ltp` allows; `true` when it changed.
-    fn try_fill(&mut self, ltp: Price, slippage_bp: u32) -> bool {
+    /// The price it fills at now, if `ltp` allows (a stop-loss limit arms on its trigger).
+    fn fill_price(&mut self, ltp: Price, slippage_bp: u32) -> Option<Price> {
         if self.status.is_final() {
-            return false;
+            return None;
         }
         let buy = self.request.side == OrderSide::Buy;
+        let tick = self.tick;
         let reached = |level: Price| if buy { ltp >= level } else { ltp <= level };
         let marketable = |limit: Price| if buy { ltp <= limit } else { ltp >= limit };
-        let fill = match self.request.kind {
-            OrderKind::Market => Some(slipped(ltp, buy, slippage_bp)),
+        match self.request.kind {
+            OrderKind::Market => Some(slipped(ltp, buy, slippage_bp, tick)),
             OrderKind::Limit { price } => marketable(price).then(|| better(ltp, price, buy)),
             OrderKind::StopLossMarket { trigger } => {
-                reached(trigger).then(|| slipped(ltp, buy, slippage_bp))
+                reached(trigger).then(|| slipped(ltp, buy, slippage_bp, tick))
             }
             OrderKind::StopLoss { trigger, price } => {
                 if !self.triggered && reached(trigger) {
@@ -62,28 +74,38 @@ impl PaperOrder {
                 }
                 (self.triggered && marketable(price)).then(|| better(ltp, price, buy))
             }
-        };
-        match fill {
-            Some(price) => {
-                self.status = OrderStatus::Complete;
-                self.filled_quantity = self.request.quantity;
-                self.average_price = Some(price);
-                true
-            }
-            None => false,
         }
+    }
+
+    /// Fills what is left at `price`; returns the units filled.
+    fn fill(&mut self, price: Price) -> u32 {
+        let units = self.request.quantity - self.filled_quantity;
+        self.status = OrderStatus::Complete;
+        self.filled_quantity = self.request.quantity;
+        self.average_price = Some(price);
+        units
     }
 }
 
-/// The last price moved `bp` basis points against the trader.
-fn slipped(ltp: Price, buy: bool, bp: u32) -> Price {
+/// The last price moved `bp` basis points against the trader, onto the tick grid (up for a
+/// buy, down for a sell: never better than the slippage asked).
+fn slipped(ltp: Price, buy: bool, bp: u32, tick: Price) -> Price {
     // In i128: a large slippage setting must not overflow.
     let delta = i128::from(ltp.raw()) * i128::from(bp) / 10_000;
-    let raw = if buy {
+    let mut raw = if buy {
         i128::from(ltp.raw()) + delta
     } else {
         i128::from(ltp.raw()) - delta
     };
+    let t = i128::from(tick.raw());
+    if t > 0 {
+        let below = raw - raw.rem_euclid(t);
+        raw = if buy && below != raw {
+            below + t
+        } else {
+            below
+        };
+    }
     Price::from_raw(i64::try_from(raw.max(0)).unwrap_or(i64::MAX))
 }
 
@@ -92,11 +114,100 @@ fn better(ltp: Price, limit: Price, buy: bool) -> Price {
     if buy { ltp.min(limit) } else { ltp.max(limit) }
 }
 
+/// A net position: positive units long, negative short.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaperPosition {
+    pub units: i64,
+    pub average: Price,
+}
+
+impl PaperPosition {
+    /// Applies a fill; returns the profit it realised (closing units).
+    fn apply(&mut self, side: OrderSide, units: u32, price: Price) -> Price {
+        let signed = match side {
+            OrderSide::Buy => i64::from(units),
+            OrderSide::Sell => -i64::from(units),
+        };
+        let same_way = self.units == 0 || (self.units > 0) == (signed > 0);
+        if same_way {
+            let total = self.units + signed;
+            let cost = i128::from(self.average.raw()) * i128::from(self.units.abs())
+                + i128::from(price.raw()) * i128::from(signed.abs());
+            self.average = Price::from_raw(
+                i64::try_from(cost / i128::from(total.abs().max(1))).unwrap_or(price.raw()),
+            );
+            self.units = total;
+            return Price::ZERO;
+        }
+        let closing = signed.abs().min(self.units.abs());
+        let per_unit = if self.units > 0 {
+            price.raw() - self.average.raw()
+        } else {
+            self.average.raw() - price.raw()
+        };
+        let realised = Price::from_raw(per_unit.saturating_mul(closing));
+        self.units += signed;
+        if self.units == 0 {
+            self.average = Price::ZERO;
+        } else if (self.units > 0) == (signed > 0) {
+            // Flipped: the rest opened the other way at this price.
+            self.average = price;
+        }
+        realised
+    }
+
+    /// Funds the position ties up: its units at their average.
+    fn used(&self) -> Price {
+        self.average
+            .checked_mul_int(self.units.abs())
+            .unwrap_or(Price::from_raw(i64::MAX))
+    }
+}
+
+/// The paper account as it stands.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaperAccount {
+    pub capital: Price,
+    pub realised: Price,
+    /// Tied up in open positions.
+    pub used: Price,
+    /// Capital plus realised profit, less what is used.
+    pub available: Price,
+    pub positions: Vec<(InstrumentToken, PaperPosition)>,
+}
+
+/// How the paper broker fills and how much it may use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PaperSettings {
+    /// Market and stop-market orders fill this many basis points against the trader.
+    pub slippage_bp: u32,
+    /// The virtual capital the account starts with.
+    pub capital: Price,
+}
+
+#[derive(Default)]
+struct Ledger {
+    positions: HashMap<InstrumentToken, PaperPosition>,
+    realised: Price,
+}
+
+impl Ledger {
+    fn used(&self) -> Price {
+        self.positions.values().fold(Price::ZERO, |sum, p| {
+            sum.checked_add(p.used()).unwrap_or(sum)
+        })
+    }
+}
+
 pub struct PaperBroker {
     market: Arc<dyn MarketData>,
     catalog: Arc<InstrumentCatalog>,
-    slippage_bp: u32,
+    clock: Arc<dyn Clock>,
+    updates: Arc<dyn OrderUpdates>,
+    settings: PaperSettings,
     book: Mutex<Vec<PaperOrder>>,
+    ledger: Mutex<Ledger>,
+    next_id: Mutex<u64>,
 }
 
 fn rejected(message: String) -> BrokerError {
@@ -106,39 +217,206 @@ fn rejected(message: String) -> BrokerError {
     }
 }
 
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 impl PaperBroker {
     pub fn new(
         market: Arc<dyn MarketData>,
         catalog: Arc<InstrumentCatalog>,
-        slippage_bp: u32,
+        clock: Arc<dyn Clock>,
+        updates: Arc<dyn OrderUpdates>,
+        settings: PaperSettings,
     ) -> Self {
         Self {
             market,
             catalog,
-            slippage_bp,
+            clock,
+            updates,
+            settings,
             book: Mutex::new(Vec::new()),
+            ledger: Mutex::new(Ledger::default()),
+            next_id: Mutex::new(0),
         }
     }
 
-    fn book(&self) -> std::sync::MutexGuard<'_, Vec<PaperOrder>> {
-        self.book.lock().unwrap_or_else(|p| p.into_inner())
+    /// An order id unique across restarts: the time it was made and a sequence.
+    fn new_id(&self) -> String {
+        let mut n = lock(&self.next_id);
+        *n += 1;
+        format!("P{}{:04}", self.clock.now_ms(), *n % 10_000)
     }
 
-    /// Matches resting orders of the tick's instrument; the orders that changed.
+    /// Records a fill in the account.
+    fn book_fill(&self, order: &PaperOrder, units: u32, price: Price) {
+        let mut ledger = lock(&self.ledger);
+        let realised = ledger.positions.entry(order.token).or_default().apply(
+            order.request.side,
+            units,
+            price,
+        );
+        ledger.realised = ledger
+            .realised
+            .checked_add(realised)
+            .unwrap_or(ledger.realised);
+        ledger.positions.retain(|_, p| p.units != 0);
+    }
+
+    /// Matches resting orders of the tick's instrument; publishes and returns those that changed.
     pub fn on_tick(&self, tick: &Tick) -> Vec<BrokerOrder> {
-        let mut book = self.book();
-        book.iter_mut()
-            .filter(|o| o.token == tick.token && !o.status.is_final())
-            .filter_map(|o| {
-                o.try_fill(tick.last_price, self.slippage_bp)
-                    .then(|| o.view())
-            })
-            .collect()
+        let mut changed = Vec::new();
+        {
+            let mut book = lock(&self.book);
+            for o in book
+                .iter_mut()
+                .filter(|o| o.token == tick.token && !o.status.is_final())
+            {
+                let was = o.status;
+                match o.fill_price(tick.last_price, self.settings.slippage_bp) {
+                    Some(price) => {
+                        let units = o.fill(price);
+                        self.book_fill(o, units, price);
+                        changed.push(o.view());
+                    }
+                    None if o.status != was => changed.push(o.view()),
+                    None => {}
+                }
+            }
+        }
+        for order in &changed {
+            self.updates.publish(order);
+        }
+        changed
     }
 
-    /// Forgets every paper order (a fresh start).
+    /// The account: capital, realised profit, what positions use and what is free.
+    pub fn account(&self) -> PaperAccount {
+        let ledger = lock(&self.ledger);
+        let used = ledger.used();
+        let available = self
+            .settings
+            .capital
+            .checked_add(ledger.realised)
+            .and_then(|c| c.checked_sub(used))
+            .unwrap_or(Price::ZERO);
+        let mut positions: Vec<_> = ledger.positions.iter().map(|(t, p)| (*t, *p)).collect();
+        positions.sort_by_key(|(t, _)| *t);
+        PaperAccount {
+            capital: self.settings.capital,
+            realised: ledger.realised,
+            used,
+            available,
+            positions,
+        }
+    }
+
+    /// After a restart: the resting orders (`open`: placed or partly filled intents with their
+    /// paper ids) go back in the book, the open trades become the positions again, and
+    /// `realised` (the closed trades' result) is the account's realised profit.
+    pub fn restore(&self, open: &[OrderIntent], trades: &[Trade], realised: Price) {
+        let mut book = lock(&self.book);
+        for intent in open {
+            let (Some(id), false) = (&intent.broker_order_id, intent.state.is_final()) else {
+                continue;
+            };
+            if intent.state == IntentState::Pending || book.iter().any(|o| &o.id == id) {
+                continue;
+            }
+            let r = &intent.request;
+            let Some(instrument) = self.catalog.find(r.exchange, &r.tradingsymbol) else {
+                continue;
+            };
+            book.push(PaperOrder {
+                id: id.clone(),
+                request: r.clone(),
+                token: instrument.token,
+                tick: instrument.tick_size,
+                status: match r.kind {
+                    OrderKind::StopLoss { .. } | OrderKind::StopLossMarket { .. } => {
+                        OrderStatus::TriggerPending
+                    }
+                    _ => OrderStatus::Open,
+                },
+                filled_quantity: intent.filled_quantity,
+                average_price: intent.average_price,
+                triggered: false,
+                message: None,
+            });
+        }
+        let mut ledger = lock(&self.ledger);
+        ledger.positions.clear();
+        for t in trades
+            .iter()
+            .filter(|t| t.state != TradeState::Closed && t.quantity > 0)
+        {
+            ledger
+                .positions
+                .entry(t.token)
+                .or_default()
+                .apply(t.side, t.quantity, t.entry_price);
+        }
+        ledger.positions.retain(|_, p| p.units != 0);
+        ledger.realised = realised;
+    }
+
+    /// Forgets every paper order and position (a fresh start with the full capital).
     pub fn reset(&self) {
-        self.book().clear();
+        lock(&self.book).clear();
+        *lock(&self.ledger) = Ledger::default();
+    }
+
+    /// Why `order` does not fit the free funds, if it adds exposure.
+    fn capital_problem(
+        &self,
+        order: &OrderRequest,
+        token: InstrumentToken,
+        tick: Price,
+        ltp: Price,
+    ) -> Option<String> {
+        let price = match order.kind {
+            OrderKind::Market => slipped(
+                ltp,
+                order.side == OrderSide::Buy,
+                self.settings.slippage_bp,
+                tick,
+            ),
+            OrderKind::Limit { price } | OrderKind::StopLoss { price, .. } => price,
+            OrderKind::StopLossMarket { trigger } => trigger,
+        };
+        let ledger = lock(&self.ledger);
+        let held = ledger.positions.get(&token).map_or(0, |p| p.units);
+        let signed = match order.side {
+            OrderSide::Buy => i64::from(order.quantity),
+            OrderSide::Sell => -i64::from(order.quantity),
+        };
+        // Only the units beyond what it closes add exposure.
+        let adds = if held == 0 || (held > 0) == (signed > 0) {
+            signed.abs()
+        } else {
+            (signed.abs() - held.abs()).max(0)
+        };
+        if adds == 0 {
+            return None;
+        }
+        let needed = price
+            .checked_mul_int(adds)
+            .unwrap_or(Price::from_raw(i64::MAX));
+        let free = self
+            .settings
+            .capital
+            .checked_add(ledger.realised)
+            .and_then(|c| c.checked_sub(ledger.used()))
+            .unwrap_or(Price::ZERO);
+        (needed > free).then(|| {
+            format!(
+                "not enough virtual capital: the order needs {}, {} is free of the paper \
+                 account's {}",
+                needed.format_inr(),
+                free.format_inr(),
+                self.settings.capital.format_inr()
+            )
+        })
     }
 }
 
@@ -175,12 +453,17 @@ impl Broker for PaperBroker {
                     instrument.tradingsymbol
                 ),
             })?;
-        let mut book = self.book();
-        let id = format!("paper-{}", book.len() + 1);
+        if let Some(problem) =
+            self.capital_problem(order, instrument.token, instrument.tick_size, ltp)
+        {
+            return Err(rejected(problem));
+        }
+        let id = self.new_id();
         let mut paper = PaperOrder {
             id: id.clone(),
             request: order.clone(),
             token: instrument.token,
+            tick: instrument.tick_size,
             status: match order.kind {
                 OrderKind::StopLoss { .. } | OrderKind::StopLossMarket { .. } => {
                     OrderStatus::TriggerPending
@@ -192,31 +475,43 @@ impl Broker for PaperBroker {
             triggered: false,
             message: None,
         };
-        paper.try_fill(ltp, self.slippage_bp);
-        book.push(paper);
+        let filled = paper
+            .fill_price(ltp, self.settings.slippage_bp)
+            .map(|price| {
+                let units = paper.fill(price);
+                self.book_fill(&paper, units, price);
+                paper.view()
+            });
+        lock(&self.book).push(paper);
+        if let Some(update) = filled {
+            self.updates.publish(&update);
+        }
         Ok(id)
     }
 
     async fn cancel_order(&self, order_id: &str) -> Result<(), BrokerError> {
-        let mut book = self.book();
-        let order = book
-            .iter_mut()
-            .find(|o| o.id == order_id)
-            .ok_or_else(|| rejected(format!("no paper order {order_id}")))?;
-        if order.status.is_final() {
-            return Err(rejected(format!(
-                "paper order {order_id} is already {:?} and cannot be cancelled",
-                order.status
-            )));
-        }
-        order.status = OrderStatus::Cancelled;
-        order.message = Some("cancelled by the user".to_owned());
+        let update = {
+            let mut book = lock(&self.book);
+            let order = book
+                .iter_mut()
+                .find(|o| o.id == order_id)
+                .ok_or_else(|| rejected(format!("no paper order {order_id}")))?;
+            if order.status.is_final() {
+                return Err(rejected(format!(
+                    "paper order {order_id} is already {:?} and cannot be cancelled",
+                    order.status
+                )));
+            }
+            order.status = OrderStatus::Cancelled;
+            order.message = Some("cancelled by the user".to_owned());
+            order.view()
+        };
+        self.updates.publish(&update);
         Ok(())
     }
 
     async fn order_by_tag(&self, tag: &OrderTag) -> Result<Option<BrokerOrder>, BrokerError> {
-        Ok(self
-            .book()
+        Ok(lock(&self.book)
             .iter()
             .rev()
             .find(|o| &o.request.tag == tag)
@@ -224,7 +519,7 @@ impl Broker for PaperBroker {
     }
 
     async fn orders(&self) -> Result<Vec<BrokerOrder>, BrokerError> {
-        Ok(self.book().iter().map(PaperOrder::view).collect())
+        Ok(lock(&self.book).iter().map(PaperOrder::view).collect())
     }
 }
 
@@ -268,7 +563,28 @@ mod tests {
 
     const SBIN: InstrumentToken = InstrumentToken(779_521);
 
+    struct FixedClock;
+    impl Clock for FixedClock {
+        fn now_ms(&self) -> i64 {
+            1_000
+        }
+    }
+
+    /// Collects what the broker publishes.
+    #[derive(Default)]
+    struct Published(Mutex<Vec<BrokerOrder>>);
+    impl OrderUpdates for Published {
+        fn publish(&self, order: &BrokerOrder) {
+            self.0.lock().unwrap().push(order.clone());
+        }
+    }
+
     fn broker() -> (PaperBroker, Arc<Prices>) {
+        let (b, prices, _) = broker_with(p("10000000"));
+        (b, prices)
+    }
+
+    fn broker_with(capital: Price) -> (PaperBroker, Arc<Prices>, Arc<Published>) {
         let catalog = Arc::new(InstrumentCatalog::default());
         catalog.replace(vec![Instrument {
             token: SBIN,
@@ -285,7 +601,18 @@ mod tests {
         }]);
         let prices = Arc::new(Prices::default());
         prices.0.lock().unwrap().insert(SBIN, p("800"));
-        (PaperBroker::new(prices.clone(), catalog, 10), prices)
+        let published = Arc::new(Published::default());
+        let broker = PaperBroker::new(
+            prices.clone(),
+            catalog,
+            Arc::new(FixedClock),
+            published.clone(),
+            PaperSettings {
+                slippage_bp: 10,
+                capital,
+            },
+        );
+        (broker, prices, published)
     }
 
     fn order(side: OrderSide, kind: OrderKind, tag: &str) -> OrderRequest {
@@ -376,5 +703,86 @@ mod tests {
         );
         b.reset();
         assert!(block_on(b.orders()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn fills_are_published_and_build_positions_realised_profit_and_free_capital() {
+        // ₹10,000 of capital; SBIN at 800 with 10 bp slippage: 10 units cost 8,008.
+        let (b, prices, published) = broker_with(p("10000"));
+        block_on(b.place_order(&order(OrderSide::Buy, OrderKind::Market, "b1"))).unwrap();
+        assert_eq!(
+            published.0.lock().unwrap().len(),
+            1,
+            "the fill is published"
+        );
+        let account = b.account();
+        assert_eq!(
+            account.positions,
+            [(
+                SBIN,
+                PaperPosition {
+                    units: 10,
+                    average: p("800.80")
+                }
+            )]
+        );
+        assert_eq!(account.used, p("8008"));
+        assert_eq!(account.available, p("1992"));
+
+        // A second buy of 10 does not fit; a sell that closes always does.
+        let e =
+            block_on(b.place_order(&order(OrderSide::Buy, OrderKind::Market, "b2"))).unwrap_err();
+        assert_eq!(e.kind, BrokerErrorKind::Rejected);
+        assert!(
+            e.message.contains("not enough virtual capital"),
+            "{}",
+            e.message
+        );
+        prices.0.lock().unwrap().insert(SBIN, p("820"));
+        block_on(b.place_order(&order(OrderSide::Sell, OrderKind::Market, "s1"))).unwrap();
+        let account = b.account();
+        assert!(account.positions.is_empty());
+        // 820 less 10 bp is 819.18, down to the tick: 819.15; (819.15 - 800.80) x 10 = 183.50.
+        assert_eq!(account.realised, p("183.50"));
+        assert_eq!(account.available, p("10183.50"));
+
+        // A resting limit's fill on a tick is published too.
+        let resting = OrderKind::Limit { price: p("810") };
+        block_on(b.place_order(&order(OrderSide::Buy, resting, "l1"))).unwrap();
+        let before = published.0.lock().unwrap().len();
+        assert_eq!(b.on_tick(&tick(SBIN, p("809"))).len(), 1);
+        assert_eq!(published.0.lock().unwrap().len(), before + 1);
+    }
+
+    #[test]
+    fn a_restart_restores_resting_orders_and_positions() {
+        let (b, _) = broker();
+        let resting = OrderKind::Limit { price: p("790") };
+        let id = block_on(b.place_order(&order(OrderSide::Buy, resting, "r1"))).unwrap();
+        let intent = OrderIntent {
+            id: 1,
+            level: None,
+            closes: None,
+            request: order(OrderSide::Buy, resting, "r1"),
+            state: IntentState::Placed,
+            broker_order_id: Some(id.clone()),
+            filled_quantity: 0,
+            average_price: None,
+            reason: None,
+            created_ms: 0,
+            updated_ms: 0,
+        };
+        let (fresh, _) = broker();
+        fresh.restore(&[intent], &[], p("50"));
+        assert_eq!(fresh.account().realised, p("50"));
+        let found = block_on(fresh.order_by_tag(&OrderTag::parse("r1").unwrap()))
+            .unwrap()
+            .unwrap();
+        assert_eq!((found.order_id, found.status), (id, OrderStatus::Open));
+        assert_eq!(
+            fresh.on_tick(&tick(SBIN, p("789"))).len(),
+            1,
+            "it still fills"
+        );
     }
 }

@@ -1,0 +1,134 @@
+//! Paper mode on the real server: a level's order fills at the paper broker against the live
+//! (here, simulated) prices, opens a trade and exits like any other — and the Kite side (the
+//! simulator's order book) never sees an order, because the paper broker holds no Kite client.
+//! A database used in one mode is refused in another.
+
+use std::time::Duration;
+
+use osp_core::model::Price;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app_in, test_settings};
+
+const INFY: u32 = 408_065;
+const TICK: i64 = 500;
+
+fn moved(price: Price, bp: i64) -> Price {
+    let raw = price.raw() + price.raw() * bp / 10_000;
+    Price::from_raw(raw - raw.rem_euclid(TICK))
+}
+
+fn draft(level: Price) -> Value {
+    json!({
+        "token": INFY, "price": level.to_string(), "trigger": "up", "on_up": "buy", "on_down": null,
+        "quantity": "5", "product": "intraday", "limit_offset": "", "target": "2%", "stop_loss": "",
+        "trailing_stop": "", "confirmation": "cross", "confirmation_value": "", "rearm": "once",
+        "rearm_distance": "", "window_from": "", "window_to": "", "enabled": true, "note": "",
+    })
+}
+
+async fn trade_at(app: &TestApp, p: Price) {
+    assert!(app.sim.set_last_price(INFY, p));
+    tokio::time::sleep(Duration::from_millis(400)).await;
+}
+
+async fn book(app: &TestApp) -> Value {
+    let (status, book) = app.call_form("trades", &[]).await;
+    assert_eq!(status, 200, "{book}");
+    book
+}
+
+async fn wait_for_book(app: &TestApp, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..100 {
+        let found = book(app).await;
+        if done(&found) {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the trade book never showed {what}: {}", book(app).await);
+}
+
+#[tokio::test]
+async fn paper_orders_fill_at_the_paper_broker_and_never_reach_kite() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app_in(dir, &[("OSP__MODE", "paper")]).await;
+    let (status, view) = app.call_form("status", &[]).await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["mode"], "paper", "{view}");
+
+    let ltp = app.kite.ltp(&["NSE:INFY"]).await.unwrap()["NSE:INFY"].last_price;
+    let level = moved(ltp, 300);
+    let (status, created) = app
+        .call_json("levels/create", json!({ "draft": draft(level) }))
+        .await;
+    assert_eq!(status, 200, "{created}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    trade_at(&app, moved(level, 50)).await;
+    let opened = wait_for_book(&app, "a paper trade", |b| b["open_positions"] == 1).await;
+    let trade = &opened["trades"][0]["trade"];
+    let (_, orders) = app.call_form("orders", &[]).await;
+    let entry = &orders[0];
+    assert_eq!(entry["state"], "filled", "{entry}");
+    assert!(
+        entry["broker_order_id"].as_str().unwrap().starts_with('P'),
+        "a paper order id: {entry}"
+    );
+    assert_eq!(trade["entry_price"], entry["average_price"]);
+
+    // The target exits it through the paper broker too.
+    let target = Price::parse(trade["target"].as_str().unwrap()).unwrap();
+    trade_at(&app, moved(target, 20)).await;
+    let closed = wait_for_book(&app, "the paper exit", |b| {
+        b["trades"][0]["trade"]["state"] == "closed"
+    })
+    .await;
+    assert_eq!(closed["trades"][0]["trade"]["exit_reason"], "target");
+    let (status, account) = app.call_form("paper/account", &[]).await;
+    assert_eq!(status, 200, "{account}");
+    let realised = Price::parse(account["realised"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        account["realised"], closed["trades"][0]["trade"]["realised"],
+        "the paper account's result is the trade's"
+    );
+    assert!(realised > Price::ZERO, "{account}");
+    assert_eq!(account["capital"], "1000000.00", "{account}");
+    assert!(account["positions"].as_array().unwrap().is_empty());
+
+    assert!(
+        app.kite.orders().await.unwrap().is_empty(),
+        "the Kite side never saw an order"
+    );
+    let dir = app.stop_keeping_data().await;
+
+    // The paper database, named for demo mode, is refused: its orders are paper's.
+    let paper_db = format!("sqlite://{}", dir.path().join("osp-paper.db").display());
+    let settings = test_settings(
+        dir.path(),
+        &[
+            ("OSP__MODE", "demo"),
+            ("OSP__DATABASE__URL", paper_db.as_str()),
+        ],
+    );
+    let refused = osp_server::startup::Application::build(&settings)
+        .await
+        .err()
+        .expect("a paper database is refused in demo mode")
+        .to_string();
+    assert!(
+        refused.contains("holds paper trading's orders"),
+        "{refused}"
+    );
+    assert!(refused.contains("database.url"), "{refused}");
+
+    // Paper again on the same directory: the trade book is still there.
+    let app = spawn_app_in(dir, &[("OSP__MODE", "paper")]).await;
+    let again = book(&app).await;
+    assert_eq!(again["trades"][0]["trade"]["state"], "closed");
+    let (_, restored) = app.call_form("paper/account", &[]).await;
+    assert_eq!(
+        restored["realised"], account["realised"],
+        "restored after the restart"
+    );
+    app.stop().await;
+}
