@@ -166,7 +166,9 @@ fn Trades(
                 </div>
                 <div>
                     <span class="muted small">"Paper P&L (realised)"</span>
-                    <strong class=sign_class(Some(a.realised))>{money(a.realised)}</strong>
+                    <strong class=sign_class(Some(a.realised)) data-testid="paper-realised">
+                        {money(a.realised)}
+                    </strong>
                 </div>
             </section>
         })}
