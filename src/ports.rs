@@ -126,6 +126,7 @@ pub trait IntentStore: Send + Sync {
     /// Every intent the broker has and has not finished (placed or partly filled), oldest first.
     async fn open(&self) -> Result<Vec<OrderIntent>, String>;
     async fn by_tag(&self, tag: &OrderTag) -> Result<Option<OrderIntent>, String>;
+    async fn by_id(&self, id: i64) -> Result<Option<OrderIntent>, String>;
     /// The newest `limit` intents, newest first (the order book the UI shows).
     async fn recent(&self, limit: u32) -> Result<Vec<OrderIntent>, String>;
     /// How many entry orders (not exits) were recorded at or after `since_ms`.

@@ -75,19 +75,24 @@ mod server {
         }
     }
 
+    /// The core's per-field problems, on the wire.
+    fn invalid(problems: Vec<osp_core::services::trading::LevelProblem>) -> AppError {
+        AppError::Invalid(
+            problems
+                .into_iter()
+                .map(|p| super::FieldProblem {
+                    field: p.field.to_owned(),
+                    message: p.message,
+                })
+                .collect(),
+        )
+    }
+
     impl From<osp_core::services::trading::LevelError> for AppError {
         fn from(e: osp_core::services::trading::LevelError) -> Self {
             use osp_core::services::trading::LevelError;
             match e {
-                LevelError::Invalid(problems) => AppError::Invalid(
-                    problems
-                        .into_iter()
-                        .map(|p| super::FieldProblem {
-                            field: p.field.to_owned(),
-                            message: p.message,
-                        })
-                        .collect(),
-                ),
+                LevelError::Invalid(problems) => invalid(problems),
                 LevelError::Refused(message) => AppError::BadRequest(message),
                 LevelError::NotFound => {
                     AppError::NotFound("that level (reload the page)".to_owned())
@@ -114,16 +119,22 @@ mod server {
         fn from(e: osp_core::services::trading::RiskError) -> Self {
             use osp_core::services::trading::RiskError;
             match e {
-                RiskError::Invalid(problems) => AppError::Invalid(
-                    problems
-                        .into_iter()
-                        .map(|p| super::FieldProblem {
-                            field: p.field.to_owned(),
-                            message: p.message,
-                        })
-                        .collect(),
-                ),
+                RiskError::Invalid(problems) => invalid(problems),
                 unavailable @ RiskError::Unavailable(_) => AppError::internal(unavailable),
+            }
+        }
+    }
+
+    impl From<osp_core::services::trading::OrderDeskError> for AppError {
+        fn from(e: osp_core::services::trading::OrderDeskError) -> Self {
+            use osp_core::services::trading::OrderDeskError;
+            match e {
+                OrderDeskError::Invalid(problems) => invalid(problems),
+                OrderDeskError::NotFound(_) => {
+                    AppError::NotFound("that order (reload the page)".to_owned())
+                }
+                OrderDeskError::Refused(message) => AppError::BadRequest(message),
+                unavailable @ OrderDeskError::Unavailable(_) => AppError::internal(unavailable),
             }
         }
     }

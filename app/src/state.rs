@@ -11,7 +11,7 @@ use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::PriceService;
 use osp_core::services::status::StatusService;
 use osp_core::services::trading::{
-    LevelService, OrderExecutor, PaperBroker, RiskService, TradeService,
+    LevelService, OrderDesk, OrderExecutor, PaperBroker, RiskService, TradeService,
 };
 use osp_core::services::watchlists::WatchlistService;
 
@@ -31,6 +31,8 @@ pub struct AppState {
     pub levels: Arc<LevelService>,
     /// The order book: every order the platform recorded, and where it stands.
     pub orders: Arc<OrderExecutor>,
+    /// Manual orders: the ticket and cancel.
+    pub desk: Arc<OrderDesk>,
     /// The trade monitor: trades, positions and their P&L; the exit button.
     pub trades: Arc<TradeService>,
     /// The risk limits and the kill switch.

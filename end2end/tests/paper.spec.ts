@@ -34,6 +34,7 @@ async function startServer(): Promise<ChildProcess> {
 }
 
 test('paper mode trades a level through the paper broker', async ({ page }) => {
+  test.setTimeout(90_000);
   const server = await startServer();
   const exited = new Promise((r) => server.once('exit', r));
   try {
@@ -63,7 +64,7 @@ test('paper mode trades a level through the paper broker', async ({ page }) => {
     await page.goto(`${BASE}/trades`);
     await expect(page.getByTestId('link-state')).toHaveAttribute('data-state', 'live');
     const closed = page.getByTestId('closed-row').filter({ hasText: 'RELIANCE' });
-    await expect(closed).toHaveCount(1, { timeout: 30_000 });
+    await expect(closed).toHaveCount(1, { timeout: 60_000 });
     await expect(closed).toHaveAttribute('data-reason', /^(target|stop-loss|trailing stop)$/);
     await expect(closed.getByTestId('entry-price')).toHaveText(/\d+\.\d{2}/);
     // The paper account's result is the trade's.

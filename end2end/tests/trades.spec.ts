@@ -28,12 +28,14 @@ async function levelNearLtp(page: Page, symbol: string, quantity: string, exits:
 }
 
 test('a filled level opens a trade at its entry price and the monitor exits it', async ({ page }) => {
+  // Two random walks in a row (to the level, then to an exit): give them room on a busy machine.
+  test.setTimeout(90_000);
   await levelNearLtp(page, 'INFY', '1', ['0.10', '0.10']);
   await page.getByRole('link', { name: 'Trades', exact: true }).first().click();
   await expect(page.getByRole('heading', { name: 'Trades', exact: true })).toBeVisible();
   // Two ticks either way: the random walk reaches the target or the stop soon after the entry.
   const closed = page.getByTestId('closed-row').filter({ hasText: 'INFY' });
-  await expect(closed).toHaveCount(1, { timeout: 30_000 });
+  await expect(closed).toHaveCount(1, { timeout: 60_000 });
   await expect(closed).toHaveAttribute('data-reason', /^(target|stop-loss|trailing stop)$/);
   const entry = paise((await closed.getByTestId('entry-price').textContent()) ?? '');
   const exit = paise((await closed.getByTestId('exit-price').textContent()) ?? '');

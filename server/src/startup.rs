@@ -24,7 +24,7 @@ use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::{FeedSubscriptions, PriceService, demo_instruments};
 use osp_core::services::status::{StatusService, StatusSources};
 use osp_core::services::trading::{
-    LevelService, LevelTrader, OrderExecutor, RiskGate, RiskService, TradeService,
+    LevelService, LevelTrader, OrderDesk, OrderExecutor, RiskGate, RiskService, TradeService,
     TradeServiceParts,
 };
 use osp_core::services::watchlists::WatchlistService;
@@ -269,6 +269,11 @@ impl Application {
             catalog: catalog.clone(),
             watchlists,
             levels,
+            desk: Arc::new(OrderDesk::new(
+                executor.clone(),
+                Arc::new(database.clone()) as Arc<dyn IntentStore>,
+                catalog.clone(),
+            )),
             orders: executor,
             trades,
             risk,

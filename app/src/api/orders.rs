@@ -1,8 +1,9 @@
-//! Orders: the order book — every order the platform recorded (levels' and, later, manual and
-//! exit orders), newest first, with its state at the broker.
+//! Orders: the order book — every order the platform recorded (levels', manual and exit
+//! orders), newest first, with its state at the broker; placing a manual ticket; cancelling.
 
 use leptos::prelude::*;
 use osp_core::model::OrderIntent;
+use osp_core::services::trading::OrderTicket;
 
 use crate::error::AppError;
 
@@ -16,6 +17,31 @@ pub async fn list_orders() -> Result<Vec<OrderIntent>, AppError> {
         async move {
             let state = crate::state::app_state()?;
             Ok(state.orders.recent(MAX_ORDERS).await?)
+        }
+        .await,
+    )
+}
+
+/// `POST /api/orders/place` (JSON `{"ticket": {...}}`): every wrong field is named and nothing
+/// is sent; a risk or broker refusal comes back as the order, rejected with its reason.
+#[server(endpoint = "orders/place", input = leptos::server_fn::codec::Json)]
+pub async fn place_order(ticket: OrderTicket) -> Result<OrderIntent, AppError> {
+    crate::error::with_status(
+        async move {
+            let state = crate::state::app_state()?;
+            Ok(state.desk.place(&ticket).await?)
+        }
+        .await,
+    )
+}
+
+/// `POST /api/orders/cancel`: asks the broker to cancel an open order.
+#[server(endpoint = "orders/cancel")]
+pub async fn cancel_order(id: i64) -> Result<OrderIntent, AppError> {
+    crate::error::with_status(
+        async move {
+            let state = crate::state::app_state()?;
+            Ok(state.desk.cancel(id).await?)
         }
         .await,
     )

@@ -1,6 +1,6 @@
-//! The Orders page: the order book — every order the platform recorded, newest first, with the
-//! level that placed it, its state at the broker, fills and the reason for a refusal. Read
-//! again every two seconds.
+//! The Orders page: the manual order ticket, and the order book — every order the platform
+//! recorded, newest first, with the level or trade it belongs to, its state at the broker,
+//! fills, the reason for a refusal, and cancel for an open one. Read again every two seconds.
 
 use std::time::Duration;
 
@@ -9,7 +9,8 @@ use leptos_meta::Title;
 use osp_core::format::ist_clock;
 use osp_core::model::{IntentState, OrderIntent, OrderKind, OrderSide};
 
-use crate::api::orders::list_orders;
+use crate::api::orders::{cancel_order, list_orders};
+use crate::components::OrderTicketForm;
 
 const REFRESH_EVERY: Duration = Duration::from_secs(2);
 
@@ -38,14 +39,17 @@ fn kind_text(kind: OrderKind) -> String {
 #[component]
 pub fn OrdersPage() -> impl IntoView {
     let initial = Resource::new_blocking(|| (), |_| list_orders());
+    // Bumped when the ticket placed an order: the book reads itself again at once.
+    let placed = RwSignal::new(0u32);
     view! {
         <Title text="Orders · OS Platforms"/>
         <section class="page orders-page">
             <h1>"Orders"</h1>
+            <OrderTicketForm on_placed=Callback::new(move |()| placed.update(|n| *n += 1))/>
             <Suspense fallback=|| view! { <p class="muted">"Loading orders…"</p> }>
                 {move || Suspend::new(async move {
                     match initial.await {
-                        Ok(orders) => view! { <OrderBook initial=orders/> }.into_any(),
+                        Ok(orders) => view! { <OrderBook initial=orders placed/> }.into_any(),
                         Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -56,30 +60,47 @@ pub fn OrdersPage() -> impl IntoView {
 }
 
 #[component]
-fn OrderBook(initial: Vec<OrderIntent>) -> impl IntoView {
+fn OrderBook(initial: Vec<OrderIntent>, placed: RwSignal<u32>) -> impl IntoView {
     let orders = RwSignal::new(initial);
     let message = RwSignal::new(None::<String>);
-    Effect::new(move |_| {
-        let refresh = move || {
-            leptos::task::spawn_local(async move {
-                match list_orders().await {
-                    Ok(found) => {
-                        message.set(None);
-                        orders.set(found);
-                    }
-                    Err(e) => message.set(Some(e.to_string())),
+    let refresh = move || {
+        leptos::task::spawn_local(async move {
+            match list_orders().await {
+                Ok(found) => {
+                    message.set(None);
+                    orders.set(found);
                 }
-            });
-        };
+                Err(e) => message.set(Some(e.to_string())),
+            }
+        });
+    };
+    Effect::new(move |_| {
         if let Ok(handle) = set_interval_with_handle(refresh, REFRESH_EVERY) {
             on_cleanup(move || handle.clear());
         }
+    });
+    Effect::new(move |first: Option<()>| {
+        placed.track();
+        if first.is_some() {
+            refresh();
+        }
+    });
+    let on_cancel = Callback::new(move |id: i64| {
+        leptos::task::spawn_local(async move {
+            match cancel_order(id).await {
+                Ok(_) => {
+                    message.set(Some(format!("Cancel of order #{id} sent to the broker.")));
+                    refresh();
+                }
+                Err(e) => message.set(Some(e.to_string())),
+            }
+        });
     });
     view! {
         <section class="card" data-testid="order-book">
             <header class="card-head">
                 <h2>"Order book"</h2>
-                <span class="muted small">"Orders placed by your levels and trade exits, newest first"</span>
+                <span class="muted small">"Your levels' orders, trade exits and manual orders, newest first"</span>
             </header>
             <Show when=move || message.with(Option::is_some)>
                 <p class="error small" role="alert">{move || message.get().unwrap_or_default()}</p>
@@ -104,13 +125,14 @@ fn OrderBook(initial: Vec<OrderIntent>) -> impl IntoView {
                                 <th scope="col">"State"</th>
                                 <th scope="col" class="num">"Avg price"</th>
                                 <th scope="col" class="wide">"From"</th>
+                                <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                             </tr>
                         </thead>
                         <tbody>
                             <For
                                 each=move || orders.get()
                                 key=|o| (o.id, o.updated_ms)
-                                children=|o| view! { <OrderRow order=o/> }
+                                children=move |o| view! { <OrderRow order=o on_cancel/> }
                             />
                         </tbody>
                     </table>
@@ -122,7 +144,12 @@ fn OrderBook(initial: Vec<OrderIntent>) -> impl IntoView {
 }
 
 #[component]
-fn OrderRow(order: OrderIntent) -> impl IntoView {
+fn OrderRow(order: OrderIntent, on_cancel: Callback<i64>) -> impl IntoView {
+    let id = order.id;
+    let cancellable = matches!(
+        order.state,
+        IntentState::Placed | IntentState::PartiallyFilled
+    );
     let r = &order.request;
     let side = match r.side {
         OrderSide::Buy => "BUY",
@@ -155,6 +182,12 @@ fn OrderRow(order: OrderIntent) -> impl IntoView {
                     (None, Some(l)) => format!("level #{}", l.0),
                     (None, None) => "manual".to_owned(),
                 }}
+            </td>
+            <td>
+                {cancellable.then(|| view! {
+                    <button type="button" class="button subtle" data-testid="cancel-order"
+                        on:click=move |_| on_cancel.run(id)>"Cancel"</button>
+                })}
             </td>
         </tr>
     }

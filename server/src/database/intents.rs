@@ -190,6 +190,17 @@ impl IntentStore for Database {
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
+    async fn by_id(&self, id: i64) -> Result<Option<OrderIntent>, String> {
+        let row: Option<Row> = on_pool!(self, pool => {
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM order_intents WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .map_err(failed)?
+        });
+        row.map(from_row).transpose()
+    }
+
     async fn by_tag(&self, tag: &OrderTag) -> Result<Option<OrderIntent>, String> {
         let row: Option<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!("SELECT {COLUMNS} FROM order_intents WHERE tag = $1"))

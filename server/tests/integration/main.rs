@@ -11,6 +11,7 @@ mod kite_ticker;
 mod level_store;
 mod levels;
 mod migrations;
+mod orders;
 mod paper;
 mod postgres;
 mod price_stream;

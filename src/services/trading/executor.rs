@@ -294,6 +294,31 @@ impl OrderExecutor {
         Ok(changed)
     }
 
+    /// Asks the broker to cancel an order it has (placed or partly filled); the cancellation
+    /// arrives as an order update. An order still pending here cannot be cancelled yet.
+    pub async fn cancel(&self, intent: &OrderIntent) -> Result<(), BrokerError> {
+        let refused = |message: String| BrokerError {
+            kind: BrokerErrorKind::Rejected,
+            message,
+        };
+        match (&intent.broker_order_id, intent.state) {
+            (_, state) if state.is_final() => Err(refused(format!(
+                "order #{} is already {}; only open orders can be cancelled",
+                intent.id,
+                match state {
+                    IntentState::Filled => "filled",
+                    IntentState::Rejected => "rejected",
+                    _ => "cancelled",
+                }
+            ))),
+            (Some(order_id), _) => self.broker.cancel_order(order_id).await,
+            (None, _) => Err(refused(format!(
+                "order #{} is still being sent to the broker; cancel it once it shows open",
+                intent.id
+            ))),
+        }
+    }
+
     /// Asks the broker to cancel every open entry order (exits are left to fill). Returns how
     /// many it accepted and what it refused; the cancellations arrive as order updates.
     pub async fn cancel_open_entries(&self) -> Result<(u32, Vec<String>), ExecError> {
@@ -301,10 +326,7 @@ impl OrderExecutor {
         let mut cancelled = 0;
         let mut problems = Vec::new();
         for intent in open.iter().filter(|i| i.closes.is_none()) {
-            let Some(order_id) = &intent.broker_order_id else {
-                continue;
-            };
-            match self.broker.cancel_order(order_id).await {
+            match self.cancel(intent).await {
                 Ok(()) => cancelled += 1,
                 Err(e) => problems.push(format!("order #{} was not cancelled: {e}", intent.id)),
             }

@@ -20,7 +20,7 @@ fn is_derivative(exchange: Exchange) -> bool {
     !matches!(exchange, Exchange::Nse | Exchange::Bse)
 }
 
-fn tick_hint(price: Price, tick: Price) -> String {
+pub(super) fn tick_hint(price: Price, tick: Price) -> String {
     let below = Price::from_raw(price.raw() - price.raw().rem_euclid(tick.raw().max(1)));
     match below.checked_add(tick) {
         Some(above) => format!(
@@ -75,6 +75,41 @@ fn check_distance(
     }
 }
 
+/// Why `quantity` cannot be ordered on `instrument` (zero, or not whole lots of a derivative).
+pub(super) fn quantity_problem(quantity: u32, instrument: &Instrument) -> Option<String> {
+    if quantity == 0 {
+        return Some("the quantity must be at least 1".to_owned());
+    }
+    if is_derivative(instrument.exchange)
+        && instrument.lot_size > 1
+        && !quantity.is_multiple_of(instrument.lot_size)
+    {
+        let lots = quantity / instrument.lot_size;
+        return Some(format!(
+            "{} trades in lots of {}; use {} or {}",
+            instrument.tradingsymbol,
+            instrument.lot_size,
+            lots.max(1) * instrument.lot_size,
+            (lots + 1) * instrument.lot_size
+        ));
+    }
+    None
+}
+
+/// Why `product` does not suit `instrument` (delivery for equity, carry-forward for derivatives).
+pub(super) fn product_problem(product: ProductKind, instrument: &Instrument) -> Option<String> {
+    match (product, is_derivative(instrument.exchange)) {
+        (ProductKind::Delivery, true) => Some(
+            "CNC (delivery) is for equity; use NRML to carry a derivative overnight, or MIS"
+                .to_owned(),
+        ),
+        (ProductKind::CarryForward, false) => {
+            Some("NRML is for derivatives; use CNC to hold equity overnight, or MIS".to_owned())
+        }
+        _ => None,
+    }
+}
+
 /// Every problem with `level` on `instrument`; empty when it can be saved.
 pub fn level_problems(level: &Level, instrument: &Instrument) -> Vec<LevelProblem> {
     let mut problems = Vec::new();
@@ -117,35 +152,11 @@ pub fn level_problems(level: &Level, instrument: &Instrument) -> Vec<LevelProble
         ),
         _ => {}
     }
-    if level.quantity == 0 {
-        problem("quantity", "the quantity must be at least 1".to_owned());
-    } else if is_derivative(instrument.exchange)
-        && instrument.lot_size > 1
-        && !level.quantity.is_multiple_of(instrument.lot_size)
-    {
-        let lots = level.quantity / instrument.lot_size;
-        problem(
-            "quantity",
-            format!(
-                "{} trades in lots of {}; use {} or {}",
-                instrument.tradingsymbol,
-                instrument.lot_size,
-                lots.max(1) * instrument.lot_size,
-                (lots + 1) * instrument.lot_size
-            ),
-        );
+    if let Some(message) = quantity_problem(level.quantity, instrument) {
+        problem("quantity", message);
     }
-    match (level.product, is_derivative(instrument.exchange)) {
-        (ProductKind::Delivery, true) => problem(
-            "product",
-            "CNC (delivery) is for equity; use NRML to carry a derivative overnight, or MIS"
-                .to_owned(),
-        ),
-        (ProductKind::CarryForward, false) => problem(
-            "product",
-            "NRML is for derivatives; use CNC to hold equity overnight, or MIS".to_owned(),
-        ),
-        _ => {}
+    if let Some(message) = product_problem(level.product, instrument) {
+        problem("product", message);
     }
     if let LevelOrderType::Limit { offset } = level.order {
         if offset.is_negative() {

@@ -5,7 +5,8 @@
 //! and places orders through the executor; the level service (CRUD); the paper broker; the trade
 //! rules and the trade monitor (`trades`: entries, target / stop / trailing exits, square-off,
 //! the trade book); pre-trade risk (`risk`: limits, the kill switch, the executor's gate)
-//! and the risk service (editing limits, engaging and releasing the kill switch).
+//! and the risk service (editing limits, engaging and releasing the kill switch); the manual
+//! order ticket and the order desk (place a ticket, cancel an open order).
 
 mod executor;
 mod intents;
@@ -16,6 +17,8 @@ mod level_orders;
 mod level_rules;
 mod level_trader;
 mod levels;
+mod order_desk;
+mod order_ticket;
 mod paper_broker;
 mod risk;
 mod risk_service;
@@ -34,6 +37,8 @@ pub use level_orders::{exit_prices, order_for};
 pub use level_rules::{LevelProblem, MAX_NOTE_CHARS, level_problems};
 pub use level_trader::{LEVELS_FEED_OWNER, LevelPhase, LevelTrader, StepReport};
 pub use levels::{LevelError, LevelService, LevelView, MAX_LEVELS, MAX_LOG_ENTRIES};
+pub use order_desk::{OrderDesk, OrderDeskError};
+pub use order_ticket::{OrderTicket, TicketKind};
 pub use paper_broker::{PaperAccount, PaperBroker, PaperPosition, PaperSettings};
 pub use risk::{PreTradeCheck, RiskContext, RiskGate, RiskState, order_problem};
 pub use risk_service::{KillSwitchReport, RiskError, RiskLimitsDraft, RiskService};

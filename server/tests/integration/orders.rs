@@ -1,0 +1,153 @@
+//! Manual orders on the real server: a ticket is placed through the same executor (one order at
+//! the broker for its tag, a trade opened by its fill), a wrong ticket is refused field by field
+//! with nothing sent, the risk limits apply to it, and an open order is cancelled once.
+
+use std::time::Duration;
+
+use osp_core::model::Price;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+const INFY: u32 = 408_065;
+
+fn ticket(side: &str, quantity: &str, kind: &str, price: &str) -> Value {
+    json!({
+        "token": INFY, "side": side, "quantity": quantity, "product": "intraday",
+        "kind": kind, "price": price, "trigger": "",
+    })
+}
+
+async fn order(app: &TestApp, id: i64) -> Value {
+    let (_, orders) = app.call_form("orders", &[]).await;
+    orders
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("order {id} is listed"))
+}
+
+async fn wait_for_state(app: &TestApp, id: i64, state: &str) -> Value {
+    for _ in 0..100 {
+        let found = order(app, id).await;
+        if found["state"] == state {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("order {id} never became {state}: {}", order(app, id).await);
+}
+
+#[tokio::test]
+async fn a_manual_ticket_is_placed_once_opens_a_trade_and_a_wrong_one_sends_nothing() {
+    let app = spawn_app().await;
+    let (status, error) = app
+        .call_json(
+            "orders/place",
+            json!({ "ticket": ticket("buy", "0", "limit", "") }),
+        )
+        .await;
+    assert_eq!(status, 400, "{error}");
+    let fields: Vec<&str> = error["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["quantity", "price"], "{error}");
+    let (_, none) = app.call_form("orders", &[]).await;
+    assert!(none.as_array().unwrap().is_empty(), "nothing recorded");
+
+    let (status, placed) = app
+        .call_json(
+            "orders/place",
+            json!({ "ticket": ticket("buy", "2", "market", "") }),
+        )
+        .await;
+    assert_eq!(status, 200, "{placed}");
+    assert!(placed["level"].is_null());
+    let id = placed["id"].as_i64().unwrap();
+    let filled = wait_for_state(&app, id, "filled").await;
+    let tag = filled["request"]["tag"].as_str().unwrap().to_owned();
+    let at_broker = app.kite.orders().await.unwrap();
+    assert_eq!(
+        at_broker
+            .iter()
+            .filter(|o| o.tag.as_deref() == Some(&tag))
+            .count(),
+        1,
+        "exactly one order at the broker"
+    );
+    for _ in 0..50 {
+        let (_, book) = app.call_form("trades", &[]).await;
+        if book["open_positions"] == 1 {
+            let trade = &book["trades"][0]["trade"];
+            assert_eq!(trade["entry_intent"], id);
+            assert_eq!(trade["quantity"], 2);
+            assert!(
+                trade["target"].is_null() && trade["stop_loss"].is_null(),
+                "a manual trade has no exits"
+            );
+            app.stop().await;
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the manual fill opened no trade");
+}
+
+#[tokio::test]
+async fn an_open_order_is_cancelled_once_and_risk_limits_apply_to_tickets() {
+    let app = spawn_app().await;
+    let ltp = app.kite.ltp(&["NSE:INFY"]).await.unwrap()["NSE:INFY"].last_price;
+    // 3 % under the market: it rests (inside the default 5 % band).
+    let below = ltp.raw() - ltp.raw() * 3 / 100;
+    let limit = Price::from_raw(below - below.rem_euclid(500));
+    let (status, placed) = app
+        .call_json(
+            "orders/place",
+            json!({ "ticket": ticket("buy", "1", "limit", &limit.to_string()) }),
+        )
+        .await;
+    assert_eq!(status, 200, "{placed}");
+    let id = placed["id"].as_i64().unwrap();
+    assert_eq!(placed["state"], "placed", "{placed}");
+    let (status, _) = app
+        .call_form("orders/cancel", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(status, 200);
+    let cancelled = wait_for_state(&app, id, "cancelled").await;
+    assert!(cancelled["filled_quantity"] == 0);
+    let (status, again) = app
+        .call_form("orders/cancel", &[("id", &id.to_string())])
+        .await;
+    assert_eq!(status, 400, "{again}");
+    assert!(
+        again["detail"]
+            .as_str()
+            .unwrap()
+            .contains("already cancelled"),
+        "{again}"
+    );
+    let (status, _) = app.call_form("orders/cancel", &[("id", "999")]).await;
+    assert_eq!(status, 404);
+
+    // A limit far outside the price band is refused by the risk check, never sent.
+    let far = Price::from_raw((ltp.raw() / 2) - (ltp.raw() / 2).rem_euclid(500));
+    let (status, refused) = app
+        .call_json(
+            "orders/place",
+            json!({ "ticket": ticket("buy", "1", "limit", &far.to_string()) }),
+        )
+        .await;
+    assert_eq!(status, 200, "{refused}");
+    assert_eq!(refused["state"], "rejected");
+    assert!(
+        refused["reason"].as_str().unwrap().contains("price band"),
+        "{refused}"
+    );
+    assert!(refused["broker_order_id"].is_null());
+    app.stop().await;
+}

@@ -1,0 +1,78 @@
+//! `OrderDesk`: the trader's own orders — a manual ticket placed through the same executor
+//! (recorded first, exactly once, through the risk gate; its fill opens a trade like any
+//! other), and cancelling an open order.
+
+use std::sync::Arc;
+
+use crate::model::OrderIntent;
+use crate::ports::IntentStore;
+use crate::services::instruments::InstrumentCatalog;
+
+use super::executor::OrderExecutor;
+use super::level_rules::LevelProblem;
+use super::order_ticket::OrderTicket;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OrderDeskError {
+    #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<LevelProblem>),
+    #[error("there is no order {0}")]
+    NotFound(i64),
+    /// The broker or the rules refused it; the message says why.
+    #[error("{0}")]
+    Refused(String),
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+pub struct OrderDesk {
+    executor: Arc<OrderExecutor>,
+    intents: Arc<dyn IntentStore>,
+    catalog: Arc<InstrumentCatalog>,
+}
+
+impl OrderDesk {
+    pub fn new(
+        executor: Arc<OrderExecutor>,
+        intents: Arc<dyn IntentStore>,
+        catalog: Arc<InstrumentCatalog>,
+    ) -> Self {
+        Self {
+            executor,
+            intents,
+            catalog,
+        }
+    }
+
+    /// Places the ticket's order. A refusal by the risk checks or the broker is not an error
+    /// here: the order comes back `rejected` with its reason, as the order book shows it.
+    pub async fn place(&self, ticket: &OrderTicket) -> Result<OrderIntent, OrderDeskError> {
+        let instrument = self.catalog.get(ticket.token).ok_or_else(|| {
+            OrderDeskError::Invalid(vec![LevelProblem {
+                field: "instrument",
+                message: "that instrument is not in today's list; search for it again".to_owned(),
+            }])
+        })?;
+        let request = ticket.parse(&instrument).map_err(OrderDeskError::Invalid)?;
+        self.executor
+            .submit(None, request)
+            .await
+            .map_err(|e| OrderDeskError::Unavailable(e.to_string()))
+    }
+
+    /// Asks the broker to cancel order `id`; the order book shows it cancelled once the broker
+    /// confirms.
+    pub async fn cancel(&self, id: i64) -> Result<OrderIntent, OrderDeskError> {
+        let intent = self
+            .intents
+            .by_id(id)
+            .await
+            .map_err(OrderDeskError::Unavailable)?
+            .ok_or(OrderDeskError::NotFound(id))?;
+        self.executor
+            .cancel(&intent)
+            .await
+            .map_err(|e| OrderDeskError::Refused(e.message))?;
+        Ok(intent)
+    }
+}
