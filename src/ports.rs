@@ -142,6 +142,8 @@ pub trait LevelStore: Send + Sync {
     async fn level(&self, id: LevelId) -> Result<Option<StoredLevel>, String>;
     /// Stores a new level, armed; returns it with its id.
     async fn insert(&self, level: &Level, now_ms: i64) -> Result<StoredLevel, String>;
+    /// Stores all of `levels` (armed) in one transaction, or none of them; in order.
+    async fn insert_many(&self, levels: &[Level], now_ms: i64) -> Result<Vec<StoredLevel>, String>;
     /// Replaces a level's definition and arms it again (an edited level is a new level to
     /// watch). `Ok(None)` when there is no such level.
     async fn update(&self, level: &Level, now_ms: i64) -> Result<Option<StoredLevel>, String>;

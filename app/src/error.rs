@@ -93,6 +93,15 @@ mod server {
             use osp_core::services::trading::LevelError;
             match e {
                 LevelError::Invalid(problems) => invalid(problems),
+                LevelError::InvalidRows(problems) => AppError::Invalid(
+                    problems
+                        .into_iter()
+                        .map(|(row, p)| super::FieldProblem {
+                            field: format!("row {row}: {}", p.field),
+                            message: format!("row {row}: {}", p.message),
+                        })
+                        .collect(),
+                ),
                 LevelError::Refused(message) => AppError::BadRequest(message),
                 LevelError::NotFound => {
                     AppError::NotFound("that level (reload the page)".to_owned())

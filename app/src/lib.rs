@@ -16,7 +16,7 @@ use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
-use components::{NavBar, OfflineNotice, TopBar};
+use components::{NavBar, OfflineNotice, Toasts, TopBar};
 use pages::{
     AlertsPage, DashboardPage, InstrumentPage, LevelsPage, NotFoundPage, OrdersPage, SettingsPage,
     TradesPage,
@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
             <div class="shell">
                 <TopBar/>
                 <OfflineNotice/>
+                <Toasts/>
                 <div class="frame">
                     <NavBar/>
                     <main class="content">

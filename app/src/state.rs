@@ -11,7 +11,7 @@ use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::PriceService;
 use osp_core::services::status::StatusService;
 use osp_core::services::trading::{
-    LevelService, OrderDesk, OrderExecutor, PaperBroker, RiskService, TradeService,
+    Activity, LevelService, OrderDesk, OrderExecutor, PaperBroker, RiskService, TradeService,
 };
 use osp_core::services::watchlists::WatchlistService;
 
@@ -33,6 +33,8 @@ pub struct AppState {
     pub orders: Arc<OrderExecutor>,
     /// Manual orders: the ticket and cancel.
     pub desk: Arc<OrderDesk>,
+    /// What just happened (triggers, fills, rejections, closed trades), for the toasts.
+    pub activity: Arc<Activity>,
     /// The trade monitor: trades, positions and their P&L; the exit button.
     pub trades: Arc<TradeService>,
     /// The risk limits and the kill switch.

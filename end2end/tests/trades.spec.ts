@@ -42,6 +42,8 @@ test('a filled level opens a trade at its entry price and the monitor exits it',
   expect(entry).toBeGreaterThan(0);
   expect(exit).toBeGreaterThan(0);
   await expect(closed.getByTestId('realised')).toHaveText(/^[+-]?\d/);
+  // A toast said so, on whatever page was open.
+  await expect(page.getByTestId('toast').filter({ hasText: 'INFY closed' })).toHaveCount(1);
 
   // The order book has the entry and its exit.
   await page.getByRole('link', { name: 'Orders', exact: true }).first().click();

@@ -24,8 +24,8 @@ use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::{FeedSubscriptions, PriceService, demo_instruments};
 use osp_core::services::status::{StatusService, StatusSources};
 use osp_core::services::trading::{
-    LevelService, LevelTrader, OrderDesk, OrderExecutor, RiskGate, RiskService, TradeService,
-    TradeServiceParts,
+    Activity, LevelService, LevelTrader, OrderDesk, OrderExecutor, RiskGate, RiskService,
+    TradeService, TradeServiceParts,
 };
 use osp_core::services::watchlists::WatchlistService;
 use tokio::net::TcpListener;
@@ -35,7 +35,7 @@ use crate::clock::SystemClock;
 use crate::config::Settings;
 use crate::database::Database;
 use crate::demo;
-use crate::http::{api_fallback, health, middleware};
+use crate::http::{api_fallback, health, levels_csv, middleware};
 use crate::instruments_loader::InstrumentsLoader;
 use crate::site;
 use crate::venue;
@@ -274,6 +274,12 @@ impl Application {
                 Arc::new(database.clone()) as Arc<dyn IntentStore>,
                 catalog.clone(),
             )),
+            activity: Arc::new(Activity::new(
+                Arc::new(database.clone()) as Arc<dyn LevelStore>,
+                Arc::new(database.clone()) as Arc<dyn IntentStore>,
+                Arc::new(database.clone()) as Arc<dyn TradeStore>,
+                clock.clone(),
+            )),
             orders: executor,
             trades,
             risk,
@@ -292,6 +298,7 @@ impl Application {
         let routes = generate_route_list(App);
         let router = Router::new()
             .route("/health", get(health::health))
+            .route("/levels/export.csv", get(levels_csv::export))
             // Registered server functions are more specific and win over this.
             .route("/api/{*rest}", any(api_fallback::api_not_found))
             .route(

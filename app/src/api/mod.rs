@@ -1,8 +1,10 @@
 //! Server functions, one module per area. Each parses its input, calls one service and maps
 //! the error; no business rule lives here.
 
+pub mod activity;
 pub mod instruments;
 pub mod levels;
+pub mod levels_csv;
 pub mod orders;
 pub mod risk;
 pub mod status;

@@ -14,7 +14,7 @@ use osp_core::services::trading::LevelView;
 use crate::api::levels::{
     LevelsView, delete_level, level_log, list_levels, restore_level, set_level_enabled,
 };
-use crate::components::{FormTarget, LevelForm, LevelTable};
+use crate::components::{FormTarget, LevelForm, LevelTable, LevelsCsv};
 use crate::live::use_market_stream;
 
 const STREAM_KEY: &str = "levels";
@@ -163,6 +163,7 @@ fn LevelsBoard(initial: LevelsView) -> impl IntoView {
                         }}
                     </span>
                 </header>
+                <LevelsCsv on_imported=Callback::new(move |()| refresh())/>
                 <Show when=move || deleted.with(Option::is_some)>
                     <p class="notice small" role="status" data-testid="undo-delete">
                         {move || deleted.get().map(|(_, l)| format!("Deleted {l}. ")).unwrap_or_default()}

@@ -196,23 +196,40 @@ impl LevelStore for Database {
     }
 
     async fn insert(&self, level: &Level, now_ms: i64) -> Result<StoredLevel, String> {
-        let spec = spec_json(level)?;
-        let row: Row = on_pool!(self, pool => {
-            sqlx::query_as(&format!(
-                "INSERT INTO levels (instrument_token, tradingsymbol, spec, enabled, armed, \
-                 created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {COLUMNS}"
-            ))
-            .bind(i64::from(level.token.0))
-            .bind(&level.tradingsymbol)
-            .bind(spec)
-            .bind(level.enabled)
-            .bind(true)
-            .bind(now_ms)
-            .fetch_one(pool)
-            .await
-            .map_err(failed)?
+        self.insert_many(std::slice::from_ref(level), now_ms)
+            .await?
+            .pop()
+            .ok_or_else(|| "the database stored no level".to_owned())
+    }
+
+    async fn insert_many(&self, levels: &[Level], now_ms: i64) -> Result<Vec<StoredLevel>, String> {
+        let specs = levels
+            .iter()
+            .map(spec_json)
+            .collect::<Result<Vec<_>, _>>()?;
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(failed)?;
+            let mut rows = Vec::with_capacity(levels.len());
+            for (level, spec) in levels.iter().zip(specs) {
+                let row: Row = sqlx::query_as(&format!(
+                    "INSERT INTO levels (instrument_token, tradingsymbol, spec, enabled, armed, \
+                     created_ms, updated_ms) VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING {COLUMNS}"
+                ))
+                .bind(i64::from(level.token.0))
+                .bind(&level.tradingsymbol)
+                .bind(spec)
+                .bind(level.enabled)
+                .bind(true)
+                .bind(now_ms)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(failed)?;
+                rows.push(row);
+            }
+            tx.commit().await.map_err(failed)?;
+            rows
         });
-        from_row(row)
+        rows.into_iter().map(from_row).collect()
     }
 
     async fn update(&self, level: &Level, now_ms: i64) -> Result<Option<StoredLevel>, String> {

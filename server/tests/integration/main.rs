@@ -10,6 +10,7 @@ mod kite_rest;
 mod kite_ticker;
 mod level_store;
 mod levels;
+mod levels_csv;
 mod migrations;
 mod orders;
 mod paper;

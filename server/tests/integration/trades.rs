@@ -114,6 +114,13 @@ async fn a_fill_opens_a_trade_at_its_average_and_the_target_closes_it_with_one_e
         (200, Value::Null),
         "no paper account in demo mode"
     );
+    let (status, start) = app.call_form("activity", &[]).await;
+    assert_eq!(status, 200, "{start}");
+    assert!(
+        start["items"].as_array().unwrap().is_empty(),
+        "nothing old at the start"
+    );
+    let since = start["next_since"].as_i64().unwrap().to_string();
     let trade = open_trade_through_a_level(&app, "4%", "4%").await;
     let entry_order = orders(&app).await[0].clone();
     assert_eq!(entry_order["state"], "filled");
@@ -172,6 +179,31 @@ async fn a_fill_opens_a_trade_at_its_average_and_the_target_closes_it_with_one_e
     assert_eq!(exit_order["request"]["quantity"], 3);
     assert_eq!(exit_order["state"], "filled");
     assert_eq!(t["exit_intent"], exit_order["id"]);
+
+    // The toasts' feed: the trigger, both fills and the close, once each.
+    let (_, feed) = app.call_form("activity", &[("since_ms", &since)]).await;
+    let kinds: Vec<&str> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "level_triggered",
+            "order_filled",
+            "order_filled",
+            "trade_closed"
+        ],
+        "{feed}"
+    );
+    let next = feed["next_since"].as_i64().unwrap().to_string();
+    let (_, again) = app.call_form("activity", &[("since_ms", &next)]).await;
+    assert!(
+        again["items"].as_array().unwrap().is_empty(),
+        "shown once: {again}"
+    );
 
     // Further moves do nothing more.
     trade_at(&app, moved(target, 100)).await;

@@ -23,6 +23,10 @@ pub const MAX_LOG_ENTRIES: u32 = 500;
 pub enum LevelError {
     #[error("the level has problems: {}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "))]
     Invalid(Vec<LevelProblem>),
+    /// Problems of an import, by the row they are on (the file's line number); nothing was
+    /// stored.
+    #[error("the file has problems: {}", .0.iter().map(|(row, p)| format!("row {row}: {}", p.message)).collect::<Vec<_>>().join("; "))]
+    InvalidRows(Vec<(usize, LevelProblem)>),
     #[error("{0}")]
     Refused(String),
     #[error("no such level; reload the page to see your current levels")]
@@ -105,6 +109,47 @@ impl LevelService {
             .await
             .map_err(LevelError::Unavailable)?;
         self.watch(stored)
+    }
+
+    /// Creates every level of an import (`rows`: each draft with the line it came from), all or
+    /// nothing: any row's problem refuses the whole file, naming the row and the field.
+    pub async fn import(&self, rows: &[(usize, LevelDraft)]) -> Result<Vec<LevelView>, LevelError> {
+        if rows.is_empty() {
+            return Err(LevelError::Refused(
+                "the file holds no levels (only a header, or nothing)".to_owned(),
+            ));
+        }
+        let mut levels = Vec::with_capacity(rows.len());
+        let mut problems = Vec::new();
+        for (row, draft) in rows {
+            let instrument = self.catalog.get(InstrumentToken(draft.token));
+            match draft.parse(LevelId(0), instrument.as_ref()) {
+                Ok(level) => levels.push(level),
+                Err(found) => problems.extend(found.into_iter().map(|p| (*row, p))),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(LevelError::InvalidRows(problems));
+        }
+        let count = self
+            .store
+            .levels()
+            .await
+            .map_err(LevelError::Unavailable)?
+            .len();
+        if count + levels.len() > MAX_LEVELS {
+            return Err(LevelError::Refused(format!(
+                "you have {count} levels and the file adds {}; one account keeps at most \
+                 {MAX_LEVELS}",
+                levels.len()
+            )));
+        }
+        let stored = self
+            .store
+            .insert_many(&levels, self.clock.now_ms())
+            .await
+            .map_err(LevelError::Unavailable)?;
+        stored.into_iter().map(|s| self.watch(s)).collect()
     }
 
     /// Replaces a level's definition; it is armed again, as a new level would be.

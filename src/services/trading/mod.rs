@@ -6,8 +6,10 @@
 //! rules and the trade monitor (`trades`: entries, target / stop / trailing exits, square-off,
 //! the trade book); pre-trade risk (`risk`: limits, the kill switch, the executor's gate)
 //! and the risk service (editing limits, engaging and releasing the kill switch); the manual
-//! order ticket and the order desk (place a ticket, cancel an open order).
+//! order ticket and the order desk (place a ticket, cancel an open order); the activity feed
+//! behind the toasts.
 
+mod activity;
 mod executor;
 mod intents;
 mod level_draft;
@@ -26,6 +28,7 @@ mod trade_rules;
 mod trades;
 mod trend;
 
+pub use activity::{Activity, ActivityFeed, ActivityItem, ActivityKind};
 pub use executor::{ExecError, OrderExecutor};
 pub use intents::{IntentError, IntentEvent, Reconciliation, advance, reconcile};
 pub use level_draft::{

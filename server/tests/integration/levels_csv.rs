@@ -1,0 +1,169 @@
+//! Levels as CSV on the real server: the export is a file the import reads back into the same
+//! levels on another installation; a file with problems is refused whole, every bad row named,
+//! and nothing is stored.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, spawn_app};
+
+fn draft(price: &str, note: &str) -> Value {
+    json!({
+        "token": 408_065, "price": price, "trigger": "either", "on_up": "buy", "on_down": "sell",
+        "quantity": "4", "product": "intraday", "limit_offset": "0.50", "target": "1.5%",
+        "stop_loss": "7.25", "trailing_stop": "", "confirmation": "ticks", "confirmation_value": "3",
+        "rearm": "after_move", "rearm_distance": "2%", "window_from": "09:20", "window_to": "15:00",
+        "enabled": true, "note": note,
+    })
+}
+
+async fn levels(app: &TestApp) -> Vec<Value> {
+    let (status, view) = app.call_form("levels", &[]).await;
+    assert_eq!(status, 200, "{view}");
+    view["levels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let mut level = l["stored"]["level"].clone();
+            level["id"] = json!(0);
+            level
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn exported_levels_import_into_another_installation_as_they_were() {
+    let source = spawn_app().await;
+    for (price, note) in [("1500", "breakout, \"quoted\""), ("1650.55", "")] {
+        let (status, created) = source
+            .call_json("levels/create", json!({ "draft": draft(price, note) }))
+            .await;
+        assert_eq!(status, 200, "{created}");
+    }
+    let response = source
+        .client
+        .get(source.url("/levels/export.csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()["content-type"],
+        "text/csv; charset=utf-8"
+    );
+    assert!(
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("levels.csv")
+    );
+    let csv = response.text().await.unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "a header and two rows: {csv}");
+    assert!(
+        lines[0].starts_with("exchange,tradingsymbol,price,trigger"),
+        "{csv}"
+    );
+    assert!(lines[1].starts_with("NSE,INFY,"), "{csv}");
+    let exported = levels(&source).await;
+    source.stop().await;
+
+    let target = spawn_app().await;
+    let (status, imported) = target.call_form("levels/import", &[("csv", &csv)]).await;
+    assert_eq!(status, 200, "{imported}");
+    assert_eq!(imported.as_array().unwrap().len(), 2);
+    assert_eq!(
+        levels(&target).await,
+        exported,
+        "the same levels, field for field"
+    );
+    target.stop().await;
+}
+
+#[tokio::test]
+async fn a_file_with_problems_is_refused_whole_naming_each_row() {
+    let app = spawn_app().await;
+    // With no levels the export is still a file the import understands: just the header.
+    let empty = app
+        .client
+        .get(app.url("/levels/export.csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        empty.starts_with("exchange,tradingsymbol,price,"),
+        "{empty:?}"
+    );
+    assert_eq!(empty.lines().count(), 1);
+    let header = "exchange,tradingsymbol,price,trigger,on_up,on_down,quantity,product,limit_offset,\
+                  target,stop_loss,trailing_stop,confirmation,confirmation_value,rearm,\
+                  rearm_distance,window_from,window_to,enabled,note";
+    let good = "NSE,INFY,1500,up,buy,,1,intraday,,,,,cross,,once,,,,true,fine";
+    let csv = [
+        header,
+        good,
+        "NSE,NOSUCH,1500,up,buy,,1,intraday,,,,,cross,,once,,,,true,",
+        "NSE,INFY,1500,sideways,buy,,1,intraday,,,,,cross,,once,,,,true,",
+        "NSE,INFY,1500.02,up,buy,,0,intraday,,,,,cross,,once,,,,true,",
+    ]
+    .join("\n");
+    let (status, error) = app.call_form("levels/import", &[("csv", &csv)]).await;
+    assert_eq!(status, 400, "{error}");
+    let messages: Vec<&str> = error["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["message"].as_str().unwrap())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.starts_with("row 3:") && m.contains("NSE:NOSUCH")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.starts_with("row 4:")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().all(|m| !m.starts_with("row 2:")),
+        "the good row is fine: {messages:?}"
+    );
+    assert!(levels(&app).await.is_empty(), "nothing was stored");
+
+    // Once the unreadable rows are gone, the instrument's rules name the field of row 3.
+    let csv = [
+        header,
+        good,
+        "NSE,INFY,1500.02,up,buy,,1,intraday,,,,,cross,,once,,,,true,",
+    ]
+    .join("\n");
+    let (status, error) = app.call_form("levels/import", &[("csv", &csv)]).await;
+    assert_eq!(status, 400, "{error}");
+    let fields: Vec<&str> = error["detail"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["row 3: price"], "{error}");
+    assert!(
+        error["detail"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("1,500.00 or 1,500.05"),
+        "{error}"
+    );
+    assert!(levels(&app).await.is_empty(), "still nothing stored");
+
+    let (status, error) = app.call_form("levels/import", &[("csv", header)]).await;
+    assert_eq!(status, 400, "{error}");
+    assert!(
+        error["detail"].as_str().unwrap().contains("no levels"),
+        "{error}"
+    );
+    app.stop().await;
+}
