@@ -2,41 +2,18 @@
 // shows its virtual capital, and a level's order fills at the paper broker, opens a trade and
 // is exited by the trade monitor — the same flow as demo mode, never reaching Kite.
 import { expect, test } from '@playwright/test';
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { OwnServer, stopServer } from './own-server';
 
-const PORT = Number(process.env.OSP_E2E_PAPER_PORT ?? 3109);
-const BASE = `http://127.0.0.1:${PORT}`;
-const dataDir = mkdtempSync(join(tmpdir(), 'osp-e2e-paper-'));
+const own = new OwnServer(Number(process.env.OSP_E2E_PAPER_PORT ?? 3109), 'paper', {
+  OSP__MODE: 'paper',
+  OSP__DEMO__TICK_INTERVAL_MS: '250',
+});
+const BASE = own.base;
 const paise = (text: string) => Math.round(parseFloat(text.replace(/[₹,]/g, '')) * 100);
-
-async function startServer(): Promise<ChildProcess> {
-  const child = spawn(
-    '../target/release/osp',
-    ['--profile', 'test', '--data-dir', dataDir, 'serve', '--addr', `127.0.0.1:${PORT}`],
-    {
-      stdio: 'ignore',
-      env: { ...process.env, OSP__MODE: 'paper', OSP__DEMO__TICK_INTERVAL_MS: '250' },
-    },
-  );
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${BASE}/health`)).ok) return child;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGKILL');
-  throw new Error('the paper test server did not start');
-}
 
 test('paper mode trades a level through the paper broker', async ({ page }) => {
   test.setTimeout(90_000);
-  const server = await startServer();
-  const exited = new Promise((r) => server.once('exit', r));
+  const server = await own.start();
   try {
     await page.goto(`${BASE}/trades`);
     await expect(page.getByTestId('mode-badge')).toHaveText('PAPER');
@@ -72,7 +49,6 @@ test('paper mode trades a level through the paper broker', async ({ page }) => {
     await page.reload();
     await expect(page.getByTestId('paper-realised')).toHaveText(realised);
   } finally {
-    server.kill('SIGTERM');
-    await exited;
+    await stopServer(server);
   }
 });

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use osp_core::model::Price;
 use osp_server::config::{Overrides, Settings, load_from};
 use osp_server::startup::Application;
 use sqlx::Connection;
@@ -107,6 +108,82 @@ impl TestApp {
             response.json().await.expect("server function answers JSON"),
         )
     }
+
+    /// The simulator's last price of `key` (`"NSE:INFY"`).
+    pub async fn ltp(&self, key: &str) -> Price {
+        self.kite.ltp(&[key]).await.expect("a quote")[key].last_price
+    }
+
+    /// Trades `token` at `price` on the simulator, then gives the ticker and the workers time
+    /// to see it.
+    pub async fn trade_at(&self, token: u32, price: Price) {
+        assert!(
+            self.sim.set_last_price(token, price),
+            "the simulator trades {token}"
+        );
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+
+    /// The order book (`orders`), newest first.
+    pub async fn orders(&self) -> Vec<serde_json::Value> {
+        let (status, orders) = self.call_form("orders", &[]).await;
+        assert_eq!(status, 200, "{orders}");
+        orders.as_array().expect("a list").clone()
+    }
+
+    /// The trade book (`trades`).
+    pub async fn trade_book(&self) -> serde_json::Value {
+        let (status, book) = self.call_form("trades", &[]).await;
+        assert_eq!(status, 200, "{book}");
+        book
+    }
+
+    /// Waits (at most 10 s) until the trade book satisfies `done`, and returns it.
+    pub async fn wait_for_book(
+        &self,
+        what: &str,
+        done: impl Fn(&serde_json::Value) -> bool,
+    ) -> serde_json::Value {
+        for _ in 0..100 {
+            let found = self.trade_book().await;
+            if done(&found) {
+                return found;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!(
+            "the trade book never showed {what}: {}",
+            self.trade_book().await
+        );
+    }
+}
+
+/// `price` × (1 + bp/10000), on the ₹0.05 grid.
+pub fn moved(price: Price, bp: i64) -> Price {
+    const TICK: i64 = 500;
+    let raw = price.raw() + price.raw() * bp / 10_000;
+    Price::from_raw(raw - raw.rem_euclid(TICK))
+}
+
+/// The fields a 400 `invalid` answer names, in order.
+pub fn problem_fields(error: &serde_json::Value) -> Vec<String> {
+    error["detail"]
+        .as_array()
+        .unwrap_or_else(|| panic!("per-field problems: {error}"))
+        .iter()
+        .map(|p| p["field"].as_str().expect("a field").to_owned())
+        .collect()
+}
+
+/// Polls `probe` (at most 10 s) until it gives something.
+pub async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
+    for _ in 0..100 {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what} never happened");
 }
 
 /// Settings as the binary would load them, for a test: port 0, a temporary data directory, a

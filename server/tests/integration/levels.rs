@@ -9,20 +9,9 @@ use std::time::Duration;
 use osp_core::model::{InstrumentToken, Price};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_in};
+use crate::helpers::{TestApp, moved, problem_fields, spawn_app, spawn_app_in};
 
 const INFY: u32 = 408_065;
-const TICK: i64 = 500; // ₹0.05 in raw fixed-point units
-
-async fn ltp(app: &TestApp, key: &str) -> Price {
-    app.kite.ltp(&[key]).await.unwrap()[key].last_price
-}
-
-/// `price` × (1 + bp/10000), on the ₹0.05 grid.
-fn moved(price: Price, bp: i64) -> Price {
-    let raw = price.raw() + price.raw() * bp / 10_000;
-    Price::from_raw(raw - raw.rem_euclid(TICK))
-}
 
 fn draft(price: Price, enabled: bool) -> Value {
     json!({
@@ -48,12 +37,6 @@ fn draft(price: Price, enabled: bool) -> Value {
     })
 }
 
-async fn orders(app: &TestApp) -> Vec<Value> {
-    let (status, orders) = app.call_form("orders", &[]).await;
-    assert_eq!(status, 200, "{orders}");
-    orders.as_array().unwrap().clone()
-}
-
 async fn levels(app: &TestApp) -> Vec<Value> {
     let (status, view) = app.call_form("levels", &[]).await;
     assert_eq!(status, 200, "{view}");
@@ -71,7 +54,7 @@ fn phase_of(levels: &[Value], id: i64) -> String {
 /// Waits until the orders list satisfies `done` (at most 10 s) and returns it.
 async fn wait_for_orders(app: &TestApp, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
     for _ in 0..100 {
-        let found = orders(app).await;
+        let found = app.orders().await;
         if done(&found) {
             return found;
         }
@@ -79,20 +62,14 @@ async fn wait_for_orders(app: &TestApp, done: impl Fn(&[Value]) -> bool) -> Vec<
     }
     panic!(
         "orders never reached the expected state: {:?}",
-        orders(app).await
+        app.orders().await
     );
-}
-
-/// Sets the market, lets the ticker and the level worker see it.
-async fn trade_at(app: &TestApp, price: Price) {
-    assert!(app.sim.set_last_price(INFY, price));
-    tokio::time::sleep(Duration::from_millis(400)).await;
 }
 
 #[tokio::test]
 async fn a_crossed_level_places_one_order_that_fills_and_never_fires_again_even_after_a_restart() {
     let app = spawn_app().await;
-    let start = ltp(&app, "NSE:INFY").await;
+    let start = app.ltp("NSE:INFY").await;
     // Far enough that the random walk does not reach it during the test.
     let level_price = moved(start, 300);
     let (status, created) = app
@@ -121,7 +98,7 @@ async fn a_crossed_level_places_one_order_that_fills_and_never_fires_again_even_
 
     // Let the monitor see where the market is, then go through the level.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    trade_at(&app, moved(level_price, 100)).await;
+    app.trade_at(INFY, moved(level_price, 100)).await;
     let filled = wait_for_orders(&app, |o| o.len() == 1 && o[0]["state"] == "filled").await;
     let order = &filled[0];
     assert_eq!(order["level"], id);
@@ -157,9 +134,9 @@ async fn a_crossed_level_places_one_order_that_fills_and_never_fires_again_even_
     assert_eq!(kinds, ["crossed", "triggered", "order_placed"], "{log}");
 
     // Back below and through again: a `once` level stays disarmed.
-    trade_at(&app, moved(level_price, -100)).await;
-    trade_at(&app, moved(level_price, 100)).await;
-    assert_eq!(orders(&app).await.len(), 1, "no second order");
+    app.trade_at(INFY, moved(level_price, -100)).await;
+    app.trade_at(INFY, moved(level_price, 100)).await;
+    assert_eq!(app.orders().await.len(), 1, "no second order");
 
     // A restart on the same database keeps it triggered and fires nothing.
     let data = app.stop_keeping_data().await;
@@ -172,10 +149,10 @@ async fn a_crossed_level_places_one_order_that_fills_and_never_fires_again_even_
         .unwrap()["stored"]["last_trigger"];
     assert_eq!(last["direction"], "up", "{last}");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    trade_at(&app, moved(level_price, -100)).await;
-    trade_at(&app, moved(level_price, 100)).await;
+    app.trade_at(INFY, moved(level_price, -100)).await;
+    app.trade_at(INFY, moved(level_price, 100)).await;
     assert_eq!(
-        orders(&app).await.len(),
+        app.orders().await.len(),
         1,
         "nothing fired after the restart"
     );
@@ -193,13 +170,7 @@ async fn a_level_with_problems_is_refused_field_by_field_and_nothing_is_stored()
         .await;
     assert_eq!(status, 400, "{error}");
     assert_eq!(error["kind"], "invalid");
-    let fields: Vec<&str> = error["detail"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(fields, ["quantity", "stop_loss"], "{error}");
+    assert_eq!(problem_fields(&error), ["quantity", "stop_loss"], "{error}");
 
     // Once the form parses, the instrument's rules: the tick size, with the nearest prices.
     let (status, error) = app
@@ -244,7 +215,7 @@ async fn a_level_with_problems_is_refused_field_by_field_and_nothing_is_stored()
 #[tokio::test]
 async fn a_deleted_level_stops_watching_and_undo_brings_it_back_as_it_was() {
     let app = spawn_app().await;
-    let start = ltp(&app, "NSE:INFY").await;
+    let start = app.ltp("NSE:INFY").await;
     let level_price = moved(start, 300);
     let (_, created) = app
         .call_json(
@@ -260,9 +231,9 @@ async fn a_deleted_level_stops_watching_and_undo_brings_it_back_as_it_was() {
     assert_eq!(status, 200);
     assert!(levels(&app).await.is_empty());
     tokio::time::sleep(Duration::from_millis(300)).await;
-    trade_at(&app, moved(level_price, 100)).await;
+    app.trade_at(INFY, moved(level_price, 100)).await;
     assert!(
-        orders(&app).await.is_empty(),
+        app.orders().await.is_empty(),
         "a deleted level does not fire"
     );
 
@@ -272,8 +243,8 @@ async fn a_deleted_level_stops_watching_and_undo_brings_it_back_as_it_was() {
     assert_eq!(restored["phase"], "armed");
     assert_eq!(levels(&app).await.len(), 1);
     // Armed again: back below, then through it.
-    trade_at(&app, moved(level_price, -100)).await;
-    trade_at(&app, moved(level_price, 100)).await;
+    app.trade_at(INFY, moved(level_price, -100)).await;
+    app.trade_at(INFY, moved(level_price, 100)).await;
     wait_for_orders(&app, |o| o.len() == 1).await;
     app.stop().await;
 }
@@ -281,7 +252,7 @@ async fn a_deleted_level_stops_watching_and_undo_brings_it_back_as_it_was() {
 #[tokio::test]
 async fn a_level_rearms_after_the_price_moves_away_and_then_fires_again() {
     let app = spawn_app().await;
-    let level_price = moved(ltp(&app, "NSE:INFY").await, 300);
+    let level_price = moved(app.ltp("NSE:INFY").await, 300);
     let mut d = draft(level_price, true);
     d["rearm"] = json!("after_move");
     d["rearm_distance"] = json!("1%");
@@ -290,17 +261,17 @@ async fn a_level_rearms_after_the_price_moves_away_and_then_fires_again() {
     let id = created["stored"]["level"]["id"].as_i64().unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    trade_at(&app, moved(level_price, 20)).await;
+    app.trade_at(INFY, moved(level_price, 20)).await;
     wait_for_orders(&app, |o| o.len() == 1).await;
     // Back below the level, but less than 1 % away: still disarmed, so the next rise is nothing.
-    trade_at(&app, moved(level_price, -30)).await;
-    trade_at(&app, moved(level_price, 20)).await;
-    assert_eq!(orders(&app).await.len(), 1);
+    app.trade_at(INFY, moved(level_price, -30)).await;
+    app.trade_at(INFY, moved(level_price, 20)).await;
+    assert_eq!(app.orders().await.len(), 1);
     assert_eq!(phase_of(&levels(&app).await, id), "triggered");
     // 1.5 % away: armed again; the next crossing places a second order.
-    trade_at(&app, moved(level_price, -150)).await;
+    app.trade_at(INFY, moved(level_price, -150)).await;
     assert_eq!(phase_of(&levels(&app).await, id), "armed");
-    trade_at(&app, moved(level_price, 50)).await;
+    app.trade_at(INFY, moved(level_price, 50)).await;
     let both = wait_for_orders(&app, |o| o.len() == 2).await;
     assert_ne!(both[0]["request"]["tag"], both[1]["request"]["tag"]);
     let (_, log) = app
@@ -319,7 +290,7 @@ async fn a_level_rearms_after_the_price_moves_away_and_then_fires_again() {
 #[tokio::test]
 async fn a_crossing_outside_the_active_window_is_logged_and_not_traded() {
     let app = spawn_app().await;
-    let level_price = moved(ltp(&app, "NSE:INFY").await, 300);
+    let level_price = moved(app.ltp("NSE:INFY").await, 300);
     // A window that does not hold the present minute (IST).
     let now_minute = osp_core::services::market_calendar::ist_minute_of_day(
         std::time::SystemTime::now()
@@ -340,7 +311,7 @@ async fn a_crossing_outside_the_active_window_is_logged_and_not_traded() {
     assert_eq!(status, 200, "{created}");
     let id = created["stored"]["level"]["id"].as_i64().unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    trade_at(&app, moved(level_price, 100)).await;
+    app.trade_at(INFY, moved(level_price, 100)).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (_, log) = app
         .call_form("levels/log", &[("level", &id.to_string()), ("limit", "10")])
@@ -353,7 +324,7 @@ async fn a_crossing_outside_the_active_window_is_logged_and_not_traded() {
         .collect();
     assert!(kinds.contains(&"skipped"), "{log}");
     assert!(!kinds.contains(&"triggered"), "{log}");
-    assert!(orders(&app).await.is_empty());
+    assert!(app.orders().await.is_empty());
     assert_eq!(phase_of(&levels(&app).await, id), "armed");
     app.stop().await;
 }
@@ -367,7 +338,7 @@ async fn a_crash_after_a_trigger_was_recorded_sends_its_order_once_at_the_next_s
     use osp_core::ports::LevelStore;
 
     let app = spawn_app().await;
-    let level_price = moved(ltp(&app, "NSE:INFY").await, 300);
+    let level_price = moved(app.ltp("NSE:INFY").await, 300);
     let (_, created) = app
         .call_json(
             "levels/create",
@@ -446,8 +417,8 @@ async fn a_crash_after_a_trigger_was_recorded_sends_its_order_once_at_the_next_s
     );
     assert_eq!(phase_of(&levels(&app).await, id.0), "triggered");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    trade_at(&app, moved(level_price, -100)).await;
-    trade_at(&app, moved(level_price, 100)).await;
-    assert_eq!(orders(&app).await.len(), 1, "not fired again");
+    app.trade_at(INFY, moved(level_price, -100)).await;
+    app.trade_at(INFY, moved(level_price, 100)).await;
+    assert_eq!(app.orders().await.len(), 1, "not fired again");
     app.stop().await;
 }

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, problem_fields, spawn_app};
 
 fn draft(price: &str, note: &str) -> Value {
     json!({
@@ -143,13 +143,7 @@ async fn a_file_with_problems_is_refused_whole_naming_each_row() {
     .join("\n");
     let (status, error) = app.call_form("levels/import", &[("csv", &csv)]).await;
     assert_eq!(status, 400, "{error}");
-    let fields: Vec<&str> = error["detail"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(fields, ["row 3: price"], "{error}");
+    assert_eq!(problem_fields(&error), ["row 3: price"], "{error}");
     assert!(
         error["detail"][0]["message"]
             .as_str()

@@ -7,7 +7,7 @@ use std::time::Duration;
 use osp_core::model::Price;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, problem_fields, spawn_app};
 
 const INFY: u32 = 408_065;
 
@@ -50,13 +50,7 @@ async fn a_manual_ticket_is_placed_once_opens_a_trade_and_a_wrong_one_sends_noth
         )
         .await;
     assert_eq!(status, 400, "{error}");
-    let fields: Vec<&str> = error["detail"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(fields, ["quantity", "price"], "{error}");
+    assert_eq!(problem_fields(&error), ["quantity", "price"], "{error}");
     let (_, none) = app.call_form("orders", &[]).await;
     assert!(none.as_array().unwrap().is_empty(), "nothing recorded");
 
@@ -101,7 +95,7 @@ async fn a_manual_ticket_is_placed_once_opens_a_trade_and_a_wrong_one_sends_noth
 #[tokio::test]
 async fn an_open_order_is_cancelled_once_and_risk_limits_apply_to_tickets() {
     let app = spawn_app().await;
-    let ltp = app.kite.ltp(&["NSE:INFY"]).await.unwrap()["NSE:INFY"].last_price;
+    let ltp = app.ltp("NSE:INFY").await;
     // 3 % under the market: it rests (inside the default 5 % band).
     let below = ltp.raw() - ltp.raw() * 3 / 100;
     let limit = Price::from_raw(below - below.rem_euclid(500));

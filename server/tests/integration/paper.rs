@@ -8,15 +8,9 @@ use std::time::Duration;
 use osp_core::model::Price;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app_in, test_settings};
+use crate::helpers::{moved, spawn_app_in, test_settings};
 
 const INFY: u32 = 408_065;
-const TICK: i64 = 500;
-
-fn moved(price: Price, bp: i64) -> Price {
-    let raw = price.raw() + price.raw() * bp / 10_000;
-    Price::from_raw(raw - raw.rem_euclid(TICK))
-}
 
 fn draft(level: Price) -> Value {
     json!({
@@ -25,28 +19,6 @@ fn draft(level: Price) -> Value {
         "trailing_stop": "", "confirmation": "cross", "confirmation_value": "", "rearm": "once",
         "rearm_distance": "", "window_from": "", "window_to": "", "enabled": true, "note": "",
     })
-}
-
-async fn trade_at(app: &TestApp, p: Price) {
-    assert!(app.sim.set_last_price(INFY, p));
-    tokio::time::sleep(Duration::from_millis(400)).await;
-}
-
-async fn book(app: &TestApp) -> Value {
-    let (status, book) = app.call_form("trades", &[]).await;
-    assert_eq!(status, 200, "{book}");
-    book
-}
-
-async fn wait_for_book(app: &TestApp, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..100 {
-        let found = book(app).await;
-        if done(&found) {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the trade book never showed {what}: {}", book(app).await);
 }
 
 #[tokio::test]
@@ -64,8 +36,10 @@ async fn paper_orders_fill_at_the_paper_broker_and_never_reach_kite() {
         .await;
     assert_eq!(status, 200, "{created}");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    trade_at(&app, moved(level, 50)).await;
-    let opened = wait_for_book(&app, "a paper trade", |b| b["open_positions"] == 1).await;
+    app.trade_at(INFY, moved(level, 50)).await;
+    let opened = app
+        .wait_for_book("a paper trade", |b| b["open_positions"] == 1)
+        .await;
     let trade = &opened["trades"][0]["trade"];
     let (_, orders) = app.call_form("orders", &[]).await;
     let entry = &orders[0];
@@ -78,11 +52,12 @@ async fn paper_orders_fill_at_the_paper_broker_and_never_reach_kite() {
 
     // The target exits it through the paper broker too.
     let target = Price::parse(trade["target"].as_str().unwrap()).unwrap();
-    trade_at(&app, moved(target, 20)).await;
-    let closed = wait_for_book(&app, "the paper exit", |b| {
-        b["trades"][0]["trade"]["state"] == "closed"
-    })
-    .await;
+    app.trade_at(INFY, moved(target, 20)).await;
+    let closed = app
+        .wait_for_book("the paper exit", |b| {
+            b["trades"][0]["trade"]["state"] == "closed"
+        })
+        .await;
     assert_eq!(closed["trades"][0]["trade"]["exit_reason"], "target");
     let (status, account) = app.call_form("paper/account", &[]).await;
     assert_eq!(status, 200, "{account}");
@@ -123,7 +98,7 @@ async fn paper_orders_fill_at_the_paper_broker_and_never_reach_kite() {
 
     // Paper again on the same directory: the trade book is still there.
     let app = spawn_app_in(dir, &[("OSP__MODE", "paper")]).await;
-    let again = book(&app).await;
+    let again = app.trade_book().await;
     assert_eq!(again["trades"][0]["trade"]["state"], "closed");
     let (_, restored) = app.call_form("paper/account", &[]).await;
     assert_eq!(

@@ -8,19 +8,9 @@ use std::time::Duration;
 use osp_core::model::Price;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_in};
+use crate::helpers::{TestApp, eventually, moved, problem_fields, spawn_app, spawn_app_in};
 
 const INFY: u32 = 408_065;
-const TICK: i64 = 500;
-
-async fn ltp(app: &TestApp) -> Price {
-    app.kite.ltp(&["NSE:INFY"]).await.unwrap()["NSE:INFY"].last_price
-}
-
-fn moved(price: Price, bp: i64) -> Price {
-    let raw = price.raw() + price.raw() * bp / 10_000;
-    Price::from_raw(raw - raw.rem_euclid(TICK))
-}
 
 fn draft(level: Price) -> Value {
     json!({
@@ -46,33 +36,12 @@ async fn create_level(app: &TestApp, level: Price) -> i64 {
     created["stored"]["level"]["id"].as_i64().unwrap()
 }
 
-async fn orders(app: &TestApp) -> Vec<Value> {
-    let (status, orders) = app.call_form("orders", &[]).await;
-    assert_eq!(status, 200, "{orders}");
-    orders.as_array().unwrap().clone()
-}
-
 async fn level_log(app: &TestApp, id: i64) -> Vec<Value> {
     let (status, log) = app
         .call_form("levels/log", &[("level", &id.to_string()), ("limit", "20")])
         .await;
     assert_eq!(status, 200, "{log}");
     log.as_array().unwrap().clone()
-}
-
-async fn trade_at(app: &TestApp, p: Price) {
-    assert!(app.sim.set_last_price(INFY, p));
-    tokio::time::sleep(Duration::from_millis(400)).await;
-}
-
-async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    for _ in 0..100 {
-        if let Some(found) = probe().await {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{what} never happened");
 }
 
 #[tokio::test]
@@ -90,13 +59,11 @@ async fn an_order_over_a_limit_is_refused_before_the_broker_with_its_reason() {
     bad["price_band"] = json!("500");
     let (status, error) = app.call_json("risk/limits", json!({ "draft": bad })).await;
     assert_eq!(status, 400, "{error}");
-    let fields: Vec<&str> = error["detail"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p["field"].as_str().unwrap())
-        .collect();
-    assert_eq!(fields, ["max_order_quantity", "price_band"], "{error}");
+    assert_eq!(
+        problem_fields(&error),
+        ["max_order_quantity", "price_band"],
+        "{error}"
+    );
     let (_, unchanged) = app.call_form("risk", &[]).await;
     assert_eq!(unchanged, view, "nothing changed");
 
@@ -106,12 +73,12 @@ async fn an_order_over_a_limit_is_refused_before_the_broker_with_its_reason() {
     assert_eq!(status, 200, "{saved}");
     assert_eq!(saved["limits"]["max_order_quantity"], "2");
 
-    let level = moved(ltp(&app).await, 300);
+    let level = moved(app.ltp("NSE:INFY").await, 300);
     let id = create_level(&app, level).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    trade_at(&app, moved(level, 50)).await;
+    app.trade_at(INFY, moved(level, 50)).await;
     let refused = eventually("the refusal", async || {
-        let o = orders(&app).await;
+        let o = app.orders().await;
         (o.len() == 1 && o[0]["state"] == "rejected").then(|| o[0].clone())
     })
     .await;
@@ -145,12 +112,12 @@ async fn an_order_over_a_limit_is_refused_before_the_broker_with_its_reason() {
 #[tokio::test]
 async fn the_kill_switch_squares_off_stops_triggering_survives_a_restart_and_releases() {
     let app = spawn_app().await;
-    let start = ltp(&app).await;
+    let start = app.ltp("NSE:INFY").await;
     // One level opens a trade; a second, higher one is crossed while the switch is on.
     let first = moved(start, 300);
     create_level(&app, first).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    trade_at(&app, moved(first, 50)).await;
+    app.trade_at(INFY, moved(first, 50)).await;
     eventually("the trade", async || {
         let (_, book) = app.call_form("trades", &[]).await;
         (book["open_positions"] == 1).then_some(())
@@ -169,36 +136,36 @@ async fn the_kill_switch_squares_off_stops_triggering_survives_a_restart_and_rel
     })
     .await;
     assert_eq!(closed["trades"][0]["trade"]["exit_reason"], "kill_switch");
-    assert_eq!(orders(&app).await.len(), 2, "entry and square-off");
+    assert_eq!(app.orders().await.len(), 2, "entry and square-off");
 
     let second = moved(first, 300);
     let id = create_level(&app, second).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    trade_at(&app, moved(second, 50)).await;
+    app.trade_at(INFY, moved(second, 50)).await;
     let log = level_log(&app, id).await;
     assert_eq!(log[0]["kind"], "skipped", "{log:?}");
     assert!(log[0]["detail"].as_str().unwrap().contains("kill switch"));
-    assert_eq!(orders(&app).await.len(), 2, "nothing sent while halted");
+    assert_eq!(app.orders().await.len(), 2, "nothing sent while halted");
 
     // Still on after a restart.
     let data = app.stop_keeping_data().await;
     let app = spawn_app_in(data, &[]).await;
     let (_, view) = app.call_form("risk", &[]).await;
     assert!(view["kill_switch"]["engaged_ms"].is_i64(), "{view}");
-    trade_at(&app, moved(second, -100)).await;
-    trade_at(&app, moved(second, 50)).await;
+    app.trade_at(INFY, moved(second, -100)).await;
+    app.trade_at(INFY, moved(second, 50)).await;
     assert_eq!(
-        orders(&app).await.len(),
+        app.orders().await.len(),
         2,
         "still halted after the restart"
     );
 
     let (status, _) = app.call_form("risk/release", &[]).await;
     assert_eq!(status, 200);
-    trade_at(&app, moved(second, -100)).await;
-    trade_at(&app, moved(second, 50)).await;
+    app.trade_at(INFY, moved(second, -100)).await;
+    app.trade_at(INFY, moved(second, 50)).await;
     let after = eventually("the order after release", async || {
-        let o = orders(&app).await;
+        let o = app.orders().await;
         (o.len() == 3).then_some(o)
     })
     .await;

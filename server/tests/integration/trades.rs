@@ -8,20 +8,10 @@ use std::time::Duration;
 use osp_core::model::Price;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, spawn_app, spawn_app_in};
+use crate::helpers::{TestApp, moved, spawn_app, spawn_app_in};
 
 const INFY: u32 = 408_065;
 const TICK: i64 = 500; // ₹0.05 in raw fixed-point units
-
-async fn ltp(app: &TestApp) -> Price {
-    app.kite.ltp(&["NSE:INFY"]).await.unwrap()["NSE:INFY"].last_price
-}
-
-/// `price` × (1 + bp/10000), on the ₹0.05 grid.
-fn moved(price: Price, bp: i64) -> Price {
-    let raw = price.raw() + price.raw() * bp / 10_000;
-    Price::from_raw(raw - raw.rem_euclid(TICK))
-}
 
 fn price(v: &Value) -> Price {
     Price::parse(v.as_str().unwrap_or_else(|| panic!("a price, not {v}"))).unwrap()
@@ -52,42 +42,13 @@ fn draft(level: Price, target: &str, stop: &str, trailing: &str) -> Value {
     })
 }
 
-async fn book(app: &TestApp) -> Value {
-    let (status, book) = app.call_form("trades", &[]).await;
-    assert_eq!(status, 200, "{book}");
-    book
-}
-
-/// Waits (at most 10 s) until the trade book satisfies `done`, and returns it.
-async fn wait_for_book(app: &TestApp, what: &str, done: impl Fn(&Value) -> bool) -> Value {
-    for _ in 0..100 {
-        let found = book(app).await;
-        if done(&found) {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the trade book never showed {what}: {}", book(app).await);
-}
-
-async fn orders(app: &TestApp) -> Vec<Value> {
-    let (status, orders) = app.call_form("orders", &[]).await;
-    assert_eq!(status, 200, "{orders}");
-    orders.as_array().unwrap().clone()
-}
-
-async fn trade_at(app: &TestApp, p: Price) {
-    assert!(app.sim.set_last_price(INFY, p));
-    tokio::time::sleep(Duration::from_millis(400)).await;
-}
-
 fn first_trade(book: &Value) -> &Value {
     &book["trades"][0]
 }
 
 /// Creates the level, crosses it and waits for the trade it opens; returns the trade.
 async fn open_trade_through_a_level(app: &TestApp, target: &str, stop: &str) -> Value {
-    let level = moved(ltp(app).await, 300);
+    let level = moved(app.ltp("NSE:INFY").await, 300);
     let (status, created) = app
         .call_json(
             "levels/create",
@@ -96,18 +57,19 @@ async fn open_trade_through_a_level(app: &TestApp, target: &str, stop: &str) -> 
         .await;
     assert_eq!(status, 200, "{created}");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    trade_at(app, moved(level, 50)).await;
-    let book = wait_for_book(app, "an open trade", |b| {
-        b["trades"].as_array().is_some_and(|t| t.len() == 1) && b["open_positions"] == 1
-    })
-    .await;
+    app.trade_at(INFY, moved(level, 50)).await;
+    let book = app
+        .wait_for_book("an open trade", |b| {
+            b["trades"].as_array().is_some_and(|t| t.len() == 1) && b["open_positions"] == 1
+        })
+        .await;
     first_trade(&book)["trade"].clone()
 }
 
 #[tokio::test]
 async fn a_fill_opens_a_trade_at_its_average_and_the_target_closes_it_with_one_exit_order() {
     let app = spawn_app().await;
-    assert_eq!(book(&app).await["open_positions"], 0);
+    assert_eq!(app.trade_book().await["open_positions"], 0);
     let (status, account) = app.call_form("paper/account", &[]).await;
     assert_eq!(
         (status, account),
@@ -122,7 +84,7 @@ async fn a_fill_opens_a_trade_at_its_average_and_the_target_closes_it_with_one_e
     );
     let since = start["next_since"].as_i64().unwrap().to_string();
     let trade = open_trade_through_a_level(&app, "4%", "4%").await;
-    let entry_order = orders(&app).await[0].clone();
+    let entry_order = app.orders().await[0].clone();
     assert_eq!(entry_order["state"], "filled");
     assert_eq!(trade["entry_intent"], entry_order["id"]);
     assert_eq!(trade["state"], "open");
@@ -145,18 +107,20 @@ async fn a_fill_opens_a_trade_at_its_average_and_the_target_closes_it_with_one_e
                     .unwrap()
     );
     assert!(stop < entry);
-    let live = book(&app).await;
+    let live = app.trade_book().await;
     assert!(
         live["trades"][0]["unrealised"].is_string(),
         "live P&L: {live}"
     );
 
     // The market reaches the target: one sell order for the three units, and the trade closes.
-    trade_at(&app, target.checked_add(Price::from_raw(TICK)).unwrap()).await;
-    let closed = wait_for_book(&app, "the trade closed", |b| {
-        first_trade(b)["trade"]["state"] == "closed"
-    })
-    .await;
+    app.trade_at(INFY, target.checked_add(Price::from_raw(TICK)).unwrap())
+        .await;
+    let closed = app
+        .wait_for_book("the trade closed", |b| {
+            first_trade(b)["trade"]["state"] == "closed"
+        })
+        .await;
     let t = &first_trade(&closed)["trade"];
     assert_eq!(t["exit_reason"], "target");
     assert_eq!(t["exited"], 3);
@@ -171,7 +135,7 @@ async fn a_fill_opens_a_trade_at_its_average_and_the_target_closes_it_with_one_e
     assert_eq!(price(&closed["realised_today"]), expected);
     assert_eq!(closed["open_positions"], 0);
 
-    let all = orders(&app).await;
+    let all = app.orders().await;
     assert_eq!(all.len(), 2, "the entry and one exit: {all:?}");
     let exit_order = &all[0];
     assert_eq!(exit_order["closes"], t["id"]);
@@ -206,9 +170,9 @@ async fn a_fill_opens_a_trade_at_its_average_and_the_target_closes_it_with_one_e
     );
 
     // Further moves do nothing more.
-    trade_at(&app, moved(target, 100)).await;
-    trade_at(&app, moved(entry, -600)).await;
-    assert_eq!(orders(&app).await.len(), 2, "no order after the close");
+    app.trade_at(INFY, moved(target, 100)).await;
+    app.trade_at(INFY, moved(entry, -600)).await;
+    assert_eq!(app.orders().await.len(), 2, "no order after the close");
     app.stop().await;
 }
 
@@ -222,22 +186,24 @@ async fn an_open_trade_survives_a_restart_and_its_stop_loss_exits_it_afterwards(
 
     let data = app.stop_keeping_data().await;
     let app = spawn_app_in(data, &[]).await;
-    let after = book(&app).await;
+    let after = app.trade_book().await;
     assert_eq!(after["open_positions"], 1, "{after}");
     assert_eq!(first_trade(&after)["trade"]["id"], id);
     assert_eq!(first_trade(&after)["trade"]["state"], "open");
 
     // Below the stop: the monitor, loaded again, exits it.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    trade_at(&app, stop.checked_sub(Price::from_raw(TICK)).unwrap()).await;
-    let closed = wait_for_book(&app, "the stop-loss exit", |b| {
-        first_trade(b)["trade"]["state"] == "closed"
-    })
-    .await;
+    app.trade_at(INFY, stop.checked_sub(Price::from_raw(TICK)).unwrap())
+        .await;
+    let closed = app
+        .wait_for_book("the stop-loss exit", |b| {
+            first_trade(b)["trade"]["state"] == "closed"
+        })
+        .await;
     let t = &first_trade(&closed)["trade"];
     assert_eq!(t["exit_reason"], "stop_loss");
     assert!(price(&t["realised"]) < Price::ZERO, "a stop is a loss: {t}");
-    assert_eq!(orders(&app).await.len(), 2, "one entry, one exit");
+    assert_eq!(app.orders().await.len(), 2, "one entry, one exit");
     app.stop().await;
 }
 
@@ -259,13 +225,14 @@ async fn the_exit_button_exits_once_and_a_second_press_is_refused() {
             .contains("not open"),
         "{again}"
     );
-    let closed = wait_for_book(&app, "the manual exit", |b| {
-        first_trade(b)["trade"]["state"] == "closed"
-    })
-    .await;
+    let closed = app
+        .wait_for_book("the manual exit", |b| {
+            first_trade(b)["trade"]["state"] == "closed"
+        })
+        .await;
     assert_eq!(first_trade(&closed)["trade"]["exit_reason"], "manual");
     assert_eq!(
-        orders(&app).await.len(),
+        app.orders().await.len(),
         2,
         "one exit order for two presses"
     );

@@ -371,9 +371,17 @@ impl LevelTrader {
         at_ms: i64,
     ) {
         let id = level.id;
-        if let Some(window) = level.window
-            && !window.contains(ist_minute_of_day(at_ms))
+        let skipped = if level
+            .window
+            .is_some_and(|w| !w.contains(ist_minute_of_day(at_ms)))
         {
+            Some("confirmed outside the level's active window: not traded, still armed")
+        } else if self.risk.halted() {
+            Some("confirmed while the kill switch is on: not traded, still armed")
+        } else {
+            None
+        };
+        if let Some(why) = skipped {
             self.engine().monitor.rearm(id);
             let log = entry(
                 id,
@@ -381,20 +389,7 @@ impl LevelTrader {
                 Some(direction),
                 price,
                 at_ms,
-                "confirmed outside the level's active window: not traded, still armed".to_owned(),
-            );
-            self.append(report, log).await;
-            return;
-        }
-        if self.risk.halted() {
-            self.engine().monitor.rearm(id);
-            let log = entry(
-                id,
-                LevelLogKind::Skipped,
-                Some(direction),
-                price,
-                at_ms,
-                "confirmed while the kill switch is on: not traded, still armed".to_owned(),
+                why.to_owned(),
             );
             self.append(report, log).await;
             return;

@@ -82,6 +82,23 @@ impl LevelService {
         Ok(self.view(stored))
     }
 
+    /// Refuses `adding` more levels when the account would pass `MAX_LEVELS`.
+    async fn ensure_room(&self, adding: usize) -> Result<(), LevelError> {
+        let count = self
+            .store
+            .levels()
+            .await
+            .map_err(LevelError::Unavailable)?
+            .len();
+        if count + adding > MAX_LEVELS {
+            return Err(LevelError::Refused(format!(
+                "you have {count} levels and this adds {adding}; one account keeps at most \
+                 {MAX_LEVELS}: delete some first"
+            )));
+        }
+        Ok(())
+    }
+
     pub async fn list(&self) -> Result<Vec<LevelView>, LevelError> {
         let stored = self.store.levels().await.map_err(LevelError::Unavailable)?;
         Ok(stored.into_iter().map(|s| self.view(s)).collect())
@@ -92,17 +109,7 @@ impl LevelService {
         let level = draft
             .parse(LevelId(0), instrument.as_ref())
             .map_err(LevelError::Invalid)?;
-        let count = self
-            .store
-            .levels()
-            .await
-            .map_err(LevelError::Unavailable)?
-            .len();
-        if count >= MAX_LEVELS {
-            return Err(LevelError::Refused(format!(
-                "you have {count} levels, the most one account keeps; delete some first"
-            )));
-        }
+        self.ensure_room(1).await?;
         let stored = self
             .store
             .insert(&level, self.clock.now_ms())
@@ -131,19 +138,7 @@ impl LevelService {
         if !problems.is_empty() {
             return Err(LevelError::InvalidRows(problems));
         }
-        let count = self
-            .store
-            .levels()
-            .await
-            .map_err(LevelError::Unavailable)?
-            .len();
-        if count + levels.len() > MAX_LEVELS {
-            return Err(LevelError::Refused(format!(
-                "you have {count} levels and the file adds {}; one account keeps at most \
-                 {MAX_LEVELS}",
-                levels.len()
-            )));
-        }
+        self.ensure_room(levels.len()).await?;
         let stored = self
             .store
             .insert_many(&levels, self.clock.now_ms())

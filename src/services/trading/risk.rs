@@ -4,17 +4,16 @@
 //! before anything is sent (`RiskGate`). Exit orders are never refused: they reduce risk, and
 //! the kill switch's square-off must get through.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use crate::model::{InstrumentToken, KillSwitch, OrderIntent, OrderKind, Price, RiskLimits, Trade};
+use crate::model::{KillSwitch, OrderIntent, OrderKind, Price, RiskLimits, Trade};
 use crate::ports::{Clock, IntentStore, MarketData, TradeStore};
 use crate::services::instruments::InstrumentCatalog;
 use crate::services::market_calendar::{ist_day_number, ist_day_start_ms};
 
-use super::trades::{MAX_TRADES, day_totals};
+use super::trades::{MAX_TRADES, day_totals, open_prices};
 
 /// Asked by the executor before an order is sent; `Err` carries the reason, in words the trader
 /// understands, and the order is refused without reaching the broker.
@@ -217,13 +216,7 @@ impl PreTradeCheck for RiskGate {
         let trades: Vec<Trade> = self.trades.recent(MAX_TRADES).await.map_err(|e| {
             format!("the risk limits could not be checked (trades unreadable): {e}")
         })?;
-        let tokens: Vec<InstrumentToken> = trades.iter().map(|t| t.token).collect();
-        let prices: HashMap<InstrumentToken, Price> = self
-            .market
-            .latest(&tokens)
-            .into_iter()
-            .map(|t| (t.token, t.last_price))
-            .collect();
+        let prices = open_prices(self.market.as_ref(), &trades);
         let today = ist_day_number(now);
         let (realised, unrealised, open) = day_totals(&trades, &prices, today);
         let entries_today = self

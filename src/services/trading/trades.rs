@@ -498,17 +498,7 @@ impl TradeService {
     /// The newest trades with their live numbers and the day's totals.
     pub async fn book(&self) -> Result<TradeBook, String> {
         let trades = self.store.recent(MAX_TRADES).await?;
-        let tokens: Vec<InstrumentToken> = trades
-            .iter()
-            .filter(|t| t.state != TradeState::Closed)
-            .map(|t| t.token)
-            .collect();
-        let prices: HashMap<InstrumentToken, Price> = self
-            .market
-            .latest(&tokens)
-            .into_iter()
-            .map(|t| (t.token, t.last_price))
-            .collect();
+        let prices = open_prices(self.market.as_ref(), &trades);
         let today = ist_day_number(self.clock.now_ms());
         let (realised_today, total_unrealised, open_positions) =
             day_totals(&trades, &prices, today);
@@ -531,6 +521,25 @@ impl TradeService {
             open_positions,
         })
     }
+}
+
+/// The last price of each instrument `trades` still hold.
+pub(super) fn open_prices(
+    market: &dyn MarketData,
+    trades: &[Trade],
+) -> HashMap<InstrumentToken, Price> {
+    let mut tokens: Vec<InstrumentToken> = trades
+        .iter()
+        .filter(|t| t.state != TradeState::Closed)
+        .map(|t| t.token)
+        .collect();
+    tokens.sort_unstable();
+    tokens.dedup();
+    market
+        .latest(&tokens)
+        .into_iter()
+        .map(|t| (t.token, t.last_price))
+        .collect()
 }
 
 /// The day's totals over `trades`: realised profit of the trades closed on IST day `today` and
