@@ -1,7 +1,8 @@
 //! A candlestick chart drawn as SVG by the app itself: it renders on the server (the first HTML
 //! already holds the chart, no script or CDN needed) and updates reactively in the browser. The
 //! geometry is integer arithmetic on fixed-point prices. `lines` draws horizontal price lines
-//! (the levels issue passes its levels here).
+//! (the instrument page passes its levels); with `on_pick`, a click or tap on the plot gives
+//! the price under it, on the instrument's tick grid (to set a level there).
 
 use leptos::prelude::*;
 use osp_core::format::ist_clock;
@@ -24,6 +25,7 @@ pub struct PriceLine {
     pub label: String,
 }
 
+#[derive(Clone, Copy, Debug)]
 struct Scale {
     low: i64,
     high: i64,
@@ -36,14 +38,39 @@ impl Scale {
             i128::from(self.high - price.raw()) * i128::from(BOTTOM - TOP) / i128::from(span);
         TOP + offset as i64
     }
+
+    /// The price at height `y` of the viewBox, on the `tick` grid (nearest); `None` outside
+    /// the plot.
+    fn price_at(&self, y: i64, tick: Price) -> Option<Price> {
+        if !(TOP..=BOTTOM).contains(&y) {
+            return None;
+        }
+        let span = i128::from(self.high - self.low);
+        let raw = i128::from(self.high) - i128::from(y - TOP) * span / i128::from(BOTTOM - TOP);
+        let price = Price::from_raw(i64::try_from(raw).ok()?);
+        if tick > Price::ZERO {
+            price.round_to_tick(tick)
+        } else {
+            Some(price)
+        }
+        .filter(|p| *p > Price::ZERO)
+    }
 }
 
 #[component]
 pub fn CandleChart(
     #[prop(into)] candles: Signal<Vec<Candle>>,
     #[prop(into, optional)] lines: Signal<Vec<PriceLine>>,
+    /// The instrument's tick size: a picked price lands on its grid.
+    #[prop(optional)]
+    tick: Price,
+    /// Called with the price under a click or tap on the plot.
+    #[prop(optional)]
+    on_pick: Option<Callback<Price>>,
 ) -> impl IntoView {
     let view_box = format!("0 0 {WIDTH} {HEIGHT}");
+    // The scale last drawn, so a click maps back to a price.
+    let drawn = StoredValue::new(None::<Scale>);
     let drawing = move || {
         let all = candles.get();
         let shown = &all[all.len().saturating_sub(VISIBLE)..];
@@ -74,6 +101,7 @@ pub fn CandleChart(
             low: low - pad,
             high: high + pad,
         };
+        drawn.set_value(Some(scale));
         let slot = PLOT_RIGHT / VISIBLE as i64;
         let body = (slot * 6 / 10).max(1);
         let first_x = PLOT_RIGHT - slot * shown.len() as i64;
@@ -154,10 +182,60 @@ pub fn CandleChart(
         }
         .into_any()
     };
+    let pick = move |ev: leptos::ev::MouseEvent| {
+        let (Some(on_pick), Some(scale)) = (on_pick, drawn.get_value()) else {
+            return;
+        };
+        use leptos::wasm_bindgen::JsCast;
+        let Some(svg) = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
+        else {
+            return;
+        };
+        let rect = svg.get_bounding_client_rect();
+        if rect.height() <= 0.0 {
+            return;
+        }
+        // Screen pixels to viewBox units (the SVG keeps its aspect ratio, so height scales).
+        let y = ((f64::from(ev.client_y()) - rect.top()) * HEIGHT as f64 / rect.height()) as i64;
+        if let Some(price) = scale.price_at(y, tick) {
+            on_pick.run(price);
+        }
+    };
     view! {
-        <svg class="candle-chart" viewBox=view_box role="img" aria-label="1-minute candles"
-            data-testid="candle-chart">
+        <svg class="candle-chart" class:pickable=on_pick.is_some() viewBox=view_box role="img"
+            aria-label="1-minute candles" data-testid="candle-chart" on:click=pick>
+            {on_pick.is_some().then(|| view! { <title>"Click a price to set a level there"</title> })}
             {drawing}
         </svg>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_click_maps_back_to_the_price_drawn_there_on_the_tick_grid() {
+        let p = |t: &str| Price::parse(t).unwrap();
+        let scale = Scale {
+            low: p("1000").raw(),
+            high: p("1100").raw(),
+        };
+        let tick = p("0.05");
+        assert_eq!(scale.price_at(TOP, tick), Some(p("1100")));
+        assert_eq!(scale.price_at(BOTTOM, tick), Some(p("1000")));
+        for price in [p("1012.35"), p("1050"), p("1099.95")] {
+            let back = scale.price_at(scale.y(price), tick).unwrap();
+            // One viewBox unit is about ₹0.33 here: the pick is within one unit, on the grid.
+            assert!(back.is_multiple_of(tick));
+            assert!(
+                (back.raw() - price.raw()).abs() <= p("0.35").raw(),
+                "{back} vs {price}"
+            );
+        }
+        assert_eq!(scale.price_at(TOP - 1, tick), None, "above the plot");
+        assert_eq!(scale.price_at(BOTTOM + 1, tick), None, "below the plot");
     }
 }

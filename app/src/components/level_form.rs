@@ -40,6 +40,13 @@ impl FormTarget {
         }
     }
 
+    /// A new level on `instrument` at `price` (picked on the chart).
+    pub fn new_level_at(instrument: &Instrument, price: osp_core::model::Price) -> FormTarget {
+        let mut target = FormTarget::new_level(instrument);
+        target.draft.price = price.format_indian();
+        target
+    }
+
     pub fn edit(view: &LevelView) -> FormTarget {
         let level = &view.stored.level;
         FormTarget {

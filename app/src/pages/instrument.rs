@@ -1,5 +1,6 @@
 //! `/instrument/:token`: one instrument's live 1-minute candles (backfilled from the historical
-//! API on the server), its last price and day change, market depth and day stats.
+//! API on the server) with its levels drawn as lines, its last price and day change, market
+//! depth and day stats. A click on the chart opens the level form at that price.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -8,8 +9,15 @@ use osp_core::format::ist_clock;
 use osp_core::model::{Candle, InstrumentToken};
 use osp_core::services::prices::CandleSeries;
 
+use osp_core::model::{LevelTrigger, OrderSide, Price};
+use osp_core::services::trading::LevelView;
+
 use crate::api::instruments::{InstrumentView, get_instrument};
-use crate::components::{CandleChart, DepthTable, change_percent_text, change_text, day_direction};
+use crate::api::levels::list_levels;
+use crate::components::{
+    CandleChart, DepthTable, FormTarget, LevelForm, PriceLine, change_percent_text, change_text,
+    day_direction,
+};
 use crate::live::use_market_stream;
 
 const STREAM_KEY: &str = "instrument";
@@ -26,13 +34,19 @@ pub fn InstrumentPage() -> impl IntoView {
                 .unwrap_or_default()
         })
     };
-    let view_data = Resource::new_blocking(token, get_instrument);
+    let view_data = Resource::new_blocking(token, |t| async move {
+        (get_instrument(t).await, list_levels().await)
+    });
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading the instrument…"</p> }>
             {move || Suspend::new(async move {
                 match view_data.await {
-                    Ok(data) => view! { <InstrumentDetail data/> }.into_any(),
-                    Err(e) => view! {
+                    (Ok(data), levels) => {
+                        // Without the levels the chart still draws; it just has no lines.
+                        let levels = levels.map(|l| l.levels).unwrap_or_default();
+                        view! { <InstrumentDetail data levels/> }.into_any()
+                    }
+                    (Err(e), _) => view! {
                         <section class="page">
                             <h1>"Instrument"</h1>
                             <p class="error" data-testid="instrument-error">{e.to_string()}</p>
@@ -46,9 +60,25 @@ pub fn InstrumentPage() -> impl IntoView {
 }
 
 #[component]
-fn InstrumentDetail(data: InstrumentView) -> impl IntoView {
+fn InstrumentDetail(data: InstrumentView, levels: Vec<LevelView>) -> impl IntoView {
     let stream = use_market_stream();
     let token: InstrumentToken = data.instrument.token;
+    let levels = RwSignal::new(levels);
+    let lines = Signal::derive(move || level_lines(&levels.get(), token));
+    let target = RwSignal::new(None::<FormTarget>);
+    let on_pick = {
+        let instrument = data.instrument.clone();
+        Callback::new(move |price: Price| {
+            target.set(Some(FormTarget::new_level_at(&instrument, price)));
+        })
+    };
+    let on_saved = Callback::new(move |_saved: LevelView| {
+        leptos::task::spawn_local(async move {
+            if let Ok(found) = list_levels().await {
+                levels.set(found.levels);
+            }
+        });
+    });
     let mut series = CandleSeries::new(data.interval_ms, KEPT);
     series.backfill(&data.candles);
     let series = StoredValue::new(series);
@@ -120,7 +150,8 @@ fn InstrumentDetail(data: InstrumentView) -> impl IntoView {
                             "Older candles are missing: " {e}
                         </p>
                     })}
-                    <CandleChart candles=chart_candles/>
+                    <CandleChart candles=chart_candles lines tick=data.instrument.tick_size on_pick/>
+                    <p class="muted small">"Click the chart at a price to set a level there."</p>
                     <p class="muted small">
                         {move || last_candle_text(&candles.get())}
                     </p>
@@ -133,8 +164,33 @@ fn InstrumentDetail(data: InstrumentView) -> impl IntoView {
                     }}
                 </section>
             </div>
+            <LevelForm target on_saved/>
         </section>
     }
+}
+
+/// This instrument's levels as chart lines: "#3 ↑ BUY", "#4 ↕ BUY/SELL".
+fn level_lines(levels: &[LevelView], token: InstrumentToken) -> Vec<PriceLine> {
+    let side = |s: Option<OrderSide>| match s {
+        Some(OrderSide::Buy) => "BUY",
+        Some(OrderSide::Sell) => "SELL",
+        None => "—",
+    };
+    levels
+        .iter()
+        .map(|v| &v.stored.level)
+        .filter(|l| l.token == token)
+        .map(|l| PriceLine {
+            price: l.price,
+            label: match l.trigger {
+                LevelTrigger::Up => format!("#{} ↑ {}", l.id.0, side(l.on_up)),
+                LevelTrigger::Down => format!("#{} ↓ {}", l.id.0, side(l.on_down)),
+                LevelTrigger::Either => {
+                    format!("#{} ↕ {}/{}", l.id.0, side(l.on_up), side(l.on_down))
+                }
+            },
+        })
+        .collect()
 }
 
 fn last_candle_text(candles: &[Candle]) -> String {

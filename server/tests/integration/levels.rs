@@ -422,3 +422,38 @@ async fn a_crash_after_a_trigger_was_recorded_sends_its_order_once_at_the_next_s
     assert_eq!(app.orders().await.len(), 1, "not fired again");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_instrument_page_draws_its_levels_on_the_chart_on_the_server() {
+    let app = spawn_app().await;
+    let price = moved(app.ltp("NSE:INFY").await, 100);
+    let (status, created) = app
+        .call_json("levels/create", json!({ "draft": draft(price, true) }))
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let id = created["stored"]["level"]["id"].as_i64().unwrap();
+    let html = app
+        .client
+        .get(app.url(&format!("/instrument/{INFY}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("price-line"), "a level line is drawn");
+    let label = format!("#{id} ↑ BUY {}", price.format_indian());
+    assert!(html.contains(&label), "labelled {label:?}");
+    // Another instrument's page has no line for it.
+    let other = app
+        .client
+        .get(app.url("/instrument/779521"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!other.contains(&label));
+    app.stop().await;
+}
