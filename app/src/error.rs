@@ -119,6 +119,7 @@ mod server {
                     AppError::NotFound("that trade (reload the page)".to_owned())
                 }
                 not_open @ TradeError::NotOpen { .. } => AppError::BadRequest(not_open.to_string()),
+                waiting @ TradeError::Waiting(_) => AppError::BadRequest(waiting.to_string()),
                 failed @ TradeError::Failed(_) => AppError::internal(failed),
             }
         }

@@ -100,6 +100,9 @@ pub struct Trade {
     pub realised: Price,
     /// The last problem with this trade (an exit refused, a late fill), for the trader.
     pub problem: Option<String>,
+    /// Exits refused or cancelled in a row; past a few, the monitor stops trying by itself.
+    #[serde(default)]
+    pub refused_exits: u32,
     pub opened_ms: i64,
     pub updated_ms: i64,
     pub closed_ms: Option<i64>,

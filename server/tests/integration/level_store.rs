@@ -286,6 +286,7 @@ fn trade_for(entry: &OrderIntent) -> Trade {
         exited: 0,
         realised: Price::ZERO,
         problem: None,
+        refused_exits: 0,
         opened_ms: entry.updated_ms,
         updated_ms: entry.updated_ms,
         closed_ms: None,

@@ -243,3 +243,53 @@ async fn the_exit_button_exits_once_and_a_second_press_is_refused() {
     assert_eq!(status, 400, "{bad}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_refused_exit_hands_the_trade_back_and_the_exit_button_still_closes_it() {
+    let app = spawn_app().await;
+    let trade = open_trade_through_a_level(&app, "", "3%").await;
+    let stop = Price::parse(trade["stop_loss"].as_str().unwrap()).unwrap();
+
+    // The broker fails the stop's exit order: the trade is open again, and says why.
+    app.simulator.fail_next_rest_calls(
+        1,
+        osp_server::integrations::kite::sim::RestFault::ServerError,
+    );
+    app.trade_at(INFY, stop.checked_sub(Price::from_raw(TICK)).unwrap())
+        .await;
+    let back = app
+        .wait_for_book("the refused exit", |b| {
+            b["trades"][0]["trade"]["refused_exits"] == 1
+        })
+        .await;
+    let t = &back["trades"][0]["trade"];
+    assert_eq!(t["state"], "open", "{t}");
+    assert_eq!(t["quantity"], 3);
+    assert!(
+        t["problem"]
+            .as_str()
+            .unwrap()
+            .contains("tries again shortly"),
+        "{t}"
+    );
+    let orders = app.orders().await;
+    assert_eq!(orders[0]["state"], "rejected", "the exit order: {orders:?}");
+    assert_eq!(orders[0]["closes"], t["id"]);
+
+    // The trader does not wait for the retry.
+    let id = t["id"].as_i64().unwrap().to_string();
+    let (status, exiting) = app.call_form("trades/exit", &[("id", &id)]).await;
+    assert_eq!(status, 200, "{exiting}");
+    let closed = app
+        .wait_for_book("the manual exit", |b| {
+            b["trades"][0]["trade"]["state"] == "closed"
+        })
+        .await;
+    assert_eq!(closed["trades"][0]["trade"]["exit_reason"], "manual");
+    assert_eq!(
+        app.orders().await.len(),
+        3,
+        "entry, refused exit, manual exit"
+    );
+    app.stop().await;
+}

@@ -10,6 +10,10 @@ use crate::services::market_calendar::{ist_day_number, ist_day_start_ms, ist_min
 
 use super::level_orders::exit_prices;
 
+/// Exits refused in a row after which the monitor leaves the trade to the trader (a broker that
+/// keeps refusing must not get an order every half minute all day).
+pub const MAX_REFUSED_EXITS: u32 = 5;
+
 /// The default intraday square-off: 15:15 IST.
 pub const DEFAULT_SQUARE_OFF_MINUTE: u16 = 15 * 60 + 15;
 
@@ -58,6 +62,7 @@ pub fn open_trade(
         exited: 0,
         realised: Price::ZERO,
         problem: None,
+        refused_exits: 0,
         opened_ms: now_ms,
         updated_ms: now_ms,
         closed_ms: None,
@@ -170,9 +175,17 @@ pub fn exit_order(trade: &Trade) -> Option<OrderRequest> {
     })
 }
 
+/// Whether the monitor may exit `trade` by itself (not after too many refusals in a row).
+pub fn auto_exit_allowed(trade: &Trade) -> bool {
+    trade.refused_exits < MAX_REFUSED_EXITS
+}
+
 /// The trade as it is once its exit order `intent` is recorded with it.
 pub fn exiting(trade: &Trade, reason: ExitReason, now_ms: i64) -> Trade {
     let mut next = trade.clone();
+    if reason == ExitReason::Manual {
+        next.refused_exits = 0;
+    }
     next.state = TradeState::Exiting;
     next.exit_reason = Some(reason);
     next.problem = None;
@@ -209,12 +222,21 @@ pub fn on_exit_update(trade: &Trade, intent: &OrderIntent, now_ms: i64) -> Optio
     }
     next.state = TradeState::Open;
     next.exit_intent = None;
+    next.refused_exits = trade.refused_exits + 1;
     let what = match intent.state {
         IntentState::Rejected => "refused",
         _ => "cancelled",
     };
+    let then = if next.refused_exits >= MAX_REFUSED_EXITS {
+        format!(
+            "after {} refusals the monitor stops trying: exit it with the Exit button",
+            next.refused_exits
+        )
+    } else {
+        "the monitor tries again shortly".to_owned()
+    };
     next.problem = Some(format!(
-        "the {} exit was {what}: {}; {} units are still held",
+        "the {} exit was {what}: {}; {} units are still held — {then}",
         trade.exit_reason.map(ExitReason::label).unwrap_or("exit"),
         intent.reason.as_deref().unwrap_or("no reason given"),
         next.quantity
@@ -401,7 +423,24 @@ mod tests {
             (TradeState::Open, 6, 4)
         );
         assert_eq!(back.realised, p("-4"));
-        assert!(back.problem.unwrap().contains("6 units are still held"));
+        assert!(
+            back.problem
+                .clone()
+                .unwrap()
+                .contains("6 units are still held")
+        );
+        assert!(auto_exit_allowed(&back));
+        // Refused again and again: the monitor gives the trade back to the trader.
+        let mut tired = t.clone();
+        tired.refused_exits = MAX_REFUSED_EXITS - 1;
+        let given_up = on_exit_update(&tired, &part, 70).unwrap();
+        assert!(!auto_exit_allowed(&given_up));
+        assert!(given_up.problem.clone().unwrap().contains("Exit button"));
+        let manual = exiting(&given_up, ExitReason::Manual, 80);
+        assert!(
+            auto_exit_allowed(&manual),
+            "a manual exit starts the count afresh"
+        );
         let mut working = part.clone();
         working.state = IntentState::PartiallyFilled;
         assert!(on_exit_update(&t, &working, 61).is_none(), "still working");

@@ -25,8 +25,8 @@ use crate::services::prices::FeedSubscriptions;
 
 use super::executor::OrderExecutor;
 use super::trade_rules::{
-    add_fills, exit_order, exiting, on_exit_update, on_price, open_trade, square_off_due,
-    unrealised,
+    add_fills, auto_exit_allowed, exit_order, exiting, on_exit_update, on_price, open_trade,
+    square_off_due, unrealised,
 };
 
 /// The feed owner for the open trades' instruments.
@@ -49,6 +49,10 @@ pub enum TradeError {
     NotFound(i64),
     #[error("trade {id} is {state}, not open: there is nothing to exit")]
     NotOpen { id: i64, state: &'static str },
+    /// The monitor is waiting before trying a refused exit again (or has given up on it): not
+    /// an error to report, the trade says why.
+    #[error("trade {0}'s exit is waiting after a refusal")]
+    Waiting(i64),
     #[error("{0}")]
     Failed(String),
 }
@@ -336,8 +340,9 @@ impl TradeService {
         }
         let mut report = TradeReport::default();
         for (id, reason) in &due {
-            if let Err(e) = self.exit_trade(&mut report, *id, *reason, false).await {
-                report.errors.push(e.to_string());
+            match self.exit_trade(&mut report, *id, *reason, false).await {
+                Ok(_) | Err(TradeError::Waiting(_)) => {}
+                Err(e) => report.errors.push(e.to_string()),
             }
         }
         // The new best prices are stored, so a restart keeps the trailing stop where it was.
@@ -428,11 +433,7 @@ impl TradeService {
     ) -> Result<Trade, TradeError> {
         let now = self.clock.now_ms();
         if !by_hand && lock(&self.retry_after).get(&id).is_some_and(|t| now < *t) {
-            return Err(TradeError::Failed(format!(
-                "trade {}'s exit was refused recently; it is tried again within {} s",
-                id.0,
-                EXIT_RETRY_MS / 1000
-            )));
+            return Err(TradeError::Waiting(id.0));
         }
         let remembered = lock(&self.active).get(&id).cloned();
         let trade = match remembered {
@@ -449,6 +450,9 @@ impl TradeService {
                 id: id.0,
                 state: trade.state.label(),
             });
+        }
+        if !by_hand && !auto_exit_allowed(&trade) {
+            return Err(TradeError::Waiting(id.0));
         }
         let Some(request) = exit_order(&trade) else {
             return Err(TradeError::NotOpen {
