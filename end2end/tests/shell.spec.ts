@@ -92,3 +92,17 @@ test('a 375 px phone screen has no horizontal scroll', async ({ browser }) => {
   expect(box && box.y + box.height).toBeGreaterThan(700);
   await context.close();
 });
+
+// A hydration mismatch panics the wasm and leaves the page dead while it still looks right:
+// every page must hydrate without a page error.
+for (const path of ['/', '/levels', '/orders', '/trades', '/settings', '/alerts', '/instrument/408065']) {
+  test(`${path} hydrates without an error`, async ({ page }) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(path);
+    await expect(page.getByTestId('link-state')).toHaveAttribute('data-state', 'live');
+    // A panic during hydration is reported as the page's error right after it.
+    await page.waitForTimeout(300);
+    expect(errors).toEqual([]);
+  });
+}

@@ -198,7 +198,10 @@ pub fn OrderTicketForm(
         <section class="card order-ticket" data-testid="order-ticket">
             <header class="card-head">
                 <h2>"Order ticket"</h2>
-                <span class="muted small">"Keys: b buy · s sell · Enter confirm · Esc back"</span>
+                <span class="muted small">
+                    "Keys: b buy · s sell · Enter confirm · Esc back. A ticket opens a new trade: \
+                     close a position with its Exit button on the Trades page."
+                </span>
             </header>
             <InstrumentSearch on_pick=pick placeholder="Search an instrument to trade: sbin, infy…"/>
             {move || token.get().map(|_| {

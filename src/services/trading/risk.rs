@@ -13,7 +13,7 @@ use crate::ports::{Clock, IntentStore, MarketData, TradeStore};
 use crate::services::instruments::InstrumentCatalog;
 use crate::services::market_calendar::{ist_day_number, ist_day_start_ms};
 
-use super::trades::{MAX_TRADES, day_totals, open_prices};
+use super::trades::{day_totals, open_and_recent, open_prices};
 
 /// Asked by the executor before an order is sent; `Err` carries the reason, in words the trader
 /// understands, and the order is refused without reaching the broker.
@@ -213,7 +213,7 @@ impl PreTradeCheck for RiskGate {
             .find(r.exchange, &r.tradingsymbol)
             .map(|i| i.token);
         let ltp = token.and_then(|t| self.market.latest(&[t]).first().map(|t| t.last_price));
-        let trades: Vec<Trade> = self.trades.recent(MAX_TRADES).await.map_err(|e| {
+        let trades: Vec<Trade> = open_and_recent(self.trades.as_ref()).await.map_err(|e| {
             format!("the risk limits could not be checked (trades unreadable): {e}")
         })?;
         let prices = open_prices(self.market.as_ref(), &trades);

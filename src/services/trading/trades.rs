@@ -501,7 +501,7 @@ impl TradeService {
 
     /// The newest trades with their live numbers and the day's totals.
     pub async fn book(&self) -> Result<TradeBook, String> {
-        let trades = self.store.recent(MAX_TRADES).await?;
+        let trades = open_and_recent(self.store.as_ref()).await?;
         let prices = open_prices(self.market.as_ref(), &trades);
         let today = ist_day_number(self.clock.now_ms());
         let (realised_today, total_unrealised, open_positions) =
@@ -525,6 +525,20 @@ impl TradeService {
             open_positions,
         })
     }
+}
+
+/// Every open trade (however old) and the newest `MAX_TRADES`, newest first: what the trade
+/// book shows and the risk checks count.
+pub(super) async fn open_and_recent(store: &dyn TradeStore) -> Result<Vec<Trade>, String> {
+    let mut trades = store.recent(MAX_TRADES).await?;
+    let active = store.active().await?;
+    for trade in active {
+        if !trades.iter().any(|t| t.id == trade.id) {
+            trades.push(trade);
+        }
+    }
+    trades.sort_by_key(|t| std::cmp::Reverse(t.id));
+    Ok(trades)
 }
 
 /// The last price of each instrument `trades` still hold.
