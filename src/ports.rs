@@ -204,8 +204,9 @@ pub trait TradeStore: Send + Sync {
     async fn recent(&self, limit: u32) -> Result<Vec<Trade>, String>;
     /// Order intents whose news the trades do not reflect yet (a fill with no trade, or fewer
     /// units than filled; an exit that ended while its trade is still exiting): what a crash
-    /// between the order's update and the trade's left behind. Oldest first.
-    async fn unapplied(&self) -> Result<Vec<OrderIntent>, String>;
+    /// between the order's update and the trade's left behind. Only intents updated at or
+    /// after `since_ms` (older fills are history, not a crash to repair). Oldest first.
+    async fn unapplied(&self, since_ms: i64) -> Result<Vec<OrderIntent>, String>;
 }
 
 /// Where the account's risk limits and its kill switch are kept.

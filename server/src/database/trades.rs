@@ -189,21 +189,22 @@ impl TradeStore for Database {
         rows.into_iter().map(from_row).collect()
     }
 
-    async fn unapplied(&self) -> Result<Vec<OrderIntent>, String> {
+    async fn unapplied(&self, since_ms: i64) -> Result<Vec<OrderIntent>, String> {
         let columns = intent_columns();
         let rows: Vec<intents::Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
                 "SELECT {columns} FROM order_intents i \
-                 WHERE (i.closes_trade IS NULL AND i.filled_quantity > 0 AND NOT EXISTS \
+                 WHERE i.updated_ms >= $4 AND ((i.closes_trade IS NULL AND i.filled_quantity > 0 AND NOT EXISTS \
                         (SELECT 1 FROM trades t WHERE t.entry_intent = i.id \
                          AND t.entry_filled >= i.filled_quantity)) \
                     OR (i.state IN ($1, $2, $3) AND EXISTS \
-                        (SELECT 1 FROM trades t WHERE t.exit_intent = i.id AND t.state = 'exiting')) \
+                        (SELECT 1 FROM trades t WHERE t.exit_intent = i.id AND t.state = 'exiting'))) \
                  ORDER BY i.id"
             ))
             .bind(state_text(osp_core::model::IntentState::Filled))
             .bind(state_text(osp_core::model::IntentState::Rejected))
             .bind(state_text(osp_core::model::IntentState::Cancelled))
+            .bind(since_ms)
             .fetch_all(pool)
             .await
             .map_err(failed)?

@@ -298,7 +298,11 @@ fn trade_for(entry: &OrderIntent) -> Trade {
 async fn trades_round_trip(db: &Database) {
     let mut entry = filled_entry("entry1", 5, 100);
     entry.id = IntentStore::insert(db, &entry).await.unwrap().unwrap();
-    let unapplied = db.unapplied().await.unwrap();
+    assert!(
+        db.unapplied(101).await.unwrap().is_empty(),
+        "a fill older than the window is history"
+    );
+    let unapplied = db.unapplied(0).await.unwrap();
     assert_eq!(
         unapplied.iter().map(|i| i.id).collect::<Vec<_>>(),
         [entry.id],
@@ -319,7 +323,7 @@ async fn trades_round_trip(db: &Database) {
         "one trade per entry order"
     );
     assert!(
-        db.unapplied().await.unwrap().is_empty(),
+        db.unapplied(0).await.unwrap().is_empty(),
         "the fill is in its trade"
     );
     assert_eq!(db.trade(trade.id).await.unwrap().unwrap(), trade);
@@ -371,7 +375,7 @@ async fn trades_round_trip(db: &Database) {
     );
     assert_eq!(db.active().await.unwrap(), std::slice::from_ref(&exiting));
     assert!(
-        db.unapplied().await.unwrap().is_empty(),
+        db.unapplied(0).await.unwrap().is_empty(),
         "a pending exit is not news yet"
     );
 
@@ -386,7 +390,7 @@ async fn trades_round_trip(db: &Database) {
             .unwrap()
     );
     assert_eq!(
-        db.unapplied()
+        db.unapplied(0)
             .await
             .unwrap()
             .iter()
@@ -399,7 +403,7 @@ async fn trades_round_trip(db: &Database) {
     closed.quantity = 0;
     closed.closed_ms = Some(300);
     let closed = TradeStore::update(db, &closed).await.unwrap().unwrap();
-    assert!(db.unapplied().await.unwrap().is_empty());
+    assert!(db.unapplied(0).await.unwrap().is_empty());
     assert!(db.active().await.unwrap().is_empty());
 
     let mut second = filled_entry("entry2", 2, 400);

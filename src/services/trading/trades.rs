@@ -33,10 +33,12 @@ use super::trade_rules::{
 pub const TRADES_FEED_OWNER: &str = "trades";
 /// How long the monitor waits before trying again an exit the broker refused.
 pub const EXIT_RETRY_MS: i64 = 30_000;
+/// How far back start-up and the minutely catch-up look for fills a crash left unapplied.
+pub const CATCH_UP_WINDOW_MS: i64 = 24 * 3_600_000;
 /// The most trades the trade book shows.
 pub const MAX_TRADES: u32 = 200;
 
-/// What a step did, for the worker's log (and later the toasts).
+/// What a step did, for the worker's log.
 #[derive(Debug, Default)]
 pub struct TradeReport {
     pub notes: Vec<String>,
@@ -305,7 +307,8 @@ impl TradeService {
     /// Order intents a crash left unapplied are applied now (start-up and once a minute).
     pub async fn catch_up(&self) -> TradeReport {
         let mut report = TradeReport::default();
-        match self.store.unapplied().await {
+        let since = self.clock.now_ms() - CATCH_UP_WINDOW_MS;
+        match self.store.unapplied(since).await {
             Ok(intents) => {
                 for intent in intents {
                     self.apply_intent(&mut report, &intent).await;
