@@ -98,10 +98,18 @@ test('the kill switch squares off, holds across a reload, and is released', asyn
     page.getByTestId('closed-row').filter({ hasText: 'HDFCBANK' }),
   ).toHaveAttribute('data-reason', 'kill switch');
 
-  await page.reload();
+  await expect(page.getByTestId('halt-badge')).toHaveText('KILL SWITCH ON');
+
+  // Every page's top bar says so, across a reload.
+  await page.goto('/levels');
+  await expect(page.getByTestId('halt-badge')).toBeVisible();
+  await page.goto('/trades');
   await expect(page.getByTestId('kill-switch-on')).toBeVisible();
+  await expect(page.getByTestId('link-state')).toHaveAttribute('data-state', 'live');
   await page.getByTestId('release-kill-switch').click();
   await expect(page.getByTestId('engage-kill-switch')).toBeVisible();
+  await expect(page.getByTestId('halt-badge')).toHaveCount(0);
   await page.reload();
   await expect(page.getByTestId('engage-kill-switch')).toBeVisible();
+  await expect(page.getByTestId('halt-badge')).toHaveCount(0);
 });

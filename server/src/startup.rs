@@ -224,7 +224,7 @@ impl Application {
         }
         let risk = Arc::new(RiskService::new(
             risk_store,
-            risk_state,
+            risk_state.clone(),
             executor.clone(),
             trades.clone(),
             clock.clone(),
@@ -250,6 +250,7 @@ impl Application {
             StatusSources {
                 calendar: calendar.clone(),
                 catalog: catalog.clone(),
+                risk: risk_state,
             },
         );
 

@@ -33,6 +33,9 @@ pub struct AppStatus {
     pub instruments: InstrumentsLoad,
     /// Server time, milliseconds since the Unix epoch.
     pub server_time_ms: i64,
+    /// The kill switch is on: no level triggers and no entry order goes out.
+    #[serde(default)]
+    pub halted: bool,
 }
 
 impl AppStatus {

@@ -12,6 +12,8 @@ use crate::services::market_calendar::MarketCalendar;
 pub struct StatusSources {
     pub calendar: Arc<MarketCalendar>,
     pub catalog: Arc<InstrumentCatalog>,
+    /// The kill switch's state, for the status area.
+    pub risk: Arc<crate::services::trading::RiskState>,
 }
 
 pub struct StatusService {
@@ -71,6 +73,7 @@ impl StatusService {
             market: self.sources.calendar.session(Exchange::Nse, now),
             instruments: self.sources.catalog.load_state(),
             server_time_ms: now,
+            halted: self.sources.risk.halted(),
         }
     }
 
@@ -136,6 +139,7 @@ mod tests {
             StatusSources {
                 calendar: Arc::new(MarketCalendar::around_the_clock()),
                 catalog: Arc::new(InstrumentCatalog::default()),
+                risk: Arc::new(crate::services::trading::RiskState::default()),
             },
         )
     }

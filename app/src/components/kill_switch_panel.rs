@@ -7,6 +7,7 @@ use osp_core::format::ist_clock;
 use osp_core::model::KillSwitch;
 
 use crate::api::risk::{engage_kill_switch, release_kill_switch};
+use crate::status_context::use_status;
 
 fn plural(n: u32, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
@@ -18,6 +19,8 @@ pub fn KillSwitchPanel(
     /// Called after engaging or releasing, so the page reads its books again.
     on_change: Callback<()>,
 ) -> impl IntoView {
+    // The top bar's badge follows the switch at once.
+    let status = use_status();
     let square_off = RwSignal::new(true);
     let confirming = RwSignal::new(false);
     let busy = RwSignal::new(false);
@@ -45,6 +48,7 @@ pub fn KillSwitchPanel(
                     }
                     message.set(Some(text));
                     state.set(report.state);
+                    status.refresh();
                     on_change.run(());
                 }
                 Err(e) => message.set(Some(e.to_string())),
@@ -65,6 +69,7 @@ pub fn KillSwitchPanel(
                         "Released: levels trigger and orders go out again.".to_owned(),
                     ));
                     state.set(None);
+                    status.refresh();
                     on_change.run(());
                 }
                 Err(e) => message.set(Some(e.to_string())),

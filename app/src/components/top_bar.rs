@@ -3,7 +3,8 @@ use leptos::prelude::*;
 use super::{ConnectionIndicator, ThemeToggle};
 use crate::status_context::use_status;
 
-/// The bar on every page: name, trading mode, link state, theme.
+/// The bar on every page: name, trading mode, market state, the kill switch when it is on, link
+/// state, theme.
 #[component]
 pub fn TopBar() -> impl IntoView {
     let status = use_status().status;
@@ -31,6 +32,12 @@ pub fn TopBar() -> impl IntoView {
                                     <span class=class data-testid="market-state" title=s.market.detail.clone()>
                                         {word}
                                     </span>
+                                    {s.halted.then(|| view! {
+                                        <a class="halt-badge" href="/trades" data-testid="halt-badge"
+                                            title="No level triggers and no entry order goes out until it is released on the Trades page">
+                                            "KILL SWITCH ON"
+                                        </a>
+                                    })}
                                 }
                                     .into_any()
                             }

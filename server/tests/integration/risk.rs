@@ -129,6 +129,8 @@ async fn the_kill_switch_squares_off_stops_triggering_survives_a_restart_and_rel
         .await;
     assert_eq!(status, 200, "{report}");
     assert_eq!(report["exits_sent"], 1, "{report}");
+    let (_, status) = app.call_form("status", &[]).await;
+    assert_eq!(status["halted"], true, "the status area says so: {status}");
     assert!(report["state"]["engaged_ms"].is_i64());
     let closed = eventually("the square-off", async || {
         let (_, book) = app.call_form("trades", &[]).await;
@@ -160,8 +162,15 @@ async fn the_kill_switch_squares_off_stops_triggering_survives_a_restart_and_rel
         "still halted after the restart"
     );
 
+    let (_, status) = app.call_form("status", &[]).await;
+    assert_eq!(
+        status["halted"], true,
+        "still halted after the restart: {status}"
+    );
     let (status, _) = app.call_form("risk/release", &[]).await;
     assert_eq!(status, 200);
+    let (_, status) = app.call_form("status", &[]).await;
+    assert_eq!(status["halted"], false, "{status}");
     app.trade_at(INFY, moved(second, -100)).await;
     app.trade_at(INFY, moved(second, 50)).await;
     let after = eventually("the order after release", async || {
