@@ -124,7 +124,11 @@ pub fn order_problem(
         return None;
     };
     if let (Some(band), Some(price)) = (limits.price_band_bp, priced_at) {
-        let off = price.checked_sub(ltp).and_then(Price::checked_abs)?;
+        // A distance too large to compute is outside any band: refused, never waved through.
+        let off = price
+            .checked_sub(ltp)
+            .and_then(Price::checked_abs)
+            .unwrap_or(Price::from_raw(i64::MAX));
         // Exact: off / ltp > band / 10000, without rounding the ratio.
         if i128::from(off.raw()) * 10_000 > i128::from(band) * i128::from(ltp.raw()) {
             return Some(format!(

@@ -329,10 +329,13 @@ impl TradeService {
                 return TradeReport::default();
             }
             for tick in ticks {
+                // Looked up once per tick, and only for an instrument a trade holds.
+                let mut tick_size = None;
                 for trade in map.values_mut().filter(|t| t.token == tick.token) {
-                    let (next, exit) = on_price(trade, tick.last_price, self.tick_size(tick.token));
+                    let size = *tick_size.get_or_insert_with(|| self.tick_size(tick.token));
+                    let (next, exit) = on_price(trade, tick.last_price, size);
                     if next.best_price != trade.best_price {
-                        *trade = next.clone();
+                        *trade = next;
                         moved.push(trade.id);
                     }
                     if let Some(reason) = exit {
