@@ -117,9 +117,10 @@ pub trait IntentStore: Send + Sync {
     /// Records a new intent and returns its id. A tag already used is refused (`Ok(None)`), so
     /// the caller can pick another.
     async fn insert(&self, intent: &OrderIntent) -> Result<Option<i64>, String>;
-    /// Writes `next`'s state, broker order id, fills and reason — only if the stored intent is
-    /// still as `from` left it (same state and fills). `Ok(false)` when it changed meanwhile (an
-    /// order update raced the placement's answer): read it again and re-apply.
+    /// Writes `next`'s state, broker order id, fills, reason and request (a modification) —
+    /// only if the stored intent is still as `from` left it (same state and fills). `Ok(false)`
+    /// when it changed meanwhile (an order update raced the placement's answer): read it again
+    /// and re-apply.
     async fn update(&self, next: &OrderIntent, from: &OrderIntent) -> Result<bool, String>;
     /// Every intent still pending, oldest first.
     async fn pending(&self) -> Result<Vec<OrderIntent>, String>;
@@ -140,6 +141,9 @@ pub trait LevelStore: Send + Sync {
     /// Every level not deleted, oldest first.
     async fn levels(&self) -> Result<Vec<StoredLevel>, String>;
     async fn level(&self, id: LevelId) -> Result<Option<StoredLevel>, String>;
+    /// The level's definition even if it was deleted since: a trade its order opened keeps
+    /// the target and stop the trader set.
+    async fn definition(&self, id: LevelId) -> Result<Option<Level>, String>;
     /// Stores a new level, armed; returns it with its id.
     async fn insert(&self, level: &Level, now_ms: i64) -> Result<StoredLevel, String>;
     /// Stores all of `levels` (armed) in one transaction, or none of them; in order.
@@ -202,6 +206,8 @@ pub trait TradeStore: Send + Sync {
     async fn active(&self) -> Result<Vec<Trade>, String>;
     /// The newest `limit` trades, newest first.
     async fn recent(&self, limit: u32) -> Result<Vec<Trade>, String>;
+    /// Every trade closed at or after `since_ms`, oldest first.
+    async fn closed_since(&self, since_ms: i64) -> Result<Vec<Trade>, String>;
     /// Order intents whose news the trades do not reflect yet (a fill with no trade, or fewer
     /// units than filled; an exit that ended while its trade is still exiting): what a crash
     /// between the order's update and the trade's left behind. Only intents updated at or
@@ -220,6 +226,14 @@ pub trait RiskStore: Send + Sync {
     async fn set_kill_switch(&self, state: Option<&KillSwitch>, now_ms: i64) -> Result<(), String>;
 }
 
+/// Where the paper account keeps when it was last reset.
+#[async_trait]
+pub trait PaperStore: Send + Sync {
+    /// `Ok(None)` when it was never reset.
+    async fn last_reset_ms(&self) -> Result<Option<i64>, String>;
+    async fn record_reset(&self, now_ms: i64) -> Result<(), String>;
+}
+
 /// Where orders go: Kite's REST API, or the paper broker. The trading engine depends on this
 /// port only, so which one it talks to is decided once, where the app is assembled.
 #[async_trait]
@@ -228,6 +242,9 @@ pub trait Broker: Send + Sync {
     /// by the tag before this returns, or reported as `BrokerErrorKind::Uncertain`.
     async fn place_order(&self, order: &OrderRequest) -> Result<String, BrokerError>;
     async fn cancel_order(&self, order_id: &str) -> Result<(), BrokerError>;
+    /// Changes open order `order_id` to `order`'s quantity and pricing (its instrument, side,
+    /// product and tag stay). The book and the order updates show the change once it is made.
+    async fn modify_order(&self, order_id: &str, order: &OrderRequest) -> Result<(), BrokerError>;
     /// Today's newest order carrying `tag`.
     async fn order_by_tag(&self, tag: &OrderTag) -> Result<Option<BrokerOrder>, BrokerError>;
     async fn orders(&self) -> Result<Vec<BrokerOrder>, BrokerError>;

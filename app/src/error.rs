@@ -149,6 +149,16 @@ mod server {
         }
     }
 
+    impl From<osp_core::services::trading::PaperError> for AppError {
+        fn from(e: osp_core::services::trading::PaperError) -> Self {
+            use osp_core::services::trading::PaperError;
+            match e {
+                PaperError::Refused(message) => AppError::BadRequest(message),
+                store @ PaperError::Store(_) => AppError::internal(store),
+            }
+        }
+    }
+
     impl From<osp_core::services::trading::ExecError> for AppError {
         fn from(e: osp_core::services::trading::ExecError) -> Self {
             AppError::internal(e)

@@ -11,7 +11,7 @@ use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::PriceService;
 use osp_core::services::status::StatusService;
 use osp_core::services::trading::{
-    Activity, LevelService, OrderDesk, OrderExecutor, PaperBroker, RiskService, TradeService,
+    Activity, LevelService, OrderDesk, OrderExecutor, PaperAccountDesk, RiskService, TradeService,
 };
 use osp_core::services::watchlists::WatchlistService;
 
@@ -39,8 +39,8 @@ pub struct AppState {
     pub trades: Arc<TradeService>,
     /// The risk limits and the kill switch.
     pub risk: Arc<RiskService>,
-    /// The paper broker, in paper mode only (its account: capital, funds, positions).
-    pub paper: Option<Arc<PaperBroker>>,
+    /// The paper account, in paper mode only (capital, funds, positions; reset).
+    pub paper: Option<Arc<PaperAccountDesk>>,
     pub calendar: Arc<MarketCalendar>,
     pub clock: Arc<dyn Clock>,
 }

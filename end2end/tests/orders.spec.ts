@@ -1,11 +1,12 @@
 import { expect, test } from '@playwright/test';
 
 // The manual order ticket, in demo mode: the side by key, a wrong quantity refused beside its
-// field, the review step, the order filled in the book; a resting limit cancelled.
+// field, the review step, the order filled in the book; a resting limit modified (a wrong price
+// named beside its field first), then cancelled.
 
 const paise = (text: string) => Math.round(parseFloat(text.replace(/,/g, '')) * 100);
 
-test('a ticket is reviewed, confirmed and fills; a resting limit is cancelled', async ({ page }) => {
+test('a ticket is reviewed, confirmed and fills; a resting limit is modified, then cancelled', async ({ page }) => {
   await page.goto('/orders');
   await expect(page.getByTestId('link-state')).toHaveAttribute('data-state', 'live');
   const search = page.getByTestId('order-ticket').getByTestId('instrument-search');
@@ -46,6 +47,25 @@ test('a ticket is reviewed, confirmed and fills; a resting limit is cancelled', 
   await expect(page.getByTestId('ticket-message')).toContainText('open');
   const resting = page.getByTestId('order-row').filter({ has: page.getByTestId('cancel-order') });
   await expect(resting).toHaveCount(1);
+
+  // Modify it: a price off the tick grid is named and nothing changes; then 2 units, 2 % under.
+  await resting.getByTestId('modify-order').click();
+  const form = page.getByTestId('order-modify');
+  await expect(form).toContainText('BUY SBIN NSE (0 of 1 filled)');
+  await expect(form.getByTestId('modify-price')).toHaveValue((limit / 100).toFixed(2));
+  await form.getByTestId('modify-price').fill(((limit + 1) / 100).toFixed(2));
+  await form.getByTestId('modify-save').click();
+  await expect(form.getByTestId('problem-price')).toContainText('tick');
+  const better = Math.floor((ltp * 0.98) / 5) * 5;
+  await form.getByTestId('modify-quantity').fill('2');
+  await form.getByTestId('modify-price').fill((better / 100).toFixed(2));
+  await form.getByTestId('modify-save').click();
+  await expect(page.getByTestId('order-modify')).toHaveCount(0);
+  await expect(page.getByTestId('order-book-message')).toContainText('modified');
+  const priced = (better / 100).toLocaleString('en-IN', { minimumFractionDigits: 2 });
+  await expect(resting).toContainText('0/2');
+  await expect(resting).toContainText(`LIMIT ${priced}`);
+
   await resting.getByTestId('cancel-order').click();
   await expect(page.getByTestId('order-row').first()).toHaveAttribute('data-state', 'cancelled', {
     timeout: 10_000,

@@ -1,6 +1,7 @@
 // Paper mode end to end on its own server: the mode is impossible to miss, the paper account
 // shows its virtual capital, and a level's order fills at the paper broker, opens a trade and
-// is exited by the trade monitor — the same flow as demo mode, never reaching Kite.
+// is exited by the trade monitor — the same flow as demo mode, never reaching Kite. Then the
+// account is reset to a fresh start.
 import { expect, test } from '@playwright/test';
 import { OwnServer, stopServer } from './own-server';
 
@@ -48,6 +49,14 @@ test('paper mode trades a level through the paper broker', async ({ page }) => {
     const realised = (await closed.getByTestId('realised').textContent()) ?? '';
     await page.reload();
     await expect(page.getByTestId('paper-realised')).toHaveText(realised);
+
+    // Nothing is open any more: the account resets (after a confirm) to its full capital.
+    await page.getByTestId('paper-reset').click();
+    await page.getByTestId('paper-reset-confirm').click();
+    await expect(page.getByTestId('paper-message')).toContainText('starts afresh with ₹10,00,000.00');
+    await expect(page.getByTestId('paper-realised')).toHaveText('0.00');
+    await expect(page.getByTestId('paper-available')).toHaveText('₹10,00,000.00');
+    await expect(account).toContainText('since reset at');
   } finally {
     await stopServer(server);
   }

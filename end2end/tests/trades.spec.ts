@@ -84,6 +84,17 @@ test('the kill switch squares off, holds across a reload, and is released', asyn
   await expect(page.getByTestId('position-row').filter({ hasText: 'HDFCBANK' })).toHaveCount(1, {
     timeout: 30_000,
   });
+  // The position's P&L follows its live price: (last − entry) × quantity, long or short.
+  const held = page.getByTestId('position-row').filter({ hasText: 'HDFCBANK' });
+  await expect(async () => {
+    const cells = await held.evaluate((row) =>
+      [...row.querySelectorAll('td')].map((td) => td.textContent ?? ''),
+    );
+    const [, side, qty, entry, last, , , pnl] = cells;
+    const sign = side.trim() === 'LONG' ? 1 : -1;
+    expect(paise(last)).toBeGreaterThan(0);
+    expect(paise(pnl)).toBe(sign * (paise(last) - paise(entry)) * Number(qty));
+  }).toPass({ timeout: 10_000 });
   const open = await page.getByTestId('position-row').count();
   await expect(page.getByTestId('kill-square-off')).toBeChecked();
   await page.getByTestId('engage-kill-switch').click();

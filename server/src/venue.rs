@@ -6,12 +6,10 @@
 
 use std::sync::Arc;
 
-use osp_core::model::{BrokerOrder, Price, TradingMode};
-use osp_core::ports::{
-    Broker, Clock, IntentStore, Interest, MarketData, OrderUpdates, TickBus, TradeStore,
-};
+use osp_core::model::{BrokerOrder, TradingMode};
+use osp_core::ports::{Broker, Clock, Interest, MarketData, OrderUpdates, TickBus};
 use osp_core::services::instruments::InstrumentCatalog;
-use osp_core::services::trading::{MAX_TRADES, PaperBroker, PaperSettings};
+use osp_core::services::trading::{PaperAccountDesk, PaperBroker, PaperSettings};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
@@ -27,8 +25,8 @@ pub struct Venue {
     pub broker: Arc<dyn Broker>,
     /// Order updates, subscribed before anything is sent (so no fill is missed).
     pub order_events: broadcast::Receiver<BrokerOrder>,
-    /// The paper broker, in paper mode (its account for the UI).
-    pub paper: Option<Arc<PaperBroker>>,
+    /// The paper account, in paper mode (shown and reset from the UI).
+    pub paper: Option<Arc<PaperAccountDesk>>,
     /// The paper matcher; stops with the shutdown token.
     pub matcher: Option<tokio::task::JoinHandle<()>>,
 }
@@ -70,7 +68,16 @@ pub async fn choose(
                     capital: settings.paper.capital,
                 },
             ));
-            restore(&paper, database).await?;
+            let desk = Arc::new(PaperAccountDesk::new(
+                paper.clone(),
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                Arc::new(database.clone()),
+                clock.clone(),
+            ));
+            desk.restore()
+                .await
+                .map_err(|e| anyhow::anyhow!("the paper account could not be restored: {e}"))?;
             let ticks = demo.bus.subscribe(Interest::All);
             let matcher = tokio::spawn({
                 let paper = paper.clone();
@@ -94,7 +101,7 @@ pub async fn choose(
             Ok(Venue {
                 broker: paper.clone() as Arc<dyn Broker>,
                 order_events,
-                paper: Some(paper),
+                paper: Some(desk),
                 matcher: Some(matcher),
             })
         }
@@ -102,23 +109,4 @@ pub async fn choose(
             anyhow::bail!("live trading is not available in this build (configuration refuses it)")
         }
     }
-}
-
-/// The paper book and account after a restart: resting orders, open positions, realised profit.
-async fn restore(paper: &PaperBroker, database: &Database) -> anyhow::Result<()> {
-    let open = IntentStore::open(database)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot read the open paper orders: {e}"))?;
-    let active = TradeStore::active(database)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot read the open paper trades: {e}"))?;
-    let realised = TradeStore::recent(database, MAX_TRADES)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot read the paper trades: {e}"))?
-        .iter()
-        .fold(Price::ZERO, |sum, t| {
-            sum.checked_add(t.realised).unwrap_or(sum)
-        });
-    paper.restore(&open, &active, realised);
-    Ok(())
 }

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{OrderTag, Price};
+use super::{OrderKind, OrderTag, Price};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -32,6 +32,10 @@ pub struct BrokerOrder {
     pub tag: Option<OrderTag>,
     pub status: OrderStatus,
     pub quantity: u32,
+    /// How it is priced now (a modification changes it); `None` when the broker's order type
+    /// is not one the platform places.
+    #[serde(default)]
+    pub kind: Option<OrderKind>,
     pub filled_quantity: u32,
     /// Average fill price, once something filled.
     pub average_price: Option<Price>,

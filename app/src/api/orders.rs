@@ -1,9 +1,10 @@
 //! Orders: the order book — every order the platform recorded (levels', manual and exit
-//! orders), newest first, with its state at the broker; placing a manual ticket; cancelling.
+//! orders), newest first, with its state at the broker; placing a manual ticket; modifying and
+//! cancelling an open order.
 
 use leptos::prelude::*;
 use osp_core::model::OrderIntent;
-use osp_core::services::trading::OrderTicket;
+use osp_core::services::trading::{OrderChange, OrderTicket};
 
 use crate::error::AppError;
 
@@ -42,6 +43,20 @@ pub async fn cancel_order(id: i64) -> Result<OrderIntent, AppError> {
         async move {
             let state = crate::state::app_state()?;
             Ok(state.desk.cancel(id).await?)
+        }
+        .await,
+    )
+}
+
+/// `POST /api/orders/modify` (JSON `{"id": 7, "change": {...}}`): changes an open order's
+/// quantity and pricing. Every wrong field is named and nothing is sent; a refusal by the risk
+/// limits or the broker says why, and the order stays as it was.
+#[server(endpoint = "orders/modify", input = leptos::server_fn::codec::Json)]
+pub async fn modify_order(id: i64, change: OrderChange) -> Result<OrderIntent, AppError> {
+    crate::error::with_status(
+        async move {
+            let state = crate::state::app_state()?;
+            Ok(state.desk.modify(id, &change).await?)
         }
         .await,
     )

@@ -1,5 +1,5 @@
 //! Trades: the trade book (each trade with its entry, exits, live P&L, and the day's totals)
-//! and the exit button; the paper account in paper mode.
+//! and the exit button; the paper account in paper mode, and its reset.
 
 use leptos::prelude::*;
 use osp_core::model::Trade;
@@ -39,6 +39,24 @@ pub async fn get_paper_account() -> Result<Option<PaperAccount>, AppError> {
         async move {
             let state = crate::state::app_state()?;
             Ok(state.paper.as_ref().map(|p| p.account()))
+        }
+        .await,
+    )
+}
+
+/// `POST /api/paper/reset`: starts the paper account afresh (full capital, no result), once no
+/// trade is open and no order working. Refused outside paper mode.
+#[server(endpoint = "paper/reset")]
+pub async fn reset_paper_account() -> Result<PaperAccount, AppError> {
+    crate::error::with_status(
+        async move {
+            let state = crate::state::app_state()?;
+            let paper = state.paper.as_ref().ok_or_else(|| {
+                AppError::BadRequest(
+                    "this is not paper mode: only the paper account can be reset".to_owned(),
+                )
+            })?;
+            Ok(paper.reset().await?)
         }
         .await,
     )

@@ -20,7 +20,8 @@ const PRODUCTS: [(ProductKind, &str); 3] = [
     (ProductKind::Delivery, "CNC (delivery)"),
     (ProductKind::CarryForward, "NRML (carry forward)"),
 ];
-const KINDS: [(TicketKind, &str, &str); 4] = [
+/// The order types: value, form code, label.
+pub(super) const KINDS: [(TicketKind, &str, &str); 4] = [
     (TicketKind::Market, "market", "MARKET"),
     (TicketKind::Limit, "limit", "LIMIT"),
     (TicketKind::StopLoss, "sl", "SL (stop-loss limit)"),

@@ -1,6 +1,7 @@
 //! The Orders page: the manual order ticket, and the order book — every order the platform
 //! recorded, newest first, with the level or trade it belongs to, its state at the broker,
-//! fills, the reason for a refusal, and cancel for an open one. Read again every two seconds.
+//! fills, the reason for a refusal, and modify and cancel for an open one. Read again every two
+//! seconds.
 
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use osp_core::format::ist_clock;
 use osp_core::model::{IntentState, OrderIntent, OrderKind, OrderSide};
 
 use crate::api::orders::{cancel_order, list_orders};
-use crate::components::OrderTicketForm;
+use crate::components::{OrderModifyForm, OrderTicketForm};
 
 const REFRESH_EVERY: Duration = Duration::from_secs(2);
 
@@ -62,15 +63,18 @@ pub fn OrdersPage() -> impl IntoView {
 #[component]
 fn OrderBook(initial: Vec<OrderIntent>, placed: RwSignal<u32>) -> impl IntoView {
     let orders = RwSignal::new(initial);
+    // What the last action (modify, cancel) came to; it stays until the next action.
     let message = RwSignal::new(None::<String>);
+    // Why the book could not be read; cleared by the next good read.
+    let read_error = RwSignal::new(None::<String>);
     let refresh = move || {
         leptos::task::spawn_local(async move {
             match list_orders().await {
                 Ok(found) => {
-                    message.set(None);
+                    read_error.set(None);
                     orders.set(found);
                 }
-                Err(e) => message.set(Some(e.to_string())),
+                Err(e) => read_error.set(Some(e.to_string())),
             }
         });
     };
@@ -82,6 +86,19 @@ fn OrderBook(initial: Vec<OrderIntent>, placed: RwSignal<u32>) -> impl IntoView 
     Effect::new(move |first: Option<()>| {
         placed.track();
         if first.is_some() {
+            refresh();
+        }
+    });
+    // The order being modified; its form stays open while the book refreshes around it.
+    let editing = RwSignal::new(None::<OrderIntent>);
+    let on_modify = Callback::new(move |order: OrderIntent| {
+        message.set(None);
+        editing.set(Some(order));
+    });
+    let on_modified = Callback::new(move |done: Option<String>| {
+        editing.set(None);
+        if done.is_some() {
+            message.set(done);
             refresh();
         }
     });
@@ -102,9 +119,13 @@ fn OrderBook(initial: Vec<OrderIntent>, placed: RwSignal<u32>) -> impl IntoView 
                 <h2>"Order book"</h2>
                 <span class="muted small">"Your levels' orders, trade exits and manual orders, newest first"</span>
             </header>
-            <Show when=move || message.with(Option::is_some)>
-                <p class="error small" role="alert">{move || message.get().unwrap_or_default()}</p>
+            <Show when=move || read_error.with(Option::is_some)>
+                <p class="error small" role="alert">{move || read_error.get().unwrap_or_default()}</p>
             </Show>
+            <Show when=move || message.with(Option::is_some)>
+                <p class="small" role="status" data-testid="order-book-message">{move || message.get().unwrap_or_default()}</p>
+            </Show>
+            {move || editing.get().map(|order| view! { <OrderModifyForm order on_done=on_modified/> })}
             <Show
                 when=move || !orders.with(Vec::is_empty)
                 fallback=|| view! {
@@ -132,7 +153,7 @@ fn OrderBook(initial: Vec<OrderIntent>, placed: RwSignal<u32>) -> impl IntoView 
                             <For
                                 each=move || orders.get()
                                 key=|o| (o.id, o.updated_ms)
-                                children=move |o| view! { <OrderRow order=o on_cancel/> }
+                                children=move |o| view! { <OrderRow order=o on_modify on_cancel/> }
                             />
                         </tbody>
                     </table>
@@ -144,12 +165,20 @@ fn OrderBook(initial: Vec<OrderIntent>, placed: RwSignal<u32>) -> impl IntoView 
 }
 
 #[component]
-fn OrderRow(order: OrderIntent, on_cancel: Callback<i64>) -> impl IntoView {
+fn OrderRow(
+    order: OrderIntent,
+    on_modify: Callback<OrderIntent>,
+    on_cancel: Callback<i64>,
+) -> impl IntoView {
     let id = order.id;
     let cancellable = matches!(
         order.state,
         IntentState::Placed | IntentState::PartiallyFilled
     );
+    // Exits are the trade monitor's: they are cancelled or left, never re-priced here.
+    let modifiable = cancellable
+        .then(|| order.clone())
+        .filter(|o| o.closes.is_none());
     let r = &order.request;
     let side = match r.side {
         OrderSide::Buy => "BUY",
@@ -183,7 +212,11 @@ fn OrderRow(order: OrderIntent, on_cancel: Callback<i64>) -> impl IntoView {
                     (None, None) => "manual".to_owned(),
                 }}
             </td>
-            <td>
+            <td class="order-actions">
+                {modifiable.map(|o| view! {
+                    <button type="button" class="button subtle" data-testid="modify-order"
+                        on:click=move |_| on_modify.run(o.clone())>"Modify"</button>
+                })}
                 {cancellable.then(|| view! {
                     <button type="button" class="button subtle" data-testid="cancel-order"
                         on:click=move |_| on_cancel.run(id)>"Cancel"</button>

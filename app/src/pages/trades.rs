@@ -1,20 +1,29 @@
 //! The Trades page: positions (open trades with entry, last price, exits and live P&L, each
 //! with an exit button) and the trade book (closed trades with their exit and realised
-//! result), under the day's totals and the kill switch. Read again every two seconds.
+//! result), under the day's totals and the kill switch. Read again every two seconds; between
+//! reads the positions' last price and P&L (and the total) follow the live price stream.
 
 use std::time::Duration;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use osp_core::format::ist_clock;
+use osp_core::model::InstrumentToken;
 use osp_core::model::{ExitReason, KillSwitch, Price, TradeState};
-use osp_core::services::trading::{PaperAccount, TradeBook, TradeView};
+use osp_core::services::trading::{PaperAccount, TradeBook, TradeView, unrealised};
 
 use crate::api::risk::risk_settings;
 use crate::api::trades::{exit_trade, get_paper_account, list_trades};
-use crate::components::KillSwitchPanel;
+use crate::components::{KillSwitchPanel, PaperAccountCard};
+use crate::live::{MarketStream, use_market_stream};
 
 const REFRESH_EVERY: Duration = Duration::from_secs(2);
+const STREAM_KEY: &str = "trades";
+
+/// The newest price of `token`: the stream's, else the one the book was read with.
+fn live_price(stream: MarketStream, token: InstrumentToken, read: Option<Price>) -> Option<Price> {
+    stream.tick(token).map(|t| t.last_price).or(read)
+}
 
 fn money(p: Price) -> String {
     let text = p.format_indian();
@@ -81,15 +90,44 @@ fn Trades(
     let book = RwSignal::new(initial);
     let paper = RwSignal::new(paper);
     let kill_switch = RwSignal::new(kill_switch);
+    // Why the last exit failed; it stays until the next one.
     let message = RwSignal::new(None::<String>);
+    // Why the book could not be read; cleared by the next good read.
+    let read_error = RwSignal::new(None::<String>);
+    let stream = use_market_stream();
+    Effect::new(move |_| {
+        let mut tokens: Vec<InstrumentToken> = book.with(|b| {
+            b.trades
+                .iter()
+                .filter(|t| t.trade.state != TradeState::Closed)
+                .map(|t| t.trade.token)
+                .collect()
+        });
+        tokens.sort_unstable();
+        tokens.dedup();
+        stream.follow(STREAM_KEY, tokens);
+    });
+    on_cleanup(move || stream.follow(STREAM_KEY, Vec::new()));
+    // Everything still held, at the newest prices.
+    let total_unrealised = move || {
+        book.with(|b| {
+            b.trades
+                .iter()
+                .filter(|t| t.trade.state != TradeState::Closed)
+                .filter_map(|t| {
+                    live_price(stream, t.trade.token, t.ltp).and_then(|p| unrealised(&t.trade, p))
+                })
+                .fold(Price::ZERO, |sum, u| sum.checked_add(u).unwrap_or(sum))
+        })
+    };
     let refresh = move || {
         leptos::task::spawn_local(async move {
             match list_trades().await {
                 Ok(found) => {
-                    message.set(None);
+                    read_error.set(None);
                     book.set(found);
                 }
-                Err(e) => message.set(Some(e.to_string())),
+                Err(e) => read_error.set(Some(e.to_string())),
             }
             if paper.with_untracked(Option::is_some)
                 && let Ok(account) = get_paper_account().await
@@ -141,8 +179,8 @@ fn Trades(
             </div>
             <div>
                 <span class="muted small">"Unrealised P&L"</span>
-                <strong class=move || sign_class(Some(book.with(|b| b.unrealised)))
-                    data-testid="total-unrealised">{move || money(book.with(|b| b.unrealised))}</strong>
+                <strong class=move || sign_class(Some(total_unrealised()))
+                    data-testid="total-unrealised">{move || money(total_unrealised())}</strong>
             </div>
             <div>
                 <span class="muted small">"Realised today"</span>
@@ -150,28 +188,10 @@ fn Trades(
                     data-testid="realised-today">{move || money(book.with(|b| b.realised_today))}</strong>
             </div>
         </section>
-        {move || paper.get().map(|a| view! {
-            <section class="card trade-totals paper-account" data-testid="paper-account">
-                <div>
-                    <span class="muted small">"Paper capital"</span>
-                    <strong>{a.capital.format_inr()}</strong>
-                </div>
-                <div>
-                    <span class="muted small">"Free funds"</span>
-                    <strong data-testid="paper-available">{a.available.format_inr()}</strong>
-                </div>
-                <div>
-                    <span class="muted small">"In positions"</span>
-                    <strong>{a.used.format_inr()}</strong>
-                </div>
-                <div>
-                    <span class="muted small">"Paper P&L (realised)"</span>
-                    <strong class=sign_class(Some(a.realised)) data-testid="paper-realised">
-                        {money(a.realised)}
-                    </strong>
-                </div>
-            </section>
-        })}
+        <PaperAccountCard account=paper/>
+        <Show when=move || read_error.with(Option::is_some)>
+            <p class="error small" role="alert">{move || read_error.get().unwrap_or_default()}</p>
+        </Show>
         <Show when=move || message.with(Option::is_some)>
             <p class="error small" role="alert">{move || message.get().unwrap_or_default()}</p>
         </Show>
@@ -270,6 +290,11 @@ fn PositionRow(view: TradeView, on_exit: Callback<i64>) -> impl IntoView {
         (None, Some(tr)) => format!("{} (trailing)", tr.format_indian()),
         (None, None) => "—".to_owned(),
     };
+    let stream = use_market_stream();
+    let (token, read) = (t.token, view.ltp);
+    let ltp = move || live_price(stream, token, read);
+    let held = StoredValue::new(t.clone());
+    let pnl = move || held.with_value(|h| ltp().and_then(|p| unrealised(h, p)));
     view! {
         <tr data-testid="position-row" data-trade=id data-state=t.state.label()>
             <td>
@@ -280,11 +305,11 @@ fn PositionRow(view: TradeView, on_exit: Callback<i64>) -> impl IntoView {
             <td class=if t.is_long() { "up" } else { "down" }>{side_text(t.is_long())}</td>
             <td class="num">{t.quantity}</td>
             <td class="num" data-testid="entry-price">{t.entry_price.format_indian()}</td>
-            <td class="num">{price_or_dash(view.ltp)}</td>
+            <td class="num" data-testid="position-ltp">{move || price_or_dash(ltp())}</td>
             <td class="num wide">{price_or_dash(t.target)}</td>
             <td class="num wide" data-testid="stop">{stop}</td>
-            <td class=sign_class(view.unrealised) data-testid="unrealised">
-                {view.unrealised.map(money).unwrap_or_else(|| "—".to_owned())}
+            <td class=move || sign_class(pnl()) data-testid="unrealised">
+                {move || pnl().map(money).unwrap_or_else(|| "—".to_owned())}
             </td>
             <td>
                 {if exiting {

@@ -116,10 +116,11 @@ impl IntentStore for Database {
     }
 
     async fn update(&self, next: &OrderIntent, from: &OrderIntent) -> Result<bool, String> {
+        let request = request_json(next)?;
         let done = on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE order_intents SET state = $1, broker_order_id = $2, filled_quantity = $3, \
-                 average_price_raw = $4, reason = $5, updated_ms = $6 \
+                 average_price_raw = $4, reason = $5, updated_ms = $6, request = $10 \
                  WHERE id = $7 AND state = $8 AND filled_quantity = $9",
             )
             .bind(state_text(next.state))
@@ -131,6 +132,7 @@ impl IntentStore for Database {
             .bind(next.id)
             .bind(state_text(from.state))
             .bind(i64::from(from.filled_quantity))
+            .bind(&request)
             .execute(pool)
             .await
             .map_err(failed)?

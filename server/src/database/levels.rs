@@ -195,6 +195,17 @@ impl LevelStore for Database {
         row.map(from_row).transpose()
     }
 
+    async fn definition(&self, id: LevelId) -> Result<Option<Level>, String> {
+        let row: Option<Row> = on_pool!(self, pool => {
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM levels WHERE id = $1"))
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await
+                .map_err(failed)?
+        });
+        Ok(row.map(from_row).transpose()?.map(|s| s.level))
+    }
+
     async fn insert(&self, level: &Level, now_ms: i64) -> Result<StoredLevel, String> {
         self.insert_many(std::slice::from_ref(level), now_ms)
             .await?

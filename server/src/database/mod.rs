@@ -18,6 +18,7 @@ mod instruments;
 #[macro_use]
 mod intents;
 mod levels;
+mod paper;
 mod risk;
 mod trades;
 mod watchlists;

@@ -12,11 +12,11 @@ const LIMITS: &str = "risk_limits";
 const KILL_SWITCH: &str = "kill_switch";
 
 fn failed(e: sqlx::Error) -> String {
-    format!("the database refused the risk settings: {e}")
+    format!("the database refused the account settings: {e}")
 }
 
 impl Database {
-    async fn setting(&self, name: &str) -> Result<Option<String>, String> {
+    pub(super) async fn setting(&self, name: &str) -> Result<Option<String>, String> {
         let row: Option<(String,)> = on_pool!(self, pool => {
             sqlx::query_as("SELECT value FROM account_settings WHERE name = $1")
                 .bind(name)
@@ -27,7 +27,7 @@ impl Database {
         Ok(row.map(|(v,)| v))
     }
 
-    async fn put_setting(
+    pub(super) async fn put_setting(
         &self,
         name: &str,
         value: Option<String>,

@@ -189,6 +189,20 @@ impl TradeStore for Database {
         rows.into_iter().map(from_row).collect()
     }
 
+    async fn closed_since(&self, since_ms: i64) -> Result<Vec<Trade>, String> {
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM trades WHERE state = 'closed' AND closed_ms >= $1 \
+                 ORDER BY closed_ms, id"
+            ))
+            .bind(since_ms)
+            .fetch_all(pool)
+            .await
+            .map_err(failed)?
+        });
+        rows.into_iter().map(from_row).collect()
+    }
+
     async fn unapplied(&self, since_ms: i64) -> Result<Vec<OrderIntent>, String> {
         let columns = intent_columns();
         let rows: Vec<intents::Row> = on_pool!(self, pool => {

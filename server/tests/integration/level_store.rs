@@ -162,6 +162,11 @@ async fn levels_round_trip(db: &Database) {
     assert!(LevelStore::delete(db, id, 70).await.unwrap());
     assert!(!LevelStore::delete(db, id, 71).await.unwrap());
     assert!(db.level(id).await.unwrap().is_none());
+    assert_eq!(
+        db.definition(id).await.unwrap(),
+        Some(edited.clone()),
+        "a deleted level still gives its trades their exits"
+    );
     assert_eq!(db.levels().await.unwrap().len(), 1);
     assert!(!db.record_trigger(id, trigger, &fired, None).await.unwrap());
     let back = db.restore(id, 80).await.unwrap().unwrap();

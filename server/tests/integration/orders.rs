@@ -7,7 +7,7 @@ use std::time::Duration;
 use osp_core::model::Price;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, problem_fields, spawn_app};
+use crate::helpers::{TestApp, moved, problem_fields, spawn_app};
 
 const INFY: u32 = 408_065;
 
@@ -143,5 +143,131 @@ async fn an_open_order_is_cancelled_once_and_risk_limits_apply_to_tickets() {
         "{refused}"
     );
     assert!(refused["broker_order_id"].is_null());
+    app.stop().await;
+}
+
+fn change(quantity: &str, kind: &str, price: &str) -> Value {
+    json!({ "quantity": quantity, "kind": kind, "price": price, "trigger": "" })
+}
+
+#[tokio::test]
+async fn an_open_order_is_modified_at_the_broker_and_a_wrong_change_sends_nothing() {
+    let app = spawn_app().await;
+    let ltp = app.ltp("NSE:INFY").await;
+    let first = moved(ltp, -300);
+    let (_, placed) = app
+        .call_json(
+            "orders/place",
+            json!({ "ticket": ticket("buy", "1", "limit", &first.to_string()) }),
+        )
+        .await;
+    assert_eq!(placed["state"], "placed", "{placed}");
+    let id = placed["id"].as_i64().unwrap();
+    let tag = placed["request"]["tag"].as_str().unwrap().to_owned();
+    let at_broker = async || {
+        app.kite
+            .find_order_by_tag(&tag)
+            .await
+            .unwrap()
+            .expect("the order is in the broker's book")
+    };
+
+    // Off the tick grid and a zero quantity: both named, nothing sent.
+    let off_grid = Price::from_raw(first.raw() + 100);
+    let (status, error) = app
+        .call_json(
+            "orders/modify",
+            json!({ "id": id, "change": change("0", "limit", &off_grid.to_string()) }),
+        )
+        .await;
+    assert_eq!(status, 400, "{error}");
+    assert_eq!(problem_fields(&error), ["quantity", "price"], "{error}");
+    let unchanged = at_broker().await;
+    assert_eq!((unchanged.quantity, unchanged.price), (1, first));
+
+    // A good change: three units at 2 % under. The broker has it, and so does the book.
+    let second = moved(ltp, -200);
+    let (status, modified) = app
+        .call_json(
+            "orders/modify",
+            json!({ "id": id, "change": change("3", "limit", &second.to_string()) }),
+        )
+        .await;
+    assert_eq!(status, 200, "{modified}");
+    let now = at_broker().await;
+    assert_eq!(
+        (now.quantity, now.price),
+        (3, second),
+        "modified at the broker"
+    );
+    assert_eq!(now.order_type, "LIMIT");
+    let listed = order(&app, id).await;
+    assert_eq!(listed["request"]["quantity"], 3, "{listed}");
+    assert_eq!(
+        listed["request"]["kind"],
+        json!({ "type": "limit", "price": second }),
+        "{listed}"
+    );
+    assert_eq!(listed["request"]["tag"], tag.as_str(), "the tag stays");
+
+    // Outside the price band: refused by the risk check, the order as it was.
+    let far = moved(ltp, -5_000);
+    let (status, refused) = app
+        .call_json(
+            "orders/modify",
+            json!({ "id": id, "change": change("3", "limit", &far.to_string()) }),
+        )
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["detail"].as_str().unwrap().contains("price band"),
+        "{refused}"
+    );
+    assert_eq!(at_broker().await.price, second, "not sent");
+
+    // Changed to MARKET, it fills all three units and opens a trade of three.
+    let (status, to_market) = app
+        .call_json(
+            "orders/modify",
+            json!({ "id": id, "change": change("3", "market", "") }),
+        )
+        .await;
+    assert_eq!(status, 200, "{to_market}");
+    let filled = wait_for_state(&app, id, "filled").await;
+    assert_eq!(filled["filled_quantity"], 3, "{filled}");
+    let book = app
+        .wait_for_book("a trade of three units", |b| b["open_positions"] == 1)
+        .await;
+    assert_eq!(book["trades"][0]["trade"]["quantity"], 3, "{book}");
+    assert_eq!(
+        app.kite
+            .orders()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|o| o.tag.as_deref() == Some(&tag))
+            .count(),
+        1,
+        "a modification is no new order"
+    );
+
+    let (status, ended) = app
+        .call_json(
+            "orders/modify",
+            json!({ "id": id, "change": change("4", "market", "") }),
+        )
+        .await;
+    assert_eq!(status, 400, "{ended}");
+    assert!(
+        ended["detail"].as_str().unwrap().contains("has ended"),
+        "{ended}"
+    );
+    let (status, _) = app
+        .call_json(
+            "orders/modify",
+            json!({ "id": 999, "change": change("1", "market", "") }),
+        )
+        .await;
+    assert_eq!(status, 404);
     app.stop().await;
 }

@@ -107,3 +107,98 @@ async fn paper_orders_fill_at_the_paper_broker_and_never_reach_kite() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_paper_order_is_modified_and_the_account_resets_only_once_nothing_is_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = spawn_app_in(dir, &[("OSP__MODE", "paper")]).await;
+    let ltp = app.ltp("NSE:INFY").await;
+    let ticket = json!({
+        "token": INFY, "side": "buy", "quantity": "1", "product": "intraday",
+        "kind": "limit", "price": moved(ltp, -300).to_string(), "trigger": "",
+    });
+    let (_, placed) = app
+        .call_json("orders/place", json!({ "ticket": ticket }))
+        .await;
+    assert_eq!(placed["state"], "placed", "{placed}");
+    let id = placed["id"].as_i64().unwrap();
+    let (status, refused) = app.call_form("paper/reset", &[]).await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("1 order(s) still working"),
+        "{refused}"
+    );
+
+    // Re-priced above the market, the paper broker fills it at once: two units, one trade.
+    let change = json!({
+        "quantity": "2", "kind": "limit", "price": moved(ltp, 100).to_string(), "trigger": "",
+    });
+    let (status, modified) = app
+        .call_json("orders/modify", json!({ "id": id, "change": change }))
+        .await;
+    assert_eq!(status, 200, "{modified}");
+    let opened = app
+        .wait_for_book("the modified order's trade", |b| b["open_positions"] == 1)
+        .await;
+    let trade = &opened["trades"][0]["trade"];
+    assert_eq!(trade["quantity"], 2, "{trade}");
+    let (status, refused) = app.call_form("paper/reset", &[]).await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("1 trade(s) are open"),
+        "{refused}"
+    );
+
+    let trade_id = trade["id"].as_i64().unwrap().to_string();
+    let (status, _) = app.call_form("trades/exit", &[("id", &trade_id)]).await;
+    assert_eq!(status, 200);
+    let closed = app
+        .wait_for_book("the exit", |b| b["trades"][0]["trade"]["state"] == "closed")
+        .await;
+    let (_, before) = app.call_form("paper/account", &[]).await;
+    assert_eq!(before["realised"], closed["trades"][0]["trade"]["realised"]);
+    assert!(before["since_ms"].is_null(), "{before}");
+
+    let (status, fresh) = app.call_form("paper/reset", &[]).await;
+    assert_eq!(status, 200, "{fresh}");
+    assert_eq!(fresh["realised"], "0.00", "{fresh}");
+    assert_eq!(fresh["available"], fresh["capital"], "{fresh}");
+    let since = fresh["since_ms"].as_i64().expect("the reset time");
+    assert!(
+        app.kite.orders().await.unwrap().is_empty(),
+        "the Kite side never saw an order"
+    );
+    let dir = app.stop_keeping_data().await;
+
+    // After a restart the account is still the fresh one; the trade stays in the book.
+    let app = spawn_app_in(dir, &[("OSP__MODE", "paper")]).await;
+    let (_, restored) = app.call_form("paper/account", &[]).await;
+    assert_eq!(restored["realised"], "0.00", "{restored}");
+    assert_eq!(restored["since_ms"], since, "{restored}");
+    assert_eq!(
+        app.trade_book().await["trades"][0]["trade"]["state"],
+        "closed"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn only_paper_mode_has_an_account_to_reset() {
+    let app = crate::helpers::spawn_app().await;
+    let (status, refused) = app.call_form("paper/reset", &[]).await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("not paper mode"),
+        "{refused}"
+    );
+    app.stop().await;
+}

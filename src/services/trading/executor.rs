@@ -319,6 +319,80 @@ impl OrderExecutor {
         }
     }
 
+    /// Asks the broker to change open entry order `intent` to `request`'s quantity and
+    /// pricing (instrument, side, product and tag stay as they are), after the risk gate's
+    /// per-order limits. Returns the record as the broker's book then shows it; the order
+    /// updates carry the change too, so a lost answer still ends with the record right.
+    pub async fn modify(
+        &self,
+        intent: &OrderIntent,
+        request: &OrderRequest,
+    ) -> Result<OrderIntent, BrokerError> {
+        let refused = |message: String| BrokerError {
+            kind: BrokerErrorKind::Rejected,
+            message,
+        };
+        if intent.state.is_final() {
+            return Err(refused(format!(
+                "order #{} has ended ({}); only open orders can be modified",
+                intent.id,
+                match intent.state {
+                    IntentState::Filled => "filled",
+                    IntentState::Rejected => "rejected",
+                    _ => "cancelled",
+                }
+            )));
+        }
+        if intent.closes.is_some() {
+            return Err(refused(format!(
+                "order #{} exits a trade and is managed by the trade monitor; use Exit on the \
+                 Trades page instead",
+                intent.id
+            )));
+        }
+        let Some(order_id) = &intent.broker_order_id else {
+            return Err(refused(format!(
+                "order #{} is still being sent to the broker; modify it once it shows open",
+                intent.id
+            )));
+        };
+        if request.quantity <= intent.filled_quantity {
+            return Err(refused(format!(
+                "order #{} has {} filled already; the new quantity must be more than that",
+                intent.id, intent.filled_quantity
+            )));
+        }
+        let mut changed = intent.clone();
+        changed.request.quantity = request.quantity;
+        changed.request.kind = request.kind;
+        if changed.request == intent.request {
+            return Err(refused(
+                "that is the order as it stands; change the quantity or a price".to_owned(),
+            ));
+        }
+        if let Some(gate) = &self.gate {
+            gate.check_change(&changed)
+                .await
+                .map_err(|problem| refused(format!("risk check: {problem}")))?;
+        }
+        self.broker.modify_order(order_id, &changed.request).await?;
+        // The change is made; the book says how it now stands. If it cannot be read now, the
+        // order update brings the same news.
+        let Ok(Some(order)) = self.broker.order_by_tag(&intent.request.tag).await else {
+            return Ok(intent.clone());
+        };
+        let current = match self.store.by_id(intent.id).await {
+            Ok(Some(current)) => current,
+            _ => return Ok(intent.clone()),
+        };
+        // A failure to record it here is not the trader's to retry: the change is made, and
+        // the order update records it.
+        Ok(self
+            .apply(&current, IntentEvent::Order(&order))
+            .await
+            .unwrap_or(current))
+    }
+
     /// Asks the broker to cancel every open entry order (exits are left to fill). Returns how
     /// many it accepted and what it refused; the cancellations arrive as order updates.
     pub async fn cancel_open_entries(&self) -> Result<(u32, Vec<String>), ExecError> {

@@ -86,6 +86,14 @@ pub fn advance(
                 return Ok(None);
             }
             next.filled_quantity = order.filled_quantity;
+            // The broker's book is the truth about a modification (ours, or one made in
+            // Kite's own apps): the record follows its quantity and pricing.
+            if order.quantity >= order.filled_quantity && order.quantity > 0 {
+                next.request.quantity = order.quantity;
+            }
+            if let Some(kind) = order.kind {
+                next.request.kind = kind;
+            }
             if order.average_price.is_some() {
                 next.average_price = order.average_price;
             }
@@ -111,6 +119,7 @@ pub fn advance(
         && next.broker_order_id == intent.broker_order_id
         && next.average_price == intent.average_price
         && next.reason == intent.reason
+        && next.request == intent.request
     {
         return Ok(None);
     }
@@ -189,6 +198,7 @@ mod tests {
             tag: Some(OrderTag::parse("osp1").unwrap()),
             status,
             quantity: 10,
+            kind: None,
             filled_quantity: filled,
             average_price: (filled > 0).then(|| Price::from_rupees(812).unwrap()),
             status_message: (status == OrderStatus::Rejected).then(|| "margin".to_owned()),
@@ -197,6 +207,30 @@ mod tests {
 
     fn step(i: &OrderIntent, e: IntentEvent<'_>) -> OrderIntent {
         advance(i, e, 5).unwrap().expect("a change")
+    }
+
+    #[test]
+    fn a_modification_at_the_broker_moves_the_record() {
+        let placed = step(&intent(), IntentEvent::Accepted { order_id: "A1" });
+        let mut changed = order("A1", OrderStatus::Open, 0);
+        changed.quantity = 25;
+        changed.kind = Some(OrderKind::Limit {
+            price: Price::from_rupees(800).unwrap(),
+        });
+        let next = step(&placed, IntentEvent::Order(&changed));
+        assert_eq!(next.state, IntentState::Placed);
+        assert_eq!(next.request.quantity, 25);
+        assert_eq!(next.request.kind, changed.kind.unwrap());
+        assert_eq!(
+            next.request.tag, placed.request.tag,
+            "the tag never changes"
+        );
+        // The same news again changes nothing.
+        assert!(
+            advance(&next, IntentEvent::Order(&changed), 6)
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]

@@ -6,8 +6,8 @@
 //! rules and the trade monitor (`trades`: entries, target / stop / trailing exits, square-off,
 //! the trade book); pre-trade risk (`risk`: limits, the kill switch, the executor's gate)
 //! and the risk service (editing limits, engaging and releasing the kill switch); the manual
-//! order ticket and the order desk (place a ticket, cancel an open order); the activity feed
-//! behind the toasts.
+//! order ticket and the order desk (place a ticket, modify or cancel an open order); the paper
+//! account (restore, reset); the activity feed behind the toasts.
 
 mod activity;
 mod executor;
@@ -21,6 +21,7 @@ mod level_trader;
 mod levels;
 mod order_desk;
 mod order_ticket;
+mod paper_account;
 mod paper_broker;
 mod risk;
 mod risk_service;
@@ -41,11 +42,12 @@ pub use level_rules::{LevelProblem, MAX_NOTE_CHARS, level_problems};
 pub use level_trader::{LEVELS_FEED_OWNER, LevelPhase, LevelTrader, StepReport};
 pub use levels::{LevelError, LevelService, LevelView, MAX_LEVELS, MAX_LOG_ENTRIES};
 pub use order_desk::{OrderDesk, OrderDeskError};
-pub use order_ticket::{OrderTicket, TicketKind};
+pub use order_ticket::{OrderChange, OrderTicket, TicketKind};
+pub use paper_account::{PaperAccountDesk, PaperError};
 pub use paper_broker::{PaperAccount, PaperBroker, PaperPosition, PaperSettings};
 pub use risk::{PreTradeCheck, RiskContext, RiskGate, RiskState, order_problem};
 pub use risk_service::{KillSwitchReport, RiskError, RiskLimitsDraft, RiskService};
-pub use trade_rules::{DEFAULT_SQUARE_OFF_MINUTE, square_off_due};
+pub use trade_rules::{DEFAULT_SQUARE_OFF_MINUTE, square_off_due, unrealised};
 pub use trades::{
     EXIT_RETRY_MS, MAX_TRADES, TRADES_FEED_OWNER, TradeBook, TradeError, TradeReport, TradeService,
     TradeServiceParts, TradeView,

@@ -1,6 +1,6 @@
 //! `OrderDesk`: the trader's own orders — a manual ticket placed through the same executor
 //! (recorded first, exactly once, through the risk gate; its fill opens a trade like any
-//! other), and cancelling an open order.
+//! other), and modifying or cancelling an open order.
 
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ use crate::services::instruments::InstrumentCatalog;
 
 use super::executor::OrderExecutor;
 use super::level_rules::LevelProblem;
-use super::order_ticket::OrderTicket;
+use super::order_ticket::{OrderChange, OrderTicket};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OrderDeskError {
@@ -58,6 +58,41 @@ impl OrderDesk {
             .submit(None, request)
             .await
             .map_err(|e| OrderDeskError::Unavailable(e.to_string()))
+    }
+
+    /// Changes open order `id` to `change`'s quantity and pricing, checked like a new ticket
+    /// (whole lots, the tick grid, a stop's trigger on the right side) and by the risk limits
+    /// on one order. Returns the order as the broker's book shows it afterwards.
+    pub async fn modify(
+        &self,
+        id: i64,
+        change: &OrderChange,
+    ) -> Result<OrderIntent, OrderDeskError> {
+        let intent = self
+            .intents
+            .by_id(id)
+            .await
+            .map_err(OrderDeskError::Unavailable)?
+            .ok_or(OrderDeskError::NotFound(id))?;
+        let r = &intent.request;
+        let instrument = self
+            .catalog
+            .find(r.exchange, &r.tradingsymbol)
+            .ok_or_else(|| {
+                OrderDeskError::Refused(format!(
+                    "{} {} is not in today's instruments list, so the change cannot be checked",
+                    r.exchange.code(),
+                    r.tradingsymbol
+                ))
+            })?;
+        let request = change
+            .ticket(instrument.token, r)
+            .parse(&instrument)
+            .map_err(OrderDeskError::Invalid)?;
+        self.executor
+            .modify(&intent, &request)
+            .await
+            .map_err(|e| OrderDeskError::Refused(e.message))
     }
 
     /// Asks the broker to cancel order `id`; the order book shows it cancelled once the broker

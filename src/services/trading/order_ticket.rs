@@ -169,6 +169,52 @@ impl OrderTicket {
     }
 }
 
+/// A change to an open order as the trader fills it in: its new quantity and pricing. The
+/// instrument, side and product stay the order's own.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderChange {
+    pub quantity: String,
+    pub kind: TicketKind,
+    pub price: String,
+    pub trigger: String,
+}
+
+impl OrderChange {
+    /// The form filled in with `request` as it stands.
+    pub fn of(request: &OrderRequest) -> Self {
+        let text = |p: Price| p.to_string();
+        let (kind, price, trigger) = match request.kind {
+            OrderKind::Market => (TicketKind::Market, String::new(), String::new()),
+            OrderKind::Limit { price } => (TicketKind::Limit, text(price), String::new()),
+            OrderKind::StopLoss { trigger, price } => {
+                (TicketKind::StopLoss, text(price), text(trigger))
+            }
+            OrderKind::StopLossMarket { trigger } => {
+                (TicketKind::StopLossMarket, String::new(), text(trigger))
+            }
+        };
+        Self {
+            quantity: request.quantity.to_string(),
+            kind,
+            price,
+            trigger,
+        }
+    }
+
+    /// The ticket that places `request` as changed, to be checked like a new one.
+    pub fn ticket(&self, token: InstrumentToken, request: &OrderRequest) -> OrderTicket {
+        OrderTicket {
+            token,
+            side: request.side,
+            quantity: self.quantity.clone(),
+            product: request.product,
+            kind: self.kind,
+            price: self.price.clone(),
+            trigger: self.trigger.clone(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

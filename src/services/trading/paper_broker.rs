@@ -46,6 +46,7 @@ impl PaperOrder {
             tag: Some(self.request.tag.clone()),
             status: self.status,
             quantity: self.request.quantity,
+            kind: Some(self.request.kind),
             filled_quantity: self.filled_quantity,
             average_price: self.average_price,
             status_message: self.message.clone(),
@@ -174,6 +175,9 @@ pub struct PaperAccount {
     /// Capital plus realised profit, less what is used.
     pub available: Price,
     pub positions: Vec<(InstrumentToken, PaperPosition)>,
+    /// When the account was last reset (Unix ms); `None`: never.
+    #[serde(default)]
+    pub since_ms: Option<i64>,
 }
 
 /// How the paper broker fills and how much it may use.
@@ -189,6 +193,7 @@ pub struct PaperSettings {
 struct Ledger {
     positions: HashMap<InstrumentToken, PaperPosition>,
     realised: Price,
+    since_ms: Option<i64>,
 }
 
 impl Ledger {
@@ -308,13 +313,21 @@ impl PaperBroker {
             used,
             available,
             positions,
+            since_ms: ledger.since_ms,
         }
     }
 
     /// After a restart: the resting orders (`open`: placed or partly filled intents with their
     /// paper ids) go back in the book, the open trades become the positions again, and
-    /// `realised` (the closed trades' result) is the account's realised profit.
-    pub fn restore(&self, open: &[OrderIntent], trades: &[Trade], realised: Price) {
+    /// `realised` (the result of the trades closed since the last reset, at `since_ms`) is the
+    /// account's realised profit.
+    pub fn restore(
+        &self,
+        open: &[OrderIntent],
+        trades: &[Trade],
+        realised: Price,
+        since_ms: Option<i64>,
+    ) {
         let mut book = lock(&self.book);
         for intent in open {
             let (Some(id), false) = (&intent.broker_order_id, intent.state.is_final()) else {
@@ -358,12 +371,30 @@ impl PaperBroker {
         }
         ledger.positions.retain(|_, p| p.units != 0);
         ledger.realised = realised;
+        ledger.since_ms = since_ms;
     }
 
-    /// Forgets every paper order and position (a fresh start with the full capital).
-    pub fn reset(&self) {
-        lock(&self.book).clear();
-        *lock(&self.ledger) = Ledger::default();
+    /// Starts the account afresh at `now_ms`: the full capital, no realised profit, the book
+    /// emptied of its ended orders. Refused, changing nothing, while an order rests or a
+    /// position is open (their news would land in an account that no longer knows them).
+    pub fn reset(&self, now_ms: i64) -> Result<(), String> {
+        let mut book = lock(&self.book);
+        let mut ledger = lock(&self.ledger);
+        let working = book.iter().filter(|o| !o.status.is_final()).count();
+        let open = ledger.positions.len();
+        if working > 0 || open > 0 {
+            return Err(format!(
+                "the paper account has {open} open position(s) and {working} working order(s); \
+                 exit the positions and cancel the orders first (the kill switch with \
+                 square-off does both), then reset"
+            ));
+        }
+        book.clear();
+        *ledger = Ledger {
+            since_ms: Some(now_ms),
+            ..Ledger::default()
+        };
+        Ok(())
     }
 
     /// Why `order` does not fit the free funds, if it adds exposure.
@@ -505,6 +536,68 @@ impl Broker for PaperBroker {
             order.status = OrderStatus::Cancelled;
             order.message = Some("cancelled by the user".to_owned());
             order.view()
+        };
+        self.updates.publish(&update);
+        Ok(())
+    }
+
+    async fn modify_order(&self, order_id: &str, order: &OrderRequest) -> Result<(), BrokerError> {
+        let (token, tick, filled) = {
+            let book = lock(&self.book);
+            let current = book
+                .iter()
+                .find(|o| o.id == order_id)
+                .ok_or_else(|| rejected(format!("no paper order {order_id}")))?;
+            if current.status.is_final() {
+                return Err(rejected(format!(
+                    "paper order {order_id} is already {:?} and cannot be modified",
+                    current.status
+                )));
+            }
+            (current.token, current.tick, current.filled_quantity)
+        };
+        if order.quantity <= filled {
+            return Err(rejected(format!(
+                "the quantity must be more than the {filled} already filled"
+            )));
+        }
+        let ltp = self
+            .market
+            .latest(&[token])
+            .first()
+            .map(|t| t.last_price)
+            .ok_or_else(|| BrokerError {
+                kind: BrokerErrorKind::Unavailable,
+                message: "no price yet, so the change cannot be checked; try again when it trades"
+                    .to_owned(),
+            })?;
+        let mut rest = order.clone();
+        rest.quantity = order.quantity - filled;
+        if let Some(problem) = self.capital_problem(&rest, token, tick, ltp) {
+            return Err(rejected(problem));
+        }
+        let update = {
+            let mut book = lock(&self.book);
+            let paper = book
+                .iter_mut()
+                .find(|o| o.id == order_id)
+                .filter(|o| !o.status.is_final())
+                .ok_or_else(|| rejected(format!("paper order {order_id} ended meanwhile")))?;
+            // Instrument, side, product and tag stay; quantity and pricing change.
+            paper.request.quantity = order.quantity;
+            paper.request.kind = order.kind;
+            paper.triggered = false;
+            paper.status = match order.kind {
+                OrderKind::StopLoss { .. } | OrderKind::StopLossMarket { .. } => {
+                    OrderStatus::TriggerPending
+                }
+                _ => OrderStatus::Open,
+            };
+            if let Some(price) = paper.fill_price(ltp, self.settings.slippage_bp) {
+                let units = paper.fill(price);
+                self.book_fill(paper, units, price);
+            }
+            paper.view()
         };
         self.updates.publish(&update);
         Ok(())
@@ -701,8 +794,47 @@ mod tests {
             b.on_tick(&tick(SBIN, p("600"))).is_empty(),
             "a cancelled order never fills"
         );
-        b.reset();
+        b.reset(5).unwrap();
         assert!(block_on(b.orders()).unwrap().is_empty());
+        assert_eq!(b.account().since_ms, Some(5));
+    }
+
+    #[test]
+    fn a_resting_order_is_modified_and_the_account_resets_only_when_nothing_is_open() {
+        let (b, prices, published) = broker_with(p("100000"));
+        prices.0.lock().unwrap().insert(SBIN, p("800"));
+        let id = block_on(b.place_order(&order(
+            OrderSide::Buy,
+            OrderKind::Limit { price: p("700") },
+            "m1",
+        )))
+        .unwrap();
+        let refused = b.reset(1).unwrap_err();
+        assert!(refused.contains("1 working order"), "{refused}");
+        let mut wrong = order(OrderSide::Buy, OrderKind::Limit { price: p("750") }, "m1");
+        wrong.quantity = 0;
+        assert!(
+            block_on(b.modify_order(&id, &wrong)).is_err(),
+            "nothing filled yet, but 0 is no order"
+        );
+        // Re-priced above the market: it fills at once, at the market (better than its limit).
+        let mut change = order(OrderSide::Buy, OrderKind::Limit { price: p("810") }, "m1");
+        change.quantity = 4;
+        block_on(b.modify_order(&id, &change)).unwrap();
+        let filled = published.0.lock().unwrap().last().cloned().unwrap();
+        assert_eq!(filled.status, OrderStatus::Complete);
+        assert_eq!(filled.filled_quantity, 4);
+        assert_eq!(filled.average_price, Some(p("800")));
+        assert_eq!(filled.kind, Some(OrderKind::Limit { price: p("810") }));
+        let again = block_on(b.modify_order(&id, &change)).unwrap_err();
+        assert!(again.message.contains("cannot be modified"), "{again}");
+        let refused = b.reset(2).unwrap_err();
+        assert!(refused.contains("1 open position"), "{refused}");
+        assert_eq!(
+            b.account().positions.len(),
+            1,
+            "a refused reset changes nothing"
+        );
     }
 
     #[test]
@@ -773,8 +905,9 @@ mod tests {
             updated_ms: 0,
         };
         let (fresh, _) = broker();
-        fresh.restore(&[intent], &[], p("50"));
+        fresh.restore(&[intent], &[], p("50"), Some(3));
         assert_eq!(fresh.account().realised, p("50"));
+        assert_eq!(fresh.account().since_ms, Some(3));
         let found = block_on(fresh.order_by_tag(&OrderTag::parse("r1").unwrap()))
             .unwrap()
             .unwrap();

@@ -1,6 +1,7 @@
 //! Pre-trade risk: the account's limits and its kill switch, held in memory (`RiskState`,
 //! shared with the level trader, which stops triggering while the switch is on), the pure
-//! check of one entry order against them (`order_problem`), and the gate the executor asks
+//! check of one entry order against them (`order_problem`; `change_problem` for a modified
+//! one), and the gate the executor asks
 //! before anything is sent (`RiskGate`). Exit orders are never refused: they reduce risk, and
 //! the kill switch's square-off must get through.
 
@@ -8,7 +9,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use crate::model::{KillSwitch, OrderIntent, OrderKind, Price, RiskLimits, Trade};
+use crate::model::{KillSwitch, OrderIntent, OrderKind, OrderRequest, Price, RiskLimits, Trade};
 use crate::ports::{Clock, IntentStore, MarketData, TradeStore};
 use crate::services::instruments::InstrumentCatalog;
 use crate::services::market_calendar::{ist_day_number, ist_day_start_ms};
@@ -20,6 +21,8 @@ use super::trades::{day_totals, open_and_recent, open_prices};
 #[async_trait]
 pub trait PreTradeCheck: Send + Sync {
     async fn check(&self, intent: &OrderIntent) -> Result<(), String>;
+    /// Asked before open order `intent` is changed to its request (already the new one).
+    async fn check_change(&self, intent: &OrderIntent) -> Result<(), String>;
 }
 
 /// The limits and the kill switch as they stand now (loaded at start-up, changed by the risk
@@ -81,6 +84,8 @@ fn percent(bp: u32) -> String {
     }
 }
 
+const HALTED: &str = "the kill switch is on: no new orders until it is released on the Trades page";
+
 /// Why `intent` may not be sent under `limits`, or `None` when it may. Exits always may.
 pub fn order_problem(
     limits: &RiskLimits,
@@ -92,12 +97,42 @@ pub fn order_problem(
         return None;
     }
     if kill_switch.is_some() {
-        return Some(
-            "the kill switch is on: no new orders until it is released on the Trades page"
-                .to_owned(),
-        );
+        return Some(HALTED.to_owned());
     }
-    let r = &intent.request;
+    if let Some(problem) = per_order_problem(limits, &intent.request, cx.ltp) {
+        return Some(problem);
+    }
+    if let Some(max) = limits.max_open_positions
+        && cx.open_positions >= max
+    {
+        return Some(format!(
+            "{} positions are open, the most allowed; close one first",
+            cx.open_positions
+        ));
+    }
+    if let Some(max) = limits.max_orders_per_day
+        && cx.entries_today > max
+    {
+        return Some(format!(
+            "{max} orders were placed today, the most allowed per day"
+        ));
+    }
+    if let Some(max) = limits.max_daily_loss
+        && let Some(loss) = Price::ZERO.checked_sub(cx.day_pnl)
+        && loss >= max
+    {
+        return Some(format!(
+            "today's loss of {} has reached the limit of {}",
+            loss.format_inr(),
+            max.format_inr()
+        ));
+    }
+    None
+}
+
+/// What is wrong with `r` by itself (its quantity, value and price against the last price
+/// `ltp`), whatever else the account holds.
+fn per_order_problem(limits: &RiskLimits, r: &OrderRequest, ltp: Option<Price>) -> Option<String> {
     if let Some(max) = limits.max_order_quantity
         && r.quantity > max
     {
@@ -113,15 +148,14 @@ pub fn order_problem(
     };
     let needs_ltp =
         limits.price_band_bp.is_some() || (limits.max_order_value.is_some() && priced_at.is_none());
-    let Some(ltp) = cx.ltp.filter(|p| *p > Price::ZERO) else {
-        if needs_ltp {
-            return Some(format!(
+    let Some(ltp) = ltp.filter(|p| *p > Price::ZERO) else {
+        return needs_ltp.then(|| {
+            format!(
                 "there is no live price for {} yet, so the order cannot be checked against the \
                  risk limits; try again once prices stream",
                 r.tradingsymbol
-            ));
-        }
-        return None;
+            )
+        });
     };
     if let (Some(band), Some(price)) = (limits.price_band_bp, priced_at) {
         // A distance too large to compute is outside any band: refused, never waved through.
@@ -152,32 +186,22 @@ pub fn order_problem(
             ));
         }
     }
-    if let Some(max) = limits.max_open_positions
-        && cx.open_positions >= max
-    {
-        return Some(format!(
-            "{} positions are open, the most allowed; close one first",
-            cx.open_positions
-        ));
-    }
-    if let Some(max) = limits.max_orders_per_day
-        && cx.entries_today > max
-    {
-        return Some(format!(
-            "{max} orders were placed today, the most allowed per day"
-        ));
-    }
-    if let Some(max) = limits.max_daily_loss
-        && let Some(loss) = Price::ZERO.checked_sub(cx.day_pnl)
-        && loss >= max
-    {
-        return Some(format!(
-            "today's loss of {} has reached the limit of {}",
-            loss.format_inr(),
-            max.format_inr()
-        ));
-    }
     None
+}
+
+/// Why open order `intent` may not be changed to its (new) request: the kill switch, or a
+/// limit on the order itself. Positions and today's count are not asked again: the change
+/// places no new order.
+pub fn change_problem(
+    limits: &RiskLimits,
+    kill_switch: Option<&KillSwitch>,
+    intent: &OrderIntent,
+    ltp: Option<Price>,
+) -> Option<String> {
+    if kill_switch.is_some() {
+        return Some(HALTED.to_owned());
+    }
+    per_order_problem(limits, &intent.request, ltp)
 }
 
 /// The executor's gate: reads what the check needs (last price, open trades, today's orders
@@ -191,8 +215,28 @@ pub struct RiskGate {
     pub clock: Arc<dyn Clock>,
 }
 
+impl RiskGate {
+    fn last_price(&self, r: &OrderRequest) -> Option<Price> {
+        let token = self.catalog.find(r.exchange, &r.tradingsymbol)?.token;
+        self.market.latest(&[token]).first().map(|t| t.last_price)
+    }
+}
+
 #[async_trait]
 impl PreTradeCheck for RiskGate {
+    async fn check_change(&self, intent: &OrderIntent) -> Result<(), String> {
+        let ltp = self.last_price(&intent.request);
+        match change_problem(
+            &self.state.limits(),
+            self.state.kill_switch().as_ref(),
+            intent,
+            ltp,
+        ) {
+            Some(problem) => Err(problem),
+            None => Ok(()),
+        }
+    }
+
     async fn check(&self, intent: &OrderIntent) -> Result<(), String> {
         if intent.closes.is_some() {
             return Ok(());
@@ -211,12 +255,7 @@ impl PreTradeCheck for RiskGate {
             };
         }
         let now = self.clock.now_ms();
-        let r = &intent.request;
-        let token = self
-            .catalog
-            .find(r.exchange, &r.tradingsymbol)
-            .map(|i| i.token);
-        let ltp = token.and_then(|t| self.market.latest(&[t]).first().map(|t| t.last_price));
+        let ltp = self.last_price(&intent.request);
         let trades: Vec<Trade> = open_and_recent(self.trades.as_ref()).await.map_err(|e| {
             format!("the risk limits could not be checked (trades unreadable): {e}")
         })?;

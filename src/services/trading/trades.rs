@@ -215,7 +215,8 @@ impl TradeService {
                         ));
                     };
                     let level = match intent.level {
-                        Some(id) => self.levels.level(id).await?.map(|s| s.level),
+                        // Deleted since its order went out, it still gives the trade its exits.
+                        Some(id) => self.levels.definition(id).await?,
                         None => None,
                     };
                     let Some(trade) = open_trade(

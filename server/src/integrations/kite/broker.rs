@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use osp_core::model::{
-    BrokerOrder, OrderKind, OrderRequest, OrderSide, OrderStatus, OrderTag, ProductKind,
+    BrokerOrder, OrderKind, OrderRequest, OrderSide, OrderStatus, OrderTag, Price, ProductKind,
 };
 use osp_core::ports::{Broker, BrokerError, BrokerErrorKind};
 
 use super::common::enums::{OrderType, Product, TransactionType, Variety};
-use super::http::models::{Order, OrderParams};
+use super::http::models::{ModifyParams, Order, OrderParams};
 use super::http::{KiteClient, KiteError, Retry};
 
 pub struct KiteBroker {
@@ -23,13 +23,35 @@ impl KiteBroker {
     }
 }
 
-fn params(order: &OrderRequest) -> OrderParams {
-    let (order_type, price, trigger) = match order.kind {
+/// Kite's order type and the price and trigger it carries, for `kind`.
+fn pricing(kind: OrderKind) -> (OrderType, Option<Price>, Option<Price>) {
+    match kind {
         OrderKind::Market => (OrderType::Market, None, None),
         OrderKind::Limit { price } => (OrderType::Limit, Some(price), None),
         OrderKind::StopLoss { trigger, price } => (OrderType::Sl, Some(price), Some(trigger)),
         OrderKind::StopLossMarket { trigger } => (OrderType::SlM, None, Some(trigger)),
-    };
+    }
+}
+
+/// The pricing of a Kite order in domain terms; `None` for an order type the platform does not
+/// place.
+fn kind_of(order: &Order) -> Option<OrderKind> {
+    Some(match order.order_type.as_str() {
+        "MARKET" => OrderKind::Market,
+        "LIMIT" => OrderKind::Limit { price: order.price },
+        "SL" => OrderKind::StopLoss {
+            trigger: order.trigger_price,
+            price: order.price,
+        },
+        "SL-M" => OrderKind::StopLossMarket {
+            trigger: order.trigger_price,
+        },
+        _ => return None,
+    })
+}
+
+fn params(order: &OrderRequest) -> OrderParams {
+    let (order_type, price, trigger) = pricing(order.kind);
     let mut params = OrderParams::new(
         order.exchange.code(),
         &order.tradingsymbol,
@@ -69,6 +91,7 @@ pub fn domain_order(order: Order) -> BrokerOrder {
         status: status_of(&order.status),
         tag: order.tag.as_deref().and_then(|t| OrderTag::parse(t).ok()),
         quantity: u32::try_from(order.quantity).unwrap_or(0),
+        kind: kind_of(&order),
         filled_quantity: u32::try_from(order.filled_quantity).unwrap_or(0),
         average_price: (!order.average_price.is_zero()).then_some(order.average_price),
         status_message: order.status_message,
@@ -105,6 +128,22 @@ impl Broker for KiteBroker {
     async fn cancel_order(&self, order_id: &str) -> Result<(), BrokerError> {
         self.client
             .cancel_order(Variety::Regular, order_id)
+            .await
+            .map(|_| ())
+            .map_err(domain_error)
+    }
+
+    async fn modify_order(&self, order_id: &str, order: &OrderRequest) -> Result<(), BrokerError> {
+        let (order_type, price, trigger_price) = pricing(order.kind);
+        let change = ModifyParams {
+            order_type: Some(order_type),
+            quantity: Some(order.quantity),
+            price,
+            trigger_price,
+            ..ModifyParams::default()
+        };
+        self.client
+            .modify_order(Variety::Regular, order_id, &change)
             .await
             .map(|_| ())
             .map_err(domain_error)
