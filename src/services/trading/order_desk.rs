@@ -68,12 +68,7 @@ impl OrderDesk {
         id: i64,
         change: &OrderChange,
     ) -> Result<OrderIntent, OrderDeskError> {
-        let intent = self
-            .intents
-            .by_id(id)
-            .await
-            .map_err(OrderDeskError::Unavailable)?
-            .ok_or(OrderDeskError::NotFound(id))?;
+        let intent = self.stored(id).await?;
         let r = &intent.request;
         let instrument = self
             .catalog
@@ -95,15 +90,18 @@ impl OrderDesk {
             .map_err(|e| OrderDeskError::Refused(e.message))
     }
 
-    /// Asks the broker to cancel order `id`; the order book shows it cancelled once the broker
-    /// confirms.
-    pub async fn cancel(&self, id: i64) -> Result<OrderIntent, OrderDeskError> {
-        let intent = self
-            .intents
+    async fn stored(&self, id: i64) -> Result<OrderIntent, OrderDeskError> {
+        self.intents
             .by_id(id)
             .await
             .map_err(OrderDeskError::Unavailable)?
-            .ok_or(OrderDeskError::NotFound(id))?;
+            .ok_or(OrderDeskError::NotFound(id))
+    }
+
+    /// Asks the broker to cancel order `id`; the order book shows it cancelled once the broker
+    /// confirms.
+    pub async fn cancel(&self, id: i64) -> Result<OrderIntent, OrderDeskError> {
+        let intent = self.stored(id).await?;
         self.executor
             .cancel(&intent)
             .await

@@ -584,10 +584,18 @@ impl Broker for PaperBroker {
                 .filter(|o| !o.status.is_final())
                 .ok_or_else(|| rejected(format!("paper order {order_id} ended meanwhile")))?;
             // Instrument, side, product and tag stay; quantity and pricing change.
+            // A stop-loss limit already triggered stays triggered if its trigger is the same
+            // (only its limit or quantity changed).
+            paper.triggered = paper.triggered
+                && matches!(
+                    (paper.request.kind, order.kind),
+                    (OrderKind::StopLoss { trigger: was, .. }, OrderKind::StopLoss { trigger, .. })
+                        if was == trigger
+                );
             paper.request.quantity = order.quantity;
             paper.request.kind = order.kind;
-            paper.triggered = false;
             paper.status = match order.kind {
+                OrderKind::StopLoss { .. } if paper.triggered => OrderStatus::Open,
                 OrderKind::StopLoss { .. } | OrderKind::StopLossMarket { .. } => {
                     OrderStatus::TriggerPending
                 }
@@ -835,6 +843,26 @@ mod tests {
             1,
             "a refused reset changes nothing"
         );
+    }
+
+    #[test]
+    fn a_triggered_stop_keeps_its_trigger_when_only_its_limit_changes() {
+        let (b, prices, _) = broker_with(p("100000"));
+        prices.0.lock().unwrap().insert(SBIN, p("800"));
+        let stop = |price: &str| OrderKind::StopLoss {
+            trigger: p("810"),
+            price: p(price),
+        };
+        let id = block_on(b.place_order(&order(OrderSide::Buy, stop("810.50"), "t1"))).unwrap();
+        // 812 reaches the trigger but is above the limit: it rests, triggered.
+        let armed = b.on_tick(&tick(SBIN, p("812")));
+        assert_eq!(armed[0].status, OrderStatus::Open);
+        prices.0.lock().unwrap().insert(SBIN, p("812"));
+        block_on(b.modify_order(&id, &order(OrderSide::Buy, stop("811"), "t1"))).unwrap();
+        // Back under the trigger, the (still triggered) limit fills at the better price.
+        let filled = b.on_tick(&tick(SBIN, p("809")));
+        assert_eq!(filled[0].status, OrderStatus::Complete);
+        assert_eq!(filled[0].average_price, Some(p("809")));
     }
 
     #[test]
