@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use crate::model::{
     BrokerOrder, Candle, FeedChange, InstrumentToken, KillSwitch, LastTrigger, Level, LevelId,
     LevelLogEntry, OrderIntent, OrderRequest, OrderTag, RiskLimits, StoredLevel, Tick, Trade,
-    TradeId, Watchlist, WatchlistItem,
+    TradeId, Watchlist, WatchlistItem, WorkerState,
 };
 
 /// Reachability of the database.
@@ -82,6 +82,15 @@ pub trait WatchlistStore: Send + Sync {
         id: i64,
         items: &[WatchlistItem],
     ) -> Result<bool, String>;
+}
+
+/// The background workers' supervisor, as the web side sees it.
+pub trait WorkerControl: Send + Sync {
+    /// Every worker, in the order they were started.
+    fn states(&self) -> Vec<WorkerState>;
+    /// Starts worker `name` again (a failed one, or a running one afresh); `false` when there
+    /// is no such worker.
+    fn restart(&self, name: &str) -> bool;
 }
 
 /// Wall-clock time, so services never read the system clock themselves.

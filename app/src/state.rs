@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::prelude::*;
-use osp_core::ports::Clock;
+use osp_core::ports::{Clock, WorkerControl};
 use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::PriceService;
@@ -31,7 +31,7 @@ pub struct AppState {
     pub levels: Arc<LevelService>,
     /// The order book: every order the platform recorded, and where it stands.
     pub orders: Arc<OrderExecutor>,
-    /// Manual orders: the ticket and cancel.
+    /// Manual orders: the ticket, modify and cancel.
     pub desk: Arc<OrderDesk>,
     /// What just happened (triggers, fills, rejections, closed trades), for the toasts.
     pub activity: Arc<Activity>,
@@ -41,6 +41,8 @@ pub struct AppState {
     pub risk: Arc<RiskService>,
     /// The paper account, in paper mode only (capital, funds, positions; reset).
     pub paper: Option<Arc<PaperAccountDesk>>,
+    /// The background workers' supervisor: their states, and restart.
+    pub workers: Arc<dyn WorkerControl>,
     pub calendar: Arc<MarketCalendar>,
     pub clock: Arc<dyn Clock>,
 }

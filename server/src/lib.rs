@@ -12,6 +12,7 @@ pub mod http;
 pub mod instruments_loader;
 pub mod integrations;
 pub mod live_prices;
+pub mod metrics;
 pub mod site;
 pub mod startup;
 pub mod telemetry;

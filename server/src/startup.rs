@@ -1,7 +1,8 @@
 //! The composition root: builds the adapters (database, the Kite connection — the in-process
 //! simulator in demo mode —, broker, bus, clock), wires them into the core's services (prices,
 //! subscriptions, instruments, watchlists, levels, orders, trades, risk, calendar, status), starts the
-//! trading worker, hands the services to Leptos as `AppState`, and serves HTTP until told to stop.
+//! workers under their manager, hands the services to Leptos as `AppState`, and serves HTTP
+//! (and `/metrics` on its own listener) until told to stop.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use osp_core::model::{FeedMode, InstrumentToken, TradingMode};
 use osp_core::ports::{
     Clock, DatabaseProbe, IntentStore, LevelStore, MarketData, MarketFeed, RiskStore, TickBus,
-    TradeStore, WatchlistStore,
+    TradeStore, WatchlistStore, WorkerControl,
 };
 use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::market_calendar::MarketCalendar;
@@ -35,12 +36,13 @@ use crate::clock::SystemClock;
 use crate::config::Settings;
 use crate::database::Database;
 use crate::demo;
-use crate::http::{api_fallback, health, levels_csv, middleware};
+use crate::http::{api_fallback, health, levels_csv, middleware, ready};
 use crate::instruments_loader::InstrumentsLoader;
+use crate::metrics;
 use crate::site;
 use crate::venue;
 use crate::websocket::prices::PriceStream;
-use crate::workers::TradingWorker;
+use crate::workers::{PaperMatcher, RestartPolicy, TradingWorker, WorkerManager};
 
 /// How long in-flight requests get to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -56,10 +58,11 @@ pub struct Application {
     subscriptions: Arc<FeedSubscriptions>,
     /// The daily instruments reload; stops with `shutdown`.
     instruments_task: tokio::task::JoinHandle<()>,
-    /// The level and trade monitors and order updates; stops with `shutdown`.
-    trading_worker: tokio::task::JoinHandle<()>,
-    /// Paper mode's matcher (fills resting paper orders on ticks); stops with `shutdown`.
-    paper_matcher: Option<tokio::task::JoinHandle<()>>,
+    /// The supervised workers (trading worker; paper matcher in paper mode); they stop with
+    /// `shutdown`.
+    workers: Vec<tokio::task::JoinHandle<()>>,
+    /// Where `/metrics` is served, if anywhere.
+    metrics_listener: Option<TcpListener>,
 }
 
 /// The feed owner that keeps the indices subscribed.
@@ -73,6 +76,8 @@ impl Application {
     /// Connects and migrates the database, binds the listen address, and builds the router.
     /// Nothing runs until `run_until_stopped`.
     pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
+        // Before anything is recorded: what start-up does (the login, the instruments) counts.
+        metrics::handle();
         let database = Database::connect(&settings.database).await?;
         database.migrate().await?;
         // A database belongs to one mode: demo orders are never reconciled by the paper broker.
@@ -146,10 +151,10 @@ impl Application {
         // Orders go to the venue chosen here, once: demo mode's simulator through the real Kite
         // client, or paper mode's paper broker (which holds no Kite client). Its order updates
         // are subscribed before anything is sent, so no fill reported from here on is missed.
-        let venue = venue::choose(settings, &demo, &database, &catalog, &clock, &shutdown).await?;
+        let venue = venue::choose(settings, &demo, &database, &catalog, &clock).await?;
         let broker = venue.broker.clone();
         let order_events = venue.order_events;
-        let paper_matcher = venue.matcher;
+        let paper_broker = venue.paper_broker;
         let paper = venue.paper;
         // Every order passes the account's risk limits and kill switch (stored, so a switch
         // engaged before a restart still holds) before it can reach the broker.
@@ -229,16 +234,52 @@ impl Application {
             trades.clone(),
             clock.clone(),
         ));
-        let trading_worker = tokio::spawn(
-            TradingWorker {
-                trader,
-                trades: trades.clone(),
-                executor: executor.clone(),
-                bus: demo.bus.clone() as Arc<dyn TickBus>,
-                order_events,
+        // Each worker runs under the manager: restarted with back-off when it panics or stops,
+        // marked failed after too many stops in a row. A restarted trading worker reads order
+        // updates from then on; its first housekeeping catches up with the broker's book.
+        let manager = Arc::new(WorkerManager::new(clock.clone(), RestartPolicy::default()));
+        let mut workers = Vec::new();
+        workers.push(manager.supervise("trading", shutdown.clone(), {
+            let (trader, trades, executor) = (trader, trades.clone(), executor.clone());
+            let bus = demo.bus.clone() as Arc<dyn TickBus>;
+            let mut first = Some(order_events);
+            let spare = first.as_ref().map(|r| r.resubscribe());
+            move |run| {
+                let order_events = match first.take() {
+                    Some(events) => events,
+                    None => spare
+                        .as_ref()
+                        .map(|r| r.resubscribe())
+                        .unwrap_or_else(|| unreachable!("the spare receiver is kept")),
+                };
+                let worker = TradingWorker {
+                    trader: trader.clone(),
+                    trades: trades.clone(),
+                    executor: executor.clone(),
+                    bus: bus.clone(),
+                    order_events,
+                };
+                async move {
+                    worker.run_until_stopped(run).await;
+                    Ok(())
+                }
             }
-            .run_until_stopped(shutdown.clone()),
-        );
+        }));
+        if let Some(paper) = paper_broker {
+            let matcher = Arc::new(PaperMatcher {
+                paper,
+                bus: demo.bus.clone() as Arc<dyn TickBus>,
+            });
+            workers.push(
+                manager.supervise("paper-matcher", shutdown.clone(), move |run| {
+                    let matcher = matcher.clone();
+                    async move {
+                        matcher.run_until_stopped(run).await;
+                        Ok(())
+                    }
+                }),
+            );
+        }
         let status = StatusService::new(
             env!("CARGO_PKG_VERSION"),
             settings.mode,
@@ -285,6 +326,7 @@ impl Application {
             trades,
             risk,
             paper,
+            workers: manager as Arc<dyn WorkerControl>,
             calendar,
             clock,
         };
@@ -299,6 +341,7 @@ impl Application {
         let routes = generate_route_list(App);
         let router = Router::new()
             .route("/health", get(health::health))
+            .route("/ready", get(ready::ready))
             .route("/levels/export.csv", get(levels_csv::export))
             // Registered server functions are more specific and win over this.
             .route("/api/{*rest}", any(api_fallback::api_not_found))
@@ -313,6 +356,10 @@ impl Application {
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
             .with_state(state);
 
+        let metrics_listener = match settings.metrics.addr {
+            Some(addr) => metrics::bind(addr).await,
+            None => None,
+        };
         Ok(Application {
             listener,
             router: middleware::apply(router),
@@ -321,9 +368,16 @@ impl Application {
             demo,
             subscriptions,
             instruments_task,
-            trading_worker,
-            paper_matcher,
+            workers,
+            metrics_listener,
         })
+    }
+
+    /// Where `/metrics` is served, if it is.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -354,9 +408,12 @@ impl Application {
             demo,
             subscriptions,
             instruments_task,
-            trading_worker,
-            paper_matcher,
+            workers,
+            metrics_listener,
         } = self;
+        let metrics_task = metrics_listener.map(|listener| {
+            tokio::spawn(metrics::serve(listener, database.clone(), shutdown.clone()))
+        });
         let serve = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let drain_deadline = async {
@@ -372,9 +429,11 @@ impl Application {
         // Price subscribers still waiting (websocket clients, later the monitors) end now.
         demo.bus.close();
         let _ = instruments_task.await;
-        let _ = trading_worker.await;
-        if let Some(matcher) = paper_matcher {
-            let _ = matcher.await;
+        for worker in workers {
+            let _ = worker.await;
+        }
+        if let Some(task) = metrics_task {
+            let _ = task.await;
         }
         drop(subscriptions);
         drop(demo);

@@ -2,16 +2,15 @@
 //! engine through the real Kite client (`KiteBroker`); in paper mode the `PaperBroker`, which
 //! holds no Kite client at all — so a paper order cannot reach Kite whatever any other code
 //! does. The venue also says where order updates come from (Kite's ticker, or the paper
-//! broker's own channel) and, for paper, runs the matcher that fills resting orders on ticks.
+//! broker's own channel); for paper, the paper broker the paper matcher worker drives.
 
 use std::sync::Arc;
 
 use osp_core::model::{BrokerOrder, TradingMode};
-use osp_core::ports::{Broker, Clock, Interest, MarketData, OrderUpdates, TickBus};
+use osp_core::ports::{Broker, Clock, MarketData, OrderUpdates};
 use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::trading::{PaperAccountDesk, PaperBroker, PaperSettings};
 use tokio::sync::broadcast;
-use tokio_util::sync::CancellationToken;
 
 use crate::config::Settings;
 use crate::database::Database;
@@ -27,8 +26,8 @@ pub struct Venue {
     pub order_events: broadcast::Receiver<BrokerOrder>,
     /// The paper account, in paper mode (shown and reset from the UI).
     pub paper: Option<Arc<PaperAccountDesk>>,
-    /// The paper matcher; stops with the shutdown token.
-    pub matcher: Option<tokio::task::JoinHandle<()>>,
+    /// The paper broker, whose resting orders the paper matcher worker fills on ticks.
+    pub paper_broker: Option<Arc<PaperBroker>>,
 }
 
 /// The paper broker's updates onto a broadcast channel (never blocks; a reader that falls
@@ -47,14 +46,13 @@ pub async fn choose(
     database: &Database,
     catalog: &Arc<InstrumentCatalog>,
     clock: &Arc<dyn Clock>,
-    shutdown: &CancellationToken,
 ) -> anyhow::Result<Venue> {
     match settings.mode {
         TradingMode::Demo => Ok(Venue {
             broker: Arc::new(KiteBroker::new(demo.client.clone())),
             order_events: demo.live.order_events(),
             paper: None,
-            matcher: None,
+            paper_broker: None,
         }),
         TradingMode::Paper => {
             let (sender, order_events) = broadcast::channel(PAPER_UPDATES_CAPACITY);
@@ -78,31 +76,11 @@ pub async fn choose(
             desk.restore()
                 .await
                 .map_err(|e| anyhow::anyhow!("the paper account could not be restored: {e}"))?;
-            let ticks = demo.bus.subscribe(Interest::All);
-            let matcher = tokio::spawn({
-                let paper = paper.clone();
-                let shutdown = shutdown.clone();
-                async move {
-                    loop {
-                        tokio::select! {
-                            _ = shutdown.cancelled() => break,
-                            batch = ticks.next_batch() => match batch {
-                                Some(batch) => {
-                                    for tick in &batch {
-                                        paper.on_tick(tick);
-                                    }
-                                }
-                                None => break,
-                            },
-                        }
-                    }
-                }
-            });
             Ok(Venue {
                 broker: paper.clone() as Arc<dyn Broker>,
                 order_events,
                 paper: Some(desk),
-                matcher: Some(matcher),
+                paper_broker: Some(paper),
             })
         }
         TradingMode::Live => {

@@ -29,6 +29,7 @@ mod tick;
 mod trade;
 mod trading_mode;
 mod watchlist;
+mod worker_state;
 
 pub use app_status::{AppStatus, ComponentHealth, HealthState};
 pub use broker_order::{BrokerOrder, OrderStatus};
@@ -58,3 +59,4 @@ pub use tick::Tick;
 pub use trade::{ExitReason, Trade, TradeId, TradeState};
 pub use trading_mode::TradingMode;
 pub use watchlist::{Watchlist, WatchlistItem};
+pub use worker_state::{WorkerPhase, WorkerState};

@@ -10,3 +10,4 @@ pub mod risk;
 pub mod status;
 pub mod trades;
 pub mod watchlists;
+pub mod workers;

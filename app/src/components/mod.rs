@@ -20,6 +20,7 @@ mod system_card;
 mod theme_toggle;
 mod toasts;
 mod top_bar;
+mod workers_card;
 
 pub use candle_chart::{CandleChart, PriceLine};
 pub use connection_indicator::ConnectionIndicator;
@@ -41,3 +42,4 @@ pub use system_card::SystemCard;
 pub use theme_toggle::ThemeToggle;
 pub use toasts::Toasts;
 pub use top_bar::TopBar;
+pub use workers_card::WorkersCard;

@@ -1,15 +1,17 @@
-//! The Settings page: the account's risk limits (the Kite connection, paper or live, and the
-//! system's state come with the accounts and workers issues).
+//! The Settings page: the account's risk limits, and the background workers' states with
+//! restart (the Kite connection, paper or live, come with the accounts issue).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::risk::risk_settings;
-use crate::components::RiskLimitsForm;
+use crate::api::workers::list_workers;
+use crate::components::{RiskLimitsForm, WorkersCard};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let initial = Resource::new_blocking(|| (), |_| risk_settings());
+    let workers = Resource::new_blocking(|| (), |_| list_workers());
     view! {
         <Title text="Settings · OS Platforms"/>
         <section class="page settings-page">
@@ -22,10 +24,17 @@ pub fn SettingsPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <Suspense fallback=|| view! { <p class="muted">"Loading workers…"</p> }>
+                {move || Suspend::new(async move {
+                    match workers.await {
+                        Ok(found) => view! { <WorkersCard initial=found/> }.into_any(),
+                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
             <div class="card empty-state">
                 <p class="muted">
-                    "Connecting your Kite account, choosing paper or live trading, and the state of \
-                     workers, the price feed and the database will appear here."
+                    "Connecting your Kite account and choosing paper or live trading will appear here."
                 </p>
             </div>
         </section>

@@ -106,6 +106,11 @@ fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultS
         Profile::Production => ("json", "info"),
         Profile::Test => ("pretty", "warn"),
     };
+    // Tests run many servers at once: each takes a free loopback port for its metrics.
+    let metrics = match profile {
+        Profile::Test => "127.0.0.1:0",
+        _ => "127.0.0.1:9464",
+    };
     let pairs = [
         ("mode", "demo"),
         ("data_dir", "./data"),
@@ -122,6 +127,7 @@ fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultS
         ("trading.square_off", "15:15"),
         ("paper.slippage_bp", "5"),
         ("paper.capital", "1000000"),
+        ("metrics.addr", metrics),
         ("kite.api_key", ""),
         ("kite.api_secret", ""),
     ];

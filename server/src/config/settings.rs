@@ -126,6 +126,12 @@ impl Default for TradingSettings {
     }
 }
 
+/// Where `/metrics` is served: its own listener, loopback by default, `None` when off.
+#[derive(Clone, Copy, Debug)]
+pub struct MetricsSettings {
+    pub addr: Option<SocketAddr>,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct KiteSettings {
     pub api_key: Option<String>,
@@ -145,6 +151,7 @@ pub struct Settings {
     pub market: MarketSettings,
     pub trading: TradingSettings,
     pub paper: PaperSettings,
+    pub metrics: MetricsSettings,
     pub kite: KiteSettings,
 }
 
@@ -167,6 +174,8 @@ pub(super) struct RawSettings {
     pub trading: RawTrading,
     #[serde(default)]
     pub paper: RawPaper,
+    #[serde(default)]
+    pub metrics: RawMetrics,
     #[serde(default)]
     pub kite: RawKite,
 }
@@ -228,6 +237,13 @@ pub(super) struct RawPaper {
 pub(super) struct RawTrading {
     #[serde(default)]
     pub square_off: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawMetrics {
+    #[serde(default)]
+    pub addr: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -400,6 +416,17 @@ impl RawSettings {
                 )
             })?;
 
+        let metrics_addr = match self.metrics.addr.trim() {
+            "" | "off" => None,
+            text => Some(text.parse::<SocketAddr>().map_err(|_| {
+                ConfigError::new(
+                    "metrics.addr",
+                    Some(&self.metrics.addr),
+                    "an IP address and port for /metrics, like 127.0.0.1:9464, or off",
+                )
+            })?),
+        };
+
         Ok(Settings {
             profile,
             mode,
@@ -426,6 +453,7 @@ impl RawSettings {
                 slippage_bp,
                 capital,
             },
+            metrics: MetricsSettings { addr: metrics_addr },
             kite: KiteSettings {
                 api_key: non_empty(&self.kite.api_key).map(str::to_owned),
                 api_secret: non_empty(&self.kite.api_secret)

@@ -1,6 +1,7 @@
 //! Layers around every route: a request id (taken from `x-request-id` or made up), a tracing
 //! span carrying it so every log line of the request shows it, and the id echoed back; and for
-//! server functions, the HTTP status their error names (`api_error_status`).
+//! server functions, the HTTP status their error names (`api_error_status`); every request
+//! counted and timed for `/metrics` (`metrics::track_http`).
 
 use axum::Router;
 use axum::body::Body;
@@ -46,6 +47,8 @@ async fn api_error_status(request: Request<Body>, next: Next) -> Response {
 pub fn apply(router: Router) -> Router {
     router
         .layer(axum::middleware::from_fn(api_error_status))
+        // Outside the status rewrite, so a request is counted with the status it answered.
+        .layer(axum::middleware::from_fn(crate::metrics::track_http))
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))

@@ -5,3 +5,4 @@ pub mod api_fallback;
 pub mod health;
 pub mod levels_csv;
 pub mod middleware;
+pub mod ready;

@@ -42,7 +42,10 @@ impl PriceStream {
     pub fn upgrade(self, ws: WebSocketUpgrade) -> Response {
         ws.on_upgrade(move |socket| async move {
             let owner = format!("browser-{}", NEXT_CLIENT.fetch_add(1, Ordering::Relaxed));
+            let clients = metrics::gauge!("osp_websocket_clients");
+            clients.increment(1.0);
             self.serve(socket, &owner).await;
+            clients.decrement(1.0);
             // Whatever ended the connection, its instruments are no longer needed by it.
             self.subscriptions.release(&owner);
         })

@@ -1,7 +1,13 @@
-//! Workers: long-running loops that call the core's services on live events. Each exposes
-//! `run_until_stopped(shutdown)`; its single step is a core method tests drive directly.
-//! Supervision (restart with back-off, states on a System page) is the workers issue's.
+//! Workers: long-running loops that call the core's services on live events — the trading
+//! worker (level monitor, trade monitor, order updates) and, in paper mode, the paper matcher.
+//! Each exposes `run_until_stopped(shutdown)`; its single step is a core method tests drive
+//! directly. The `WorkerManager` (`supervisor.rs`) runs them: restarts with back-off, failed
+//! after too many stops in a row, states for `/ready` and the Settings page.
 
+pub mod paper_matcher;
+pub mod supervisor;
 pub mod trading_worker;
 
+pub use paper_matcher::PaperMatcher;
+pub use supervisor::{RestartPolicy, WorkerManager};
 pub use trading_worker::TradingWorker;

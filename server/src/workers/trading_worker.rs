@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use osp_core::model::{BrokerOrder, OrderIntent};
+use osp_core::model::{BrokerOrder, IntentState, OrderIntent};
 use osp_core::ports::{Interest, TickBus};
 use osp_core::services::trading::{
     LevelTrader, OrderExecutor, StepReport, TradeReport, TradeService,
@@ -26,6 +26,17 @@ pub struct TradingWorker {
     pub executor: Arc<OrderExecutor>,
     pub bus: Arc<dyn TickBus>,
     pub order_events: broadcast::Receiver<BrokerOrder>,
+}
+
+fn state_label(state: IntentState) -> &'static str {
+    match state {
+        IntentState::Pending => "pending",
+        IntentState::Placed => "placed",
+        IntentState::PartiallyFilled => "partially_filled",
+        IntentState::Filled => "filled",
+        IntentState::Rejected => "rejected",
+        IntentState::Cancelled => "cancelled",
+    }
 }
 
 fn log_levels(report: &StepReport) {
@@ -55,6 +66,8 @@ fn log_trades(report: &TradeReport) {
 impl TradingWorker {
     async fn intents_changed(&self, intents: &[OrderIntent]) {
         for intent in intents {
+            metrics::counter!("osp_order_updates_total", "state" => state_label(intent.state))
+                .increment(1);
             log_trades(&self.trades.on_intent(intent).await);
         }
     }
@@ -90,7 +103,13 @@ impl TradingWorker {
                 _ = shutdown.cancelled() => break,
                 batch = ticks.next_batch() => match batch {
                     Some(batch) => {
+                        let started = std::time::Instant::now();
                         let report = self.trader.process_ticks(&batch).await;
+                        if !report.intents.is_empty() {
+                            // From the ticks' arrival here to the order's answer from the broker.
+                            metrics::histogram!("osp_tick_to_order_seconds")
+                                .record(started.elapsed().as_secs_f64());
+                        }
                         log_levels(&report);
                         self.intents_changed(&report.intents).await;
                         log_trades(&self.trades.process_ticks(&batch).await);

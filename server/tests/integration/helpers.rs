@@ -31,6 +31,8 @@ pub struct TestApp {
     pub access_token: secrecy::SecretString,
     /// Order updates from the demo ticker, as domain events (subscribed before start).
     pub order_events: tokio::sync::broadcast::Receiver<osp_core::model::BrokerOrder>,
+    /// Where `/metrics` is served (a free loopback port in tests).
+    pub metrics_addr: Option<SocketAddr>,
     /// Kept alive for the app's lifetime; deleted on drop.
     pub _data_dir: tempfile::TempDir,
 }
@@ -238,6 +240,7 @@ pub async fn spawn_app_in(data_dir: tempfile::TempDir, extra: &[(&str, &str)]) -
     };
     let simulator_addr = app.demo().simulator_addr;
     let access_token = app.demo().access_token.clone();
+    let metrics_addr = app.metrics_addr();
     let task = tokio::spawn(app.run_until_stopped());
     TestApp {
         addr,
@@ -255,6 +258,7 @@ pub async fn spawn_app_in(data_dir: tempfile::TempDir, extra: &[(&str, &str)]) -
         simulator_addr,
         access_token,
         order_events,
+        metrics_addr,
         _data_dir: data_dir,
     }
 }

@@ -12,6 +12,7 @@ mod level_store;
 mod levels;
 mod levels_csv;
 mod migrations;
+mod operations;
 mod orders;
 mod paper;
 mod postgres;

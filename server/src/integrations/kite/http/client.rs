@@ -236,6 +236,20 @@ impl KiteClient {
             Err(e) if e.is_upstream_failure() => self.breaker.record_failure(),
             Err(_) => self.breaker.record_neutral(),
         }
+        let result = match &outcome {
+            Ok((status, _)) => format!("{}xx", status / 100),
+            Err(_) => "no_answer".to_owned(),
+        };
+        metrics::counter!(
+            "osp_broker_calls_total",
+            "endpoint" => endpoint_label(call), "result" => result
+        )
+        .increment(1);
+        let open = matches!(
+            self.breaker.state(),
+            super::breaker::BreakerState::Open { .. }
+        );
+        metrics::gauge!("osp_broker_circuit_open").set(if open { 1.0 } else { 0.0 });
         let (status, body) = outcome?;
         if status >= 400 {
             return Err(api_error(status, &body));
@@ -317,4 +331,16 @@ pub(super) fn decode_envelope<T: DeserializeOwned>(
     }
     let data = envelope.data.unwrap_or(serde_json::Value::Null);
     serde_json::from_value(data).map_err(|e| KiteError::Decode(e.to_string()))
+}
+
+/// A call's endpoint for metrics: the method and the first path segment (`POST /orders`), so
+/// order ids and alert uuids never become series of their own.
+fn endpoint_label(call: &Call) -> String {
+    let first = call
+        .path
+        .trim_start_matches('/')
+        .split(['/', '?'])
+        .next()
+        .unwrap_or_default();
+    format!("{} /{first}", call.method)
 }

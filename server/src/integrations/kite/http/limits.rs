@@ -80,9 +80,9 @@ impl RateLimits {
     /// spent.
     pub async fn acquire(&self, class: LimitClass) -> Result<(), KiteError> {
         match class {
-            LimitClass::Quote => self.quote.until_ready().await,
-            LimitClass::Historical => self.historical.until_ready().await,
-            LimitClass::Other => self.other.until_ready().await,
+            LimitClass::Quote => wait(&self.quote, "quote").await,
+            LimitClass::Historical => wait(&self.historical, "historical").await,
+            LimitClass::Other => wait(&self.other, "other").await,
             LimitClass::OrderPlacement => {
                 // A refused order may have used a minute or day cell: the count errs on the
                 // safe side.
@@ -96,11 +96,24 @@ impl RateLimits {
                         limit: "Kite's limit of orders per minute",
                     });
                 }
-                self.orders_second.until_ready().await;
+                wait(&self.orders_second, "orders").await;
             }
         }
         Ok(())
     }
+}
+
+/// Takes a slot of `limiter`, waiting for one when it is spent (counted and timed, so a
+/// limiter that holds requests back shows on `/metrics`).
+async fn wait(limiter: &DefaultDirectRateLimiter, class: &'static str) {
+    if limiter.check().is_ok() {
+        return;
+    }
+    let started = std::time::Instant::now();
+    limiter.until_ready().await;
+    metrics::counter!("osp_rate_limiter_waits_total", "class" => class).increment(1);
+    metrics::histogram!("osp_rate_limiter_wait_seconds", "class" => class)
+        .record(started.elapsed().as_secs_f64());
 }
 
 #[cfg(test)]

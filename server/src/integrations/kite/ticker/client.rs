@@ -347,6 +347,7 @@ impl Connection {
                         Ok(packet) => self.packets.push(packet),
                         Err(e) => {
                             self.stats.decode_errors.fetch_add(1, Ordering::Relaxed);
+                            metrics::counter!("osp_ticker_decode_errors_total").increment(1);
                             tracing::warn!(error = %e, len = bytes.len(), "skipping a malformed ticker frame");
                             break;
                         }
@@ -356,11 +357,14 @@ impl Connection {
                     self.stats
                         .packets
                         .fetch_add(self.packets.len() as u64, Ordering::Relaxed);
+                    metrics::counter!("osp_ticks_received_total")
+                        .increment(self.packets.len() as u64);
                     self.sink.on_packets(&self.packets);
                 }
             }
             Err(e) => {
                 self.stats.decode_errors.fetch_add(1, Ordering::Relaxed);
+                metrics::counter!("osp_ticker_decode_errors_total").increment(1);
                 tracing::warn!(error = %e, "skipping a malformed ticker frame");
             }
         }

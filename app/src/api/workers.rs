@@ -1,0 +1,35 @@
+//! Workers: the background workers' states (phase, restarts, last error) and restarting one.
+
+use leptos::prelude::*;
+use osp_core::model::WorkerState;
+
+use crate::error::AppError;
+
+/// `POST /api/workers`: every worker, in the order they were started.
+#[server(endpoint = "workers")]
+pub async fn list_workers() -> Result<Vec<WorkerState>, AppError> {
+    crate::error::with_status(
+        async move {
+            let state = crate::state::app_state()?;
+            Ok(state.workers.states())
+        }
+        .await,
+    )
+}
+
+/// `POST /api/workers/restart`: starts worker `name` again — a failed one, or a running one
+/// afresh (it finishes its current step first).
+#[server(endpoint = "workers/restart")]
+pub async fn restart_worker(name: String) -> Result<(), AppError> {
+    crate::error::with_status(
+        async move {
+            let state = crate::state::app_state()?;
+            if state.workers.restart(&name) {
+                Ok(())
+            } else {
+                Err(AppError::NotFound(format!("a worker named '{name}'")))
+            }
+        }
+        .await,
+    )
+}

@@ -1,0 +1,50 @@
+//! `GET /ready`: readiness for a load balancer or an orchestrator — per component, as JSON.
+//! Ready (200) when the database answers, the feed is up while the market is open, and every
+//! worker is running; otherwise 503 with the component that is not. `/health` stays the
+//! liveness check.
+
+use app::state::AppState;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use osp_core::model::{HealthState, WorkerPhase};
+
+pub async fn ready(State(state): State<AppState>) -> Response {
+    let status = state.status.status().await;
+    let workers = state.workers.states();
+    let database_ok = status.database.state == HealthState::Ok;
+    // A closed market sends nothing: a quiet feed then is not a fault.
+    let market_open = status.market.open;
+    let feed_ok = status.feed.state == HealthState::Ok || !market_open;
+    let workers_ok = workers.iter().all(|w| w.phase == WorkerPhase::Running);
+    let ready = database_ok && feed_ok && workers_ok;
+    let body = serde_json::json!({
+        "ready": ready,
+        "database": {
+            "ready": database_ok,
+            "backend": status.database_backend,
+            "detail": status.database.detail,
+        },
+        "feed": {
+            "ready": feed_ok,
+            "status": status.feed.state,
+            "detail": status.feed.detail,
+            "market_open": market_open,
+        },
+        "workers": workers.iter().map(|w| serde_json::json!({
+            "name": w.name,
+            "ready": w.phase == WorkerPhase::Running,
+            "phase": w.phase.label(),
+            "restarts": w.restarts,
+            "last_error": w.last_error,
+            "since_ms": w.since_ms,
+        })).collect::<Vec<_>>(),
+    });
+    let code = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (code, Json(body)).into_response()
+}

@@ -1,0 +1,39 @@
+//! `WorkerState`: how one background worker (the trading worker, the paper matcher, …) stands,
+//! as its supervisor reports it to `/ready` and the Settings page.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkerPhase {
+    Running,
+    /// It stopped unexpectedly (an error or a panic) and starts again after a back-off.
+    Restarting,
+    /// It stopped too often in a row and is no longer started; an admin can start it again.
+    Failed,
+    /// Stopped on purpose (the server is shutting down).
+    Stopped,
+}
+
+impl WorkerPhase {
+    pub fn label(self) -> &'static str {
+        match self {
+            WorkerPhase::Running => "running",
+            WorkerPhase::Restarting => "restarting",
+            WorkerPhase::Failed => "failed",
+            WorkerPhase::Stopped => "stopped",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerState {
+    pub name: String,
+    pub phase: WorkerPhase,
+    /// Unexpected stops since the server started.
+    pub restarts: u32,
+    /// Why it last stopped unexpectedly, in words for an operator.
+    pub last_error: Option<String>,
+    /// When it entered its phase (Unix ms).
+    pub since_ms: i64,
+}
