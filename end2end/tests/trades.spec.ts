@@ -77,8 +77,18 @@ test('a risk limit refuses an order and says why', async ({ page }) => {
 });
 
 test('the kill switch squares off, holds across a reload, and is released', async ({ page }) => {
-  // A trade with no exits stays open until something closes it.
-  await levelNearLtp(page, 'HDFCBANK', '1', ['', '']);
+  // A manual order's trade has no exits: it stays open until something closes it. (A ticket,
+  // not a level: the random walk may wander away from a level for longer than a test waits.)
+  await page.goto('/orders');
+  await expect(page.getByTestId('link-state')).toHaveAttribute('data-state', 'live');
+  const search = page.getByTestId('order-ticket').getByTestId('instrument-search');
+  await search.fill('HDFCBANK');
+  await expect(page.getByTestId('search-result').first()).toContainText('HDFCBANK');
+  await search.press('Enter');
+  await expect(page.getByTestId('ticket-instrument')).toHaveText('HDFCBANK NSE');
+  await page.getByTestId('ticket-review').click();
+  await page.getByTestId('ticket-confirm').click();
+  await expect(page.getByTestId('ticket-message')).toContainText(/Order #\d+/);
   await page.goto('/trades');
   await expect(page.getByTestId('link-state')).toHaveAttribute('data-state', 'live');
   await expect(page.getByTestId('position-row').filter({ hasText: 'HDFCBANK' })).toHaveCount(1, {
