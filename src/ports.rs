@@ -84,6 +84,31 @@ pub trait WatchlistStore: Send + Sync {
     ) -> Result<bool, String>;
 }
 
+/// Leases in the database: which server process may do a piece of work (today, trading) while
+/// others wait. A lease is held until it expires unless its holder renews it.
+#[async_trait]
+pub trait LeaseStore: Send + Sync {
+    /// Takes lease `name` for `holder` until `now_ms + ttl_ms` if it is free, lapsed, or
+    /// already `holder`'s (a renewal). `Ok(false)`: another holder has it.
+    async fn acquire(
+        &self,
+        name: &str,
+        holder: &str,
+        now_ms: i64,
+        ttl_ms: i64,
+    ) -> Result<bool, String>;
+    /// Gives it up, if `holder` has it (a clean shutdown lets the standby in at once).
+    async fn release(&self, name: &str, holder: &str) -> Result<(), String>;
+    /// Who holds it and until when, if anyone ever did.
+    async fn holder(&self, name: &str) -> Result<Option<(String, i64)>, String>;
+}
+
+/// Whether this server process may send orders now: it holds the trading lease. A standby
+/// process (another one holds it) sends nothing, so two processes never trade one account.
+pub trait TradingLease: Send + Sync {
+    fn held(&self) -> bool;
+}
+
 /// The background workers' supervisor, as the web side sees it.
 pub trait WorkerControl: Send + Sync {
     /// Every worker, in the order they were started.

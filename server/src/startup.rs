@@ -17,8 +17,8 @@ use axum::routing::{any, get};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use osp_core::model::{FeedMode, InstrumentToken, TradingMode};
 use osp_core::ports::{
-    Clock, DatabaseProbe, IntentStore, LevelStore, MarketData, MarketFeed, RiskStore, TickBus,
-    TradeStore, WatchlistStore, WorkerControl,
+    Clock, DatabaseProbe, IntentStore, LeaseStore, LevelStore, MarketData, MarketFeed, RiskStore,
+    TickBus, TradeStore, TradingLease, WatchlistStore, WorkerControl,
 };
 use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::market_calendar::MarketCalendar;
@@ -42,7 +42,9 @@ use crate::metrics;
 use crate::site;
 use crate::venue;
 use crate::websocket::prices::PriceStream;
-use crate::workers::{PaperMatcher, RestartPolicy, TradingWorker, WorkerManager};
+use crate::workers::{
+    Lease, PaperMatcher, RestartPolicy, TRADING_LEASE, TradingWorker, WorkerManager,
+};
 
 /// How long in-flight requests get to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -177,15 +179,37 @@ impl Application {
             catalog: catalog.clone(),
             clock: clock.clone(),
         };
+        // Only the process holding the trading lease sends orders: a second `osp serve` on the
+        // same database stands by (and refuses its own orders with the reason) until the
+        // lease lapses or is given up.
+        let lease = Arc::new(Lease::new(
+            Arc::new(database.clone()) as Arc<dyn LeaseStore>,
+            clock.clone(),
+            TRADING_LEASE,
+            settings.workers.lease_ttl,
+        ));
+        match lease.try_hold().await {
+            Ok(true) => {}
+            Ok(false) => tracing::warn!(
+                holder = %lease.current_holder().await.unwrap_or_default(),
+                "another server process holds the trading lease on this database: this one \
+                 stands by and sends no orders until that one stops"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "the trading lease could not be taken; trying again")
+            }
+        }
         let executor = Arc::new(
             OrderExecutor::new(
                 Arc::new(database.clone()) as Arc<dyn IntentStore>,
                 broker,
                 clock.clone(),
             )
-            .with_gate(Arc::new(gate)),
+            .with_gate(Arc::new(gate))
+            .with_lease(lease.clone() as Arc<dyn TradingLease>),
         );
-        // Before anything new is sent: orders a crash left pending are found by tag or sent.
+        // Before anything new is sent: orders a crash left pending are found by tag or sent
+        // (by the lease holder only; a standby's trading worker does it once it takes over).
         if let Err(e) = executor.reconcile_pending().await {
             tracing::warn!(error = %e, "pending orders could not be reconciled at start-up; the level worker retries every minute");
         }
@@ -235,36 +259,38 @@ impl Application {
             clock.clone(),
         ));
         // Each worker runs under the manager: restarted with back-off when it panics or stops,
-        // marked failed after too many stops in a row. A restarted trading worker reads order
-        // updates from then on; its first housekeeping catches up with the broker's book.
+        // marked failed after too many stops in a row. The trading worker runs only while this
+        // process holds the trading lease; each run reloads levels, trades and limits, reads
+        // order updates from then on, and its first housekeeping catches up with the broker.
         let manager = Arc::new(WorkerManager::new(clock.clone(), RestartPolicy::default()));
         let mut workers = Vec::new();
-        workers.push(manager.supervise("trading", shutdown.clone(), {
-            let (trader, trades, executor) = (trader, trades.clone(), executor.clone());
-            let bus = demo.bus.clone() as Arc<dyn TickBus>;
-            let mut first = Some(order_events);
-            let spare = first.as_ref().map(|r| r.resubscribe());
-            move |run| {
-                let order_events = match first.take() {
-                    Some(events) => events,
-                    None => spare
-                        .as_ref()
-                        .map(|r| r.resubscribe())
-                        .unwrap_or_else(|| unreachable!("the spare receiver is kept")),
-                };
-                let worker = TradingWorker {
-                    trader: trader.clone(),
-                    trades: trades.clone(),
-                    executor: executor.clone(),
-                    bus: bus.clone(),
-                    order_events,
-                };
-                async move {
-                    worker.run_until_stopped(run).await;
-                    Ok(())
+        workers.push(
+            manager.supervise_leased("trading", shutdown.clone(), lease, {
+                let (trader, trades, executor, risk) =
+                    (trader, trades.clone(), executor.clone(), risk.clone());
+                let bus = demo.bus.clone() as Arc<dyn TickBus>;
+                let mut first = Some(order_events);
+                let spare = first.as_ref().map(|r| r.resubscribe());
+                move |run| {
+                    let order_events = match first.take() {
+                        Some(events) => events,
+                        None => spare
+                            .as_ref()
+                            .map(|r| r.resubscribe())
+                            .unwrap_or_else(|| unreachable!("the spare receiver is kept")),
+                    };
+                    let worker = TradingWorker {
+                        trader: trader.clone(),
+                        trades: trades.clone(),
+                        risk: risk.clone(),
+                        executor: executor.clone(),
+                        bus: bus.clone(),
+                        order_events,
+                    };
+                    worker.run_until_stopped(run)
                 }
-            }
-        }));
+            }),
+        );
         if let Some(paper) = paper_broker {
             let matcher = Arc::new(PaperMatcher {
                 paper,

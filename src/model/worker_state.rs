@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum WorkerPhase {
     Running,
+    /// Waiting for the lease another server process holds (a hot standby): it takes over when
+    /// that lease lapses.
+    Standby,
     /// It stopped unexpectedly (an error or a panic) and starts again after a back-off.
     Restarting,
     /// It stopped too often in a row and is no longer started; an admin can start it again.
@@ -19,6 +22,7 @@ impl WorkerPhase {
     pub fn label(self) -> &'static str {
         match self {
             WorkerPhase::Running => "running",
+            WorkerPhase::Standby => "standby",
             WorkerPhase::Restarting => "restarting",
             WorkerPhase::Failed => "failed",
             WorkerPhase::Stopped => "stopped",

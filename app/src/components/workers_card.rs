@@ -77,7 +77,7 @@ fn WorkerRow(worker: WorkerState, restart: Callback<String>) -> impl IntoView {
     let phase = worker.phase.label();
     let class = match worker.phase {
         WorkerPhase::Running => "health ok",
-        WorkerPhase::Restarting | WorkerPhase::Stopped => "health",
+        WorkerPhase::Standby | WorkerPhase::Restarting | WorkerPhase::Stopped => "health",
         WorkerPhase::Failed => "health down",
     };
     let name = worker.name.clone();

@@ -128,6 +128,7 @@ fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultS
         ("paper.slippage_bp", "5"),
         ("paper.capital", "1000000"),
         ("metrics.addr", metrics),
+        ("workers.lease_ttl_ms", "15000"),
         ("kite.api_key", ""),
         ("kite.api_secret", ""),
     ];

@@ -126,6 +126,13 @@ impl Default for TradingSettings {
     }
 }
 
+/// The workers' settings.
+#[derive(Clone, Copy, Debug)]
+pub struct WorkerSettings {
+    /// How long the trading lease lasts unrenewed (renewed every third of it).
+    pub lease_ttl: std::time::Duration,
+}
+
 /// Where `/metrics` is served: its own listener, loopback by default, `None` when off.
 #[derive(Clone, Copy, Debug)]
 pub struct MetricsSettings {
@@ -152,6 +159,7 @@ pub struct Settings {
     pub trading: TradingSettings,
     pub paper: PaperSettings,
     pub metrics: MetricsSettings,
+    pub workers: WorkerSettings,
     pub kite: KiteSettings,
 }
 
@@ -176,6 +184,8 @@ pub(super) struct RawSettings {
     pub paper: RawPaper,
     #[serde(default)]
     pub metrics: RawMetrics,
+    #[serde(default)]
+    pub workers: RawWorkers,
     #[serde(default)]
     pub kite: RawKite,
 }
@@ -237,6 +247,13 @@ pub(super) struct RawPaper {
 pub(super) struct RawTrading {
     #[serde(default)]
     pub square_off: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawWorkers {
+    #[serde(default)]
+    pub lease_ttl_ms: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -416,6 +433,12 @@ impl RawSettings {
                 )
             })?;
 
+        let lease_ttl_ms = parse_int(
+            "workers.lease_ttl_ms",
+            &self.workers.lease_ttl_ms,
+            300,
+            600_000,
+        )?;
         let metrics_addr = match self.metrics.addr.trim() {
             "" | "off" => None,
             text => Some(text.parse::<SocketAddr>().map_err(|_| {
@@ -454,6 +477,9 @@ impl RawSettings {
                 capital,
             },
             metrics: MetricsSettings { addr: metrics_addr },
+            workers: WorkerSettings {
+                lease_ttl: std::time::Duration::from_millis(lease_ttl_ms),
+            },
             kite: KiteSettings {
                 api_key: non_empty(&self.kite.api_key).map(str::to_owned),
                 api_secret: non_empty(&self.kite.api_secret)

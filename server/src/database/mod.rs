@@ -17,6 +17,7 @@ use crate::config::DatabaseSettings;
 mod instruments;
 #[macro_use]
 mod intents;
+mod leases;
 mod levels;
 mod paper;
 mod risk;

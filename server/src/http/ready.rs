@@ -1,6 +1,7 @@
 //! `GET /ready`: readiness for a load balancer or an orchestrator — per component, as JSON.
 //! Ready (200) when the database answers, the feed is up while the market is open, and every
-//! worker is running; otherwise 503 with the component that is not. `/health` stays the
+//! worker is running (or a standby waiting for the trading lease); otherwise 503 with the
+//! component that is not. `/health` stays the
 //! liveness check.
 
 use app::state::AppState;
@@ -17,7 +18,10 @@ pub async fn ready(State(state): State<AppState>) -> Response {
     // A closed market sends nothing: a quiet feed then is not a fault.
     let market_open = status.market.open;
     let feed_ok = status.feed.state == HealthState::Ok || !market_open;
-    let workers_ok = workers.iter().all(|w| w.phase == WorkerPhase::Running);
+    // A standby (another process holds the trading lease) is healthy: it is waiting its turn.
+    let workers_ok = workers
+        .iter()
+        .all(|w| matches!(w.phase, WorkerPhase::Running | WorkerPhase::Standby));
     let ready = database_ok && feed_ok && workers_ok;
     let body = serde_json::json!({
         "ready": ready,
@@ -34,7 +38,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         },
         "workers": workers.iter().map(|w| serde_json::json!({
             "name": w.name,
-            "ready": w.phase == WorkerPhase::Running,
+            "ready": matches!(w.phase, WorkerPhase::Running | WorkerPhase::Standby),
             "phase": w.phase.label(),
             "restarts": w.restarts,
             "last_error": w.last_error,

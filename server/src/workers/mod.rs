@@ -2,12 +2,15 @@
 //! worker (level monitor, trade monitor, order updates) and, in paper mode, the paper matcher.
 //! Each exposes `run_until_stopped(shutdown)`; its single step is a core method tests drive
 //! directly. The `WorkerManager` (`supervisor.rs`) runs them: restarts with back-off, failed
-//! after too many stops in a row, states for `/ready` and the Settings page.
+//! after too many stops in a row, states for `/ready` and the Settings page; the trading
+//! worker only while this process holds the trading lease (`lease.rs`).
 
+pub mod lease;
 pub mod paper_matcher;
 pub mod supervisor;
 pub mod trading_worker;
 
+pub use lease::{Lease, TRADING_LEASE};
 pub use paper_matcher::PaperMatcher;
 pub use supervisor::{RestartPolicy, WorkerManager};
 pub use trading_worker::TradingWorker;

@@ -2,7 +2,9 @@
 //! stops by itself (exponential back-off with jitter, the same rule as reconnects), marks it
 //! failed after too many stops in a row, stops them all with the server's shutdown token, and
 //! reports each one's phase, restarts and last error (`/ready`, the Settings page). An admin
-//! can start a failed worker again, or restart a running one.
+//! can start a failed worker again, or restart a running one. A leased worker
+//! (`supervise_leased`) runs only while this process holds its lease: until then it is a
+//! standby, and a lease that cannot be renewed stops it at once.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -14,6 +16,8 @@ use osp_core::ports::{Clock, WorkerControl};
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
+
+use super::lease::Lease;
 
 /// When to give up on a worker that keeps stopping.
 #[derive(Clone, Copy, Debug)]
@@ -83,6 +87,13 @@ impl WorkerManager {
         }
     }
 
+    fn phase(&self, name: &str) -> Option<WorkerPhase> {
+        lock(&self.workers)
+            .iter()
+            .find(|e| e.state.name == name)
+            .map(|e| e.state.phase)
+    }
+
     fn enter(&self, name: &str, phase: WorkerPhase, run: Option<CancellationToken>) {
         let now = self.clock.now_ms();
         self.update(name, |e| {
@@ -100,6 +111,37 @@ impl WorkerManager {
         self: &Arc<Self>,
         name: &str,
         shutdown: CancellationToken,
+        make: F,
+    ) -> JoinHandle<()>
+    where
+        F: FnMut(CancellationToken) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        self.start(name, shutdown, None, make)
+    }
+
+    /// Like `supervise`, but each run waits (as a standby) until this process holds `lease`,
+    /// renews it while it runs, and is stopped the moment a renewal fails. The lease is given
+    /// up at shutdown.
+    pub fn supervise_leased<F, Fut>(
+        self: &Arc<Self>,
+        name: &str,
+        shutdown: CancellationToken,
+        lease: Arc<Lease>,
+        make: F,
+    ) -> JoinHandle<()>
+    where
+        F: FnMut(CancellationToken) -> Fut + Send + 'static,
+        Fut: Future<Output = Result<(), String>> + Send + 'static,
+    {
+        self.start(name, shutdown, Some(lease), make)
+    }
+
+    fn start<F, Fut>(
+        self: &Arc<Self>,
+        name: &str,
+        shutdown: CancellationToken,
+        lease: Option<Arc<Lease>>,
         mut make: F,
     ) -> JoinHandle<()>
     where
@@ -110,7 +152,12 @@ impl WorkerManager {
         lock(&self.workers).push(Entry {
             state: WorkerState {
                 name: name.to_owned(),
-                phase: WorkerPhase::Running,
+                // A leased worker is not running until its lease is taken.
+                phase: if lease.is_some() {
+                    WorkerPhase::Standby
+                } else {
+                    WorkerPhase::Running
+                },
                 restarts: 0,
                 last_error: None,
                 since_ms: self.clock.now_ms(),
@@ -123,17 +170,77 @@ impl WorkerManager {
         tokio::spawn(async move {
             let policy = manager.policy;
             let mut in_a_row = 0u32;
-            loop {
+            'runs: loop {
+                if let Some(lease) = &lease {
+                    let mut announced = false;
+                    loop {
+                        match lease.try_hold().await {
+                            Ok(true) => break,
+                            Ok(false) if !announced => {
+                                announced = true;
+                                let holder = lease.current_holder().await.unwrap_or_default();
+                                tracing::info!(worker = %name, lease = lease.name, %holder, "another server process holds the lease; standing by");
+                            }
+                            Ok(false) => {}
+                            Err(e) => manager.update(&name, |entry| {
+                                entry.state.last_error =
+                                    Some(format!("the lease could not be read: {e}"));
+                            }),
+                        }
+                        if manager.phase(&name) != Some(WorkerPhase::Standby) {
+                            manager.enter(&name, WorkerPhase::Standby, None);
+                        }
+                        tokio::select! {
+                            _ = shutdown.cancelled() => break 'runs,
+                            _ = tokio::time::sleep(lease.renew_every()) => {}
+                            _ = wake.notified() => {}
+                        }
+                    }
+                    tracing::info!(worker = %name, lease = lease.name, holder = %lease.holder, "lease taken; starting");
+                }
                 let run = shutdown.child_token();
                 manager.enter(&name, WorkerPhase::Running, Some(run.clone()));
                 let started = tokio::time::Instant::now();
+                // While it runs, the lease is renewed; a failed renewal stops the run.
+                let renewer = lease.clone().map(|lease| {
+                    let run = run.clone();
+                    tokio::spawn(async move {
+                        loop {
+                            tokio::select! {
+                                _ = run.cancelled() => return false,
+                                _ = tokio::time::sleep(lease.renew_every()) => {}
+                            }
+                            if !matches!(lease.try_hold().await, Ok(true)) {
+                                run.cancel();
+                                return true;
+                            }
+                        }
+                    })
+                });
                 let outcome = tokio::spawn(make(run.clone())).await;
+                let asked = run.is_cancelled();
+                run.cancel();
+                let lost = match renewer {
+                    Some(renewer) => renewer.await.unwrap_or(false),
+                    None => false,
+                };
                 if shutdown.is_cancelled() {
                     break;
                 }
+                if lost {
+                    let error = "the lease could not be renewed (another process took it, or \
+                                 the database did not answer); standing by"
+                        .to_owned();
+                    tracing::warn!(worker = %name, %error);
+                    manager.update(&name, |e| {
+                        e.state.restarts += 1;
+                        e.state.last_error = Some(error.clone());
+                    });
+                    continue;
+                }
                 let error = match outcome {
                     // An admin asked for a restart: start again at once.
-                    Ok(Ok(())) if run.is_cancelled() => {
+                    Ok(Ok(())) if asked => {
                         in_a_row = 0;
                         continue;
                     }
@@ -178,6 +285,9 @@ impl WorkerManager {
                     _ = tokio::time::sleep(delay) => {}
                     _ = wake.notified() => {}
                 }
+            }
+            if let Some(lease) = &lease {
+                lease.release().await;
             }
             manager.enter(&name, WorkerPhase::Stopped, None);
             tracing::debug!(worker = %name, "worker stopped");

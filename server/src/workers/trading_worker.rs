@@ -12,7 +12,7 @@ use std::time::Duration;
 use osp_core::model::{BrokerOrder, IntentState, OrderIntent};
 use osp_core::ports::{Interest, TickBus};
 use osp_core::services::trading::{
-    LevelTrader, OrderExecutor, StepReport, TradeReport, TradeService,
+    LevelTrader, OrderExecutor, RiskService, StepReport, TradeReport, TradeService,
 };
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
@@ -23,6 +23,7 @@ const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
 pub struct TradingWorker {
     pub trader: Arc<LevelTrader>,
     pub trades: Arc<TradeService>,
+    pub risk: Arc<RiskService>,
     pub executor: Arc<OrderExecutor>,
     pub bus: Arc<dyn TickBus>,
     pub order_events: broadcast::Receiver<BrokerOrder>,
@@ -94,7 +95,28 @@ impl TradingWorker {
         log_trades(&self.trades.housekeeping().await);
     }
 
-    pub async fn run_until_stopped(mut self, shutdown: CancellationToken) {
+    /// Each run starts from what is stored — levels, open trades, limits and the kill switch —
+    /// since a run may be taking over from another process that changed them.
+    async fn reload(&self) -> Result<(), String> {
+        self.trader
+            .load()
+            .await
+            .map_err(|e| format!("the levels could not be loaded: {e}"))?;
+        let report = self
+            .trades
+            .load()
+            .await
+            .map_err(|e| format!("the trades could not be loaded: {e}"))?;
+        log_trades(&report);
+        self.risk
+            .reload()
+            .await
+            .map_err(|e| format!("the risk settings could not be loaded: {e}"))
+    }
+
+    /// Runs until `shutdown`; an error means it could not start (the manager tries again).
+    pub async fn run_until_stopped(mut self, shutdown: CancellationToken) -> Result<(), String> {
+        self.reload().await?;
         let ticks = self.bus.subscribe(Interest::All);
         let mut housekeeping = tokio::time::interval(HOUSEKEEPING_EVERY);
         housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -132,5 +154,6 @@ impl TradingWorker {
             }
         }
         tracing::debug!("trading worker stopped");
+        Ok(())
     }
 }

@@ -47,14 +47,15 @@ async fn sqlite_is_created_in_a_missing_directory_in_wal_mode_and_migrates_twice
             "order_intents",
             "trades",
             "watchlist_items",
-            "watchlists"
+            "watchlists",
+            "worker_leases"
         ]
     );
     let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
         .fetch_one(pool)
         .await
         .unwrap();
-    assert_eq!(applied, 6);
+    assert_eq!(applied, 7);
     // The schema enforces what the model promises: tick sizes are never negative (indices have 0).
     let bad = sqlx::query(
         "INSERT INTO instruments (instrument_token, exchange_token, tradingsymbol, exchange, \

@@ -12,6 +12,10 @@ async fn ready(app: &crate::helpers::TestApp) -> (u16, serde_json::Value) {
 #[tokio::test]
 async fn ready_reports_the_database_the_feed_and_every_worker() {
     let app = spawn_app().await;
+    crate::helpers::eventually("the trading worker running", async || {
+        (trading_phase(&app).await == "running").then_some(())
+    })
+    .await;
     let (status, body) = ready(&app).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["ready"], true);
@@ -144,6 +148,10 @@ async fn metrics_are_prometheus_text_on_their_own_listener_only() {
 #[tokio::test]
 async fn a_restarted_trading_worker_still_turns_fills_into_trades() {
     let app = spawn_app().await;
+    crate::helpers::eventually("the trading worker running", async || {
+        (trading_phase(&app).await == "running").then_some(())
+    })
+    .await;
     let (status, workers) = app.call_form("workers", &[]).await;
     assert_eq!(status, 200, "{workers}");
     assert_eq!(workers[0]["name"], "trading");
@@ -180,5 +188,183 @@ async fn a_restarted_trading_worker_still_turns_fills_into_trades() {
         workers[0]["restarts"], 0,
         "asked for, not a failure: {workers}"
     );
+    app.stop().await;
+}
+
+async fn leases_round_trip(db: &osp_server::database::Database) {
+    use osp_core::ports::LeaseStore;
+    assert_eq!(db.holder("trading").await.unwrap(), None);
+    assert!(db.acquire("trading", "a", 1_000, 500).await.unwrap());
+    assert!(
+        !db.acquire("trading", "b", 1_200, 500).await.unwrap(),
+        "held by a"
+    );
+    assert!(
+        db.acquire("trading", "a", 1_300, 500).await.unwrap(),
+        "a renews"
+    );
+    assert_eq!(
+        db.holder("trading").await.unwrap(),
+        Some(("a".to_owned(), 1_800))
+    );
+    assert!(
+        !db.acquire("trading", "b", 1_800, 500).await.unwrap(),
+        "not yet lapsed"
+    );
+    // a stops renewing (a crash): once it lapses, b takes it over.
+    assert!(db.acquire("trading", "b", 1_801, 500).await.unwrap());
+    assert!(
+        !db.acquire("trading", "a", 1_900, 500).await.unwrap(),
+        "a lost it"
+    );
+    db.release("trading", "a").await.unwrap();
+    assert_eq!(
+        db.holder("trading").await.unwrap().unwrap().0,
+        "b",
+        "only the holder releases"
+    );
+    db.release("trading", "b").await.unwrap();
+    assert!(
+        db.acquire("trading", "a", 1_950, 500).await.unwrap(),
+        "free after a release"
+    );
+}
+
+#[tokio::test]
+async fn sqlite_leases_go_to_one_holder_and_lapse() {
+    let (db, _dir) = crate::helpers::sqlite_database().await;
+    leases_round_trip(&db).await;
+}
+
+#[tokio::test]
+async fn postgres_leases_go_to_one_holder_and_lapse() {
+    let (db, name) = crate::helpers::postgres_database().await;
+    leases_round_trip(&db).await;
+    db.close().await;
+    crate::helpers::drop_postgres_database(&name).await;
+}
+
+fn market_ticket() -> serde_json::Value {
+    serde_json::json!({ "ticket": {
+        "token": 408_065, "side": "buy", "quantity": "1", "product": "intraday",
+        "kind": "market", "price": "", "trigger": "",
+    }})
+}
+
+async fn trading_phase(app: &crate::helpers::TestApp) -> String {
+    let (_, workers) = app.call_form("workers", &[]).await;
+    workers[0]["phase"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_second_server_on_the_same_database_stands_by_and_takes_over_when_the_first_stops() {
+    let shared = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", shared.path().join("osp.db").display());
+    let env = [
+        ("OSP__DATABASE__URL", url.as_str()),
+        ("OSP__WORKERS__LEASE_TTL_MS", "900"),
+    ];
+    let first = spawn_app_with(&env).await;
+    crate::helpers::eventually("the first server trading", async || {
+        (trading_phase(&first).await == "running").then_some(())
+    })
+    .await;
+    let second = spawn_app_with(&env).await;
+    crate::helpers::eventually("the second server standing by", async || {
+        (trading_phase(&second).await == "standby").then_some(())
+    })
+    .await;
+    let (status, body) = ready(&second).await;
+    assert_eq!(status, 200, "a standby is ready: {body}");
+
+    // The standby sends nothing, and says why.
+    let (status, refused) = second.call_json("orders/place", market_ticket()).await;
+    assert_eq!(status, 200, "{refused}");
+    assert_eq!(refused["state"], "rejected", "{refused}");
+    assert!(
+        refused["reason"].as_str().unwrap().contains("standby"),
+        "{refused}"
+    );
+    assert!(refused["broker_order_id"].is_null());
+
+    // A level set through the first server, after the second one started: the second one
+    // learns of it when it takes over.
+    let level = crate::helpers::moved(second.ltp("NSE:INFY").await, 500);
+    let (status, created) = first
+        .call_json(
+            "levels/create",
+            serde_json::json!({ "draft": {
+                "token": 408_065, "price": level.to_string(), "trigger": "up", "on_up": "buy",
+                "on_down": null, "quantity": "1", "product": "intraday", "limit_offset": "",
+                "target": "", "stop_loss": "", "trailing_stop": "", "confirmation": "cross",
+                "confirmation_value": "", "rearm": "once", "rearm_distance": "",
+                "window_from": "", "window_to": "", "enabled": true, "note": "",
+            }}),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+
+    // The first stops (and gives the lease up): the second takes over and trades.
+    first.stop().await;
+    crate::helpers::eventually("the second server taking over", async || {
+        (trading_phase(&second).await == "running").then_some(())
+    })
+    .await;
+    // Once its monitor has seen a price under the level, the market jumps over it.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    second
+        .trade_at(408_065, crate::helpers::moved(level, 50))
+        .await;
+    let book = second
+        .wait_for_book("the level's trade on the new leader", |b| {
+            b["open_positions"] == 1
+        })
+        .await;
+    assert_eq!(
+        book["trades"][0]["trade"]["level"], created["stored"]["level"]["id"],
+        "{book}"
+    );
+    second.stop().await;
+}
+
+#[tokio::test]
+async fn a_server_that_loses_its_lease_stops_trading_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("osp.db");
+    let url = format!("sqlite://{}", path.display());
+    let app = spawn_app_with(&[
+        ("OSP__DATABASE__URL", url.as_str()),
+        ("OSP__WORKERS__LEASE_TTL_MS", "900"),
+    ])
+    .await;
+    crate::helpers::eventually("the trading worker running", async || {
+        (trading_phase(&app).await == "running").then_some(())
+    })
+    .await;
+    // Another process takes the lease over behind its back (as after a long stall).
+    let mut other = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE worker_leases SET holder = 'elsewhere', expires_ms = $1")
+        .bind(i64::MAX / 2)
+        .execute(&mut other)
+        .await
+        .unwrap();
+    crate::helpers::eventually(
+        "the worker standing by after the lost renewal",
+        async || (trading_phase(&app).await == "standby").then_some(()),
+    )
+    .await;
+    let (_, workers) = app.call_form("workers", &[]).await;
+    assert!(
+        workers[0]["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("lease could not be renewed"),
+        "{workers}"
+    );
+    let (_, refused) = app.call_json("orders/place", market_ticket()).await;
+    assert_eq!(refused["state"], "rejected", "{refused}");
+    assert!(refused["reason"].as_str().unwrap().contains("standby"));
     app.stop().await;
 }

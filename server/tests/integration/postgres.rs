@@ -39,14 +39,15 @@ async fn postgres_migrations_apply_and_are_idempotent() {
             "order_intents",
             "trades",
             "watchlist_items",
-            "watchlists"
+            "watchlists",
+            "worker_leases"
         ]
     );
     let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
         .fetch_one(pool)
         .await
         .unwrap();
-    assert_eq!(applied, 6);
+    assert_eq!(applied, 7);
     db.close().await;
     drop_postgres_database(&name).await;
 }

@@ -6,7 +6,8 @@
 //! sent once.
 //!
 //! One executor per account at a time: within a process, intents being sent are skipped by
-//! reconciliation; across processes the workers' lease (issue 8) keeps a second one away.
+//! reconciliation; across processes the trading lease (`with_lease`) decides — a process that
+//! does not hold it sends nothing and reconciles nothing.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,7 +17,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use crate::model::{BrokerOrder, IntentState, LevelId, OrderIntent, OrderRequest, OrderTag};
-use crate::ports::{Broker, BrokerError, BrokerErrorKind, Clock, IntentStore};
+use crate::ports::{Broker, BrokerError, BrokerErrorKind, Clock, IntentStore, TradingLease};
 
 use super::intents::{IntentError, IntentEvent, Reconciliation, advance, reconcile};
 use super::risk::PreTradeCheck;
@@ -42,7 +43,13 @@ pub struct OrderExecutor {
     reconciling: AtomicBool,
     /// Asked before an order is sent (the risk limits and the kill switch).
     gate: Option<Arc<dyn PreTradeCheck>>,
+    /// Held by this process, or it sends nothing (another server process trades).
+    lease: Option<Arc<dyn TradingLease>>,
 }
+
+const STANDBY: &str = "not sent: this server is a standby — another server process holds the \
+                       trading lease and places the orders; use that one, or stop it and this one \
+                       takes over";
 
 /// Clears `reconciling` when the reconciliation ends, however it ends.
 struct Reconciling<'a>(&'a AtomicBool);
@@ -83,7 +90,19 @@ impl OrderExecutor {
             in_flight: Mutex::new(HashSet::new()),
             reconciling: AtomicBool::new(false),
             gate: None,
+            lease: None,
         }
+    }
+
+    /// Orders are sent, and pending ones reconciled, only while `lease` is held: a standby
+    /// process refuses its own orders with the reason and leaves the holder's alone.
+    pub fn with_lease(mut self, lease: Arc<dyn TradingLease>) -> Self {
+        self.lease = Some(lease);
+        self
+    }
+
+    fn standby(&self) -> bool {
+        self.lease.as_ref().is_some_and(|l| !l.held())
     }
 
     /// Every order is checked by `gate` before it is sent; a refused one ends rejected with
@@ -157,6 +176,11 @@ impl OrderExecutor {
                 id: intent.id,
             }
         };
+        if self.standby() {
+            return self
+                .apply(intent, IntentEvent::Refused { reason: STANDBY })
+                .await;
+        }
         if let Some(gate) = &self.gate
             && let Err(problem) = gate.check(intent).await
         {
@@ -241,6 +265,10 @@ impl OrderExecutor {
             return Ok(Vec::new());
         }
         let _held = Reconciling(&self.reconciling);
+        // The holder's pending orders are the holder's to resolve.
+        if self.standby() {
+            return Ok(Vec::new());
+        }
         let pending = self.store.pending().await.map_err(ExecError::Store)?;
         let mut out = Vec::with_capacity(pending.len());
         for intent in pending {

@@ -211,6 +211,19 @@ impl LevelTrader {
         let count = stored.len();
         {
             let mut engine = self.engine();
+            // Loaded again (a worker taking over from another process): levels deleted since
+            // are no longer watched.
+            let kept: std::collections::HashSet<LevelId> =
+                stored.iter().map(|s| s.level.id).collect();
+            let gone: Vec<LevelId> = engine
+                .levels
+                .keys()
+                .copied()
+                .filter(|id| !kept.contains(id))
+                .collect();
+            for id in gone {
+                engine.unwatch(id);
+            }
             for s in &stored {
                 Self::watch_locked(&mut engine, s);
             }

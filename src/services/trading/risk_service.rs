@@ -198,6 +198,17 @@ impl RiskService {
         }
     }
 
+    /// Reads the stored limits and kill switch again (a worker taking over from another
+    /// process, which may have changed them).
+    pub async fn reload(&self) -> Result<(), RiskError> {
+        let fresh = Self::load_state(self.store.as_ref())
+            .await
+            .map_err(RiskError::Unavailable)?;
+        self.state.set_limits(fresh.limits());
+        self.state.set_kill_switch(fresh.kill_switch());
+        Ok(())
+    }
+
     pub fn limits(&self) -> RiskLimits {
         self.state.limits()
     }
