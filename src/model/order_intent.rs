@@ -19,6 +19,18 @@ pub enum IntentState {
 }
 
 impl IntentState {
+    /// The state's name as stored and labelled in metrics (`partially_filled`, …).
+    pub fn code(self) -> &'static str {
+        match self {
+            IntentState::Pending => "pending",
+            IntentState::Placed => "placed",
+            IntentState::PartiallyFilled => "partially_filled",
+            IntentState::Filled => "filled",
+            IntentState::Rejected => "rejected",
+            IntentState::Cancelled => "cancelled",
+        }
+    }
+
     pub fn is_final(self) -> bool {
         matches!(
             self,

@@ -31,14 +31,7 @@ pub(super) fn failed(e: sqlx::Error) -> String {
 }
 
 pub(super) fn state_text(state: IntentState) -> &'static str {
-    match state {
-        IntentState::Pending => "pending",
-        IntentState::Placed => "placed",
-        IntentState::PartiallyFilled => "partially_filled",
-        IntentState::Filled => "filled",
-        IntentState::Rejected => "rejected",
-        IntentState::Cancelled => "cancelled",
-    }
+    state.code()
 }
 
 fn parse_state(text: &str) -> Option<IntentState> {

@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use osp_core::model::{BrokerOrder, IntentState, OrderIntent};
+use osp_core::model::{BrokerOrder, OrderIntent};
 use osp_core::ports::{Interest, TickBus};
 use osp_core::services::trading::{
     LevelTrader, OrderExecutor, RiskService, StepReport, TradeReport, TradeService,
@@ -27,17 +27,6 @@ pub struct TradingWorker {
     pub executor: Arc<OrderExecutor>,
     pub bus: Arc<dyn TickBus>,
     pub order_events: broadcast::Receiver<BrokerOrder>,
-}
-
-fn state_label(state: IntentState) -> &'static str {
-    match state {
-        IntentState::Pending => "pending",
-        IntentState::Placed => "placed",
-        IntentState::PartiallyFilled => "partially_filled",
-        IntentState::Filled => "filled",
-        IntentState::Rejected => "rejected",
-        IntentState::Cancelled => "cancelled",
-    }
 }
 
 fn log_levels(report: &StepReport) {
@@ -67,7 +56,7 @@ fn log_trades(report: &TradeReport) {
 impl TradingWorker {
     async fn intents_changed(&self, intents: &[OrderIntent]) {
         for intent in intents {
-            metrics::counter!("osp_order_updates_total", "state" => state_label(intent.state))
+            metrics::counter!("osp_order_updates_total", "state" => intent.state.code())
                 .increment(1);
             log_trades(&self.trades.on_intent(intent).await);
         }

@@ -59,15 +59,7 @@ async fn metrics_are_prometheus_text_on_their_own_listener_only() {
     assert_eq!(page.status(), 200);
 
     // And an order, so the broker call is counted.
-    let (status, placed) = app
-        .call_json(
-            "orders/place",
-            serde_json::json!({ "ticket": {
-                "token": 408_065, "side": "buy", "quantity": "1", "product": "intraday",
-                "kind": "market", "price": "", "trigger": "",
-            }}),
-        )
-        .await;
+    let (status, placed) = app.call_json("orders/place", market_ticket()).await;
     assert_eq!(status, 200, "{placed}");
 
     let addr = app.metrics_addr.expect("metrics are served in tests");
@@ -168,15 +160,7 @@ async fn a_restarted_trading_worker_still_turns_fills_into_trades() {
 
     // The new run reads order updates: a fill after the restart opens its trade.
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let (status, placed) = app
-        .call_json(
-            "orders/place",
-            serde_json::json!({ "ticket": {
-                "token": 408_065, "side": "buy", "quantity": "1", "product": "intraday",
-                "kind": "market", "price": "", "trigger": "",
-            }}),
-        )
-        .await;
+    let (status, placed) = app.call_json("orders/place", market_ticket()).await;
     assert_eq!(status, 200, "{placed}");
     app.wait_for_book("the trade of the fill after the restart", |b| {
         b["open_positions"] == 1
