@@ -15,14 +15,18 @@ use osp_core::services::trading::{PaperAccount, TradeBook, TradeView, unrealised
 use crate::api::risk::risk_settings;
 use crate::api::trades::{exit_trade, get_paper_account, list_trades};
 use crate::components::{KillSwitchPanel, PaperAccountCard};
-use crate::live::{MarketStream, use_market_stream};
+use crate::live::{LinkState, MarketStream, use_market_stream};
 
 const REFRESH_EVERY: Duration = Duration::from_secs(2);
 const STREAM_KEY: &str = "trades";
 
-/// The newest price of `token`: the stream's, else the one the book was read with.
+/// The newest price of `token`: the stream's while it is live, else the one the book was read
+/// with (a dropped stream must not freeze the P&L while the reads go on).
 fn live_price(stream: MarketStream, token: InstrumentToken, read: Option<Price>) -> Option<Price> {
-    stream.tick(token).map(|t| t.last_price).or(read)
+    let live = stream.link.with(|l| matches!(l, LinkState::Live));
+    live.then(|| stream.tick(token).map(|t| t.last_price))
+        .flatten()
+        .or(read)
 }
 
 fn money(p: Price) -> String {

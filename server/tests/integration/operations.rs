@@ -246,7 +246,7 @@ async fn a_second_server_on_the_same_database_stands_by_and_takes_over_when_the_
     let url = format!("sqlite://{}", shared.path().join("osp.db").display());
     let env = [
         ("OSP__DATABASE__URL", url.as_str()),
-        ("OSP__WORKERS__LEASE_TTL_MS", "900"),
+        ("OSP__WORKERS__LEASE_TTL_MS", "1500"),
     ];
     let first = spawn_app_with(&env).await;
     crate::helpers::eventually("the first server trading", async || {
@@ -318,7 +318,7 @@ async fn a_server_that_loses_its_lease_stops_trading_at_once() {
     let url = format!("sqlite://{}", path.display());
     let app = spawn_app_with(&[
         ("OSP__DATABASE__URL", url.as_str()),
-        ("OSP__WORKERS__LEASE_TTL_MS", "900"),
+        ("OSP__WORKERS__LEASE_TTL_MS", "1500"),
     ])
     .await;
     crate::helpers::eventually("the trading worker running", async || {
