@@ -264,21 +264,21 @@ impl Application {
         // order updates from then on, and its first housekeeping catches up with the broker.
         let manager = Arc::new(WorkerManager::new(clock.clone(), RestartPolicy::default()));
         let mut workers = Vec::new();
+        // Start-up loaded everything just now; a run that starts later (a restart, or a
+        // standby taking over) reads it all again.
+        let fresh = lease.held();
         workers.push(
             manager.supervise_leased("trading", shutdown.clone(), lease, {
                 let (trader, trades, executor, risk) =
                     (trader, trades.clone(), executor.clone(), risk.clone());
                 let bus = demo.bus.clone() as Arc<dyn TickBus>;
+                // The first run reads the receiver subscribed before anything was sent; a later
+                // run reads a fresh one from the spare.
+                let spare = order_events.resubscribe();
                 let mut first = Some(order_events);
-                let spare = first.as_ref().map(|r| r.resubscribe());
                 move |run| {
-                    let order_events = match first.take() {
-                        Some(events) => events,
-                        None => spare
-                            .as_ref()
-                            .map(|r| r.resubscribe())
-                            .unwrap_or_else(|| unreachable!("the spare receiver is kept")),
-                    };
+                    let reload = first.is_none() || !fresh;
+                    let order_events = first.take().unwrap_or_else(|| spare.resubscribe());
                     let worker = TradingWorker {
                         trader: trader.clone(),
                         trades: trades.clone(),
@@ -286,6 +286,7 @@ impl Application {
                         executor: executor.clone(),
                         bus: bus.clone(),
                         order_events,
+                        reload,
                     };
                     worker.run_until_stopped(run)
                 }

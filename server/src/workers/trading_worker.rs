@@ -27,6 +27,9 @@ pub struct TradingWorker {
     pub executor: Arc<OrderExecutor>,
     pub bus: Arc<dyn TickBus>,
     pub order_events: broadcast::Receiver<BrokerOrder>,
+    /// Read levels, trades and limits from the store before the first step: a restart, or a
+    /// take-over from another process (a run right after start-up has them fresh already).
+    pub reload: bool,
 }
 
 fn log_levels(report: &StepReport) {
@@ -105,8 +108,11 @@ impl TradingWorker {
 
     /// Runs until `shutdown`; an error means it could not start (the manager tries again).
     pub async fn run_until_stopped(mut self, shutdown: CancellationToken) -> Result<(), String> {
-        self.reload().await?;
+        // Subscribed first, so no tick arriving while the rest loads is missed.
         let ticks = self.bus.subscribe(Interest::All);
+        if self.reload {
+            self.reload().await?;
+        }
         let mut housekeeping = tokio::time::interval(HOUSEKEEPING_EVERY);
         housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
