@@ -44,4 +44,9 @@ impl AppStatus {
     pub fn overall(&self) -> HealthState {
         self.database.state
     }
+
+    /// The feed is fine for readiness: up, or quiet because the market is closed.
+    pub fn feed_ready(&self) -> bool {
+        self.feed.state == HealthState::Ok || !self.market.open
+    }
 }

@@ -41,3 +41,10 @@ pub struct WorkerState {
     /// When it entered its phase (Unix ms).
     pub since_ms: i64,
 }
+
+impl WorkerState {
+    /// Ready for `/ready`: running, or a standby waiting its turn for the lease.
+    pub fn is_ready(&self) -> bool {
+        matches!(self.phase, WorkerPhase::Running | WorkerPhase::Standby)
+    }
+}

@@ -168,6 +168,29 @@ impl Database {
     }
 }
 
+impl Database {
+    /// Level `id`, also when deleted if `with_deleted`.
+    async fn level_row(
+        &self,
+        id: LevelId,
+        with_deleted: bool,
+    ) -> Result<Option<StoredLevel>, String> {
+        let only_live = if with_deleted {
+            ""
+        } else {
+            " AND deleted_ms IS NULL"
+        };
+        let row: Option<Row> = on_pool!(self, pool => {
+            sqlx::query_as(&format!("SELECT {COLUMNS} FROM levels WHERE id = $1{only_live}"))
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await
+                .map_err(failed)?
+        });
+        row.map(from_row).transpose()
+    }
+}
+
 #[async_trait]
 impl LevelStore for Database {
     async fn levels(&self) -> Result<Vec<StoredLevel>, String> {
@@ -183,27 +206,11 @@ impl LevelStore for Database {
     }
 
     async fn level(&self, id: LevelId) -> Result<Option<StoredLevel>, String> {
-        let row: Option<Row> = on_pool!(self, pool => {
-            sqlx::query_as(&format!(
-                "SELECT {COLUMNS} FROM levels WHERE id = $1 AND deleted_ms IS NULL"
-            ))
-            .bind(id.0)
-            .fetch_optional(pool)
-            .await
-            .map_err(failed)?
-        });
-        row.map(from_row).transpose()
+        self.level_row(id, false).await
     }
 
     async fn definition(&self, id: LevelId) -> Result<Option<Level>, String> {
-        let row: Option<Row> = on_pool!(self, pool => {
-            sqlx::query_as(&format!("SELECT {COLUMNS} FROM levels WHERE id = $1"))
-                .bind(id.0)
-                .fetch_optional(pool)
-                .await
-                .map_err(failed)?
-        });
-        Ok(row.map(from_row).transpose()?.map(|s| s.level))
+        Ok(self.level_row(id, true).await?.map(|s| s.level))
     }
 
     async fn insert(&self, level: &Level, now_ms: i64) -> Result<StoredLevel, String> {

@@ -9,19 +9,15 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use osp_core::model::{HealthState, WorkerPhase};
+use osp_core::model::{HealthState, WorkerState};
 
 pub async fn ready(State(state): State<AppState>) -> Response {
     let status = state.status.status().await;
     let workers = state.workers.states();
-    let database_ok = status.database.state == HealthState::Ok;
-    // A closed market sends nothing: a quiet feed then is not a fault.
+    let database_ok = status.overall() == HealthState::Ok;
     let market_open = status.market.open;
-    let feed_ok = status.feed.state == HealthState::Ok || !market_open;
-    // A standby (another process holds the trading lease) is healthy: it is waiting its turn.
-    let workers_ok = workers
-        .iter()
-        .all(|w| matches!(w.phase, WorkerPhase::Running | WorkerPhase::Standby));
+    let feed_ok = status.feed_ready();
+    let workers_ok = workers.iter().all(WorkerState::is_ready);
     let ready = database_ok && feed_ok && workers_ok;
     let body = serde_json::json!({
         "ready": ready,
@@ -38,7 +34,7 @@ pub async fn ready(State(state): State<AppState>) -> Response {
         },
         "workers": workers.iter().map(|w| serde_json::json!({
             "name": w.name,
-            "ready": matches!(w.phase, WorkerPhase::Running | WorkerPhase::Standby),
+            "ready": w.is_ready(),
             "phase": w.phase.label(),
             "restarts": w.restarts,
             "last_error": w.last_error,
