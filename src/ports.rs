@@ -5,8 +5,8 @@ use async_trait::async_trait;
 
 use crate::model::{
     BrokerOrder, Candle, FeedChange, InstrumentToken, KillSwitch, LastTrigger, Level, LevelId,
-    LevelLogEntry, OrderIntent, OrderRequest, OrderTag, RiskLimits, StoredLevel, Tick, Trade,
-    TradeId, Watchlist, WatchlistItem, WorkerState,
+    LevelLogEntry, OrderIntent, OrderRequest, OrderTag, RiskLimits, Role, StoredLevel, StoredUser,
+    Tick, Trade, TradeId, User, UserId, Watchlist, WatchlistItem, WorkerState,
 };
 
 /// Reachability of the database.
@@ -297,4 +297,48 @@ pub trait MarketFeed: Send + Sync {
     fn apply(&self, change: FeedChange);
     /// How many instruments the feed can follow at once.
     fn capacity(&self) -> usize;
+}
+
+/// Where app users are kept. Every call is one statement or transaction.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// How many users exist (none: the app asks for its first admin).
+    async fn count(&self) -> Result<u64, String>;
+    async fn by_name(&self, username: &str) -> Result<Option<StoredUser>, String>;
+    async fn by_id(&self, id: UserId) -> Result<Option<StoredUser>, String>;
+    /// Every user, by username.
+    async fn list(&self) -> Result<Vec<User>, String>;
+    /// Adds a user; `Ok(None)` when the username is taken, or — with `only_if_first` — when
+    /// any user exists already (checked in the same statement, so two first-run forms sent
+    /// at once make one admin).
+    async fn insert(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+        now_ms: i64,
+        only_if_first: bool,
+    ) -> Result<Option<UserId>, String>;
+    /// Counts one more wrong password in a row and returns the count (one atomic step).
+    async fn add_failure(&self, id: UserId) -> Result<u32, String>;
+    async fn lock(&self, id: UserId, until_ms: i64) -> Result<(), String>;
+    /// A good sign-in: the failure count and any lock cleared.
+    async fn record_login(&self, id: UserId, now_ms: i64) -> Result<(), String>;
+    /// Sets the role and the disabled flag, ending the user's sessions; `false` when no such
+    /// user.
+    async fn update(&self, id: UserId, role: Role, disabled: bool) -> Result<bool, String>;
+    /// A new password hash; ends the user's sessions.
+    async fn set_password(&self, id: UserId, password_hash: &str) -> Result<bool, String>;
+    /// Ends every session of the user.
+    async fn end_sessions(&self, id: UserId) -> Result<bool, String>;
+}
+
+/// Password hashing (Argon2id on the server). Slow on purpose: the adapter runs it off the
+/// async threads.
+#[async_trait]
+pub trait PasswordHasher: Send + Sync {
+    /// The hash in PHC string form (algorithm, parameters and salt included).
+    async fn hash(&self, password: &str) -> Result<String, String>;
+    /// Whether `password` matches `hash`; a hash that cannot be read matches nothing.
+    async fn verify(&self, password: &str, hash: &str) -> bool;
 }

@@ -24,6 +24,15 @@ pub enum AppError {
     Invalid(Vec<FieldProblem>),
     #[error("{0} was not found")]
     NotFound(String),
+    /// Not signed in, or the session ended: sign in (again).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but the role does not allow it.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many attempts (sign-in): wait, as the message says.
+    #[error("{0}")]
+    TooManyRequests(String),
     /// A dependency (database, broker, feed) cannot serve the request right now.
     #[error("{0}; try again shortly")]
     Unavailable(String),
@@ -165,6 +174,36 @@ mod server {
         }
     }
 
+    impl From<osp_core::services::accounts::AccountError> for AppError {
+        fn from(e: osp_core::services::accounts::AccountError) -> Self {
+            use osp_core::services::accounts::AccountError;
+            match e {
+                AccountError::Invalid(problems) => AppError::Invalid(
+                    problems
+                        .into_iter()
+                        .map(|(field, message)| super::FieldProblem {
+                            field: field.to_owned(),
+                            message,
+                        })
+                        .collect(),
+                ),
+                wrong @ (AccountError::WrongCredentials | AccountError::Disabled) => {
+                    AppError::Unauthorized(wrong.to_string())
+                }
+                locked @ AccountError::Locked { .. } => {
+                    AppError::TooManyRequests(locked.to_string())
+                }
+                refused @ (AccountError::SetupDone
+                | AccountError::Taken(_)
+                | AccountError::Refused(_)) => AppError::BadRequest(refused.to_string()),
+                AccountError::NotFound => {
+                    AppError::NotFound("that user (reload the page)".to_owned())
+                }
+                unavailable @ AccountError::Unavailable(_) => AppError::internal(unavailable),
+            }
+        }
+    }
+
     impl AppError {
         /// Logs `cause` with its whole chain and returns the opaque error the user sees.
         pub fn internal(cause: impl std::fmt::Debug) -> AppError {
@@ -182,6 +221,9 @@ mod server {
             match self {
                 AppError::BadRequest(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
                 AppError::NotFound(_) => StatusCode::NOT_FOUND,
+                AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+                AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+                AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
                 AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 AppError::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
                 AppError::Transport(_) => StatusCode::BAD_GATEWAY,

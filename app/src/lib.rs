@@ -3,6 +3,8 @@
 //! (`hydrate`) never sees it.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod auth;
 pub mod components;
 pub mod error;
 pub mod live;
@@ -10,6 +12,7 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod state;
 mod status_context;
+pub mod user_context;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
@@ -18,8 +21,8 @@ use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 use components::{NavBar, OfflineNotice, Toasts, TopBar};
 use pages::{
-    AlertsPage, DashboardPage, InstrumentPage, LevelsPage, NotFoundPage, OrdersPage, SettingsPage,
-    TradesPage,
+    AlertsPage, DashboardPage, InstrumentPage, LevelsPage, LoginPage, NotFoundPage, OrdersPage,
+    SettingsPage, SetupPage, TradesPage,
 };
 
 /// Applies the remembered theme before first paint, so a dark-theme user never sees a flash of
@@ -36,7 +39,28 @@ const SW_BOOT: &str = concat!(
     "').catch(function(e){console.warn('service worker',e)})})}"
 );
 
+/// The page's Content-Security-Policy: scripts only from the site or carrying this page's
+/// nonce (the boot scripts, the hydration script, streamed resources), wasm allowed to compile,
+/// no plug-ins, no framing, forms and connections only to the site itself.
+pub fn page_csp(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; \
+         font-src 'self'; manifest-src 'self'; worker-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let nonce = leptos::nonce::use_nonce();
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(response)) = (
+        nonce.as_ref(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) && let Ok(value) = page_csp(nonce).parse()
+    {
+        response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -49,8 +73,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <link rel="icon" href="/favicon.ico" sizes="32x32"/>
                 <link rel="icon" type="image/png" sizes="192x192" href="/icons/icon-192.png"/>
                 <link rel="apple-touch-icon" href="/icons/icon-180.png"/>
-                <script inner_html=THEME_BOOT></script>
-                <script inner_html=SW_BOOT></script>
+                <script nonce=nonce.clone() inner_html=THEME_BOOT></script>
+                <script nonce=nonce inner_html=SW_BOOT></script>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -61,13 +85,51 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// Every route renders in order: the first HTML holds the mode badge and the prices, complete,
-/// before any script runs (a trader on a slow phone link sees real numbers at once).
+/// The path this page load is for (the same on the server and in the browser, so both render
+/// the same layout).
+fn page_path() -> String {
+    #[cfg(feature = "ssr")]
+    {
+        use_context::<axum::http::request::Parts>()
+            .map(|p| p.uri.path().to_owned())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        web_sys::window()
+            .and_then(|w| w.location().pathname().ok())
+            .unwrap_or_default()
+    }
+}
+
+/// The sign-in and first-run pages stand alone: no market stream, no status, no navigation
+/// (none of which a visitor without a session may read). Moving between them and the app is a
+/// full page load.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let path = page_path();
+    if path == "/login" || path == "/setup" {
+        return view! {
+            <Stylesheet id="leptos" href="/pkg/osp.css"/>
+            <Router>
+                <Routes fallback=|| view! { <NotFoundPage/> }>
+                    <Route path=StaticSegment("login") view=LoginPage/>
+                    <Route path=StaticSegment("setup") view=SetupPage/>
+                </Routes>
+            </Router>
+        }
+        .into_any();
+    }
+    signed_in_app().into_any()
+}
+
+/// Every route renders in order: the first HTML holds the mode badge and the prices, complete,
+/// before any script runs (a trader on a slow phone link sees real numbers at once).
+fn signed_in_app() -> impl IntoView {
     live::provide_market_stream();
     status_context::provide_status();
+    user_context::provide_user();
 
     view! {
         <Stylesheet id="leptos" href="/pkg/osp.css"/>

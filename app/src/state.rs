@@ -6,6 +6,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use leptos::prelude::*;
 use osp_core::ports::{Clock, WorkerControl};
+use osp_core::services::accounts::AccountService;
 use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::PriceService;
@@ -17,14 +18,12 @@ use osp_core::services::watchlists::WatchlistService;
 
 use crate::error::AppError;
 
-/// Whose watchlists a request reads and writes. One owner until app users arrive (the
-/// accounts issue replaces this with the signed-in user).
-pub const OWNER: &str = "default";
-
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub status: Arc<StatusService>,
+    /// App users: sign-in, the first admin, the admin's user management.
+    pub accounts: Arc<AccountService>,
     pub prices: Arc<PriceService>,
     pub catalog: Arc<InstrumentCatalog>,
     pub watchlists: Arc<WatchlistService>,

@@ -3,6 +3,7 @@
 //! `osp` binary (`main.rs`) is a thin command line over this library, which integration tests
 //! drive directly.
 
+pub mod auth;
 pub mod bus;
 pub mod clock;
 pub mod config;
@@ -16,6 +17,7 @@ pub mod metrics;
 pub mod site;
 pub mod startup;
 pub mod telemetry;
+pub mod users_cli;
 pub mod venue;
 pub mod websocket;
 pub mod workers;

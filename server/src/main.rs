@@ -67,9 +67,36 @@ enum Command {
     },
     /// Apply pending database migrations, then exit
     Migrate,
+    /// Manage app users from the command line (the first admin, a forgotten password)
+    #[command(subcommand)]
+    User(UserCommand),
     /// Run the Kite simulator alone: Kite's REST API, login page (/connect/login) and binary
     /// ticker (/ws) on one address, for the official Kite clients or another osp to use
     KiteSim(KiteSimArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Add a user. The password is read from OSP_NEW_PASSWORD, else from the first line of
+    /// standard input (never from the command line, where other users could read it)
+    Create {
+        /// The username (3-32 characters: a-z, digits, . _ -)
+        #[arg(long)]
+        username: String,
+        /// Make an admin (the first user of a new installation must be one)
+        #[arg(long, conflicts_with = "role")]
+        admin: bool,
+        /// admin, trader or viewer
+        #[arg(long, default_value = "trader")]
+        role: String,
+    },
+    /// Set a new password for a user (and unlock the account); read like `create`'s
+    ResetPassword {
+        #[arg(long)]
+        username: String,
+    },
+    /// List the users
+    List,
 }
 
 #[derive(Debug, clap::Args)]
@@ -143,6 +170,7 @@ fn main() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve { addr: None }) {
             Command::Serve { .. } => serve(&settings).await,
             Command::Migrate => migrate(&settings).await,
+            Command::User(command) => user(&settings, command).await,
             Command::KiteSim(args) => kite_sim(args).await,
         }
     });
@@ -176,6 +204,38 @@ async fn migrate(settings: &Settings) -> anyhow::Result<()> {
     println!("migrations applied ({})", database.backend_name());
     database.close().await;
     Ok(())
+}
+
+async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
+    use osp_server::users_cli;
+    let database = Database::connect(&settings.database).await?;
+    database.migrate().await?;
+    let result = match command {
+        UserCommand::Create {
+            username,
+            admin,
+            role,
+        } => {
+            let role = if admin { "admin".to_owned() } else { role };
+            let password = users_cli::read_password()?;
+            users_cli::create(&database, &username, &role, &password)
+                .await
+                .map(|line| println!("{line}"))
+        }
+        UserCommand::ResetPassword { username } => {
+            let password = users_cli::read_password()?;
+            users_cli::reset_password(&database, &username, &password)
+                .await
+                .map(|line| println!("{line}"))
+        }
+        UserCommand::List => users_cli::list(&database).await.map(|lines| {
+            for line in lines {
+                println!("{line}");
+            }
+        }),
+    };
+    database.close().await;
+    result
 }
 
 async fn kite_sim(args: KiteSimArgs) -> anyhow::Result<()> {

@@ -18,8 +18,9 @@ use leptos_axum::{LeptosRoutes, generate_route_list};
 use osp_core::model::{FeedMode, InstrumentToken, TradingMode};
 use osp_core::ports::{
     Clock, DatabaseProbe, IntentStore, LeaseStore, LevelStore, MarketData, MarketFeed, RiskStore,
-    TickBus, TradeStore, TradingLease, WatchlistStore, WorkerControl,
+    TickBus, TradeStore, TradingLease, UserStore, WatchlistStore, WorkerControl,
 };
+use osp_core::services::accounts::{AccountService, LockoutPolicy};
 use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::{FeedSubscriptions, PriceService, demo_instruments};
@@ -32,6 +33,7 @@ use osp_core::services::watchlists::WatchlistService;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::auth::{self, Argon2Hasher};
 use crate::clock::SystemClock;
 use crate::config::Settings;
 use crate::database::Database;
@@ -65,10 +67,14 @@ pub struct Application {
     workers: Vec<tokio::task::JoinHandle<()>>,
     /// Where `/metrics` is served, if anywhere.
     metrics_listener: Option<TcpListener>,
+    /// Sweeps expired sessions; aborted at shutdown.
+    sessions_task: tokio::task::JoinHandle<()>,
 }
 
 /// The feed owner that keeps the indices subscribed.
 const PULSE_OWNER: &str = "market-pulse";
+/// The feed owner that keeps the starter watchlist's instruments subscribed.
+const STARTER_OWNER: &str = "starter-watchlist";
 /// NIFTY 50 and NIFTY BANK (Kite's tokens).
 const PULSE_TOKENS: [u32; 2] = [256_265, 260_105];
 /// How long start-up waits for the first prices.
@@ -134,22 +140,14 @@ impl Application {
             subscriptions.clone(),
             demo_instruments().into_iter().map(|i| i.token).collect(),
         ));
-        // The feed follows the lists from the start, so the first page has their prices.
-        match watchlists.lists(app::state::OWNER).await {
-            Ok(lists) => {
-                let tokens: Vec<InstrumentToken> = lists
-                    .iter()
-                    .flat_map(|l| l.items.iter().map(|i| i.token))
-                    .collect::<std::collections::BTreeSet<_>>()
-                    .into_iter()
-                    .collect();
-                wait_for_prices(&demo.prices, &tokens, FIRST_PRICES_TIMEOUT).await;
-            }
-            Err(e) => tracing::warn!(
-                error = %e,
-                "cannot read the watchlists; their prices start when a page opens"
-            ),
-        }
+        // The starter list's instruments are followed from the start, so a new user's first
+        // page has their prices.
+        let starter: Vec<InstrumentToken> =
+            demo_instruments().into_iter().map(|i| i.token).collect();
+        subscriptions
+            .set(STARTER_OWNER, starter.iter().copied(), FeedMode::Quote)
+            .map_err(|e| anyhow::anyhow!("cannot follow the starter instruments: {e}"))?;
+        wait_for_prices(&demo.prices, &starter, FIRST_PRICES_TIMEOUT).await;
         // Orders go to the venue chosen here, once: demo mode's simulator through the real Kite
         // client, or paper mode's paper broker (which holds no Kite client). Its order updates
         // are subscribed before anything is sent, so no fill reported from here on is missed.
@@ -322,6 +320,26 @@ impl Application {
             },
         );
 
+        let accounts = Arc::new(AccountService::new(
+            Arc::new(database.clone()) as Arc<dyn UserStore>,
+            Arc::new(Argon2Hasher),
+            clock.clone(),
+            LockoutPolicy {
+                max_failures: settings.auth.lockout_failures,
+                lock_ms: i64::from(settings.auth.lockout_minutes) * 60_000,
+                ..LockoutPolicy::default()
+            },
+        ));
+        match accounts.needs_setup().await {
+            Ok(true) => tracing::warn!(
+                "no user yet: open the app to create the first admin (or run `osp user create --admin`)"
+            ),
+            Ok(false) => {}
+            Err(e) => anyhow::bail!("cannot read the users: {e}"),
+        }
+        let sessions = auth::SessionBackend::new(&database)?;
+        let sessions_task = tokio::spawn(sessions.clone().sweep());
+
         let site_root = site::resolve_site_root(settings.server.site_root.as_deref());
         if !site_root.join("pkg").is_dir() {
             tracing::warn!(
@@ -334,6 +352,7 @@ impl Application {
         let state = AppState {
             leptos_options: leptos_options.clone(),
             status: Arc::new(status),
+            accounts: accounts.clone(),
             prices: demo.prices.clone(),
             catalog: catalog.clone(),
             watchlists,
@@ -355,8 +374,9 @@ impl Application {
             paper,
             workers: manager as Arc<dyn WorkerControl>,
             calendar,
-            clock,
+            clock: clock.clone(),
         };
+        let clock_for_guard = clock;
 
         let stream = PriceStream {
             bus: demo.bus.clone() as Arc<dyn TickBus>,
@@ -381,7 +401,18 @@ impl Application {
                 move || shell(options.clone())
             })
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-            .with_state(state);
+            .with_state(state)
+            // Every request, whatever it is for, passes the guard (inside the session layer
+            // that finds its session); the security headers go on every answer.
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::new(auth::Guard::new(accounts, clock_for_guard, settings)),
+                auth::guard::guard,
+            ))
+            .layer(sessions.layer(settings.server.https, settings.auth.idle_timeout))
+            .layer(axum::middleware::from_fn({
+                let tls = settings.server.https;
+                move |request, next| auth::headers::security_headers(tls, request, next)
+            }));
 
         let metrics_listener = match settings.metrics.addr {
             Some(addr) => metrics::bind(addr).await,
@@ -397,6 +428,7 @@ impl Application {
             instruments_task,
             workers,
             metrics_listener,
+            sessions_task,
         })
     }
 
@@ -437,12 +469,17 @@ impl Application {
             instruments_task,
             workers,
             metrics_listener,
+            sessions_task,
         } = self;
         let metrics_task = metrics_listener.map(|listener| {
             tokio::spawn(metrics::serve(listener, database.clone(), shutdown.clone()))
         });
-        let serve = axum::serve(listener, router)
-            .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        // The peer address rides on each request: the sign-in limit is per address.
+        let serve = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let drain_deadline = async {
             shutdown.cancelled().await;
             tokio::time::sleep(DRAIN_TIMEOUT).await;
@@ -462,6 +499,7 @@ impl Application {
         if let Some(task) = metrics_task {
             let _ = task.await;
         }
+        sessions_task.abort();
         drop(subscriptions);
         drop(demo);
         database.close().await;

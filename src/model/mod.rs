@@ -28,6 +28,7 @@ mod stored_level;
 mod tick;
 mod trade;
 mod trading_mode;
+mod user;
 mod watchlist;
 mod worker_state;
 
@@ -58,5 +59,6 @@ pub use stored_level::{LastTrigger, StoredLevel};
 pub use tick::Tick;
 pub use trade::{ExitReason, Trade, TradeId, TradeState};
 pub use trading_mode::TradingMode;
+pub use user::{Access, Role, StoredUser, User, UserId};
 pub use watchlist::{Watchlist, WatchlistItem};
 pub use worker_state::{WorkerPhase, WorkerState};

@@ -1,5 +1,6 @@
 //! Services: the business rules. Each takes its collaborators as ports.
 
+pub mod accounts;
 pub mod instruments;
 pub mod market_calendar;
 pub mod prices;

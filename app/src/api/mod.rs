@@ -2,6 +2,7 @@
 //! the error; no business rule lives here.
 
 pub mod activity;
+pub mod auth;
 pub mod instruments;
 pub mod levels;
 pub mod levels_csv;
@@ -9,5 +10,6 @@ pub mod orders;
 pub mod risk;
 pub mod status;
 pub mod trades;
+pub mod users;
 pub mod watchlists;
 pub mod workers;

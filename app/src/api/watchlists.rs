@@ -21,7 +21,7 @@ pub async fn get_watchlists() -> Result<WatchlistsView, AppError> {
     crate::error::with_status(
         async move {
             let state = crate::state::app_state()?;
-            let lists = state.watchlists.lists(crate::state::OWNER).await?;
+            let lists = state.watchlists.lists(&crate::auth::owner()?).await?;
             let tokens: Vec<osp_core::model::InstrumentToken> = lists
                 .iter()
                 .flat_map(|l| l.items.iter().map(|i| i.token))
@@ -39,7 +39,10 @@ pub async fn create_watchlist(name: String) -> Result<Watchlist, AppError> {
     crate::error::with_status(
         async move {
             let state = crate::state::app_state()?;
-            Ok(state.watchlists.create(crate::state::OWNER, &name).await?)
+            Ok(state
+                .watchlists
+                .create(&crate::auth::owner()?, &name)
+                .await?)
         }
         .await,
     )
@@ -53,7 +56,7 @@ pub async fn rename_watchlist(id: i64, name: String) -> Result<(), AppError> {
             let state = crate::state::app_state()?;
             Ok(state
                 .watchlists
-                .rename(crate::state::OWNER, id, &name)
+                .rename(&crate::auth::owner()?, id, &name)
                 .await?)
         }
         .await,
@@ -66,7 +69,7 @@ pub async fn delete_watchlist(id: i64) -> Result<(), AppError> {
     crate::error::with_status(
         async move {
             let state = crate::state::app_state()?;
-            Ok(state.watchlists.delete(crate::state::OWNER, id).await?)
+            Ok(state.watchlists.delete(&crate::auth::owner()?, id).await?)
         }
         .await,
     )
@@ -81,7 +84,7 @@ pub async fn add_to_watchlist(id: i64, token: u32) -> Result<Watchlist, AppError
             Ok(state
                 .watchlists
                 .add(
-                    crate::state::OWNER,
+                    &crate::auth::owner()?,
                     id,
                     osp_core::model::InstrumentToken(token),
                 )
@@ -100,7 +103,7 @@ pub async fn remove_from_watchlist(id: i64, token: u32) -> Result<Watchlist, App
             Ok(state
                 .watchlists
                 .remove(
-                    crate::state::OWNER,
+                    &crate::auth::owner()?,
                     id,
                     osp_core::model::InstrumentToken(token),
                 )
@@ -119,7 +122,7 @@ pub async fn move_in_watchlist(id: i64, token: u32, to: usize) -> Result<Watchli
             Ok(state
                 .watchlists
                 .reorder(
-                    crate::state::OWNER,
+                    &crate::auth::owner()?,
                     id,
                     osp_core::model::InstrumentToken(token),
                     to,

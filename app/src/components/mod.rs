@@ -1,5 +1,6 @@
 //! Reusable pieces of the app shell and pages.
 
+mod account_card;
 mod candle_chart;
 mod connection_indicator;
 mod depth_table;
@@ -20,8 +21,11 @@ mod system_card;
 mod theme_toggle;
 mod toasts;
 mod top_bar;
+mod user_menu;
+mod users_card;
 mod workers_card;
 
+pub use account_card::AccountCard;
 pub use candle_chart::{CandleChart, PriceLine};
 pub use connection_indicator::ConnectionIndicator;
 pub use depth_table::DepthTable;
@@ -42,4 +46,6 @@ pub use system_card::SystemCard;
 pub use theme_toggle::ThemeToggle;
 pub use toasts::Toasts;
 pub use top_bar::TopBar;
+pub use user_menu::UserMenu;
+pub use users_card::UsersCard;
 pub use workers_card::WorkersCard;

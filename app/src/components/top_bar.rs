@@ -1,10 +1,10 @@
 use leptos::prelude::*;
 
-use super::{ConnectionIndicator, ThemeToggle};
+use super::{ConnectionIndicator, ThemeToggle, UserMenu};
 use crate::status_context::use_status;
 
 /// The bar on every page: name, trading mode, market state, the kill switch when it is on, link
-/// state, theme.
+/// state, who is signed in, theme.
 #[component]
 pub fn TopBar() -> impl IntoView {
     let status = use_status().status;
@@ -49,6 +49,7 @@ pub fn TopBar() -> impl IntoView {
                     })}
                 </Suspense>
                 <ConnectionIndicator/>
+                <UserMenu/>
                 <ThemeToggle/>
             </div>
         </header>

@@ -164,7 +164,9 @@ fn InstrumentDetail(data: InstrumentView, levels: Vec<LevelView>) -> impl IntoVi
                     }}
                 </section>
             </div>
-            <LevelForm target on_saved/>
+            <crate::user_context::RoleGate needs=osp_core::model::Access::Trader note="Viewers read the levels; a trader or an admin sets them.">
+                <LevelForm target on_saved/>
+            </crate::user_context::RoleGate>
         </section>
     }
 }

@@ -152,7 +152,9 @@ fn LevelsBoard(initial: LevelsView) -> impl IntoView {
     // One column: the table needs the page's width for its status and actions.
     view! {
         <div class="stack">
-            <LevelForm target on_saved/>
+            <crate::user_context::RoleGate needs=osp_core::model::Access::Trader note="Viewers read the levels; a trader or an admin sets them.">
+                <LevelForm target on_saved/>
+            </crate::user_context::RoleGate>
             <section class="card" data-testid="levels">
                 <header class="card-head">
                     <h2>"Your levels"</h2>

@@ -4,18 +4,22 @@ mod alerts;
 mod dashboard;
 mod instrument;
 mod levels;
+pub mod login;
 mod not_found;
 mod orders;
 mod settings;
+mod setup;
 mod trades;
 
 pub use alerts::AlertsPage;
 pub use dashboard::DashboardPage;
 pub use instrument::InstrumentPage;
 pub use levels::LevelsPage;
+pub use login::LoginPage;
 pub use not_found::NotFoundPage;
 pub use orders::OrdersPage;
 pub use settings::SettingsPage;
+pub use setup::SetupPage;
 pub use trades::TradesPage;
 
 use leptos::prelude::*;

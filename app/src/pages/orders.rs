@@ -46,7 +46,9 @@ pub fn OrdersPage() -> impl IntoView {
         <Title text="Orders · OS Platforms"/>
         <section class="page orders-page">
             <h1>"Orders"</h1>
-            <OrderTicketForm on_placed=Callback::new(move |()| placed.update(|n| *n += 1))/>
+            <crate::user_context::RoleGate needs=osp_core::model::Access::Trader note="Viewers read the order book; a trader or an admin places orders.">
+                <OrderTicketForm on_placed=Callback::new(move |()| placed.update(|n| *n += 1))/>
+            </crate::user_context::RoleGate>
             <Suspense fallback=|| view! { <p class="muted">"Loading orders…"</p> }>
                 {move || Suspend::new(async move {
                     match initial.await {

@@ -1,12 +1,15 @@
-//! The Settings page: the account's risk limits, and the background workers' states with
-//! restart (the Kite connection, paper or live, come with the accounts issue).
+//! The Settings page: your account (password, sign out everywhere), the users (admins), the
+//! account's risk limits (admins change them), and the background workers' states with
+//! restart (the Kite connection, paper or live, is still to come).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::risk::risk_settings;
 use crate::api::workers::list_workers;
-use crate::components::{RiskLimitsForm, WorkersCard};
+use crate::components::{AccountCard, RiskLimitsForm, UsersCard, WorkersCard};
+use crate::user_context::RoleGate;
+use osp_core::model::Access;
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -16,10 +19,19 @@ pub fn SettingsPage() -> impl IntoView {
         <Title text="Settings · OS Platforms"/>
         <section class="page settings-page">
             <h1>"Settings"</h1>
+            <AccountCard/>
+            <RoleGate needs=Access::Admin>
+                <UsersCard/>
+            </RoleGate>
             <Suspense fallback=|| view! { <p class="muted">"Loading settings…"</p> }>
                 {move || Suspend::new(async move {
                     match initial.await {
-                        Ok(view) => view! { <RiskLimitsForm initial=view.limits/> }.into_any(),
+                        Ok(view) => view! {
+                            <RoleGate needs=Access::Admin note="Only an admin changes the risk limits and lifts a tripped kill switch.">
+                                <RiskLimitsForm initial=view.limits.clone()/>
+                            </RoleGate>
+                        }
+                        .into_any(),
                         Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                     }
                 })}

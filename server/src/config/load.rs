@@ -111,6 +111,11 @@ fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultS
         Profile::Test => "127.0.0.1:0",
         _ => "127.0.0.1:9464",
     };
+    // The browser tests sign in many times from one address.
+    let login_attempts = match profile {
+        Profile::Test => "600",
+        _ => "10",
+    };
     let pairs = [
         ("mode", "demo"),
         ("data_dir", "./data"),
@@ -129,6 +134,13 @@ fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultS
         ("paper.capital", "1000000"),
         ("metrics.addr", metrics),
         ("workers.lease_ttl_ms", "15000"),
+        ("server.https", "false"),
+        ("server.allowed_origins", ""),
+        ("auth.idle_timeout_secs", "43200"),
+        ("auth.absolute_timeout_secs", "604800"),
+        ("auth.login_attempts_per_minute", login_attempts),
+        ("auth.lockout_failures", "5"),
+        ("auth.lockout_minutes", "5"),
         ("kite.api_key", ""),
         ("kite.api_secret", ""),
     ];

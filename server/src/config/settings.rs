@@ -53,6 +53,27 @@ pub struct ServerSettings {
     pub addr: SocketAddr,
     /// Where the built site (`pkg/`, icons, manifest) lives. `None`: next to the binary.
     pub site_root: Option<PathBuf>,
+    /// Served over HTTPS (by a TLS proxy in front): session cookies are Secure, and browsers
+    /// are told to keep to HTTPS (HSTS).
+    pub https: bool,
+    /// Other origins the app's pages are served under (a proxy that rewrites the host), whose
+    /// requests are not cross-site.
+    pub allowed_origins: Vec<String>,
+}
+
+/// Sessions and sign-in.
+#[derive(Clone, Copy, Debug)]
+pub struct AuthSettings {
+    /// A session unused this long ends.
+    pub idle_timeout: std::time::Duration,
+    /// A session ends this long after sign-in, however busy.
+    pub absolute_timeout: std::time::Duration,
+    /// Sign-in attempts one address may make per minute.
+    pub login_attempts_per_minute: u32,
+    /// The wrong passwords in a row that lock an account (0: never).
+    pub lockout_failures: u32,
+    /// How long the first lock lasts (each further lock doubles, up to an hour).
+    pub lockout_minutes: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -160,6 +181,7 @@ pub struct Settings {
     pub paper: PaperSettings,
     pub metrics: MetricsSettings,
     pub workers: WorkerSettings,
+    pub auth: AuthSettings,
     pub kite: KiteSettings,
 }
 
@@ -187,6 +209,8 @@ pub(super) struct RawSettings {
     #[serde(default)]
     pub workers: RawWorkers,
     #[serde(default)]
+    pub auth: RawAuth,
+    #[serde(default)]
     pub kite: RawKite,
 }
 
@@ -196,6 +220,10 @@ pub(super) struct RawServer {
     pub addr: String,
     #[serde(default)]
     pub site_root: String,
+    #[serde(default)]
+    pub https: String,
+    #[serde(default)]
+    pub allowed_origins: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -254,6 +282,21 @@ pub(super) struct RawTrading {
 pub(super) struct RawWorkers {
     #[serde(default)]
     pub lease_ttl_ms: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAuth {
+    #[serde(default)]
+    pub idle_timeout_secs: String,
+    #[serde(default)]
+    pub absolute_timeout_secs: String,
+    #[serde(default)]
+    pub login_attempts_per_minute: String,
+    #[serde(default)]
+    pub lockout_failures: String,
+    #[serde(default)]
+    pub lockout_minutes: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -328,6 +371,32 @@ impl RawSettings {
             )
         })?;
         let site_root = non_empty(&self.server.site_root).map(PathBuf::from);
+        let https = match self.server.https.trim() {
+            "" | "false" => false,
+            "true" => true,
+            other => {
+                return Err(ConfigError::new(
+                    "server.https",
+                    Some(other),
+                    "true when a TLS proxy serves the app over HTTPS, else false",
+                ));
+            }
+        };
+        let mut allowed_origins = Vec::new();
+        for origin in self.server.allowed_origins.split(',').filter_map(non_empty) {
+            let origin = origin.trim_end_matches('/');
+            let valid = origin.split_once("://").is_some_and(|(scheme, host)| {
+                matches!(scheme, "http" | "https") && !host.is_empty() && !host.contains('/')
+            });
+            if !valid {
+                return Err(ConfigError::new(
+                    "server.allowed_origins",
+                    Some(origin),
+                    "origins as scheme://host[:port] separated by commas, like https://trade.example.in",
+                ));
+            }
+            allowed_origins.push(origin.to_owned());
+        }
 
         let url = match non_empty(&self.database.url) {
             // One database per mode: paper orders and trades never mix with the demo's.
@@ -439,6 +508,40 @@ impl RawSettings {
             300,
             600_000,
         )?;
+        let idle_secs = parse_int(
+            "auth.idle_timeout_secs",
+            &self.auth.idle_timeout_secs,
+            1,
+            2_592_000,
+        )?;
+        let absolute_secs = parse_int(
+            "auth.absolute_timeout_secs",
+            &self.auth.absolute_timeout_secs,
+            1,
+            31_536_000,
+        )?;
+        let auth = AuthSettings {
+            idle_timeout: std::time::Duration::from_secs(idle_secs),
+            absolute_timeout: std::time::Duration::from_secs(absolute_secs),
+            login_attempts_per_minute: parse_int(
+                "auth.login_attempts_per_minute",
+                &self.auth.login_attempts_per_minute,
+                1,
+                10_000,
+            )?,
+            lockout_failures: parse_int(
+                "auth.lockout_failures",
+                &self.auth.lockout_failures,
+                0,
+                1_000,
+            )?,
+            lockout_minutes: parse_int(
+                "auth.lockout_minutes",
+                &self.auth.lockout_minutes,
+                1,
+                1_440,
+            )?,
+        };
         let metrics_addr = match self.metrics.addr.trim() {
             "" | "off" => None,
             text => Some(text.parse::<SocketAddr>().map_err(|_| {
@@ -454,7 +557,12 @@ impl RawSettings {
             profile,
             mode,
             data_dir,
-            server: ServerSettings { addr, site_root },
+            server: ServerSettings {
+                addr,
+                site_root,
+                https,
+                allowed_origins,
+            },
             database: DatabaseSettings {
                 url: SecretString::from(url),
                 max_connections,
@@ -480,6 +588,7 @@ impl RawSettings {
             workers: WorkerSettings {
                 lease_ttl: std::time::Duration::from_millis(lease_ttl_ms),
             },
+            auth,
             kite: KiteSettings {
                 api_key: non_empty(&self.kite.api_key).map(str::to_owned),
                 api_secret: non_empty(&self.kite.api_secret)

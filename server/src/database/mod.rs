@@ -22,6 +22,7 @@ mod levels;
 mod paper;
 mod risk;
 mod trades;
+mod users;
 mod watchlists;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");

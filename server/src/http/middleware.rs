@@ -39,6 +39,9 @@ async fn api_error_status(request: Request<Body>, next: Next) -> Response {
     match kind.as_deref() {
         Some("bad_request" | "invalid") => parts.status = StatusCode::BAD_REQUEST,
         Some("not_found") => parts.status = StatusCode::NOT_FOUND,
+        Some("unauthorized") => parts.status = StatusCode::UNAUTHORIZED,
+        Some("forbidden") => parts.status = StatusCode::FORBIDDEN,
+        Some("too_many_requests") => parts.status = StatusCode::TOO_MANY_REQUESTS,
         _ => {}
     }
     Response::from_parts(parts, Body::from(bytes))

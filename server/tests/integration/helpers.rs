@@ -11,9 +11,16 @@ use sqlx::Connection;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+/// The first admin every test app is set up with (and `client` is signed in as).
+pub const ADMIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "correct horse battery staple";
+
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// Signed in as the admin, and sending the app's own Origin like its pages do.
     pub client: reqwest::Client,
+    /// The admin client's cookies (its session), for websocket requests.
+    pub cookies: std::sync::Arc<reqwest::cookie::Jar>,
     pub shutdown: CancellationToken,
     pub task: JoinHandle<anyhow::Result<()>>,
     /// The in-process Kite simulator's fault controls.
@@ -40,6 +47,69 @@ pub struct TestApp {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
+    }
+
+    /// A new browser-like client: its own cookies (no session yet), the app's Origin.
+    pub fn new_client(&self) -> (reqwest::Client, std::sync::Arc<reqwest::cookie::Jar>) {
+        browser_client(self.addr)
+    }
+
+    /// Signs `client` in: the status and the answer.
+    pub async fn sign_in(
+        &self,
+        client: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> (u16, serde_json::Value) {
+        let response = client
+            .post(self.url("/api/auth/login"))
+            .form(&[("username", username), ("password", password)])
+            .send()
+            .await
+            .expect("login answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("login answers JSON"))
+    }
+
+    /// Adds a user with `role` (as the admin) and returns a client signed in as them.
+    pub async fn user_client(&self, username: &str, role: &str) -> reqwest::Client {
+        let password = "a long enough passphrase".to_owned();
+        let (status, body) = self
+            .call_form(
+                "users/create",
+                &[
+                    ("username", username),
+                    ("password", &password),
+                    ("role_code", role),
+                ],
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let (client, _) = self.new_client();
+        let (status, body) = self.sign_in(&client, username, &password).await;
+        assert_eq!(status, 200, "{body}");
+        client
+    }
+
+    /// A websocket request to `path` carrying the admin's session and the app's Origin.
+    pub fn ws_request(
+        &self,
+        path: &str,
+    ) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+        use reqwest::cookie::CookieStore;
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{}{path}", self.addr)
+            .into_client_request()
+            .expect("a websocket request");
+        let headers = request.headers_mut();
+        headers.insert(
+            "origin",
+            format!("http://{}", self.addr).parse().expect("an origin"),
+        );
+        if let Some(cookie) = self.cookies.cookies(&self.url("/").parse().expect("a url")) {
+            headers.insert("cookie", cookie);
+        }
+        request
     }
 
     /// `GET /health`: the status code and the JSON body.
@@ -205,6 +275,52 @@ pub fn test_settings(data_dir: &std::path::Path, extra: &[(&str, &str)]) -> Sett
     load_from(&overrides, &env).expect("test settings are valid")
 }
 
+/// A client like a browser on the app's pages: a cookie jar, and the app's Origin on every
+/// request (the guard refuses a write without one).
+pub fn browser_client(addr: SocketAddr) -> (reqwest::Client, std::sync::Arc<reqwest::cookie::Jar>) {
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::ORIGIN,
+        format!("http://{addr}").parse().expect("an origin"),
+    );
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .cookie_provider(jar.clone())
+        .default_headers(headers)
+        // Redirects (to the sign-in page) are for the tests to see.
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client");
+    (client, jar)
+}
+
+/// Signs the first admin in: made on a new database, signed in on a restart.
+async fn admin_session(addr: SocketAddr, client: &reqwest::Client) {
+    let url = |path: &str| format!("http://{addr}{path}");
+    let form = [("username", ADMIN), ("password", ADMIN_PASSWORD)];
+    let setup = client
+        .post(url("/api/auth/setup"))
+        .form(&form)
+        .send()
+        .await
+        .expect("setup answers");
+    if setup.status().is_success() {
+        return;
+    }
+    let login = client
+        .post(url("/api/auth/login"))
+        .form(&form)
+        .send()
+        .await
+        .expect("login answers");
+    assert!(
+        login.status().is_success(),
+        "the test admin cannot sign in: {}",
+        login.text().await.unwrap_or_default()
+    );
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
 }
@@ -242,12 +358,12 @@ pub async fn spawn_app_in(data_dir: tempfile::TempDir, extra: &[(&str, &str)]) -
     let access_token = app.demo().access_token.clone();
     let metrics_addr = app.metrics_addr();
     let task = tokio::spawn(app.run_until_stopped());
+    let (client, cookies) = browser_client(addr);
+    admin_session(addr, &client).await;
     TestApp {
         addr,
-        client: reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .expect("http client"),
+        client,
+        cookies,
         shutdown,
         task,
         simulator,

@@ -45,7 +45,9 @@ async fn sqlite_is_created_in_a_missing_directory_in_wal_mode_and_migrates_twice
             "level_events",
             "levels",
             "order_intents",
+            "sessions",
             "trades",
+            "users",
             "watchlist_items",
             "watchlists",
             "worker_leases"
@@ -55,7 +57,7 @@ async fn sqlite_is_created_in_a_missing_directory_in_wal_mode_and_migrates_twice
         .fetch_one(pool)
         .await
         .unwrap();
-    assert_eq!(applied, 7);
+    assert_eq!(applied, 8);
     // The schema enforces what the model promises: tick sizes are never negative (indices have 0).
     let bad = sqlx::query(
         "INSERT INTO instruments (instrument_token, exchange_token, tradingsymbol, exchange, \

@@ -37,7 +37,9 @@ async fn postgres_migrations_apply_and_are_idempotent() {
             "level_events",
             "levels",
             "order_intents",
+            "sessions",
             "trades",
+            "users",
             "watchlist_items",
             "watchlists",
             "worker_leases"
@@ -47,7 +49,7 @@ async fn postgres_migrations_apply_and_are_idempotent() {
         .fetch_one(pool)
         .await
         .unwrap();
-    assert_eq!(applied, 7);
+    assert_eq!(applied, 8);
     db.close().await;
     drop_postgres_database(&name).await;
 }

@@ -23,7 +23,7 @@ const SBIN: u32 = 779_521;
 const TCS: u32 = 2_953_217;
 
 async fn connect(app: &TestApp) -> Ws {
-    tokio_tungstenite::connect_async(format!("ws://{}/ws/prices", app.addr))
+    tokio_tungstenite::connect_async(app.ws_request("/ws/prices"))
         .await
         .expect("websocket connects")
         .0

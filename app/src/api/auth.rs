@@ -1,0 +1,122 @@
+//! Signing in and out: the first admin (first run), sign-in, who am I, sign-out (here or
+//! everywhere), and changing one's own password. The server's guard lets `me`, `setup` and
+//! `login` through unsigned (and limits how often one address may try); everything else here
+//! needs a session.
+
+use leptos::prelude::*;
+use osp_core::model::User;
+
+use crate::error::AppError;
+
+/// `POST /api/auth/me`: the signed-in user, or nothing.
+#[server(endpoint = "auth/me")]
+pub async fn me() -> Result<Option<User>, AppError> {
+    Ok(crate::auth::current_user())
+}
+
+/// `POST /api/auth/setup`: the first admin, on a new installation; signs them in.
+#[server(endpoint = "auth/setup")]
+pub async fn setup_admin(username: String, password: String) -> Result<User, AppError> {
+    crate::error::with_status(
+        async move {
+            let state = crate::state::app_state()?;
+            let user = state.accounts.create_first_admin(&username, &password).await?;
+            tracing::info!(user = %user.username, ip = ?crate::auth::client_ip(), "first admin created");
+            let signed = state.accounts.sign_in(&username, &password).await?;
+            crate::auth::session()?
+                .0
+                .sign_in(&signed.user, signed.session_generation)
+                .await
+                .map_err(AppError::internal)?;
+            Ok(signed.user)
+        }
+        .await,
+    )
+}
+
+/// `POST /api/auth/login`.
+#[server(endpoint = "auth/login")]
+pub async fn log_in(username: String, password: String) -> Result<User, AppError> {
+    crate::error::with_status(
+        async move {
+            let state = crate::state::app_state()?;
+            let ip = crate::auth::client_ip();
+            match state.accounts.sign_in(&username, &password).await {
+                Ok(signed) => {
+                    crate::auth::session()?
+                        .0
+                        .sign_in(&signed.user, signed.session_generation)
+                        .await
+                        .map_err(AppError::internal)?;
+                    tracing::info!(user = %signed.user.username, ?ip, "signed in");
+                    Ok(signed.user)
+                }
+                Err(e) => {
+                    // Never the password; the username as typed, trimmed and cut short.
+                    let name: String = username.trim().chars().take(40).collect();
+                    tracing::warn!(username = %name, ?ip, reason = %e, "sign-in refused");
+                    Err(e.into())
+                }
+            }
+        }
+        .await,
+    )
+}
+
+/// `POST /api/auth/logout`: ends this session.
+#[server(endpoint = "auth/logout")]
+pub async fn log_out() -> Result<(), AppError> {
+    crate::error::with_status(
+        async move {
+            crate::auth::session()?
+                .0
+                .sign_out()
+                .await
+                .map_err(AppError::internal)
+        }
+        .await,
+    )
+}
+
+/// `POST /api/auth/logout-everywhere`: ends every session of the signed-in user (other
+/// browsers and phones too), this one included.
+#[server(endpoint = "auth/logout-everywhere")]
+pub async fn log_out_everywhere() -> Result<(), AppError> {
+    crate::error::with_status(
+        async move {
+            let state = crate::state::app_state()?;
+            let user = crate::auth::signed_in()?;
+            state.accounts.sign_out_everywhere(user.id).await?;
+            tracing::info!(user = %user.username, "signed out everywhere");
+            crate::auth::session()?
+                .0
+                .sign_out()
+                .await
+                .map_err(AppError::internal)
+        }
+        .await,
+    )
+}
+
+/// `POST /api/auth/password`: a new password for the signed-in user, who proves the current
+/// one. Every session of the user ends (this one too): sign in again with the new password.
+#[server(endpoint = "auth/password")]
+pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
+    crate::error::with_status(
+        async move {
+            let state = crate::state::app_state()?;
+            let user = crate::auth::signed_in()?;
+            state
+                .accounts
+                .change_password(user.id, &current, &new)
+                .await?;
+            tracing::info!(user = %user.username, "password changed");
+            crate::auth::session()?
+                .0
+                .sign_out()
+                .await
+                .map_err(AppError::internal)
+        }
+        .await,
+    )
+}

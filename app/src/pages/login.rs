@@ -1,0 +1,114 @@
+//! `/login`: username and password. After signing in the browser goes where it was headed
+//! (`?next=`, only ever a path on this site), as a full page load so every page renders with
+//! the session.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+use crate::api::auth::log_in;
+
+/// `next` if it is a path on this site, else the dashboard: never another site (`//evil`,
+/// `https://…`, `/\evil`).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.starts_with("/\\")
+                && !path.starts_with("/login")
+                && !path.starts_with("/setup") =>
+        {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+/// A full page load of `path` (the session cookie is new: everything renders again).
+pub fn go_to(path: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().assign(path);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = path;
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let query = use_query_map();
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    // The button works once the page has hydrated (the first HTML has no wasm behind it yet).
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        error.set(None);
+        let next = safe_next(query.get_untracked().get("next").as_deref());
+        let (u, p) = (username.get_untracked(), password.get_untracked());
+        leptos::task::spawn_local(async move {
+            match log_in(u, p).await {
+                Ok(_) => go_to(&next),
+                Err(e) => {
+                    error.set(Some(e.to_string()));
+                    password.set(String::new());
+                    busy.set(false);
+                }
+            }
+        });
+    };
+    view! {
+        <Title text="Sign in · OS Platforms"/>
+        <main class="auth-page">
+            <form class="card auth-card" on:submit=submit data-testid="login-form">
+                <h1>"Sign in"</h1>
+                <label class="field">
+                    <span class="field-label">"Username"</span>
+                    <input type="text" name="username" autocomplete="username" required
+                        autocapitalize="none" spellcheck="false" data-testid="login-username"
+                        prop:value=move || username.get()
+                        on:input=move |ev| username.set(event_target_value(&ev))/>
+                </label>
+                <label class="field">
+                    <span class="field-label">"Password"</span>
+                    <input type="password" name="password" autocomplete="current-password" required
+                        data-testid="login-password"
+                        prop:value=move || password.get()
+                        on:input=move |ev| password.set(event_target_value(&ev))/>
+                </label>
+                {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="login-error">{e}</p> })}
+                <div class="form-actions">
+                    <button type="submit" class="button primary" data-testid="login-submit"
+                        disabled=move || !ready.get() || busy.get()>
+                        {move || if busy.get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                </div>
+                <p class="muted small">"Forgot the password? An admin can set a new one on the Settings page."</p>
+            </form>
+        </main>
+    }
+    .into_any()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_is_only_ever_a_path_on_this_site() {
+        assert_eq!(safe_next(Some("/levels?x=1")), "/levels?x=1");
+        assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some("//evil.example/")), "/");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/login?next=/x")), "/");
+    }
+}

@@ -1,0 +1,223 @@
+//! The guard: one middleware every request passes, whatever it is for (server function, page,
+//! file, CSV, websocket). In order it
+//! 1. refuses cross-site requests that could change something (`origin`);
+//! 2. finds the signed-in user from the session (gone if the user was disabled, their sessions
+//!    were ended, or the session is older than the absolute timeout);
+//! 3. limits how often one address may try to sign in;
+//! 4. looks the request up in the access table (`access`) and lets it through only if the
+//!    user's role allows it: a page without a session goes to the sign-in page (or to the
+//!    first-run page while there is no user), anything else answers 401 or 403 in JSON.
+//!
+//! The user and the session handle ride on the request to the server functions
+//! (`app::auth`).
+
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+use app::auth::{CurrentUser, SessionHandle};
+use app::error::AppError;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{Method, Request, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use governor::clock::{Clock as _, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use osp_core::model::{Access, User};
+use osp_core::ports::Clock;
+use osp_core::services::accounts::AccountService;
+use tower_sessions::Session;
+
+use super::access::{self, Rule};
+use super::origin::cross_site_problem;
+use super::sessions::{self, RequestSession};
+
+/// Server functions that take a password: limited per address.
+const SIGN_IN_PATHS: [&str; 2] = ["/api/auth/login", "/api/auth/setup"];
+/// Keyed limiters keep one entry per address; past this many, idle ones are dropped.
+const MAX_TRACKED_ADDRESSES: usize = 10_000;
+
+pub struct Guard {
+    pub accounts: Arc<AccountService>,
+    pub clock: Arc<dyn Clock>,
+    pub absolute_timeout_ms: i64,
+    pub allowed_origins: Vec<String>,
+    sign_ins: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+impl Guard {
+    pub fn new(
+        accounts: Arc<AccountService>,
+        clock: Arc<dyn Clock>,
+        settings: &crate::config::Settings,
+    ) -> Guard {
+        let per_minute =
+            NonZeroU32::new(settings.auth.login_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
+        Guard {
+            accounts,
+            clock,
+            absolute_timeout_ms: i64::try_from(settings.auth.absolute_timeout.as_millis())
+                .unwrap_or(i64::MAX),
+            allowed_origins: settings.server.allowed_origins.clone(),
+            sign_ins: RateLimiter::keyed(Quota::per_minute(per_minute)),
+        }
+    }
+
+    /// The user whose session this is, if it still stands; a session that no longer does is
+    /// emptied (its cookie goes).
+    async fn user(&self, session: &Session) -> Result<Option<User>, String> {
+        let Some(signed) = sessions::signed_in(session).await? else {
+            return Ok(None);
+        };
+        let now = self.clock.now_ms();
+        if now.saturating_sub(signed.signed_in_ms) > self.absolute_timeout_ms {
+            let _ = session.flush().await;
+            return Ok(None);
+        }
+        match self
+            .accounts
+            .session_user(signed.user_id(), signed.generation)
+            .await
+        {
+            Ok(Some(user)) => {
+                sessions::touch(session, signed, now).await;
+                Ok(Some(user))
+            }
+            Ok(None) => {
+                let _ = session.flush().await;
+                Ok(None)
+            }
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// `Some(seconds to wait)` when `ip` has used up its sign-in attempts.
+    fn sign_in_wait(&self, ip: IpAddr) -> Option<u64> {
+        if self.sign_ins.len() > MAX_TRACKED_ADDRESSES {
+            self.sign_ins.retain_recent();
+        }
+        self.sign_ins.check_key(&ip).err().map(|not_until| {
+            not_until
+                .wait_time_from(DefaultClock::default().now())
+                .as_secs()
+                .max(1)
+        })
+    }
+}
+
+/// A page a browser navigates to (an answer it can be redirected from), as opposed to a call.
+fn is_page(method: &Method, path: &str) -> bool {
+    matches!(*method, Method::GET | Method::HEAD)
+        && !path.starts_with("/api/")
+        && path != app::live::PRICES_WS_PATH
+        && !path.ends_with(".csv")
+}
+
+/// Where to send a browser that is not signed in: back here after signing in.
+fn sign_in_redirect(request: &Request<Body>) -> Response {
+    let target = request
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    let next: String = form_urlencoded::byte_serialize(target.as_bytes()).collect();
+    Redirect::to(&format!("/login?next={next}")).into_response()
+}
+
+pub async fn guard(
+    State(guard): State<Arc<Guard>>,
+    session: Session,
+    mut request: Request<Body>,
+    next: Next,
+) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    if let Some(problem) = cross_site_problem(&method, request.headers(), &guard.allowed_origins) {
+        tracing::warn!(%method, %path, %problem, "cross-site request refused");
+        return AppError::Forbidden(problem).into_response();
+    }
+    let rule = access::rule(&method, &path);
+    let user = match guard.user(&session).await {
+        Ok(user) => user,
+        Err(e) if rule != Rule::Needs(Access::Public) => {
+            tracing::error!(error = %e, "the session could not be read");
+            return AppError::Unavailable("sessions cannot be read right now".to_owned())
+                .into_response();
+        }
+        Err(_) => None,
+    };
+    let ip = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    if SIGN_IN_PATHS.contains(&path.as_str())
+        && let Some(wait) = ip.and_then(|ip| guard.sign_in_wait(ip))
+    {
+        tracing::warn!(?ip, %path, "sign-in attempts from this address are over the limit");
+        let mut response = AppError::TooManyRequests(format!(
+            "too many sign-in attempts from this address; try again in {wait} s"
+        ))
+        .into_response();
+        if let Ok(value) = wait.to_string().parse() {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return response;
+    }
+    let access = match rule {
+        Rule::Unlisted => {
+            tracing::error!(%path, "a server function has no access rule; refused to everyone");
+            return AppError::Forbidden(
+                "this endpoint has no access rule yet, so it is refused".to_owned(),
+            )
+            .into_response();
+        }
+        Rule::Needs(access) => access,
+    };
+    // The sign-in and first-run pages send a browser where it belongs.
+    if method == Method::GET && (path == "/login" || path == "/setup") {
+        let setup = match guard.accounts.needs_setup().await {
+            Ok(setup) => setup,
+            Err(e) => return AppError::from(e).into_response(),
+        };
+        if user.is_some() {
+            return Redirect::to("/").into_response();
+        }
+        if setup && path == "/login" {
+            return Redirect::to("/setup").into_response();
+        }
+        if !setup && path == "/setup" {
+            return Redirect::to("/login").into_response();
+        }
+    }
+    request.extensions_mut().insert(CurrentUser(user.clone()));
+    request
+        .extensions_mut()
+        .insert(SessionHandle(Arc::new(RequestSession {
+            session,
+            clock: guard.clock.clone(),
+        })));
+    match (access, &user) {
+        (Access::Public, _) => next.run(request).await,
+        (_, None) if is_page(&method, &path) => sign_in_redirect(&request),
+        (_, None) => {
+            AppError::Unauthorized("sign in first (or again: the session ended)".to_owned())
+                .into_response()
+        }
+        (access, Some(user)) if user.role.allows(access) => next.run(request).await,
+        (access, Some(user)) => {
+            tracing::warn!(user = %user.username, role = user.role.code(), %path, "refused by role");
+            let needs = match access {
+                Access::Admin => "an admin",
+                _ => "a trader or an admin",
+            };
+            let mut response = AppError::Forbidden(format!(
+                "your role ({}) cannot do this: it needs {needs}",
+                user.role.label().to_lowercase()
+            ))
+            .into_response();
+            *response.status_mut() = StatusCode::FORBIDDEN;
+            response
+        }
+    }
+}

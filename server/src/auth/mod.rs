@@ -1,0 +1,15 @@
+//! Accounts and security on the HTTP side: the password hasher (Argon2id), sessions in the
+//! database (tower-sessions), the access table, the guard every request passes, the
+//! cross-site check and the security headers. The rules about users (who may sign in, the
+//! lockout, the last admin) are the core's `services::accounts`.
+
+pub mod access;
+pub mod guard;
+pub mod headers;
+pub mod origin;
+pub mod password;
+pub mod sessions;
+
+pub use guard::Guard;
+pub use password::Argon2Hasher;
+pub use sessions::SessionBackend;

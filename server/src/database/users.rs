@@ -1,0 +1,230 @@
+//! App users (`users`): storage only. What a valid user is, and when an account locks, is the
+//! account service's (`osp_core::services::accounts`).
+
+use async_trait::async_trait;
+use osp_core::model::{Role, StoredUser, User, UserId};
+use osp_core::ports::UserStore;
+
+use super::Database;
+use crate::on_pool;
+
+fn failed(e: sqlx::Error) -> String {
+    format!("the database refused the user change: {e}")
+}
+
+const COLUMNS: &str = "id, username, password_hash, role, disabled, created_at_ms, \
+    last_login_ms, locked_until_ms, failed_logins, session_generation";
+
+type Row = (
+    i64,
+    String,
+    String,
+    String,
+    bool,
+    i64,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    i64,
+);
+
+fn stored(row: Row) -> Result<StoredUser, String> {
+    let (id, username, hash, role, disabled, created, last_login, locked, failures, generation) =
+        row;
+    let role = Role::parse(&role)
+        .ok_or_else(|| format!("user {id} has an unknown role {role:?} in the database"))?;
+    Ok(StoredUser {
+        user: User {
+            id: UserId(id),
+            username,
+            role,
+            disabled,
+            created_at_ms: created,
+            last_login_ms: last_login,
+            locked_until_ms: locked,
+        },
+        password_hash: hash,
+        failed_logins: u32::try_from(failures.max(0)).unwrap_or(u32::MAX),
+        session_generation: generation,
+    })
+}
+
+#[async_trait]
+impl UserStore for Database {
+    async fn count(&self) -> Result<u64, String> {
+        let (n,): (i64,) = on_pool!(self, pool => {
+            sqlx::query_as("SELECT COUNT(*) FROM users")
+                .fetch_one(pool)
+                .await
+                .map_err(failed)?
+        });
+        Ok(n.max(0) as u64)
+    }
+
+    async fn by_name(&self, username: &str) -> Result<Option<StoredUser>, String> {
+        let sql = format!("SELECT {COLUMNS} FROM users WHERE username = $1");
+        let row: Option<Row> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(username).fetch_optional(pool).await.map_err(failed)?
+        });
+        row.map(stored).transpose()
+    }
+
+    async fn by_id(&self, id: UserId) -> Result<Option<StoredUser>, String> {
+        let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
+        let row: Option<Row> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).bind(id.0).fetch_optional(pool).await.map_err(failed)?
+        });
+        row.map(stored).transpose()
+    }
+
+    async fn list(&self) -> Result<Vec<User>, String> {
+        let sql = format!("SELECT {COLUMNS} FROM users ORDER BY username");
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            sqlx::query_as(&sql).fetch_all(pool).await.map_err(failed)?
+        });
+        rows.into_iter()
+            .map(|r| stored(r).map(|s| s.user))
+            .collect()
+    }
+
+    async fn insert(
+        &self,
+        username: &str,
+        password_hash: &str,
+        role: Role,
+        now_ms: i64,
+        only_if_first: bool,
+    ) -> Result<Option<UserId>, String> {
+        // `WHERE NOT EXISTS` alone would let two PostgreSQL transactions both see an empty
+        // table; the advisory lock makes the first-admin insert one at a time there (SQLite
+        // has one writer anyway).
+        let sql = if only_if_first {
+            "INSERT INTO users (username, password_hash, role, created_at_ms) \
+             SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM users) \
+             ON CONFLICT (username) DO NOTHING RETURNING id"
+        } else {
+            "INSERT INTO users (username, password_hash, role, created_at_ms) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT (username) DO NOTHING RETURNING id"
+        };
+        let id: Option<(i64,)> = match self {
+            Database::Sqlite(pool) => sqlx::query_as(sql)
+                .bind(username)
+                .bind(password_hash)
+                .bind(role.code())
+                .bind(now_ms)
+                .fetch_optional(pool)
+                .await
+                .map_err(failed)?,
+            Database::Postgres(pool) => {
+                let mut tx = pool.begin().await.map_err(failed)?;
+                if only_if_first {
+                    sqlx::query("SELECT pg_advisory_xact_lock(7001)")
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(failed)?;
+                }
+                let id = sqlx::query_as(sql)
+                    .bind(username)
+                    .bind(password_hash)
+                    .bind(role.code())
+                    .bind(now_ms)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(failed)?;
+                tx.commit().await.map_err(failed)?;
+                id
+            }
+        };
+        Ok(id.map(|(id,)| UserId(id)))
+    }
+
+    async fn add_failure(&self, id: UserId) -> Result<u32, String> {
+        let count: Option<(i64,)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 \
+                 RETURNING failed_logins",
+            )
+            .bind(id.0)
+            .fetch_optional(pool)
+            .await
+            .map_err(failed)?
+        });
+        Ok(count.map_or(0, |(n,)| u32::try_from(n.max(0)).unwrap_or(u32::MAX)))
+    }
+
+    async fn lock(&self, id: UserId, until_ms: i64) -> Result<(), String> {
+        on_pool!(self, pool => {
+            sqlx::query("UPDATE users SET locked_until_ms = $1 WHERE id = $2")
+                .bind(until_ms)
+                .bind(id.0)
+                .execute(pool)
+                .await
+                .map_err(failed)?
+                .rows_affected()
+        });
+        Ok(())
+    }
+
+    async fn record_login(&self, id: UserId, now_ms: i64) -> Result<(), String> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE users SET failed_logins = 0, locked_until_ms = NULL, last_login_ms = $1 \
+                 WHERE id = $2",
+            )
+            .bind(now_ms)
+            .bind(id.0)
+            .execute(pool)
+            .await
+            .map_err(failed)?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    async fn update(&self, id: UserId, role: Role, disabled: bool) -> Result<bool, String> {
+        let done = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE users SET role = $1, disabled = $2, \
+                 session_generation = session_generation + 1 WHERE id = $3",
+            )
+            .bind(role.code())
+            .bind(disabled)
+            .bind(id.0)
+            .execute(pool)
+            .await
+            .map_err(failed)?
+            .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    async fn set_password(&self, id: UserId, password_hash: &str) -> Result<bool, String> {
+        let done = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until_ms = NULL, \
+                 session_generation = session_generation + 1 WHERE id = $2",
+            )
+            .bind(password_hash)
+            .bind(id.0)
+            .execute(pool)
+            .await
+            .map_err(failed)?
+            .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    async fn end_sessions(&self, id: UserId) -> Result<bool, String> {
+        let done = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE users SET session_generation = session_generation + 1 WHERE id = $1",
+            )
+            .bind(id.0)
+            .execute(pool)
+            .await
+            .map_err(failed)?
+            .rows_affected()
+        });
+        Ok(done == 1)
+    }
+}

@@ -1,0 +1,354 @@
+//! `AccountService`: the first admin, signing in (with the lockout), a session's user, and the
+//! admin's user management. Every refusal says what to do instead.
+
+use std::sync::Arc;
+
+use crate::model::{Role, StoredUser, User, UserId};
+use crate::ports::{Clock, PasswordHasher, UserStore};
+
+use super::credentials::{normalise_username, password_problem, username_problem};
+use super::lockout::LockoutPolicy;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AccountError {
+    /// Problems per field (`username`, `password`, `role`); nothing was stored.
+    #[error("{}", .0.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<(&'static str, String)>),
+    /// Deliberately the same for an unknown user and a wrong password.
+    #[error("the username or the password is wrong")]
+    WrongCredentials,
+    #[error(
+        "too many wrong passwords: this account is locked for {} more minute(s); try again then, or ask an admin to reset the password",
+        .minutes
+    )]
+    Locked { until_ms: i64, minutes: i64 },
+    #[error("this account is disabled; ask an admin to enable it")]
+    Disabled,
+    #[error("the first admin exists already; sign in instead")]
+    SetupDone,
+    #[error("the username {0} is taken; pick another")]
+    Taken(String),
+    #[error("that user was not found (reload the page)")]
+    NotFound,
+    #[error("{0}")]
+    Refused(String),
+    #[error("the user store failed: {0}")]
+    Unavailable(String),
+}
+
+/// A user to create.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewUser {
+    pub username: String,
+    pub password: String,
+    pub role: Role,
+}
+
+/// What an admin changes about a user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UserChange {
+    pub role: Role,
+    pub disabled: bool,
+}
+
+/// A good sign-in: the user, and the session generation the session must carry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SignIn {
+    pub user: User,
+    pub session_generation: i64,
+}
+
+pub struct AccountService {
+    store: Arc<dyn UserStore>,
+    hasher: Arc<dyn PasswordHasher>,
+    clock: Arc<dyn Clock>,
+    policy: LockoutPolicy,
+    /// A real hash of nothing anyone knows: an unknown username costs the same time as a
+    /// wrong password, so timing does not tell which usernames exist.
+    decoy: decoy::OnceHash,
+}
+
+impl AccountService {
+    pub fn new(
+        store: Arc<dyn UserStore>,
+        hasher: Arc<dyn PasswordHasher>,
+        clock: Arc<dyn Clock>,
+        policy: LockoutPolicy,
+    ) -> AccountService {
+        AccountService {
+            store,
+            hasher,
+            clock,
+            policy,
+            decoy: decoy::OnceHash::default(),
+        }
+    }
+
+    /// True until the first admin exists.
+    pub async fn needs_setup(&self) -> Result<bool, AccountError> {
+        Ok(self
+            .store
+            .count()
+            .await
+            .map_err(AccountError::Unavailable)?
+            == 0)
+    }
+
+    /// The first admin (the first-run page, or `osp user create --admin`). Refused once any
+    /// user exists.
+    pub async fn create_first_admin(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<User, AccountError> {
+        let new = NewUser {
+            username: username.to_owned(),
+            password: password.to_owned(),
+            role: Role::Admin,
+        };
+        if !self.needs_setup().await? {
+            return Err(AccountError::SetupDone);
+        }
+        self.insert(&new, true).await
+    }
+
+    /// An admin adds a user.
+    pub async fn create(&self, new: &NewUser) -> Result<User, AccountError> {
+        self.insert(new, false).await
+    }
+
+    async fn insert(&self, new: &NewUser, only_if_first: bool) -> Result<User, AccountError> {
+        let username = normalise_username(&new.username);
+        let mut problems = Vec::new();
+        if let Some(p) = username_problem(&username) {
+            problems.push(("username", p));
+        }
+        if let Some(p) = password_problem(&new.password, &username) {
+            problems.push(("password", p));
+        }
+        if !problems.is_empty() {
+            return Err(AccountError::Invalid(problems));
+        }
+        let hash = self
+            .hasher
+            .hash(&new.password)
+            .await
+            .map_err(AccountError::Unavailable)?;
+        let now = self.clock.now_ms();
+        let id = self
+            .store
+            .insert(&username, &hash, new.role, now, only_if_first)
+            .await
+            .map_err(AccountError::Unavailable)?;
+        match id {
+            Some(id) => self.user(id).await,
+            None if only_if_first => Err(AccountError::SetupDone),
+            None => Err(AccountError::Taken(username)),
+        }
+    }
+
+    /// Checks a username and password. Every wrong password counts toward the lock; a locked
+    /// or disabled account is refused even with the right password (and says so only then,
+    /// so a guesser learns nothing from it).
+    pub async fn sign_in(&self, username: &str, password: &str) -> Result<SignIn, AccountError> {
+        let username = normalise_username(username);
+        let stored = self
+            .store
+            .by_name(&username)
+            .await
+            .map_err(AccountError::Unavailable)?;
+        let Some(stored) = stored else {
+            let decoy = self.decoy.get(self.hasher.as_ref()).await;
+            let _ = self.hasher.verify(password, &decoy).await;
+            return Err(AccountError::WrongCredentials);
+        };
+        let now = self.clock.now_ms();
+        if let Some(until) = stored.user.locked_until_ms.filter(|&u| u > now) {
+            return Err(locked(until, now));
+        }
+        if !self.hasher.verify(password, &stored.password_hash).await {
+            let id = stored.user.id;
+            let failures = self
+                .store
+                .add_failure(id)
+                .await
+                .map_err(AccountError::Unavailable)?;
+            if let Some(until) = self.policy.lock_after(failures, now) {
+                self.store
+                    .lock(id, until)
+                    .await
+                    .map_err(AccountError::Unavailable)?;
+                return Err(locked(until, now));
+            }
+            return Err(AccountError::WrongCredentials);
+        }
+        if stored.user.disabled {
+            return Err(AccountError::Disabled);
+        }
+        self.store
+            .record_login(stored.user.id, now)
+            .await
+            .map_err(AccountError::Unavailable)?;
+        let mut user = stored.user;
+        user.last_login_ms = Some(now);
+        user.locked_until_ms = None;
+        Ok(SignIn {
+            user,
+            session_generation: stored.session_generation,
+        })
+    }
+
+    /// The user a session belongs to, if the session still stands: the user exists, is not
+    /// disabled, and their sessions were not ended since it was made.
+    pub async fn session_user(
+        &self,
+        id: UserId,
+        generation: i64,
+    ) -> Result<Option<User>, AccountError> {
+        let stored = self
+            .store
+            .by_id(id)
+            .await
+            .map_err(AccountError::Unavailable)?;
+        Ok(stored
+            .filter(|s| !s.user.disabled && s.session_generation == generation)
+            .map(|s| s.user))
+    }
+
+    pub async fn list(&self) -> Result<Vec<User>, AccountError> {
+        self.store.list().await.map_err(AccountError::Unavailable)
+    }
+
+    /// An admin changes a user's role or disables them. Refused when no enabled admin would
+    /// be left (nobody could manage the app any more). The user's sessions end, so the new
+    /// role holds from their next request.
+    pub async fn change(&self, id: UserId, change: UserChange) -> Result<User, AccountError> {
+        let before = self.stored(id).await?;
+        let stays_admin = change.role == Role::Admin && !change.disabled;
+        if before.user.role == Role::Admin && !before.user.disabled && !stays_admin {
+            let others = self
+                .list()
+                .await?
+                .into_iter()
+                .filter(|u| u.id != id && u.role == Role::Admin && !u.disabled)
+                .count();
+            if others == 0 {
+                return Err(AccountError::Refused(
+                    "this is the only enabled admin: make another user an admin first".to_owned(),
+                ));
+            }
+        }
+        if before.user.role == change.role && before.user.disabled == change.disabled {
+            return Ok(before.user);
+        }
+        if !self
+            .store
+            .update(id, change.role, change.disabled)
+            .await
+            .map_err(AccountError::Unavailable)?
+        {
+            return Err(AccountError::NotFound);
+        }
+        self.user(id).await
+    }
+
+    /// An admin sets a new password for a user (who forgot theirs); it unlocks the account and
+    /// ends the user's sessions.
+    pub async fn reset_password(&self, id: UserId, password: &str) -> Result<(), AccountError> {
+        let stored = self.stored(id).await?;
+        self.set_password(&stored, password).await
+    }
+
+    /// A user changes their own password, proving the current one first.
+    pub async fn change_password(
+        &self,
+        id: UserId,
+        current: &str,
+        new: &str,
+    ) -> Result<(), AccountError> {
+        let stored = self.stored(id).await?;
+        if !self.hasher.verify(current, &stored.password_hash).await {
+            return Err(AccountError::Invalid(vec![(
+                "current",
+                "the current password is wrong".to_owned(),
+            )]));
+        }
+        self.set_password(&stored, new).await
+    }
+
+    async fn set_password(&self, stored: &StoredUser, password: &str) -> Result<(), AccountError> {
+        if let Some(p) = password_problem(password, &stored.user.username) {
+            return Err(AccountError::Invalid(vec![("password", p)]));
+        }
+        let hash = self
+            .hasher
+            .hash(password)
+            .await
+            .map_err(AccountError::Unavailable)?;
+        if !self
+            .store
+            .set_password(stored.user.id, &hash)
+            .await
+            .map_err(AccountError::Unavailable)?
+        {
+            return Err(AccountError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Ends every session of the user, this one included.
+    pub async fn sign_out_everywhere(&self, id: UserId) -> Result<(), AccountError> {
+        if !self
+            .store
+            .end_sessions(id)
+            .await
+            .map_err(AccountError::Unavailable)?
+        {
+            return Err(AccountError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn stored(&self, id: UserId) -> Result<StoredUser, AccountError> {
+        self.store
+            .by_id(id)
+            .await
+            .map_err(AccountError::Unavailable)?
+            .ok_or(AccountError::NotFound)
+    }
+
+    async fn user(&self, id: UserId) -> Result<User, AccountError> {
+        Ok(self.stored(id).await?.user)
+    }
+}
+
+fn locked(until_ms: i64, now_ms: i64) -> AccountError {
+    AccountError::Locked {
+        until_ms,
+        minutes: ((until_ms - now_ms + 59_999) / 60_000).max(1),
+    }
+}
+
+/// The decoy hash, made once on first use (hashing at construction would slow every start).
+mod decoy {
+    use std::sync::Mutex;
+
+    use crate::ports::PasswordHasher;
+
+    #[derive(Default)]
+    pub struct OnceHash(Mutex<Option<String>>);
+
+    impl OnceHash {
+        pub async fn get(&self, hasher: &dyn PasswordHasher) -> String {
+            if let Some(hash) = self.0.lock().expect("decoy lock").clone() {
+                return hash;
+            }
+            let hash = hasher
+                .hash("decoy: no account has this password")
+                .await
+                .unwrap_or_default();
+            *self.0.lock().expect("decoy lock") = Some(hash.clone());
+            hash
+        }
+    }
+}
