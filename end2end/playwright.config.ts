@@ -1,5 +1,7 @@
 // Playwright drives Debian's Chromium (no browser download) against the release build of the
-// real server, started here on its own port with a fresh data directory.
+// real server, started here on its own port with a fresh data directory. The `first-run`
+// project creates the admin through the first-run page and saves its session; every other
+// spec starts signed in as that admin (specs about signing in use fresh contexts).
 import { defineConfig } from '@playwright/test';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +17,7 @@ export const CHROMIUM_ARGS = [
 ];
 const PORT = Number(process.env.OSP_E2E_PORT ?? 3107);
 const dataDir = mkdtempSync(join(tmpdir(), 'osp-e2e-'));
+export const ADMIN_STATE = join(__dirname, '.auth', 'admin.json');
 
 export default defineConfig({
   testDir: './tests',
@@ -33,6 +36,15 @@ export default defineConfig({
       args: CHROMIUM_ARGS,
     },
   },
+  projects: [
+    { name: 'first-run', testMatch: /first-run\.setup\.ts/ },
+    {
+      name: 'app',
+      dependencies: ['first-run'],
+      testMatch: /.*\.spec\.ts/,
+      use: { storageState: ADMIN_STATE },
+    },
+  ],
   webServer: {
     command: `../target/release/osp --profile test --data-dir ${dataDir} serve --addr 127.0.0.1:${PORT}`,
     url: `http://127.0.0.1:${PORT}/health`,

@@ -153,6 +153,10 @@ fn signed_in_app() -> impl IntoView {
                             <Route path=StaticSegment("orders") ssr=SsrMode::InOrder view=OrdersPage/>
                             <Route path=StaticSegment("trades") ssr=SsrMode::InOrder view=TradesPage/>
                             <Route path=StaticSegment("settings") ssr=SsrMode::InOrder view=SettingsPage/>
+                            // Served by the bare tree in `App`; listed here too so the route
+                            // list the server registers (made from this tree) has them.
+                            <Route path=StaticSegment("login") view=LoginPage/>
+                            <Route path=StaticSegment("setup") view=SetupPage/>
                         </Routes>
                     </main>
                 </div>

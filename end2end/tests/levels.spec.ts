@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { waitForTrigger } from './levels-helper';
 
 // Demo mode end to end: a level set one tick beyond the live price is crossed by the simulated
 // market, places exactly one order, which fills at the simulator; the level shows triggered,
@@ -39,7 +40,7 @@ test('a level beyond the live price triggers once and its order fills', async ({
   await expect(row).toContainText('SBIN');
   await expect(row.getByTestId('level-ltp')).toHaveText(/\d+\.\d{2}/);
 
-  await expect(row).toHaveAttribute('data-phase', 'triggered', { timeout: 30_000 });
+  await waitForTrigger(page, row);
   await expect(row.getByTestId('level-last-trigger')).not.toHaveText('—');
   await expect(page.getByTestId('level-event').filter({ hasText: 'order placed' })).toHaveCount(1, {
     timeout: 5_000,

@@ -3,6 +3,8 @@
 // is exited by the trade monitor — the same flow as demo mode, never reaching Kite. Then the
 // account is reset to a fresh start.
 import { expect, test } from '@playwright/test';
+import { signIn } from './accounts';
+import { waitForTrigger } from './levels-helper';
 import { OwnServer, stopServer } from './own-server';
 
 const own = new OwnServer(Number(process.env.OSP_E2E_PAPER_PORT ?? 3109), 'paper', {
@@ -16,6 +18,7 @@ test('paper mode trades a level through the paper broker', async ({ page }) => {
   test.setTimeout(90_000);
   const server = await own.start();
   try {
+    await signIn(page, BASE);
     await page.goto(`${BASE}/trades`);
     await expect(page.getByTestId('mode-badge')).toHaveText('PAPER');
     await expect(page.getByTestId('link-state')).toHaveAttribute('data-state', 'live');
@@ -38,6 +41,7 @@ test('paper mode trades a level through the paper broker', async ({ page }) => {
     await page.getByTestId('level-stop_loss').fill('0.10');
     await page.getByTestId('save-level').click();
     await expect(page.getByTestId('level-row')).toHaveCount(1);
+    await waitForTrigger(page, page.getByTestId('level-row'));
 
     await page.goto(`${BASE}/trades`);
     await expect(page.getByTestId('link-state')).toHaveAttribute('data-state', 'live');

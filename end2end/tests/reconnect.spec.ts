@@ -1,6 +1,7 @@
 // The connection indicator follows the server: reconnecting while it is gone, live again when
 // it returns. This test runs its own server (the shared one must not be stopped).
 import { expect, test } from '@playwright/test';
+import { signIn } from './accounts';
 import { OwnServer, stopServer } from './own-server';
 
 const own = new OwnServer(Number(process.env.OSP_E2E_RECONNECT_PORT ?? 3108), 'reconnect', {
@@ -12,6 +13,7 @@ const startServer = () => own.start();
 test('the indicator shows reconnecting when the server goes away and recovers', async ({ page }) => {
   let server = await startServer();
   try {
+    await signIn(page, BASE);
     await page.goto(BASE);
     const link = page.getByTestId('link-state');
     await expect(link).toHaveAttribute('data-state', 'live');

@@ -94,11 +94,15 @@ test('a 375 px phone screen has no horizontal scroll', async ({ browser }) => {
 });
 
 // A hydration mismatch panics the wasm and leaves the page dead while it still looks right:
-// every page must hydrate without a page error.
+// every page must hydrate without a page error. Nor may the page's Content-Security-Policy
+// block anything of the app's own (a script without the page's nonce, say).
 for (const path of ['/', '/levels', '/orders', '/trades', '/settings', '/alerts', '/instrument/408065']) {
   test(`${path} hydrates without an error`, async ({ page }) => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (/Content Security Policy|Refused to/i.test(m.text())) errors.push(m.text());
+    });
     await page.goto(path);
     await expect(page.getByTestId('link-state')).toHaveAttribute('data-state', 'live');
     // A panic during hydration is reported as the page's error right after it.
@@ -106,3 +110,19 @@ for (const path of ['/', '/levels', '/orders', '/trades', '/settings', '/alerts'
     expect(errors).toEqual([]);
   });
 }
+
+test('the sign-in page hydrates under its CSP without an error', async ({ browser }) => {
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to/i.test(m.text())) errors.push(m.text());
+  });
+  await page.goto('/login');
+  // The button is enabled by the hydrated page only.
+  await expect(page.getByTestId('login-submit')).toBeEnabled();
+  await page.waitForTimeout(300);
+  expect(errors).toEqual([]);
+  await context.close();
+});

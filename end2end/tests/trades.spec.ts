@@ -1,4 +1,5 @@
 import { expect, Page, test } from '@playwright/test';
+import { waitForTrigger } from './levels-helper';
 
 // Demo mode end to end, after the levels spec (same server): a level's filled order opens a
 // trade with its entry price and the trade monitor exits it at its target or stop; a risk limit
@@ -24,7 +25,9 @@ async function levelNearLtp(page: Page, symbol: string, quantity: string, exits:
   await page.getByTestId('level-target').fill(exits[0]);
   await page.getByTestId('level-stop_loss').fill(exits[1]);
   await page.getByTestId('save-level').click();
-  await expect(page.getByTestId('level-row').filter({ hasText: symbol }).first()).toBeVisible();
+  const row = page.getByTestId('level-row').filter({ hasText: symbol }).first();
+  await expect(row).toBeVisible();
+  await waitForTrigger(page, row);
 }
 
 test('a filled level opens a trade at its entry price and the monitor exits it', async ({ page }) => {

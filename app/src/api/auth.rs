@@ -63,11 +63,24 @@ pub async fn log_in(username: String, password: String) -> Result<User, AppError
     )
 }
 
+/// Tells the browser to drop what it kept of the signed-in pages (the offline copies in the
+/// service worker's cache among them), so a shared phone shows nothing after signing out.
+#[cfg(feature = "ssr")]
+fn clear_site_data() {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            axum::http::HeaderName::from_static("clear-site-data"),
+            axum::http::HeaderValue::from_static("\"cache\", \"storage\""),
+        );
+    }
+}
+
 /// `POST /api/auth/logout`: ends this session.
 #[server(endpoint = "auth/logout")]
 pub async fn log_out() -> Result<(), AppError> {
     crate::error::with_status(
         async move {
+            clear_site_data();
             crate::auth::session()?
                 .0
                 .sign_out()
@@ -88,6 +101,7 @@ pub async fn log_out_everywhere() -> Result<(), AppError> {
             let user = crate::auth::signed_in()?;
             state.accounts.sign_out_everywhere(user.id).await?;
             tracing::info!(user = %user.username, "signed out everywhere");
+            clear_site_data();
             crate::auth::session()?
                 .0
                 .sign_out()

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod accounts;
 mod config_cli;
 mod executor;
 mod http;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use osp_core::model::Price;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, moved, problem_fields, spawn_app};
+use crate::helpers::{TestApp, eventually, moved, problem_fields, spawn_app};
 
 const INFY: u32 = 408_065;
 
@@ -201,7 +201,13 @@ async fn an_open_order_is_modified_at_the_broker_and_a_wrong_change_sends_nothin
         "modified at the broker"
     );
     assert_eq!(now.order_type, "LIMIT");
-    let listed = order(&app, id).await;
+    // An update sent before the change may still be on its way and show the old order for a
+    // moment; the change's own update follows it.
+    let listed = eventually("the book shows the change", async || {
+        let listed = order(&app, id).await;
+        (listed["request"]["quantity"] == 3).then_some(listed)
+    })
+    .await;
     assert_eq!(listed["request"]["quantity"], 3, "{listed}");
     assert_eq!(
         listed["request"]["kind"],

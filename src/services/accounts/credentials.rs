@@ -30,7 +30,7 @@ pub fn normalise_username(username: &str) -> String {
 /// What is wrong with `username` (already normalised), if anything.
 pub fn username_problem(username: &str) -> Option<String> {
     let length = username.chars().count();
-    if length < MIN_USERNAME_LEN || length > MAX_USERNAME_LEN {
+    if !(MIN_USERNAME_LEN..=MAX_USERNAME_LEN).contains(&length) {
         return Some(format!(
             "a username has {MIN_USERNAME_LEN} to {MAX_USERNAME_LEN} characters"
         ));

@@ -27,11 +27,11 @@ impl LockoutPolicy {
         if self.max_failures == 0 || failures < self.max_failures {
             return None;
         }
-        // The 5th failure locks for lock_ms, the 10th for twice that, …
-        let locks = (failures / self.max_failures).saturating_sub(1).min(16);
-        if failures % self.max_failures != 0 {
+        if !failures.is_multiple_of(self.max_failures) {
             return None;
         }
+        // The 5th failure locks for lock_ms, the 10th for twice that, …
+        let locks = (failures / self.max_failures).saturating_sub(1).min(16);
         let duration = self
             .lock_ms
             .saturating_mul(1_i64 << locks)

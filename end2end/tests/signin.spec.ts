@@ -1,0 +1,89 @@
+// Signing in and out in a browser, and what a viewer is offered.
+import { expect, test } from '@playwright/test';
+import { ADMIN, addUser } from './accounts';
+
+test.describe('signed out', () => {
+  test.use({ storageState: { cookies: [], origins: [] } });
+
+  test('a page asks for sign-in, a wrong password is refused, the right one returns to the page', async ({ page }) => {
+    await page.goto('/orders');
+    await expect(page).toHaveURL(/\/login\?next=%2Forders$/);
+    await page.getByTestId('login-username').fill(ADMIN.username);
+    await page.getByTestId('login-password').fill('not the password at all');
+    await page.getByTestId('login-submit').click();
+    await expect(page.getByTestId('login-error')).toHaveText('the username or the password is wrong');
+    await expect(page.getByTestId('login-password')).toHaveValue('');
+    await page.getByTestId('login-password').fill(ADMIN.password);
+    await page.getByTestId('login-submit').click();
+    await expect(page).toHaveURL(/\/orders$/);
+    await expect(page.getByTestId('user-name')).toHaveText(ADMIN.username);
+
+    // Signing out ends the session: the app asks for sign-in again.
+    await page.getByTestId('sign-out').click();
+    await expect(page).toHaveURL(/\/login$/);
+    await page.goto('/trades');
+    await expect(page).toHaveURL(/\/login\?next=%2Ftrades$/);
+  });
+});
+
+test('a viewer reads everything and is offered no trading', async ({ page, browser, baseURL }) => {
+  await addUser(page, baseURL!, 'vince', 'a viewer passphrase', 'viewer');
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const viewer = await context.newPage();
+  try {
+    await viewer.goto('/login');
+    await viewer.getByTestId('login-username').fill('vince');
+    await viewer.getByTestId('login-password').fill('a viewer passphrase');
+    await viewer.getByTestId('login-submit').click();
+    await expect(viewer).toHaveURL(/\/$/);
+    await expect(viewer.getByTestId('user-role')).toHaveText('Viewer · read only');
+
+    await viewer.goto('/orders');
+    await expect(viewer.getByTestId('role-note')).toContainText('a trader or an admin places orders');
+    await expect(viewer.getByTestId('order-ticket')).toHaveCount(0);
+    await viewer.goto('/levels');
+    await expect(viewer.getByTestId('role-note')).toContainText('a trader or an admin sets them');
+    await expect(viewer.getByTestId('level-form')).toHaveCount(0);
+    await viewer.goto('/settings');
+    await expect(viewer.getByTestId('users-card')).toHaveCount(0);
+    await expect(viewer.getByTestId('account-card')).toBeVisible();
+    // The server refuses what the page does not offer.
+    const placed = await viewer.request.post('/api/orders/place', {
+      headers: { Origin: baseURL! },
+      data: {},
+    });
+    expect(placed.status()).toBe(403);
+  } finally {
+    await context.close();
+  }
+});
+
+test('the admin adds a user on the Settings page, who can then sign in', async ({ page, browser }) => {
+  await page.goto('/settings');
+  const card = page.getByTestId('users-card');
+  await expect(card.locator('[data-testid="user-row"][data-user="admin"]')).toBeVisible();
+  await card.getByTestId('new-username').fill('tara');
+  await card.getByTestId('new-user-password').fill('a traders passphrase');
+  await card.getByTestId('new-user-role').selectOption('trader');
+  await card.getByTestId('create-user').click();
+  await expect(card.getByTestId('users-message')).toHaveText('tara can sign in now.');
+  const row = card.locator('[data-testid="user-row"][data-user="tara"]');
+  await expect(row).toHaveAttribute('data-role', 'trader');
+
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const tara = await context.newPage();
+  try {
+    await tara.goto('/login');
+    await tara.getByTestId('login-username').fill('tara');
+    await tara.getByTestId('login-password').fill('a traders passphrase');
+    await tara.getByTestId('login-submit').click();
+    await expect(tara.getByTestId('user-role')).toHaveText('Trader');
+    // Disabled by the admin: the next page load asks for sign-in.
+    await row.getByTestId('toggle-user').click();
+    await expect(card.getByTestId('users-message')).toHaveText('tara is disabled and signed out.');
+    await tara.goto('/orders');
+    await expect(tara).toHaveURL(/\/login/);
+  } finally {
+    await context.close();
+  }
+});
