@@ -4,9 +4,9 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    BrokerOrder, Candle, FeedChange, InstrumentToken, KillSwitch, LastTrigger, Level, LevelId,
-    LevelLogEntry, OrderIntent, OrderRequest, OrderTag, RiskLimits, Role, StoredLevel, StoredUser,
-    Tick, Trade, TradeId, User, UserId, Watchlist, WatchlistItem, WorkerState,
+    BrokerOrder, Candle, FeedChange, InstrumentToken, KillSwitch, KiteStatus, LastTrigger, Level,
+    LevelId, LevelLogEntry, OrderIntent, OrderRequest, OrderTag, RiskLimits, Role, StoredLevel,
+    StoredUser, Tick, Trade, TradeId, User, UserId, Watchlist, WatchlistItem, WorkerState,
 };
 
 /// Reachability of the database.
@@ -341,4 +341,20 @@ pub trait PasswordHasher: Send + Sync {
     async fn hash(&self, password: &str) -> Result<String, String>;
     /// Whether `password` matches `hash`; a hash that cannot be read matches nothing.
     async fn verify(&self, password: &str, hash: &str) -> bool;
+}
+
+/// The account's Kite connection, for the Settings page (the login redirect itself is an HTTP
+/// route of the server's).
+#[async_trait]
+pub trait KiteConnection: Send + Sync {
+    async fn status(&self) -> Result<KiteStatus, String>;
+    /// Stores the Kite app's API key and secret (the secret encrypted). `Err` with the
+    /// problems per field when they are not valid; nothing is stored then.
+    async fn save_app(
+        &self,
+        api_key: &str,
+        api_secret: &str,
+    ) -> Result<Result<KiteStatus, Vec<(&'static str, String)>>, String>;
+    /// Ends the Kite session: invalidated at Kite, forgotten here.
+    async fn disconnect(&self) -> Result<KiteStatus, String>;
 }

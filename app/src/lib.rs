@@ -11,7 +11,7 @@ pub mod live;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod state;
-mod status_context;
+pub mod status_context;
 pub mod user_context;
 
 use leptos::prelude::*;

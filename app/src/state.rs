@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::prelude::*;
-use osp_core::ports::{Clock, WorkerControl};
+use osp_core::ports::{Clock, KiteConnection, WorkerControl};
 use osp_core::services::accounts::AccountService;
 use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::market_calendar::MarketCalendar;
@@ -42,6 +42,8 @@ pub struct AppState {
     pub paper: Option<Arc<PaperAccountDesk>>,
     /// The background workers' supervisor: their states, and restart.
     pub workers: Arc<dyn WorkerControl>,
+    /// The account's Kite connection: app credentials (sealed), session, disconnect.
+    pub kite: Arc<dyn KiteConnection>,
     pub calendar: Arc<MarketCalendar>,
     pub clock: Arc<dyn Clock>,
 }

@@ -39,34 +39,42 @@ pub struct DemoMarket {
     /// The whole simulator: its broker, market and sessions (tests drive it directly).
     pub sim: KiteSim,
     pub access_token: SecretString,
+    /// The simulator's app secret (the session checksum, postbacks); this process only.
+    pub api_secret: SecretString,
 }
 
 /// The demo's Kite app credentials: they exist only inside this process and its loopback
 /// simulator.
 pub const DEMO_API_KEY: &str = "osp_demo";
 
+/// Starts the simulator; its login page sends the browser back to `callback_url` (the app's
+/// `/kite/callback`).
 pub async fn start(
     settings: &DemoSettings,
+    callback_url: String,
     clock: Arc<dyn Clock>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<DemoMarket> {
-    let mut config = SimConfig::new(
-        DEMO_API_KEY,
-        format!(
-            "demo-secret-{:x}",
-            clock.now_ms() ^ i64::from(std::process::id())
-        ),
-    );
+    let api_secret: String = {
+        use rand::Rng as _;
+        let mut rng = rand::rng();
+        (0..24)
+            .map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rng.random_range(0..36)]))
+            .collect()
+    };
+    let mut config = SimConfig::new(DEMO_API_KEY, api_secret.clone());
+    config.redirect_url = Some(callback_url);
+    // "Connect Kite" shows the simulator's login page, as Kite shows its own.
+    config.auto_login = false;
     config.seed = settings.seed;
     config.tick_interval = Duration::from_millis(settings.tick_interval_ms);
     let running = KiteSim::start_on_loopback(config, clock.clone(), shutdown.clone()).await?;
     let access_token = SecretString::from(running.sim.state.auth.issue_access_token());
     let endpoints = KiteEndpoints::simulator(&running.base_url());
 
-    let client = Arc::new(KiteClient::new(KiteClientConfig::new(
-        endpoints.clone(),
-        DEMO_API_KEY,
-    ))?);
+    let mut client_config = KiteClientConfig::new(endpoints.clone(), DEMO_API_KEY);
+    client_config.api_secret = Some(SecretString::from(api_secret.clone()));
+    let client = Arc::new(KiteClient::new(client_config)?);
     client.set_access_token(access_token.clone());
 
     let bus = Arc::new(InProcessBus::new());
@@ -99,5 +107,6 @@ pub async fn start(
         simulator: running.sim.state.control.clone(),
         sim: running.sim,
         access_token,
+        api_secret: SecretString::from(api_secret),
     })
 }

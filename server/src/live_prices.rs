@@ -28,6 +28,11 @@ impl LivePrices {
         })
     }
 
+    /// Where order updates from elsewhere (Kite's postbacks) join the ticker's.
+    pub fn order_sender(&self) -> broadcast::Sender<BrokerOrder> {
+        self.order_events.clone()
+    }
+
     /// Order updates from the broker's ticker, as domain events, in arrival order.
     pub fn order_events(&self) -> broadcast::Receiver<BrokerOrder> {
         self.order_events.subscribe()

@@ -33,6 +33,15 @@ Keys (TOML key / environment variable, default):
   trading.square_off         OSP__TRADING__SQUARE_OFF        15:15 (IST; intraday trades)
   paper.slippage_bp          OSP__PAPER__SLIPPAGE_BP         5 (market fills, against you)
   paper.capital              OSP__PAPER__CAPITAL             1000000 (rupees, virtual)
+  server.https               OSP__SERVER__HTTPS              false (true behind a TLS proxy: Secure cookies, HSTS)
+  server.allowed_origins     OSP__SERVER__ALLOWED_ORIGINS    (none; origins a proxy serves the app under)
+  auth.idle_timeout_secs     OSP__AUTH__IDLE_TIMEOUT_SECS    43200 (a session unused this long ends)
+  auth.absolute_timeout_secs OSP__AUTH__ABSOLUTE_TIMEOUT_SECS  604800 (after sign-in, however busy)
+  auth.login_attempts_per_minute  OSP__AUTH__LOGIN_ATTEMPTS_PER_MINUTE  10 (per address)
+  auth.lockout_failures      OSP__AUTH__LOCKOUT_FAILURES     5 (wrong passwords in a row; 0 never)
+  auth.lockout_minutes       OSP__AUTH__LOCKOUT_MINUTES      5 (doubling per lock, up to an hour)
+  secrets.key                OSP__SECRETS__KEY               (required in production: `openssl rand -base64 32`;
+                                                             elsewhere <data_dir>/secrets.key is made; never logged)
   kite.api_key               OSP__KITE__API_KEY              (unset)
   kite.api_secret            OSP__KITE__API_SECRET           (unset; never logged)";
 

@@ -13,12 +13,13 @@ use app::state::AppState;
 use app::{App, shell};
 use axum::Router;
 use axum::extract::ws::WebSocketUpgrade;
-use axum::routing::{any, get};
+use axum::routing::{any, get, post};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use osp_core::model::{FeedMode, InstrumentToken, TradingMode};
 use osp_core::ports::{
-    Clock, DatabaseProbe, IntentStore, LeaseStore, LevelStore, MarketData, MarketFeed, RiskStore,
-    TickBus, TradeStore, TradingLease, UserStore, WatchlistStore, WorkerControl,
+    Clock, DatabaseProbe, IntentStore, KiteConnection, LeaseStore, LevelStore, MarketData,
+    MarketFeed, RiskStore, TickBus, TradeStore, TradingLease, UserStore, WatchlistStore,
+    WorkerControl,
 };
 use osp_core::services::accounts::{AccountService, LockoutPolicy};
 use osp_core::services::instruments::InstrumentCatalog;
@@ -26,8 +27,8 @@ use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::{FeedSubscriptions, PriceService, demo_instruments};
 use osp_core::services::status::{StatusService, StatusSources};
 use osp_core::services::trading::{
-    Activity, LevelService, LevelTrader, OrderDesk, OrderExecutor, RiskGate, RiskService,
-    TradeService, TradeServiceParts,
+    Activity, BrokerSession, LevelService, LevelTrader, OrderDesk, OrderExecutor, RiskGate,
+    RiskService, TradeService, TradeServiceParts,
 };
 use osp_core::services::watchlists::WatchlistService;
 use tokio::net::TcpListener;
@@ -35,12 +36,15 @@ use tokio_util::sync::CancellationToken;
 
 use crate::auth::{self, Argon2Hasher};
 use crate::clock::SystemClock;
+use crate::config::Profile;
 use crate::config::Settings;
 use crate::database::Database;
 use crate::demo;
-use crate::http::{api_fallback, health, levels_csv, middleware, ready};
+use crate::http::{api_fallback, health, kite, levels_csv, middleware, ready};
 use crate::instruments_loader::InstrumentsLoader;
+use crate::kite_connection::{KiteAccount, KiteAccountParts};
 use crate::metrics;
+use crate::secrets::SecretBox;
 use crate::site;
 use crate::venue;
 use crate::websocket::prices::PriceStream;
@@ -99,7 +103,40 @@ impl Application {
         let shutdown = CancellationToken::new();
         // The market data: the in-process simulator through the real Kite protocol. Demo and
         // paper mode both use it until the Kite login arrives (live prices for paper then).
-        let demo = demo::start(&settings.demo, clock.clone(), shutdown.clone()).await?;
+        // Kite's secret and tokens are stored sealed; production has to bring its own key.
+        let secrets = SecretBox::load(
+            settings.secrets.key.as_ref(),
+            &settings.data_dir,
+            settings.profile != Profile::Production,
+        )?;
+        // Where a Kite login comes back to: this server, as a browser on this machine sees it.
+        let callback_host = if addr.ip().is_unspecified() {
+            SocketAddr::from(([127, 0, 0, 1], addr.port()))
+        } else {
+            addr
+        };
+        let callback_url = format!("http://{callback_host}/kite/callback");
+        let demo = demo::start(
+            &settings.demo,
+            callback_url,
+            clock.clone(),
+            shutdown.clone(),
+        )
+        .await?;
+        // Once the broker says the Kite session is gone (or it is disconnected), nothing is
+        // sent and no level triggers until Kite is connected again.
+        let broker_session = Arc::new(BrokerSession::default());
+        let kite_account = Arc::new(KiteAccount::new(KiteAccountParts {
+            session: broker_session.clone(),
+            database: database.clone(),
+            secrets,
+            client: demo.client.clone(),
+            api_secret: Some(demo.api_secret.clone()),
+            // Demo and paper mode both run on the simulator until live Kite arrives.
+            simulated: true,
+            clock: clock.clone(),
+            order_updates: demo.live.order_sender(),
+        }));
         let calendar = Arc::new(match settings.mode {
             // The simulator trades around the clock; so does the calendar of its market.
             TradingMode::Demo | TradingMode::Paper => MarketCalendar::around_the_clock(),
@@ -204,7 +241,8 @@ impl Application {
                 clock.clone(),
             )
             .with_gate(Arc::new(gate))
-            .with_lease(lease.clone() as Arc<dyn TradingLease>),
+            .with_lease(lease.clone() as Arc<dyn TradingLease>)
+            .with_session(broker_session.clone()),
         );
         // Before anything new is sent: orders a crash left pending are found by tag or sent
         // (by the lease holder only; a standby's trading worker does it once it takes over).
@@ -212,14 +250,17 @@ impl Application {
             tracing::warn!(error = %e, "pending orders could not be reconciled at start-up; the level worker retries every minute");
         }
         let level_store = Arc::new(database.clone()) as Arc<dyn LevelStore>;
-        let trader = Arc::new(LevelTrader::new(
-            level_store.clone(),
-            executor.clone(),
-            catalog.clone(),
-            subscriptions.clone(),
-            clock.clone(),
-            risk_state.clone(),
-        ));
+        let trader = Arc::new(
+            LevelTrader::new(
+                level_store.clone(),
+                executor.clone(),
+                catalog.clone(),
+                subscriptions.clone(),
+                clock.clone(),
+                risk_state.clone(),
+            )
+            .with_session(broker_session.clone()),
+        );
         let watched = trader
             .load()
             .await
@@ -317,6 +358,7 @@ impl Application {
                 calendar: calendar.clone(),
                 catalog: catalog.clone(),
                 risk: risk_state,
+                session: broker_session.clone(),
             },
         );
 
@@ -373,6 +415,7 @@ impl Application {
             risk,
             paper,
             workers: manager as Arc<dyn WorkerControl>,
+            kite: kite_account.clone() as Arc<dyn KiteConnection>,
             calendar,
             clock: clock.clone(),
         };
@@ -390,6 +433,27 @@ impl Application {
             .route("/health", get(health::health))
             .route("/ready", get(ready::ready))
             .route("/levels/export.csv", get(levels_csv::export))
+            .route(
+                "/kite/connect",
+                get({
+                    let account = kite_account.clone();
+                    move |user| kite::connect(account.clone(), user)
+                }),
+            )
+            .route(
+                "/kite/callback",
+                get({
+                    let account = kite_account.clone();
+                    move |query| kite::callback(account.clone(), query)
+                }),
+            )
+            .route(
+                "/kite/postback",
+                post({
+                    let account = kite_account.clone();
+                    move |body| kite::postback(account.clone(), body)
+                }),
+            )
             // Registered server functions are more specific and win over this.
             .route("/api/{*rest}", any(api_fallback::api_not_found))
             .route(

@@ -36,6 +36,9 @@ pub struct AppStatus {
     /// The kill switch is on: no level triggers and no entry order goes out.
     #[serde(default)]
     pub halted: bool,
+    /// The broker session has ended: nothing is sent until Kite is connected again.
+    #[serde(default)]
+    pub session_expired: Option<super::SessionExpiry>,
 }
 
 impl AppStatus {

@@ -14,6 +14,8 @@ pub struct StatusSources {
     pub catalog: Arc<InstrumentCatalog>,
     /// The kill switch's state, for the status area.
     pub risk: Arc<crate::services::trading::RiskState>,
+    /// Whether the broker session has ended (the banner to reconnect).
+    pub session: Arc<crate::services::trading::BrokerSession>,
 }
 
 pub struct StatusService {
@@ -74,6 +76,7 @@ impl StatusService {
             instruments: self.sources.catalog.load_state(),
             server_time_ms: now,
             halted: self.sources.risk.halted(),
+            session_expired: self.sources.session.expired(),
         }
     }
 
@@ -140,6 +143,7 @@ mod tests {
                 calendar: Arc::new(MarketCalendar::around_the_clock()),
                 catalog: Arc::new(InstrumentCatalog::default()),
                 risk: Arc::new(crate::services::trading::RiskState::default()),
+                session: Arc::new(crate::services::trading::BrokerSession::default()),
             },
         )
     }

@@ -4,6 +4,7 @@
 pub mod activity;
 pub mod auth;
 pub mod instruments;
+pub mod kite;
 pub mod levels;
 pub mod levels_csv;
 pub mod orders;

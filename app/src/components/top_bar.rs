@@ -15,7 +15,8 @@ pub fn TopBar() -> impl IntoView {
                 <span>"OS Platforms"</span>
             </a>
             <div class="status-area">
-                <Suspense fallback=|| view! { <span class="mode-badge">"…"</span> }>
+                // A transition: a refresh keeps showing the last status instead of blinking.
+                <Transition fallback=|| view! { <span class="mode-badge">"…"</span> }>
                     {move || Suspend::new(async move {
                         match status.await {
                             Ok(s) => {
@@ -32,6 +33,12 @@ pub fn TopBar() -> impl IntoView {
                                     <span class=class data-testid="market-state" title=s.market.detail.clone()>
                                         {word}
                                     </span>
+                                    {s.session_expired.clone().map(|e| view! {
+                                        <a class="halt-badge" href="/settings" data-testid="session-expired-badge"
+                                            title=format!("Nothing is sent and no level triggers until Kite is connected again ({})", e.reason)>
+                                            "KITE DISCONNECTED · reconnect"
+                                        </a>
+                                    })}
                                     {s.halted.then(|| view! {
                                         <a class="halt-badge" href="/trades" data-testid="halt-badge"
                                             title="No level triggers and no entry order goes out until it is released on the Trades page">
@@ -47,7 +54,7 @@ pub fn TopBar() -> impl IntoView {
                             }
                         }
                     })}
-                </Suspense>
+                </Transition>
                 <ConnectionIndicator/>
                 <UserMenu/>
                 <ThemeToggle/>

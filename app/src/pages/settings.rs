@@ -1,13 +1,14 @@
 //! The Settings page: your account (password, sign out everywhere), the users (admins), the
 //! account's risk limits (admins change them), and the background workers' states with
-//! restart (the Kite connection, paper or live, is still to come).
+//! restart, and the Kite connection (connect, disconnect, the Kite app's key and secret).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::api::kite::read_kite_status;
 use crate::api::risk::risk_settings;
 use crate::api::workers::list_workers;
-use crate::components::{AccountCard, RiskLimitsForm, UsersCard, WorkersCard};
+use crate::components::{AccountCard, KiteCard, RiskLimitsForm, UsersCard, WorkersCard};
 use crate::user_context::RoleGate;
 use osp_core::model::Access;
 
@@ -15,11 +16,20 @@ use osp_core::model::Access;
 pub fn SettingsPage() -> impl IntoView {
     let initial = Resource::new_blocking(|| (), |_| risk_settings());
     let workers = Resource::new_blocking(|| (), |_| list_workers());
+    let kite = Resource::new_blocking(|| (), |_| read_kite_status());
     view! {
         <Title text="Settings · OS Platforms"/>
         <section class="page settings-page">
             <h1>"Settings"</h1>
             <AccountCard/>
+            <Suspense fallback=|| view! { <p class="muted">"Loading the Kite connection…"</p> }>
+                {move || Suspend::new(async move {
+                    match kite.await {
+                        Ok(found) => view! { <KiteCard initial=found/> }.into_any(),
+                        Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Suspense>
             <RoleGate needs=Access::Admin>
                 <UsersCard/>
             </RoleGate>
@@ -44,11 +54,6 @@ pub fn SettingsPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <div class="card empty-state">
-                <p class="muted">
-                    "Connecting your Kite account and choosing paper or live trading will appear here."
-                </p>
-            </div>
         </section>
     }
     .into_any()

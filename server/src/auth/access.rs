@@ -26,6 +26,7 @@ pub const SERVER_FUNCTIONS: &[(&str, Access)] = &[
     ("paper/account", Access::SignedIn),
     ("risk", Access::SignedIn),
     ("workers", Access::SignedIn),
+    ("kite/status", Access::SignedIn),
     // A user's own watchlists are theirs to arrange, whatever the role: they trade nothing.
     ("watchlists", Access::SignedIn),
     ("watchlists/create", Access::SignedIn),
@@ -51,6 +52,8 @@ pub const SERVER_FUNCTIONS: &[(&str, Access)] = &[
     ("risk/limits", Access::Admin),
     ("risk/release", Access::Admin),
     ("workers/restart", Access::Admin),
+    ("kite/app", Access::Admin),
+    ("kite/disconnect", Access::Admin),
     ("users", Access::Admin),
     ("users/create", Access::Admin),
     ("users/update", Access::Admin),
@@ -68,8 +71,19 @@ pub const ROUTES: &[(&str, Access)] = &[
     ("/manifest.webmanifest", Access::Public),
     ("/sw.js", Access::Public),
     ("/levels/export.csv", Access::SignedIn),
+    // Sends the browser to Kite's login page: the admin connects the account.
+    ("/kite/connect", Access::Admin),
+    // Kite's redirect back: cross-site, so without the session cookie; it is taken only with
+    // a single-use state issued by /kite/connect (`kite_connection`).
+    ("/kite/callback", Access::Public),
+    // Kite's servers: no session, no Origin; taken only with a valid checksum.
+    ("/kite/postback", Access::Public),
     (app::live::PRICES_WS_PATH, Access::SignedIn),
 ];
+
+/// Routes whose callers are not browsers on the app's pages (Kite's servers), authenticated by
+/// a checksum instead: the cross-site check does not apply to them.
+pub const CHECKSUMMED: &[&str] = &["/kite/postback"];
 
 /// Folders of static files anyone may fetch (the wasm, scripts, styles and icons; the login
 /// page needs them).

@@ -141,6 +141,7 @@ fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultS
         ("auth.login_attempts_per_minute", login_attempts),
         ("auth.lockout_failures", "5"),
         ("auth.lockout_minutes", "5"),
+        ("secrets.key", ""),
         ("kite.api_key", ""),
         ("kite.api_secret", ""),
     ];

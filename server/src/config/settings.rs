@@ -61,6 +61,14 @@ pub struct ServerSettings {
     pub allowed_origins: Vec<String>,
 }
 
+/// Secrets at rest.
+#[derive(Clone, Debug, Default)]
+pub struct SecretsSettings {
+    /// base64 of the 32-byte AES-256-GCM key the Kite secret and tokens are sealed with.
+    /// Required in production; elsewhere a key file in the data directory stands in.
+    pub key: Option<SecretString>,
+}
+
 /// Sessions and sign-in.
 #[derive(Clone, Copy, Debug)]
 pub struct AuthSettings {
@@ -182,6 +190,7 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     pub workers: WorkerSettings,
     pub auth: AuthSettings,
+    pub secrets: SecretsSettings,
     pub kite: KiteSettings,
 }
 
@@ -210,6 +219,8 @@ pub(super) struct RawSettings {
     pub workers: RawWorkers,
     #[serde(default)]
     pub auth: RawAuth,
+    #[serde(default)]
+    pub secrets: RawSecrets,
     #[serde(default)]
     pub kite: RawKite,
 }
@@ -282,6 +293,13 @@ pub(super) struct RawTrading {
 pub(super) struct RawWorkers {
     #[serde(default)]
     pub lease_ttl_ms: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSecrets {
+    #[serde(default)]
+    pub key: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -589,6 +607,9 @@ impl RawSettings {
                 lease_ttl: std::time::Duration::from_millis(lease_ttl_ms),
             },
             auth,
+            secrets: SecretsSettings {
+                key: non_empty(&self.secrets.key).map(|k| SecretString::from(k.to_owned())),
+            },
             kite: KiteSettings {
                 api_key: non_empty(&self.kite.api_key).map(str::to_owned),
                 api_secret: non_empty(&self.kite.api_secret)

@@ -15,6 +15,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use crate::config::DatabaseSettings;
 
 mod instruments;
+pub mod kite_credentials;
 #[macro_use]
 mod intents;
 mod leases;

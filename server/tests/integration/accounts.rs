@@ -73,6 +73,7 @@ const EXPECTED: &[(&str, Access)] = &[
     ("paper/account", Access::SignedIn),
     ("risk", Access::SignedIn),
     ("workers", Access::SignedIn),
+    ("kite/status", Access::SignedIn),
     // A user's own watchlists are theirs to arrange, whatever the role: they trade nothing.
     ("watchlists", Access::SignedIn),
     ("watchlists/create", Access::SignedIn),
@@ -98,6 +99,8 @@ const EXPECTED: &[(&str, Access)] = &[
     ("risk/limits", Access::Admin),
     ("risk/release", Access::Admin),
     ("workers/restart", Access::Admin),
+    ("kite/app", Access::Admin),
+    ("kite/disconnect", Access::Admin),
     ("users", Access::Admin),
     ("users/create", Access::Admin),
     ("users/update", Access::Admin),

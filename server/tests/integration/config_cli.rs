@@ -34,6 +34,10 @@ fn help_documents_every_command_flag_and_key() {
         "OSP__DATABASE__URL",
         "LEPTOS_SITE_ROOT",
         "OSP__KITE__API_SECRET",
+        "OSP__SECRETS__KEY",
+        "OSP__AUTH__IDLE_TIMEOUT_SECS",
+        "OSP__SERVER__ALLOWED_ORIGINS",
+        "user",
     ] {
         assert!(text.contains(needle), "--help mentions {needle}");
     }

@@ -36,6 +36,8 @@ pub struct TestApp {
     /// Where the demo's simulator listens, and its session for this process.
     pub simulator_addr: SocketAddr,
     pub access_token: secrecy::SecretString,
+    /// The demo simulator's app secret (postback checksums).
+    pub api_secret: secrecy::SecretString,
     /// Order updates from the demo ticker, as domain events (subscribed before start).
     pub order_events: tokio::sync::broadcast::Receiver<osp_core::model::BrokerOrder>,
     /// Where `/metrics` is served (a free loopback port in tests).
@@ -356,6 +358,7 @@ pub async fn spawn_app_in(data_dir: tempfile::TempDir, extra: &[(&str, &str)]) -
     };
     let simulator_addr = app.demo().simulator_addr;
     let access_token = app.demo().access_token.clone();
+    let api_secret = app.demo().api_secret.clone();
     let metrics_addr = app.metrics_addr();
     let task = tokio::spawn(app.run_until_stopped());
     let (client, cookies) = browser_client(addr);
@@ -373,6 +376,7 @@ pub async fn spawn_app_in(data_dir: tempfile::TempDir, extra: &[(&str, &str)]) -
         kite,
         simulator_addr,
         access_token,
+        api_secret,
         order_events,
         metrics_addr,
         _data_dir: data_dir,

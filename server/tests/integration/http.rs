@@ -220,7 +220,7 @@ async fn every_navigation_page_renders() {
         ("/alerts", "Alerts", "will appear here"),
         ("/orders", "Orders", "No orders yet"),
         ("/trades", "Trades", "No open positions"),
-        ("/settings", "Settings", "will appear here"),
+        ("/settings", "Settings", "Not connected."),
     ] {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");

@@ -34,6 +34,7 @@ async fn postgres_migrations_apply_and_are_idempotent() {
             "account_settings",
             "app_meta",
             "instruments",
+            "kite_credentials",
             "level_events",
             "levels",
             "order_intents",
@@ -49,7 +50,7 @@ async fn postgres_migrations_apply_and_are_idempotent() {
         .fetch_one(pool)
         .await
         .unwrap();
-    assert_eq!(applied, 8);
+    assert_eq!(applied, 9);
     db.close().await;
     drop_postgres_database(&name).await;
 }

@@ -19,6 +19,7 @@ use rand::{Rng, SeedableRng};
 use crate::model::{BrokerOrder, IntentState, LevelId, OrderIntent, OrderRequest, OrderTag};
 use crate::ports::{Broker, BrokerError, BrokerErrorKind, Clock, IntentStore, TradingLease};
 
+use super::broker_session::BrokerSession;
 use super::intents::{IntentError, IntentEvent, Reconciliation, advance, reconcile};
 use super::risk::PreTradeCheck;
 
@@ -45,6 +46,8 @@ pub struct OrderExecutor {
     gate: Option<Arc<dyn PreTradeCheck>>,
     /// Held by this process, or it sends nothing (another server process trades).
     lease: Option<Arc<dyn TradingLease>>,
+    /// Whether the broker session stands; once it has ended nothing is sent.
+    session: Option<Arc<BrokerSession>>,
 }
 
 const STANDBY: &str = "not sent: this server is a standby — another server process holds the \
@@ -91,6 +94,27 @@ impl OrderExecutor {
             reconciling: AtomicBool::new(false),
             gate: None,
             lease: None,
+            session: None,
+        }
+    }
+
+    /// Nothing is sent once `session` has ended (and the broker saying so ends it).
+    pub fn with_session(mut self, session: Arc<BrokerSession>) -> Self {
+        self.session = Some(session);
+        self
+    }
+
+    /// Why nothing may be sent now because the broker session ended, if it did.
+    fn session_refusal(&self) -> Option<String> {
+        self.session.as_ref().and_then(|s| s.refusal())
+    }
+
+    /// A broker answer that the session is gone ends it here too.
+    fn note(&self, error: &BrokerError) {
+        if error.kind == BrokerErrorKind::Unauthorized
+            && let Some(session) = &self.session
+        {
+            session.mark_expired(self.clock.now_ms(), &error.message);
         }
     }
 
@@ -181,6 +205,11 @@ impl OrderExecutor {
                 .apply(intent, IntentEvent::Refused { reason: STANDBY })
                 .await;
         }
+        if let Some(reason) = self.session_refusal() {
+            return self
+                .apply(intent, IntentEvent::Refused { reason: &reason })
+                .await;
+        }
         if let Some(gate) = &self.gate
             && let Err(problem) = gate.check(intent).await
         {
@@ -190,6 +219,9 @@ impl OrderExecutor {
                 .await;
         }
         let answer = self.broker.place_order(&intent.request).await;
+        if let Err(e) = &answer {
+            self.note(e);
+        }
         let refusal;
         let event = match &answer {
             Ok(order_id) => IntentEvent::Accepted { order_id },
@@ -339,7 +371,14 @@ impl OrderExecutor {
                     _ => "cancelled",
                 }
             ))),
-            (Some(order_id), _) => self.broker.cancel_order(order_id).await,
+            (Some(_), _) if let Some(reason) = self.session_refusal() => Err(refused(reason)),
+            (Some(order_id), _) => {
+                let answer = self.broker.cancel_order(order_id).await;
+                if let Err(e) = &answer {
+                    self.note(e);
+                }
+                answer
+            }
             (None, _) => Err(refused(format!(
                 "order #{} is still being sent to the broker; cancel it once it shows open",
                 intent.id
@@ -403,7 +442,13 @@ impl OrderExecutor {
                 .await
                 .map_err(|problem| refused(format!("risk check: {problem}")))?;
         }
-        self.broker.modify_order(order_id, &changed.request).await?;
+        if let Some(reason) = self.session_refusal() {
+            return Err(refused(reason));
+        }
+        if let Err(e) = self.broker.modify_order(order_id, &changed.request).await {
+            self.note(&e);
+            return Err(e);
+        }
         // The change is made; the book says how it now stands. If it cannot be read now, the
         // order update brings the same news.
         let Ok(Some(order)) = self.broker.order_by_tag(&intent.request.tag).await else {

@@ -20,6 +20,7 @@ use crate::services::instruments::InstrumentCatalog;
 use crate::services::market_calendar::{ist_day_number, ist_minute_of_day};
 use crate::services::prices::FeedSubscriptions;
 
+use super::broker_session::BrokerSession;
 use super::executor::OrderExecutor;
 use super::level_monitor::{LevelEvent, LevelMonitor, LevelSpec, LevelState};
 use super::level_orders::order_for;
@@ -177,6 +178,8 @@ pub struct LevelTrader {
     clock: Arc<dyn Clock>,
     /// While its kill switch is on, nothing triggers.
     risk: Arc<RiskState>,
+    /// While the broker session has ended, nothing triggers either.
+    session: Option<Arc<BrokerSession>>,
     engine: Mutex<Engine>,
 }
 
@@ -196,8 +199,15 @@ impl LevelTrader {
             subscriptions,
             clock,
             risk,
+            session: None,
             engine: Mutex::new(Engine::default()),
         }
+    }
+
+    /// Levels that cross while `session` has ended stay armed (and say why in their log).
+    pub fn with_session(mut self, session: Arc<BrokerSession>) -> Self {
+        self.session = Some(session);
+        self
     }
 
     fn engine(&self) -> MutexGuard<'_, Engine> {
@@ -391,6 +401,10 @@ impl LevelTrader {
             Some("confirmed outside the level's active window: not traded, still armed")
         } else if self.risk.halted() {
             Some("confirmed while the kill switch is on: not traded, still armed")
+        } else if self.session.as_ref().is_some_and(|s| s.is_expired()) {
+            Some(
+                "confirmed while the Kite session has ended: not traded, still armed (connect Kite again)",
+            )
         } else {
             None
         };

@@ -10,6 +10,7 @@
 //! account (restore, reset); the activity feed behind the toasts.
 
 mod activity;
+mod broker_session;
 mod executor;
 mod intents;
 mod level_draft;
@@ -30,6 +31,7 @@ mod trades;
 mod trend;
 
 pub use activity::{Activity, ActivityFeed, ActivityItem, ActivityKind};
+pub use broker_session::BrokerSession;
 pub use executor::{ExecError, OrderExecutor};
 pub use intents::{IntentError, IntentEvent, Reconciliation, advance, reconcile};
 pub use level_draft::{

@@ -183,6 +183,11 @@ impl KiteClient {
         *self.access_token.write().unwrap_or_else(|p| p.into_inner()) = None;
     }
 
+    /// Whether the client holds an access token (a login it has not lost or ended).
+    pub fn is_logged_in(&self) -> bool {
+        self.access_token().is_some()
+    }
+
     pub(super) fn access_token(&self) -> Option<SecretString> {
         self.access_token
             .read()
