@@ -23,6 +23,14 @@ pub fn use_user() -> UserContext {
     expect_context::<UserContext>()
 }
 
+impl UserContext {
+    /// Whether the signed-in user's role allows `access` (false until it is known).
+    pub fn can(&self, access: Access) -> Signal<bool> {
+        let user = self.user;
+        Signal::derive(move || matches!(user.get(), Some(Ok(Some(u))) if u.role.allows(access)))
+    }
+}
+
 /// Its children for a user whose role allows `needs`; for anyone else, `note` (if given).
 #[component]
 pub fn RoleGate(

@@ -44,8 +44,12 @@ test('a viewer reads everything and is offered no trading', async ({ page, brows
     await viewer.goto('/levels');
     await expect(viewer.getByTestId('role-note')).toContainText('a trader or an admin sets them');
     await expect(viewer.getByTestId('level-form')).toHaveCount(0);
+    await viewer.goto('/trades');
+    await expect(viewer.getByTestId('role-note')).toContainText('The kill switch is for traders and admins');
+    await expect(viewer.getByTestId('engage-kill-switch')).toHaveCount(0);
     await viewer.goto('/settings');
     await expect(viewer.getByTestId('users-card')).toHaveCount(0);
+    await expect(viewer.getByTestId('kite-connect')).toHaveCount(0);
     await expect(viewer.getByTestId('account-card')).toBeVisible();
     // The server refuses what the page does not offer.
     const placed = await viewer.request.post('/api/orders/place', {

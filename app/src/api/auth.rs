@@ -75,17 +75,23 @@ fn clear_site_data() {
     }
 }
 
+/// Ends this request's session (its row, and the browser's cookie).
+#[cfg(feature = "ssr")]
+async fn end_this_session() -> Result<(), AppError> {
+    crate::auth::session()?
+        .0
+        .sign_out()
+        .await
+        .map_err(AppError::internal)
+}
+
 /// `POST /api/auth/logout`: ends this session.
 #[server(endpoint = "auth/logout")]
 pub async fn log_out() -> Result<(), AppError> {
     crate::error::with_status(
         async move {
             clear_site_data();
-            crate::auth::session()?
-                .0
-                .sign_out()
-                .await
-                .map_err(AppError::internal)
+            end_this_session().await
         }
         .await,
     )
@@ -102,11 +108,7 @@ pub async fn log_out_everywhere() -> Result<(), AppError> {
             state.accounts.sign_out_everywhere(user.id).await?;
             tracing::info!(user = %user.username, "signed out everywhere");
             clear_site_data();
-            crate::auth::session()?
-                .0
-                .sign_out()
-                .await
-                .map_err(AppError::internal)
+            end_this_session().await
         }
         .await,
     )
@@ -125,11 +127,7 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
                 .change_password(user.id, &current, &new)
                 .await?;
             tracing::info!(user = %user.username, "password changed");
-            crate::auth::session()?
-                .0
-                .sign_out()
-                .await
-                .map_err(AppError::internal)
+            end_this_session().await
         }
         .await,
     )

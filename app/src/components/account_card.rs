@@ -4,19 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api::auth::{change_password, log_out_everywhere};
-use crate::error::AppError;
 use crate::pages::login::go_to;
-
-fn problems_text(e: AppError) -> String {
-    match e {
-        AppError::Invalid(problems) => problems
-            .into_iter()
-            .map(|p| p.message)
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_string(),
-    }
-}
 
 #[component]
 pub fn AccountCard() -> impl IntoView {
@@ -29,7 +17,8 @@ pub fn AccountCard() -> impl IntoView {
         leptos::task::spawn_local(async move {
             match change_password(c, n).await {
                 Ok(()) => go_to("/login"),
-                Err(e) => message.set(Some(problems_text(e))),
+                // An invalid form says each problem, joined.
+                Err(e) => message.set(Some(e.to_string())),
             }
         });
     };

@@ -8,7 +8,6 @@ use osp_core::format::ist_clock;
 use osp_core::model::{Access, KiteStatus};
 
 use crate::api::kite::{disconnect_kite, save_kite_app};
-use crate::error::AppError;
 use crate::status_context::use_status;
 use crate::user_context::RoleGate;
 
@@ -40,13 +39,7 @@ pub fn KiteCard(initial: KiteStatus) -> impl IntoView {
                         "The Kite app is saved; its secret is stored encrypted.".to_owned(),
                     ));
                 }
-                Err(AppError::Invalid(problems)) => message.set(Some(
-                    problems
-                        .into_iter()
-                        .map(|p| p.message)
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                )),
+                // An invalid form's error names each problem.
                 Err(e) => message.set(Some(e.to_string())),
             }
         });

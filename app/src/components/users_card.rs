@@ -9,17 +9,6 @@ use osp_core::model::{Role, User};
 use crate::api::users::{create_user, list_users, reset_user_password, sign_out_user, update_user};
 use crate::error::AppError;
 
-fn text(e: AppError) -> String {
-    match e {
-        AppError::Invalid(problems) => problems
-            .into_iter()
-            .map(|p| p.message)
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => other.to_string(),
-    }
-}
-
 #[component]
 pub fn UsersCard() -> impl IntoView {
     let users = RwSignal::new(Vec::<User>::new());
@@ -51,14 +40,14 @@ pub fn UsersCard() -> impl IntoView {
                     password.set(String::new());
                     refresh();
                 }
-                Err(e) => message.set(Some(text(e))),
+                Err(e) => message.set(Some(e.to_string())),
             }
         });
     };
     let act = Callback::new(move |outcome: Result<String, AppError>| {
         match outcome {
             Ok(done) => message.set(Some(done)),
-            Err(e) => message.set(Some(text(e))),
+            Err(e) => message.set(Some(e.to_string())),
         }
         refresh();
     });

@@ -9,7 +9,6 @@ use osp_core::services::accounts::MIN_PASSWORD_LEN;
 
 use super::login::go_to;
 use crate::api::auth::setup_admin;
-use crate::error::AppError;
 
 #[component]
 pub fn SetupPage() -> impl IntoView {
@@ -38,15 +37,8 @@ pub fn SetupPage() -> impl IntoView {
             match setup_admin(u, p).await {
                 Ok(_) => go_to("/"),
                 Err(e) => {
-                    let text = match e {
-                        AppError::Invalid(problems) => problems
-                            .into_iter()
-                            .map(|p| p.message)
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                        other => other.to_string(),
-                    };
-                    error.set(Some(text));
+                    // An invalid form's error names each problem.
+                    error.set(Some(e.to_string()));
                     busy.set(false);
                 }
             }

@@ -175,7 +175,10 @@ fn Trades(
         })
     };
     view! {
-        <KillSwitchPanel state=kill_switch on_change=Callback::new(move |()| refresh())/>
+        <crate::user_context::RoleGate needs=osp_core::model::Access::Trader
+            note="The kill switch is for traders and admins; the top bar says when it is on.">
+            <KillSwitchPanel state=kill_switch on_change=Callback::new(move |()| refresh())/>
+        </crate::user_context::RoleGate>
         <section class="card trade-totals" data-testid="trade-totals">
             <div>
                 <span class="muted small">"Open positions"</span>
@@ -324,9 +327,13 @@ fn PositionRow(view: TradeView, on_exit: Callback<i64>) -> impl IntoView {
                     }
                     .into_any()
                 } else {
+                    // A viewer reads positions; only a trader or an admin exits them.
+                    let can_trade = crate::user_context::use_user().can(osp_core::model::Access::Trader);
                     view! {
-                        <button type="button" class="button subtle" data-testid="exit-trade"
-                            on:click=move |_| on_exit.run(id)>"Exit"</button>
+                        <Show when=move || can_trade.get()>
+                            <button type="button" class="button subtle" data-testid="exit-trade"
+                                on:click=move |_| on_exit.run(id)>"Exit"</button>
+                        </Show>
                     }
                     .into_any()
                 }}

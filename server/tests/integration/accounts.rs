@@ -811,9 +811,11 @@ async fn the_database_keeps_only_an_argon2id_hash_of_a_password() {
 }
 
 /// The binary: `osp user create --admin` makes the first admin, who signs in to `osp serve`
-/// on the same data directory; no password, right or wrong, reaches the log, even at debug.
+/// on the same data directory, saves a Kite app and connects Kite through the simulator's
+/// login page; no password, right or wrong, and no Kite secret, request token or access token
+/// reaches the log, even at debug.
 #[tokio::test]
-async fn the_command_line_admin_signs_in_and_no_password_reaches_the_log() {
+async fn the_command_line_admin_signs_in_and_no_password_or_kite_secret_reaches_the_log() {
     use std::process::{Command, Stdio};
     const RIGHT: &str = "cli admin passphrase 71";
     const WRONG: &str = "guessed secret 99 wrong";
@@ -917,9 +919,67 @@ async fn the_command_line_admin_signs_in_and_no_password_reaches_the_log() {
         .await
         .unwrap();
     assert_eq!(made.status(), 200);
+    // The Kite app's secret, and a Kite login through the simulator's page and back.
+    const KITE_SECRET: &str = "k1teAppSecretValue7";
+    let saved = client
+        .post(url("/api/kite/app"))
+        .form(&[("api_key", "kiteapp123"), ("api_secret", KITE_SECRET)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200);
+    let to_kite = client.get(url("/kite/connect")).send().await.unwrap();
+    let login = to_kite.headers()["location"].to_str().unwrap().to_owned();
+    let callback = crate::helpers::approve_kite_login(&client, &login).await;
+    let request_token = callback
+        .split("request_token=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    let settings = client.get(&callback).send().await.unwrap();
+    let landed = settings.headers()["location"].to_str().unwrap().to_owned();
+    assert!(landed.contains("kite=connected"), "{landed}");
+    // The access token the login made: sealed in the database, opened with the key file.
+    let key = std::fs::read_to_string(dir.path().join("secrets.key")).unwrap();
+    let secrets = osp_server::secrets::SecretBox::load(
+        Some(&secrecy::SecretString::from(key)),
+        dir.path(),
+        false,
+    )
+    .unwrap();
+    let db = osp_server::database::Database::connect(&osp_server::config::DatabaseSettings {
+        url: secrecy::SecretString::from(format!(
+            "sqlite://{}",
+            dir.path().join("osp.db").display()
+        )),
+        max_connections: 1,
+    })
+    .await
+    .unwrap();
+    let sealed = db.kite_credentials().await.unwrap().access_token_sealed;
+    db.close().await;
+    let token = secrets.open(&sealed.expect("a stored token")).unwrap();
+    // Disconnect sends the token to Kite to invalidate it: still not in the log.
+    let disconnected = client
+        .post(url("/api/kite/disconnect"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(disconnected.status(), 200);
     let _ = child.0.kill();
     let _ = child.0.wait();
     let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("Kite connected"), "the login is logged");
+    use secrecy::ExposeSecret as _;
+    for secret in [KITE_SECRET, request_token.as_str(), token.expose_secret()] {
+        assert!(
+            !text.contains(secret),
+            "a Kite secret reached the log: {secret}"
+        );
+    }
     assert!(
         text.contains("sign-in refused"),
         "the refusal is logged: {text}"

@@ -454,3 +454,36 @@ fn uuid_like() -> String {
         .unwrap_or_default();
     format!("{:x}_{}", nanos, std::process::id())
 }
+
+/// Logs in on the simulator's Kite login page at `login_url` (its one button), as a browser
+/// would; returns where it sends the browser back (the app's `/kite/callback?…`).
+pub async fn approve_kite_login(browser: &reqwest::Client, login_url: &str) -> String {
+    let page = browser.get(login_url).send().await.expect("the login page");
+    assert_eq!(page.status(), 200, "the simulator shows its login page");
+    let html = page.text().await.expect("the login page's HTML");
+    let field = |name: &str| {
+        html.split(&format!("name={name} value=\""))
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .unwrap_or_else(|| panic!("the login page has {name}: {html}"))
+            .replace("&amp;", "&")
+    };
+    let simulator = login_url
+        .split("/connect/login")
+        .next()
+        .expect("a login URL");
+    let back = browser
+        .post(format!("{simulator}/connect/login/approve"))
+        .form(&[
+            ("api_key", field("api_key")),
+            ("redirect_params", field("redirect_params")),
+        ])
+        .send()
+        .await
+        .expect("the login's approval");
+    assert_eq!(back.status(), 303, "the simulator sends the browser back");
+    back.headers()["location"]
+        .to_str()
+        .expect("a location")
+        .to_owned()
+}

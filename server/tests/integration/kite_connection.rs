@@ -29,28 +29,7 @@ async fn connect(app: &TestApp) -> String {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let page = browser.get(&login).send().await.unwrap();
-    assert_eq!(page.status(), 200);
-    let html = page.text().await.unwrap();
-    let field = |name: &str| {
-        html.split(&format!("name={name} value=\""))
-            .nth(1)
-            .and_then(|rest| rest.split('"').next())
-            .unwrap_or_else(|| panic!("the login page has {name}: {html}"))
-            .replace("&amp;", "&")
-    };
-    let approve = format!("http://{}/connect/login/approve", app.simulator_addr);
-    let back = browser
-        .post(approve)
-        .form(&[
-            ("api_key", field("api_key")),
-            ("redirect_params", field("redirect_params")),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(back.status(), 303);
-    let callback = location(&back);
+    let callback = crate::helpers::approve_kite_login(&browser, &login).await;
     assert!(
         callback.starts_with(&format!("http://{}/kite/callback?", app.addr)),
         "{callback}"
