@@ -6,7 +6,8 @@ use async_trait::async_trait;
 use crate::model::{
     BrokerOrder, Candle, FeedChange, InstrumentToken, KillSwitch, KiteStatus, LastTrigger, Level,
     LevelId, LevelLogEntry, OrderIntent, OrderRequest, OrderTag, RiskLimits, Role, StoredLevel,
-    StoredUser, Tick, Trade, TradeId, User, UserId, Watchlist, WatchlistItem, WorkerState,
+    StoredUser, Tick, TotpEnrolment, Trade, TradeId, User, UserId, Watchlist, WatchlistItem,
+    WorkerState,
 };
 
 /// Reachability of the database.
@@ -331,6 +332,24 @@ pub trait UserStore: Send + Sync {
     async fn set_password(&self, id: UserId, password_hash: &str) -> Result<bool, String>;
     /// Ends every session of the user.
     async fn end_sessions(&self, id: UserId) -> Result<bool, String>;
+    /// A TOTP secret being enrolled (sealed), or none.
+    async fn set_totp_pending(&self, id: UserId, sealed: Option<&str>) -> Result<bool, String>;
+    /// The TOTP secret in use (sealed), or none (turned off); clears the pending one.
+    async fn set_totp(&self, id: UserId, sealed: Option<&str>) -> Result<bool, String>;
+    /// Records that a sign-in used TOTP time `step`; `false` if that step (or a later one)
+    /// was used already — the code was replayed.
+    async fn use_totp_step(&self, id: UserId, step: i64) -> Result<bool, String>;
+}
+
+/// The second factor's secrets: made, sealed and checked by the server (TOTP, RFC 6238).
+pub trait SecondFactor: Send + Sync {
+    /// A new secret: sealed (to store) and in base32 (for the user's app).
+    fn new_secret(&self) -> Result<(String, String), String>;
+    /// The time step `code` is valid for under the sealed secret (this step or the one either
+    /// side), if it is.
+    fn verify(&self, sealed: &str, code: &str, now_ms: i64) -> Option<i64>;
+    /// The otpauth URL and its QR code (SVG) for `username`'s app.
+    fn enrolment(&self, base32: &str, username: &str) -> Result<TotpEnrolment, String>;
 }
 
 /// Password hashing (Argon2id on the server). Slow on purpose: the adapter runs it off the

@@ -187,9 +187,10 @@ mod server {
                         })
                         .collect(),
                 ),
-                wrong @ (AccountError::WrongCredentials | AccountError::Disabled) => {
-                    AppError::Unauthorized(wrong.to_string())
-                }
+                wrong @ (AccountError::WrongCredentials
+                | AccountError::Disabled
+                | AccountError::CodeNeeded
+                | AccountError::WrongCode) => AppError::Unauthorized(wrong.to_string()),
                 locked @ AccountError::Locked { .. } => {
                     AppError::TooManyRequests(locked.to_string())
                 }

@@ -1,6 +1,7 @@
-// Signing in and out in a browser, and what a viewer is offered.
+// Signing in and out in a browser, what a viewer is offered, and two-step sign-in.
 import { expect, test } from '@playwright/test';
 import { ADMIN, addUser } from './accounts';
+import { totp } from './totp';
 
 test.describe('signed out', () => {
   test.use({ storageState: { cookies: [], origins: [] } });
@@ -87,6 +88,39 @@ test('the admin adds a user on the Settings page, who can then sign in', async (
     await expect(card.getByTestId('users-message')).toHaveText('tara is disabled and signed out.');
     await tara.goto('/orders');
     await expect(tara).toHaveURL(/\/login/);
+  } finally {
+    await context.close();
+  }
+});
+
+test('two-step sign-in: turned on with the QR code and a code, then signing in takes one', async ({ page, browser, baseURL }) => {
+  await addUser(page, baseURL!, 'oskar', 'a long enough phrase', 'trader');
+  const context = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const user = await context.newPage();
+  try {
+    await user.goto('/login');
+    await user.getByTestId('login-username').fill('oskar');
+    await user.getByTestId('login-password').fill('a long enough phrase');
+    await user.getByTestId('login-submit').click();
+    await expect(user).toHaveURL(/\/$/);
+    await user.goto('/settings');
+    await user.getByTestId('totp-begin').click();
+    await expect(user.locator('[data-testid="totp-qr"] svg')).toBeVisible();
+    const secret = (await user.getByTestId('totp-secret').textContent())!.trim();
+    await user.getByTestId('totp-code').fill(totp(secret));
+    await user.getByTestId('totp-confirm').click();
+    // Turning it on ends the sessions: sign in again, now with a code.
+    await expect(user).toHaveURL(/\/login$/);
+    await user.getByTestId('login-username').fill('oskar');
+    await user.getByTestId('login-password').fill('a long enough phrase');
+    await user.getByTestId('login-submit').click();
+    await expect(user.getByTestId('login-error')).toContainText('6-digit code');
+    await user.getByTestId('login-password').fill('a long enough phrase');
+    // The next step's code (the one that confirmed it was used up).
+    await user.getByTestId('login-code').fill(totp(secret, Date.now() + 30_000));
+    await user.getByTestId('login-submit').click();
+    await expect(user).toHaveURL(/\/$/);
+    await expect(user.getByTestId('user-name')).toHaveText('oskar');
   } finally {
     await context.close();
   }

@@ -227,17 +227,17 @@ async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
         } => {
             let role = if admin { "admin".to_owned() } else { role };
             let password = users_cli::read_password()?;
-            users_cli::create(&database, &username, &role, &password)
+            users_cli::create(&database, settings, &username, &role, &password)
                 .await
                 .map(|line| println!("{line}"))
         }
         UserCommand::ResetPassword { username } => {
             let password = users_cli::read_password()?;
-            users_cli::reset_password(&database, &username, &password)
+            users_cli::reset_password(&database, settings, &username, &password)
                 .await
                 .map(|line| println!("{line}"))
         }
-        UserCommand::List => users_cli::list(&database).await.map(|lines| {
+        UserCommand::List => users_cli::list(&database, settings).await.map(|lines| {
             for line in lines {
                 println!("{line}");
             }

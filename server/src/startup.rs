@@ -129,7 +129,7 @@ impl Application {
         let kite_account = Arc::new(KiteAccount::new(KiteAccountParts {
             session: broker_session.clone(),
             database: database.clone(),
-            secrets,
+            secrets: secrets.clone(),
             client: demo.client.clone(),
             api_secret: Some(demo.api_secret.clone()),
             // Demo and paper mode both run on the simulator until live Kite arrives.
@@ -371,6 +371,9 @@ impl Application {
                 lock_ms: i64::from(settings.auth.lockout_minutes) * 60_000,
                 ..LockoutPolicy::default()
             },
+            Arc::new(auth::Totp {
+                secrets: secrets.clone(),
+            }),
         ));
         match accounts.needs_setup().await {
             Ok(true) => tracing::warn!(

@@ -9,20 +9,28 @@ use osp_core::model::Role;
 use osp_core::ports::UserStore;
 use osp_core::services::accounts::{AccountService, LockoutPolicy, NewUser};
 
-use crate::auth::Argon2Hasher;
+use crate::auth::{Argon2Hasher, Totp};
 use crate::clock::SystemClock;
+use crate::config::{Profile, Settings};
 use crate::database::Database;
+use crate::secrets::SecretBox;
 
 /// The environment variable a password may come from instead of standard input.
 pub const PASSWORD_ENV: &str = "OSP_NEW_PASSWORD";
 
-fn accounts(database: &Database) -> AccountService {
-    AccountService::new(
+fn accounts(database: &Database, settings: &Settings) -> anyhow::Result<AccountService> {
+    let secrets = SecretBox::load(
+        settings.secrets.key.as_ref(),
+        &settings.data_dir,
+        settings.profile != Profile::Production,
+    )?;
+    Ok(AccountService::new(
         Arc::new(database.clone()) as Arc<dyn UserStore>,
         Arc::new(Argon2Hasher),
         Arc::new(SystemClock),
         LockoutPolicy::default(),
-    )
+        Arc::new(Totp { secrets }),
+    ))
 }
 
 /// The new password: `OSP_NEW_PASSWORD`, else the first line of standard input.
@@ -44,13 +52,14 @@ pub fn read_password() -> anyhow::Result<String> {
 
 pub async fn create(
     database: &Database,
+    settings: &Settings,
     username: &str,
     role: &str,
     password: &str,
 ) -> anyhow::Result<String> {
     let role = Role::parse(role)
         .with_context(|| format!("{role:?} is not a role: use admin, trader or viewer"))?;
-    let accounts = accounts(database);
+    let accounts = accounts(database, settings)?;
     let first = accounts.needs_setup().await?;
     if first && role != Role::Admin {
         anyhow::bail!("the first user must be an admin: add --admin");
@@ -75,10 +84,11 @@ pub async fn create(
 
 pub async fn reset_password(
     database: &Database,
+    settings: &Settings,
     username: &str,
     password: &str,
 ) -> anyhow::Result<String> {
-    let accounts = accounts(database);
+    let accounts = accounts(database, settings)?;
     let wanted = osp_core::services::accounts::normalise_username(username);
     let user = accounts
         .list()
@@ -93,8 +103,8 @@ pub async fn reset_password(
     ))
 }
 
-pub async fn list(database: &Database) -> anyhow::Result<Vec<String>> {
-    let users = accounts(database).list().await?;
+pub async fn list(database: &Database, settings: &Settings) -> anyhow::Result<Vec<String>> {
+    let users = accounts(database, settings)?.list().await?;
     if users.is_empty() {
         return Ok(vec![
             "no users yet: `osp user create --admin --username NAME`".to_owned(),

@@ -63,6 +63,6 @@ pub use stored_level::{LastTrigger, StoredLevel};
 pub use tick::Tick;
 pub use trade::{ExitReason, Trade, TradeId, TradeState};
 pub use trading_mode::TradingMode;
-pub use user::{Access, Role, StoredUser, User, UserId};
+pub use user::{Access, Role, StoredUser, TotpEnrolment, User, UserId};
 pub use watchlist::{Watchlist, WatchlistItem};
 pub use worker_state::{WorkerPhase, WorkerState};

@@ -79,6 +79,9 @@ pub struct User {
     pub last_login_ms: Option<i64>,
     /// Until when (Unix ms) sign-in is refused after too many wrong passwords.
     pub locked_until_ms: Option<i64>,
+    /// Signing in also takes a code from an authenticator app.
+    #[serde(default)]
+    pub totp: bool,
 }
 
 /// A user as stored: with what signing in checks.
@@ -92,4 +95,21 @@ pub struct StoredUser {
     /// Bumped to end every session of the user ("sign out everywhere", a new password, a
     /// role change, disabling): a session remembers the generation it was made in.
     pub session_generation: i64,
+    /// The TOTP secret, sealed, once enrolment is confirmed.
+    pub totp_sealed: Option<String>,
+    /// A TOTP secret being enrolled, sealed, until its first code confirms it.
+    pub totp_pending_sealed: Option<String>,
+    /// The last TOTP time step a sign-in used: a code works once.
+    pub totp_last_step: Option<i64>,
+}
+
+/// What an authenticator app needs to start making codes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpEnrolment {
+    /// The secret in base32, to type in by hand.
+    pub secret: String,
+    /// `otpauth://totp/…`, what the QR code holds.
+    pub url: String,
+    /// The QR code as an SVG document.
+    pub qr_svg: String,
 }

@@ -4,7 +4,7 @@
 //! needs a session.
 
 use leptos::prelude::*;
-use osp_core::model::User;
+use osp_core::model::{TotpEnrolment, User};
 
 use crate::error::AppError;
 
@@ -22,7 +22,7 @@ pub async fn setup_admin(username: String, password: String) -> Result<User, App
             let state = crate::state::app_state()?;
             let user = state.accounts.create_first_admin(&username, &password).await?;
             tracing::info!(user = %user.username, ip = ?crate::auth::client_ip(), "first admin created");
-            let signed = state.accounts.sign_in(&username, &password).await?;
+            let signed = state.accounts.sign_in(&username, &password, None).await?;
             crate::auth::session()?
                 .0
                 .sign_in(&signed.user, signed.session_generation)
@@ -34,14 +34,22 @@ pub async fn setup_admin(username: String, password: String) -> Result<User, App
     )
 }
 
-/// `POST /api/auth/login`.
+/// `POST /api/auth/login`; `code` is the authenticator app's, for accounts that use one.
 #[server(endpoint = "auth/login")]
-pub async fn log_in(username: String, password: String) -> Result<User, AppError> {
+pub async fn log_in(
+    username: String,
+    password: String,
+    code: Option<String>,
+) -> Result<User, AppError> {
     crate::error::with_status(
         async move {
             let state = crate::state::app_state()?;
             let ip = crate::auth::client_ip();
-            match state.accounts.sign_in(&username, &password).await {
+            match state
+                .accounts
+                .sign_in(&username, &password, code.as_deref())
+                .await
+            {
                 Ok(signed) => {
                     crate::auth::session()?
                         .0
@@ -128,6 +136,54 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
                 .await?;
             tracing::info!(user = %user.username, "password changed");
             end_this_session().await
+        }
+        .await,
+    )
+}
+
+/// `POST /api/auth/totp/begin`: a new authenticator secret for the signed-in user, with its
+/// QR code; it is used only once `auth/totp/confirm` sees a code from it.
+#[server(endpoint = "auth/totp/begin")]
+pub async fn begin_totp() -> Result<TotpEnrolment, AppError> {
+    crate::error::with_status(
+        async move {
+            let state = crate::state::app_state()?;
+            let user = crate::auth::signed_in()?;
+            Ok(state.accounts.begin_totp(user.id).await?)
+        }
+        .await,
+    )
+}
+
+/// `POST /api/auth/totp/confirm`: turns the second factor on. Every session of the user ends
+/// (this one too): sign in again, with a code.
+#[server(endpoint = "auth/totp/confirm")]
+pub async fn confirm_totp(code: String) -> Result<User, AppError> {
+    crate::error::with_status(
+        async move {
+            let state = crate::state::app_state()?;
+            let user = crate::auth::signed_in()?;
+            let user = state.accounts.confirm_totp(user.id, &code).await?;
+            tracing::info!(user = %user.username, "second factor turned on");
+            end_this_session().await?;
+            Ok(user)
+        }
+        .await,
+    )
+}
+
+/// `POST /api/auth/totp/disable`: turns the second factor off, proving the password. Every
+/// session of the user ends.
+#[server(endpoint = "auth/totp/disable")]
+pub async fn disable_totp(password: String) -> Result<User, AppError> {
+    crate::error::with_status(
+        async move {
+            let state = crate::state::app_state()?;
+            let user = crate::auth::signed_in()?;
+            let user = state.accounts.disable_totp(user.id, &password).await?;
+            tracing::info!(user = %user.username, "second factor turned off");
+            end_this_session().await?;
+            Ok(user)
         }
         .await,
     )

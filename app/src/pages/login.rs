@@ -40,6 +40,7 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
+    let code = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     // The button works once the page has hydrated (the first HTML has no wasm behind it yet).
@@ -54,8 +55,9 @@ pub fn LoginPage() -> impl IntoView {
         error.set(None);
         let next = safe_next(query.get_untracked().get("next").as_deref());
         let (u, p) = (username.get_untracked(), password.get_untracked());
+        let c = Some(code.get_untracked()).filter(|c| !c.trim().is_empty());
         leptos::task::spawn_local(async move {
-            match log_in(u, p).await {
+            match log_in(u, p, c).await {
                 Ok(_) => go_to(&next),
                 Err(e) => {
                     error.set(Some(e.to_string()));
@@ -83,6 +85,13 @@ pub fn LoginPage() -> impl IntoView {
                         data-testid="login-password"
                         prop:value=move || password.get()
                         on:input=move |ev| password.set(event_target_value(&ev))/>
+                </label>
+                <label class="field">
+                    <span class="field-label">"Authenticator code (if you turned it on)"</span>
+                    <input type="text" name="code" inputmode="numeric" autocomplete="one-time-code"
+                        maxlength="6" data-testid="login-code"
+                        prop:value=move || code.get()
+                        on:input=move |ev| code.set(event_target_value(&ev))/>
                 </label>
                 {move || error.get().map(|e| view! { <p class="error" role="alert" data-testid="login-error">{e}</p> })}
                 <div class="form-actions">

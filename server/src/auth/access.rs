@@ -14,6 +14,9 @@ pub const SERVER_FUNCTIONS: &[(&str, Access)] = &[
     ("auth/logout", Access::SignedIn),
     ("auth/logout-everywhere", Access::SignedIn),
     ("auth/password", Access::SignedIn),
+    ("auth/totp/begin", Access::SignedIn),
+    ("auth/totp/confirm", Access::SignedIn),
+    ("auth/totp/disable", Access::SignedIn),
     // Reading: every signed-in user, viewers included.
     ("status", Access::SignedIn),
     ("activity", Access::SignedIn),

@@ -9,7 +9,9 @@ pub mod headers;
 pub mod origin;
 pub mod password;
 pub mod sessions;
+pub mod totp;
 
 pub use guard::Guard;
 pub use password::Argon2Hasher;
 pub use sessions::SessionBackend;
+pub use totp::Totp;

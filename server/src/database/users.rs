@@ -13,7 +13,8 @@ fn failed(e: sqlx::Error) -> String {
 }
 
 const COLUMNS: &str = "id, username, password_hash, role, disabled, created_at_ms, \
-    last_login_ms, locked_until_ms, failed_logins, session_generation";
+    last_login_ms, locked_until_ms, failed_logins, session_generation, totp_secret_sealed, \
+    totp_pending_sealed, totp_last_step";
 
 type Row = (
     i64,
@@ -26,11 +27,27 @@ type Row = (
     Option<i64>,
     i64,
     i64,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
 );
 
 fn stored(row: Row) -> Result<StoredUser, String> {
-    let (id, username, hash, role, disabled, created, last_login, locked, failures, generation) =
-        row;
+    let (
+        id,
+        username,
+        hash,
+        role,
+        disabled,
+        created,
+        last_login,
+        locked,
+        failures,
+        generation,
+        totp,
+        pending,
+        last_step,
+    ) = row;
     let role = Role::parse(&role)
         .ok_or_else(|| format!("user {id} has an unknown role {role:?} in the database"))?;
     Ok(StoredUser {
@@ -42,10 +59,14 @@ fn stored(row: Row) -> Result<StoredUser, String> {
             created_at_ms: created,
             last_login_ms: last_login,
             locked_until_ms: locked,
+            totp: totp.is_some(),
         },
         password_hash: hash,
         failed_logins: u32::try_from(failures.max(0)).unwrap_or(u32::MAX),
         session_generation: generation,
+        totp_sealed: totp,
+        totp_pending_sealed: pending,
+        totp_last_step: last_step,
     })
 }
 
@@ -205,6 +226,52 @@ impl UserStore for Database {
                  session_generation = session_generation + 1 WHERE id = $2",
             )
             .bind(password_hash)
+            .bind(id.0)
+            .execute(pool)
+            .await
+            .map_err(failed)?
+            .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    async fn set_totp_pending(&self, id: UserId, sealed: Option<&str>) -> Result<bool, String> {
+        let done = on_pool!(self, pool => {
+            sqlx::query("UPDATE users SET totp_pending_sealed = $1 WHERE id = $2")
+                .bind(sealed)
+                .bind(id.0)
+                .execute(pool)
+                .await
+                .map_err(failed)?
+                .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    async fn set_totp(&self, id: UserId, sealed: Option<&str>) -> Result<bool, String> {
+        // Turning it on or off ends the user's other sessions, like a new password.
+        let done = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE users SET totp_secret_sealed = $1, totp_pending_sealed = NULL, \
+                 session_generation = session_generation + 1 WHERE id = $2",
+            )
+            .bind(sealed)
+            .bind(id.0)
+            .execute(pool)
+            .await
+            .map_err(failed)?
+            .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    async fn use_totp_step(&self, id: UserId, step: i64) -> Result<bool, String> {
+        let done = on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE users SET totp_last_step = $1 WHERE id = $2 \
+                 AND (totp_last_step IS NULL OR totp_last_step < $1)",
+            )
+            .bind(step)
             .bind(id.0)
             .execute(pool)
             .await

@@ -61,6 +61,9 @@ const EXPECTED: &[(&str, Access)] = &[
     ("auth/logout", Access::SignedIn),
     ("auth/logout-everywhere", Access::SignedIn),
     ("auth/password", Access::SignedIn),
+    ("auth/totp/begin", Access::SignedIn),
+    ("auth/totp/confirm", Access::SignedIn),
+    ("auth/totp/disable", Access::SignedIn),
     // Reading: every signed-in user, viewers included.
     ("status", Access::SignedIn),
     ("activity", Access::SignedIn),
@@ -991,4 +994,126 @@ async fn the_command_line_admin_signs_in_and_no_password_or_kite_secret_reaches_
             "a password reached the log: {secret}"
         );
     }
+}
+
+/// The authenticator code for `base32` at `at_secs` (what the user's app shows).
+fn totp_code(base32: &str, at_secs: u64) -> String {
+    let bytes = totp_rs::Secret::Encoded(base32.to_owned())
+        .to_bytes()
+        .unwrap();
+    totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes, None, "t".into())
+        .unwrap()
+        .generate(at_secs)
+}
+
+async fn call(
+    client: &reqwest::Client,
+    app: &TestApp,
+    endpoint: &str,
+    form: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
+    let response = client
+        .post(app.url(&format!("/api/{endpoint}")))
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (
+        status,
+        response.json().await.unwrap_or(serde_json::Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn two_step_sign_in_takes_a_fresh_code_once_it_is_turned_on() {
+    const PASSWORD: &str = "a long enough passphrase";
+    let app = spawn_app().await;
+    let tom = app.user_client("tom", "trader").await;
+    let (status, enrolment) = call(&tom, &app, "auth/totp/begin", &[]).await;
+    assert_eq!(status, 200, "{enrolment}");
+    let secret = enrolment["secret"].as_str().unwrap().to_owned();
+    assert!(
+        enrolment["url"]
+            .as_str()
+            .unwrap()
+            .starts_with("otpauth://totp/")
+    );
+    assert!(enrolment["qr_svg"].as_str().unwrap().contains("<svg"));
+    let now = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    // A code from ten minutes ago does not confirm it, and nothing changes.
+    let stale = totp_code(&secret, now() - 600);
+    let (status, body) = call(&tom, &app, "auth/totp/confirm", &[("code", &stale)]).await;
+    assert_eq!(status, 400, "{body}");
+    let (_, me) = call(&tom, &app, "auth/me", &[]).await;
+    assert_eq!(me["totp"], false, "{me}");
+    // The current code turns it on and signs every session of the user out.
+    let current = totp_code(&secret, now());
+    let (status, body) = call(&tom, &app, "auth/totp/confirm", &[("code", &current)]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["totp"], true);
+    assert_eq!(call(&tom, &app, "status", &[]).await.0, 401);
+
+    let (client, _) = app.new_client();
+    let sign_in = |code: Option<String>| {
+        let mut form = vec![
+            ("username", "tom".to_owned()),
+            ("password", PASSWORD.to_owned()),
+        ];
+        if let Some(code) = code {
+            form.push(("code", code));
+        }
+        client.post(app.url("/api/auth/login")).form(&form).send()
+    };
+    let without = sign_in(None).await.unwrap();
+    assert_eq!(without.status(), 401);
+    let text = without.text().await.unwrap();
+    assert!(text.contains("6-digit code"), "{text}");
+    assert_eq!(sign_in(Some("000000".into())).await.unwrap().status(), 401);
+    // The code that confirmed it was used; the next step's works (one step of skew), once.
+    assert_eq!(
+        sign_in(Some(current.clone())).await.unwrap().status(),
+        401,
+        "replayed"
+    );
+    let next = totp_code(&secret, now() + 30);
+    assert_eq!(sign_in(Some(next.clone())).await.unwrap().status(), 200);
+    assert_eq!(call(&client, &app, "status", &[]).await.0, 200);
+    let (other, _) = app.new_client();
+    let replay = other
+        .post(app.url("/api/auth/login"))
+        .form(&[
+            ("username", "tom"),
+            ("password", PASSWORD),
+            ("code", next.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), 401, "a code signs in once");
+
+    // Turning it off takes the password.
+    let (status, _) = call(
+        &client,
+        &app,
+        "auth/totp/disable",
+        &[("password", "not it at all")],
+    )
+    .await;
+    assert_eq!(status, 400);
+    let (status, body) = call(
+        &client,
+        &app,
+        "auth/totp/disable",
+        &[("password", PASSWORD)],
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(sign_in(None).await.unwrap().status(), 200);
+    app.stop().await;
 }

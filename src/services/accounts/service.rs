@@ -3,8 +3,8 @@
 
 use std::sync::Arc;
 
-use crate::model::{Role, StoredUser, User, UserId};
-use crate::ports::{Clock, PasswordHasher, UserStore};
+use crate::model::{Role, StoredUser, TotpEnrolment, User, UserId};
+use crate::ports::{Clock, PasswordHasher, SecondFactor, UserStore};
 
 use super::credentials::{normalise_username, password_problem, username_problem};
 use super::lockout::LockoutPolicy;
@@ -24,6 +24,12 @@ pub enum AccountError {
     Locked { until_ms: i64, minutes: i64 },
     #[error("this account is disabled; ask an admin to enable it")]
     Disabled,
+    #[error(
+        "this account signs in with a code too: enter the 6-digit code from your authenticator app"
+    )]
+    CodeNeeded,
+    #[error("the authenticator code is wrong, expired or used already; enter the current one")]
+    WrongCode,
     #[error("the first admin exists already; sign in instead")]
     SetupDone,
     #[error("the username {0} is taken; pick another")]
@@ -63,6 +69,7 @@ pub struct AccountService {
     hasher: Arc<dyn PasswordHasher>,
     clock: Arc<dyn Clock>,
     policy: LockoutPolicy,
+    second_factor: Arc<dyn SecondFactor>,
     /// A real hash of nothing anyone knows: an unknown username costs the same time as a
     /// wrong password, so timing does not tell which usernames exist.
     decoy: decoy::OnceHash,
@@ -74,12 +81,14 @@ impl AccountService {
         hasher: Arc<dyn PasswordHasher>,
         clock: Arc<dyn Clock>,
         policy: LockoutPolicy,
+        second_factor: Arc<dyn SecondFactor>,
     ) -> AccountService {
         AccountService {
             store,
             hasher,
             clock,
             policy,
+            second_factor,
             decoy: decoy::OnceHash::default(),
         }
     }
@@ -150,7 +159,12 @@ impl AccountService {
     /// Checks a username and password. Every wrong password counts toward the lock; a locked
     /// or disabled account is refused even with the right password (and says so only then,
     /// so a guesser learns nothing from it).
-    pub async fn sign_in(&self, username: &str, password: &str) -> Result<SignIn, AccountError> {
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        code: Option<&str>,
+    ) -> Result<SignIn, AccountError> {
         let username = normalise_username(username);
         let stored = self
             .store
@@ -167,23 +181,30 @@ impl AccountService {
             return Err(locked(until, now));
         }
         if !self.hasher.verify(password, &stored.password_hash).await {
-            let id = stored.user.id;
-            let failures = self
-                .store
-                .add_failure(id)
-                .await
-                .map_err(AccountError::Unavailable)?;
-            if let Some(until) = self.policy.lock_after(failures, now) {
-                self.store
-                    .lock(id, until)
-                    .await
-                    .map_err(AccountError::Unavailable)?;
-                return Err(locked(until, now));
-            }
-            return Err(AccountError::WrongCredentials);
+            return Err(self
+                .failed(&stored, now, AccountError::WrongCredentials)
+                .await?);
         }
         if stored.user.disabled {
             return Err(AccountError::Disabled);
+        }
+        if let Some(sealed) = &stored.totp_sealed {
+            let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
+                return Err(AccountError::CodeNeeded);
+            };
+            // A wrong code counts toward the lock like a wrong password; a replayed one too.
+            let step = self.second_factor.verify(sealed, code, now);
+            let fresh = match step {
+                Some(step) => self
+                    .store
+                    .use_totp_step(stored.user.id, step)
+                    .await
+                    .map_err(AccountError::Unavailable)?,
+                None => false,
+            };
+            if !fresh {
+                return Err(self.failed(&stored, now, AccountError::WrongCode).await?);
+            }
         }
         self.store
             .record_login(stored.user.id, now)
@@ -196,6 +217,91 @@ impl AccountService {
             user,
             session_generation: stored.session_generation,
         })
+    }
+
+    /// Counts a failed sign-in; the error to answer with (the lock, once it locks).
+    async fn failed(
+        &self,
+        stored: &StoredUser,
+        now: i64,
+        error: AccountError,
+    ) -> Result<AccountError, AccountError> {
+        let id = stored.user.id;
+        let failures = self
+            .store
+            .add_failure(id)
+            .await
+            .map_err(AccountError::Unavailable)?;
+        if let Some(until) = self.policy.lock_after(failures, now) {
+            self.store
+                .lock(id, until)
+                .await
+                .map_err(AccountError::Unavailable)?;
+            return Ok(locked(until, now));
+        }
+        Ok(error)
+    }
+
+    /// Starts turning the second factor on: a new secret (kept aside until a code confirms
+    /// it) and what the user's authenticator app needs.
+    pub async fn begin_totp(&self, id: UserId) -> Result<TotpEnrolment, AccountError> {
+        let stored = self.stored(id).await?;
+        let (sealed, base32) = self
+            .second_factor
+            .new_secret()
+            .map_err(AccountError::Unavailable)?;
+        self.store
+            .set_totp_pending(id, Some(&sealed))
+            .await
+            .map_err(AccountError::Unavailable)?;
+        self.second_factor
+            .enrolment(&base32, &stored.user.username)
+            .map_err(AccountError::Unavailable)
+    }
+
+    /// Turns the second factor on once the app's first code matches the new secret.
+    pub async fn confirm_totp(&self, id: UserId, code: &str) -> Result<User, AccountError> {
+        let stored = self.stored(id).await?;
+        let Some(pending) = &stored.totp_pending_sealed else {
+            return Err(AccountError::Refused(
+                "no authenticator is being set up: press Turn on first".to_owned(),
+            ));
+        };
+        let Some(step) = self
+            .second_factor
+            .verify(pending, code.trim(), self.clock.now_ms())
+        else {
+            return Err(AccountError::Invalid(vec![(
+                "code",
+                "that code does not match: enter the code your app shows now".to_owned(),
+            )]));
+        };
+        self.store
+            .set_totp(id, Some(pending))
+            .await
+            .map_err(AccountError::Unavailable)?;
+        // The code that confirmed it does not sign anyone in as well.
+        self.store
+            .use_totp_step(id, step)
+            .await
+            .map_err(AccountError::Unavailable)?;
+        self.user(id).await
+    }
+
+    /// Turns the second factor off, proving the password.
+    pub async fn disable_totp(&self, id: UserId, password: &str) -> Result<User, AccountError> {
+        let stored = self.stored(id).await?;
+        if !self.hasher.verify(password, &stored.password_hash).await {
+            return Err(AccountError::Invalid(vec![(
+                "password",
+                "the password is wrong".to_owned(),
+            )]));
+        }
+        self.store
+            .set_totp(id, None)
+            .await
+            .map_err(AccountError::Unavailable)?;
+        self.user(id).await
     }
 
     /// The user a session belongs to, if the session still stands: the user exists, is not
@@ -254,9 +360,16 @@ impl AccountService {
 
     /// An admin sets a new password for a user (who forgot theirs); it unlocks the account and
     /// ends the user's sessions.
+    /// It also turns their second factor off (the usual reason is a lost phone): they set it
+    /// up again after signing in.
     pub async fn reset_password(&self, id: UserId, password: &str) -> Result<(), AccountError> {
         let stored = self.stored(id).await?;
-        self.set_password(&stored, password).await
+        self.set_password(&stored, password).await?;
+        self.store
+            .set_totp(id, None)
+            .await
+            .map_err(AccountError::Unavailable)?;
+        Ok(())
     }
 
     /// A user changes their own password, proving the current one first.
