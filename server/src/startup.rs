@@ -1,8 +1,9 @@
 //! The composition root: builds the adapters (database, the Kite connection — the in-process
 //! simulator in demo mode —, broker, bus, clock), wires them into the core's services (prices,
-//! subscriptions, instruments, watchlists, levels, orders, trades, risk, calendar, status), starts the
-//! workers under their manager, hands the services to Leptos as `AppState`, and serves HTTP
-//! (and `/metrics` on its own listener) until told to stop.
+//! subscriptions, instruments, watchlists, levels, orders, trades, risk, calendar, status, accounts,
+//! the Kite connection), starts the workers under their manager, hands the services to Leptos as
+//! `AppState`, puts every route behind the sessions, the guard and the security headers, and
+//! serves HTTP (and `/metrics` on its own listener) until told to stop.
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -68,7 +68,8 @@ pub async fn update_user(id: i64, role_code: String, disabled: bool) -> Result<U
     )
 }
 
-/// `POST /api/users/password`: an admin sets a new password (and unlocks the account).
+/// `POST /api/users/password`: an admin sets a new password (and unlocks the account, and
+/// turns its two-step sign-in off: the usual reason is a lost phone).
 #[server(endpoint = "users/password")]
 pub async fn reset_user_password(id: i64, password: String) -> Result<(), AppError> {
     crate::error::with_status(

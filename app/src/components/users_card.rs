@@ -156,9 +156,11 @@ fn UserRow(user: User, act: Callback<Result<String, AppError>>) -> impl IntoView
         move |_| {
             let (name, password) = (name.clone(), new_password.get_untracked());
             leptos::task::spawn_local(async move {
-                let outcome = reset_user_password(id, password)
-                    .await
-                    .map(|()| format!("{name} has a new password and is signed out."));
+                let outcome = reset_user_password(id, password).await.map(|()| {
+                    format!(
+                        "{name} has a new password, is signed out, and two-step sign-in is off."
+                    )
+                });
                 act.run(outcome);
             });
         }

@@ -19,7 +19,7 @@ use app::auth::{CurrentUser, SessionHandle};
 use app::error::AppError;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
-use axum::http::{Method, Request, StatusCode, header};
+use axum::http::{Method, Request, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use governor::clock::{Clock as _, DefaultClock};
@@ -35,6 +35,8 @@ use super::sessions::{self, RequestSession};
 
 /// Server functions that take a password: limited per address.
 const SIGN_IN_PATHS: [&str; 2] = ["/api/auth/login", "/api/auth/setup"];
+/// Public paths that still answer by who is asking.
+const USER_AWARE_PUBLIC: [&str; 3] = ["/login", "/setup", "/api/auth/me"];
 /// Keyed limiters keep one entry per address; past this many, idle ones are dropped.
 const MAX_TRACKED_ADDRESSES: usize = 10_000;
 
@@ -143,14 +145,21 @@ pub async fn guard(
         return AppError::Forbidden(problem).into_response();
     }
     let rule = access::rule(&method, &path);
-    let user = match guard.user(&session).await {
-        Ok(user) => user,
-        Err(e) if rule != Rule::Needs(Access::Public) => {
-            tracing::error!(error = %e, "the session could not be read");
-            return AppError::Unavailable("sessions cannot be read right now".to_owned())
-                .into_response();
+    let public = rule == Rule::Needs(Access::Public);
+    // The static files and probes need nobody: no session read for them (a page load fetches
+    // several).
+    let user = if public && !USER_AWARE_PUBLIC.contains(&path.as_str()) {
+        None
+    } else {
+        match guard.user(&session).await {
+            Ok(user) => user,
+            Err(e) if !public => {
+                tracing::error!(error = %e, "the session could not be read");
+                return AppError::Unavailable("sessions cannot be read right now".to_owned())
+                    .into_response();
+            }
+            Err(_) => None,
         }
-        Err(_) => None,
     };
     let ip = request
         .extensions()
@@ -216,13 +225,11 @@ pub async fn guard(
                 Access::Admin => "an admin",
                 _ => "a trader or an admin",
             };
-            let mut response = AppError::Forbidden(format!(
+            AppError::Forbidden(format!(
                 "your role ({}) cannot do this: it needs {needs}",
                 user.role.label().to_lowercase()
             ))
-            .into_response();
-            *response.status_mut() = StatusCode::FORBIDDEN;
-            response
+            .into_response()
         }
     }
 }
