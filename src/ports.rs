@@ -83,6 +83,17 @@ pub trait WatchlistStore: Send + Sync {
         id: i64,
         items: &[WatchlistItem],
     ) -> Result<bool, String>;
+    /// Replaces the list's items only if they are still `expected` (the instruments, in order)
+    /// — checked under the list's write lock, so two edits at once never lose one. `Ok(None)`
+    /// when they changed meanwhile (read again and retry), `Ok(Some(false))` when the owner
+    /// has no such list.
+    async fn replace_items(
+        &self,
+        owner: &str,
+        id: i64,
+        expected: &[WatchlistItem],
+        items: &[WatchlistItem],
+    ) -> Result<Option<bool>, String>;
 }
 
 /// Leases in the database: which server process may do a piece of work (today, trading) while

@@ -31,6 +31,9 @@ pub struct WatchlistService {
     starter: Vec<InstrumentToken>,
 }
 
+/// How often an edit is read again when another one changed the list first.
+const EDIT_ATTEMPTS: usize = 8;
+
 fn unavailable(reason: String) -> WatchlistError {
     WatchlistError::Unavailable(reason)
 }
@@ -191,24 +194,40 @@ impl WatchlistService {
         &self,
         owner: &str,
         id: i64,
-        edit: impl FnOnce(&mut Vec<WatchlistItem>) -> Result<(), WatchlistError>,
+        edit: impl Fn(&mut Vec<WatchlistItem>) -> Result<(), WatchlistError>,
     ) -> Result<Watchlist, WatchlistError> {
-        let mut lists = self.store.lists(owner).await.map_err(unavailable)?;
-        let at = lists
-            .iter()
-            .position(|l| l.id == id)
-            .ok_or(WatchlistError::NotFound)?;
-        edit(&mut lists[at].items)?;
-        self.follow(owner, &lists)?;
-        let list = lists[at].clone();
-        if let Err(e) = self.store.set_items(owner, id, &list.items).await {
-            // Back to what is stored.
-            if let Ok(stored) = self.store.lists(owner).await {
-                let _ = self.follow(owner, &stored);
+        // Two edits at once (quick adds from one page, two tabs) must both land: the write
+        // goes through only if the list is still what this edit read, else it is read again.
+        for _ in 0..EDIT_ATTEMPTS {
+            let mut lists = self.store.lists(owner).await.map_err(unavailable)?;
+            let at = lists
+                .iter()
+                .position(|l| l.id == id)
+                .ok_or(WatchlistError::NotFound)?;
+            let before = lists[at].items.clone();
+            edit(&mut lists[at].items)?;
+            self.follow(owner, &lists)?;
+            let list = lists[at].clone();
+            match self
+                .store
+                .replace_items(owner, id, &before, &list.items)
+                .await
+            {
+                Ok(Some(true)) => return Ok(list),
+                Ok(Some(false)) => return Err(WatchlistError::NotFound),
+                Ok(None) => continue,
+                Err(e) => {
+                    // Back to what is stored.
+                    if let Ok(stored) = self.store.lists(owner).await {
+                        let _ = self.follow(owner, &stored);
+                    }
+                    return Err(unavailable(e));
+                }
             }
-            return Err(unavailable(e));
         }
-        Ok(list)
+        Err(unavailable(
+            "the watchlist kept changing while this edit was saved; try again".to_owned(),
+        ))
     }
 
     pub async fn add(
@@ -230,7 +249,7 @@ impl WatchlistService {
                     "a watchlist holds at most {MAX_ITEMS} instruments; start another one"
                 )));
             }
-            items.push(item);
+            items.push(item.clone());
             Ok(())
         })
         .await

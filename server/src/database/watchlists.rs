@@ -161,4 +161,66 @@ impl WatchlistStore for Database {
             Ok(true)
         })
     }
+
+    async fn replace_items(
+        &self,
+        owner: &str,
+        id: i64,
+        expected: &[WatchlistItem],
+        items: &[WatchlistItem],
+    ) -> Result<Option<bool>, String> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(failed)?;
+            // A write first: it takes the list's lock (the row in PostgreSQL, the database in
+            // SQLite) before anything is read, so the check below sees the latest items.
+            let locked = sqlx::query("UPDATE watchlists SET name = name WHERE id = $1 AND owner = $2")
+                .bind(id)
+                .bind(owner)
+                .execute(&mut *tx)
+                .await
+                .map_err(failed)?
+                .rows_affected();
+            if locked == 0 {
+                return Ok(Some(false));
+            }
+            let stored: Vec<(i64,)> = sqlx::query_as(
+                "SELECT instrument_token FROM watchlist_items WHERE watchlist_id = $1 \
+                 ORDER BY position",
+            )
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(failed)?;
+            let unchanged = stored.len() == expected.len()
+                && stored
+                    .iter()
+                    .zip(expected)
+                    .all(|((token,), item)| *token == i64::from(item.token.0));
+            if !unchanged {
+                return Ok(None);
+            }
+            sqlx::query("DELETE FROM watchlist_items WHERE watchlist_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(failed)?;
+            for (position, item) in items.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO watchlist_items \
+                     (watchlist_id, position, instrument_token, exchange, tradingsymbol) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(id)
+                .bind(position as i64)
+                .bind(i64::from(item.token.0))
+                .bind(item.exchange.code())
+                .bind(&item.tradingsymbol)
+                .execute(&mut *tx)
+                .await
+                .map_err(failed)?;
+            }
+            tx.commit().await.map_err(failed)?;
+            Ok(Some(true))
+        })
+    }
 }

@@ -288,3 +288,50 @@ async fn unknown_api_paths_answer_with_the_wire_error_as_json() {
     assert_eq!(ok.status(), 200);
     app.stop().await;
 }
+
+/// Quick adds from one page (or two tabs) arrive at once: every one lands, none is lost to
+/// another's write.
+#[tokio::test]
+async fn concurrent_adds_to_one_watchlist_all_land() {
+    let app = crate::helpers::spawn_app().await;
+    let (status, list) = app
+        .call_form("watchlists/create", &[("name", "Race")])
+        .await;
+    assert_eq!(status, 200, "{list}");
+    let id = list["id"].as_i64().unwrap().to_string();
+    let tokens: Vec<String> = osp_core::services::prices::demo_instruments()
+        .into_iter()
+        .take(8)
+        .map(|i| i.token.0.to_string())
+        .collect();
+    assert!(tokens.len() >= 6, "enough instruments to race");
+    let adds = tokens.iter().map(|token| {
+        let id = id.clone();
+        let app = &app;
+        async move {
+            app.call_form("watchlists/add", &[("id", &id), ("token", token)])
+                .await
+        }
+    });
+    for (status, body) in futures::future::join_all(adds).await {
+        assert_eq!(status, 200, "{body}");
+    }
+    let (_, lists) = app.call_form("watchlists", &[]).await;
+    let race = lists["lists"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["name"] == "Race")
+        .unwrap();
+    let mut stored: Vec<String> = race["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["token"].to_string())
+        .collect();
+    stored.sort();
+    let mut wanted = tokens.clone();
+    wanted.sort();
+    assert_eq!(stored, wanted, "every add landed");
+    app.stop().await;
+}
