@@ -43,6 +43,32 @@ fn assemble(lists: Vec<ListRow>, items: Vec<ItemRow>) -> Result<Vec<Watchlist>, 
     Ok(out)
 }
 
+/// Inside transaction `$tx`: list `$id`'s items become `$items`, in order.
+macro_rules! write_items {
+    ($tx:ident, $id:expr, $items:expr) => {
+        sqlx::query("DELETE FROM watchlist_items WHERE watchlist_id = $1")
+            .bind($id)
+            .execute(&mut *$tx)
+            .await
+            .map_err(failed)?;
+        for (position, item) in $items.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO watchlist_items \
+                 (watchlist_id, position, instrument_token, exchange, tradingsymbol) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind($id)
+            .bind(position as i64)
+            .bind(i64::from(item.token.0))
+            .bind(item.exchange.code())
+            .bind(&item.tradingsymbol)
+            .execute(&mut *$tx)
+            .await
+            .map_err(failed)?;
+        }
+    };
+}
+
 #[async_trait]
 impl WatchlistStore for Database {
     async fn lists(&self, owner: &str) -> Result<Vec<Watchlist>, String> {
@@ -137,26 +163,7 @@ impl WatchlistStore for Database {
             if found.is_none() {
                 return Ok(false);
             }
-            sqlx::query("DELETE FROM watchlist_items WHERE watchlist_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(failed)?;
-            for (position, item) in items.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO watchlist_items \
-                     (watchlist_id, position, instrument_token, exchange, tradingsymbol) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(id)
-                .bind(position as i64)
-                .bind(i64::from(item.token.0))
-                .bind(item.exchange.code())
-                .bind(&item.tradingsymbol)
-                .execute(&mut *tx)
-                .await
-                .map_err(failed)?;
-            }
+            write_items!(tx, id, items);
             tx.commit().await.map_err(failed)?;
             Ok(true)
         })
@@ -199,26 +206,7 @@ impl WatchlistStore for Database {
             if !unchanged {
                 return Ok(None);
             }
-            sqlx::query("DELETE FROM watchlist_items WHERE watchlist_id = $1")
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(failed)?;
-            for (position, item) in items.iter().enumerate() {
-                sqlx::query(
-                    "INSERT INTO watchlist_items \
-                     (watchlist_id, position, instrument_token, exchange, tradingsymbol) \
-                     VALUES ($1, $2, $3, $4, $5)",
-                )
-                .bind(id)
-                .bind(position as i64)
-                .bind(i64::from(item.token.0))
-                .bind(item.exchange.code())
-                .bind(&item.tradingsymbol)
-                .execute(&mut *tx)
-                .await
-                .map_err(failed)?;
-            }
+            write_items!(tx, id, items);
             tx.commit().await.map_err(failed)?;
             Ok(Some(true))
         })
