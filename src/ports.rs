@@ -339,8 +339,14 @@ pub trait UserStore: Send + Sync {
     /// Sets the role and the disabled flag, ending the user's sessions; `false` when no such
     /// user.
     async fn update(&self, id: UserId, role: Role, disabled: bool) -> Result<bool, String>;
-    /// A new password hash; ends the user's sessions.
-    async fn set_password(&self, id: UserId, password_hash: &str) -> Result<bool, String>;
+    /// A new password hash (and, with `clear_totp`, the second factor off), in one write; ends
+    /// the user's sessions.
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        clear_totp: bool,
+    ) -> Result<bool, String>;
     /// Ends every session of the user.
     async fn end_sessions(&self, id: UserId) -> Result<bool, String>;
     /// A TOTP secret being enrolled (sealed), or none.

@@ -65,7 +65,7 @@ pub async fn create(
         anyhow::bail!("the first user must be an admin: add --admin");
     }
     let user = if first {
-        accounts.create_first_admin(username, password).await?
+        accounts.create_first_admin(username, password).await?.user
     } else {
         accounts
             .create(&NewUser {

@@ -20,9 +20,8 @@ pub async fn setup_admin(username: String, password: String) -> Result<User, App
     crate::error::with_status(
         async move {
             let state = crate::state::app_state()?;
-            let user = state.accounts.create_first_admin(&username, &password).await?;
-            tracing::info!(user = %user.username, ip = ?crate::auth::client_ip(), "first admin created");
-            let signed = state.accounts.sign_in(&username, &password, None).await?;
+            let signed = state.accounts.create_first_admin(&username, &password).await?;
+            tracing::info!(user = %signed.user.username, ip = ?crate::auth::client_ip(), "first admin created");
             crate::auth::session()?
                 .0
                 .sign_in(&signed.user, signed.session_generation)

@@ -219,14 +219,23 @@ impl UserStore for Database {
         Ok(done == 1)
     }
 
-    async fn set_password(&self, id: UserId, password_hash: &str) -> Result<bool, String> {
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        clear_totp: bool,
+    ) -> Result<bool, String> {
         let done = on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until_ms = NULL, \
-                 session_generation = session_generation + 1 WHERE id = $2",
+                 session_generation = session_generation + 1, \
+                 totp_secret_sealed = CASE WHEN $3 THEN NULL ELSE totp_secret_sealed END, \
+                 totp_pending_sealed = CASE WHEN $3 THEN NULL ELSE totp_pending_sealed END \
+                 WHERE id = $2",
             )
             .bind(password_hash)
             .bind(id.0)
+            .bind(clear_totp)
             .execute(pool)
             .await
             .map_err(failed)?

@@ -103,13 +103,14 @@ impl AccountService {
             == 0)
     }
 
-    /// The first admin (the first-run page, or `osp user create --admin`). Refused once any
+    /// The first admin (the first-run page, or `osp user create --admin`), signed in: the
+    /// password was just set, so it is not hashed a second time to check it. Refused once any
     /// user exists.
     pub async fn create_first_admin(
         &self,
         username: &str,
         password: &str,
-    ) -> Result<User, AccountError> {
+    ) -> Result<SignIn, AccountError> {
         let new = NewUser {
             username: username.to_owned(),
             password: password.to_owned(),
@@ -118,7 +119,17 @@ impl AccountService {
         if !self.needs_setup().await? {
             return Err(AccountError::SetupDone);
         }
-        self.insert(&new, true).await
+        let user = self.insert(&new, true).await?;
+        let now = self.clock.now_ms();
+        self.store
+            .record_login(user.id, now)
+            .await
+            .map_err(AccountError::Unavailable)?;
+        let stored = self.stored(user.id).await?;
+        Ok(SignIn {
+            user: stored.user,
+            session_generation: stored.session_generation,
+        })
     }
 
     /// An admin adds a user.
@@ -364,12 +375,7 @@ impl AccountService {
     /// up again after signing in.
     pub async fn reset_password(&self, id: UserId, password: &str) -> Result<(), AccountError> {
         let stored = self.stored(id).await?;
-        self.set_password(&stored, password).await?;
-        self.store
-            .set_totp(id, None)
-            .await
-            .map_err(AccountError::Unavailable)?;
-        Ok(())
+        self.set_password(&stored, password, true).await
     }
 
     /// A user changes their own password, proving the current one first.
@@ -386,10 +392,15 @@ impl AccountService {
                 "the current password is wrong".to_owned(),
             )]));
         }
-        self.set_password(&stored, new).await
+        self.set_password(&stored, new, false).await
     }
 
-    async fn set_password(&self, stored: &StoredUser, password: &str) -> Result<(), AccountError> {
+    async fn set_password(
+        &self,
+        stored: &StoredUser,
+        password: &str,
+        clear_totp: bool,
+    ) -> Result<(), AccountError> {
         if let Some(p) = password_problem(password, &stored.user.username) {
             return Err(AccountError::Invalid(vec![("password", p)]));
         }
@@ -400,7 +411,7 @@ impl AccountService {
             .map_err(AccountError::Unavailable)?;
         if !self
             .store
-            .set_password(stored.user.id, &hash)
+            .set_password(stored.user.id, &hash, clear_totp)
             .await
             .map_err(AccountError::Unavailable)?
         {
