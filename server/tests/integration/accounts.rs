@@ -8,7 +8,7 @@ use std::time::Duration;
 use osp_core::model::{Access, Role};
 use osp_server::auth::access::{ROUTES, SERVER_FUNCTIONS};
 
-use crate::helpers::{ADMIN, ADMIN_PASSWORD, TestApp, spawn_app, spawn_app_with};
+use crate::helpers::{ADMIN, ADMIN_PASSWORD, TestApp, database_bytes, spawn_app, spawn_app_with};
 
 /// What a request got, reduced to what the guard decides.
 #[derive(Debug, PartialEq, Eq)]
@@ -792,17 +792,7 @@ async fn pages_carry_a_nonce_csp_and_every_answer_the_security_headers() {
 async fn the_database_keeps_only_an_argon2id_hash_of_a_password() {
     let app = spawn_app().await;
     let data = app.stop_keeping_data().await;
-    let file = std::fs::read(data.path().join("osp-demo.db"))
-        .or_else(|_| {
-            let db = std::fs::read_dir(data.path())
-                .unwrap()
-                .filter_map(Result::ok)
-                .find(|e| e.file_name().to_string_lossy().ends_with(".db"))
-                .expect("a database file");
-            std::fs::read(db.path())
-        })
-        .unwrap();
-    let text = String::from_utf8_lossy(&file);
+    let text = database_bytes(data.path());
     assert!(
         !text.contains(ADMIN_PASSWORD),
         "the password is in the database file"

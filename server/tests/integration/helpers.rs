@@ -487,3 +487,15 @@ pub async fn approve_kite_login(browser: &reqwest::Client, login_url: &str) -> S
         .expect("a location")
         .to_owned()
 }
+
+/// Every byte SQLite keeps for the databases in `dir`: the main file and its write-ahead log
+/// (a recent write may be only in `-wal` until a checkpoint), as text for plain-text searches.
+pub fn database_bytes(dir: &std::path::Path) -> String {
+    let mut all = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+        if entry.file_name().to_string_lossy().contains(".db") {
+            all.extend(std::fs::read(entry.path()).unwrap());
+        }
+    }
+    String::from_utf8_lossy(&all).into_owned()
+}

@@ -6,7 +6,7 @@
 
 use secrecy::ExposeSecret;
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, database_bytes, spawn_app};
 
 fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_owned()
@@ -56,16 +56,6 @@ async fn follow_callback(url: &str) -> String {
     let response = client.get(url).send().await.unwrap();
     assert_eq!(response.status(), 303);
     location(&response)
-}
-
-fn database_bytes(dir: &std::path::Path) -> String {
-    let mut all = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
-        if entry.file_name().to_string_lossy().contains(".db") {
-            all.extend(std::fs::read(entry.path()).unwrap());
-        }
-    }
-    String::from_utf8_lossy(&all).into_owned()
 }
 
 #[tokio::test]
