@@ -83,8 +83,8 @@ pub async fn start(
         Arc::new(KiteHistory::new(client.clone())),
     ));
     let live = LivePrices::new(prices.clone(), clock);
-    let mut ticker_config =
-        TickerConfig::new(endpoints.ticker_url, DEMO_API_KEY, access_token.clone());
+    // The ticker follows the client's login: a new Kite login reconnects it with the new token.
+    let mut ticker_config = TickerConfig::following(endpoints.ticker_url, client.login_watch());
     ticker_config.stall_timeout = Duration::from_secs(5);
     ticker_config.reconnect_ceiling = Duration::from_secs(5);
     let pool = Arc::new(TickerPool::new(

@@ -197,6 +197,61 @@ async fn a_refused_token_stops_retrying() {
     assert_eq!(*ticker.state().borrow(), TickerState::Unauthorized);
 }
 
+/// The ticker follows the client's login: with none it waits; a refused token waits for the
+/// next login instead of retrying; a new login connects (with the subscriptions kept); a
+/// login dropped closes the connection until the next.
+#[tokio::test]
+async fn the_ticker_follows_the_login_it_is_given() {
+    use osp_server::integrations::kite::common::login::KiteLogin;
+    let sim = start_sim().await;
+    let (login, watch) = tokio::sync::watch::channel(None);
+    let mut config = config(&sim, "unused");
+    config.login = watch;
+    let sink = Arc::new(Collect::default());
+    let stop = CancellationToken::new();
+    let ticker = spawn(config, sink.clone(), stop.clone());
+    ticker.subscribe(vec![INFY], TickerMode::Quote).await;
+    wait_state(&ticker, |s| *s == TickerState::WaitingForLogin).await;
+    assert_eq!(sim.control.connections_accepted(), 0);
+
+    let with = |token: &str| {
+        Some(KiteLogin {
+            api_key: "sim_key".into(),
+            access_token: SecretString::from(token.to_owned()),
+        })
+    };
+    login.send_replace(with("stale_token"));
+    wait_state(&ticker, |s| *s == TickerState::Unauthorized).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(*ticker.state().borrow(), TickerState::Unauthorized, "no retry");
+
+    login.send_replace(with(&sim.token));
+    wait_state(&ticker, |s| *s == TickerState::Connected).await;
+    sink.wait_for(INFY, TickerMode::Quote).await;
+    assert_eq!(sim.control.connections_accepted(), 1);
+
+    // Another session (a new Kite login): a new connection with it, the subscription kept.
+    let second = sim.running.sim.state.auth.issue_access_token();
+    login.send_replace(with(&second));
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while sim.control.connections_accepted() < 2 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("a second connection with the new login");
+    sink.take();
+    sink.wait_for(INFY, TickerMode::Quote).await;
+
+    login.send_replace(None);
+    wait_state(&ticker, |s| *s == TickerState::WaitingForLogin).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    sink.take();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(sink.take().is_empty(), "no ticks without a login");
+    stop.cancel();
+}
+
 #[tokio::test]
 async fn after_a_drop_it_reconnects_and_resubscribes_with_the_same_modes() {
     let sim = start_sim().await;

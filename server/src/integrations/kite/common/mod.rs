@@ -4,4 +4,5 @@
 pub mod credential;
 pub mod decimal;
 pub mod enums;
+pub mod login;
 pub mod urls;

@@ -11,11 +11,13 @@ use reqwest::Method;
 use secrecy::SecretString;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use tokio::sync::watch;
 
 use super::breaker::{BreakerConfig, BreakerState, CircuitBreaker};
 use super::error::{ErrorType, KiteError};
 use super::limits::{LimitClass, RateLimitConfig, RateLimits};
 use crate::integrations::kite::common::credential;
+use crate::integrations::kite::common::login::{KiteLogin, LoginWatch};
 use crate::integrations::kite::common::urls::KiteEndpoints;
 
 /// Retries for requests that may be repeated.
@@ -67,9 +69,20 @@ impl KiteClientConfig {
 pub struct KiteClient {
     pub(super) config: KiteClientConfig,
     http: reqwest::Client,
+    /// The Kite app in use: starts as configured, replaced when an admin saves another.
+    app: RwLock<KiteApp>,
     access_token: RwLock<Option<SecretString>>,
+    /// The same session, for the ticker's connections to follow.
+    login: watch::Sender<Option<KiteLogin>>,
     limits: RateLimits,
     breaker: CircuitBreaker,
+}
+
+/// A Kite app: its key (public) and secret (needed only to exchange a request token).
+#[derive(Clone)]
+pub(super) struct KiteApp {
+    pub api_key: String,
+    pub api_secret: Option<SecretString>,
 }
 
 /// One request, described before it is sent (so a retry sends the same thing).
@@ -160,14 +173,39 @@ impl KiteClient {
         Ok(Self {
             limits: RateLimits::new(config.limits),
             breaker: CircuitBreaker::new(config.breaker),
+            app: RwLock::new(KiteApp {
+                api_key: config.api_key.clone(),
+                api_secret: config.api_secret.clone(),
+            }),
             config,
             http,
             access_token: RwLock::new(None),
+            login: watch::channel(None).0,
         })
     }
 
-    pub fn api_key(&self) -> &str {
-        &self.config.api_key
+    /// The Kite app's key in use.
+    pub fn api_key(&self) -> String {
+        self.app().api_key
+    }
+
+    pub(super) fn app(&self) -> KiteApp {
+        self.app.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Uses another Kite app from now on. A session belongs to the app it was made with, so
+    /// any session held is dropped (the ticker disconnects until the next login).
+    pub fn set_app(&self, api_key: &str, api_secret: SecretString) {
+        *self.app.write().unwrap_or_else(|p| p.into_inner()) = KiteApp {
+            api_key: api_key.to_owned(),
+            api_secret: Some(api_secret),
+        };
+        self.clear_access_token();
+    }
+
+    /// The session as the ticker follows it: every change is sent to its connections.
+    pub fn login_watch(&self) -> LoginWatch {
+        self.login.subscribe()
     }
 
     pub fn endpoints(&self) -> &KiteEndpoints {
@@ -176,11 +214,16 @@ impl KiteClient {
 
     /// Uses a session obtained elsewhere (stored from an earlier login).
     pub fn set_access_token(&self, token: SecretString) {
-        *self.access_token.write().unwrap_or_else(|p| p.into_inner()) = Some(token);
+        *self.access_token.write().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
+        self.login.send_replace(Some(KiteLogin {
+            api_key: self.api_key(),
+            access_token: token,
+        }));
     }
 
     pub fn clear_access_token(&self) {
         *self.access_token.write().unwrap_or_else(|p| p.into_inner()) = None;
+        self.login.send_replace(None);
     }
 
     /// Whether the client holds an access token (a login it has not lost or ended).
@@ -275,7 +318,7 @@ impl KiteClient {
         if call.authenticated {
             let token = self.access_token().ok_or(KiteError::NotLoggedIn)?;
             let header =
-                credential::authorization(&self.config.api_key, &token).ok_or_else(|| {
+                credential::authorization(&self.app().api_key, &token).ok_or_else(|| {
                     KiteError::InvalidRequest("the access token has characters HTTP refuses".into())
                 })?;
             request = request.header(reqwest::header::AUTHORIZATION, header);

@@ -13,14 +13,14 @@ impl KiteClient {
     pub fn login_url(&self, redirect_params: Option<&str>) -> String {
         self.config
             .endpoints
-            .login_url(&self.config.api_key, redirect_params)
+            .login_url(&self.api_key(), redirect_params)
     }
 
     /// Exchanges the `request_token` from the login redirect for a session, and uses it from
     /// now on. Never retried blindly: a request token is single-use.
     pub async fn generate_session(&self, request_token: &str) -> Result<Session, KiteError> {
-        let secret = self
-            .config
+        let app = self.app();
+        let secret = app
             .api_secret
             .as_ref()
             .ok_or(KiteError::MissingSecret("exchange a request token"))?;
@@ -29,9 +29,9 @@ impl KiteClient {
                 "the login redirect carried no request_token".into(),
             ));
         }
-        let checksum = credential::session_checksum(&self.config.api_key, request_token, secret);
+        let checksum = credential::session_checksum(&app.api_key, request_token, secret);
         let call = Call::post("/session/token").unauthenticated().form(vec![
-            ("api_key", self.config.api_key.clone()),
+            ("api_key", app.api_key.clone()),
             ("request_token", request_token.to_owned()),
             ("checksum", checksum),
         ]);
@@ -44,7 +44,7 @@ impl KiteClient {
     pub async fn invalidate_session(&self) -> Result<bool, KiteError> {
         let token = self.access_token().ok_or(KiteError::NotLoggedIn)?;
         let call = Call::delete("/session/token")
-            .query("api_key", self.config.api_key.clone())
+            .query("api_key", self.api_key())
             .query(
                 "access_token",
                 secrecy::ExposeSecret::expose_secret(&token).to_owned(),

@@ -1,8 +1,10 @@
-//! The ticker connection: connects with `api_key` and `access_token`, keeps the wanted
-//! subscriptions (re-sent after every reconnect, with their modes), decodes frames into a
-//! `TickSink`, reconnects with back-off, treats a feed silent for `stall_timeout` (not even a
-//! heartbeat) as lost, and reports its state. A malformed frame is counted, logged and skipped.
-//! The access token only ever goes into the connection URL, which is never logged.
+//! The ticker connection: connects with the Kite login it follows (`api_key` and
+//! `access_token`), keeps the wanted subscriptions (re-sent after every reconnect, with their
+//! modes), decodes frames into a `TickSink`, reconnects with back-off, treats a feed silent for
+//! `stall_timeout` (not even a heartbeat) as lost, and reports its state. A new login
+//! reconnects at once with it; no login (or one Kite refused) waits for the next. A malformed
+//! frame is counted, logged and skipped. The access token only ever goes into the connection
+//! URL, which is never logged.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,6 +19,7 @@ use tokio_tungstenite::tungstenite::{self, Message};
 use tokio_util::sync::CancellationToken;
 
 use super::{ClientMessage, Frame, ServerText, TickerMode, TickerPacket, parse_frame};
+use crate::integrations::kite::common::login::{KiteLogin, LoginWatch, fixed_login};
 
 /// Where decoded data goes. Called on the connection's task: keep it quick (update a cache,
 /// publish on a channel), never block.
@@ -29,8 +32,8 @@ pub trait TickSink: Send + Sync + 'static {
 pub struct TickerConfig {
     /// `wss://ws.kite.trade` for Kite, `ws://127.0.0.1:PORT/ws` for the simulator.
     pub url: String,
-    pub api_key: String,
-    pub access_token: SecretString,
+    /// The login to connect with, followed: the REST client's session.
+    pub login: LoginWatch,
     pub connect_timeout: Duration,
     /// No frame at all (data or heartbeat) for this long: the feed is stalled; reconnect.
     pub stall_timeout: Duration,
@@ -41,15 +44,20 @@ pub struct TickerConfig {
 }
 
 impl TickerConfig {
+    /// A ticker on one fixed login.
     pub fn new(
         url: impl Into<String>,
         api_key: impl Into<String>,
         access_token: SecretString,
     ) -> Self {
+        Self::following(url, fixed_login(api_key, access_token))
+    }
+
+    /// A ticker that follows `login`: connects when there is one, reconnects when it changes.
+    pub fn following(url: impl Into<String>, login: LoginWatch) -> Self {
         Self {
             url: url.into(),
-            api_key: api_key.into(),
-            access_token,
+            login,
             connect_timeout: Duration::from_secs(10),
             stall_timeout: Duration::from_secs(10),
             reconnect_base: Duration::from_millis(500),
@@ -62,12 +70,15 @@ impl TickerConfig {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TickerState {
     Connecting,
+    /// No Kite login yet (or it was dropped): connects when one arrives.
+    WaitingForLogin,
     Connected,
     Reconnecting {
         attempt: u32,
         reason: String,
     },
-    /// Kite refused the credentials: retrying with the same token cannot help.
+    /// Kite refused the credentials: retrying with the same token cannot help; the next
+    /// login is waited for.
     Unauthorized,
     /// Gave up after `max_attempts`.
     Failed {
@@ -160,6 +171,8 @@ struct Connection {
 enum End {
     Stopped,
     Lost(String),
+    /// Another login arrived (or the login was dropped): connect again at once.
+    NewLogin,
 }
 
 type Socket =
@@ -169,11 +182,14 @@ impl Connection {
     async fn run(mut self) {
         let mut failures = 0_u32;
         loop {
+            let Some(login) = self.wait_for_login().await else {
+                break;
+            };
             let url = format!(
                 "{}?api_key={}&access_token={}",
                 self.config.url,
-                self.config.api_key,
-                self.config.access_token.expose_secret()
+                login.api_key,
+                login.access_token.expose_secret()
             );
             let reason = match tokio::time::timeout(
                 self.config.connect_timeout,
@@ -187,15 +203,22 @@ impl Connection {
                     self.state.send_replace(TickerState::Connected);
                     match self.session(socket).await {
                         End::Stopped => break,
+                        End::NewLogin => continue,
                         End::Lost(reason) => reason,
                     }
                 }
                 Ok(Err(tungstenite::Error::Http(response)))
                     if response.status().as_u16() == 403 =>
                 {
-                    tracing::warn!("ticker refused the access token (403); not retrying");
+                    tracing::warn!(
+                        "ticker refused the access token (403); waiting for the next Kite login"
+                    );
                     self.state.send_replace(TickerState::Unauthorized);
-                    return;
+                    if !self.wait_for_new_login().await {
+                        break;
+                    }
+                    failures = 0;
+                    continue;
                 }
                 // The error text can hold the URL, and the URL holds the token: log the kind only.
                 Ok(Err(e)) => format!("connect failed: {}", error_kind(&e)),
@@ -220,6 +243,34 @@ impl Connection {
             }
         }
         self.state.send_replace(TickerState::Stopped);
+    }
+
+    /// The login to connect with, waiting (still taking commands) while there is none.
+    /// `None`: shutting down.
+    async fn wait_for_login(&mut self) -> Option<KiteLogin> {
+        loop {
+            if let Some(login) = self.config.login.borrow_and_update().clone() {
+                return Some(login);
+            }
+            self.state.send_replace(TickerState::WaitingForLogin);
+            if !self.wait_for_new_login().await {
+                return None;
+            }
+        }
+    }
+
+    /// Waits, still taking commands, until the login changes. `false`: shutting down.
+    async fn wait_for_new_login(&mut self) -> bool {
+        loop {
+            tokio::select! {
+                _ = self.shutdown.cancelled() => return false,
+                _ = login_changed(&mut self.config.login) => return true,
+                command = self.commands.recv() => match command {
+                    Some(command) => { self.remember(&command); }
+                    None => return false,
+                },
+            }
+        }
     }
 
     /// Waits before the next attempt, still taking commands. `false`: shutting down.
@@ -302,6 +353,11 @@ impl Connection {
                     let _ = tx.send(Message::Close(None)).await;
                     return End::Stopped;
                 }
+                _ = login_changed(&mut self.config.login) => {
+                    tracing::info!("the Kite login changed; the ticker connects again with it");
+                    let _ = tx.send(Message::Close(None)).await;
+                    return End::NewLogin;
+                }
                 _ = tokio::time::sleep_until(last_frame + self.config.stall_timeout) => {
                     return End::Lost(format!(
                         "feed stalled: nothing for {} ms",
@@ -368,6 +424,13 @@ impl Connection {
                 tracing::warn!(error = %e, "skipping a malformed ticker frame");
             }
         }
+    }
+}
+
+/// Resolves when `login` changes; never, once no change can come (its sender is gone).
+async fn login_changed(login: &mut LoginWatch) {
+    if login.changed().await.is_err() {
+        std::future::pending::<()>().await;
     }
 }
 
