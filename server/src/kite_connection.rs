@@ -177,7 +177,7 @@ impl KiteAccount {
             )
             .await
             .map_err(KiteFlowError::Store)?;
-        let resumed = self.session.restore();
+        let resumed = self.session.started(now);
         tracing::info!(
             kite_user = %session.profile.user_id,
             by_user = user.0,

@@ -124,9 +124,11 @@ impl Application {
             shutdown.clone(),
         )
         .await?;
-        // Once the broker says the Kite session is gone (or it is disconnected), nothing is
-        // sent and no level triggers until Kite is connected again.
-        let broker_session = Arc::new(BrokerSession::default());
+        // Once the broker says the Kite session is gone (or it is disconnected, or 06:00 IST
+        // passes), nothing is sent and no level triggers until Kite is connected again. The
+        // demo's session starts with the simulator's login above.
+        let broker_session = Arc::new(BrokerSession::new(clock.clone()));
+        broker_session.started(clock.now_ms());
         let kite_account = Arc::new(KiteAccount::new(KiteAccountParts {
             session: broker_session.clone(),
             database: database.clone(),
@@ -332,6 +334,8 @@ impl Application {
                 }
             }),
         );
+        // The trading worker sends orders: it shows as paused while the Kite session has ended.
+        manager.pauses_with("trading", broker_session.clone());
         if let Some(paper) = paper_broker {
             let matcher = Arc::new(PaperMatcher {
                 paper,

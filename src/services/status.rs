@@ -132,18 +132,19 @@ mod tests {
     }
 
     fn service(db: Result<(), String>, last: Option<i64>, now: i64) -> StatusService {
+        let clock: Arc<dyn Clock> = Arc::new(FixedClock(AtomicI64::new(now)));
         StatusService::new(
             "1.2.3",
             TradingMode::Demo,
             Arc::new(Db(db)),
             Arc::new(Feed(last)),
-            Arc::new(FixedClock(AtomicI64::new(now))),
+            clock.clone(),
             5_000,
             StatusSources {
                 calendar: Arc::new(MarketCalendar::around_the_clock()),
                 catalog: Arc::new(InstrumentCatalog::default()),
                 risk: Arc::new(crate::services::trading::RiskState::default()),
-                session: Arc::new(crate::services::trading::BrokerSession::default()),
+                session: Arc::new(crate::services::trading::BrokerSession::new(clock.clone())),
             },
         )
     }

@@ -60,7 +60,7 @@ pub fn WorkersCard(initial: Vec<WorkerState>) -> impl IntoView {
                     <tbody>
                         <For
                             each=move || workers.get()
-                            key=|w| (w.name.clone(), w.phase, w.restarts, w.since_ms)
+                            key=|w| (w.name.clone(), w.phase, w.restarts, w.since_ms, w.note.clone())
                             children=move |w| view! { <WorkerRow worker=w restart/> }
                         />
                     </tbody>
@@ -78,6 +78,7 @@ fn WorkerRow(worker: WorkerState, restart: Callback<String>) -> impl IntoView {
     let class = match worker.phase {
         WorkerPhase::Running => "health ok",
         WorkerPhase::Standby | WorkerPhase::Restarting | WorkerPhase::Stopped => "health",
+        WorkerPhase::Paused => "health warn",
         WorkerPhase::Failed => "health down",
     };
     let name = worker.name.clone();
@@ -94,7 +95,10 @@ fn WorkerRow(worker: WorkerState, restart: Callback<String>) -> impl IntoView {
                 <span class="muted small">{format!(" since {} IST", ist_clock(worker.since_ms))}</span>
             </td>
             <td class="num">{worker.restarts}</td>
-            <td class="wide small">{worker.last_error.clone().unwrap_or_else(|| "—".to_owned())}</td>
+            <td class="wide small">
+                {worker.note.clone().map(|n| view! { <span data-testid="worker-note">{n}" "</span> })}
+                {worker.last_error.clone().unwrap_or_else(|| "—".to_owned())}
+            </td>
             <td>
                 <button type="button" class="button subtle" data-testid="restart-worker"
                     on:click=move |_| restart.run(name.clone())>{action}</button>

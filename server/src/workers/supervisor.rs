@@ -4,7 +4,9 @@
 //! reports each one's phase, restarts and last error (`/ready`, the Settings page). An admin
 //! can start a failed worker again, or restart a running one. A leased worker
 //! (`supervise_leased`) runs only while this process holds its lease: until then it is a
-//! standby, and a lease that cannot be renewed stops it at once.
+//! standby, and a lease that cannot be renewed stops it at once. A worker that sends orders
+//! (`pauses_with`) shows as paused while the broker session has ended: it keeps running (it
+//! still reads ticks and order updates) but its orders are refused before the broker.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -13,6 +15,7 @@ use std::time::Duration;
 use osp_core::backoff::reconnect_delay_ms;
 use osp_core::model::{WorkerPhase, WorkerState};
 use osp_core::ports::{Clock, WorkerControl};
+use osp_core::services::trading::BrokerSession;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -48,6 +51,27 @@ struct Entry {
     run: Option<CancellationToken>,
     /// Wakes a worker waiting in back-off or failed.
     wake: Arc<Notify>,
+    /// The broker session whose end pauses this worker (it sends orders).
+    pauses_with: Option<Arc<BrokerSession>>,
+}
+
+impl Entry {
+    /// The state as reported: a running worker that sends orders is paused while the broker
+    /// session has ended.
+    fn reported(&self) -> WorkerState {
+        let mut state = self.state.clone();
+        if state.phase == WorkerPhase::Running
+            && let Some(ended) = self.pauses_with.as_ref().and_then(|s| s.expired())
+        {
+            state.phase = WorkerPhase::Paused;
+            state.since_ms = state.since_ms.max(ended.since_ms);
+            state.note = Some(format!(
+                "sends no orders: the Kite session has ended ({}); connect Kite again",
+                ended.reason
+            ));
+        }
+        state
+    }
 }
 
 pub struct WorkerManager {
@@ -85,6 +109,11 @@ impl WorkerManager {
         {
             change(entry);
         }
+    }
+
+    /// Worker `name` sends orders: it shows as paused while `session` has ended.
+    pub fn pauses_with(&self, name: &str, session: Arc<BrokerSession>) {
+        self.update(name, |e| e.pauses_with = Some(session));
     }
 
     fn phase(&self, name: &str) -> Option<WorkerPhase> {
@@ -161,9 +190,11 @@ impl WorkerManager {
                 restarts: 0,
                 last_error: None,
                 since_ms: self.clock.now_ms(),
+                note: None,
             },
             run: None,
             wake: wake.clone(),
+            pauses_with: None,
         });
         let manager = self.clone();
         let name = name.to_owned();
@@ -297,10 +328,7 @@ impl WorkerManager {
 
 impl WorkerControl for WorkerManager {
     fn states(&self) -> Vec<WorkerState> {
-        lock(&self.workers)
-            .iter()
-            .map(|e| e.state.clone())
-            .collect()
+        lock(&self.workers).iter().map(Entry::reported).collect()
     }
 
     fn restart(&self, name: &str) -> bool {

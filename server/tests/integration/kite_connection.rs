@@ -308,6 +308,19 @@ fn level_draft(token: u32, level: osp_core::model::Price) -> serde_json::Value {
     })
 }
 
+/// The trading worker's state as the Workers card reads it.
+async fn trading_worker(app: &TestApp) -> serde_json::Value {
+    let (status, workers) = app.call_form("workers", &[]).await;
+    assert_eq!(status, 200, "{workers}");
+    workers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["name"] == "trading")
+        .cloned()
+        .expect("a trading worker")
+}
+
 /// Kite ends the session (the daily expiry, a logout elsewhere): the first order finds out and
 /// is refused with Kite's reason; from then on nothing is sent — orders are refused before the
 /// broker, a crossing level stays armed —, the status says so for the banner, and connecting
@@ -336,6 +349,14 @@ async fn an_ended_kite_session_stops_every_order_until_kite_is_connected_again()
     let (_, app_status) = app.call_form("status", &[]).await;
     let expired = &app_status["session_expired"];
     assert!(expired["reason"].as_str().is_some(), "{app_status}");
+    // The worker that sends orders shows as paused, with why; the paper matcher would not.
+    assert_eq!(trading_worker(&app).await["phase"], "paused");
+    assert!(
+        trading_worker(&app).await["note"]
+            .as_str()
+            .unwrap()
+            .contains("connect Kite again")
+    );
 
     let (_, second) = app.call_json("orders/place", ticket.clone()).await;
     assert_eq!(second["state"], "rejected", "{second}");
@@ -377,6 +398,9 @@ async fn an_ended_kite_session_stops_every_order_until_kite_is_connected_again()
     follow_callback(&connect(&app).await).await;
     let (_, app_status) = app.call_form("status", &[]).await;
     assert!(app_status["session_expired"].is_null(), "{app_status}");
+    let worker = trading_worker(&app).await;
+    assert_eq!(worker["phase"], "running", "{worker}");
+    assert!(worker["note"].is_null(), "{worker}");
     let (_, third) = app.call_json("orders/place", ticket).await;
     assert_ne!(third["state"], "rejected", "{third}");
     app.stop().await;

@@ -223,7 +223,11 @@ async fn the_ticker_follows_the_login_it_is_given() {
     login.send_replace(with("stale_token"));
     wait_state(&ticker, |s| *s == TickerState::Unauthorized).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(*ticker.state().borrow(), TickerState::Unauthorized, "no retry");
+    assert_eq!(
+        *ticker.state().borrow(),
+        TickerState::Unauthorized,
+        "no retry"
+    );
 
     login.send_replace(with(&sim.token));
     wait_state(&ticker, |s| *s == TickerState::Connected).await;
