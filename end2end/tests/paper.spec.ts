@@ -9,6 +9,7 @@ import { OwnServer, stopServer } from './own-server';
 
 const own = new OwnServer(Number(process.env.OSP_E2E_PAPER_PORT ?? 3109), 'paper', {
   OSP__MODE: 'paper',
+  OSP__KITE__ENDPOINT: 'simulator',
   OSP__DEMO__TICK_INTERVAL_MS: '250',
 });
 const BASE = own.base;

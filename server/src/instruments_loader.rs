@@ -124,7 +124,7 @@ impl InstrumentsLoader {
             }
         };
         // A stored list is served at once and refreshed right away; a first run waits above.
-        let mut wait = if stored > 0 {
+        let wait = if stored > 0 {
             0
         } else if self.refresh().await.is_ok() {
             until_next_daily_load(self.clock.now_ms())
@@ -132,16 +132,28 @@ impl InstrumentsLoader {
             // The failure is in the load state the UI shows; go on without a list and retry.
             RETRY_AFTER.as_millis() as i64
         };
+        // Kite serves the dump only to a session: a login that arrives while no list is
+        // loaded (a first run on a real Kite) loads it at once instead of at the next retry.
+        let mut login = self.client.login_watch();
+        login.borrow_and_update();
         tokio::spawn(async move {
+            let mut next = tokio::time::Instant::now() + Duration::from_millis(wait.unsigned_abs());
             loop {
                 tokio::select! {
                     _ = shutdown.cancelled() => return,
-                    _ = tokio::time::sleep(Duration::from_millis(wait.unsigned_abs())) => {}
+                    _ = tokio::time::sleep_until(next) => {}
+                    Ok(()) = login.changed() => {
+                        let loaded = matches!(self.catalog.load_state(), InstrumentsLoad::Ready { .. });
+                        if loaded || login.borrow_and_update().is_none() {
+                            continue;
+                        }
+                    }
                 }
-                wait = match self.refresh().await {
+                let wait = match self.refresh().await {
                     Ok(_) => until_next_daily_load(self.clock.now_ms()),
                     Err(_) => RETRY_AFTER.as_millis() as i64,
                 };
+                next = tokio::time::Instant::now() + Duration::from_millis(wait.unsigned_abs());
             }
         })
     }

@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use osp_core::model::{BrokerOrder, KiteSession, KiteStatus, UserId, kite_credentials_problems};
 use osp_core::ports::{Clock, KiteConnection};
-use osp_core::services::trading::BrokerSession;
+use osp_core::services::trading::{BrokerSession, kite_session_end_ms};
 use rand::Rng as _;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
@@ -26,6 +26,7 @@ use sha2::{Digest, Sha256};
 use crate::database::Database;
 use crate::integrations::kite::broker::domain_order;
 use crate::integrations::kite::http::KiteClient;
+use crate::integrations::kite::http::error::Retry;
 use crate::integrations::kite::http::models::OrderUpdate;
 use crate::secrets::SecretBox;
 
@@ -53,6 +54,10 @@ pub enum KiteFlowError {
     BadPostback(String),
     #[error("no API secret is known to check postbacks with")]
     NoSecret,
+    #[error(
+        "no Kite app is saved yet: enter your app's API key and secret on the Settings page first"
+    )]
+    NoApp,
     #[error("{0}")]
     Store(String),
 }
@@ -101,7 +106,10 @@ impl KiteAccount {
     }
 
     /// Where to send `user`'s browser to log in to Kite.
-    pub fn begin(&self, user: UserId) -> String {
+    pub fn begin(&self, user: UserId) -> Result<String, KiteFlowError> {
+        if self.client.api_key().is_empty() {
+            return Err(KiteFlowError::NoApp);
+        }
         let state: String = {
             let mut rng = rand::rng();
             (0..32)
@@ -127,7 +135,62 @@ impl KiteAccount {
         let params: String = form_urlencoded::Serializer::new(String::new())
             .append_pair("state", &state)
             .finish();
-        self.client.login_url(Some(&params))
+        Ok(self.client.login_url(Some(&params)))
+    }
+
+    /// At start-up, on a real Kite: the Kite app saved on the Settings page (else the
+    /// configured one) and, if it is still today's, the session saved by the last login — so
+    /// a restart during the day goes on trading without a new login. A session Kite no longer
+    /// honours, or none, leaves the broker session ended ("connect Kite") until a login.
+    pub async fn resume(&self, configured: Option<(String, SecretString)>) -> Result<(), String> {
+        let row = self.database.kite_credentials().await?;
+        let app = match (row.api_key.clone(), row.api_secret_sealed.as_deref()) {
+            (Some(key), Some(sealed)) => {
+                Some((key, self.secrets.open(sealed).map_err(|e| e.to_string())?))
+            }
+            _ => configured,
+        };
+        let now = self.clock.now_ms();
+        let Some((api_key, api_secret)) = app else {
+            self.session.mark_expired(now, "no Kite app is saved yet");
+            tracing::warn!(
+                "no Kite app yet: save its API key and secret on the Settings page, then Connect Kite"
+            );
+            return Ok(());
+        };
+        self.client.set_app(&api_key, api_secret);
+        let stored = match (row.access_token_sealed.as_deref(), row.connected_ms) {
+            (Some(sealed), Some(since)) if kite_session_end_ms(since) > now => {
+                Some((self.secrets.open(sealed).map_err(|e| e.to_string())?, since))
+            }
+            _ => None,
+        };
+        let Some((token, since)) = stored else {
+            self.session
+                .mark_expired(now, "not connected to Kite since the last 06:00 IST");
+            tracing::warn!(
+                api_key,
+                "Kite is not connected: press Connect Kite on the Settings page"
+            );
+            return Ok(());
+        };
+        self.client.set_access_token(token);
+        self.session.started(since);
+        // Kite may have ended it sooner (a logout elsewhere): ask once, now.
+        match self.client.profile().await {
+            Ok(profile) => {
+                tracing::info!(kite_user = %profile.user_id, "the saved Kite session is still valid");
+            }
+            Err(e) if e.retry() == Retry::Reauthenticate => {
+                self.client.clear_access_token();
+                self.session.mark_expired(now, &e.to_string());
+                tracing::warn!(error = %e, "the saved Kite session has ended: press Connect Kite");
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "Kite could not be asked about the saved session; using it");
+            }
+        }
+        Ok(())
     }
 
     /// The callback: checks it, exchanges the request token, stores the session sealed.
@@ -273,10 +336,25 @@ impl KiteConnection for KiteAccount {
             return Ok(Err(problems));
         }
         let sealed = self.secrets.seal(api_secret.trim());
+        let now = self.clock.now_ms();
         self.database
-            .save_kite_app(api_key.trim(), &sealed, self.clock.now_ms())
+            .save_kite_app(api_key.trim(), &sealed, now)
             .await?;
         tracing::info!(api_key = api_key.trim(), "Kite app saved (secret sealed)");
+        // On a real Kite the saved app is the one used from now on; a session belongs to the
+        // app it was made with, so the next Connect Kite makes a new one.
+        if !self.simulated && self.client.api_key() != api_key.trim() {
+            self.client.set_app(
+                api_key.trim(),
+                SecretString::from(api_secret.trim().to_owned()),
+            );
+            self.database.clear_kite_session(now).await?;
+            self.session
+                .mark_expired(now, "another Kite app was saved; connect Kite with it");
+        } else if !self.simulated {
+            self.client
+                .set_app_secret(SecretString::from(api_secret.trim().to_owned()));
+        }
         self.status().await.map(Ok)
     }
 

@@ -14,6 +14,7 @@ pub mod instruments_loader;
 pub mod integrations;
 pub mod kite_connection;
 pub mod live_prices;
+pub mod market;
 pub mod metrics;
 pub mod secrets;
 pub mod site;

@@ -19,7 +19,8 @@ Configuration (each layer overrides the one before):
 
 Keys (TOML key / environment variable, default):
   profile                    OSP__PROFILE                    development | production | test
-  mode                       OSP__MODE                       demo (or paper: simulated fills, never a live order)
+  mode                       OSP__MODE                       demo (or paper: simulated fills on Kite's prices;
+                                                             live: real orders at Kite)
   data_dir                   OSP__DATA_DIR                   ./data
   server.addr                OSP__SERVER__ADDR               127.0.0.1:3000
   server.site_root           OSP__SERVER__SITE_ROOT          next to the binary (target/site)
@@ -42,7 +43,9 @@ Keys (TOML key / environment variable, default):
   auth.lockout_minutes       OSP__AUTH__LOCKOUT_MINUTES      5 (doubling per lock, up to an hour)
   secrets.key                OSP__SECRETS__KEY               (required in production: `openssl rand -base64 32`;
                                                              elsewhere <data_dir>/secrets.key is made; never logged)
-  kite.api_key               OSP__KITE__API_KEY              (unset)
+  kite.endpoint              OSP__KITE__ENDPOINT             simulator in demo; zerodha in paper and live;
+                                                             or http://HOST:PORT (a Kite-compatible server)
+  kite.api_key               OSP__KITE__API_KEY              (unset; the Kite app while none is saved)
   kite.api_secret            OSP__KITE__API_SECRET           (unset; never logged)";
 
 #[derive(Debug, Parser)]

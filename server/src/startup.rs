@@ -38,12 +38,13 @@ use tokio_util::sync::CancellationToken;
 use crate::auth::{self, Argon2Hasher};
 use crate::clock::SystemClock;
 use crate::config::Profile;
-use crate::config::Settings;
+use crate::config::{KiteEndpoint, Settings};
 use crate::database::Database;
 use crate::demo;
 use crate::http::{api_fallback, health, kite, levels_csv, middleware, ready};
 use crate::instruments_loader::InstrumentsLoader;
 use crate::kite_connection::{KiteAccount, KiteAccountParts};
+use crate::market::{self, KiteMarket, TickerTiming};
 use crate::metrics;
 use crate::secrets::SecretBox;
 use crate::site;
@@ -61,9 +62,11 @@ pub struct Application {
     router: Router,
     database: Database,
     shutdown: CancellationToken,
-    /// The in-process simulator and the ticker client reading it; held for the app's lifetime
-    /// (dropping the ticker's handle would stop it).
-    demo: demo::DemoMarket,
+    /// The Kite client, ticker and prices; held for the app's lifetime (dropping the
+    /// ticker's handle would stop it).
+    market: KiteMarket,
+    /// The in-process simulator the market runs on, in demo mode (and a paper rehearsal).
+    demo: Option<demo::DemoMarket>,
     subscriptions: Arc<FeedSubscriptions>,
     /// The daily instruments reload; stops with `shutdown`.
     instruments_task: tokio::task::JoinHandle<()>,
@@ -102,8 +105,6 @@ impl Application {
 
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let shutdown = CancellationToken::new();
-        // The market data: the in-process simulator through the real Kite protocol. Demo and
-        // paper mode both use it until the Kite login arrives (live prices for paper then).
         // Kite's secret and tokens are stored sealed; production has to bring its own key.
         let secrets = SecretBox::load(
             settings.secrets.key.as_ref(),
@@ -117,29 +118,64 @@ impl Application {
             addr
         };
         let callback_url = format!("http://{callback_host}/kite/callback");
-        let demo = demo::start(
-            &settings.demo,
-            callback_url,
-            clock.clone(),
-            shutdown.clone(),
-        )
-        .await?;
+        // The market data: the in-process simulator through the real Kite protocol (demo
+        // mode, already logged in), or Kite itself (paper and live mode), whose session comes
+        // from the last login if it is still today's, else from Connect Kite.
+        let (market, demo) = match &settings.kite.endpoint {
+            KiteEndpoint::Simulator => {
+                let (market, demo) = demo::start(
+                    &settings.demo,
+                    callback_url,
+                    clock.clone(),
+                    shutdown.clone(),
+                )
+                .await?;
+                (market, Some(demo))
+            }
+            KiteEndpoint::Remote(endpoints) => {
+                tracing::info!(
+                    mode = ?settings.mode,
+                    api_root = %endpoints.api_root,
+                    "market data from Kite; its login page must send the browser back to                      this app's /kite/callback (the redirect URL of the Kite app)"
+                );
+                let market = market::connect(
+                    endpoints.clone(),
+                    "",
+                    None,
+                    TickerTiming::INTERNET,
+                    clock.clone(),
+                    shutdown.clone(),
+                )?;
+                (market, None)
+            }
+        };
         // Once the broker says the Kite session is gone (or it is disconnected, or 06:00 IST
-        // passes), nothing is sent and no level triggers until Kite is connected again. The
-        // demo's session starts with the simulator's login above.
+        // passes), nothing is sent and no level triggers until Kite is connected again.
         let broker_session = Arc::new(BrokerSession::new(clock.clone()));
-        broker_session.started(clock.now_ms());
         let kite_account = Arc::new(KiteAccount::new(KiteAccountParts {
             session: broker_session.clone(),
             database: database.clone(),
             secrets: secrets.clone(),
-            client: demo.client.clone(),
-            api_secret: Some(demo.api_secret.clone()),
-            // Demo and paper mode both run on the simulator until live Kite arrives.
-            simulated: true,
+            client: market.client.clone(),
+            api_secret: demo.as_ref().map(|d| d.api_secret.clone()),
+            simulated: demo.is_some(),
             clock: clock.clone(),
-            order_updates: demo.live.order_sender(),
+            order_updates: market.live.order_sender(),
         }));
+        if demo.is_some() {
+            // The demo's session starts with the simulator's login made above.
+            broker_session.started(clock.now_ms());
+        } else {
+            let configured = settings
+                .kite
+                .api_key
+                .clone()
+                .zip(settings.kite.api_secret.clone());
+            kite_account
+                .resume(configured)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot read the saved Kite connection: {e}"))?;
+        }
         let calendar = Arc::new(match settings.mode {
             // The simulator trades around the clock; so does the calendar of its market.
             TradingMode::Demo | TradingMode::Paper => MarketCalendar::around_the_clock(),
@@ -149,14 +185,14 @@ impl Application {
         let catalog = Arc::new(InstrumentCatalog::default());
         let loader = Arc::new(InstrumentsLoader::new(
             database.clone(),
-            demo.client.clone(),
+            market.client.clone(),
             catalog.clone(),
             clock.clone(),
         ));
         let instruments_task = loader.start(shutdown.clone()).await;
 
         let subscriptions = Arc::new(FeedSubscriptions::new(
-            demo.feed.clone() as Arc<dyn MarketFeed>
+            market.feed.clone() as Arc<dyn MarketFeed>
         ));
         // The indices stay subscribed whatever the pages show: the status's "feed streaming"
         // and the market's pulse.
@@ -167,11 +203,18 @@ impl Application {
                 FeedMode::Quote,
             )
             .map_err(|e| anyhow::anyhow!("cannot follow the market pulse: {e}"))?;
-        if !demo.live.wait_for_first_update(FIRST_PRICES_TIMEOUT).await {
+        // The simulator streams at once: one that does not is a fault. Kite streams once it is
+        // connected and the market is open, which start-up does not wait for.
+        if demo.is_some()
+            && !market
+                .live
+                .wait_for_first_update(FIRST_PRICES_TIMEOUT)
+                .await
+        {
             anyhow::bail!(
                 "the market did not stream within {} s (ticker: {:?})",
                 FIRST_PRICES_TIMEOUT.as_secs(),
-                demo.pool.states().await
+                market.pool.states().await
             );
         }
         let watchlists = Arc::new(WatchlistService::new(
@@ -187,11 +230,21 @@ impl Application {
         subscriptions
             .set(STARTER_OWNER, starter.iter().copied(), FeedMode::Quote)
             .map_err(|e| anyhow::anyhow!("cannot follow the starter instruments: {e}"))?;
-        wait_for_prices(&demo.prices, &starter, FIRST_PRICES_TIMEOUT).await;
+        if demo.is_some() {
+            wait_for_prices(&market.prices, &starter, FIRST_PRICES_TIMEOUT).await;
+        }
         // Orders go to the venue chosen here, once: demo mode's simulator through the real Kite
         // client, or paper mode's paper broker (which holds no Kite client). Its order updates
         // are subscribed before anything is sent, so no fill reported from here on is missed.
-        let venue = venue::choose(settings, &demo, &database, &catalog, &clock).await?;
+        let venue = venue::choose(
+            settings,
+            &market,
+            demo.is_some(),
+            &database,
+            &catalog,
+            &clock,
+        )
+        .await?;
         let broker = venue.broker.clone();
         let order_events = venue.order_events;
         let paper_broker = venue.paper_broker;
@@ -213,7 +266,7 @@ impl Application {
             state: risk_state.clone(),
             intents: Arc::new(database.clone()) as Arc<dyn IntentStore>,
             trades: Arc::new(database.clone()) as Arc<dyn TradeStore>,
-            market: demo.prices.clone() as Arc<dyn MarketData>,
+            market: market.prices.clone() as Arc<dyn MarketData>,
             catalog: catalog.clone(),
             clock: clock.clone(),
         };
@@ -280,7 +333,7 @@ impl Application {
             levels: Arc::new(database.clone()) as Arc<dyn LevelStore>,
             executor: executor.clone(),
             catalog: catalog.clone(),
-            market: demo.prices.clone() as Arc<dyn MarketData>,
+            market: market.prices.clone() as Arc<dyn MarketData>,
             subscriptions: subscriptions.clone(),
             clock: clock.clone(),
             square_off_minute: settings.trading.square_off_minute,
@@ -313,7 +366,7 @@ impl Application {
             manager.supervise_leased("trading", shutdown.clone(), lease, {
                 let (trader, trades, executor, risk) =
                     (trader, trades.clone(), executor.clone(), risk.clone());
-                let bus = demo.bus.clone() as Arc<dyn TickBus>;
+                let bus = market.bus.clone() as Arc<dyn TickBus>;
                 // The first run reads the receiver subscribed before anything was sent; a later
                 // run reads a fresh one from the spare.
                 let spare = order_events.resubscribe();
@@ -339,7 +392,7 @@ impl Application {
         if let Some(paper) = paper_broker {
             let matcher = Arc::new(PaperMatcher {
                 paper,
-                bus: demo.bus.clone() as Arc<dyn TickBus>,
+                bus: market.bus.clone() as Arc<dyn TickBus>,
             });
             workers.push(
                 manager.supervise("paper-matcher", shutdown.clone(), move |run| {
@@ -355,7 +408,7 @@ impl Application {
             env!("CARGO_PKG_VERSION"),
             settings.mode,
             Arc::new(database.clone()) as Arc<dyn DatabaseProbe>,
-            demo.prices.clone() as Arc<dyn MarketData>,
+            market.prices.clone() as Arc<dyn MarketData>,
             clock.clone(),
             // Stale after missing several ticks in a row, never under five seconds.
             (settings.demo.tick_interval_ms as i64 * 10).max(5_000),
@@ -403,7 +456,7 @@ impl Application {
             leptos_options: leptos_options.clone(),
             status: Arc::new(status),
             accounts: accounts.clone(),
-            prices: demo.prices.clone(),
+            prices: market.prices.clone(),
             catalog: catalog.clone(),
             watchlists,
             levels,
@@ -430,8 +483,8 @@ impl Application {
         let clock_for_guard = clock;
 
         let stream = PriceStream {
-            bus: demo.bus.clone() as Arc<dyn TickBus>,
-            prices: demo.prices.clone(),
+            bus: market.bus.clone() as Arc<dyn TickBus>,
+            prices: market.prices.clone(),
             subscriptions: subscriptions.clone(),
             min_interval: settings.stream.min_interval(),
             shutdown: shutdown.clone(),
@@ -495,6 +548,7 @@ impl Application {
             router: middleware::apply(router),
             database,
             shutdown,
+            market,
             demo,
             subscriptions,
             instruments_task,
@@ -515,9 +569,14 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// The demo market (simulator control, ticker state), for tests and diagnostics.
-    pub fn demo(&self) -> &demo::DemoMarket {
-        &self.demo
+    /// The in-process simulator, when the market runs on it (tests drive it).
+    pub fn demo(&self) -> Option<&demo::DemoMarket> {
+        self.demo.as_ref()
+    }
+
+    /// The Kite client, ticker and prices (tests and diagnostics).
+    pub fn market(&self) -> &KiteMarket {
+        &self.market
     }
 
     /// What the live feed follows, by owner (tests read it).
@@ -536,6 +595,7 @@ impl Application {
             router,
             database,
             shutdown,
+            market,
             demo,
             subscriptions,
             instruments_task,
@@ -563,7 +623,7 @@ impl Application {
         // Stops the demo market, the simulator and the ticker client too.
         shutdown.cancel();
         // Price subscribers still waiting (websocket clients, later the monitors) end now.
-        demo.bus.close();
+        market.bus.close();
         let _ = instruments_task.await;
         for worker in workers {
             let _ = worker.await;
@@ -573,6 +633,7 @@ impl Application {
         }
         sessions_task.abort();
         drop(subscriptions);
+        drop(market);
         drop(demo);
         database.close().await;
         tracing::info!("stopped");

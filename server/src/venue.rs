@@ -1,8 +1,11 @@
 //! Where orders go, chosen once at start-up from the mode: in demo mode the simulator's matching
 //! engine through the real Kite client (`KiteBroker`); in paper mode the `PaperBroker`, which
 //! holds no Kite client at all — so a paper order cannot reach Kite whatever any other code
-//! does. The venue also says where order updates come from (Kite's ticker, or the paper
-//! broker's own channel); for paper, the paper broker the paper matcher worker drives.
+//! does; in live mode Kite itself, through the same client. Demo's client can only point at
+//! the in-process simulator and live's never does (the configuration refuses either the
+//! other way, and this refuses it again). The venue also says where order updates come from
+//! (Kite's ticker and postbacks, or the paper broker's own channel); for paper, the paper
+//! broker the paper matcher worker drives.
 
 use std::sync::Arc;
 
@@ -14,8 +17,8 @@ use tokio::sync::broadcast;
 
 use crate::config::Settings;
 use crate::database::Database;
-use crate::demo::DemoMarket;
 use crate::integrations::kite::broker::KiteBroker;
+use crate::market::KiteMarket;
 
 /// How many paper order updates may wait for the trading worker.
 const PAPER_UPDATES_CAPACITY: usize = 1024;
@@ -42,22 +45,37 @@ impl OrderUpdates for BroadcastUpdates {
 
 pub async fn choose(
     settings: &Settings,
-    demo: &DemoMarket,
+    market: &KiteMarket,
+    simulated: bool,
     database: &Database,
     catalog: &Arc<InstrumentCatalog>,
     clock: &Arc<dyn Clock>,
 ) -> anyhow::Result<Venue> {
     match settings.mode {
-        TradingMode::Demo => Ok(Venue {
-            broker: Arc::new(KiteBroker::new(demo.client.clone())),
-            order_events: demo.live.order_events(),
-            paper: None,
-            paper_broker: None,
-        }),
+        TradingMode::Demo if !simulated => {
+            anyhow::bail!("demo mode trades only on the in-process simulator")
+        }
+        TradingMode::Live if simulated => {
+            anyhow::bail!("live mode trades only on Kite, never on the simulator")
+        }
+        TradingMode::Demo | TradingMode::Live => {
+            if settings.mode == TradingMode::Live {
+                tracing::warn!(
+                    api_root = %market.client.endpoints().api_root,
+                    "LIVE MODE: orders go to Kite and are real"
+                );
+            }
+            Ok(Venue {
+                broker: Arc::new(KiteBroker::new(market.client.clone())),
+                order_events: market.live.order_events(),
+                paper: None,
+                paper_broker: None,
+            })
+        }
         TradingMode::Paper => {
             let (sender, order_events) = broadcast::channel(PAPER_UPDATES_CAPACITY);
             let paper = Arc::new(PaperBroker::new(
-                demo.prices.clone() as Arc<dyn MarketData>,
+                market.prices.clone() as Arc<dyn MarketData>,
                 catalog.clone(),
                 clock.clone(),
                 Arc::new(BroadcastUpdates(sender)),
@@ -82,9 +100,6 @@ pub async fn choose(
                 paper: Some(desk),
                 paper_broker: Some(paper),
             })
-        }
-        TradingMode::Live => {
-            anyhow::bail!("live trading is not available in this build (configuration refuses it)")
         }
     }
 }

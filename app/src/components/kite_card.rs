@@ -44,6 +44,10 @@ pub fn KiteCard(initial: KiteStatus) -> impl IntoView {
             }
         });
     };
+    // Where Kite must send the browser back: this site, as the browser sees it (known only
+    // once hydrated; a proxy's address is what counts, not the server's).
+    let origin = RwSignal::new(None::<String>);
+    Effect::new(move |_| origin.set(web_sys::window().and_then(|w| w.location().origin().ok())));
     let app_status = use_status();
     let disconnect = move |_| {
         leptos::task::spawn_local(async move {
@@ -68,6 +72,18 @@ pub fn KiteCard(initial: KiteStatus) -> impl IntoView {
                     <span class="muted small">"This installation trades on the simulator: Connect logs in on its login page."</span>
                 })}
             </header>
+            {move || (!status.with(|s| s.simulated)).then(|| {
+                let site = origin.get().unwrap_or_else(|| "https://this-site".to_owned());
+                view! {
+                    <p class="small" data-testid="kite-redirect">
+                        "On developers.kite.trade, set your Kite app's redirect URL to "
+                        <code data-testid="kite-redirect-url">{format!("{site}/kite/callback")}</code>
+                        " and its postback URL to "
+                        <code>{format!("{site}/kite/postback")}</code>
+                        ". Kite ends every session at 06:00 IST: connect again each trading day."
+                    </p>
+                }
+            })}
             {move || match status.get().connected {
                 Some(session) => view! {
                     <p data-testid="kite-connected">

@@ -142,6 +142,7 @@ fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultS
         ("auth.lockout_failures", "5"),
         ("auth.lockout_minutes", "5"),
         ("secrets.key", ""),
+        ("kite.endpoint", ""),
         ("kite.api_key", ""),
         ("kite.api_secret", ""),
     ];
@@ -278,9 +279,19 @@ mod tests {
                 "mode (OSP__MODE) = \"yolo\": one of demo, paper, live",
             ),
             (
-                "OSP__MODE",
-                "live",
-                "mode (OSP__MODE) = \"live\": demo or paper (live trading arrives",
+                "OSP__KITE__ENDPOINT",
+                "zerodha",
+                "kite.endpoint (OSP__KITE__ENDPOINT) = \"zerodha\": simulator in demo mode",
+            ),
+            (
+                "OSP__KITE__ENDPOINT",
+                "ftp://kite",
+                "kite.endpoint (OSP__KITE__ENDPOINT) = \"ftp://kite\": zerodha, simulator, or the",
+            ),
+            (
+                "OSP__KITE__ENDPOINT",
+                "http://127.0.0.1:9000/api?x=1",
+                "kite.endpoint (OSP__KITE__ENDPOINT) = \"http://127.0.0.1:9000/api?x=1\": a server's root",
             ),
             (
                 "OSP__PAPER__CAPITAL",
@@ -329,6 +340,35 @@ mod tests {
             assert!(err.contains(expected), "{var}={value}: got {err}");
             assert_eq!(err.lines().count(), 1, "{err}");
         }
+    }
+
+    #[test]
+    fn each_mode_talks_to_its_own_kite() {
+        use crate::config::KiteEndpoint;
+        use crate::integrations::kite::common::urls::{KITE_API_ROOT, KiteEndpoints};
+        let endpoint = |pairs: &[(&str, &str)]| load_env(pairs).map(|s| s.kite.endpoint);
+        assert_eq!(endpoint(&[]).unwrap(), KiteEndpoint::Simulator);
+        let zerodha = KiteEndpoint::Remote(KiteEndpoints::default());
+        assert_eq!(endpoint(&[("OSP__MODE", "paper")]).unwrap(), zerodha);
+        assert_eq!(endpoint(&[("OSP__MODE", "live")]).unwrap(), zerodha);
+        assert_eq!(
+            endpoint(&[("OSP__MODE", "paper"), ("OSP__KITE__ENDPOINT", "simulator")]).unwrap(),
+            KiteEndpoint::Simulator
+        );
+        let KiteEndpoint::Remote(rehearsal) = endpoint(&[
+            ("OSP__MODE", "live"),
+            ("OSP__KITE__ENDPOINT", "http://127.0.0.1:9000/"),
+        ])
+        .unwrap() else {
+            panic!("a remote Kite")
+        };
+        assert_eq!(rehearsal.api_root, "http://127.0.0.1:9000");
+        assert_eq!(rehearsal.ticker_url, "ws://127.0.0.1:9000/ws");
+        assert_ne!(rehearsal.api_root, KITE_API_ROOT);
+        let refused = endpoint(&[("OSP__MODE", "live"), ("OSP__KITE__ENDPOINT", "simulator")])
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("live mode"), "{refused}");
     }
 
     #[test]

@@ -168,8 +168,20 @@ pub struct MetricsSettings {
     pub addr: Option<SocketAddr>,
 }
 
-#[derive(Clone, Debug, Default)]
+/// Which Kite the app talks to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KiteEndpoint {
+    /// The in-process simulator (demo mode; paper mode for a rehearsal without an account).
+    Simulator,
+    /// Zerodha's Kite (`zerodha`), or a Kite-compatible server at one address (`http://…`,
+    /// e.g. `osp kite-sim` on another port, to rehearse paper or live mode end to end).
+    Remote(crate::integrations::kite::common::urls::KiteEndpoints),
+}
+
+#[derive(Clone, Debug)]
 pub struct KiteSettings {
+    pub endpoint: KiteEndpoint,
+    /// The Kite app used when none is saved on the Settings page.
     pub api_key: Option<String>,
     pub api_secret: Option<SecretString>,
 }
@@ -328,6 +340,8 @@ pub(super) struct RawMetrics {
 #[serde(deny_unknown_fields)]
 pub(super) struct RawKite {
     #[serde(default)]
+    pub endpoint: String,
+    #[serde(default)]
     pub api_key: String,
     #[serde(default)]
     pub api_secret: String,
@@ -355,19 +369,61 @@ fn non_empty(text: &str) -> Option<&str> {
     (!t.is_empty()).then_some(t)
 }
 
+/// `kite.endpoint` for `mode`: demo runs only on the simulator, live only on a real (or
+/// Kite-compatible) server, paper on either; empty picks the mode's own.
+fn kite_endpoint(mode: TradingMode, raw: &str) -> Result<KiteEndpoint, ConfigError> {
+    use crate::integrations::kite::common::urls::KiteEndpoints;
+    let text = raw.trim();
+    let endpoint = match text.to_ascii_lowercase().as_str() {
+        "" if mode == TradingMode::Demo => KiteEndpoint::Simulator,
+        "" | "zerodha" => KiteEndpoint::Remote(KiteEndpoints::default()),
+        "simulator" => KiteEndpoint::Simulator,
+        lower if lower.starts_with("http://") || lower.starts_with("https://") => {
+            let rest = &text[text.find("://").map_or(0, |i| i + 3)..];
+            let authority = rest.strip_suffix('/').unwrap_or(rest);
+            let valid = !authority.is_empty()
+                && !authority
+                    .chars()
+                    .any(|c| matches!(c, '/' | '?' | '#' | '@') || c.is_whitespace());
+            if !valid {
+                return Err(ConfigError::new(
+                    "kite.endpoint",
+                    Some(raw),
+                    "a server's root address such as http://127.0.0.1:9000 (no path or query)",
+                ));
+            }
+            KiteEndpoint::Remote(KiteEndpoints::simulator(text))
+        }
+        _ => {
+            return Err(ConfigError::new(
+                "kite.endpoint",
+                Some(raw),
+                "zerodha, simulator, or the http(s):// address of a Kite-compatible server",
+            ));
+        }
+    };
+    match (mode, &endpoint) {
+        (TradingMode::Demo, KiteEndpoint::Remote(_)) => Err(ConfigError::new(
+            "kite.endpoint",
+            Some(raw),
+            "simulator in demo mode (demo never talks to Kite: use mode = paper or live for a Kite account)",
+        )),
+        (TradingMode::Live, KiteEndpoint::Simulator) => Err(ConfigError::new(
+            "kite.endpoint",
+            Some(raw),
+            "zerodha or a Kite server's address in live mode (the simulator is demo mode's)",
+        )),
+        _ => Ok(endpoint),
+    }
+}
+
 impl RawSettings {
     pub(super) fn validate(self) -> Result<Settings, ConfigError> {
         let profile = Profile::parse(&self.profile)?;
         let mode = match self.mode.trim().to_ascii_lowercase().as_str() {
             "demo" => TradingMode::Demo,
             "paper" => TradingMode::Paper,
-            "live" => {
-                return Err(ConfigError::new(
-                    "mode",
-                    Some(&self.mode),
-                    "demo or paper (live trading arrives with the Kite login)",
-                ));
-            }
+            "live" => TradingMode::Live,
             _ => {
                 return Err(ConfigError::new(
                     "mode",
@@ -611,6 +667,7 @@ impl RawSettings {
                 key: non_empty(&self.secrets.key).map(|k| SecretString::from(k.to_owned())),
             },
             kite: KiteSettings {
+                endpoint: kite_endpoint(mode, &self.kite.endpoint)?,
                 api_key: non_empty(&self.kite.api_key).map(str::to_owned),
                 api_secret: non_empty(&self.kite.api_secret)
                     .map(|s| SecretString::from(s.to_owned())),

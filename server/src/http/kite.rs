@@ -36,7 +36,10 @@ pub async fn connect(
     let Some(user) = user.0 else {
         return StatusCode::UNAUTHORIZED.into_response();
     };
-    Redirect::to(&account.begin(user.id)).into_response()
+    match account.begin(user.id) {
+        Ok(login) => Redirect::to(&login).into_response(),
+        Err(e) => back_to_settings(Err(e.to_string())),
+    }
 }
 
 pub async fn callback(

@@ -44,7 +44,14 @@ pub struct TestApp {
     pub metrics_addr: Option<SocketAddr>,
     /// Kept alive for the app's lifetime; deleted on drop.
     pub _data_dir: tempfile::TempDir,
+    /// Stops the standalone simulator of an app on a remote Kite (`spawn_app_on_kite`).
+    pub sim_stop: Option<CancellationToken>,
 }
+
+/// The Kite app a standalone simulator knows (`spawn_app_on_kite`): what an admin saves on the
+/// Settings page.
+pub const REMOTE_API_KEY: &str = "rehearsal01";
+pub const REMOTE_API_SECRET: &str = "rehearsalsecret02";
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
@@ -140,6 +147,9 @@ impl TestApp {
             .expect("server stops within 15 s")
             .expect("server task did not panic")
             .expect("server stopped without error");
+        if let Some(stop) = self.sim_stop {
+            stop.cancel();
+        }
         self._data_dir
     }
 
@@ -337,28 +347,134 @@ pub async fn spawn_app_in(data_dir: tempfile::TempDir, extra: &[(&str, &str)]) -
     let app = Application::build(&settings)
         .await
         .expect("application builds");
+    let demo = app
+        .demo()
+        .expect("the app runs on its in-process simulator");
+    let own = Simulator {
+        addr: demo.simulator_addr,
+        sim: demo.sim.clone(),
+        api_key: osp_server::demo::DEMO_API_KEY,
+        access_token: demo.access_token.clone(),
+        api_secret: demo.api_secret.clone(),
+        stop: None,
+    };
+    finish_spawn(app, own, data_dir).await
+}
+
+/// A simulator the test app trades on: the app's own, or a standalone one.
+struct Simulator {
+    addr: SocketAddr,
+    sim: osp_server::integrations::kite::sim::KiteSim,
+    api_key: &'static str,
+    /// A session of the test's own on it.
+    access_token: secrecy::SecretString,
+    api_secret: secrecy::SecretString,
+    stop: Option<CancellationToken>,
+}
+
+/// Starts the app in `mode` (paper or live) on a remote Kite: a standalone simulator on
+/// loopback, as `osp kite-sim` runs one, which knows the Kite app `REMOTE_API_KEY`. The app
+/// starts with no Kite app and no session, as a new installation does; the simulator's login
+/// page sends the browser back to the app's `/kite/callback`.
+pub async fn spawn_app_on_kite(
+    data_dir: tempfile::TempDir,
+    mode: &str,
+    extra: &[(&str, &str)],
+) -> TestApp {
+    use osp_server::integrations::kite::sim::{KiteSim, SimConfig};
+    let stop = CancellationToken::new();
+    let mut config = SimConfig::new(REMOTE_API_KEY, REMOTE_API_SECRET);
+    config.auto_login = false;
+    config.tick_interval = Duration::from_millis(100);
+    let running = KiteSim::start_on_loopback(
+        config,
+        std::sync::Arc::new(osp_server::clock::SystemClock),
+        stop.clone(),
+    )
+    .await
+    .expect("a standalone simulator");
+    let own = Simulator {
+        addr: running.addr,
+        access_token: secrecy::SecretString::from(running.sim.state.auth.issue_access_token()),
+        sim: running.sim,
+        api_key: REMOTE_API_KEY,
+        api_secret: secrecy::SecretString::from(REMOTE_API_SECRET),
+        stop: Some(stop),
+    };
+    spawn_on_remote(data_dir, mode, extra, own).await
+}
+
+impl TestApp {
+    /// Stops the app and starts it again in `mode` on the same data directory and the same
+    /// standalone simulator (`spawn_app_on_kite`), which keeps its sessions and orders.
+    pub async fn restart_on_same_kite(mut self, mode: &str) -> TestApp {
+        let stop = self
+            .sim_stop
+            .take()
+            .expect("an app on a standalone simulator");
+        let own = Simulator {
+            addr: self.simulator_addr,
+            sim: self.sim.clone(),
+            api_key: REMOTE_API_KEY,
+            access_token: self.access_token.clone(),
+            api_secret: self.api_secret.clone(),
+            stop: Some(stop),
+        };
+        let data_dir = self.stop_keeping_data().await;
+        spawn_on_remote(data_dir, mode, &[], own).await
+    }
+}
+
+async fn spawn_on_remote(
+    data_dir: tempfile::TempDir,
+    mode: &str,
+    extra: &[(&str, &str)],
+    own: Simulator,
+) -> TestApp {
+    let endpoint = format!("http://{}", own.addr);
+    let mut pairs = vec![
+        ("OSP__MODE", mode),
+        ("OSP__KITE__ENDPOINT", endpoint.as_str()),
+    ];
+    pairs.extend_from_slice(extra);
+    let settings = test_settings(data_dir.path(), &pairs);
+    let app = Application::build(&settings)
+        .await
+        .expect("application builds");
+    assert!(
+        app.demo().is_none(),
+        "no in-process simulator on a remote Kite"
+    );
+    let addr = app.local_addr().expect("bound address");
+    own.sim
+        .state
+        .set_redirect_url(Some(format!("http://{addr}/kite/callback")));
+    finish_spawn(app, own, data_dir).await
+}
+
+async fn finish_spawn(app: Application, own: Simulator, data_dir: tempfile::TempDir) -> TestApp {
     let addr = app.local_addr().expect("bound address");
     let shutdown = app.shutdown_token();
-    let simulator = app.demo().simulator.clone();
-    let sim = app.demo().sim.clone();
-    let pool = app.demo().pool.clone();
+    let simulator = own.sim.state.control.clone();
+    let sim = own.sim.clone();
+    let pool = app.market().pool.clone();
     let subscriptions = app.subscriptions().clone();
-    let order_events = app.demo().live.order_events();
+    let order_events = app.market().live.order_events();
     let kite = {
         use osp_server::integrations::kite::common::urls::KiteEndpoints;
         use osp_server::integrations::kite::http::{KiteClient, KiteClientConfig};
-        let demo = app.demo();
         let client = KiteClient::new(KiteClientConfig::new(
-            KiteEndpoints::simulator(&format!("http://{}", demo.simulator_addr)),
-            osp_server::demo::DEMO_API_KEY,
+            KiteEndpoints::simulator(&format!("http://{}", own.addr)),
+            own.api_key,
         ))
         .expect("kite client");
-        client.set_access_token(demo.access_token.clone());
+        client.set_access_token(own.access_token.clone());
         std::sync::Arc::new(client)
     };
-    let simulator_addr = app.demo().simulator_addr;
-    let access_token = app.demo().access_token.clone();
-    let api_secret = app.demo().api_secret.clone();
+    let simulator_addr = own.addr;
+    let access_token = own.access_token.clone();
+    let api_secret = own.api_secret.clone();
+    let sim_stop = own.stop;
     let metrics_addr = app.metrics_addr();
     let task = tokio::spawn(app.run_until_stopped());
     let (client, cookies) = browser_client(addr);
@@ -380,6 +496,7 @@ pub async fn spawn_app_in(data_dir: tempfile::TempDir, extra: &[(&str, &str)]) -
         order_events,
         metrics_addr,
         _data_dir: data_dir,
+        sim_stop,
     }
 }
 

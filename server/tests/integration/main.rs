@@ -7,6 +7,7 @@ mod accounts;
 mod config_cli;
 mod executor;
 mod http;
+mod kite_account;
 mod kite_connection;
 mod kite_rest;
 mod kite_ticker;

@@ -30,7 +30,8 @@ async fn ready_reports_the_database_the_feed_and_every_worker() {
     app.stop().await;
 
     // Paper mode runs the paper matcher beside it.
-    let paper = spawn_app_with(&[("OSP__MODE", "paper")]).await;
+    let paper =
+        spawn_app_with(&[("OSP__MODE", "paper"), ("OSP__KITE__ENDPOINT", "simulator")]).await;
     let (status, body) = ready(&paper).await;
     assert_eq!(status, 200, "{body}");
     let names: Vec<_> = body["workers"]

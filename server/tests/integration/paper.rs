@@ -24,7 +24,11 @@ fn draft(level: Price) -> Value {
 #[tokio::test]
 async fn paper_orders_fill_at_the_paper_broker_and_never_reach_kite() {
     let dir = tempfile::tempdir().unwrap();
-    let app = spawn_app_in(dir, &[("OSP__MODE", "paper")]).await;
+    let app = spawn_app_in(
+        dir,
+        &[("OSP__MODE", "paper"), ("OSP__KITE__ENDPOINT", "simulator")],
+    )
+    .await;
     let (status, view) = app.call_form("status", &[]).await;
     assert_eq!(status, 200, "{view}");
     assert_eq!(view["mode"], "paper", "{view}");
@@ -97,7 +101,11 @@ async fn paper_orders_fill_at_the_paper_broker_and_never_reach_kite() {
     assert!(refused.contains("database.url"), "{refused}");
 
     // Paper again on the same directory: the trade book is still there.
-    let app = spawn_app_in(dir, &[("OSP__MODE", "paper")]).await;
+    let app = spawn_app_in(
+        dir,
+        &[("OSP__MODE", "paper"), ("OSP__KITE__ENDPOINT", "simulator")],
+    )
+    .await;
     let again = app.trade_book().await;
     assert_eq!(again["trades"][0]["trade"]["state"], "closed");
     let (_, restored) = app.call_form("paper/account", &[]).await;
@@ -111,7 +119,11 @@ async fn paper_orders_fill_at_the_paper_broker_and_never_reach_kite() {
 #[tokio::test]
 async fn a_paper_order_is_modified_and_the_account_resets_only_once_nothing_is_open() {
     let dir = tempfile::tempdir().unwrap();
-    let app = spawn_app_in(dir, &[("OSP__MODE", "paper")]).await;
+    let app = spawn_app_in(
+        dir,
+        &[("OSP__MODE", "paper"), ("OSP__KITE__ENDPOINT", "simulator")],
+    )
+    .await;
     let ltp = app.ltp("NSE:INFY").await;
     let ticket = json!({
         "token": INFY, "side": "buy", "quantity": "1", "product": "intraday",
@@ -177,7 +189,11 @@ async fn a_paper_order_is_modified_and_the_account_resets_only_once_nothing_is_o
     let dir = app.stop_keeping_data().await;
 
     // After a restart the account is still the fresh one; the trade stays in the book.
-    let app = spawn_app_in(dir, &[("OSP__MODE", "paper")]).await;
+    let app = spawn_app_in(
+        dir,
+        &[("OSP__MODE", "paper"), ("OSP__KITE__ENDPOINT", "simulator")],
+    )
+    .await;
     let (_, restored) = app.call_form("paper/account", &[]).await;
     assert_eq!(restored["realised"], "0.00", "{restored}");
     assert_eq!(restored["since_ms"], since, "{restored}");

@@ -31,7 +31,7 @@ mod trades;
 mod trend;
 
 pub use activity::{Activity, ActivityFeed, ActivityItem, ActivityKind};
-pub use broker_session::BrokerSession;
+pub use broker_session::{BrokerSession, DAILY_EXPIRY_REASON, kite_session_end_ms};
 pub use executor::{ExecError, OrderExecutor};
 pub use intents::{IntentError, IntentEvent, Reconciliation, advance, reconcile};
 pub use level_draft::{

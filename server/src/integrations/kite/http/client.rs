@@ -203,6 +203,14 @@ impl KiteClient {
         self.clear_access_token();
     }
 
+    /// A new secret for the same app (the session stands: Kite ties it to the key).
+    pub fn set_app_secret(&self, api_secret: SecretString) {
+        self.app
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .api_secret = Some(api_secret);
+    }
+
     /// The session as the ticker follows it: every change is sent to its connections.
     pub fn login_watch(&self) -> LoginWatch {
         self.login.subscribe()

@@ -119,6 +119,14 @@ impl SimAuth {
         self.check(key, token)
     }
 
+    /// Ends every session, as Kite does every morning at 06:00 IST; the number ended.
+    pub fn end_all_sessions(&self) -> usize {
+        let mut tokens = self.tokens();
+        let ended = tokens.access.len();
+        tokens.access.clear();
+        ended
+    }
+
     pub fn invalidate(&self, api_key: &str, access_token: &str) -> Result<(), AuthError> {
         self.check(api_key, access_token)?;
         self.tokens().access.remove(access_token);

@@ -50,7 +50,8 @@ impl SimConfig {
 }
 
 pub(super) struct LoginConfig {
-    pub redirect_url: Option<String>,
+    /// Settable while running, as a Kite app's redirect URL is edited on Kite's console.
+    pub redirect_url: std::sync::RwLock<Option<String>>,
     pub auto_login: bool,
 }
 
@@ -69,6 +70,16 @@ pub struct SimState {
 }
 
 impl SimState {
+    /// Where the login page sends the browser back from now on (Kite: the app's redirect URL
+    /// on the developer console).
+    pub fn set_redirect_url(&self, url: Option<String>) {
+        *self
+            .login
+            .redirect_url
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = url;
+    }
+
     pub fn now_text(&self) -> String {
         kite_time(self.clock.now_ms())
     }
@@ -122,7 +133,7 @@ impl KiteSim {
             control: SimControl::default(),
             seed: config.seed,
             login: LoginConfig {
-                redirect_url: config.redirect_url,
+                redirect_url: std::sync::RwLock::new(config.redirect_url),
                 auto_login: config.auto_login,
             },
             limits: SimLimits::default(),

@@ -51,7 +51,13 @@ pub(super) async fn approve(State(sim): State<Arc<SimState>>, body: Bytes) -> Re
 
 fn finish(sim: &SimState, redirect_params: &str) -> Response {
     let request_token = sim.auth.issue_request_token();
-    let Some(redirect) = &sim.login.redirect_url else {
+    let redirect = sim
+        .login
+        .redirect_url
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let Some(redirect) = redirect else {
         return Html(format!(
             "<h1>Logged in</h1><p>No redirect URL is configured. request_token: <code>{request_token}</code></p>"
         ))
