@@ -22,7 +22,7 @@ use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 use components::{NavBar, OfflineNotice, Toasts, TopBar};
 use pages::{
     AlertsPage, DashboardPage, InstrumentPage, LevelsPage, LoginPage, NotFoundPage, OrdersPage,
-    SettingsPage, SetupPage, TradesPage,
+    SettingsPage, SetupPage, TradesPage, UsersPage,
 };
 
 /// Applies the remembered theme before first paint, so a dark-theme user never sees a flash of
@@ -153,6 +153,7 @@ fn signed_in_app() -> impl IntoView {
                             <Route path=StaticSegment("orders") ssr=SsrMode::InOrder view=OrdersPage/>
                             <Route path=StaticSegment("trades") ssr=SsrMode::InOrder view=TradesPage/>
                             <Route path=StaticSegment("settings") ssr=SsrMode::InOrder view=SettingsPage/>
+                            <Route path=StaticSegment("users") ssr=SsrMode::InOrder view=UsersPage/>
                             // Served by the bare tree in `App`; listed here too so the route
                             // list the server registers (made from this tree) has them.
                             <Route path=StaticSegment("login") view=LoginPage/>

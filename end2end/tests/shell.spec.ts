@@ -96,7 +96,7 @@ test('a 375 px phone screen has no horizontal scroll', async ({ browser }) => {
 // A hydration mismatch panics the wasm and leaves the page dead while it still looks right:
 // every page must hydrate without a page error. Nor may the page's Content-Security-Policy
 // block anything of the app's own (a script without the page's nonce, say).
-for (const path of ['/', '/levels', '/orders', '/trades', '/settings', '/alerts', '/instrument/408065']) {
+for (const path of ['/', '/levels', '/orders', '/trades', '/settings', '/users', '/alerts', '/instrument/408065']) {
   test(`${path} hydrates without an error`, async ({ page }) => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));

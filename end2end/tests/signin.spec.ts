@@ -48,8 +48,12 @@ test('a viewer reads everything and is offered no trading', async ({ page, brows
     await viewer.goto('/trades');
     await expect(viewer.getByTestId('role-note')).toContainText('The kill switch is for traders and admins');
     await expect(viewer.getByTestId('engage-kill-switch')).toHaveCount(0);
-    await viewer.goto('/settings');
+    await viewer.goto('/users');
+    await expect(viewer.getByTestId('role-note')).toContainText('Only an admin manages the users');
     await expect(viewer.getByTestId('users-card')).toHaveCount(0);
+    await expect(viewer.getByTestId('users-nav')).toHaveCount(0);
+    await viewer.goto('/settings');
+    await expect(viewer.getByTestId('users-link')).toHaveCount(0);
     await expect(viewer.getByTestId('kite-connect')).toHaveCount(0);
     await expect(viewer.getByTestId('account-card')).toBeVisible();
     // The server refuses what the page does not offer.
@@ -63,8 +67,12 @@ test('a viewer reads everything and is offered no trading', async ({ page, brows
   }
 });
 
-test('the admin adds a user on the Settings page, who can then sign in', async ({ page, browser }) => {
+test('the admin adds a user on the Users page, who can then sign in', async ({ page, browser }) => {
   await page.goto('/settings');
+  // Settings leads there, and so does the admin's menu.
+  await page.getByTestId('users-link').click();
+  await expect(page).toHaveURL(/\/users$/);
+  await expect(page.getByTestId('users-nav')).toBeVisible();
   const card = page.getByTestId('users-card');
   await expect(card.locator('[data-testid="user-row"][data-user="admin"]')).toBeVisible();
   await card.getByTestId('new-username').fill('tara');

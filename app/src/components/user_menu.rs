@@ -28,6 +28,9 @@ pub fn UserMenu() -> impl IntoView {
                             <span class="role-badge" data-testid="user-role">
                                 {if u.role == Role::Viewer { "Viewer · read only" } else { u.role.label() }}
                             </span>
+                            {(u.role == Role::Admin).then(|| view! {
+                                <a class="button subtle" href="/users" data-testid="users-nav">"Users"</a>
+                            })}
                             <button type="button" class="button subtle" data-testid="sign-out"
                                 on:click=sign_out>"Sign out"</button>
                         </span>

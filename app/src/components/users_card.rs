@@ -54,7 +54,7 @@ pub fn UsersCard() -> impl IntoView {
     view! {
         <section class="card" data-testid="users-card">
             <header class="card-head">
-                <h2>"Users"</h2>
+                <h2>"Who may sign in"</h2>
                 <span class="muted small">"Admin: everything · Trader: trade, levels, alerts · Viewer: read only"</span>
             </header>
             <div class="table-wrap">

@@ -10,6 +10,7 @@ mod orders;
 mod settings;
 mod setup;
 mod trades;
+mod users;
 
 pub use alerts::AlertsPage;
 pub use dashboard::DashboardPage;
@@ -21,6 +22,7 @@ pub use orders::OrdersPage;
 pub use settings::SettingsPage;
 pub use setup::SetupPage;
 pub use trades::TradesPage;
+pub use users::UsersPage;
 
 use leptos::prelude::*;
 use leptos_meta::Title;

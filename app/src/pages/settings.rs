@@ -1,5 +1,5 @@
-//! The Settings page: your account (password, sign out everywhere), the users (admins), the
-//! account's risk limits (admins change them), and the background workers' states with
+//! The Settings page: your account (password, sign out everywhere), a way to the Users page
+//! (admins), the account's risk limits (admins change them), and the background workers' states with
 //! restart, and the Kite connection (connect, disconnect, the Kite app's key and secret).
 
 use leptos::prelude::*;
@@ -8,7 +8,7 @@ use leptos_meta::Title;
 use crate::api::kite::read_kite_status;
 use crate::api::risk::risk_settings;
 use crate::api::workers::list_workers;
-use crate::components::{AccountCard, KiteCard, RiskLimitsForm, UsersCard, WorkersCard};
+use crate::components::{AccountCard, KiteCard, RiskLimitsForm, WorkersCard};
 use crate::user_context::RoleGate;
 use osp_core::model::Access;
 
@@ -31,7 +31,10 @@ pub fn SettingsPage() -> impl IntoView {
                 })}
             </Suspense>
             <RoleGate needs=Access::Admin>
-                <UsersCard/>
+                <p class="card small">
+                    <a href="/users" data-testid="users-link">"Users and roles →"</a>
+                    " Add a user, change a role, disable, set a new password."
+                </p>
             </RoleGate>
             <Suspense fallback=|| view! { <p class="muted">"Loading settings…"</p> }>
                 {move || Suspend::new(async move {

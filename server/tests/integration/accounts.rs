@@ -204,6 +204,7 @@ async fn every_endpoint_gives_each_role_exactly_what_the_access_table_says() {
         "/orders",
         "/trades",
         "/settings",
+        "/users",
         "/alerts",
         "/instrument/408065",
     ];

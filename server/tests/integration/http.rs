@@ -221,6 +221,7 @@ async fn every_navigation_page_renders() {
         ("/orders", "Orders", "No orders yet"),
         ("/trades", "Trades", "No open positions"),
         ("/settings", "Settings", "Not connected."),
+        ("/users", "Users", "Trader: trade, levels, alerts"),
     ] {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
