@@ -311,6 +311,15 @@ pub trait MarketFeed: Send + Sync {
     fn capacity(&self) -> usize;
 }
 
+/// What `UserStore::update` did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleUpdate {
+    Done,
+    NoSuchUser,
+    /// Refused: the user is the last enabled admin.
+    LastAdmin,
+}
+
 /// Where app users are kept. Every call is one statement or transaction.
 #[async_trait]
 pub trait UserStore: Send + Sync {
@@ -336,9 +345,10 @@ pub trait UserStore: Send + Sync {
     async fn lock(&self, id: UserId, until_ms: i64) -> Result<(), String>;
     /// A good sign-in: the failure count and any lock cleared.
     async fn record_login(&self, id: UserId, now_ms: i64) -> Result<(), String>;
-    /// Sets the role and the disabled flag, ending the user's sessions; `false` when no such
-    /// user.
-    async fn update(&self, id: UserId, role: Role, disabled: bool) -> Result<bool, String>;
+    /// Sets the role and the disabled flag, ending the user's sessions — unless that would
+    /// leave no enabled admin, decided in the same write (two admins demoting each other at
+    /// once cannot both succeed).
+    async fn update(&self, id: UserId, role: Role, disabled: bool) -> Result<RoleUpdate, String>;
     /// A new password hash (and, with `clear_totp`, the second factor off), in one write; ends
     /// the user's sessions.
     async fn set_password(

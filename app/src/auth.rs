@@ -55,12 +55,18 @@ pub fn session() -> Result<SessionHandle, AppError> {
         .ok_or_else(|| AppError::internal("the session layer is missing"))
 }
 
-/// The address the request came from (the TCP peer), for the log.
+/// The client's address as the guard found it (the TCP peer, or what a trusted proxy says).
+#[derive(Clone, Copy, Debug)]
+pub struct ClientIp(pub IpAddr);
+
+/// The address the request came from, for the log.
 pub fn client_ip() -> Option<IpAddr> {
     use_context::<Parts>().and_then(|p| {
-        p.extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
+        p.extensions.get::<ClientIp>().map(|c| c.0).or_else(|| {
+            p.extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip())
+        })
     })
 }
 

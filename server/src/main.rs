@@ -36,6 +36,7 @@ Keys (TOML key / environment variable, default):
   paper.capital              OSP__PAPER__CAPITAL             1000000 (rupees, virtual)
   server.https               OSP__SERVER__HTTPS              false (true behind a TLS proxy: Secure cookies, HSTS)
   server.allowed_origins     OSP__SERVER__ALLOWED_ORIGINS    (none; origins a proxy serves the app under)
+  server.trusted_proxies     OSP__SERVER__TRUSTED_PROXIES    (none; proxy IPs believed about X-Forwarded-For)
   auth.idle_timeout_secs     OSP__AUTH__IDLE_TIMEOUT_SECS    43200 (a session unused this long ends)
   auth.absolute_timeout_secs OSP__AUTH__ABSOLUTE_TIMEOUT_SECS  604800 (after sign-in, however busy)
   auth.login_attempts_per_minute  OSP__AUTH__LOGIN_ATTEMPTS_PER_MINUTE  10 (per address)

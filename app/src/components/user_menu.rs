@@ -29,7 +29,7 @@ pub fn UserMenu() -> impl IntoView {
                                 {if u.role == Role::Viewer { "Viewer · read only" } else { u.role.label() }}
                             </span>
                             {(u.role == Role::Admin).then(|| view! {
-                                <a class="button subtle" href="/users" data-testid="users-nav">"Users"</a>
+                                <a class="button subtle users-nav" href="/users" data-testid="users-nav">"Users"</a>
                             })}
                             <button type="button" class="button subtle" data-testid="sign-out"
                                 on:click=sign_out>"Sign out"</button>

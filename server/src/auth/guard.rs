@@ -15,7 +15,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
-use app::auth::{CurrentUser, SessionHandle};
+use app::auth::{ClientIp, CurrentUser, SessionHandle};
 use app::error::AppError;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
@@ -30,6 +30,7 @@ use osp_core::services::accounts::AccountService;
 use tower_sessions::Session;
 
 use super::access::{self, Rule};
+use super::client_ip::client_ip;
 use super::origin::cross_site_problem;
 use super::sessions::{self, RequestSession};
 
@@ -45,6 +46,8 @@ pub struct Guard {
     pub clock: Arc<dyn Clock>,
     pub absolute_timeout_ms: i64,
     pub allowed_origins: Vec<String>,
+    /// Proxies believed about `X-Forwarded-For` (`client_ip`).
+    pub trusted_proxies: Vec<IpAddr>,
     sign_ins: DefaultKeyedRateLimiter<IpAddr>,
 }
 
@@ -62,6 +65,7 @@ impl Guard {
             absolute_timeout_ms: i64::try_from(settings.auth.absolute_timeout.as_millis())
                 .unwrap_or(i64::MAX),
             allowed_origins: settings.server.allowed_origins.clone(),
+            trusted_proxies: settings.server.trusted_proxies.clone(),
             sign_ins: RateLimiter::keyed(Quota::per_minute(per_minute)),
         }
     }
@@ -164,7 +168,10 @@ pub async fn guard(
     let ip = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip());
+        .map(|c| client_ip(c.0.ip(), request.headers(), &guard.trusted_proxies));
+    if let Some(ip) = ip {
+        request.extensions_mut().insert(ClientIp(ip));
+    }
     if SIGN_IN_PATHS.contains(&path.as_str())
         && let Some(wait) = ip.and_then(|ip| guard.sign_in_wait(ip))
     {

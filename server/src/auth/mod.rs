@@ -4,6 +4,7 @@
 //! lockout, the last admin) are the core's `services::accounts`.
 
 pub mod access;
+pub mod client_ip;
 pub mod guard;
 pub mod headers;
 pub mod origin;

@@ -136,6 +136,7 @@ fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultS
         ("workers.lease_ttl_ms", "15000"),
         ("server.https", "false"),
         ("server.allowed_origins", ""),
+        ("server.trusted_proxies", ""),
         ("auth.idle_timeout_secs", "43200"),
         ("auth.absolute_timeout_secs", "604800"),
         ("auth.login_attempts_per_minute", login_attempts),

@@ -59,6 +59,9 @@ pub struct ServerSettings {
     /// Other origins the app's pages are served under (a proxy that rewrites the host), whose
     /// requests are not cross-site.
     pub allowed_origins: Vec<String>,
+    /// Reverse proxies whose `X-Forwarded-For` says who the client is (the sign-in limit is
+    /// per client address).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Secrets at rest.
@@ -247,6 +250,8 @@ pub(super) struct RawServer {
     pub https: String,
     #[serde(default)]
     pub allowed_origins: String,
+    #[serde(default)]
+    pub trusted_proxies: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -471,6 +476,19 @@ impl RawSettings {
             }
             allowed_origins.push(origin.to_owned());
         }
+        let mut trusted_proxies = Vec::new();
+        for proxy in self.server.trusted_proxies.split(',').filter_map(non_empty) {
+            match proxy.parse::<std::net::IpAddr>() {
+                Ok(ip) => trusted_proxies.push(ip),
+                Err(_) => {
+                    return Err(ConfigError::new(
+                        "server.trusted_proxies",
+                        Some(proxy),
+                        "IP addresses of the reverse proxies in front of the app, separated by commas, like 127.0.0.1,::1",
+                    ));
+                }
+            }
+        }
 
         let url = match non_empty(&self.database.url) {
             // One database per mode: paper orders and trades never mix with the demo's.
@@ -636,6 +654,7 @@ impl RawSettings {
                 site_root,
                 https,
                 allowed_origins,
+                trusted_proxies,
             },
             database: DatabaseSettings {
                 url: SecretString::from(url),

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use osp_core::model::{Role, StoredUser, User, UserId};
-use osp_core::ports::UserStore;
+use osp_core::ports::{RoleUpdate, UserStore};
 
 use super::Database;
 use crate::on_pool;
@@ -11,6 +11,9 @@ use crate::on_pool;
 fn failed(e: sqlx::Error) -> String {
     format!("the database refused the user change: {e}")
 }
+
+/// The advisory lock that serialises role changes on PostgreSQL (any fixed number).
+const ROLE_CHANGE_LOCK: i64 = 7_305_001;
 
 const COLUMNS: &str = "id, username, password_hash, role, disabled, created_at_ms, \
     last_login_ms, locked_until_ms, failed_logins, session_generation, totp_secret_sealed, \
@@ -202,21 +205,59 @@ impl UserStore for Database {
         Ok(())
     }
 
-    async fn update(&self, id: UserId, role: Role, disabled: bool) -> Result<bool, String> {
-        let done = on_pool!(self, pool => {
-            sqlx::query(
-                "UPDATE users SET role = $1, disabled = $2, \
-                 session_generation = session_generation + 1 WHERE id = $3",
-            )
-            .bind(role.code())
-            .bind(disabled)
-            .bind(id.0)
-            .execute(pool)
-            .await
-            .map_err(failed)?
-            .rows_affected()
+    async fn update(&self, id: UserId, role: Role, disabled: bool) -> Result<RoleUpdate, String> {
+        // Written only if the user stays an enabled admin, was not one, or another enabled
+        // admin remains — checked by the write itself. SQLite runs one write at a time;
+        // PostgreSQL takes a transaction-scoped advisory lock first, so two such changes
+        // cannot each see the other's admin as still there.
+        const UPDATE: &str = "UPDATE users SET role = $1, disabled = $2, \
+             session_generation = session_generation + 1 WHERE id = $3 AND ( \
+             ($1 = 'admin' AND NOT $2) OR role <> 'admin' OR disabled OR EXISTS ( \
+             SELECT 1 FROM users other WHERE other.id <> $3 AND other.role = 'admin' \
+             AND NOT other.disabled))";
+        let done = match self {
+            Database::Sqlite(pool) => sqlx::query(UPDATE)
+                .bind(role.code())
+                .bind(disabled)
+                .bind(id.0)
+                .execute(pool)
+                .await
+                .map_err(failed)?
+                .rows_affected(),
+            Database::Postgres(pool) => {
+                let mut tx = pool.begin().await.map_err(failed)?;
+                sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                    .bind(ROLE_CHANGE_LOCK)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(failed)?;
+                let done = sqlx::query(UPDATE)
+                    .bind(role.code())
+                    .bind(disabled)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(failed)?
+                    .rows_affected();
+                tx.commit().await.map_err(failed)?;
+                done
+            }
+        };
+        if done == 1 {
+            return Ok(RoleUpdate::Done);
+        }
+        let exists: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT id FROM users WHERE id = $1")
+                .bind(id.0)
+                .fetch_optional(pool)
+                .await
+                .map_err(failed)?
         });
-        Ok(done == 1)
+        Ok(if exists.is_some() {
+            RoleUpdate::LastAdmin
+        } else {
+            RoleUpdate::NoSuchUser
+        })
     }
 
     async fn set_password(

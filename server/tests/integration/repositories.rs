@@ -192,3 +192,74 @@ async fn postgres_instruments_are_replaced_whole() {
     db.close().await;
     drop_postgres_database(&name).await;
 }
+
+/// Two admins demote each other at the same moment: exactly one change lands and one enabled
+/// admin is left, whichever runs first. Repeated (the survivor meets a new admin each round),
+/// since a race shows only sometimes.
+async fn the_last_admin_survives_concurrent_demotions(db: &Database) {
+    use osp_core::model::{Role, UserId};
+    use osp_core::ports::{RoleUpdate, UserStore};
+    let mut survivor = UserStore::insert(db, "first", "h", Role::Admin, 0, false)
+        .await
+        .unwrap()
+        .unwrap();
+    for round in 0..300 {
+        let newcomer = UserStore::insert(db, &format!("admin{round}"), "h", Role::Admin, 0, false)
+            .await
+            .unwrap()
+            .unwrap();
+        let (first, second) = tokio::join!(
+            UserStore::update(db, survivor, Role::Trader, false),
+            UserStore::update(db, newcomer, Role::Viewer, true)
+        );
+        let outcomes = [first.unwrap(), second.unwrap()];
+        assert_eq!(
+            outcomes.iter().filter(|o| **o == RoleUpdate::Done).count(),
+            1,
+            "round {round}: {outcomes:?}"
+        );
+        assert!(outcomes.contains(&RoleUpdate::LastAdmin), "{outcomes:?}");
+        let admins: Vec<UserId> = UserStore::list(db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|u| u.role == Role::Admin && !u.disabled)
+            .map(|u| u.id)
+            .collect();
+        assert_eq!(admins.len(), 1, "round {round}");
+        survivor = admins[0];
+    }
+    // The last one may stay an admin, and may not go.
+    assert_eq!(
+        UserStore::update(db, survivor, Role::Admin, false)
+            .await
+            .unwrap(),
+        RoleUpdate::Done
+    );
+    assert_eq!(
+        UserStore::update(db, survivor, Role::Admin, true)
+            .await
+            .unwrap(),
+        RoleUpdate::LastAdmin
+    );
+    assert_eq!(
+        UserStore::update(db, UserId(i64::MAX), Role::Viewer, false)
+            .await
+            .unwrap(),
+        RoleUpdate::NoSuchUser
+    );
+}
+
+#[tokio::test]
+async fn sqlite_the_last_admin_survives_concurrent_demotions() {
+    let (db, _dir) = sqlite_database().await;
+    the_last_admin_survives_concurrent_demotions(&db).await;
+}
+
+#[tokio::test]
+async fn postgres_the_last_admin_survives_concurrent_demotions() {
+    let (db, name) = postgres_database().await;
+    the_last_admin_survives_concurrent_demotions(&db).await;
+    db.close().await;
+    drop_postgres_database(&name).await;
+}

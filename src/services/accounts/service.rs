@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::model::{Role, StoredUser, TotpEnrolment, User, UserId};
-use crate::ports::{Clock, PasswordHasher, SecondFactor, UserStore};
+use crate::ports::{Clock, PasswordHasher, RoleUpdate, SecondFactor, UserStore};
 
 use super::credentials::{normalise_username, password_problem, username_problem};
 use super::lockout::LockoutPolicy;
@@ -358,15 +358,19 @@ impl AccountService {
         if before.user.role == change.role && before.user.disabled == change.disabled {
             return Ok(before.user);
         }
-        if !self
+        match self
             .store
             .update(id, change.role, change.disabled)
             .await
             .map_err(AccountError::Unavailable)?
         {
-            return Err(AccountError::NotFound);
+            RoleUpdate::Done => self.user(id).await,
+            RoleUpdate::NoSuchUser => Err(AccountError::NotFound),
+            // Another admin was demoted or disabled meanwhile.
+            RoleUpdate::LastAdmin => Err(AccountError::Refused(
+                "this is the only enabled admin: make another user an admin first".to_owned(),
+            )),
         }
-        self.user(id).await
     }
 
     /// An admin sets a new password for a user (who forgot theirs); it unlocks the account and
