@@ -280,6 +280,11 @@ mod tests {
                 "mode (OSP__MODE) = \"yolo\": one of demo, paper, live",
             ),
             (
+                "OSP__SERVER__TRUSTED_PROXIES",
+                "127.0.0.1,proxy.local",
+                "server.trusted_proxies (OSP__SERVER__TRUSTED_PROXIES) = \"proxy.local\": IP addresses of the reverse proxies",
+            ),
+            (
                 "OSP__KITE__ENDPOINT",
                 "zerodha",
                 "kite.endpoint (OSP__KITE__ENDPOINT) = \"zerodha\": simulator in demo mode",

@@ -511,6 +511,56 @@ async fn sign_in_attempts_are_limited_per_address() {
         .parse()
         .unwrap();
     assert!((1..=60).contains(&wait), "{wait}");
+    // A claimed address from anyone but a trusted proxy changes nothing.
+    assert_eq!(
+        sign_in_as_forwarded(&app, &client, "203.0.113.5").await,
+        429,
+        "X-Forwarded-For is not believed from a visitor"
+    );
+    app.stop().await;
+}
+
+/// A wrong-password sign-in carrying `X-Forwarded-For: forwarded`: its status.
+async fn sign_in_as_forwarded(app: &TestApp, client: &reqwest::Client, forwarded: &str) -> u16 {
+    client
+        .post(app.url("/api/auth/login"))
+        .header("x-forwarded-for", forwarded)
+        .form(&[("username", ADMIN), ("password", "wrong password here")])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Behind a reverse proxy every visitor arrives from the proxy's address: with the proxy
+/// trusted, the limit is per visitor (from its `X-Forwarded-For`), so one visitor's attempts
+/// do not lock the others out — and a visitor's own forged entry does not get around it.
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_sign_in_limit_is_per_visitor() {
+    let app = spawn_app_with(&[
+        ("OSP__AUTH__LOGIN_ATTEMPTS_PER_MINUTE", "2"),
+        ("OSP__SERVER__TRUSTED_PROXIES", "127.0.0.1,::1"),
+    ])
+    .await;
+    let (client, _) = app.new_client();
+    let one = "198.51.100.1";
+    let statuses = [
+        sign_in_as_forwarded(&app, &client, one).await,
+        sign_in_as_forwarded(&app, &client, one).await,
+        sign_in_as_forwarded(&app, &client, one).await,
+    ];
+    assert_eq!(statuses, [401, 401, 429], "{statuses:?}");
+    // Another visitor through the same proxy still may.
+    assert_eq!(
+        sign_in_as_forwarded(&app, &client, "198.51.100.2").await,
+        401
+    );
+    // The first visitor writing someone else's address in front: the proxy's entry counts.
+    assert_eq!(
+        sign_in_as_forwarded(&app, &client, &format!("198.51.100.3, {one}")).await,
+        429
+    );
     app.stop().await;
 }
 
