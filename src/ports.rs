@@ -4,10 +4,10 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    BrokerOrder, Candle, FeedChange, InstrumentToken, KillSwitch, KiteStatus, LastTrigger, Level,
-    LevelId, LevelLogEntry, OrderIntent, OrderRequest, OrderTag, RiskLimits, Role, StoredLevel,
-    StoredUser, Tick, TotpEnrolment, Trade, TradeId, User, UserId, Watchlist, WatchlistItem,
-    WorkerState,
+    Alert, AlertEvent, AlertId, BrokerOrder, Candle, FeedChange, InstrumentToken, KillSwitch,
+    KiteStatus, LastTrigger, Level, LevelId, LevelLogEntry, OrderIntent, OrderRequest, OrderTag,
+    RiskLimits, Role, StoredLevel, StoredUser, Tick, TotpEnrolment, Trade, TradeId, User, UserId,
+    Watchlist, WatchlistItem, WorkerState,
 };
 
 /// Reachability of the database.
@@ -178,6 +178,39 @@ pub trait IntentStore: Send + Sync {
     async fn recent(&self, limit: u32) -> Result<Vec<OrderIntent>, String>;
     /// How many entry orders (not exits) were recorded at or after `since_ms`.
     async fn entries_since(&self, since_ms: i64) -> Result<u32, String>;
+}
+
+/// Where alerts and their history are kept. Each call is one transaction; errors are messages
+/// for the log and the user. A deleted alert is kept (its history stays readable) but no
+/// longer listed.
+#[async_trait]
+pub trait AlertStore: Send + Sync {
+    /// Stores a new alert (its `id`, counts and times as given are ignored); returns it stored.
+    async fn insert(&self, alert: &Alert, now_ms: i64) -> Result<Alert, String>;
+    /// Replaces an alert's condition, repeat, window, note and enabled flag and arms it again
+    /// (an edited alert watches anew). `Ok(None)`: no such alert.
+    async fn update(&self, alert: &Alert, now_ms: i64) -> Result<Option<Alert>, String>;
+    /// Enables or disables; enabling a fired one-shot alert arms it again.
+    async fn set_enabled(
+        &self,
+        id: AlertId,
+        enabled: bool,
+        now_ms: i64,
+    ) -> Result<Option<Alert>, String>;
+    async fn delete(&self, id: AlertId, now_ms: i64) -> Result<bool, String>;
+    async fn get(&self, id: AlertId) -> Result<Option<Alert>, String>;
+    /// Every alert not deleted, newest first.
+    async fn list(&self) -> Result<Vec<Alert>, String>;
+    /// Records one firing: appends `event` and counts it on the alert (a one-shot alert, `done`,
+    /// becomes fired) — only if the alert is still armed, enabled and not deleted.
+    /// `Ok(None)`: it changed meanwhile, and nothing was written.
+    async fn record_fired(
+        &self,
+        event: &AlertEvent,
+        done: bool,
+    ) -> Result<Option<AlertEvent>, String>;
+    /// Firings newest first: of one alert, or of all.
+    async fn history(&self, alert: Option<AlertId>, limit: u32) -> Result<Vec<AlertEvent>, String>;
 }
 
 /// Where levels and their audit log are kept. Each call is one transaction; errors are

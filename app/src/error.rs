@@ -97,6 +97,27 @@ mod server {
         )
     }
 
+    impl From<osp_core::services::alerts::AlertError> for AppError {
+        fn from(e: osp_core::services::alerts::AlertError) -> Self {
+            use osp_core::services::alerts::AlertError;
+            match e {
+                AlertError::Invalid(problems) => AppError::Invalid(
+                    problems
+                        .into_iter()
+                        .map(|p| super::FieldProblem {
+                            field: p.field.to_owned(),
+                            message: p.message,
+                        })
+                        .collect(),
+                ),
+                AlertError::NotFound => {
+                    AppError::NotFound("that alert (reload the page)".to_owned())
+                }
+                unavailable @ AlertError::Unavailable(_) => AppError::internal(unavailable),
+            }
+        }
+    }
+
     impl From<osp_core::services::trading::LevelError> for AppError {
         fn from(e: osp_core::services::trading::LevelError) -> Self {
             use osp_core::services::trading::LevelError;

@@ -7,6 +7,7 @@ use axum::extract::FromRef;
 use leptos::prelude::*;
 use osp_core::ports::{Clock, KiteConnection, WorkerControl};
 use osp_core::services::accounts::AccountService;
+use osp_core::services::alerts::AlertService;
 use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::PriceService;
@@ -28,11 +29,13 @@ pub struct AppState {
     pub catalog: Arc<InstrumentCatalog>,
     pub watchlists: Arc<WatchlistService>,
     pub levels: Arc<LevelService>,
+    /// Price alerts: made and edited here, watched by the alert worker, and their history.
+    pub alerts: Arc<AlertService>,
     /// The order book: every order the platform recorded, and where it stands.
     pub orders: Arc<OrderExecutor>,
     /// Manual orders: the ticket, modify and cancel.
     pub desk: Arc<OrderDesk>,
-    /// What just happened (triggers, fills, rejections, closed trades), for the toasts.
+    /// What just happened (triggers, fills, rejections, closed trades, alerts), for the toasts.
     pub activity: Arc<Activity>,
     /// The trade monitor: trades, positions and their P&L; the exit button.
     pub trades: Arc<TradeService>,

@@ -18,11 +18,12 @@ use axum::routing::{any, get, post};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use osp_core::model::{FeedMode, InstrumentToken, TradingMode};
 use osp_core::ports::{
-    Clock, DatabaseProbe, IntentStore, KiteConnection, LeaseStore, LevelStore, MarketData,
-    MarketFeed, RiskStore, TickBus, TradeStore, TradingLease, UserStore, WatchlistStore,
-    WorkerControl,
+    AlertStore, Clock, DatabaseProbe, IntentStore, KiteConnection, LeaseStore, LevelStore,
+    MarketData, MarketFeed, RiskStore, TickBus, TradeStore, TradingLease, UserStore,
+    WatchlistStore, WorkerControl,
 };
 use osp_core::services::accounts::{AccountService, LockoutPolicy};
+use osp_core::services::alerts::AlertService;
 use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::{FeedSubscriptions, PriceService, demo_instruments};
@@ -51,7 +52,8 @@ use crate::site;
 use crate::venue;
 use crate::websocket::prices::PriceStream;
 use crate::workers::{
-    Lease, PaperMatcher, RestartPolicy, TRADING_LEASE, TradingWorker, WorkerManager,
+    ALERTS_LEASE, AlertWorker, Lease, PaperMatcher, RestartPolicy, TRADING_LEASE, TradingWorker,
+    WorkerManager,
 };
 
 /// How long in-flight requests get to finish after a shutdown signal.
@@ -328,6 +330,20 @@ impl Application {
             trader.clone(),
             clock.clone(),
         ));
+        // Price alerts: watched by the alert worker (while this process holds the alerts lease),
+        // every firing kept in their history.
+        let alerts = Arc::new(AlertService::new(
+            Arc::new(database.clone()) as Arc<dyn AlertStore>,
+            market.prices.clone() as Arc<dyn MarketData>,
+            catalog.clone(),
+            subscriptions.clone(),
+            clock.clone(),
+        ));
+        let watched_alerts = alerts
+            .load()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot load the alerts: {e}"))?;
+        tracing::info!(alerts = watched_alerts, "alerts loaded");
         let trades = Arc::new(TradeService::new(TradeServiceParts {
             store: Arc::new(database.clone()) as Arc<dyn TradeStore>,
             levels: Arc::new(database.clone()) as Arc<dyn LevelStore>,
@@ -389,6 +405,31 @@ impl Application {
         );
         // The trading worker sends orders: it shows as paused while the Kite session has ended.
         manager.pauses_with("trading", broker_session.clone());
+        // Only one process's alert monitor fires alerts; a second stands by.
+        let alerts_lease = Arc::new(Lease::new(
+            Arc::new(database.clone()) as Arc<dyn LeaseStore>,
+            clock.clone(),
+            ALERTS_LEASE,
+            settings.workers.lease_ttl,
+        ));
+        let alerts_fresh = alerts_lease.try_hold().await.unwrap_or(false);
+        workers.push(
+            manager.supervise_leased("alerts", shutdown.clone(), alerts_lease, {
+                let alerts = alerts.clone();
+                let bus = market.bus.clone() as Arc<dyn TickBus>;
+                let mut first = true;
+                move |run| {
+                    let reload = !first || !alerts_fresh;
+                    first = false;
+                    AlertWorker {
+                        alerts: alerts.clone(),
+                        bus: bus.clone(),
+                        reload,
+                    }
+                    .run_until_stopped(run)
+                }
+            }),
+        );
         if let Some(paper) = paper_broker {
             let matcher = Arc::new(PaperMatcher {
                 paper,
@@ -460,12 +501,14 @@ impl Application {
             catalog: catalog.clone(),
             watchlists,
             levels,
+            alerts,
             desk: Arc::new(OrderDesk::new(
                 executor.clone(),
                 Arc::new(database.clone()) as Arc<dyn IntentStore>,
                 catalog.clone(),
             )),
             activity: Arc::new(Activity::new(
+                Arc::new(database.clone()) as Arc<dyn AlertStore>,
                 Arc::new(database.clone()) as Arc<dyn LevelStore>,
                 Arc::new(database.clone()) as Arc<dyn IntentStore>,
                 Arc::new(database.clone()) as Arc<dyn TradeStore>,

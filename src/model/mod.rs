@@ -1,6 +1,7 @@
 //! Domain values, one type per file. They carry no IO and compile for the browser (wasm) and
 //! the server alike; every one that crosses the wire is `Serialize + Deserialize`.
 
+mod alert;
 mod app_status;
 mod broker_order;
 mod candle;
@@ -34,6 +35,10 @@ mod user;
 mod watchlist;
 mod worker_state;
 
+pub use alert::{
+    Alert, AlertCondition, AlertEvent, AlertId, AlertMetric, AlertOperator, AlertRepeat,
+    AlertState, AlertTarget,
+};
 pub use app_status::{AppStatus, ComponentHealth, HealthState};
 pub use broker_order::{BrokerOrder, OrderStatus};
 pub use candle::Candle;

@@ -1,6 +1,7 @@
 //! Services: the business rules. Each takes its collaborators as ports.
 
 pub mod accounts;
+pub mod alerts;
 pub mod instruments;
 pub mod market_calendar;
 pub mod prices;

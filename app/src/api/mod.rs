@@ -2,6 +2,7 @@
 //! the error; no business rule lives here.
 
 pub mod activity;
+pub mod alerts;
 pub mod auth;
 pub mod instruments;
 pub mod kite;

@@ -296,6 +296,8 @@ fn QuoteRow(item: WatchlistItem, watch: Watch, items: Memo<Vec<WatchlistItem>>) 
                         <polyline points="1,13 5,8 9,10 15,3" fill="none" stroke="currentColor" stroke-width="2"/>
                     </svg>
                 </a>
+                <a class="icon" href=format!("/alerts?token={}", token.0) title="Add an alert"
+                    aria-label="Add an alert" data-testid="alert-link">"🔔"</a>
                 <button type="button" class="icon" title="Move up" data-testid="move-up"
                     disabled=at_top on:click=move_up>"↑"</button>
                 <button type="button" class="icon" title="Move down" data-testid="move-down"
@@ -312,6 +314,7 @@ fn QuoteRow(item: WatchlistItem, watch: Watch, items: Memo<Vec<WatchlistItem>>) 
                             // The row's actions again, as words: on a phone the icon column is hidden.
                             <div class="row-actions">
                                 <a class="button" href=format!("/instrument/{}", token.0)>"Chart"</a>
+                                <a class="button" href=format!("/alerts?token={}", token.0)>"Alert"</a>
                                 <button type="button" class="button" disabled=at_top on:click=move_up>"Move up"</button>
                                 <button type="button" class="button"
                                     disabled=at_bottom on:click=move_down>"Move down"</button>

@@ -1,6 +1,7 @@
 //! Reusable pieces of the app shell and pages.
 
 mod account_card;
+mod alert_form;
 mod candle_chart;
 mod connection_indicator;
 mod depth_table;
@@ -27,6 +28,7 @@ mod users_card;
 mod workers_card;
 
 pub use account_card::AccountCard;
+pub use alert_form::{AlertForm, AlertTarget};
 pub use candle_chart::{CandleChart, PriceLine};
 pub use connection_indicator::ConnectionIndicator;
 pub use depth_table::DepthTable;

@@ -20,6 +20,7 @@ fn kind_name(kind: ActivityKind) -> &'static str {
         ActivityKind::OrderFilled => "filled",
         ActivityKind::OrderRejected => "rejected",
         ActivityKind::TradeClosed => "closed",
+        ActivityKind::AlertFired => "alert",
     }
 }
 

@@ -121,6 +121,8 @@ fn InstrumentDetail(data: InstrumentView, levels: Vec<LevelView>) -> impl IntoVi
                         {instrument.expiry.clone().map(|e| format!(" · expires {e}"))}
                         " · tick " {instrument.tick_size.format_indian()}
                         " · lot " {instrument.lot_size}
+                        " · "
+                        <a href=format!("/alerts?token={}", token.0) data-testid="instrument-alert-link">"Add an alert"</a>
                     </p>
                 </div>
                 <div class="instrument-price">

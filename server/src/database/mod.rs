@@ -14,6 +14,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 use crate::config::DatabaseSettings;
 
+mod alerts;
 mod instruments;
 pub mod kite_credentials;
 #[macro_use]

@@ -217,7 +217,7 @@ async fn every_navigation_page_renders() {
     // Pages still to come say so; the built ones render their empty state.
     for (path, heading, text) in [
         ("/levels", "Levels", "No levels yet"),
-        ("/alerts", "Alerts", "will appear here"),
+        ("/alerts", "Alerts", "No alerts yet"),
         ("/orders", "Orders", "No orders yet"),
         ("/trades", "Trades", "No open positions"),
         ("/settings", "Settings", "Not connected."),

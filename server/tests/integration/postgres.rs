@@ -32,6 +32,8 @@ async fn postgres_migrations_apply_and_are_idempotent() {
         tables,
         [
             "account_settings",
+            "alert_events",
+            "alerts",
             "app_meta",
             "instruments",
             "kite_credentials",
@@ -50,7 +52,7 @@ async fn postgres_migrations_apply_and_are_idempotent() {
         .fetch_one(pool)
         .await
         .unwrap();
-    assert_eq!(applied, 10);
+    assert_eq!(applied, 11);
     db.close().await;
     drop_postgres_database(&name).await;
 }

@@ -1,5 +1,6 @@
 //! `Activity`: what just happened that a trader must not miss — a level triggered, an order
-//! filled or was rejected, a trade closed — since a moment, newest last, for the toasts.
+//! filled or was rejected, a trade closed, an alert fired — since a moment, newest last, for
+//! the toasts.
 //! A read model over the level log, the order book and the trades; it stores nothing.
 
 use std::sync::Arc;
@@ -7,7 +8,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{ExitReason, IntentState, LevelLogKind, OrderSide, TradeState};
-use crate::ports::{Clock, IntentStore, LevelStore, TradeStore};
+use crate::ports::{AlertStore, Clock, IntentStore, LevelStore, TradeStore};
 
 /// How far back one read looks, at most (the newest entries of each source).
 const LOOK_BACK: u32 = 50;
@@ -19,6 +20,7 @@ pub enum ActivityKind {
     OrderFilled,
     OrderRejected,
     TradeClosed,
+    AlertFired,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,6 +39,7 @@ pub struct ActivityFeed {
 }
 
 pub struct Activity {
+    alerts: Arc<dyn AlertStore>,
     levels: Arc<dyn LevelStore>,
     intents: Arc<dyn IntentStore>,
     trades: Arc<dyn TradeStore>,
@@ -52,12 +55,14 @@ fn side(s: OrderSide) -> &'static str {
 
 impl Activity {
     pub fn new(
+        alerts: Arc<dyn AlertStore>,
         levels: Arc<dyn LevelStore>,
         intents: Arc<dyn IntentStore>,
         trades: Arc<dyn TradeStore>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
+            alerts,
             levels,
             intents,
             trades,
@@ -136,6 +141,15 @@ impl Activity {
                         trade.exit_reason.map(ExitReason::label).unwrap_or("exit"),
                         trade.realised.format_inr()
                     ),
+                });
+            }
+        }
+        for event in self.alerts.history(None, LOOK_BACK).await? {
+            if event.at_ms > since {
+                items.push(ActivityItem {
+                    at_ms: event.at_ms,
+                    kind: ActivityKind::AlertFired,
+                    text: format!("Alert #{}: {}", event.alert.0, event.text),
                 });
             }
         }

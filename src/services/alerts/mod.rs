@@ -1,0 +1,16 @@
+//! Price alerts: conditions on live ticks (`condition.rs`: when one fires), the monitor that
+//! evaluates only the alerts a tick concerns (`monitor.rs`), the form's draft and its checks
+//! (`draft.rs`), and the service that keeps the store, the monitor and the feed in step and
+//! records every firing (`service.rs`).
+
+mod condition;
+mod draft;
+mod monitor;
+mod service;
+
+pub use condition::{Watch, step};
+pub use draft::{
+    AlertDraft, AlertProblem, ParsedAlert, cooldown_text, parse_cooldown, parse_value, value_text,
+};
+pub use monitor::{AlertMonitor, Fired};
+pub use service::{ALERTS_FEED_OWNER, AlertError, AlertReport, AlertService, MAX_HISTORY};
