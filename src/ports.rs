@@ -7,7 +7,7 @@ use crate::model::{
     Alert, AlertEvent, AlertId, BrokerOrder, Candle, FeedChange, InstrumentToken, KillSwitch,
     KiteStatus, LastTrigger, Level, LevelId, LevelLogEntry, OrderIntent, OrderRequest, OrderTag,
     RiskLimits, Role, StoredLevel, StoredUser, Tick, TotpEnrolment, Trade, TradeId, User, UserId,
-    Watchlist, WatchlistItem, WorkerState,
+    Watchlist, WatchlistItem, WebhookDelivery, WebhookSaved, WebhookView, WorkerState,
 };
 
 /// Reachability of the database.
@@ -420,6 +420,21 @@ pub trait PasswordHasher: Send + Sync {
     async fn hash(&self, password: &str) -> Result<String, String>;
     /// Whether `password` matches `hash`; a hash that cannot be read matches nothing.
     async fn verify(&self, password: &str, hash: &str) -> bool;
+}
+
+/// The account's outgoing webhook, for the Settings page: every alert firing is POSTed to it,
+/// signed, and retried with back-off until the receiver takes it (or the attempts run out).
+#[async_trait]
+pub trait Webhooks: Send + Sync {
+    /// The webhook and its newest `limit` deliveries.
+    async fn view(&self, limit: u32) -> Result<WebhookView, String>;
+    /// Sends firings to `url` from now on, signed with a new secret (returned this once).
+    /// `Err` with the problem when the URL is not one to send to; nothing changes then.
+    async fn save(&self, url: &str) -> Result<Result<WebhookSaved, String>, String>;
+    /// No webhook any more (deliveries still pending are dropped as failed).
+    async fn remove(&self) -> Result<(), String>;
+    /// Queues a test payload now; its delivery shows in the log.
+    async fn send_test(&self) -> Result<Result<WebhookDelivery, String>, String>;
 }
 
 /// The account's Kite connection, for the Settings page (the login redirect itself is an HTTP

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::prelude::*;
-use osp_core::ports::{Clock, KiteConnection, WorkerControl};
+use osp_core::ports::{Clock, KiteConnection, Webhooks, WorkerControl};
 use osp_core::services::accounts::AccountService;
 use osp_core::services::alerts::AlertService;
 use osp_core::services::instruments::InstrumentCatalog;
@@ -47,6 +47,8 @@ pub struct AppState {
     pub workers: Arc<dyn WorkerControl>,
     /// The account's Kite connection: app credentials (sealed), session, disconnect.
     pub kite: Arc<dyn KiteConnection>,
+    /// The outgoing webhook alert firings are sent to, and its delivery log.
+    pub webhooks: Arc<dyn Webhooks>,
     pub calendar: Arc<MarketCalendar>,
     pub clock: Arc<dyn Clock>,
 }

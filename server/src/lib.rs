@@ -22,5 +22,6 @@ pub mod startup;
 pub mod telemetry;
 pub mod users_cli;
 pub mod venue;
+pub mod webhooks;
 pub mod websocket;
 pub mod workers;

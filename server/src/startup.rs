@@ -20,7 +20,7 @@ use osp_core::model::{FeedMode, InstrumentToken, TradingMode};
 use osp_core::ports::{
     AlertStore, Clock, DatabaseProbe, IntentStore, KiteConnection, LeaseStore, LevelStore,
     MarketData, MarketFeed, RiskStore, TickBus, TradeStore, TradingLease, UserStore,
-    WatchlistStore, WorkerControl,
+    WatchlistStore, Webhooks, WorkerControl,
 };
 use osp_core::services::accounts::{AccountService, LockoutPolicy};
 use osp_core::services::alerts::AlertService;
@@ -50,10 +50,11 @@ use crate::metrics;
 use crate::secrets::SecretBox;
 use crate::site;
 use crate::venue;
+use crate::webhooks::WebhookSender;
 use crate::websocket::prices::PriceStream;
 use crate::workers::{
     ALERTS_LEASE, AlertWorker, Lease, PaperMatcher, RestartPolicy, TRADING_LEASE, TradingWorker,
-    WorkerManager,
+    WebhookWorker, WorkerManager,
 };
 
 /// How long in-flight requests get to finish after a shutdown signal.
@@ -405,6 +406,20 @@ impl Application {
         );
         // The trading worker sends orders: it shows as paused while the Kite session has ended.
         manager.pauses_with("trading", broker_session.clone());
+        // Alert firings go to the account's webhook (if one is set), signed and retried.
+        let webhooks = Arc::new(
+            WebhookSender::new(database.clone(), secrets.clone(), clock.clone())
+                .context("building the webhook client")?,
+        );
+        workers.push(manager.supervise("webhooks", shutdown.clone(), {
+            let webhooks = webhooks.clone();
+            move |run| {
+                WebhookWorker {
+                    sender: webhooks.clone(),
+                }
+                .run_until_stopped(run)
+            }
+        }));
         // Only one process's alert monitor fires alerts; a second stands by.
         let alerts_lease = Arc::new(Lease::new(
             Arc::new(database.clone()) as Arc<dyn LeaseStore>,
@@ -520,6 +535,7 @@ impl Application {
             paper,
             workers: manager as Arc<dyn WorkerControl>,
             kite: kite_account.clone() as Arc<dyn KiteConnection>,
+            webhooks: webhooks as Arc<dyn Webhooks>,
             calendar,
             clock: clock.clone(),
         };

@@ -33,6 +33,7 @@ mod trade;
 mod trading_mode;
 mod user;
 mod watchlist;
+mod webhook;
 mod worker_state;
 
 pub use alert::{
@@ -70,4 +71,5 @@ pub use trade::{ExitReason, Trade, TradeId, TradeState};
 pub use trading_mode::TradingMode;
 pub use user::{Access, Role, StoredUser, TotpEnrolment, User, UserId};
 pub use watchlist::{Watchlist, WatchlistItem};
+pub use webhook::{DeliveryState, WebhookDelivery, WebhookSaved, WebhookView};
 pub use worker_state::{WorkerPhase, WorkerState};

@@ -14,4 +14,5 @@ pub mod status;
 pub mod trades;
 pub mod users;
 pub mod watchlists;
+pub mod webhooks;
 pub mod workers;

@@ -25,6 +25,7 @@ mod toasts;
 mod top_bar;
 mod user_menu;
 mod users_card;
+mod webhook_card;
 mod workers_card;
 
 pub use account_card::AccountCard;
@@ -52,4 +53,5 @@ pub use toasts::Toasts;
 pub use top_bar::TopBar;
 pub use user_menu::UserMenu;
 pub use users_card::UsersCard;
+pub use webhook_card::WebhookCard;
 pub use workers_card::WorkersCard;

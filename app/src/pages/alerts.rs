@@ -59,10 +59,7 @@ fn AlertsBoard(initial: AlertsView) -> impl IntoView {
     let history = RwSignal::new(Vec::<AlertEvent>::new());
     let message = RwSignal::new(None::<String>);
     let target = RwSignal::new(None::<AlertTarget>);
-    let filter_text = RwSignal::new(String::new());
-    let filter_state = RwSignal::new("all".to_owned());
     let query = use_query_map();
-    let may_trade = use_user().can(Access::Trader);
 
     // `?token=N`: the form opens on that instrument.
     Effect::new(move |_| {
@@ -106,15 +103,15 @@ fn AlertsBoard(initial: AlertsView) -> impl IntoView {
         }
     });
     let on_saved = Callback::new(move |_saved: Alert| refresh());
-    let toggle = move |id: i64, enabled: bool| {
+    let toggle = Callback::new(move |(id, enabled): (i64, bool)| {
         leptos::task::spawn_local(async move {
             match set_alert_enabled(id, enabled).await {
                 Ok(_) => refresh(),
                 Err(e) => message.set(Some(e.to_string())),
             }
         });
-    };
-    let remove = move |id: i64| {
+    });
+    let remove = Callback::new(move |id: i64| {
         leptos::task::spawn_local(async move {
             match delete_alert(id).await {
                 Ok(()) => {
@@ -126,7 +123,29 @@ fn AlertsBoard(initial: AlertsView) -> impl IntoView {
                 Err(e) => message.set(Some(e.to_string())),
             }
         });
-    };
+    });
+    let edit = Callback::new(move |alert: Alert| target.set(Some(AlertTarget::edit(&alert))));
+    view! {
+        <RoleGate needs=Access::Trader note="Viewers see the alerts; a trader or an admin sets them.">
+            <AlertForm target on_saved/>
+        </RoleGate>
+        {move || message.get().map(|m| view! { <p class="small" role="status" data-testid="alerts-message">{m}</p> })}
+        <AlertsTable alerts toggle remove edit/>
+        <AlertHistory history/>
+    }
+    .into_any()
+}
+
+/// The alerts, filtered by instrument and state, with their live price and actions.
+#[component]
+fn AlertsTable(
+    alerts: RwSignal<Vec<Alert>>,
+    toggle: Callback<(i64, bool)>,
+    remove: Callback<i64>,
+    edit: Callback<Alert>,
+) -> impl IntoView {
+    let filter_text = RwSignal::new(String::new());
+    let filter_state = RwSignal::new("all".to_owned());
     let shown = move || {
         let text = filter_text.get().trim().to_ascii_uppercase();
         let state = filter_state.get();
@@ -139,10 +158,6 @@ fn AlertsBoard(initial: AlertsView) -> impl IntoView {
         })
     };
     view! {
-        <RoleGate needs=Access::Trader note="Viewers see the alerts; a trader or an admin sets them.">
-            <AlertForm target on_saved/>
-        </RoleGate>
-        {move || message.get().map(|m| view! { <p class="small" role="status" data-testid="alerts-message">{m}</p> })}
         <section class="card" data-testid="alerts-card">
             <header class="card-head">
                 <h2>"Your alerts"</h2>
@@ -178,49 +193,69 @@ fn AlertsBoard(initial: AlertsView) -> impl IntoView {
                         </tr>
                     </thead>
                     <tbody>
-                        <For each=shown key=|a| (a.id, a.updated_ms, a.fired_count, a.enabled) let:alert>
-                            {
-                                let id = alert.id.0;
-                                let enabled = alert.enabled;
-                                let token = alert.condition.token;
-                                let edit = alert.clone();
-                                let state = phase(&alert);
-                                view! {
-                                    <tr data-testid="alert-row" data-alert=id data-state=state>
-                                        <td class="num">{id}</td>
-                                        <td>
-                                            <span data-testid="alert-condition">{alert.condition.describe()}</span>
-                                            {(!alert.note.is_empty()).then(|| view! { <span class="muted small">{format!(" · {}", alert.note)}</span> })}
-                                        </td>
-                                        <td class="num">
-                                            {move || stream.tick(token).map(|t| t.last_price.format_indian()).unwrap_or_else(|| "—".to_owned())}
-                                        </td>
-                                        <td><span class=format!("alert-state {state}") data-testid="alert-state">{state}</span></td>
-                                        <td class="num" data-testid="alert-fired-count">{alert.fired_count}</td>
-                                        <td class="small">{alert.last_fired_ms.map(|ms| format!("{} IST", ist_clock(ms))).unwrap_or_else(|| "—".to_owned())}</td>
-                                        <td class="actions">
-                                            {move || may_trade.get().then(|| {
-                                                let edit = edit.clone();
-                                                view! {
-                                                <button type="button" class="button subtle" data-testid="alert-toggle"
-                                                    on:click=move |_| toggle(id, !enabled)>
-                                                    {if enabled { "Disable" } else if state == "fired" { "Arm again" } else { "Enable" }}
-                                                </button>
-                                                <button type="button" class="button subtle" data-testid="alert-edit"
-                                                    on:click=move |_| target.set(Some(AlertTarget::edit(&edit)))>"Edit"</button>
-                                                <button type="button" class="button subtle danger" data-testid="alert-delete"
-                                                    on:click=move |_| remove(id)>"Delete"</button>
-                                                }
-                                            })}
-                                        </td>
-                                    </tr>
-                                }
-                            }
-                        </For>
+                        <For each=shown key=|a| (a.id, a.updated_ms, a.fired_count, a.enabled)
+                            children=move |alert| view! { <AlertRow alert toggle remove edit/> }/>
                     </tbody>
                 </table>
             </div>
         </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn AlertRow(
+    alert: Alert,
+    toggle: Callback<(i64, bool)>,
+    remove: Callback<i64>,
+    edit: Callback<Alert>,
+) -> impl IntoView {
+    let stream = use_market_stream();
+    let may_trade = use_user().can(Access::Trader);
+    let id = alert.id.0;
+    let enabled = alert.enabled;
+    let token = alert.condition.token;
+    let state = phase(&alert);
+    let editing = StoredValue::new(alert.clone());
+    view! {
+        <tr data-testid="alert-row" data-alert=id data-state=state>
+            <td class="num">{id}</td>
+            <td>
+                <span data-testid="alert-condition">{alert.condition.describe()}</span>
+                {(!alert.note.is_empty()).then(|| view! { <span class="muted small">{format!(" · {}", alert.note)}</span> })}
+            </td>
+            <td class="num">
+                {move || stream.tick(token).map(|t| t.last_price.format_indian()).unwrap_or_else(|| "—".to_owned())}
+            </td>
+            <td><span class=format!("alert-state {state}") data-testid="alert-state">{state}</span></td>
+            <td class="num" data-testid="alert-fired-count">{alert.fired_count}</td>
+            <td class="small">{alert.last_fired_ms.map(|ms| format!("{} IST", ist_clock(ms))).unwrap_or_else(|| "—".to_owned())}</td>
+            <td class="actions">
+                {move || may_trade.get().then(|| view! {
+                    // A fired one-shot alert is armed again; otherwise it flips on or off.
+                    <button type="button" class="button subtle" data-testid="alert-toggle"
+                        on:click=move |_| toggle.run((id, state == "fired" || !enabled))>
+                        {match (state, enabled) {
+                            ("fired", _) => "Arm again",
+                            (_, true) => "Disable",
+                            _ => "Enable",
+                        }}
+                    </button>
+                    <button type="button" class="button subtle" data-testid="alert-edit"
+                        on:click=move |_| edit.run(editing.get_value())>"Edit"</button>
+                    <button type="button" class="button subtle danger" data-testid="alert-delete"
+                        on:click=move |_| remove.run(id)>"Delete"</button>
+                })}
+            </td>
+        </tr>
+    }
+    .into_any()
+}
+
+/// Every firing, newest first, with what it saw.
+#[component]
+fn AlertHistory(history: RwSignal<Vec<AlertEvent>>) -> impl IntoView {
+    view! {
         <section class="card" data-testid="alert-history">
             <header class="card-head">
                 <h2>"History"</h2>

@@ -7,8 +7,9 @@ use leptos_meta::Title;
 
 use crate::api::kite::read_kite_status;
 use crate::api::risk::risk_settings;
+use crate::api::webhooks::read_webhook;
 use crate::api::workers::list_workers;
-use crate::components::{AccountCard, KiteCard, RiskLimitsForm, WorkersCard};
+use crate::components::{AccountCard, KiteCard, RiskLimitsForm, WebhookCard, WorkersCard};
 use crate::user_context::RoleGate;
 use osp_core::model::Access;
 
@@ -49,6 +50,9 @@ pub fn SettingsPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <RoleGate needs=Access::Admin>
+                <WebhookSettings/>
+            </RoleGate>
             <Suspense fallback=|| view! { <p class="muted">"Loading workers…"</p> }>
                 {move || Suspend::new(async move {
                     match workers.await {
@@ -58,6 +62,23 @@ pub fn SettingsPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
+    }
+    .into_any()
+}
+
+/// The webhook card, read only for an admin (whom the server alone answers).
+#[component]
+fn WebhookSettings() -> impl IntoView {
+    let webhook = Resource::new(|| (), |_| read_webhook());
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading the webhook…"</p> }>
+            {move || Suspend::new(async move {
+                match webhook.await {
+                    Ok(found) => view! { <WebhookCard initial=found/> }.into_any(),
+                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
     }
     .into_any()
 }

@@ -26,6 +26,7 @@ mod risk;
 mod trades;
 mod users;
 mod watchlists;
+mod webhooks;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");

@@ -12,9 +12,11 @@ pub mod lease;
 pub mod paper_matcher;
 pub mod supervisor;
 pub mod trading_worker;
+pub mod webhook_worker;
 
 pub use alert_worker::{ALERTS_LEASE, AlertWorker};
 pub use lease::{Lease, TRADING_LEASE};
 pub use paper_matcher::PaperMatcher;
 pub use supervisor::{RestartPolicy, WorkerManager};
 pub use trading_worker::TradingWorker;
+pub use webhook_worker::WebhookWorker;

@@ -24,3 +24,4 @@ mod price_stream;
 mod repositories;
 mod risk;
 mod trades;
+mod webhooks;

@@ -53,6 +53,7 @@ async fn sqlite_is_created_in_a_missing_directory_in_wal_mode_and_migrates_twice
             "users",
             "watchlist_items",
             "watchlists",
+            "webhook_deliveries",
             "worker_leases"
         ]
     );
@@ -60,7 +61,7 @@ async fn sqlite_is_created_in_a_missing_directory_in_wal_mode_and_migrates_twice
         .fetch_one(pool)
         .await
         .unwrap();
-    assert_eq!(applied, 11);
+    assert_eq!(applied, 12);
     // The schema enforces what the model promises: tick sizes are never negative (indices have 0).
     let bad = sqlx::query(
         "INSERT INTO instruments (instrument_token, exchange_token, tradingsymbol, exchange, \

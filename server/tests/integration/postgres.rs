@@ -45,6 +45,7 @@ async fn postgres_migrations_apply_and_are_idempotent() {
             "users",
             "watchlist_items",
             "watchlists",
+            "webhook_deliveries",
             "worker_leases"
         ]
     );
@@ -52,7 +53,7 @@ async fn postgres_migrations_apply_and_are_idempotent() {
         .fetch_one(pool)
         .await
         .unwrap();
-    assert_eq!(applied, 11);
+    assert_eq!(applied, 12);
     db.close().await;
     drop_postgres_database(&name).await;
 }

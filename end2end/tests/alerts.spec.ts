@@ -1,0 +1,74 @@
+import { expect, test } from '@playwright/test';
+
+// Demo mode end to end: an alert set on the Alerts page — after its per-field refusals — fires
+// on the simulated market: a toast says so, the history shows what it saw, and the one-shot
+// alert shows fired; arming it again watches anew. The market watch's Alert link opens the
+// form on its instrument.
+
+const paise = (text: string) => Math.round(parseFloat(text.replace(/,/g, '')) * 100);
+
+test('an alert near the live price fires: a toast, the history, and its state', async ({ page }) => {
+  await page.goto('/alerts');
+  await expect(page.getByTestId('link-state')).toHaveAttribute('data-state', 'live');
+  await expect(page.getByTestId('alerts-empty')).toBeVisible();
+
+  const form = page.getByTestId('alert-form');
+  await form.getByTestId('instrument-search').fill('INFY');
+  await expect(page.getByTestId('search-result').first()).toContainText('INFY');
+  await form.getByTestId('instrument-search').press('Enter');
+  await expect(page.getByTestId('alert-instrument')).toHaveText('INFY NSE');
+  await expect(page.getByTestId('alert-ltp')).toHaveText(/\d+\.\d{2}/);
+
+  // Wrong input: each field says what is wrong, nothing is stored.
+  await page.getByTestId('alert-value').fill('abc');
+  await page.getByTestId('alert-repeat').selectOption('every');
+  await page.getByTestId('alert-cooldown').fill('soon');
+  await page.getByTestId('save-alert').click();
+  await expect(page.getByTestId('alert-problem-value')).toContainText('the price');
+  await expect(page.getByTestId('alert-problem-cooldown')).toContainText('5m');
+  await expect(page.getByTestId('alert-row')).toHaveCount(0);
+
+  // At or below 2 % over the live price: true at the next tick, whichever way it walks.
+  const ltp = paise((await page.getByTestId('alert-ltp').textContent()) ?? '');
+  await page.getByTestId('alert-operator').selectOption('<=');
+  await page.getByTestId('alert-value').fill(((ltp * 1.02) / 100).toFixed(2));
+  await page.getByTestId('alert-repeat').selectOption('once');
+  await page.getByTestId('alert-note').fill('e2e alert');
+  await page.getByTestId('save-alert').click();
+  const row = page.getByTestId('alert-row');
+  await expect(row).toHaveCount(1);
+  await expect(row.getByTestId('alert-condition')).toContainText('INFY LTP ≤');
+
+  const toast = page.locator('[data-testid="toast"][data-kind="alert"]');
+  await expect(toast).toContainText('INFY LTP ≤', { timeout: 15_000 });
+  await expect(toast).toContainText('e2e alert');
+  await expect(row).toHaveAttribute('data-state', 'fired', { timeout: 10_000 });
+  await expect(row.getByTestId('alert-fired-count')).toHaveText('1');
+  const events = page.getByTestId('alert-event');
+  await expect(events).toHaveCount(1);
+  await expect(events.first()).toContainText('LTP ₹');
+
+  // Armed again: it watches anew, and fires again.
+  await row.getByTestId('alert-toggle').click();
+  await expect(row).toHaveAttribute('data-state', 'armed');
+  await expect(events).toHaveCount(2, { timeout: 15_000 });
+  await expect(row).toHaveAttribute('data-state', 'fired');
+
+  // Filtered by state, then deleted: its history stays.
+  await page.getByTestId('alerts-filter-state').selectOption('armed');
+  await expect(row).toHaveCount(0);
+  await page.getByTestId('alerts-filter-state').selectOption('all');
+  await row.getByTestId('alert-delete').click();
+  await expect(row).toHaveCount(0);
+  await expect(events).toHaveCount(2);
+});
+
+test("the market watch's Alert link opens the form on its instrument", async ({ page }) => {
+  await page.goto('/');
+  const link = page.getByTestId('alert-link').first();
+  const href = (await link.getAttribute('href')) ?? '';
+  expect(href).toMatch(/^\/alerts\?token=\d+$/);
+  await page.goto(href);
+  await expect(page.getByTestId('alert-instrument')).toHaveText(/^[A-Z0-9 &-]+ NSE$/);
+  await expect(page.getByTestId('alert-ltp')).toHaveText(/\d+\.\d{2}/);
+});

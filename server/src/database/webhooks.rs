@@ -1,0 +1,261 @@
+//! The webhook's setting (`account_settings`, name `webhook`: the URL, the sealed secret, the
+//! firing it starts after) and its deliveries (`webhook_deliveries`). Storage only: when and
+//! how to send is `webhooks.rs`'s.
+
+use osp_core::model::{AlertEvent, AlertId, DeliveryState, Price, WebhookDelivery};
+
+use super::Database;
+use crate::on_pool;
+use crate::webhooks::WebhookConfig;
+
+const SETTING: &str = "webhook";
+
+/// id, alert_event_id, url, payload, state, attempts, last_status, last_error,
+/// next_attempt_ms, created_ms, delivered_ms
+type Row = (
+    i64,
+    Option<i64>,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<String>,
+    i64,
+    i64,
+    Option<i64>,
+);
+
+const COLUMNS: &str = "id, alert_event_id, url, payload, state, attempts, last_status, \
+                       last_error, next_attempt_ms, created_ms, delivered_ms";
+
+fn failed(e: sqlx::Error) -> String {
+    format!("the database refused the webhook delivery: {e}")
+}
+
+fn from_row(row: Row) -> Result<WebhookDelivery, String> {
+    let (id, event, url, payload, state, attempts, status, error, next, created, delivered) = row;
+    Ok(WebhookDelivery {
+        id,
+        alert_event: event,
+        url,
+        payload,
+        state: DeliveryState::parse(&state)
+            .ok_or_else(|| format!("delivery {id} has an unknown state '{state}'"))?,
+        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+        last_status: status.and_then(|s| u16::try_from(s).ok()),
+        last_error: error,
+        next_attempt_ms: next,
+        created_ms: created,
+        delivered_ms: delivered,
+    })
+}
+
+impl Database {
+    pub async fn webhook_config(&self) -> Result<Option<WebhookConfig>, String> {
+        self.setting(SETTING)
+            .await?
+            .map(|text| {
+                serde_json::from_str(&text)
+                    .map_err(|e| format!("the stored webhook setting is unreadable: {e}"))
+            })
+            .transpose()
+    }
+
+    /// Saves (or, with `None`, removes) the webhook. Deliveries still pending are dropped as
+    /// failed: they were for the address before.
+    pub async fn save_webhook_config(
+        &self,
+        config: Option<&WebhookConfig>,
+        now_ms: i64,
+    ) -> Result<(), String> {
+        let value = config
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| format!("cannot encode the webhook setting: {e}"))?;
+        self.put_setting(SETTING, value, now_ms).await?;
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE webhook_deliveries SET state = 'failed', \
+                 last_error = 'the webhook was changed before it was delivered' \
+                 WHERE state = 'pending'",
+            )
+            .execute(pool)
+            .await
+            .map_err(failed)?;
+        });
+        Ok(())
+    }
+
+    /// The newest firing's id (0 without any).
+    pub async fn last_alert_event_id(&self) -> Result<i64, String> {
+        let id: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT MAX(id) FROM alert_events")
+                .fetch_one(pool)
+                .await
+                .map_err(failed)?
+        });
+        Ok(id.unwrap_or(0))
+    }
+
+    /// Every firing after the webhook was saved that has no delivery yet gets one (pending,
+    /// due now); a firing's delivery is unique, so doing this twice adds nothing.
+    pub async fn enqueue_alert_deliveries(
+        &self,
+        config: &WebhookConfig,
+        now_ms: i64,
+        payload: impl Fn(&AlertEvent) -> String,
+    ) -> Result<usize, String> {
+        type EventRow = (i64, i64, i64, i64, i64, i64, String);
+        let rows: Vec<EventRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT e.id, e.alert_id, e.at_ms, e.value, e.target_value, e.last_price_raw, \
+                 e.text FROM alert_events e WHERE e.id > $1 AND NOT EXISTS \
+                 (SELECT 1 FROM webhook_deliveries d WHERE d.alert_event_id = e.id) \
+                 ORDER BY e.id LIMIT 100",
+            )
+            .bind(config.after_event)
+            .fetch_all(pool)
+            .await
+            .map_err(failed)?
+        });
+        let mut added = 0;
+        for (id, alert, at_ms, value, target_value, last_price, text) in rows {
+            let event = AlertEvent {
+                id,
+                alert: AlertId(alert),
+                at_ms,
+                value,
+                target_value,
+                last_price: Price::from_raw(last_price),
+                text,
+            };
+            let body = payload(&event);
+            let done = on_pool!(self, pool => {
+                sqlx::query(
+                    "INSERT INTO webhook_deliveries (alert_event_id, url, payload, state, \
+                     attempts, next_attempt_ms, created_ms) VALUES ($1, $2, $3, 'pending', 0, $4, $4) \
+                     ON CONFLICT (alert_event_id) DO NOTHING",
+                )
+                .bind(id)
+                .bind(&config.url)
+                .bind(body)
+                .bind(now_ms)
+                .execute(pool)
+                .await
+                .map_err(failed)?
+                .rows_affected()
+            });
+            added += usize::try_from(done).unwrap_or(0);
+        }
+        Ok(added)
+    }
+
+    pub async fn insert_delivery(
+        &self,
+        alert_event: Option<i64>,
+        url: &str,
+        payload: &str,
+        now_ms: i64,
+    ) -> Result<WebhookDelivery, String> {
+        let row: Row = on_pool!(self, pool => {
+            sqlx::query_as(&format!(
+                "INSERT INTO webhook_deliveries (alert_event_id, url, payload, state, attempts, \
+                 next_attempt_ms, created_ms) VALUES ($1, $2, $3, 'pending', 0, $4, $4) \
+                 RETURNING {COLUMNS}"
+            ))
+            .bind(alert_event)
+            .bind(url)
+            .bind(payload)
+            .bind(now_ms)
+            .fetch_one(pool)
+            .await
+            .map_err(failed)?
+        });
+        from_row(row)
+    }
+
+    /// Pending deliveries due at `now_ms`, oldest first.
+    pub async fn due_deliveries(
+        &self,
+        now_ms: i64,
+        limit: u32,
+    ) -> Result<Vec<WebhookDelivery>, String> {
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM webhook_deliveries WHERE state = 'pending' \
+                 AND next_attempt_ms <= $1 ORDER BY id LIMIT $2"
+            ))
+            .bind(now_ms)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+            .map_err(failed)?
+        });
+        rows.into_iter().map(from_row).collect()
+    }
+
+    pub async fn delivery_done(
+        &self,
+        id: i64,
+        attempts: u32,
+        status: u16,
+        now_ms: i64,
+    ) -> Result<(), String> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE webhook_deliveries SET state = 'delivered', attempts = $1, \
+                 last_status = $2, last_error = NULL, delivered_ms = $3 WHERE id = $4",
+            )
+            .bind(i64::from(attempts))
+            .bind(i64::from(status))
+            .bind(now_ms)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map_err(failed)?;
+        });
+        Ok(())
+    }
+
+    pub async fn delivery_failed(
+        &self,
+        id: i64,
+        state: DeliveryState,
+        attempts: u32,
+        status: Option<u16>,
+        error: &str,
+        next_attempt_ms: i64,
+    ) -> Result<(), String> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "UPDATE webhook_deliveries SET state = $1, attempts = $2, last_status = $3, \
+                 last_error = $4, next_attempt_ms = $5 WHERE id = $6 AND state = 'pending'",
+            )
+            .bind(state.code())
+            .bind(i64::from(attempts))
+            .bind(status.map(i64::from))
+            .bind(error)
+            .bind(next_attempt_ms)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map_err(failed)?;
+        });
+        Ok(())
+    }
+
+    /// The newest deliveries first.
+    pub async fn deliveries(&self, limit: u32) -> Result<Vec<WebhookDelivery>, String> {
+        let rows: Vec<Row> = on_pool!(self, pool => {
+            sqlx::query_as(&format!(
+                "SELECT {COLUMNS} FROM webhook_deliveries ORDER BY id DESC LIMIT $1"
+            ))
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+            .map_err(failed)?
+        });
+        rows.into_iter().map(from_row).collect()
+    }
+}

@@ -1,0 +1,323 @@
+//! The account's outgoing webhook: every alert firing is POSTed as JSON to the URL an admin
+//! set, signed so the receiver can tell it came from here, and retried with back-off until
+//! the receiver answers 2xx (or six attempts fail). The alert history is the outbox: the
+//! worker turns firings after the webhook was saved into deliveries (one per firing, by a
+//! unique key, so a crash or a second pass never sends one twice), then sends those due. Each
+//! delivery keeps its attempts, the last status or error, and when it was taken: the log on
+//! the Settings page.
+//!
+//! The request: `POST <url>`, `Content-Type: application/json`, `X-OSP-Event: alert.fired`
+//! (or `test`), `X-OSP-Delivery: <id>`, `X-OSP-Timestamp: <unix seconds>`, and
+//! `X-OSP-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`. A receiver
+//! recomputes it with its copy of the secret, compares in constant time, and refuses a
+//! timestamp far from its clock (a replay).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use hmac::{Hmac, Mac};
+use osp_core::model::{AlertEvent, DeliveryState, WebhookDelivery, WebhookSaved, WebhookView};
+use osp_core::ports::{Clock, Webhooks};
+use rand::Rng as _;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+
+use crate::database::Database;
+use crate::secrets::SecretBox;
+
+/// Attempts before a delivery is given up.
+pub const MAX_ATTEMPTS: u32 = 6;
+/// The longest wait between attempts.
+const MAX_BACKOFF_MS: i64 = 300_000;
+/// One attempt, connect to last byte.
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Deliveries sent per pass, at most.
+const BATCH: u32 = 20;
+
+/// What the `webhook` account setting holds.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct WebhookConfig {
+    pub url: String,
+    pub secret_sealed: String,
+    /// Firings up to this id were before the webhook: not sent.
+    pub after_event: i64,
+}
+
+/// `sha256=<hex>` of `timestamp.body` under `secret`.
+pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body.as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// How long to wait after `attempts` failed attempts: 1 s, 2 s, 4 s… up to five minutes.
+pub fn backoff_ms(attempts: u32) -> i64 {
+    let exponent = attempts.saturating_sub(1).min(20);
+    (1000_i64 << exponent).min(MAX_BACKOFF_MS)
+}
+
+/// What is wrong with `url` as a webhook, if anything.
+pub fn url_problem(url: &str) -> Option<String> {
+    let url = url.trim();
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Some(
+            "the address starts with https:// (or http://), like https://hooks.example.com/osp"
+                .to_owned(),
+        );
+    };
+    if !matches!(scheme, "http" | "https") {
+        return Some("only http:// and https:// addresses can receive a webhook".to_owned());
+    }
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || host.contains('@') || host.chars().any(char::is_whitespace) {
+        return Some("the address needs a host, without a user name or spaces".to_owned());
+    }
+    if url.len() > 2000 {
+        return Some("the address is too long (at most 2000 characters)".to_owned());
+    }
+    None
+}
+
+/// The JSON a firing is sent as.
+pub fn alert_payload(event: &AlertEvent) -> String {
+    serde_json::json!({
+        "type": "alert.fired",
+        "event_id": event.id,
+        "alert_id": event.alert.0,
+        "at_ms": event.at_ms,
+        "text": event.text,
+        "last_price": event.last_price.to_string(),
+        "value": event.value,
+        "target_value": event.target_value,
+    })
+    .to_string()
+}
+
+pub struct WebhookSender {
+    database: Database,
+    secrets: SecretBox,
+    clock: Arc<dyn Clock>,
+    http: reqwest::Client,
+}
+
+impl WebhookSender {
+    pub fn new(
+        database: Database,
+        secrets: SecretBox,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(ATTEMPT_TIMEOUT)
+            // A redirect could send the payload somewhere the admin did not choose.
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("osp-webhook/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self {
+            database,
+            secrets,
+            clock,
+            http,
+        })
+    }
+
+    async fn config(&self) -> Result<Option<WebhookConfig>, String> {
+        self.database.webhook_config().await
+    }
+
+    /// One pass: firings since the last one become deliveries, and the deliveries due are
+    /// sent. The number of attempts made.
+    pub async fn run_once(&self) -> Result<usize, String> {
+        let Some(config) = self.config().await? else {
+            return Ok(0);
+        };
+        let now = self.clock.now_ms();
+        self.database
+            .enqueue_alert_deliveries(&config, now, alert_payload)
+            .await?;
+        let secret = self
+            .secrets
+            .open(&config.secret_sealed)
+            .map_err(|e| format!("the webhook's secret cannot be opened: {e}"))?;
+        let due = self.database.due_deliveries(now, BATCH).await?;
+        let mut attempts = 0;
+        for delivery in due {
+            attempts += 1;
+            self.attempt(&delivery, &secret).await?;
+        }
+        Ok(attempts)
+    }
+
+    async fn attempt(
+        &self,
+        delivery: &WebhookDelivery,
+        secret: &SecretString,
+    ) -> Result<(), String> {
+        let timestamp = self.clock.now_ms() / 1000;
+        let kind = if delivery.alert_event.is_some() {
+            "alert.fired"
+        } else {
+            "test"
+        };
+        let result = self
+            .http
+            .post(&delivery.url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("X-OSP-Event", kind)
+            .header("X-OSP-Delivery", delivery.id.to_string())
+            .header("X-OSP-Timestamp", timestamp.to_string())
+            .header(
+                "X-OSP-Signature",
+                signature(secret.expose_secret(), timestamp, &delivery.payload),
+            )
+            .body(delivery.payload.clone())
+            .send()
+            .await;
+        let now = self.clock.now_ms();
+        let attempts = delivery.attempts + 1;
+        let (status, error) = match result {
+            Ok(response) if response.status().is_success() => {
+                self.database
+                    .delivery_done(delivery.id, attempts, response.status().as_u16(), now)
+                    .await?;
+                metrics::counter!("osp_webhook_deliveries_total", "result" => "delivered")
+                    .increment(1);
+                return Ok(());
+            }
+            Ok(response) => (
+                Some(response.status().as_u16()),
+                format!("the receiver answered {}", response.status()),
+            ),
+            // Without the URL: it may hold a token of the receiver's.
+            Err(e) => (None, describe(&e.without_url())),
+        };
+        let state = if attempts >= MAX_ATTEMPTS {
+            tracing::warn!(delivery = delivery.id, %error, "webhook delivery given up");
+            metrics::counter!("osp_webhook_deliveries_total", "result" => "failed").increment(1);
+            DeliveryState::Failed
+        } else {
+            tracing::info!(delivery = delivery.id, attempts, %error, "webhook delivery failed; trying again");
+            DeliveryState::Pending
+        };
+        self.database
+            .delivery_failed(
+                delivery.id,
+                state,
+                attempts,
+                status,
+                &error,
+                now + backoff_ms(attempts),
+            )
+            .await
+    }
+}
+
+fn describe(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs())
+    } else if error.is_connect() {
+        "could not connect to the receiver".to_owned()
+    } else {
+        "the request failed".to_owned()
+    }
+}
+
+#[async_trait]
+impl Webhooks for WebhookSender {
+    async fn view(&self, limit: u32) -> Result<WebhookView, String> {
+        Ok(WebhookView {
+            url: self.config().await?.map(|c| c.url),
+            deliveries: self.database.deliveries(limit.clamp(1, 200)).await?,
+        })
+    }
+
+    async fn save(&self, url: &str) -> Result<Result<WebhookSaved, String>, String> {
+        if let Some(problem) = url_problem(url) {
+            return Ok(Err(problem));
+        }
+        let secret: String = {
+            let mut rng = rand::rng();
+            (0..40)
+                .map(|_| {
+                    char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rng.random_range(0..36)])
+                })
+                .collect()
+        };
+        let config = WebhookConfig {
+            url: url.trim().to_owned(),
+            secret_sealed: self.secrets.seal(&secret),
+            after_event: self.database.last_alert_event_id().await?,
+        };
+        self.database
+            .save_webhook_config(Some(&config), self.clock.now_ms())
+            .await?;
+        tracing::info!(url = %config.url, "webhook saved (a new secret)");
+        Ok(Ok(WebhookSaved {
+            url: config.url,
+            secret,
+        }))
+    }
+
+    async fn remove(&self) -> Result<(), String> {
+        self.database
+            .save_webhook_config(None, self.clock.now_ms())
+            .await
+    }
+
+    async fn send_test(&self) -> Result<Result<WebhookDelivery, String>, String> {
+        let Some(config) = self.config().await? else {
+            return Ok(Err("save a webhook address first".to_owned()));
+        };
+        let now = self.clock.now_ms();
+        let payload = serde_json::json!({
+            "type": "test",
+            "at_ms": now,
+            "text": "A test from OS Platforms: this webhook receives alert firings.",
+        })
+        .to_string();
+        let delivery = self
+            .database
+            .insert_delivery(None, &config.url, &payload, now)
+            .await?;
+        Ok(Ok(delivery))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_signature_is_hmac_sha256_of_timestamp_dot_body() {
+        // printf '1700000000.{"a":1}' | openssl dgst -sha256 -hmac key
+        assert_eq!(
+            signature("key", 1_700_000_000, r#"{"a":1}"#),
+            format!(
+                "sha256={}",
+                "a438e398bfafc57e4396bb7fc2304422f0f768e965d073ca313cb52e22e6ad03"
+            )
+        );
+    }
+
+    #[test]
+    fn back_off_doubles_up_to_five_minutes() {
+        assert_eq!(backoff_ms(1), 1000);
+        assert_eq!(backoff_ms(2), 2000);
+        assert_eq!(backoff_ms(5), 16_000);
+        assert_eq!(backoff_ms(30), 300_000);
+    }
+
+    #[test]
+    fn only_http_addresses_with_a_host_are_taken() {
+        assert!(url_problem("https://hooks.example.com/osp?k=1").is_none());
+        assert!(url_problem("http://127.0.0.1:9000/in").is_none());
+        assert!(url_problem("ftp://x").is_some());
+        assert!(url_problem("hooks.example.com").is_some());
+        assert!(url_problem("https://user:pw@host/").is_some());
+        assert!(url_problem("https:///path").is_some());
+    }
+}

@@ -1,0 +1,162 @@
+//! The outgoing webhook against a receiver on loopback: a firing after the webhook is saved
+//! reaches it as JSON whose signature the receiver checks with the secret shown at saving; a
+//! receiver that fails is tried again with back-off until it takes it, and the delivery log
+//! says how many attempts it took; a test delivery goes the same way; a bad address is refused.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use crate::helpers::{eventually, moved, problem_fields, spawn_app};
+
+const INFY: u32 = 408_065;
+
+#[derive(Default)]
+struct Receiver {
+    /// Answers 500 to this many requests first.
+    fail_first: AtomicU32,
+    taken: Mutex<Vec<(HeaderMap, String)>>,
+    tries: AtomicU32,
+}
+
+async fn receive(receiver: Arc<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    receiver.tries.fetch_add(1, Ordering::SeqCst);
+    let left = receiver.fail_first.load(Ordering::SeqCst);
+    if left > 0 {
+        receiver.fail_first.store(left - 1, Ordering::SeqCst);
+        return StatusCode::INTERNAL_SERVER_ERROR;
+    }
+    receiver
+        .taken
+        .lock()
+        .unwrap()
+        .push((headers, String::from_utf8_lossy(&body).into_owned()));
+    StatusCode::NO_CONTENT
+}
+
+/// A receiver on a free loopback port; its URL. It stops with the test's runtime.
+async fn start_receiver(receiver: Arc<Receiver>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers, body| receive(receiver.clone(), headers, body)),
+    );
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}/hook")
+}
+
+/// What a receiver checks: HMAC-SHA256 of `timestamp.body` under the secret.
+fn signed_by(secret: &str, headers: &HeaderMap, body: &str) -> bool {
+    let timestamp = headers["x-osp-timestamp"].to_str().unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    let expected = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+    headers["x-osp-signature"].to_str().unwrap() == expected
+}
+
+#[tokio::test]
+async fn firings_reach_the_receiver_signed_and_are_retried_until_taken() {
+    let app = spawn_app().await;
+    let receiver = Arc::new(Receiver::default());
+    let url = start_receiver(receiver.clone()).await;
+
+    // A firing before the webhook exists is not sent later.
+    let ltp = app.ltp("NSE:INFY").await;
+    let always = |note: &str| {
+        json!({ "draft": {
+            "token": INFY, "metric": "last_price", "operator": ">=",
+            "value": moved(ltp, -5_000).to_string(), "against": 0, "repeat": "once",
+            "cooldown": "", "window_from": "", "window_to": "", "note": note, "enabled": true,
+        }})
+    };
+    let (_, early) = app.call_json("alerts/create", always("before")).await;
+    let early = early["id"].as_i64().unwrap();
+    eventually("the early firing", async || {
+        let (_, events) = app
+            .call_form(
+                "alerts/history",
+                &[("alert", &early.to_string()), ("limit", "5")],
+            )
+            .await;
+        (!events.as_array()?.is_empty()).then_some(())
+    })
+    .await;
+
+    // A bad address is refused and nothing is saved.
+    let (status, refused) = app
+        .call_form("webhook/save", &[("url", "ftp://example.com/in")])
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(problem_fields(&refused), ["url"]);
+    assert!(app.call_form("webhook", &[]).await.1["url"].is_null());
+
+    let (status, saved) = app.call_form("webhook/save", &[("url", &url)]).await;
+    assert_eq!(status, 200, "{saved}");
+    let secret = saved["secret"].as_str().unwrap().to_owned();
+    assert!(secret.len() >= 32);
+    // The secret is shown this once: the view never carries it.
+    let (_, view) = app.call_form("webhook", &[]).await;
+    assert_eq!(view["url"], url.as_str());
+    assert!(!view.to_string().contains(&secret), "{view}");
+
+    // The receiver fails twice, then takes it.
+    receiver.fail_first.store(2, Ordering::SeqCst);
+    let (_, alert) = app.call_json("alerts/create", always("after")).await;
+    let alert = alert["id"].as_i64().unwrap();
+    let (headers, body) = eventually("the delivery", async || {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        receiver.taken.lock().unwrap().first().cloned()
+    })
+    .await;
+    assert_eq!(
+        receiver.tries.load(Ordering::SeqCst),
+        3,
+        "two refusals, then taken"
+    );
+    assert!(
+        signed_by(&secret, &headers, &body),
+        "the signature checks out"
+    );
+    assert!(!signed_by("another secret", &headers, &body));
+    assert_eq!(headers["x-osp-event"], "alert.fired");
+    let payload: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(payload["type"], "alert.fired");
+    assert_eq!(payload["alert_id"], alert);
+    assert!(
+        payload["text"].as_str().unwrap().contains("after"),
+        "{payload}"
+    );
+    // Only the firing after saving was sent.
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    assert_eq!(receiver.taken.lock().unwrap().len(), 1);
+
+    let (_, view) = app.call_form("webhook", &[]).await;
+    let delivery = &view["deliveries"][0];
+    assert_eq!(delivery["state"], "delivered", "{view}");
+    assert_eq!(delivery["attempts"], 3, "{view}");
+    assert_eq!(delivery["last_status"], 204, "{view}");
+
+    // A test delivery goes the same way.
+    let (status, queued) = app.call_form("webhook/test", &[]).await;
+    assert_eq!(status, 200, "{queued}");
+    let (headers, body) = eventually("the test delivery", async || {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        receiver.taken.lock().unwrap().get(1).cloned()
+    })
+    .await;
+    assert_eq!(headers["x-osp-event"], "test");
+    assert!(signed_by(&secret, &headers, &body));
+
+    // Removed: nothing more is sent, and a test says what to do.
+    let (status, _) = app.call_form("webhook/remove", &[]).await;
+    assert_eq!(status, 200);
+    let (status, refused) = app.call_form("webhook/test", &[]).await;
+    assert_eq!(status, 400, "{refused}");
+    app.stop().await;
+}
