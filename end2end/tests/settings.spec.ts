@@ -13,3 +13,30 @@ test('the workers show their state and a restart brings the trading worker back'
   await expect(page.getByTestId('workers-message')).toContainText('The trading worker is starting again.');
   await expect(trading).toHaveAttribute('data-phase', 'running');
 });
+
+// The webhook card: a wrong address is refused; a saved one shows its secret once; a test to
+// a receiver that is not there shows in the delivery log with why it failed; removing it ends
+// the retries.
+test('the webhook is saved with a secret shown once, and a test shows in the delivery log', async ({ page }) => {
+  await page.goto('/settings');
+  const card = page.getByTestId('webhook-card');
+  await card.getByTestId('webhook-url').fill('hooks.example.com/osp');
+  await card.getByTestId('webhook-save').click();
+  await expect(card.getByTestId('webhook-problem')).toContainText('https://');
+  // A loopback port nobody listens on: every attempt fails to connect.
+  await card.getByTestId('webhook-url').fill('http://127.0.0.1:9/osp');
+  await card.getByTestId('webhook-save').click();
+  await expect(card.getByTestId('webhook-secret')).toHaveText(/^[a-z0-9]{40}$/);
+  await card.getByTestId('webhook-test').click();
+  await expect(card.getByTestId('webhook-message')).toContainText('is queued');
+  const delivery = card.getByTestId('webhook-delivery').first();
+  await expect(delivery).toContainText('could not connect', { timeout: 10_000 });
+  await expect(delivery).toHaveAttribute('data-state', 'pending');
+  // Reloaded: the secret is not shown again.
+  await page.reload();
+  await expect(card.getByTestId('webhook-url')).toHaveValue('http://127.0.0.1:9/osp');
+  await expect(card.getByTestId('webhook-secret')).toHaveCount(0);
+  await card.getByTestId('webhook-remove').click();
+  await expect(card.getByTestId('webhook-message')).toContainText('no longer sent');
+  await expect(delivery).toHaveAttribute('data-state', 'failed');
+});

@@ -18,6 +18,7 @@ pub fn SettingsPage() -> impl IntoView {
     let initial = Resource::new_blocking(|| (), |_| risk_settings());
     let workers = Resource::new_blocking(|| (), |_| list_workers());
     let kite = Resource::new_blocking(|| (), |_| read_kite_status());
+    let webhook = Resource::new_blocking(|| (), |_| read_webhook());
     view! {
         <Title text="Settings · OS Platforms"/>
         <section class="page settings-page">
@@ -50,9 +51,20 @@ pub fn SettingsPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
-            <RoleGate needs=Access::Admin>
-                <WebhookSettings/>
-            </RoleGate>
+            <Suspense fallback=|| view! { <p class="muted">"Loading the webhook…"</p> }>
+                {move || Suspend::new(async move {
+                    match webhook.await {
+                        Ok(found) => view! {
+                            <RoleGate needs=Access::Admin>
+                                <WebhookCard initial=found.clone()/>
+                            </RoleGate>
+                        }
+                        .into_any(),
+                        // Not an admin's: the server answers only admins.
+                        Err(_) => ().into_any(),
+                    }
+                })}
+            </Suspense>
             <Suspense fallback=|| view! { <p class="muted">"Loading workers…"</p> }>
                 {move || Suspend::new(async move {
                     match workers.await {
@@ -62,23 +74,6 @@ pub fn SettingsPage() -> impl IntoView {
                 })}
             </Suspense>
         </section>
-    }
-    .into_any()
-}
-
-/// The webhook card, read only for an admin (whom the server alone answers).
-#[component]
-fn WebhookSettings() -> impl IntoView {
-    let webhook = Resource::new(|| (), |_| read_webhook());
-    view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading the webhook…"</p> }>
-            {move || Suspend::new(async move {
-                match webhook.await {
-                    Ok(found) => view! { <WebhookCard initial=found/> }.into_any(),
-                    Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
     }
     .into_any()
 }
