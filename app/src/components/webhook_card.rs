@@ -80,7 +80,7 @@ pub fn WebhookCard(initial: WebhookView) -> impl IntoView {
                 <h2>"Webhook"</h2>
                 <span class="muted small">"Each alert firing is POSTed here as JSON, signed (X-OSP-Signature: HMAC-SHA256 of timestamp.body), retried until taken"</span>
             </header>
-            <form class="field-grid" on:submit=save data-testid="webhook-form">
+            <form class="field-grid" on:submit=save data-testid="webhook-form" novalidate>
                 <label class="field" class:invalid=move || problem.with(Option::is_some)>
                     <span class="field-label">"Address"</span>
                     <input type="url" autocomplete="off" spellcheck="false" data-testid="webhook-url"
