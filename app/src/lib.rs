@@ -8,6 +8,7 @@ pub mod auth;
 pub mod components;
 pub mod error;
 pub mod live;
+pub mod notify;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod state;

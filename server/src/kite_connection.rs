@@ -30,6 +30,8 @@ use crate::integrations::kite::http::error::Retry;
 use crate::integrations::kite::http::models::OrderUpdate;
 use crate::secrets::SecretBox;
 
+/// How long start-up asks Kite whether the saved session still stands.
+const RESUME_CHECK: std::time::Duration = std::time::Duration::from_secs(5);
 /// How long a login started with "Connect Kite" may take.
 const STATE_TTL_MS: i64 = 10 * 60_000;
 /// Logins started and not finished, at most (older ones are dropped first).
@@ -144,13 +146,25 @@ impl KiteAccount {
     /// honours, or none, leaves the broker session ended ("connect Kite") until a login.
     pub async fn resume(&self, configured: Option<(String, SecretString)>) -> Result<(), String> {
         let row = self.database.kite_credentials().await?;
+        let now = self.clock.now_ms();
+        // Sealed under another secrets.key (it was replaced): start, and say what to do.
+        let unreadable = |what: &str| {
+            let reason = format!(
+                "the saved Kite {what} cannot be opened with this secrets.key; save the Kite app again on the Settings page"
+            );
+            tracing::warn!(%reason);
+            self.session.mark_expired(now, &reason);
+        };
         let app = match (row.api_key.clone(), row.api_secret_sealed.as_deref()) {
-            (Some(key), Some(sealed)) => {
-                Some((key, self.secrets.open(sealed).map_err(|e| e.to_string())?))
-            }
+            (Some(key), Some(sealed)) => match self.secrets.open(sealed) {
+                Ok(secret) => Some((key, secret)),
+                Err(_) => {
+                    unreadable("app secret");
+                    return Ok(());
+                }
+            },
             _ => configured,
         };
-        let now = self.clock.now_ms();
         let Some((api_key, api_secret)) = app else {
             self.session.mark_expired(now, "no Kite app is saved yet");
             tracing::warn!(
@@ -161,7 +175,13 @@ impl KiteAccount {
         self.client.set_app(&api_key, api_secret);
         let stored = match (row.access_token_sealed.as_deref(), row.connected_ms) {
             (Some(sealed), Some(since)) if kite_session_end_ms(since) > now => {
-                Some((self.secrets.open(sealed).map_err(|e| e.to_string())?, since))
+                match self.secrets.open(sealed) {
+                    Ok(token) => Some((token, since)),
+                    Err(_) => {
+                        unreadable("session");
+                        return Ok(());
+                    }
+                }
             }
             _ => None,
         };
@@ -176,8 +196,12 @@ impl KiteAccount {
         };
         self.client.set_access_token(token);
         self.session.started(since);
-        // Kite may have ended it sooner (a logout elsewhere): ask once, now.
-        match self.client.profile().await {
+        // Kite may have ended it sooner (a logout elsewhere): ask once, now — briefly, so an
+        // unreachable Kite does not hold start-up up.
+        let asked = tokio::time::timeout(RESUME_CHECK, self.client.profile()).await;
+        match asked.unwrap_or(Err(crate::integrations::kite::http::KiteError::Timeout {
+            after: RESUME_CHECK,
+        })) {
             Ok(profile) => {
                 tracing::info!(kite_user = %profile.user_id, "the saved Kite session is still valid");
             }
@@ -318,6 +342,9 @@ impl KiteConnection for KiteAccount {
             }),
             _ => None,
         };
+        // A session that has ended (06:00 IST, Kite's refusal, a new app) is not "connected",
+        // whatever the last login stored.
+        let connected = connected.filter(|_| !self.session.is_expired());
         Ok(KiteStatus {
             simulated: self.simulated,
             api_key: row.api_key,
@@ -349,8 +376,10 @@ impl KiteConnection for KiteAccount {
                 SecretString::from(api_secret.trim().to_owned()),
             );
             self.database.clear_kite_session(now).await?;
-            self.session
-                .mark_expired(now, "another Kite app was saved; connect Kite with it");
+            self.session.end_now(
+                now,
+                "a new Kite app was saved; press Connect Kite to log in with it",
+            );
         } else if !self.simulated {
             self.client
                 .set_app_secret(SecretString::from(api_secret.trim().to_owned()));

@@ -139,7 +139,8 @@ impl Application {
                 tracing::info!(
                     mode = ?settings.mode,
                     api_root = %endpoints.api_root,
-                    "market data from Kite; its login page must send the browser back to                      this app's /kite/callback (the redirect URL of the Kite app)"
+                    "market data from Kite; its login page must send the browser back to \
+                     this app's /kite/callback (the redirect URL of the Kite app)"
                 );
                 let market = market::connect(
                     endpoints.clone(),

@@ -8,6 +8,7 @@ use osp_core::model::{Alert, Instrument, InstrumentToken};
 use osp_core::services::alerts::AlertDraft;
 
 use super::InstrumentSearch;
+use super::field_problems::{FieldMessage, problem_for};
 use crate::api::alerts::{create_alert, update_alert};
 use crate::error::{AppError, FieldProblem};
 use crate::live::use_market_stream;
@@ -57,26 +58,6 @@ impl AlertTarget {
     }
 }
 
-fn problem_for(problems: RwSignal<Vec<FieldProblem>>, field: &'static str) -> Option<String> {
-    problems.with(|p| {
-        let text: Vec<&str> = p
-            .iter()
-            .filter(|p| p.field == field)
-            .map(|p| p.message.as_str())
-            .collect();
-        (!text.is_empty()).then(|| text.join("; "))
-    })
-}
-
-#[component]
-fn Problem(problems: RwSignal<Vec<FieldProblem>>, field: &'static str) -> impl IntoView {
-    move || {
-        problem_for(problems, field).map(|text| {
-            view! { <span class="field-error" data-testid=format!("alert-problem-{field}")>{text}</span> }
-        })
-    }
-}
-
 #[component]
 fn Text(
     label: &'static str,
@@ -95,7 +76,7 @@ fn Text(
                 inputmode=if inputmode.is_empty() { "text" } else { inputmode } autocomplete="off"
                 prop:value=move || draft.with(get)
                 on:input=move |ev| draft.update(|d| set(d, event_target_value(&ev)))/>
-            <Problem problems field/>
+            <FieldMessage problems field prefix="alert-"/>
         </label>
     }
     .into_any()
@@ -121,7 +102,7 @@ fn Choice(
                     <option value=*value selected=move || draft.with(get) == *value>{*text}</option>
                 }).collect_view()}
             </select>
-            <Problem problems field/>
+            <FieldMessage problems field prefix="alert-"/>
         </label>
     }
     .into_any()
@@ -249,7 +230,7 @@ fn AlertFields(
                         draft.update(|d| d.value = p.format_indian());
                     }>"Use LTP"</button>
             </p>
-            <Problem problems field="instrument"/>
+            <FieldMessage problems field="instrument" prefix="alert-"/>
             <div class="field-grid">
                 <Choice label="Watch" field="metric" options=METRICS draft problems
                     get=|d| d.metric.clone() set=|d, v| d.metric = v/>
@@ -273,7 +254,7 @@ fn AlertFields(
                                 </strong>
                             </span>
                             <InstrumentSearch on_pick=pick_other placeholder="Compare with: nifty 50, tcs…"/>
-                            <Problem problems field="against"/>
+                            <FieldMessage problems field="against" prefix="alert-"/>
                         </div>
                     }.into_any()
                 } else {

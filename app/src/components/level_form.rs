@@ -7,6 +7,7 @@ use osp_core::model::{Instrument, InstrumentToken, LevelTrigger, OrderSide, Prod
 use osp_core::services::trading::{ConfirmationChoice, LevelDraft, LevelView, RearmChoice};
 
 use super::InstrumentSearch;
+use super::field_problems::{FieldMessage, problem_for};
 use crate::api::levels::{create_level, update_level};
 use crate::error::{AppError, FieldProblem};
 use crate::live::use_market_stream;
@@ -60,26 +61,6 @@ impl FormTarget {
 
 type ReadText = fn(&LevelDraft) -> String;
 type WriteText = fn(&mut LevelDraft, String);
-
-fn problem_for(problems: RwSignal<Vec<FieldProblem>>, field: &'static str) -> Option<String> {
-    problems.with(|p| {
-        let text: Vec<&str> = p
-            .iter()
-            .filter(|p| p.field == field)
-            .map(|p| p.message.as_str())
-            .collect();
-        (!text.is_empty()).then(|| text.join("; "))
-    })
-}
-
-#[component]
-fn FieldMessage(problems: RwSignal<Vec<FieldProblem>>, field: &'static str) -> impl IntoView {
-    move || {
-        problem_for(problems, field).map(|text| {
-            view! { <span class="field-error" data-testid=format!("problem-{field}")>{text}</span> }
-        })
-    }
-}
 
 #[component]
 fn TextField(

@@ -5,6 +5,7 @@ mod alert_form;
 mod candle_chart;
 mod connection_indicator;
 mod depth_table;
+mod field_problems;
 mod instrument_search;
 mod kill_switch_panel;
 mod kite_card;

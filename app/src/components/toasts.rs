@@ -49,6 +49,10 @@ pub fn Toasts() -> impl IntoView {
                 if let Ok(feed) = recent_activity(since.get_untracked()).await {
                     since.set(Some(feed.next_since));
                     for item in feed.items {
+                        // An alert also goes to the browser's notifications, if they are on.
+                        if item.kind == ActivityKind::AlertFired {
+                            crate::notify::show("OS Platforms alert", &item.text);
+                        }
                         push(item);
                     }
                 }

@@ -130,6 +130,7 @@ fn AlertsBoard(initial: AlertsView) -> impl IntoView {
             <AlertForm target on_saved/>
         </RoleGate>
         {move || message.get().map(|m| view! { <p class="small" role="status" data-testid="alerts-message">{m}</p> })}
+        <BrowserNotifications/>
         <AlertsTable alerts toggle remove edit/>
         <AlertHistory history/>
     }
@@ -271,6 +272,34 @@ fn AlertHistory(history: RwSignal<Vec<AlertEvent>>) -> impl IntoView {
                 </For>
             </ul>
         </section>
+    }
+    .into_any()
+}
+
+/// Browser notifications for firings: their state, and the button that asks (browsers take
+/// the request only from a click).
+#[component]
+fn BrowserNotifications() -> impl IntoView {
+    // Known only in the browser: the server renders "not asked" and the first effect corrects it.
+    let state = RwSignal::new(crate::notify::Permission::Default);
+    Effect::new(move |_| state.set(crate::notify::permission()));
+    let ask = move |_| crate::notify::request(move |answer| state.set(answer));
+    view! {
+        <p class="card small" data-testid="browser-notifications">
+            "Browser notifications for alerts: "
+            <strong data-testid="notifications-state">{move || state.get().label()}</strong>
+            " "
+            {move || match state.get() {
+                crate::notify::Permission::Default => view! {
+                    <button type="button" class="button subtle" data-testid="notifications-ask"
+                        on:click=ask>"Turn on"</button>
+                }.into_any(),
+                crate::notify::Permission::Denied => view! {
+                    <span class="muted">"(allow them in the browser's site settings)"</span>
+                }.into_any(),
+                _ => ().into_any(),
+            }}
+        </p>
     }
     .into_any()
 }

@@ -94,6 +94,15 @@ impl BrokerSession {
         true
     }
 
+    /// Ends it now with `reason`, replacing any earlier one (the app itself changed what the
+    /// session belongs to, so the old reason no longer says what to do).
+    pub fn end_now(&self, at_ms: i64, reason: &str) {
+        self.lock().expired = Some(SessionExpiry {
+            since_ms: at_ms,
+            reason: reason.to_owned(),
+        });
+    }
+
     /// A login at `login_ms` starts a session, good until the next 06:00 IST. `true` if the
     /// one before had ended (trading resumes).
     pub fn started(&self, login_ms: i64) -> bool {
@@ -191,6 +200,12 @@ mod tests {
         assert!(!session.mark_expired(9, "later"));
         assert_eq!(session.expired().unwrap().since_ms, 5);
         assert!(session.refusal().unwrap().contains("token expired"));
+        // The app itself ending it says the newer reason.
+        session.end_now(11, "a new Kite app was saved");
+        assert_eq!(
+            session.expired().unwrap().reason,
+            "a new Kite app was saved"
+        );
         assert!(session.started(DEC_1_UTC));
         assert!(!session.is_expired());
         assert!(!session.started(DEC_1_UTC));

@@ -1,0 +1,103 @@
+//! Browser notifications (the Notification API) for alert firings: asked for only on a
+//! person's click (browsers refuse a request without one), shown for each firing the toasts
+//! receive while permission is granted — also when the tab or the installed app is in the
+//! background, as far as the platform delivers them. Browser-only; on the server every call
+//! is a no-op.
+
+/// Where the browser stands on notifications for this site.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Permission {
+    /// The browser has no Notification API (or this is the server).
+    Unsupported,
+    /// Not asked yet.
+    Default,
+    Granted,
+    Denied,
+}
+
+impl Permission {
+    pub fn label(self) -> &'static str {
+        match self {
+            Permission::Unsupported => "unsupported",
+            Permission::Default => "not asked",
+            Permission::Granted => "on",
+            Permission::Denied => "blocked",
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+mod browser {
+    use super::Permission;
+    use wasm_bindgen::JsCast;
+    use web_sys::{Notification, NotificationOptions, NotificationPermission};
+
+    fn supported() -> bool {
+        web_sys::window()
+            .and_then(|w| js_sys::Reflect::has(&w, &"Notification".into()).ok())
+            .unwrap_or(false)
+    }
+
+    pub fn permission() -> Permission {
+        if !supported() {
+            return Permission::Unsupported;
+        }
+        match Notification::permission() {
+            NotificationPermission::Granted => Permission::Granted,
+            NotificationPermission::Denied => Permission::Denied,
+            _ => Permission::Default,
+        }
+    }
+
+    /// Asks (call it from a click); `done` gets the answer.
+    pub fn request(done: impl Fn(Permission) + 'static) {
+        if !supported() {
+            done(Permission::Unsupported);
+            return;
+        }
+        let Ok(promise) = Notification::request_permission() else {
+            done(permission());
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+            done(permission());
+        });
+    }
+
+    pub fn show(title: &str, body: &str) {
+        if permission() != Permission::Granted {
+            return;
+        }
+        let options = NotificationOptions::new();
+        options.set_body(body);
+        options.set_tag("osp-alert");
+        options.set_icon("/icons/icon-192.png");
+        if let Ok(n) = Notification::new_with_options(title, &options) {
+            // Clicking it brings the app's window forward.
+            let focus = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(|| {
+                if let Some(w) = web_sys::window() {
+                    let _ = w.focus();
+                }
+            });
+            n.set_onclick(Some(focus.as_ref().unchecked_ref()));
+            focus.forget();
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+pub use browser::{permission, request, show};
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn permission() -> Permission {
+    Permission::Unsupported
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn request(done: impl Fn(Permission) + 'static) {
+    done(Permission::Unsupported);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub fn show(_title: &str, _body: &str) {}
