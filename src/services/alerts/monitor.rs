@@ -6,9 +6,7 @@
 use std::collections::{BTreeSet, HashMap};
 
 use super::condition::{Watch, step};
-use crate::model::{
-    Alert, AlertId, AlertMetric, AlertRepeat, AlertTarget, InstrumentToken, Price, Tick,
-};
+use crate::model::{Alert, AlertId, AlertRepeat, AlertTarget, InstrumentToken, Price, Tick};
 use crate::services::market_calendar::ist_minute_of_day;
 
 /// An alert that fired on a tick: what it saw.
@@ -161,17 +159,14 @@ impl AlertMonitor {
         }
         fired
     }
-
-    /// The metric a watched alert reads, for its notification.
-    pub fn metric(&self, id: AlertId) -> Option<AlertMetric> {
-        self.watched.get(&id).map(|w| w.alert.condition.metric)
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ActiveWindow, AlertCondition, AlertOperator, AlertState, Exchange, Ohlc};
+    use crate::model::{
+        ActiveWindow, AlertCondition, AlertMetric, AlertOperator, AlertState, Exchange, Ohlc,
+    };
 
     fn tick(token: u32, rupees: i64, close: i64) -> Tick {
         Tick {
