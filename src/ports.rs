@@ -4,10 +4,11 @@
 use async_trait::async_trait;
 
 use crate::model::{
-    Alert, AlertEvent, AlertId, BrokerOrder, Candle, FeedChange, InstrumentToken, KillSwitch,
-    KiteStatus, LastTrigger, Level, LevelId, LevelLogEntry, OrderIntent, OrderRequest, OrderTag,
-    RiskLimits, Role, StoredLevel, StoredUser, Tick, TotpEnrolment, Trade, TradeId, User, UserId,
-    Watchlist, WatchlistItem, WebhookDelivery, WebhookSaved, WebhookView, WorkerState,
+    Alert, AlertEvent, AlertId, AtoSpec, BrokerAlert, BrokerAlertFiring, BrokerAlertHistoryEntry,
+    BrokerAlertMirror, BrokerAlertSpec, BrokerOrder, Candle, FeedChange, InstrumentToken,
+    KillSwitch, KiteStatus, LastTrigger, Level, LevelId, LevelLogEntry, OrderIntent, OrderRequest,
+    OrderTag, RiskLimits, Role, StoredLevel, StoredUser, Tick, TotpEnrolment, Trade, TradeId, User,
+    UserId, Watchlist, WatchlistItem, WebhookDelivery, WebhookSaved, WebhookView, WorkerState,
 };
 
 /// Reachability of the database.
@@ -211,6 +212,59 @@ pub trait AlertStore: Send + Sync {
     ) -> Result<Option<AlertEvent>, String>;
     /// Firings newest first: of one alert, or of all.
     async fn history(&self, alert: Option<AlertId>, limit: u32) -> Result<Vec<AlertEvent>, String>;
+}
+
+/// How far each user has read the notification centre.
+#[async_trait]
+pub trait NotificationReads: Send + Sync {
+    async fn read_until(&self, user: UserId) -> Result<Option<i64>, String>;
+    /// Moves the mark to `until_ms`, never back.
+    async fn mark_read(&self, user: UserId, until_ms: i64) -> Result<(), String>;
+}
+
+/// The broker's own alerts (Kite's Alerts API): alerts that only tell. Placing orders is not
+/// here but in `BrokerOrderAlerts`, which only a venue that sends orders to the broker has.
+#[async_trait]
+pub trait BrokerAlerts: Send + Sync {
+    /// Every alert the broker keeps for the account.
+    async fn list(&self) -> Result<Vec<BrokerAlert>, BrokerError>;
+    async fn create(&self, spec: &BrokerAlertSpec) -> Result<BrokerAlert, BrokerError>;
+    /// Replaces alert `id` with `spec` (a simple alert).
+    async fn modify(&self, id: &str, spec: &BrokerAlertSpec) -> Result<BrokerAlert, BrokerError>;
+    async fn delete(&self, id: &str) -> Result<(), BrokerError>;
+    /// Its firings, as the broker recorded them, oldest first.
+    async fn history(&self, id: &str) -> Result<Vec<BrokerAlertHistoryEntry>, BrokerError>;
+}
+
+/// Alerts that place orders at the broker when they fire (Kite's ATO). A paper venue has none:
+/// its orders never reach the broker.
+#[async_trait]
+pub trait BrokerOrderAlerts: Send + Sync {
+    async fn create_ato(&self, spec: &AtoSpec) -> Result<BrokerAlert, BrokerError>;
+    async fn modify_ato(&self, id: &str, spec: &AtoSpec) -> Result<BrokerAlert, BrokerError>;
+}
+
+/// The app's copy of the broker's alerts and the firings it saw. Each call is one transaction.
+#[async_trait]
+pub trait BrokerAlertStore: Send + Sync {
+    async fn mirror(&self) -> Result<BrokerAlertMirror, String>;
+    /// Stores one alert as the broker just answered it (a create or modify through the app, at
+    /// `now_ms`). A stored alert keeps its count: only a sync raises it, recording the firings.
+    async fn put(&self, alert: &BrokerAlert, now_ms: i64) -> Result<(), String>;
+    async fn remove(&self, id: &str) -> Result<(), String>;
+    /// Replaces the mirror with the broker's list asked for at `now_ms` (an alert stored after
+    /// that moment is newer than the list, and stays) and records `firings` (each
+    /// `(alert_id, seq)` once); returns the firings that were new.
+    async fn replace(
+        &self,
+        alerts: &[BrokerAlert],
+        firings: &[BrokerAlertFiring],
+        now_ms: i64,
+    ) -> Result<Vec<BrokerAlertFiring>, String>;
+    /// Notes that reading the broker's list failed (the mirror stays as it was).
+    async fn sync_failed(&self, error: &str, now_ms: i64) -> Result<(), String>;
+    /// The firings seen, newest first.
+    async fn firings(&self, limit: u32) -> Result<Vec<BrokerAlertFiring>, String>;
 }
 
 /// Where levels and their audit log are kept. Each call is one transaction; errors are

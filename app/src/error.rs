@@ -118,6 +118,32 @@ mod server {
         }
     }
 
+    impl From<osp_core::services::alerts::BrokerAlertError> for AppError {
+        fn from(e: osp_core::services::alerts::BrokerAlertError) -> Self {
+            use osp_core::services::alerts::BrokerAlertError;
+            match e {
+                BrokerAlertError::Invalid(problems) => AppError::Invalid(
+                    problems
+                        .into_iter()
+                        .map(|p| super::FieldProblem {
+                            field: p.field,
+                            message: p.message,
+                        })
+                        .collect(),
+                ),
+                BrokerAlertError::NotFound => AppError::NotFound(
+                    "that Kite alert (it may have been deleted at Kite: sync to see Kite's list)"
+                        .to_owned(),
+                ),
+                refused @ (BrokerAlertError::LimitReached(_)
+                | BrokerAlertError::OrdersNotHere
+                | BrokerAlertError::Refused(_)) => AppError::BadRequest(refused.to_string()),
+                BrokerAlertError::BrokerUnavailable(message) => AppError::Unavailable(message),
+                unavailable @ BrokerAlertError::Unavailable(_) => AppError::internal(unavailable),
+            }
+        }
+    }
+
     impl From<osp_core::services::trading::LevelError> for AppError {
         fn from(e: osp_core::services::trading::LevelError) -> Self {
             use osp_core::services::trading::LevelError;

@@ -7,13 +7,14 @@ use axum::extract::FromRef;
 use leptos::prelude::*;
 use osp_core::ports::{Clock, KiteConnection, Webhooks, WorkerControl};
 use osp_core::services::accounts::AccountService;
-use osp_core::services::alerts::AlertService;
+use osp_core::services::alerts::{AlertService, BrokerAlertDesk};
 use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::PriceService;
 use osp_core::services::status::StatusService;
 use osp_core::services::trading::{
-    Activity, LevelService, OrderDesk, OrderExecutor, PaperAccountDesk, RiskService, TradeService,
+    Activity, LevelService, NotificationCentre, OrderDesk, OrderExecutor, PaperAccountDesk,
+    RiskService, TradeService,
 };
 use osp_core::services::watchlists::WatchlistService;
 
@@ -31,12 +32,16 @@ pub struct AppState {
     pub levels: Arc<LevelService>,
     /// Price alerts: made and edited here, watched by the alert worker, and their history.
     pub alerts: Arc<AlertService>,
+    /// Kite's own alerts (simple and ATO): made at Kite, mirrored, synced.
+    pub kite_alerts: Arc<BrokerAlertDesk>,
     /// The order book: every order the platform recorded, and where it stands.
     pub orders: Arc<OrderExecutor>,
     /// Manual orders: the ticket, modify and cancel.
     pub desk: Arc<OrderDesk>,
     /// What just happened (triggers, fills, rejections, closed trades, alerts), for the toasts.
     pub activity: Arc<Activity>,
+    /// The notification centre: the newest activity and each user's unread count.
+    pub notifications: Arc<NotificationCentre>,
     /// The trade monitor: trades, positions and their P&L; the exit button.
     pub trades: Arc<TradeService>,
     /// The risk limits and the kill switch.

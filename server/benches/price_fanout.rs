@@ -130,6 +130,7 @@ fn serve() {
             prices: prices.clone(),
             subscriptions: Arc::new(FeedSubscriptions::new(Arc::new(NoFeed))),
             min_interval: Duration::from_millis(1_000 / rate),
+            activity: osp_server::websocket::activity::ActivityPush::silent(),
             shutdown: shutdown.clone(),
         };
         let router = axum::Router::new().route(

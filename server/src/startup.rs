@@ -18,19 +18,19 @@ use axum::routing::{any, get, post};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use osp_core::model::{FeedMode, InstrumentToken, TradingMode};
 use osp_core::ports::{
-    AlertStore, Clock, DatabaseProbe, IntentStore, KiteConnection, LeaseStore, LevelStore,
-    MarketData, MarketFeed, RiskStore, TickBus, TradeStore, TradingLease, UserStore,
-    WatchlistStore, Webhooks, WorkerControl,
+    AlertStore, BrokerAlertStore, Clock, DatabaseProbe, IntentStore, KiteConnection, LeaseStore,
+    LevelStore, MarketData, MarketFeed, NotificationReads, RiskStore, TickBus, TradeStore,
+    TradingLease, UserStore, WatchlistStore, Webhooks, WorkerControl,
 };
 use osp_core::services::accounts::{AccountService, LockoutPolicy};
-use osp_core::services::alerts::AlertService;
+use osp_core::services::alerts::{AlertService, BrokerAlertDesk};
 use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::{FeedSubscriptions, PriceService, demo_instruments};
 use osp_core::services::status::{StatusService, StatusSources};
 use osp_core::services::trading::{
-    Activity, BrokerSession, LevelService, LevelTrader, OrderDesk, OrderExecutor, RiskGate,
-    RiskService, TradeService, TradeServiceParts,
+    Activity, BrokerSession, LevelService, LevelTrader, NotificationCentre, OrderDesk,
+    OrderExecutor, RiskGate, RiskService, TradeService, TradeServiceParts,
 };
 use osp_core::services::watchlists::WatchlistService;
 use tokio::net::TcpListener;
@@ -51,10 +51,11 @@ use crate::secrets::SecretBox;
 use crate::site;
 use crate::venue;
 use crate::webhooks::WebhookSender;
+use crate::websocket::activity::ActivityPush;
 use crate::websocket::prices::PriceStream;
 use crate::workers::{
-    ALERTS_LEASE, AlertWorker, Lease, PaperMatcher, RestartPolicy, TRADING_LEASE, TradingWorker,
-    WebhookWorker, WorkerManager,
+    ALERTS_LEASE, AlertWorker, KiteAlertSync, Lease, PaperMatcher, RestartPolicy, TRADING_LEASE,
+    TradingWorker, WebhookWorker, WorkerManager,
 };
 
 /// How long in-flight requests get to finish after a shutdown signal.
@@ -73,8 +74,8 @@ pub struct Application {
     subscriptions: Arc<FeedSubscriptions>,
     /// The daily instruments reload; stops with `shutdown`.
     instruments_task: tokio::task::JoinHandle<()>,
-    /// The supervised workers (trading worker; paper matcher in paper mode); they stop with
-    /// `shutdown`.
+    /// The supervised workers (trading, webhooks, alerts, Kite alerts; paper matcher in paper
+    /// mode) and the activity push; they stop with `shutdown`.
     workers: Vec<tokio::task::JoinHandle<()>>,
     /// Where `/metrics` is served, if anywhere.
     metrics_listener: Option<TcpListener>,
@@ -253,6 +254,15 @@ impl Application {
         let order_events = venue.order_events;
         let paper_broker = venue.paper_broker;
         let paper = venue.paper;
+        // Kite's own alerts: made, mirrored and synced here; ATO ones only where the venue
+        // sends orders to Kite.
+        let kite_alerts = Arc::new(BrokerAlertDesk::new(
+            venue.alerts,
+            venue.alert_orders,
+            Arc::new(database.clone()) as Arc<dyn BrokerAlertStore>,
+            catalog.clone(),
+            clock.clone(),
+        ));
         // Every order passes the account's risk limits and kill switch (stored, so a switch
         // engaged before a restart still holds) before it can reach the broker.
         let risk_store = Arc::new(database.clone()) as Arc<dyn RiskStore>;
@@ -446,6 +456,20 @@ impl Application {
                 }
             }),
         );
+        // Kite's alerts are read back into the mirror, and what Kite fired is recorded.
+        workers.push(manager.supervise("kite-alerts", shutdown.clone(), {
+            let (desk, session) = (kite_alerts.clone(), broker_session.clone());
+            let every = settings.workers.kite_alerts_sync;
+            move |run| {
+                KiteAlertSync {
+                    desk: desk.clone(),
+                    session: session.clone(),
+                    every,
+                }
+                .run_until_stopped(run)
+            }
+        }));
+        manager.pauses_with("kite-alerts", broker_session.clone());
         if let Some(paper) = paper_broker {
             let matcher = Arc::new(PaperMatcher {
                 paper,
@@ -509,6 +533,19 @@ impl Application {
             );
         }
         let leptos_options = site::leptos_options(&site_root, addr);
+        // What just happened, for the toasts (pushed over the websocket) and the notification
+        // centre.
+        let activity = Arc::new(Activity::new(
+            Arc::new(database.clone()) as Arc<dyn AlertStore>,
+            Arc::new(database.clone()) as Arc<dyn BrokerAlertStore>,
+            Arc::new(database.clone()) as Arc<dyn LevelStore>,
+            Arc::new(database.clone()) as Arc<dyn IntentStore>,
+            Arc::new(database.clone()) as Arc<dyn TradeStore>,
+            clock.clone(),
+        ));
+        let (activity_push, activity_task) =
+            ActivityPush::start(activity.clone(), shutdown.clone());
+        workers.push(activity_task);
         let state = AppState {
             leptos_options: leptos_options.clone(),
             status: Arc::new(status),
@@ -518,18 +555,18 @@ impl Application {
             watchlists,
             levels,
             alerts,
+            kite_alerts,
             desk: Arc::new(OrderDesk::new(
                 executor.clone(),
                 Arc::new(database.clone()) as Arc<dyn IntentStore>,
                 catalog.clone(),
             )),
-            activity: Arc::new(Activity::new(
-                Arc::new(database.clone()) as Arc<dyn AlertStore>,
-                Arc::new(database.clone()) as Arc<dyn LevelStore>,
-                Arc::new(database.clone()) as Arc<dyn IntentStore>,
-                Arc::new(database.clone()) as Arc<dyn TradeStore>,
+            notifications: Arc::new(NotificationCentre::new(
+                activity.clone(),
+                Arc::new(database.clone()) as Arc<dyn NotificationReads>,
                 clock.clone(),
             )),
+            activity,
             orders: executor,
             trades,
             risk,
@@ -547,6 +584,7 @@ impl Application {
             prices: market.prices.clone(),
             subscriptions: subscriptions.clone(),
             min_interval: settings.stream.min_interval(),
+            activity: activity_push,
             shutdown: shutdown.clone(),
         };
         let routes = generate_route_list(App);

@@ -5,18 +5,21 @@
 //! the in-process simulator and live's never does (the configuration refuses either the
 //! other way, and this refuses it again). The venue also says where order updates come from
 //! (Kite's ticker and postbacks, or the paper broker's own channel); for paper, the paper
-//! broker the paper matcher worker drives.
+//! broker the paper matcher worker drives. Kite's alerts that only tell are there in every
+//! mode; alerts that place orders at Kite (ATO) only where orders go to Kite — a paper venue has
+//! none, so an ATO alert cannot be made in paper mode whatever any other code does.
 
 use std::sync::Arc;
 
 use osp_core::model::{BrokerOrder, TradingMode};
-use osp_core::ports::{Broker, Clock, MarketData, OrderUpdates};
+use osp_core::ports::{Broker, BrokerAlerts, BrokerOrderAlerts, Clock, MarketData, OrderUpdates};
 use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::trading::{PaperAccountDesk, PaperBroker, PaperSettings};
 use tokio::sync::broadcast;
 
 use crate::config::Settings;
 use crate::database::Database;
+use crate::integrations::kite::alerts::{KiteAlerts, KiteOrderAlerts};
 use crate::integrations::kite::broker::KiteBroker;
 use crate::market::KiteMarket;
 
@@ -31,6 +34,10 @@ pub struct Venue {
     pub paper: Option<Arc<PaperAccountDesk>>,
     /// The paper broker, whose resting orders the paper matcher worker fills on ticks.
     pub paper_broker: Option<Arc<PaperBroker>>,
+    /// Kite's alerts that only tell (every mode: they send no order).
+    pub alerts: Arc<dyn BrokerAlerts>,
+    /// Kite's alerts that place orders (ATO): demo and live only.
+    pub alert_orders: Option<Arc<dyn BrokerOrderAlerts>>,
 }
 
 /// The paper broker's updates onto a broadcast channel (never blocks; a reader that falls
@@ -51,6 +58,7 @@ pub async fn choose(
     catalog: &Arc<InstrumentCatalog>,
     clock: &Arc<dyn Clock>,
 ) -> anyhow::Result<Venue> {
+    let kite_alerts = Arc::new(KiteAlerts::new(market.client.clone(), catalog.clone()));
     match settings.mode {
         TradingMode::Demo if !simulated => {
             anyhow::bail!("demo mode trades only on the in-process simulator")
@@ -70,6 +78,8 @@ pub async fn choose(
                 order_events: market.live.order_events(),
                 paper: None,
                 paper_broker: None,
+                alerts: kite_alerts.clone(),
+                alert_orders: Some(Arc::new(KiteOrderAlerts::new(kite_alerts))),
             })
         }
         TradingMode::Paper => {
@@ -99,6 +109,8 @@ pub async fn choose(
                 order_events,
                 paper: Some(desk),
                 paper_broker: Some(paper),
+                alerts: kite_alerts,
+                alert_orders: None,
             })
         }
     }

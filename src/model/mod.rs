@@ -3,6 +3,7 @@
 
 mod alert;
 mod app_status;
+mod broker_alert;
 mod broker_order;
 mod candle;
 mod confirmation;
@@ -41,6 +42,11 @@ pub use alert::{
     AlertState, AlertTarget,
 };
 pub use app_status::{AppStatus, ComponentHealth, HealthState};
+pub use broker_alert::{
+    AtoOrder, AtoPricing, AtoSpec, BROKER_ALERT_LIMIT, BROKER_ALERT_WARN_AT, BrokerAlert,
+    BrokerAlertFiring, BrokerAlertHistoryEntry, BrokerAlertKind, BrokerAlertMirror,
+    BrokerAlertOperator, BrokerAlertSpec,
+};
 pub use broker_order::{BrokerOrder, OrderStatus};
 pub use candle::Candle;
 pub use confirmation::Confirmation;

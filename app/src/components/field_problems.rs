@@ -1,12 +1,12 @@
 //! A form's per-field problems, as the server named them: the text for one field (several
-//! joined), and the message shown beside it. Shared by the level and alert forms.
+//! joined), and the message shown beside it. Shared by the level, alert and Kite alert forms.
 
 use leptos::prelude::*;
 
 use crate::error::FieldProblem;
 
 /// What the server said about `field`, if anything.
-pub fn problem_for(problems: RwSignal<Vec<FieldProblem>>, field: &'static str) -> Option<String> {
+pub fn problem_for(problems: RwSignal<Vec<FieldProblem>>, field: &str) -> Option<String> {
     problems.with(|p| {
         let text: Vec<&str> = p
             .iter()
@@ -21,11 +21,11 @@ pub fn problem_for(problems: RwSignal<Vec<FieldProblem>>, field: &'static str) -
 #[component]
 pub fn FieldMessage(
     problems: RwSignal<Vec<FieldProblem>>,
-    field: &'static str,
+    #[prop(into)] field: String,
     #[prop(optional)] prefix: &'static str,
 ) -> impl IntoView {
     move || {
-        problem_for(problems, field).map(|text| {
+        problem_for(problems, &field).map(|text| {
             view! { <span class="field-error" data-testid=format!("{prefix}problem-{field}")>{text}</span> }
         })
     }

@@ -1,34 +1,37 @@
 //! Toasts: on every page, what just happened — a level triggered, an order filled or was
-//! rejected, a trade closed — for a few seconds, newest at the bottom. Read from the activity
-//! feed every two seconds; a page that just opened shows nothing old.
+//! rejected, a trade closed, an alert fired here or at Kite — for a few seconds, newest at the
+//! bottom. Pushed by the server over the price websocket (`MarketStream::activity`); a page
+//! that just opened shows nothing old (the notification centre lists it).
 
 use std::time::Duration;
 
 use leptos::prelude::*;
 use osp_core::services::trading::{ActivityItem, ActivityKind};
 
-use crate::api::activity::recent_activity;
+use crate::live::use_market_stream;
 
-const POLL_EVERY: Duration = Duration::from_secs(2);
 const SHOW_FOR: Duration = Duration::from_secs(8);
 /// More at once are dropped, oldest first: a burst must not cover the page.
 const MAX_SHOWN: usize = 5;
 
-fn kind_name(kind: ActivityKind) -> &'static str {
+pub fn kind_name(kind: ActivityKind) -> &'static str {
     match kind {
         ActivityKind::LevelTriggered => "triggered",
         ActivityKind::OrderFilled => "filled",
         ActivityKind::OrderRejected => "rejected",
         ActivityKind::TradeClosed => "closed",
         ActivityKind::AlertFired => "alert",
+        ActivityKind::KiteAlertFired => "kite-alert",
     }
 }
 
 #[component]
 pub fn Toasts() -> impl IntoView {
+    let stream = use_market_stream();
     let shown = RwSignal::new(Vec::<(u64, ActivityItem)>::new());
-    let since = RwSignal::new(None::<i64>);
     let next_id = StoredValue::new(0u64);
+    // The first pushed item not yet shown.
+    let taken = StoredValue::new(stream.activity.with_untracked(|log| log.next));
     let dismiss = move |id: u64| shown.update(|s| s.retain(|(i, _)| *i != id));
     let push = move |item: ActivityItem| {
         let id = next_id.get_value();
@@ -43,24 +46,20 @@ pub fn Toasts() -> impl IntoView {
     };
     // Effects run in the browser only: the server renders no toasts.
     Effect::new(move |_| {
-        let poll = move || {
-            leptos::task::spawn_local(async move {
-                // A failed read is the connection indicator's to report; the next one catches up.
-                if let Ok(feed) = recent_activity(since.get_untracked()).await {
-                    since.set(Some(feed.next_since));
-                    for item in feed.items {
-                        // An alert also goes to the browser's notifications, if they are on.
-                        if item.kind == ActivityKind::AlertFired {
-                            crate::notify::show("OS Platforms alert", &item.text);
-                        }
-                        push(item);
-                    }
-                }
-            });
-        };
-        poll();
-        if let Ok(handle) = set_interval_with_handle(poll, POLL_EVERY) {
-            on_cleanup(move || handle.clear());
+        let fresh: Vec<ActivityItem> = stream.activity.with(|log| {
+            let items = log.from(taken.get_value()).cloned().collect();
+            taken.set_value(log.next);
+            items
+        });
+        for item in fresh {
+            // An alert also goes to the browser's notifications, if they are on.
+            if matches!(
+                item.kind,
+                ActivityKind::AlertFired | ActivityKind::KiteAlertFired
+            ) {
+                crate::notify::show("OS Platforms alert", &item.text);
+            }
+            push(item);
         }
     });
     view! {

@@ -1,10 +1,10 @@
 use leptos::prelude::*;
 
-use super::{ConnectionIndicator, ThemeToggle, UserMenu};
+use super::{ConnectionIndicator, NotificationBell, ThemeToggle, UserMenu};
 use crate::status_context::use_status;
 
 /// The bar on every page: name, trading mode, market state, the kill switch when it is on, link
-/// state, who is signed in, theme.
+/// state, the notification centre, who is signed in, theme.
 #[component]
 pub fn TopBar() -> impl IntoView {
     let status = use_status().status;
@@ -56,6 +56,7 @@ pub fn TopBar() -> impl IntoView {
                     })}
                 </Transition>
                 <ConnectionIndicator/>
+                <NotificationBell/>
                 <UserMenu/>
                 <ThemeToggle/>
             </div>

@@ -9,4 +9,4 @@ mod stream;
 pub use backoff::reconnect_delay_ms;
 pub use link_state::LinkState;
 pub use protocol::{ClientMessage, MAX_FOLLOWED, PRICES_WS_PATH, ServerMessage};
-pub use stream::{MarketStream, provide_market_stream, use_market_stream};
+pub use stream::{ActivityLog, MarketStream, provide_market_stream, use_market_stream};

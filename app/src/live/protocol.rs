@@ -1,6 +1,7 @@
 //! Messages on the price websocket. JSON text frames, one message each.
 
 use osp_core::model::{InstrumentToken, Tick};
+use osp_core::services::trading::ActivityItem;
 use serde::{Deserialize, Serialize};
 
 /// Where browsers open the price stream.
@@ -26,4 +27,7 @@ pub enum ServerMessage {
     Ticks { ticks: Vec<Tick> },
     /// The last message could not be applied; nothing changed.
     Refused { message: String },
+    /// What just happened (a level triggered, an order filled, an alert fired…), oldest
+    /// first: for the toasts and the notification centre.
+    Activity { items: Vec<ActivityItem> },
 }

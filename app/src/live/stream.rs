@@ -2,12 +2,15 @@
 //! through context. Components say what they show (`follow(key, tokens)`); the client asks the
 //! server for the union, again after every reconnect. In the browser a websocket keeps the
 //! signals up to date, reconnecting with back-off; on the server they stay empty and pages
-//! render the ticks their server functions returned.
+//! render the ticks their server functions returned. The same websocket brings what just
+//! happened (the activity push), kept in a short numbered log for the toasts and the
+//! notification centre.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use leptos::prelude::*;
 use osp_core::model::{InstrumentToken, Tick};
+use osp_core::services::trading::ActivityItem;
 
 use super::LinkState;
 
@@ -20,6 +23,41 @@ pub struct MarketStream {
     wanted: RwSignal<BTreeMap<String, Vec<InstrumentToken>>>,
     /// Why the server refused the last follow, if it did.
     pub refused: RwSignal<Option<String>>,
+    /// What the server pushed since the page opened (the newest `ACTIVITY_KEPT`).
+    pub activity: RwSignal<ActivityLog>,
+}
+
+/// How many pushed items the log keeps.
+const ACTIVITY_KEPT: usize = 50;
+
+/// Pushed activity, numbered in arrival order: a reader remembers the number after the last
+/// one it took (`next`), so a batch is never taken twice or skipped, however the updates are
+/// batched.
+#[derive(Clone, Debug, Default)]
+pub struct ActivityLog {
+    /// The number the next item will get.
+    pub next: u64,
+    pub items: VecDeque<(u64, ActivityItem)>,
+}
+
+impl ActivityLog {
+    pub fn push(&mut self, items: Vec<ActivityItem>) {
+        for item in items {
+            self.items.push_back((self.next, item));
+            self.next += 1;
+        }
+        while self.items.len() > ACTIVITY_KEPT {
+            self.items.pop_front();
+        }
+    }
+
+    /// The items numbered `from` on.
+    pub fn from(&self, from: u64) -> impl Iterator<Item = &ActivityItem> {
+        self.items
+            .iter()
+            .filter(move |(n, _)| *n >= from)
+            .map(|(_, item)| item)
+    }
 }
 
 impl MarketStream {
@@ -66,6 +104,7 @@ pub fn provide_market_stream() -> MarketStream {
         link: RwSignal::new(LinkState::Connecting),
         wanted: RwSignal::new(BTreeMap::new()),
         refused: RwSignal::new(None),
+        activity: RwSignal::new(ActivityLog::default()),
     };
     provide_context(stream);
     // Effects run only in the browser, once hydrated.
@@ -201,6 +240,9 @@ mod client {
                         }),
                         Ok(ServerMessage::Refused { message }) => {
                             c.stream.refused.set(Some(message))
+                        }
+                        Ok(ServerMessage::Activity { items }) => {
+                            c.stream.activity.update(|log| log.push(items))
                         }
                         Err(err) => leptos::logging::warn!("unreadable price message: {err}"),
                     }

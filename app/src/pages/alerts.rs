@@ -1,7 +1,8 @@
 //! The Alerts page: the alert form (opened on an instrument by `?token=N`, as the market
 //! watch's and the chart's "Alert" links do), the alerts with their state and live value,
 //! filtered by instrument and state, enable/disable, edit and delete, and the history of
-//! firings. States and history are read again every two seconds; prices stream.
+//! firings. States and history are read again every two seconds; prices stream. Below them,
+//! the alerts that live at Kite (`KiteAlertsCard`).
 
 use std::time::Duration;
 
@@ -13,7 +14,8 @@ use osp_core::model::{Access, Alert, AlertEvent, AlertState, InstrumentToken};
 
 use crate::api::alerts::{AlertsView, alert_history, delete_alert, list_alerts, set_alert_enabled};
 use crate::api::instruments::get_instrument;
-use crate::components::{AlertForm, AlertTarget};
+use crate::api::kite_alerts::kite_alerts;
+use crate::components::{AlertForm, AlertTarget, KiteAlertsCard};
 use crate::live::use_market_stream;
 use crate::user_context::{RoleGate, use_user};
 
@@ -24,16 +26,22 @@ const HISTORY_ENTRIES: u32 = 50;
 #[component]
 pub fn AlertsPage() -> impl IntoView {
     let initial = Resource::new_blocking(|| (), |_| list_alerts());
+    let at_kite = Resource::new_blocking(|| (), |_| kite_alerts());
     view! {
         <Title text="Alerts · OS Platforms"/>
         <section class="page alerts-page">
             <h1>"Alerts"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading alerts…"</p> }>
                 {move || Suspend::new(async move {
-                    match initial.await {
+                    let board = match initial.await {
                         Ok(view) => view! { <AlertsBoard initial=view/> }.into_any(),
                         Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
-                    }
+                    };
+                    let kite = match at_kite.await {
+                        Ok(kite) => view! { <KiteAlertsCard initial=kite/> }.into_any(),
+                        Err(e) => view! { <p class="error" data-testid="kite-alerts-error">{e.to_string()}</p> }.into_any(),
+                    };
+                    view! { {board} {kite} }.into_any()
                 })}
             </Suspense>
         </section>

@@ -24,6 +24,13 @@ pub const SERVER_FUNCTIONS: &[(&str, Access)] = &[
     ("instruments/chart", Access::SignedIn),
     ("alerts", Access::SignedIn),
     ("alerts/history", Access::SignedIn),
+    ("kite-alerts", Access::SignedIn),
+    ("kite-alerts/history", Access::SignedIn),
+    // Reads Kite's list back now (as the sync worker does): it changes nothing at Kite.
+    ("kite-alerts/sync", Access::SignedIn),
+    // Each user's own notification centre: the newest items and how far they have read.
+    ("notifications", Access::SignedIn),
+    ("notifications/read", Access::SignedIn),
     ("levels", Access::SignedIn),
     ("levels/log", Access::SignedIn),
     ("orders", Access::SignedIn),
@@ -50,6 +57,10 @@ pub const SERVER_FUNCTIONS: &[(&str, Access)] = &[
     ("alerts/update", Access::Trader),
     ("alerts/enable", Access::Trader),
     ("alerts/delete", Access::Trader),
+    // An ATO alert at Kite places orders when it fires.
+    ("kite-alerts/create", Access::Trader),
+    ("kite-alerts/modify", Access::Trader),
+    ("kite-alerts/delete", Access::Trader),
     ("levels/import", Access::Trader),
     ("orders/place", Access::Trader),
     ("orders/cancel", Access::Trader),

@@ -134,6 +134,7 @@ fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultS
         ("paper.capital", "1000000"),
         ("metrics.addr", metrics),
         ("workers.lease_ttl_ms", "15000"),
+        ("workers.kite_alerts_sync_ms", "30000"),
         ("server.https", "false"),
         ("server.allowed_origins", ""),
         ("server.trusted_proxies", ""),

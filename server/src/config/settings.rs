@@ -163,6 +163,8 @@ impl Default for TradingSettings {
 pub struct WorkerSettings {
     /// How long the trading lease lasts unrenewed (renewed every third of it).
     pub lease_ttl: std::time::Duration,
+    /// How often Kite's alerts are read back (the mirror, and the firings Kite counted).
+    pub kite_alerts_sync: std::time::Duration,
 }
 
 /// Where `/metrics` is served: its own listener, loopback by default, `None` when off.
@@ -310,6 +312,8 @@ pub(super) struct RawTrading {
 pub(super) struct RawWorkers {
     #[serde(default)]
     pub lease_ttl_ms: String,
+    #[serde(default)]
+    pub kite_alerts_sync_ms: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -600,6 +604,12 @@ impl RawSettings {
             300,
             600_000,
         )?;
+        let kite_alerts_sync_ms = parse_int(
+            "workers.kite_alerts_sync_ms",
+            &self.workers.kite_alerts_sync_ms,
+            200,
+            3_600_000,
+        )?;
         let idle_secs = parse_int(
             "auth.idle_timeout_secs",
             &self.auth.idle_timeout_secs,
@@ -680,6 +690,7 @@ impl RawSettings {
             metrics: MetricsSettings { addr: metrics_addr },
             workers: WorkerSettings {
                 lease_ttl: std::time::Duration::from_millis(lease_ttl_ms),
+                kite_alerts_sync: std::time::Duration::from_millis(kite_alerts_sync_ms),
             },
             auth,
             secrets: SecretsSettings {

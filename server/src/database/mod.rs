@@ -15,12 +15,14 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use crate::config::DatabaseSettings;
 
 mod alerts;
+mod broker_alerts;
 mod instruments;
 pub mod kite_credentials;
 #[macro_use]
 mod intents;
 mod leases;
 mod levels;
+mod notifications;
 mod paper;
 mod risk;
 mod trades;

@@ -1,3 +1,4 @@
-//! Websockets to browsers.
+//! Websockets to browsers: the price stream, which also carries the activity push.
 
+pub mod activity;
 pub mod prices;

@@ -4,7 +4,9 @@
 //! per `min_interval`: whatever arrives in between is conflated in its inbox (the newest tick
 //! per instrument), so a slow client gets the latest prices, never a backlog, and never slows
 //! the feed or the other clients. A client that stops reading is dropped after a send timeout.
-//! On shutdown every client gets a "going away" close.
+//! What just happened (`activity.rs`: triggers, fills, alert firings…) goes to every client
+//! on the same connection, as `activity` messages. On shutdown every client gets a "going
+//! away" close.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -17,6 +19,7 @@ use axum::response::Response;
 use osp_core::model::{FeedMode, InstrumentToken, Tick};
 use osp_core::ports::{Interest, MarketData, TickBus, TickSubscription};
 use osp_core::services::prices::{FeedSubscriptions, PriceService};
+use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -35,6 +38,7 @@ pub struct PriceStream {
     pub prices: Arc<PriceService>,
     pub subscriptions: Arc<FeedSubscriptions>,
     pub min_interval: Duration,
+    pub activity: super::activity::ActivityPush,
     pub shutdown: CancellationToken,
 }
 
@@ -53,6 +57,8 @@ impl PriceStream {
 
     async fn serve(&self, mut socket: WebSocket, owner: &str) {
         let subscription = self.bus.subscribe(Interest::Only(Vec::new()));
+        let mut activity = self.activity.subscribe();
+        let mut activity_open = true;
         let mut next_send = Instant::now();
         loop {
             let due = Instant::now() >= next_send;
@@ -65,6 +71,17 @@ impl PriceStream {
                     next_send = Instant::now() + self.min_interval;
                 }
                 _ = tokio::time::sleep_until(next_send), if !due => {}
+                pushed = activity.recv(), if activity_open => match pushed {
+                    Ok(items) => {
+                        let message = ServerMessage::Activity { items: items.to_vec() };
+                        if !send(&mut socket, &message).await {
+                            return;
+                        }
+                    }
+                    // Too slow for some batches: the notification centre still lists them.
+                    Err(RecvError::Lagged(_)) => {}
+                    Err(RecvError::Closed) => activity_open = false,
+                },
                 incoming = socket.recv() => match incoming {
                     None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
                     Some(Ok(Message::Text(text))) => {

@@ -1,6 +1,6 @@
 //! Workers: long-running loops that call the core's services on live events — the trading
-//! worker (level monitor, trade monitor, order updates), the alert worker (alert monitor) and,
-//! in paper mode, the paper matcher.
+//! worker (level monitor, trade monitor, order updates), the alert worker (alert monitor), the
+//! webhook worker, the Kite alerts sync and, in paper mode, the paper matcher.
 //! Each exposes `run_until_stopped(shutdown)`; its single step is a core method tests drive
 //! directly. The `WorkerManager` (`supervisor.rs`) runs them: restarts with back-off, failed
 //! after too many stops in a row, states for `/ready` and the Settings page; the trading
@@ -8,6 +8,7 @@
 //! alerts lease.
 
 pub mod alert_worker;
+pub mod kite_alert_sync;
 pub mod lease;
 pub mod paper_matcher;
 pub mod supervisor;
@@ -15,6 +16,7 @@ pub mod trading_worker;
 pub mod webhook_worker;
 
 pub use alert_worker::{ALERTS_LEASE, AlertWorker};
+pub use kite_alert_sync::KiteAlertSync;
 pub use lease::{Lease, TRADING_LEASE};
 pub use paper_matcher::PaperMatcher;
 pub use supervisor::{RestartPolicy, WorkerManager};

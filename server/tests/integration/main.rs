@@ -9,6 +9,7 @@ mod config_cli;
 mod executor;
 mod http;
 mod kite_account;
+mod kite_alerts;
 mod kite_connection;
 mod kite_rest;
 mod kite_ticker;

@@ -19,7 +19,7 @@ async fn ready_reports_the_database_the_feed_and_every_worker() {
             .iter()
             .filter(|w| w["phase"] == "running")
             .count();
-        (running == 3).then_some(())
+        (running == 4).then_some(())
     })
     .await;
     let (status, body) = ready(&app).await;
@@ -29,13 +29,15 @@ async fn ready_reports_the_database_the_feed_and_every_worker() {
     assert_eq!(body["database"]["backend"], "sqlite");
     assert_eq!(body["feed"]["ready"], true, "{body}");
     let workers = body["workers"].as_array().unwrap();
-    assert_eq!(workers.len(), 3, "{body}");
+    assert_eq!(workers.len(), 4, "{body}");
     assert_eq!(workers[0]["name"], "trading");
     assert_eq!(workers[0]["phase"], "running");
     assert_eq!(workers[0]["restarts"], 0);
     assert_eq!(workers[1]["name"], "webhooks");
     assert_eq!(workers[2]["name"], "alerts");
     assert_eq!(workers[2]["phase"], "running", "{body}");
+    assert_eq!(workers[3]["name"], "kite-alerts");
+    assert_eq!(workers[3]["phase"], "running", "{body}");
     app.stop().await;
 
     // Paper mode runs the paper matcher beside it.
@@ -49,7 +51,16 @@ async fn ready_reports_the_database_the_feed_and_every_worker() {
         .iter()
         .map(|w| w["name"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(names, ["trading", "webhooks", "alerts", "paper-matcher"]);
+    assert_eq!(
+        names,
+        [
+            "trading",
+            "webhooks",
+            "alerts",
+            "kite-alerts",
+            "paper-matcher"
+        ]
+    );
     paper.stop().await;
 }
 

@@ -35,10 +35,14 @@ async fn postgres_migrations_apply_and_are_idempotent() {
             "alert_events",
             "alerts",
             "app_meta",
+            "broker_alert_firings",
+            "broker_alert_sync",
+            "broker_alerts",
             "instruments",
             "kite_credentials",
             "level_events",
             "levels",
+            "notification_reads",
             "order_intents",
             "sessions",
             "trades",
@@ -53,7 +57,7 @@ async fn postgres_migrations_apply_and_are_idempotent() {
         .fetch_one(pool)
         .await
         .unwrap();
-    assert_eq!(applied, 12);
+    assert_eq!(applied, 14);
     db.close().await;
     drop_postgres_database(&name).await;
 }

@@ -53,10 +53,14 @@ async fn next_message(ws: &mut Ws) -> ServerMessage {
     }
 }
 
+/// The next ticks (activity pushed in between is not what these tests read).
 async fn next_ticks(ws: &mut Ws) -> Vec<Tick> {
-    match next_message(ws).await {
-        ServerMessage::Ticks { ticks } => ticks,
-        ServerMessage::Refused { message } => panic!("refused: {message}"),
+    loop {
+        match next_message(ws).await {
+            ServerMessage::Ticks { ticks } => return ticks,
+            ServerMessage::Refused { message } => panic!("refused: {message}"),
+            ServerMessage::Activity { .. } => {}
+        }
     }
 }
 
@@ -69,6 +73,7 @@ async fn collect(ws: &mut Ws, window: Duration) -> Vec<Vec<Tick>> {
             Ok(Some(Ok(Message::Text(text)))) => match serde_json::from_str(&text).unwrap() {
                 ServerMessage::Ticks { ticks } => batches.push(ticks),
                 ServerMessage::Refused { message } => panic!("refused: {message}"),
+                ServerMessage::Activity { .. } => {}
             },
             Ok(Some(Ok(_))) => {}
             Ok(other) => panic!("stream ended: {other:?}"),

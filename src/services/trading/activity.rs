@@ -1,14 +1,15 @@
 //! `Activity`: what just happened that a trader must not miss — a level triggered, an order
-//! filled or was rejected, a trade closed, an alert fired — since a moment, newest last, for
-//! the toasts.
-//! A read model over the level log, the order book and the trades; it stores nothing.
+//! filled or was rejected, a trade closed, an alert fired (here or at Kite) — since a moment,
+//! newest last, for the toasts; and the newest of it, for the notification centre.
+//! A read model over the level log, the order book, the trades and the alerts' firings; it
+//! stores nothing.
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::model::{ExitReason, IntentState, LevelLogKind, OrderSide, TradeState};
-use crate::ports::{AlertStore, Clock, IntentStore, LevelStore, TradeStore};
+use crate::ports::{AlertStore, BrokerAlertStore, Clock, IntentStore, LevelStore, TradeStore};
 
 /// How far back one read looks, at most (the newest entries of each source).
 const LOOK_BACK: u32 = 50;
@@ -21,6 +22,8 @@ pub enum ActivityKind {
     OrderRejected,
     TradeClosed,
     AlertFired,
+    /// An alert kept at Kite fired (seen by the Kite alerts sync).
+    KiteAlertFired,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +43,7 @@ pub struct ActivityFeed {
 
 pub struct Activity {
     alerts: Arc<dyn AlertStore>,
+    kite_alerts: Arc<dyn BrokerAlertStore>,
     levels: Arc<dyn LevelStore>,
     intents: Arc<dyn IntentStore>,
     trades: Arc<dyn TradeStore>,
@@ -56,6 +60,7 @@ fn side(s: OrderSide) -> &'static str {
 impl Activity {
     pub fn new(
         alerts: Arc<dyn AlertStore>,
+        kite_alerts: Arc<dyn BrokerAlertStore>,
         levels: Arc<dyn LevelStore>,
         intents: Arc<dyn IntentStore>,
         trades: Arc<dyn TradeStore>,
@@ -63,6 +68,7 @@ impl Activity {
     ) -> Self {
         Self {
             alerts,
+            kite_alerts,
             levels,
             intents,
             trades,
@@ -78,6 +84,23 @@ impl Activity {
                 items: Vec::new(),
             });
         };
+        let items = self.after(since).await?;
+        // The next read starts after the newest item shown (not at "now"): nothing is shown
+        // twice, and an item stamped before this read but written after it is not lost.
+        let next_since = items.last().map_or(since, |i| i.at_ms.max(since));
+        Ok(ActivityFeed { next_since, items })
+    }
+
+    /// The newest `limit` items (at most 50), newest first: the notification centre.
+    pub async fn recent(&self, limit: usize) -> Result<Vec<ActivityItem>, String> {
+        let mut items = self.after(i64::MIN).await?;
+        items.reverse();
+        items.truncate(limit.min(LOOK_BACK as usize));
+        Ok(items)
+    }
+
+    /// Every item after `since`, oldest first (each source read back at most `LOOK_BACK`).
+    async fn after(&self, since: i64) -> Result<Vec<ActivityItem>, String> {
         let mut items = Vec::new();
         for entry in self.levels.log(None, LOOK_BACK).await? {
             if entry.at_ms > since && entry.kind == LevelLogKind::Triggered {
@@ -153,10 +176,16 @@ impl Activity {
                 });
             }
         }
+        for firing in self.kite_alerts.firings(LOOK_BACK).await? {
+            if firing.recorded_ms > since {
+                items.push(ActivityItem {
+                    at_ms: firing.recorded_ms,
+                    kind: ActivityKind::KiteAlertFired,
+                    text: firing.text,
+                });
+            }
+        }
         items.sort_by_key(|i| i.at_ms);
-        // The next read starts after the newest item shown (not at "now"): nothing is shown
-        // twice, and an item stamped before this read but written after it is not lost.
-        let next_since = items.last().map_or(since, |i| i.at_ms.max(since));
-        Ok(ActivityFeed { next_since, items })
+        Ok(items)
     }
 }

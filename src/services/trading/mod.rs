@@ -7,7 +7,8 @@
 //! the trade book); pre-trade risk (`risk`: limits, the kill switch, the executor's gate)
 //! and the risk service (editing limits, engaging and releasing the kill switch); the manual
 //! order ticket and the order desk (place a ticket, modify or cancel an open order); the paper
-//! account (restore, reset); the activity feed behind the toasts.
+//! account (restore, reset); the activity feed behind the toasts, and the notification centre
+//! (`notifications`: the newest of it and what each user has not read).
 
 mod activity;
 mod broker_session;
@@ -20,6 +21,7 @@ mod level_orders;
 mod level_rules;
 mod level_trader;
 mod levels;
+mod notifications;
 mod order_desk;
 mod order_ticket;
 mod paper_account;
@@ -43,6 +45,7 @@ pub use level_orders::{exit_prices, order_for};
 pub use level_rules::{LevelProblem, MAX_NOTE_CHARS, level_problems};
 pub use level_trader::{LEVELS_FEED_OWNER, LevelPhase, LevelTrader, StepReport};
 pub use levels::{LevelError, LevelService, LevelView, MAX_LEVELS, MAX_LOG_ENTRIES};
+pub use notifications::{CENTRE_SIZE, NotificationCentre, NotificationCentreView};
 pub use order_desk::{OrderDesk, OrderDeskError};
 pub use order_ticket::{OrderChange, OrderTicket, TicketKind};
 pub use paper_account::{PaperAccountDesk, PaperError};

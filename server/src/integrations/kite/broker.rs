@@ -99,7 +99,7 @@ pub fn domain_order(order: Order) -> BrokerOrder {
     }
 }
 
-fn domain_error(error: KiteError) -> BrokerError {
+pub(crate) fn domain_error(error: KiteError) -> BrokerError {
     let kind = match (&error, error.retry()) {
         (KiteError::PlacementUncertain { .. }, _) => BrokerErrorKind::Uncertain,
         (_, Retry::Reauthenticate) => BrokerErrorKind::Unauthorized,

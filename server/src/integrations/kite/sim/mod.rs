@@ -25,4 +25,5 @@ pub use market::SimMarket;
 pub use quotes::packet_for;
 pub use server::{KiteSim, RunningSim, SimConfig, SimState};
 pub use ticker::{SimTicker, TICKER_PATH};
+pub use triggers::{ALERT_LIMIT, NewAlert, Triggers};
 pub use universe::Universe;

@@ -2,7 +2,9 @@
 //! the last price crosses its trigger (from the side it was created on); a two-leg GTT fires its
 //! stop-loss leg at or below the lower trigger, its target leg at or above the upper one; a
 //! fired GTT places its order through the broker and records the result. An alert counts and
-//! records a firing each time its condition turns true.
+//! records a firing each time its condition turns true; an ATO alert also places its basket's
+//! orders through the broker, and is then disabled (as Kite does), its history saying what
+//! each order became.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -14,8 +16,8 @@ use crate::integrations::kite::common::enums::{
     AlertOperator, OrderType, Product, TransactionType,
 };
 use crate::integrations::kite::http::models::{
-    Alert, AlertHistoryEntry, AlertHistoryQuote, Gtt, GttCondition, GttOrder, GttOrderResult,
-    GttResult, OrderParams,
+    Alert, AlertBasket, AlertHistoryEntry, AlertHistoryQuote, Gtt, GttCondition, GttOrder,
+    GttOrderResult, GttResult, OrderParams,
 };
 use osp_core::model::Instrument;
 
@@ -33,6 +35,9 @@ struct AlertState {
     history: Vec<AlertHistoryEntry>,
 }
 
+/// Kite keeps at most this many alerts per user.
+pub const ALERT_LIMIT: usize = 200;
+
 #[derive(Default)]
 pub struct Triggers {
     state: Mutex<State>,
@@ -44,6 +49,8 @@ pub struct NewAlert {
     pub instrument: Instrument,
     pub operator: AlertOperator,
     pub value: Price,
+    /// An ATO alert's orders (their ids and tokens filled in).
+    pub basket: Option<AlertBasket>,
 }
 
 impl Triggers {
@@ -102,7 +109,13 @@ impl Triggers {
         self.state().gtts.get(&id).cloned()
     }
 
-    pub fn create_alert(&self, new: NewAlert, user_id: &str, now: &str) -> Alert {
+    /// Refused once the user has `ALERT_LIMIT` alerts.
+    pub fn create_alert(&self, new: NewAlert, user_id: &str, now: &str) -> Result<Alert, String> {
+        if self.state().alerts.len() >= ALERT_LIMIT {
+            return Err(format!(
+                "You can have at most {ALERT_LIMIT} alerts. Delete some to create new ones."
+            ));
+        }
         let alert = Alert {
             kind: new.kind,
             user_id: user_id.to_owned(),
@@ -126,7 +139,7 @@ impl Triggers {
             alert_count: 0,
             created_at: Some(now.to_owned()),
             updated_at: Some(now.to_owned()),
-            basket: None,
+            basket: new.basket,
         };
         self.state().alerts.insert(
             alert.uuid.clone(),
@@ -137,7 +150,7 @@ impl Triggers {
                 history: Vec::new(),
             },
         );
-        alert
+        Ok(alert)
     }
 
     pub fn modify_alert(&self, uuid: &str, new: NewAlert, now: &str) -> Result<Alert, String> {
@@ -150,6 +163,8 @@ impl Triggers {
         entry.alert.lhs_tradingsymbol = new.instrument.tradingsymbol.clone();
         entry.alert.operator = new.operator.to_string();
         entry.alert.rhs_constant = new.value;
+        entry.alert.basket = new.basket;
+        entry.alert.status = "enabled".into();
         entry.alert.updated_at = Some(now.to_owned());
         entry.operator = new.operator;
         entry.was_true = false;
@@ -272,13 +287,38 @@ impl Triggers {
             };
             if is_true && !entry.was_true {
                 entry.alert.alert_count += 1;
-                let condition = format!(
+                let mut placed = Vec::new();
+                if let Some(basket) = entry.alert.basket.clone() {
+                    for item in &basket.items {
+                        let order = GttOrder {
+                            exchange: item.exchange.clone(),
+                            tradingsymbol: item.tradingsymbol.clone(),
+                            transaction_type: item.params.transaction_type.clone(),
+                            quantity: item.params.quantity,
+                            order_type: item.params.order_type.clone(),
+                            product: item.params.product.clone(),
+                            price: item.params.price,
+                            result: None,
+                        };
+                        placed.push(match place_gtt_order(broker, &order, market) {
+                            Ok(id) => format!("order {id} placed"),
+                            Err(reason) => format!("order refused: {reason}"),
+                        });
+                    }
+                    // An ATO alert fires once.
+                    entry.alert.status = "disabled".into();
+                    entry.alert.updated_at = Some(now.to_owned());
+                }
+                let mut condition = format!(
                     "LastTradedPrice(\"{}:{}\") {} {}",
                     entry.alert.lhs_exchange,
                     entry.alert.lhs_tradingsymbol,
                     entry.alert.operator,
                     value
                 );
+                if !placed.is_empty() {
+                    condition = format!("{condition}; {}", placed.join("; "));
+                }
                 entry.history.push(AlertHistoryEntry {
                     uuid: entry.alert.uuid.clone(),
                     kind: entry.alert.kind.clone(),

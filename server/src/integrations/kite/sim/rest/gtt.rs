@@ -12,6 +12,7 @@ use super::super::triggers::NewAlert;
 use super::params::Params;
 use super::reply::{SimError, SimResult, ok};
 use crate::integrations::kite::common::enums::{AlertOperator, AlertType, GttType};
+use crate::integrations::kite::http::models::AlertBasket;
 use crate::integrations::kite::http::models::{Gtt, GttCondition, GttOrder, TriggerId};
 
 fn parse_gtt(
@@ -105,11 +106,15 @@ pub(super) async fn get_gtt(State(sim): State<Arc<SimState>>, Path(id): Path<i64
 
 fn parse_alert(sim: &SimState, form: &Params) -> Result<NewAlert, SimError> {
     let kind: AlertType = form.parse_enum("type")?;
-    if kind == AlertType::Ato && form.get("basket").is_none() {
-        return Err(SimError::input(
-            "Missing `basket`: an ATO alert needs its orders.",
-        ));
-    }
+    let basket = match (kind, form.get("basket")) {
+        (AlertType::Ato, None) => {
+            return Err(SimError::input(
+                "Missing `basket`: an ATO alert needs its orders.",
+            ));
+        }
+        (AlertType::Ato, Some(text)) => Some(parse_basket(sim, text)?),
+        (AlertType::Simple, _) => None,
+    };
     if form.required("lhs_attribute")? != "LastTradedPrice" {
         return Err(SimError::input(
             "Invalid `lhs_attribute`: this simulator supports LastTradedPrice.",
@@ -140,16 +145,46 @@ fn parse_alert(sim: &SimState, form: &Params) -> Result<NewAlert, SimError> {
         value: form
             .price("rhs_constant")?
             .ok_or_else(|| SimError::input("Missing `rhs_constant`."))?,
+        basket,
     })
+}
+
+/// An ATO alert's `basket` (JSON text): every order on a tradable instrument, with a quantity.
+fn parse_basket(sim: &SimState, text: &str) -> Result<AlertBasket, SimError> {
+    let mut basket: AlertBasket = serde_json::from_str(text)
+        .map_err(|e| SimError::input(format!("Invalid `basket`: {e}.")))?;
+    if basket.items.is_empty() {
+        return Err(SimError::input("Invalid `basket`: it has no orders."));
+    }
+    for (n, item) in basket.items.iter_mut().enumerate() {
+        let instrument = sim
+            .universe
+            .by_symbol(&item.exchange, &item.tradingsymbol)
+            .filter(|i| i.is_tradable())
+            .ok_or_else(|| {
+                SimError::input(format!(
+                    "Invalid `basket`: {}:{} is not a tradable instrument.",
+                    item.exchange, item.tradingsymbol
+                ))
+            })?;
+        if item.params.quantity <= 0 {
+            return Err(SimError::input(format!(
+                "Invalid `basket`: order {} has no quantity.",
+                n + 1
+            )));
+        }
+        item.instrument_token = instrument.token.0;
+        item.id = (n + 1) as i64;
+    }
+    Ok(basket)
 }
 
 pub(super) async fn create_alert(State(sim): State<Arc<SimState>>, body: Bytes) -> SimResult {
     let alert = parse_alert(&sim, &Params::parse(&body))?;
-    Ok(ok(sim.triggers.create_alert(
-        alert,
-        sim.broker.user_id(),
-        &sim.now_text(),
-    )))
+    sim.triggers
+        .create_alert(alert, sim.broker.user_id(), &sim.now_text())
+        .map(ok)
+        .map_err(SimError::input)
 }
 
 pub(super) async fn modify_alert(

@@ -1,0 +1,213 @@
+//! The mirror of the broker's alerts (`broker_alerts`), the firings seen (`broker_alert_firings`)
+//! and how the last read of the broker's list went (`broker_alert_sync`).
+
+use async_trait::async_trait;
+use osp_core::model::{BrokerAlert, BrokerAlertFiring, BrokerAlertMirror};
+use osp_core::ports::BrokerAlertStore;
+
+use super::Database;
+use crate::on_pool;
+
+fn failed(e: sqlx::Error) -> String {
+    format!("the database refused the Kite alerts: {e}")
+}
+
+fn encode(alert: &BrokerAlert) -> Result<String, String> {
+    serde_json::to_string(alert).map_err(|e| format!("cannot encode Kite alert {}: {e}", alert.id))
+}
+
+fn count(n: u32) -> i64 {
+    i64::from(n)
+}
+
+/// alert_id, seq, name, text, recorded_ms
+type FiringRow = (String, i64, String, String, i64);
+
+#[async_trait]
+impl BrokerAlertStore for Database {
+    async fn mirror(&self) -> Result<BrokerAlertMirror, String> {
+        let (rows, sync): (
+            Vec<(String, String, i64)>,
+            Option<(Option<i64>, Option<String>)>,
+        ) = on_pool!(self, pool => {
+            let rows = sqlx::query_as("SELECT id, body, fired_count FROM broker_alerts")
+                .fetch_all(pool)
+                .await
+                .map_err(failed)?;
+            let sync = sqlx::query_as(
+                "SELECT synced_ms, error FROM broker_alert_sync WHERE id = 1",
+            )
+            .fetch_optional(pool)
+            .await
+            .map_err(failed)?;
+            (rows, sync)
+        });
+        let mut alerts = Vec::with_capacity(rows.len());
+        for (id, body, fired_count) in rows {
+            let mut alert: BrokerAlert = serde_json::from_str(&body)
+                .map_err(|e| format!("stored Kite alert {id} is unreadable: {e}"))?;
+            // The count the firings were recorded up to.
+            alert.fired_count = u32::try_from(fired_count).unwrap_or(0);
+            alerts.push(alert);
+        }
+        alerts.sort_by(|a, b| {
+            a.name
+                .to_lowercase()
+                .cmp(&b.name.to_lowercase())
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        let (synced_ms, error) = sync.unwrap_or((None, None));
+        Ok(BrokerAlertMirror {
+            alerts,
+            synced_ms,
+            error,
+        })
+    }
+
+    async fn put(&self, alert: &BrokerAlert, now_ms: i64) -> Result<(), String> {
+        let body = encode(alert)?;
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO broker_alerts (id, body, fired_count, stored_ms) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE \
+                 SET body = excluded.body, stored_ms = excluded.stored_ms",
+            )
+            .bind(&alert.id)
+            .bind(&body)
+            .bind(count(alert.fired_count))
+            .bind(now_ms)
+            .execute(pool)
+            .await
+            .map_err(failed)?;
+        });
+        Ok(())
+    }
+
+    async fn remove(&self, id: &str) -> Result<(), String> {
+        on_pool!(self, pool => {
+            sqlx::query("DELETE FROM broker_alerts WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await
+                .map_err(failed)?;
+        });
+        Ok(())
+    }
+
+    async fn replace(
+        &self,
+        alerts: &[BrokerAlert],
+        firings: &[BrokerAlertFiring],
+        now_ms: i64,
+    ) -> Result<Vec<BrokerAlertFiring>, String> {
+        let bodies = alerts
+            .iter()
+            .map(|a| encode(a).map(|b| (a, b)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut fresh = Vec::new();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(failed)?;
+            for firing in firings {
+                let added = sqlx::query(
+                    "INSERT INTO broker_alert_firings (alert_id, seq, name, text, recorded_ms) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (alert_id, seq) DO NOTHING",
+                )
+                .bind(&firing.alert_id)
+                .bind(count(firing.seq))
+                .bind(&firing.name)
+                .bind(&firing.text)
+                .bind(firing.recorded_ms)
+                .execute(&mut *tx)
+                .await
+                .map_err(failed)?
+                .rows_affected();
+                if added == 1 {
+                    fresh.push(firing.clone());
+                }
+            }
+            // An alert stored after the list was asked for is newer than the list: it stays.
+            for (alert, body) in &bodies {
+                sqlx::query(
+                    "INSERT INTO broker_alerts (id, body, fired_count, stored_ms) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO UPDATE \
+                     SET body = excluded.body, fired_count = excluded.fired_count, \
+                     stored_ms = excluded.stored_ms \
+                     WHERE broker_alerts.stored_ms <= excluded.stored_ms",
+                )
+                .bind(&alert.id)
+                .bind(body)
+                .bind(count(alert.fired_count))
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await
+                .map_err(failed)?;
+            }
+            let stored: Vec<(String, i64)> =
+                sqlx::query_as("SELECT id, stored_ms FROM broker_alerts")
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(failed)?;
+            for (id, stored_ms) in stored {
+                if stored_ms <= now_ms && !alerts.iter().any(|a| a.id == id) {
+                    sqlx::query("DELETE FROM broker_alerts WHERE id = $1")
+                        .bind(&id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(failed)?;
+                }
+            }
+            sqlx::query(
+                "INSERT INTO broker_alert_sync (id, synced_ms, error, tried_ms) \
+                 VALUES (1, $1, NULL, $1) ON CONFLICT (id) DO UPDATE \
+                 SET synced_ms = excluded.synced_ms, error = NULL, tried_ms = excluded.tried_ms",
+            )
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(failed)?;
+            tx.commit().await.map_err(failed)?;
+        });
+        Ok(fresh)
+    }
+
+    async fn sync_failed(&self, error: &str, now_ms: i64) -> Result<(), String> {
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO broker_alert_sync (id, synced_ms, error, tried_ms) \
+                 VALUES (1, NULL, $1, $2) ON CONFLICT (id) DO UPDATE \
+                 SET error = excluded.error, tried_ms = excluded.tried_ms",
+            )
+            .bind(error)
+            .bind(now_ms)
+            .execute(pool)
+            .await
+            .map_err(failed)?;
+        });
+        Ok(())
+    }
+
+    async fn firings(&self, limit: u32) -> Result<Vec<BrokerAlertFiring>, String> {
+        let rows: Vec<FiringRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT alert_id, seq, name, text, recorded_ms FROM broker_alert_firings \
+                 ORDER BY recorded_ms DESC, alert_id, seq DESC LIMIT $1",
+            )
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+            .map_err(failed)?
+        });
+        Ok(rows
+            .into_iter()
+            .map(
+                |(alert_id, seq, name, text, recorded_ms)| BrokerAlertFiring {
+                    alert_id,
+                    seq: u32::try_from(seq).unwrap_or(0),
+                    name,
+                    text,
+                    recorded_ms,
+                },
+            )
+            .collect())
+    }
+}

@@ -1,0 +1,45 @@
+//! The Kite alerts sync worker: every `workers.kite_alerts_sync_ms`, reads Kite's alerts back
+//! into the mirror and records each firing Kite counted since (`BrokerAlertDesk::sync`), where
+//! the toasts and the notification centre read them. It skips its turn while the Kite session
+//! has ended (Kite would refuse; Connect Kite starts it again). A firing is recorded once by
+//! its alert and count, so a second process syncing too records nothing twice.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use osp_core::services::alerts::BrokerAlertDesk;
+use osp_core::services::trading::BrokerSession;
+use tokio_util::sync::CancellationToken;
+
+pub struct KiteAlertSync {
+    pub desk: Arc<BrokerAlertDesk>,
+    pub session: Arc<BrokerSession>,
+    pub every: Duration,
+}
+
+impl KiteAlertSync {
+    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), String> {
+        let mut tick = tokio::time::interval(self.every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = tick.tick() => {
+                    if self.session.is_expired() {
+                        continue;
+                    }
+                    match self.desk.sync().await {
+                        Ok(report) => {
+                            for firing in &report.fired {
+                                metrics::counter!("osp_kite_alerts_fired_total").increment(1);
+                                tracing::info!(alert = %firing.alert_id, text = %firing.text, "Kite alert fired");
+                            }
+                        }
+                        Err(e) => tracing::warn!(error = %e, "Kite alerts sync"),
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

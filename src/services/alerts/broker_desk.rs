@@ -1,0 +1,363 @@
+//! `BrokerAlertDesk`: the alerts kept at the broker (Kite's Alerts API) — made, changed and
+//! deleted there through the app, mirrored in the store so the page lists them even while the
+//! broker is unreachable, and synced: each sync reads the broker's list, replaces the mirror,
+//! and records every firing the broker counted since the last one (with the broker's own
+//! history of it), so the toasts and the notification centre tell of them.
+//!
+//! An ATO alert places orders at the broker when it fires. Only a venue that sends orders to
+//! the broker gives the desk `BrokerOrderAlerts`; in paper mode it has none, and an ATO alert
+//! is refused before anything is sent.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::broker_draft::{BrokerAlertDraft, BrokerAlertProblem, BrokerAlertRequest};
+use crate::model::{
+    BROKER_ALERT_LIMIT, BROKER_ALERT_WARN_AT, BrokerAlert, BrokerAlertFiring,
+    BrokerAlertHistoryEntry, BrokerAlertKind, BrokerAlertMirror,
+};
+use crate::ports::{
+    BrokerAlertStore, BrokerAlerts, BrokerError, BrokerErrorKind, BrokerOrderAlerts, Clock,
+};
+use crate::services::instruments::InstrumentCatalog;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum BrokerAlertError {
+    #[error("the alert has problems")]
+    Invalid(Vec<BrokerAlertProblem>),
+    #[error("no such alert at Kite (it may have been deleted there): sync to see Kite's list")]
+    NotFound,
+    #[error(
+        "Kite keeps at most {BROKER_ALERT_LIMIT} alerts per account and {0} are in use: delete some first"
+    )]
+    LimitReached(usize),
+    #[error(
+        "ATO alerts place orders at Kite, and paper mode never sends an order to Kite: \
+         make a simple alert, or a level that places paper orders"
+    )]
+    OrdersNotHere,
+    /// Kite said no; the message is Kite's, and says what to change.
+    #[error("{0}")]
+    Refused(String),
+    /// Kite could not be reached or failed; nothing was changed there.
+    #[error("{0}")]
+    BrokerUnavailable(String),
+    /// The app's own store failed.
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+impl From<BrokerError> for BrokerAlertError {
+    fn from(e: BrokerError) -> Self {
+        match e.kind {
+            BrokerErrorKind::Unauthorized => BrokerAlertError::Refused(format!(
+                "Kite refused the session ({}): Connect Kite again",
+                e.message
+            )),
+            BrokerErrorKind::Rejected => BrokerAlertError::Refused(format!("Kite: {}", e.message)),
+            BrokerErrorKind::Unavailable | BrokerErrorKind::Uncertain => {
+                BrokerAlertError::BrokerUnavailable(format!("Kite: {}", e.message))
+            }
+        }
+    }
+}
+
+/// What the page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerAlertBoard {
+    pub mirror: BrokerAlertMirror,
+    pub limit: usize,
+    pub warn_at: usize,
+    /// Whether ATO alerts can be made here (not in paper mode).
+    pub orders_allowed: bool,
+}
+
+impl BrokerAlertBoard {
+    /// The warning to show before the limit is hit, if it is near.
+    pub fn limit_warning(&self) -> Option<String> {
+        let used = self.mirror.alerts.len();
+        if used >= self.limit {
+            Some(format!(
+                "Kite's limit reached: {used} of {} alerts. Delete some at Kite before making more.",
+                self.limit
+            ))
+        } else if used >= self.warn_at {
+            Some(format!(
+                "{used} of Kite's {} alerts in use: {} left before Kite refuses new ones.",
+                self.limit,
+                self.limit - used
+            ))
+        } else {
+            None
+        }
+    }
+}
+
+/// What one sync did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyncReport {
+    pub alerts: usize,
+    /// Firings recorded for the first time.
+    pub fired: Vec<BrokerAlertFiring>,
+}
+
+pub struct BrokerAlertDesk {
+    alerts: Arc<dyn BrokerAlerts>,
+    orders: Option<Arc<dyn BrokerOrderAlerts>>,
+    store: Arc<dyn BrokerAlertStore>,
+    catalog: Arc<InstrumentCatalog>,
+    clock: Arc<dyn Clock>,
+}
+
+impl BrokerAlertDesk {
+    pub fn new(
+        alerts: Arc<dyn BrokerAlerts>,
+        orders: Option<Arc<dyn BrokerOrderAlerts>>,
+        store: Arc<dyn BrokerAlertStore>,
+        catalog: Arc<InstrumentCatalog>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            alerts,
+            orders,
+            store,
+            catalog,
+            clock,
+        }
+    }
+
+    pub fn orders_allowed(&self) -> bool {
+        self.orders.is_some()
+    }
+
+    pub async fn board(&self) -> Result<BrokerAlertBoard, BrokerAlertError> {
+        Ok(BrokerAlertBoard {
+            mirror: self
+                .store
+                .mirror()
+                .await
+                .map_err(BrokerAlertError::Unavailable)?,
+            limit: BROKER_ALERT_LIMIT,
+            warn_at: BROKER_ALERT_WARN_AT,
+            orders_allowed: self.orders_allowed(),
+        })
+    }
+
+    fn parse(&self, draft: &BrokerAlertDraft) -> Result<BrokerAlertRequest, BrokerAlertError> {
+        draft
+            .parse(&self.catalog)
+            .map_err(BrokerAlertError::Invalid)
+    }
+
+    fn order_alerts(&self) -> Result<&Arc<dyn BrokerOrderAlerts>, BrokerAlertError> {
+        self.orders.as_ref().ok_or(BrokerAlertError::OrdersNotHere)
+    }
+
+    pub async fn create(&self, draft: &BrokerAlertDraft) -> Result<BrokerAlert, BrokerAlertError> {
+        let request = self.parse(draft)?;
+        let used = self
+            .store
+            .mirror()
+            .await
+            .map_err(BrokerAlertError::Unavailable)?
+            .alerts
+            .len();
+        if used >= BROKER_ALERT_LIMIT {
+            return Err(BrokerAlertError::LimitReached(used));
+        }
+        let alert = match &request {
+            BrokerAlertRequest::Simple(spec) => self.alerts.create(spec).await?,
+            BrokerAlertRequest::Ato(spec) => self.order_alerts()?.create_ato(spec).await?,
+        };
+        self.store
+            .put(&alert, self.clock.now_ms())
+            .await
+            .map_err(BrokerAlertError::Unavailable)?;
+        Ok(alert)
+    }
+
+    pub async fn modify(
+        &self,
+        id: &str,
+        draft: &BrokerAlertDraft,
+    ) -> Result<BrokerAlert, BrokerAlertError> {
+        let request = self.parse(draft)?;
+        let current = self.find(id).await?;
+        if current.kind != request.kind() {
+            return Err(BrokerAlertError::Invalid(vec![BrokerAlertProblem {
+                field: "kind".into(),
+                message: format!(
+                    "this is a {} alert and Kite does not change an alert's type: \
+                     delete it and make a new one",
+                    current.kind.label()
+                ),
+            }]));
+        }
+        let alert = match &request {
+            BrokerAlertRequest::Simple(spec) => self.alerts.modify(id, spec).await?,
+            BrokerAlertRequest::Ato(spec) => self.order_alerts()?.modify_ato(id, spec).await?,
+        };
+        self.store
+            .put(&alert, self.clock.now_ms())
+            .await
+            .map_err(BrokerAlertError::Unavailable)?;
+        Ok(alert)
+    }
+
+    pub async fn delete(&self, id: &str) -> Result<(), BrokerAlertError> {
+        self.find(id).await?;
+        self.alerts.delete(id).await?;
+        self.store
+            .remove(id)
+            .await
+            .map_err(BrokerAlertError::Unavailable)
+    }
+
+    /// The broker's history of one alert, read from the broker now.
+    pub async fn history(
+        &self,
+        id: &str,
+    ) -> Result<Vec<BrokerAlertHistoryEntry>, BrokerAlertError> {
+        self.find(id).await?;
+        Ok(self.alerts.history(id).await?)
+    }
+
+    async fn find(&self, id: &str) -> Result<BrokerAlert, BrokerAlertError> {
+        self.store
+            .mirror()
+            .await
+            .map_err(BrokerAlertError::Unavailable)?
+            .alerts
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or(BrokerAlertError::NotFound)
+    }
+
+    /// Reads the broker's list, records what fired since the last sync, and replaces the
+    /// mirror. An alert seen for the first time starts from its count (what fired before
+    /// this app knew of it is in the broker's history, not announced again).
+    pub async fn sync(&self) -> Result<SyncReport, String> {
+        let started_ms = self.clock.now_ms();
+        let listed = match self.alerts.list().await {
+            Ok(listed) => listed,
+            Err(e) => {
+                let message = BrokerAlertError::from(e).to_string();
+                self.store.sync_failed(&message, started_ms).await?;
+                return Err(message);
+            }
+        };
+        let known = self.store.mirror().await?.alerts;
+        let mut firings = Vec::new();
+        for alert in &listed {
+            let Some(before) = known.iter().find(|k| k.id == alert.id) else {
+                continue;
+            };
+            if alert.fired_count <= before.fired_count {
+                continue;
+            }
+            let new = alert.fired_count - before.fired_count;
+            // The broker's words for each new firing; if its history cannot be read now, the
+            // firing is still told, without them.
+            let history = self.alerts.history(&alert.id).await.unwrap_or_default();
+            let recent = &history[history.len().saturating_sub(new as usize)..];
+            // When the history holds fewer entries than the count rose by, the earliest go
+            // without words.
+            let missing = new as usize - recent.len();
+            for n in 0..new {
+                let seq = before.fired_count + n + 1;
+                let entry = (n as usize)
+                    .checked_sub(missing)
+                    .and_then(|i| recent.get(i));
+                firings.push(BrokerAlertFiring {
+                    alert_id: alert.id.clone(),
+                    seq,
+                    name: alert.name.clone(),
+                    text: firing_text(alert, entry),
+                    recorded_ms: self.clock.now_ms(),
+                });
+            }
+        }
+        let fired = self.store.replace(&listed, &firings, started_ms).await?;
+        Ok(SyncReport {
+            alerts: listed.len(),
+            fired,
+        })
+    }
+}
+
+fn firing_text(alert: &BrokerAlert, entry: Option<&BrokerAlertHistoryEntry>) -> String {
+    let orders = if alert.kind == BrokerAlertKind::Ato {
+        " — its orders were sent to Kite"
+    } else {
+        ""
+    };
+    match entry {
+        Some(entry) => {
+            let quotes = if entry.quotes.is_empty() {
+                String::new()
+            } else {
+                format!(" at {}", entry.quotes.join(", "))
+            };
+            let at = entry
+                .at
+                .as_deref()
+                .map(|at| format!(" ({at} IST)"))
+                .unwrap_or_default();
+            format!(
+                "Kite alert \"{}\": {}{quotes}{at}{orders}",
+                alert.name, alert.condition
+            )
+        }
+        None => format!(
+            "Kite alert \"{}\": {} fired{orders}",
+            alert.name, alert.condition
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn board(used: usize) -> BrokerAlertBoard {
+        let alert = BrokerAlert {
+            id: String::new(),
+            name: String::new(),
+            kind: BrokerAlertKind::Simple,
+            enabled: true,
+            disabled_reason: String::new(),
+            fired_count: 0,
+            condition: String::new(),
+            basket: Vec::new(),
+            spec: None,
+            orders: None,
+            updated_at: None,
+        };
+        BrokerAlertBoard {
+            mirror: BrokerAlertMirror {
+                alerts: vec![alert; used],
+                synced_ms: None,
+                error: None,
+            },
+            limit: BROKER_ALERT_LIMIT,
+            warn_at: BROKER_ALERT_WARN_AT,
+            orders_allowed: true,
+        }
+    }
+
+    #[test]
+    fn the_limit_is_warned_of_before_it_is_hit() {
+        assert_eq!(board(179).limit_warning(), None);
+        assert_eq!(
+            board(180).limit_warning().as_deref(),
+            Some("180 of Kite's 200 alerts in use: 20 left before Kite refuses new ones.")
+        );
+        assert!(
+            board(200)
+                .limit_warning()
+                .unwrap()
+                .starts_with("Kite's limit reached: 200 of 200")
+        );
+    }
+}
