@@ -52,6 +52,7 @@ export default defineConfig({
     timeout: 60_000,
     stdout: 'pipe',
     stderr: 'pipe',
-    env: { OSP__DEMO__TICK_INTERVAL_MS: '250' },
+    // Kite's alerts are read back every second, so a firing at Kite reaches the page quickly.
+    env: { OSP__DEMO__TICK_INTERVAL_MS: '250', OSP__WORKERS__KITE_ALERTS_SYNC_MS: '1000' },
   },
 });

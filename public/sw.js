@@ -1,6 +1,7 @@
 // OS Platforms service worker. Keeps the app shell (page HTML, the wasm/js/css bundles, icons,
 // manifest) so the installed app opens offline and says so. Live data (server functions,
 // websockets, /health) is never cached or intercepted: stale prices must never look live.
+// Alert notifications the app shows through it lead back to the app when clicked.
 'use strict';
 
 const VERSION = new URL(self.location.href).searchParams.get('v') || 'dev';
@@ -76,4 +77,15 @@ self.addEventListener('fetch', (event) => {
   } else if (isStatic(url)) {
     event.respondWith(asset(request));
   }
+});
+
+// A click on an alert's notification: bring an open window of the app forward, else open one.
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  event.waitUntil(
+    self.clients.matchAll({ type: 'window', includeUncontrolled: true }).then((windows) => {
+      const open = windows.find((w) => new URL(w.url).origin === self.location.origin);
+      return open ? open.focus() : self.clients.openWindow('/alerts');
+    }),
+  );
 });

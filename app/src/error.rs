@@ -53,6 +53,12 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::MissingArg(msg) => {
                 AppError::BadRequest(format!("missing input: {msg}"))
             }
+            // On the server, what cannot be read is the request (a JSON body of the wrong
+            // shape): the caller's to fix. In the browser it is the answer: a transport fault.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(msg) => {
+                AppError::BadRequest(format!("unreadable input: {msg}"))
+            }
             other => AppError::Transport(other.to_string()),
         }
     }

@@ -1,8 +1,8 @@
 //! Browser notifications (the Notification API) for alert firings: asked for only on a
 //! person's click (browsers refuse a request without one), shown for each firing the toasts
 //! receive while permission is granted — also when the tab or the installed app is in the
-//! background, as far as the platform delivers them. Browser-only; on the server every call
-//! is a no-op.
+//! background, as far as the platform delivers them (through the service worker where there
+//! is one). Browser-only; on the server every call is a no-op.
 
 /// Where the browser stands on notifications for this site.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,7 +30,9 @@ impl Permission {
 mod browser {
     use super::Permission;
     use wasm_bindgen::JsCast;
-    use web_sys::{Notification, NotificationOptions, NotificationPermission};
+    use web_sys::{
+        Notification, NotificationOptions, NotificationPermission, ServiceWorkerRegistration,
+    };
 
     fn supported() -> bool {
         web_sys::window()
@@ -65,15 +67,43 @@ mod browser {
         });
     }
 
+    /// Shows one, through the service worker when the page has one (the only way Android
+    /// shows them, and an installed app's notification then leads back to it — `sw.js`), else
+    /// with the page's own `Notification`.
     pub fn show(title: &str, body: &str) {
         if permission() != Permission::Granted {
             return;
         }
         let options = NotificationOptions::new();
         options.set_body(body);
-        options.set_tag("osp-alert");
         options.set_icon("/icons/icon-192.png");
-        if let Ok(n) = Notification::new_with_options(title, &options) {
+        let title = title.to_owned();
+        let Some(container) = web_sys::window().map(|w| w.navigator().service_worker()) else {
+            construct(&title, &options);
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let registration = wasm_bindgen_futures::JsFuture::from(container.get_registration())
+                .await
+                .ok()
+                .and_then(|r| r.dyn_into::<ServiceWorkerRegistration>().ok());
+            let shown = match registration {
+                Some(registration) => {
+                    match registration.show_notification_with_options(&title, &options) {
+                        Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise).await.is_ok(),
+                        Err(_) => false,
+                    }
+                }
+                None => false,
+            };
+            if !shown {
+                construct(&title, &options);
+            }
+        });
+    }
+
+    fn construct(title: &str, options: &NotificationOptions) {
+        if let Ok(n) = Notification::new_with_options(title, options) {
             // Clicking it brings the app's window forward.
             let focus = wasm_bindgen::closure::Closure::<dyn FnMut()>::new(|| {
                 if let Some(w) = web_sys::window() {

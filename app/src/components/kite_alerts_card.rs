@@ -126,7 +126,7 @@ pub fn KiteAlertsCard(initial: BrokerAlertBoard) -> impl IntoView {
             })}
             <ul class="kite-alert-list">
                 <For each=move || board.with(|b| b.mirror.alerts.clone())
-                    key=|a| (a.id.clone(), a.updated_at.clone(), a.fired_count, a.enabled)
+                    key=|a| (a.id.clone(), a.name.clone(), a.condition.clone(), a.basket.clone(), a.fired_count, a.enabled)
                     children=move |alert| view! { <KiteAlertRow alert edit remove show_history/> }/>
             </ul>
             <KiteAlertHistory history/>

@@ -392,3 +392,21 @@ async fn an_alert_made_at_kite_is_listed_without_its_past_firings_told_again() {
         .await;
     assert_eq!(history.as_array().unwrap().len(), 1, "{history}");
 }
+
+#[tokio::test]
+async fn a_draft_of_the_wrong_shape_is_a_bad_request_that_says_what_is_wrong() {
+    let app = spawn_app_with(&[]).await;
+    let (status, refused) = app
+        .call_json(
+            "kite-alerts/create",
+            json!({ "draft": { "name": "x", "token": INFY, "operator": "above", "value": "1",
+                               "kind": "simple", "order_token": null, "basket": [] } }),
+        )
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["kind"], "bad_request", "{refused}");
+    assert!(
+        refused.to_string().contains("unknown variant `above`"),
+        "{refused}"
+    );
+}
