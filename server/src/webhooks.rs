@@ -1,4 +1,5 @@
-//! The account's outgoing webhook: every alert firing is POSTed as JSON to the URL an admin
+//! The account's outgoing webhook: every alert firing (the app's own, and those Kite counted
+//! for its alerts, seen by the Kite alerts sync) is POSTed as JSON to the URL an admin
 //! set, signed so the receiver can tell it came from here, and retried with back-off until
 //! the receiver answers 2xx (or six attempts fail). The alert history is the outbox: the
 //! worker turns firings after the webhook was saved into deliveries (one per firing, by a
@@ -7,7 +8,7 @@
 //! the Settings page.
 //!
 //! The request: `POST <url>`, `Content-Type: application/json`, `X-OSP-Event: alert.fired`
-//! (or `test`), `X-OSP-Delivery: <id>`, `X-OSP-Timestamp: <unix seconds>`, and
+//! (or `kite_alert.fired`, or `test`), `X-OSP-Delivery: <id>`, `X-OSP-Timestamp: <unix seconds>`, and
 //! `X-OSP-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`. A receiver
 //! recomputes it with its copy of the secret, compares in constant time, and refuses a
 //! timestamp far from its clock (a replay).
@@ -17,7 +18,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use hmac::{Hmac, Mac};
-use osp_core::model::{AlertEvent, DeliveryState, WebhookDelivery, WebhookSaved, WebhookView};
+use osp_core::model::{
+    AlertEvent, BrokerAlertFiring, DeliveryState, WebhookDelivery, WebhookSaved, WebhookView,
+};
 use osp_core::ports::{Clock, Webhooks};
 use rand::Rng as _;
 use secrecy::{ExposeSecret, SecretString};
@@ -43,6 +46,10 @@ pub struct WebhookConfig {
     pub secret_sealed: String,
     /// Firings up to this id were before the webhook: not sent.
     pub after_event: i64,
+    /// Kite alerts' firings recorded up to this moment were before the webhook: not sent
+    /// (0 for a webhook saved before they were relayed: every one recorded since is sent).
+    #[serde(default)]
+    pub after_kite_ms: i64,
 }
 
 /// `sha256=<hex>` of `timestamp.body` under `secret`.
@@ -98,6 +105,19 @@ pub fn alert_payload(event: &AlertEvent) -> String {
     .to_string()
 }
 
+/// The JSON a Kite alert's firing is posted as.
+pub fn kite_alert_payload(firing: &BrokerAlertFiring) -> String {
+    serde_json::json!({
+        "type": "kite_alert.fired",
+        "kite_alert_id": firing.alert_id,
+        "count": firing.seq,
+        "name": firing.name,
+        "at_ms": firing.recorded_ms,
+        "text": firing.text,
+    })
+    .to_string()
+}
+
 pub struct WebhookSender {
     database: Database,
     secrets: SecretBox,
@@ -139,6 +159,9 @@ impl WebhookSender {
         self.database
             .enqueue_alert_deliveries(&config, now, alert_payload)
             .await?;
+        self.database
+            .enqueue_kite_deliveries(&config, now, kite_alert_payload)
+            .await?;
         let secret = self
             .secrets
             .open(&config.secret_sealed)
@@ -158,11 +181,11 @@ impl WebhookSender {
         secret: &SecretString,
     ) -> Result<(), String> {
         let timestamp = self.clock.now_ms() / 1000;
-        let kind = if delivery.alert_event.is_some() {
-            "alert.fired"
-        } else {
-            "test"
-        };
+        // Every payload names its event (`alert.fired`, `kite_alert.fired`, `test`).
+        let kind = serde_json::from_str::<serde_json::Value>(&delivery.payload)
+            .ok()
+            .and_then(|v| v["type"].as_str().map(str::to_owned))
+            .unwrap_or_else(|| "test".to_owned());
         let result = self
             .http
             .post(&delivery.url)
@@ -251,6 +274,7 @@ impl Webhooks for WebhookSender {
             url: url.trim().to_owned(),
             secret_sealed: self.secrets.seal(&secret),
             after_event: self.database.last_alert_event_id().await?,
+            after_kite_ms: self.clock.now_ms(),
         };
         self.database
             .save_webhook_config(Some(&config), self.clock.now_ms())

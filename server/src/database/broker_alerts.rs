@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use osp_core::model::{BrokerAlert, BrokerAlertFiring, BrokerAlertMirror};
 use osp_core::ports::BrokerAlertStore;
 
-use super::Database;
+use super::{BeginWrite, Database};
 use crate::on_pool;
 
 fn failed(e: sqlx::Error) -> String {
@@ -106,7 +106,7 @@ impl BrokerAlertStore for Database {
             .collect::<Result<Vec<_>, _>>()?;
         let mut fresh = Vec::new();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(failed)?;
+            let mut tx = pool.begin_write().await.map_err(failed)?;
             for firing in firings {
                 let added = sqlx::query(
                     "INSERT INTO broker_alert_firings (alert_id, seq, name, text, recorded_ms) \

@@ -207,6 +207,32 @@ fn redact(message: &str, url: &str) -> String {
     message.replace(url, "<database url>")
 }
 
+/// A transaction that writes: on SQLite it takes the write lock at `BEGIN` (`IMMEDIATE`), so
+/// it waits its turn (the busy timeout) instead of failing with "database is locked" when
+/// another writer commits between its first read and its first write; PostgreSQL's rows lock
+/// as they are written.
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    fn begin_write(
+        &self,
+    ) -> impl std::future::Future<Output = Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>>
+    + Send;
+}
+
+impl BeginWrite for SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
 /// Runs the same sqlx code on whichever pool this is (the SQL must suit both backends: `$N`
 /// parameters, which SQLite accepts too).
 #[macro_export]

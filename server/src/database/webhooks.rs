@@ -2,7 +2,9 @@
 //! firing it starts after) and its deliveries (`webhook_deliveries`). Storage only: when and
 //! how to send is `webhooks.rs`'s.
 
-use osp_core::model::{AlertEvent, AlertId, DeliveryState, Price, WebhookDelivery};
+use osp_core::model::{
+    AlertEvent, AlertId, BrokerAlertFiring, DeliveryState, Price, WebhookDelivery,
+};
 
 use super::Database;
 use crate::on_pool;
@@ -138,6 +140,59 @@ impl Database {
                      ON CONFLICT (alert_event_id) DO NOTHING",
                 )
                 .bind(id)
+                .bind(&config.url)
+                .bind(body)
+                .bind(now_ms)
+                .execute(pool)
+                .await
+                .map_err(failed)?
+                .rows_affected()
+            });
+            added += usize::try_from(done).unwrap_or(0);
+        }
+        Ok(added)
+    }
+
+    /// The same for the firings of alerts kept at Kite recorded after the webhook was saved
+    /// (one delivery per firing, by its key).
+    pub async fn enqueue_kite_deliveries(
+        &self,
+        config: &WebhookConfig,
+        now_ms: i64,
+        payload: impl Fn(&BrokerAlertFiring) -> String,
+    ) -> Result<usize, String> {
+        type FiringRow = (String, i64, String, String, i64);
+        let rows: Vec<FiringRow> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT f.alert_id, f.seq, f.name, f.text, f.recorded_ms \
+                 FROM broker_alert_firings f WHERE f.recorded_ms > $1 AND NOT EXISTS \
+                 (SELECT 1 FROM webhook_deliveries d \
+                  WHERE d.kite_firing = f.alert_id || ':' || CAST(f.seq AS TEXT)) \
+                 ORDER BY f.recorded_ms, f.alert_id, f.seq LIMIT 100",
+            )
+            .bind(config.after_kite_ms)
+            .fetch_all(pool)
+            .await
+            .map_err(failed)?
+        });
+        let mut added = 0;
+        for (alert_id, seq, name, text, recorded_ms) in rows {
+            let key = format!("{alert_id}:{seq}");
+            let firing = BrokerAlertFiring {
+                alert_id,
+                seq: u32::try_from(seq).unwrap_or(0),
+                name,
+                text,
+                recorded_ms,
+            };
+            let body = payload(&firing);
+            let done = on_pool!(self, pool => {
+                sqlx::query(
+                    "INSERT INTO webhook_deliveries (kite_firing, url, payload, state, \
+                     attempts, next_attempt_ms, created_ms) VALUES ($1, $2, $3, 'pending', 0, $4, $4) \
+                     ON CONFLICT (kite_firing) DO NOTHING",
+                )
+                .bind(&key)
                 .bind(&config.url)
                 .bind(body)
                 .bind(now_ms)

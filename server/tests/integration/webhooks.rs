@@ -160,3 +160,43 @@ async fn firings_reach_the_receiver_signed_and_are_retried_until_taken() {
     assert_eq!(status, 400, "{refused}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_firing_of_an_alert_kept_at_kite_is_relayed_once_and_signed() {
+    let app = crate::helpers::spawn_app_with(&[("OSP__WORKERS__KITE_ALERTS_SYNC_MS", "200")]).await;
+    let receiver = Arc::new(Receiver::default());
+    let url = start_receiver(receiver.clone()).await;
+    let (_, saved) = app.call_form("webhook/save", &[("url", &url)]).await;
+    let secret = saved["secret"].as_str().unwrap().to_owned();
+    // True at once at Kite (the price is far below it), and then while the market stays.
+    let ltp = app.ltp("NSE:INFY").await;
+    let (status, created) = app
+        .call_json(
+            "kite-alerts/create",
+            json!({ "draft": {
+                "name": "relay me", "token": INFY, "operator": "<=",
+                "value": moved(ltp, 5_000).to_string(), "kind": "simple",
+                "order_token": null, "basket": [],
+            }}),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let (headers, body) = eventually("the Kite firing's delivery", async || {
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        receiver.taken.lock().unwrap().first().cloned()
+    })
+    .await;
+    assert_eq!(headers["x-osp-event"], "kite_alert.fired");
+    assert!(signed_by(&secret, &headers, &body));
+    let payload: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(payload["kite_alert_id"], created["id"]);
+    assert_eq!(payload["count"], 1);
+    assert!(
+        payload["text"].as_str().unwrap().contains("relay me"),
+        "{payload}"
+    );
+    // Later syncs and passes send it no second time.
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    let taken = receiver.taken.lock().unwrap().len();
+    assert_eq!(taken, 1, "one firing, one delivery");
+}
