@@ -101,11 +101,7 @@ fn KiteAlertFields(
     let editing = target.editing.clone();
     let is_edit = editing.is_some();
     let pick = Callback::new(move |instrument: Instrument| {
-        label.set(Some(format!(
-            "{} {}",
-            instrument.tradingsymbol,
-            instrument.exchange.code()
-        )));
+        label.set(Some(label_of(&instrument)));
         draft.update(|d| {
             d.token = Some(instrument.token);
             if d.name.trim().is_empty() {
@@ -114,11 +110,7 @@ fn KiteAlertFields(
         });
     });
     let pick_orders = Callback::new(move |instrument: Instrument| {
-        order_label.set(Some(format!(
-            "{} {}",
-            instrument.tradingsymbol,
-            instrument.exchange.code()
-        )));
+        order_label.set(Some(label_of(&instrument)));
         draft.update(|d| d.order_token = Some(instrument.token));
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -154,14 +146,9 @@ fn KiteAlertFields(
     view! {
         <form class="kite-alert-form" data-testid="kite-alert-form" novalidate on:submit=submit>
             <h3>{if is_edit { "Change the Kite alert" } else { "New alert at Kite" }}</h3>
-            <div class="field" class:invalid=move || problem_for(problems, "instrument").is_some()>
-                <span class="field-label">"Watch the last price of"</span>
-                <strong data-testid="kite-alert-instrument">
-                    {move || label.get().unwrap_or_else(|| "no instrument yet: search below".to_owned())}
-                </strong>
-                <InstrumentSearch on_pick=pick placeholder="Search the instrument: infy, nifty 50…"/>
-                <FieldMessage problems field="instrument" prefix="kite-alert-"/>
-            </div>
+            <PickedInstrument caption="Watch the last price of" testid="kite-alert-instrument"
+                field="instrument" label unset="no instrument yet: search below"
+                placeholder="Search the instrument: infy, nifty 50…" problems on_pick=pick/>
             <label class="field" class:invalid=move || problem_for(problems, "name").is_some()>
                 <span class="field-label">"Name (Kite's notifications show it)"</span>
                 <input type="text" name="name" data-testid="kite-alert-name" autocomplete="off"
@@ -235,6 +222,38 @@ fn KiteAlertFields(
     .into_any()
 }
 
+fn label_of(instrument: &Instrument) -> String {
+    format!(
+        "{} {}",
+        instrument.tradingsymbol,
+        instrument.exchange.code()
+    )
+}
+
+/// An instrument the form names: what is picked (or `unset`), a search to pick another, and
+/// the problem with it.
+#[component]
+fn PickedInstrument(
+    caption: &'static str,
+    testid: &'static str,
+    field: &'static str,
+    label: RwSignal<Option<String>>,
+    unset: &'static str,
+    placeholder: &'static str,
+    problems: RwSignal<Vec<FieldProblem>>,
+    on_pick: Callback<Instrument>,
+) -> impl IntoView {
+    view! {
+        <div class="field" class:invalid=move || problem_for(problems, field).is_some()>
+            <span class="field-label">{caption}</span>
+            <strong data-testid=testid>{move || label.get().unwrap_or_else(|| unset.to_owned())}</strong>
+            <InstrumentSearch on_pick placeholder/>
+            <FieldMessage problems field prefix="kite-alert-"/>
+        </div>
+    }
+    .into_any()
+}
+
 /// The ATO alert's orders: what each buys or sells, how many, how priced, which product.
 #[component]
 fn AtoBasket(
@@ -247,14 +266,10 @@ fn AtoBasket(
     view! {
         <fieldset class="ato-basket" data-testid="ato-basket">
             <legend>"Orders placed at Kite when it fires"</legend>
-            <div class="field" class:invalid=move || problem_for(problems, "order_instrument").is_some()>
-                <span class="field-label">"They trade"</span>
-                <strong data-testid="ato-order-instrument">
-                    {move || order_label.get().unwrap_or_else(|| "the watched instrument".to_owned())}
-                </strong>
-                <InstrumentSearch on_pick=pick_orders placeholder="Another instrument (for an index alert: its future)"/>
-                <FieldMessage problems field="order_instrument" prefix="kite-alert-"/>
-            </div>
+            <PickedInstrument caption="They trade" testid="ato-order-instrument"
+                field="order_instrument" label=order_label unset="the watched instrument"
+                placeholder="Another instrument (for an index alert: its future)" problems
+                on_pick=pick_orders/>
             <FieldMessage problems field="basket" prefix="kite-alert-"/>
             {move || (0..rows()).map(|n| view! { <AtoRow n draft problems/> }).collect_view()}
             <button type="button" class="button subtle" data-testid="ato-add-order"

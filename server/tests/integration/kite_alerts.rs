@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use futures::StreamExt;
 use osp_core::model::Price;
+use osp_server::integrations::kite::common::enums::AlertOperator;
+use osp_server::integrations::kite::http::models::Alert;
 use osp_server::integrations::kite::sim::NewAlert;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
@@ -32,6 +34,33 @@ fn ato(name: &str, value: Price, quantity: &str) -> Value {
         "basket": [{ "side": "buy", "quantity": quantity, "order_type": "market", "price": "",
                      "product": "delivery" }],
     }})
+}
+
+/// An alert made at Kite directly (as on Kite's web), not through this app.
+fn made_at_kite(app: &TestApp, name: &str, operator: &str, value: &str) -> Alert {
+    let infy = app
+        .sim
+        .state
+        .universe
+        .by_symbol("NSE", "INFY")
+        .unwrap()
+        .clone();
+    app.sim
+        .state
+        .triggers
+        .create_alert(
+            NewAlert {
+                name: name.to_owned(),
+                kind: "simple".into(),
+                instrument: infy,
+                operator: operator.parse::<AlertOperator>().unwrap(),
+                value: Price::parse(value).unwrap(),
+                basket: None,
+            },
+            "DEMO",
+            "2026-12-01 09:30:00",
+        )
+        .expect("within Kite's limit")
 }
 
 async fn board(app: &TestApp) -> Value {
@@ -287,31 +316,7 @@ async fn a_wrong_kite_alert_is_refused_field_by_field_and_kite_is_not_asked() {
 #[tokio::test]
 async fn kites_limit_of_200_is_warned_of_and_kept_before_kite() {
     let app = spawn_app_with(&[FAST_SYNC]).await;
-    let infy = app
-        .sim
-        .state
-        .universe
-        .by_symbol("NSE", "INFY")
-        .unwrap()
-        .clone();
-    let add = |n: usize| {
-        app.sim
-            .state
-            .triggers
-            .create_alert(
-                NewAlert {
-                    name: format!("made at Kite {n}"),
-                    kind: "simple".into(),
-                    instrument: infy.clone(),
-                    operator: osp_server::integrations::kite::common::enums::AlertOperator::Ge,
-                    value: Price::parse("99999").unwrap(),
-                    basket: None,
-                },
-                "DEMO",
-                "2026-12-01 10:00:00",
-            )
-            .expect("within Kite's limit")
-    };
+    let add = |n: usize| made_at_kite(&app, &format!("made at Kite {n}"), ">=", "99999");
     // 185 made elsewhere (Kite's web): the sync brings them, and the page warns.
     for n in 0..185 {
         add(n);
@@ -346,31 +351,8 @@ async fn kites_limit_of_200_is_warned_of_and_kept_before_kite() {
 async fn an_alert_made_at_kite_is_listed_without_its_past_firings_told_again() {
     // The sync worker's next turn is 30 s away: the sync below is the first to see the alert.
     let app = spawn_app_with(&[]).await;
-    let infy = app
-        .sim
-        .state
-        .universe
-        .by_symbol("NSE", "INFY")
-        .unwrap()
-        .clone();
     // Made on Kite's web before this app knew, and fired there already.
-    let made = app
-        .sim
-        .state
-        .triggers
-        .create_alert(
-            NewAlert {
-                name: "from kite web".into(),
-                kind: "simple".into(),
-                instrument: infy,
-                operator: osp_server::integrations::kite::common::enums::AlertOperator::Gt,
-                value: Price::parse("1").unwrap(),
-                basket: None,
-            },
-            "DEMO",
-            "2026-12-01 09:30:00",
-        )
-        .unwrap();
+    let made = made_at_kite(&app, "from kite web", ">", "1");
     app.trade_at(INFY, app.ltp("NSE:INFY").await).await;
     assert_eq!(app.kite.alert(&made.uuid).await.unwrap().alert_count, 1);
     let (_, synced) = app.call_form("kite-alerts/sync", &[]).await;
