@@ -54,8 +54,8 @@ use crate::webhooks::WebhookSender;
 use crate::websocket::activity::ActivityPush;
 use crate::websocket::prices::PriceStream;
 use crate::workers::{
-    ALERTS_LEASE, AlertWorker, KiteAlertSync, Lease, PaperMatcher, RestartPolicy, TRADING_LEASE,
-    TradingWorker, WebhookWorker, WorkerManager,
+    ALERTS_LEASE, AlertWorker, KITE_ALERTS_LEASE, KiteAlertSync, Lease, PaperMatcher,
+    RestartPolicy, TRADING_LEASE, TradingWorker, WEBHOOKS_LEASE, WebhookWorker, WorkerManager,
 };
 
 /// How long in-flight requests get to finish after a shutdown signal.
@@ -422,15 +422,24 @@ impl Application {
             WebhookSender::new(database.clone(), secrets.clone(), clock.clone())
                 .context("building the webhook client")?,
         );
-        workers.push(manager.supervise("webhooks", shutdown.clone(), {
-            let webhooks = webhooks.clone();
-            move |run| {
-                WebhookWorker {
-                    sender: webhooks.clone(),
+        // One process sends the deliveries (a second stands by): an attempt is made once.
+        let webhooks_lease = Arc::new(Lease::new(
+            Arc::new(database.clone()) as Arc<dyn LeaseStore>,
+            clock.clone(),
+            WEBHOOKS_LEASE,
+            settings.workers.lease_ttl,
+        ));
+        workers.push(
+            manager.supervise_leased("webhooks", shutdown.clone(), webhooks_lease, {
+                let webhooks = webhooks.clone();
+                move |run| {
+                    WebhookWorker {
+                        sender: webhooks.clone(),
+                    }
+                    .run_until_stopped(run)
                 }
-                .run_until_stopped(run)
-            }
-        }));
+            }),
+        );
         // Only one process's alert monitor fires alerts; a second stands by.
         let alerts_lease = Arc::new(Lease::new(
             Arc::new(database.clone()) as Arc<dyn LeaseStore>,
@@ -457,18 +466,30 @@ impl Application {
             }),
         );
         // Kite's alerts are read back into the mirror, and what Kite fired is recorded.
-        workers.push(manager.supervise("kite-alerts", shutdown.clone(), {
-            let (desk, session) = (kite_alerts.clone(), broker_session.clone());
-            let every = settings.workers.kite_alerts_sync;
-            move |run| {
-                KiteAlertSync {
-                    desk: desk.clone(),
-                    session: session.clone(),
-                    every,
+        // One process reads Kite's alerts back (a second stands by): one set of Kite calls.
+        let kite_alerts_lease = Arc::new(Lease::new(
+            Arc::new(database.clone()) as Arc<dyn LeaseStore>,
+            clock.clone(),
+            KITE_ALERTS_LEASE,
+            settings.workers.lease_ttl,
+        ));
+        workers.push(manager.supervise_leased(
+            "kite-alerts",
+            shutdown.clone(),
+            kite_alerts_lease,
+            {
+                let (desk, session) = (kite_alerts.clone(), broker_session.clone());
+                let every = settings.workers.kite_alerts_sync;
+                move |run| {
+                    KiteAlertSync {
+                        desk: desk.clone(),
+                        session: session.clone(),
+                        every,
+                    }
+                    .run_until_stopped(run)
                 }
-                .run_until_stopped(run)
-            }
-        }));
+            },
+        ));
         manager.pauses_with("kite-alerts", broker_session.clone());
         if let Some(paper) = paper_broker {
             let matcher = Arc::new(PaperMatcher {

@@ -1,8 +1,9 @@
 //! The Kite alerts sync worker: every `workers.kite_alerts_sync_ms`, reads Kite's alerts back
 //! into the mirror and records each firing Kite counted since (`BrokerAlertDesk::sync`), where
 //! the toasts and the notification centre read them. It skips its turn while the Kite session
-//! has ended (Kite would refuse; Connect Kite starts it again). A firing is recorded once by
-//! its alert and count, so a second process syncing too records nothing twice.
+//! has ended (Kite would refuse; Connect Kite starts it again). It runs under the
+//! `kite-alerts` lease, so one process calls Kite (a second stands by); a firing is recorded
+//! once by its alert and count besides, so two syncing would still record nothing twice.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +11,9 @@ use std::time::Duration;
 use osp_core::services::alerts::BrokerAlertDesk;
 use osp_core::services::trading::BrokerSession;
 use tokio_util::sync::CancellationToken;
+
+/// The lease the syncing process holds.
+pub const KITE_ALERTS_LEASE: &str = "kite-alerts";
 
 pub struct KiteAlertSync {
     pub desk: Arc<BrokerAlertDesk>,

@@ -5,7 +5,7 @@
 //! directly. The `WorkerManager` (`supervisor.rs`) runs them: restarts with back-off, failed
 //! after too many stops in a row, states for `/ready` and the Settings page; the trading
 //! worker only while this process holds the trading lease (`lease.rs`), the alert worker the
-//! alerts lease.
+//! alerts lease, the webhook worker and the Kite alerts sync theirs.
 
 pub mod alert_worker;
 pub mod kite_alert_sync;
@@ -16,9 +16,9 @@ pub mod trading_worker;
 pub mod webhook_worker;
 
 pub use alert_worker::{ALERTS_LEASE, AlertWorker};
-pub use kite_alert_sync::KiteAlertSync;
+pub use kite_alert_sync::{KITE_ALERTS_LEASE, KiteAlertSync};
 pub use lease::{Lease, TRADING_LEASE};
 pub use paper_matcher::PaperMatcher;
 pub use supervisor::{RestartPolicy, WorkerManager};
 pub use trading_worker::TradingWorker;
-pub use webhook_worker::WebhookWorker;
+pub use webhook_worker::{WEBHOOKS_LEASE, WebhookWorker};

@@ -1,7 +1,7 @@
 //! The webhook worker: once a second, turns new alert firings into deliveries and sends those
-//! due (`WebhookSender::run_once`). Runs under the alerts lease's process only in spirit: a
-//! delivery is unique per firing and each attempt is recorded, so two processes would at most
-//! send one attempt twice.
+//! due (`WebhookSender::run_once`). It runs under the `webhooks` lease, so one process sends
+//! (a second stands by); a delivery is unique per firing besides, so even two could at most
+//! repeat one attempt.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +11,9 @@ use tokio_util::sync::CancellationToken;
 use crate::webhooks::WebhookSender;
 
 const EVERY: Duration = Duration::from_secs(1);
+
+/// The lease the sending process holds.
+pub const WEBHOOKS_LEASE: &str = "webhooks";
 
 pub struct WebhookWorker {
     pub sender: Arc<WebhookSender>,

@@ -281,6 +281,18 @@ async fn a_second_server_on_the_same_database_stands_by_and_takes_over_when_the_
     .await;
     let (status, body) = ready(&second).await;
     assert_eq!(status, 200, "a standby is ready: {body}");
+    // Every leased worker stands by there: one process fires alerts, sends the webhook's
+    // deliveries and calls Kite for its alerts.
+    let (_, workers) = second.call_form("workers", &[]).await;
+    for name in ["alerts", "webhooks", "kite-alerts"] {
+        let worker = workers
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["name"] == name)
+            .unwrap_or_else(|| panic!("{name} in {workers}"));
+        assert_eq!(worker["phase"], "standby", "{name}: {workers}");
+    }
 
     // The standby sends nothing, and says why.
     let (status, refused) = second.call_json("orders/place", market_ticket()).await;
