@@ -5,10 +5,11 @@ use async_trait::async_trait;
 
 use crate::model::{
     Alert, AlertEvent, AlertId, AtoSpec, BrokerAlert, BrokerAlertFiring, BrokerAlertHistoryEntry,
-    BrokerAlertMirror, BrokerAlertSpec, BrokerOrder, Candle, FeedChange, InstrumentToken,
-    KillSwitch, KiteStatus, LastTrigger, Level, LevelId, LevelLogEntry, OrderIntent, OrderRequest,
-    OrderTag, RiskLimits, Role, StoredLevel, StoredUser, Tick, TotpEnrolment, Trade, TradeId, User,
-    UserId, Watchlist, WatchlistItem, WebhookDelivery, WebhookSaved, WebhookView, WorkerState,
+    BrokerAlertMirror, BrokerAlertSpec, BrokerOrder, Candle, FeedChange, FeedFigures,
+    InstrumentToken, KillSwitch, KiteStatus, LastTrigger, Level, LevelId, LevelLogEntry,
+    OrderIntent, OrderRequest, OrderTag, RiskLimits, Role, StoredLevel, StoredUser, Tick,
+    TotpEnrolment, Trade, TradeId, User, UserId, Watchlist, WatchlistItem, WebhookDelivery,
+    WebhookSaved, WebhookView, WorkerState,
 };
 
 /// Reachability of the database.
@@ -212,6 +213,12 @@ pub trait AlertStore: Send + Sync {
     ) -> Result<Option<AlertEvent>, String>;
     /// Firings newest first: of one alert, or of all.
     async fn history(&self, alert: Option<AlertId>, limit: u32) -> Result<Vec<AlertEvent>, String>;
+}
+
+/// The live feed's figures (the Settings page's feed card).
+#[async_trait]
+pub trait FeedStats: Send + Sync {
+    async fn figures(&self) -> FeedFigures;
 }
 
 /// How far each user has read the notification centre.

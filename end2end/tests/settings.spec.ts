@@ -14,6 +14,17 @@ test('the workers show their state and a restart brings the trading worker back'
   await expect(trading).toHaveAttribute('data-phase', 'running');
 });
 
+// The live feed card: the ticker connection to the simulator, the instruments it follows of
+// Kite's 9000, a tick rate measured between two readings, the last tick.
+test('the live feed card shows the connection, the instruments and the tick rate', async ({ page }) => {
+  await page.goto('/settings');
+  const card = page.getByTestId('feed-card');
+  await expect(card.getByTestId('feed-connections')).toContainText('connected');
+  await expect(card.getByTestId('feed-instruments')).toHaveText(/^[1-9]\d* of 9000$/);
+  await expect(card.getByTestId('feed-rate')).toHaveText(/^\d+$/, { timeout: 10_000 });
+  await expect(card.getByTestId('feed-last-tick')).toHaveText(/^\d{2}:\d{2}:\d{2} IST$/);
+});
+
 // The webhook card: a wrong address is refused; a saved one shows its secret once; a test to
 // a receiver that is not there shows in the delivery log with why it failed; removing it ends
 // the retries.

@@ -93,3 +93,39 @@ pub fn connect(
         client,
     })
 }
+
+/// The feed's figures from the ticker pool and the price service (`FeedStats`).
+pub struct FeedFiguresSource {
+    pub pool: Arc<TickerPool>,
+    pub prices: Arc<PriceService>,
+    pub clock: Arc<dyn Clock>,
+}
+
+fn state_text(state: &crate::integrations::kite::ticker::TickerState) -> String {
+    use crate::integrations::kite::ticker::TickerState;
+    match state {
+        TickerState::Connecting => "connecting".into(),
+        TickerState::WaitingForLogin => "waiting for a Kite login".into(),
+        TickerState::Connected => "connected".into(),
+        TickerState::Reconnecting { attempt, reason } => {
+            format!("reconnecting (attempt {attempt}: {reason})")
+        }
+        TickerState::Unauthorized => "refused by Kite: Connect Kite again".into(),
+        TickerState::Failed { reason } => format!("failed: {reason}"),
+        TickerState::Stopped => "stopped".into(),
+    }
+}
+
+#[async_trait::async_trait]
+impl osp_core::ports::FeedStats for FeedFiguresSource {
+    async fn figures(&self) -> osp_core::model::FeedFigures {
+        osp_core::model::FeedFigures {
+            connections: self.pool.states().await.iter().map(state_text).collect(),
+            subscribed: self.pool.subscribed().await,
+            capacity: self.pool.capacity(),
+            packets: self.pool.packets().await,
+            last_tick_ms: osp_core::ports::MarketData::last_update_ms(self.prices.as_ref()),
+            at_ms: self.clock.now_ms(),
+        }
+    }
+}

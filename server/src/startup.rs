@@ -18,9 +18,9 @@ use axum::routing::{any, get, post};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use osp_core::model::{FeedMode, InstrumentToken, TradingMode};
 use osp_core::ports::{
-    AlertStore, BrokerAlertStore, Clock, DatabaseProbe, IntentStore, KiteConnection, LeaseStore,
-    LevelStore, MarketData, MarketFeed, NotificationReads, RiskStore, TickBus, TradeStore,
-    TradingLease, UserStore, WatchlistStore, Webhooks, WorkerControl,
+    AlertStore, BrokerAlertStore, Clock, DatabaseProbe, FeedStats, IntentStore, KiteConnection,
+    LeaseStore, LevelStore, MarketData, MarketFeed, NotificationReads, RiskStore, TickBus,
+    TradeStore, TradingLease, UserStore, WatchlistStore, Webhooks, WorkerControl,
 };
 use osp_core::services::accounts::{AccountService, LockoutPolicy};
 use osp_core::services::alerts::{AlertService, BrokerAlertDesk};
@@ -593,6 +593,11 @@ impl Application {
             risk,
             paper,
             workers: manager as Arc<dyn WorkerControl>,
+            feed: Arc::new(market::FeedFiguresSource {
+                pool: market.pool.clone(),
+                prices: market.prices.clone(),
+                clock: clock.clone(),
+            }) as Arc<dyn FeedStats>,
             kite: kite_account.clone() as Arc<dyn KiteConnection>,
             webhooks: webhooks as Arc<dyn Webhooks>,
             calendar,

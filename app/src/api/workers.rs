@@ -33,3 +33,16 @@ pub async fn restart_worker(name: String) -> Result<(), AppError> {
         .await,
     )
 }
+
+/// `POST /api/feed`: the live feed's figures — connections, instruments followed of how many,
+/// tick packets so far, the last update.
+#[server(endpoint = "feed")]
+pub async fn feed_figures() -> Result<osp_core::model::FeedFigures, AppError> {
+    crate::error::with_status(
+        async move {
+            let state = crate::state::app_state()?;
+            Ok(state.feed.figures().await)
+        }
+        .await,
+    )
+}

@@ -9,7 +9,9 @@ use crate::api::kite::read_kite_status;
 use crate::api::risk::risk_settings;
 use crate::api::webhooks::read_webhook;
 use crate::api::workers::list_workers;
-use crate::components::{AccountCard, KiteCard, RiskLimitsForm, WebhookCard, WorkersCard};
+use crate::components::{
+    AccountCard, FeedCard, KiteCard, RiskLimitsForm, WebhookCard, WorkersCard,
+};
 use crate::user_context::RoleGate;
 use osp_core::model::Access;
 
@@ -73,6 +75,7 @@ pub fn SettingsPage() -> impl IntoView {
                     }
                 })}
             </Suspense>
+            <FeedCard/>
         </section>
     }
     .into_any()

@@ -38,6 +38,7 @@ pub const SERVER_FUNCTIONS: &[(&str, Access)] = &[
     ("paper/account", Access::SignedIn),
     ("risk", Access::SignedIn),
     ("workers", Access::SignedIn),
+    ("feed", Access::SignedIn),
     ("kite/status", Access::SignedIn),
     // A user's own watchlists are theirs to arrange, whatever the role: they trade nothing.
     ("watchlists", Access::SignedIn),

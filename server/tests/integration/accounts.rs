@@ -83,6 +83,7 @@ const EXPECTED: &[(&str, Access)] = &[
     ("paper/account", Access::SignedIn),
     ("risk", Access::SignedIn),
     ("workers", Access::SignedIn),
+    ("feed", Access::SignedIn),
     ("kite/status", Access::SignedIn),
     // A user's own watchlists are theirs to arrange, whatever the role: they trade nothing.
     ("watchlists", Access::SignedIn),

@@ -385,3 +385,26 @@ async fn a_server_that_loses_its_lease_stops_trading_at_once() {
     assert!(refused["reason"].as_str().unwrap().contains("standby"));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_feed_figures_say_its_connections_instruments_and_packets() {
+    let app = spawn_app().await;
+    let first = crate::helpers::eventually("a connected feed", async || {
+        let (status, figures) = app.call_form("feed", &[]).await;
+        assert_eq!(status, 200, "{figures}");
+        (figures["connections"][0] == "connected" && figures["packets"].as_u64() > Some(0))
+            .then_some(figures)
+    })
+    .await;
+    // Kite's limits: 3 connections × 3000 instruments per API key.
+    assert_eq!(first["capacity"], 9000, "{first}");
+    let subscribed = first["subscribed"].as_u64().unwrap();
+    assert!(subscribed > 0 && subscribed <= 9000, "{first}");
+    assert!(first["last_tick_ms"].as_i64().is_some(), "{first}");
+    tokio::time::sleep(std::time::Duration::from_millis(1_200)).await;
+    let (_, later) = app.call_form("feed", &[]).await;
+    assert!(
+        later["packets"].as_u64() > first["packets"].as_u64(),
+        "the demo market keeps ticking: {first} then {later}"
+    );
+}
