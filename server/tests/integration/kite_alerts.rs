@@ -392,3 +392,38 @@ async fn a_draft_of_the_wrong_shape_is_a_bad_request_that_says_what_is_wrong() {
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn an_alert_kite_fired_many_times_between_syncs_tells_its_newest_twenty() {
+    // The sync worker's next turn is 30 s away: the sync below sees all the firings at once.
+    let app = spawn_app_with(&[]).await;
+    let ltp = app.ltp("NSE:INFY").await;
+    let level = moved(ltp, 1_000);
+    let (status, created) = app
+        .call_json("kite-alerts/create", simple("busy", ">=", level))
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    // Across and back 30 times at Kite while the app is not looking.
+    for _ in 0..30 {
+        assert!(app.sim.set_last_price(INFY, moved(level, 100)));
+        assert!(app.sim.set_last_price(INFY, moved(level, -100)));
+    }
+    let fired = app.kite.alert(&id).await.unwrap().alert_count;
+    assert!(fired >= 30, "Kite counted {fired}");
+    let (status, synced) = app.call_form("kite-alerts/sync", &[]).await;
+    assert_eq!(status, 200, "{synced}");
+    assert_eq!(listed(&synced)[0]["fired_count"].as_i64(), Some(fired));
+    let (_, centre) = app.call_form("notifications", &[]).await;
+    let told = centre["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "kite_alert_fired")
+        .count();
+    assert_eq!(
+        told,
+        osp_core::services::alerts::MAX_FIRINGS_PER_SYNC as usize,
+        "{centre}"
+    );
+}

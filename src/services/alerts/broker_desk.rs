@@ -63,6 +63,11 @@ impl From<BrokerError> for BrokerAlertError {
     }
 }
 
+/// Most firings one alert records in one sync: an alert Kite fired hundreds of times while
+/// this app was off (a simple alert fires each time its condition turns true) tells its
+/// newest ones, not a flood; the rest are in Kite's history.
+pub const MAX_FIRINGS_PER_SYNC: u32 = 20;
+
 /// What the page shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrokerAlertBoard {
@@ -256,7 +261,8 @@ impl BrokerAlertDesk {
             if alert.fired_count <= before.fired_count {
                 continue;
             }
-            let new = alert.fired_count - before.fired_count;
+            let new = (alert.fired_count - before.fired_count).min(MAX_FIRINGS_PER_SYNC);
+            let first_seq = alert.fired_count - new + 1;
             // The broker's words for each new firing; if its history cannot be read now, the
             // firing is still told, without them.
             let history = self.alerts.history(&alert.id).await.unwrap_or_default();
@@ -265,7 +271,7 @@ impl BrokerAlertDesk {
             // without words.
             let missing = new as usize - recent.len();
             for n in 0..new {
-                let seq = before.fired_count + n + 1;
+                let seq = first_seq + n;
                 let entry = (n as usize)
                     .checked_sub(missing)
                     .and_then(|i| recent.get(i));

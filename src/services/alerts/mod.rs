@@ -11,7 +11,9 @@ mod draft;
 mod monitor;
 mod service;
 
-pub use broker_desk::{BrokerAlertBoard, BrokerAlertDesk, BrokerAlertError, SyncReport};
+pub use broker_desk::{
+    BrokerAlertBoard, BrokerAlertDesk, BrokerAlertError, MAX_FIRINGS_PER_SYNC, SyncReport,
+};
 pub use broker_draft::{
     AtoOrderDraft, AtoOrderType, BrokerAlertDraft, BrokerAlertProblem, BrokerAlertRequest,
     MAX_ATO_ORDERS, MAX_BROKER_ALERT_NAME,
