@@ -31,6 +31,13 @@ type Row = (
 const COLUMNS: &str = "id, alert_event_id, url, payload, state, attempts, last_status, \
                        last_error, next_attempt_ms, created_ms, delivered_ms";
 
+/// What a delivery is for: a firing of the app's own alert, or of one kept at Kite.
+#[derive(Clone, Copy)]
+enum Firing<'a> {
+    Alert(i64),
+    Kite(&'a str),
+}
+
 fn failed(e: sqlx::Error) -> String {
     format!("the database refused the webhook delivery: {e}")
 }
@@ -133,22 +140,9 @@ impl Database {
                 text,
             };
             let body = payload(&event);
-            let done = on_pool!(self, pool => {
-                sqlx::query(
-                    "INSERT INTO webhook_deliveries (alert_event_id, url, payload, state, \
-                     attempts, next_attempt_ms, created_ms) VALUES ($1, $2, $3, 'pending', 0, $4, $4) \
-                     ON CONFLICT (alert_event_id) DO NOTHING",
-                )
-                .bind(id)
-                .bind(&config.url)
-                .bind(body)
-                .bind(now_ms)
-                .execute(pool)
-                .await
-                .map_err(failed)?
-                .rows_affected()
-            });
-            added += usize::try_from(done).unwrap_or(0);
+            added += self
+                .queue_once(Firing::Alert(id), &config.url, &body, now_ms)
+                .await? as usize;
         }
         Ok(added)
     }
@@ -186,24 +180,47 @@ impl Database {
                 recorded_ms,
             };
             let body = payload(&firing);
-            let done = on_pool!(self, pool => {
-                sqlx::query(
-                    "INSERT INTO webhook_deliveries (kite_firing, url, payload, state, \
-                     attempts, next_attempt_ms, created_ms) VALUES ($1, $2, $3, 'pending', 0, $4, $4) \
-                     ON CONFLICT (kite_firing) DO NOTHING",
-                )
-                .bind(&key)
-                .bind(&config.url)
-                .bind(body)
+            added += self
+                .queue_once(Firing::Kite(&key), &config.url, &body, now_ms)
+                .await? as usize;
+        }
+        Ok(added)
+    }
+
+    /// A pending delivery for `firing`, due now, unless it has one (`false`).
+    async fn queue_once(
+        &self,
+        firing: Firing<'_>,
+        url: &str,
+        payload: &str,
+        now_ms: i64,
+    ) -> Result<bool, String> {
+        // The unique column the firing is known by; never from input.
+        let column = match firing {
+            Firing::Alert(_) => "alert_event_id",
+            Firing::Kite(_) => "kite_firing",
+        };
+        let sql = format!(
+            "INSERT INTO webhook_deliveries ({column}, url, payload, state, attempts, \
+             next_attempt_ms, created_ms) VALUES ($1, $2, $3, 'pending', 0, $4, $4) \
+             ON CONFLICT ({column}) DO NOTHING"
+        );
+        let added = on_pool!(self, pool => {
+            let query = sqlx::query(&sql);
+            let query = match firing {
+                Firing::Alert(id) => query.bind(id),
+                Firing::Kite(key) => query.bind(key),
+            };
+            query
+                .bind(url)
+                .bind(payload)
                 .bind(now_ms)
                 .execute(pool)
                 .await
                 .map_err(failed)?
                 .rows_affected()
-            });
-            added += usize::try_from(done).unwrap_or(0);
-        }
-        Ok(added)
+        });
+        Ok(added == 1)
     }
 
     pub async fn insert_delivery(

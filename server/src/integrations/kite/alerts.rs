@@ -10,15 +10,15 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use osp_core::model::{
     AtoOrder, AtoPricing, AtoSpec, BrokerAlert, BrokerAlertHistoryEntry, BrokerAlertKind,
-    BrokerAlertOperator, BrokerAlertSpec, Exchange, OrderSide, Price, ProductKind,
+    BrokerAlertOperator, BrokerAlertSpec, Exchange, Price,
 };
 use osp_core::ports::{BrokerAlerts, BrokerError, BrokerOrderAlerts};
 use osp_core::services::instruments::InstrumentCatalog;
 use serde::Serialize;
 
-use super::broker::domain_error;
+use super::broker::{domain_error, domain_product, domain_side, kite_product, kite_side};
 use super::common::decimal;
-use super::common::enums::{AlertOperator, AlertType};
+use super::common::enums::{AlertOperator, AlertType, OrderType, Product, TransactionType};
 use super::http::KiteClient;
 use super::http::models::{Alert, AlertBasketItem, AlertHistoryEntry, AlertParams};
 
@@ -100,9 +100,9 @@ struct ItemOut<'a> {
 
 #[derive(Serialize)]
 struct ItemParams {
-    transaction_type: &'static str,
-    product: &'static str,
-    order_type: &'static str,
+    transaction_type: TransactionType,
+    product: Product,
+    order_type: OrderType,
     validity: &'static str,
     validity_ttl: i64,
     quantity: u32,
@@ -128,8 +128,8 @@ fn basket_json(spec: &AtoSpec) -> Result<String, BrokerError> {
         .iter()
         .map(|order| {
             let (order_type, price) = match order.pricing {
-                AtoPricing::Market => ("MARKET", Price::ZERO),
-                AtoPricing::Limit { price } => ("LIMIT", price),
+                AtoPricing::Market => (OrderType::Market, Price::ZERO),
+                AtoPricing::Limit { price } => (OrderType::Limit, price),
             };
             ItemOut {
                 kind: "",
@@ -137,15 +137,8 @@ fn basket_json(spec: &AtoSpec) -> Result<String, BrokerError> {
                 exchange: order.exchange.code(),
                 weight: 0,
                 params: ItemParams {
-                    transaction_type: match order.side {
-                        OrderSide::Buy => "BUY",
-                        OrderSide::Sell => "SELL",
-                    },
-                    product: match order.product {
-                        ProductKind::Intraday => "MIS",
-                        ProductKind::Delivery => "CNC",
-                        ProductKind::CarryForward => "NRML",
-                    },
+                    transaction_type: kite_side(order.side),
+                    product: kite_product(order.product),
                     order_type,
                     validity: "DAY",
                     validity_ttl: 1,
@@ -183,23 +176,14 @@ fn domain_order(item: &AlertBasketItem) -> Option<AtoOrder> {
     Some(AtoOrder {
         exchange: item.exchange.parse::<Exchange>().ok()?,
         tradingsymbol: item.tradingsymbol.clone(),
-        side: match p.transaction_type.as_str() {
-            "BUY" => OrderSide::Buy,
-            "SELL" => OrderSide::Sell,
-            _ => return None,
-        },
+        side: domain_side(p.transaction_type.parse::<TransactionType>().ok()?),
         quantity: u32::try_from(p.quantity).ok().filter(|q| *q > 0)?,
-        pricing: match p.order_type.as_str() {
-            "MARKET" => AtoPricing::Market,
-            "LIMIT" => AtoPricing::Limit { price: p.price },
-            _ => return None,
+        pricing: match p.order_type.parse::<OrderType>().ok()? {
+            OrderType::Market => AtoPricing::Market,
+            OrderType::Limit => AtoPricing::Limit { price: p.price },
+            OrderType::Sl | OrderType::SlM => return None,
         },
-        product: match p.product.as_str() {
-            "MIS" => ProductKind::Intraday,
-            "CNC" => ProductKind::Delivery,
-            "NRML" => ProductKind::CarryForward,
-            _ => return None,
-        },
+        product: domain_product(p.product.parse::<Product>().ok()?)?,
     })
 }
 
@@ -378,6 +362,7 @@ impl BrokerOrderAlerts for KiteOrderAlerts {
 mod tests {
     use super::*;
     use crate::integrations::kite::http::models::AlertBasket;
+    use osp_core::model::{OrderSide, ProductKind};
 
     fn fixture_alerts() -> Vec<Alert> {
         let text = include_str!("../../../tests/fixtures/kite/alerts_get.json");

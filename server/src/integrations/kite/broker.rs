@@ -50,21 +50,48 @@ fn kind_of(order: &Order) -> Option<OrderKind> {
     })
 }
 
+/// Kite's spelling of a side.
+pub(crate) fn kite_side(side: OrderSide) -> TransactionType {
+    match side {
+        OrderSide::Buy => TransactionType::Buy,
+        OrderSide::Sell => TransactionType::Sell,
+    }
+}
+
+pub(crate) fn domain_side(side: TransactionType) -> OrderSide {
+    match side {
+        TransactionType::Buy => OrderSide::Buy,
+        TransactionType::Sell => OrderSide::Sell,
+    }
+}
+
+/// Kite's product for a domain one.
+pub(crate) fn kite_product(product: ProductKind) -> Product {
+    match product {
+        ProductKind::Intraday => Product::Mis,
+        ProductKind::Delivery => Product::Cnc,
+        ProductKind::CarryForward => Product::Nrml,
+    }
+}
+
+/// The domain's product for Kite's; `None` for one the platform does not trade (MTF, CO, BO).
+pub(crate) fn domain_product(product: Product) -> Option<ProductKind> {
+    match product {
+        Product::Mis => Some(ProductKind::Intraday),
+        Product::Cnc => Some(ProductKind::Delivery),
+        Product::Nrml => Some(ProductKind::CarryForward),
+        Product::Mtf | Product::Co | Product::Bo => None,
+    }
+}
+
 fn params(order: &OrderRequest) -> OrderParams {
     let (order_type, price, trigger) = pricing(order.kind);
     let mut params = OrderParams::new(
         order.exchange.code(),
         &order.tradingsymbol,
-        match order.side {
-            OrderSide::Buy => TransactionType::Buy,
-            OrderSide::Sell => TransactionType::Sell,
-        },
+        kite_side(order.side),
         order_type,
-        match order.product {
-            ProductKind::Intraday => Product::Mis,
-            ProductKind::Delivery => Product::Cnc,
-            ProductKind::CarryForward => Product::Nrml,
-        },
+        kite_product(order.product),
         order.quantity,
     );
     params.price = price;
