@@ -54,6 +54,8 @@ setup_test_tools() {
   if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     apt_install postgresql
   fi
+  # The scale-out test's bus between processes.
+  command -v redis-server >/dev/null || apt_install redis-server
   command -v npm >/dev/null || apt_install nodejs npm
   if [ ! -d end2end/node_modules/@playwright/test ]; then
     say "installing Playwright's test runner (browsers come from Debian, not downloaded)"

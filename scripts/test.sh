@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up what is missing and runs every test: formatting and lints, core/app/server unit and
-# integration tests (SQLite and a throwaway PostgreSQL), the wasm tests in headless Chromium,
+# integration tests (SQLite, a throwaway PostgreSQL and Redis), the wasm tests in headless Chromium,
 # and the Playwright end-to-end suite against a release build. Exits non-zero if anything
 # fails or could not run.
 set -euo pipefail
@@ -23,12 +23,22 @@ as_pg() {
   if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$PG_DIR"; runuser -u postgres -- "$@"; else "$@"; fi
 }
 stop_pg() { as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PG_DIR"; }
-cleanup() { stop_pg; if [ -n "${SIM_PID:-}" ]; then kill "$SIM_PID" 2>/dev/null || true; fi; }
+stop_redis() { if [ -n "${REDIS_PORT:-}" ]; then redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; fi; }
+cleanup() { stop_redis; stop_pg; if [ -n "${SIM_PID:-}" ]; then kill "$SIM_PID" 2>/dev/null || true; fi; }
 trap cleanup EXIT
 step "starting a throwaway PostgreSQL on 127.0.0.1:$PG_PORT"
 as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust --no-sync >/dev/null
 as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -o "-h 127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off" start >/dev/null
 export OSP_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+
+# ---- a throwaway Redis on loopback (the bus of the scale-out test), stopped on exit ----
+REDIS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+step "starting a throwaway Redis on 127.0.0.1:$REDIS_PORT"
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+  --logfile "$PG_DIR/redis.log" --dir "$PG_DIR" >/dev/null
+for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+redis-cli -p "$REDIS_PORT" ping >/dev/null || fail "Redis did not start: $(cat "$PG_DIR/redis.log")"
+export OSP_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 
 step "formatting"
 cargo fmt --all -- --check

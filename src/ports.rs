@@ -7,8 +7,8 @@ use crate::model::{
     Alert, AlertEvent, AlertId, AtoSpec, BrokerAlert, BrokerAlertFiring, BrokerAlertHistoryEntry,
     BrokerAlertMirror, BrokerAlertSpec, BrokerOrder, Candle, FeedChange, FeedFigures,
     InstrumentToken, KillSwitch, KiteStatus, LastTrigger, Level, LevelId, LevelLogEntry,
-    OrderIntent, OrderRequest, OrderTag, RiskLimits, Role, StoredLevel, StoredUser, Tick,
-    TotpEnrolment, Trade, TradeId, User, UserId, Watchlist, WatchlistItem, WebhookDelivery,
+    OrderIntent, OrderRequest, OrderTag, RiskLimits, Role, StateChange, StoredLevel, StoredUser,
+    Tick, TotpEnrolment, Trade, TradeId, User, UserId, Watchlist, WatchlistItem, WebhookDelivery,
     WebhookSaved, WebhookView, WorkerState,
 };
 
@@ -130,6 +130,13 @@ pub trait WorkerControl: Send + Sync {
     /// Starts worker `name` again (a failed one, or a running one afresh); `false` when there
     /// is no such worker.
     fn restart(&self, name: &str) -> bool;
+}
+
+/// Tells the other server processes that this one changed part of what they keep in memory
+/// (when the web side and the workers run apart; one process alone needs no telling). Never
+/// waits: an announcement that cannot go out is logged, and the housekeeping reloads catch up.
+pub trait ChangeNotifier: Send + Sync {
+    fn changed(&self, what: StateChange);
 }
 
 /// Wall-clock time, so services never read the system clock themselves.

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use osp_core::model::InstrumentsLoad;
-use osp_core::ports::Clock;
+use osp_core::model::{InstrumentsLoad, StateChange};
+use osp_core::ports::{ChangeNotifier, Clock};
 use osp_core::services::instruments::InstrumentCatalog;
 use tokio_util::sync::CancellationToken;
 
@@ -112,9 +112,11 @@ impl InstrumentsLoader {
     /// Puts the stored list into the catalog; on a first run (nothing stored) waits for the
     /// first download, so the first page already finds instruments. Then refreshes in the
     /// background (now, if a stored list was used) and every day until `shutdown`.
+    /// A new list is announced to `announce` (web processes running apart read it then).
     pub async fn start(
         self: Arc<Self>,
         shutdown: CancellationToken,
+        announce: Option<Arc<dyn ChangeNotifier>>,
     ) -> tokio::task::JoinHandle<()> {
         let stored = match self.load_stored().await {
             Ok(count) => count,
@@ -124,9 +126,15 @@ impl InstrumentsLoader {
             }
         };
         // A stored list is served at once and refreshed right away; a first run waits above.
+        let told = |announce: &Option<Arc<dyn ChangeNotifier>>| {
+            if let Some(announce) = announce {
+                announce.changed(StateChange::Instruments);
+            }
+        };
         let wait = if stored > 0 {
             0
         } else if self.refresh().await.is_ok() {
+            told(&announce);
             until_next_daily_load(self.clock.now_ms())
         } else {
             // The failure is in the load state the UI shows; go on without a list and retry.
@@ -150,10 +158,41 @@ impl InstrumentsLoader {
                     }
                 }
                 let wait = match self.refresh().await {
-                    Ok(_) => until_next_daily_load(self.clock.now_ms()),
+                    Ok(_) => {
+                        told(&announce);
+                        until_next_daily_load(self.clock.now_ms())
+                    }
                     Err(_) => RETRY_AFTER.as_millis() as i64,
                 };
                 next = tokio::time::Instant::now() + Duration::from_millis(wait.unsigned_abs());
+            }
+        })
+    }
+}
+
+impl InstrumentsLoader {
+    /// For a web process apart from the workers, which never downloads: the stored list now,
+    /// and again whenever the workers announce a new one (or announcements were missed).
+    pub fn follow_stored(
+        self: Arc<Self>,
+        shutdown: CancellationToken,
+        mut changes: Option<tokio::sync::broadcast::Receiver<StateChange>>,
+    ) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            loop {
+                match self.load_stored().await {
+                    Ok(count) => tracing::info!(count, "instruments read from the database"),
+                    Err(reason) => tracing::warn!(%reason, "cannot read the stored instruments"),
+                }
+                loop {
+                    let change = tokio::select! {
+                        _ = shutdown.cancelled() => return,
+                        change = crate::workers::changes::next_change(&mut changes) => change,
+                    };
+                    if change.is_none_or(|what| what == StateChange::Instruments) {
+                        break;
+                    }
+                }
             }
         })
     }

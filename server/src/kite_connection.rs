@@ -16,8 +16,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use osp_core::model::{BrokerOrder, KiteSession, KiteStatus, UserId, kite_credentials_problems};
-use osp_core::ports::{Clock, KiteConnection};
+use osp_core::model::{
+    BrokerOrder, KiteSession, KiteStatus, StateChange, UserId, kite_credentials_problems,
+};
+use osp_core::ports::{ChangeNotifier, Clock, KiteConnection};
 use osp_core::services::trading::{BrokerSession, kite_session_end_ms};
 use rand::Rng as _;
 use secrecy::{ExposeSecret, SecretString};
@@ -79,6 +81,8 @@ pub struct KiteAccount {
     order_updates: tokio::sync::broadcast::Sender<BrokerOrder>,
     /// Ended by a disconnect (or the broker), restored by a login.
     session: Arc<BrokerSession>,
+    /// Told of a login, a disconnect or a new app, for the other processes (which `resume`).
+    changes: Option<Arc<dyn ChangeNotifier>>,
 }
 
 pub struct KiteAccountParts {
@@ -90,6 +94,7 @@ pub struct KiteAccountParts {
     pub simulated: bool,
     pub clock: Arc<dyn Clock>,
     pub order_updates: tokio::sync::broadcast::Sender<BrokerOrder>,
+    pub changes: Option<Arc<dyn ChangeNotifier>>,
 }
 
 impl KiteAccount {
@@ -104,6 +109,13 @@ impl KiteAccount {
             pending: Mutex::new(HashMap::new()),
             order_updates: parts.order_updates,
             session: parts.session,
+            changes: parts.changes,
+        }
+    }
+
+    fn announce(&self) {
+        if let Some(changes) = &self.changes {
+            changes.changed(StateChange::KiteSession);
         }
     }
 
@@ -186,6 +198,8 @@ impl KiteAccount {
             _ => None,
         };
         let Some((token, since)) = stored else {
+            // Another process may have disconnected: the token it held is gone here too.
+            self.client.clear_access_token();
             self.session
                 .mark_expired(now, "not connected to Kite since the last 06:00 IST");
             tracing::warn!(
@@ -265,6 +279,7 @@ impl KiteAccount {
             .await
             .map_err(KiteFlowError::Store)?;
         let resumed = self.session.started(now);
+        self.announce();
         tracing::info!(
             kite_user = %session.profile.user_id,
             by_user = user.0,
@@ -384,6 +399,7 @@ impl KiteConnection for KiteAccount {
             self.client
                 .set_app_secret(SecretString::from(api_secret.trim().to_owned()));
         }
+        self.announce();
         self.status().await.map(Ok)
     }
 
@@ -398,6 +414,7 @@ impl KiteConnection for KiteAccount {
         self.database.clear_kite_session(now).await?;
         self.session
             .mark_expired(now, "disconnected on the Settings page");
+        self.announce();
         tracing::info!("Kite disconnected: nothing is sent until it is connected again");
         self.status().await
     }

@@ -1,5 +1,6 @@
-//! `osp`: the OS Platforms command line. `osp serve` (the default) runs the web app;
-//! `osp migrate` applies database migrations and exits.
+//! `osp`: the OS Platforms command line. `osp serve` (the default) runs the web app and the
+//! workers; `osp serve --no-workers` and `osp workers` run them apart (sharing a database and a
+//! Redis bus); `osp migrate` applies database migrations and exits.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -7,7 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use osp_server::config::{self, Overrides, Settings};
 use osp_server::database::Database;
-use osp_server::startup::Application;
+use osp_server::startup::{Application, Role};
 use osp_server::telemetry;
 use tokio_util::sync::CancellationToken;
 
@@ -47,7 +48,17 @@ Keys (TOML key / environment variable, default):
   kite.endpoint              OSP__KITE__ENDPOINT             simulator in demo; zerodha in paper and live;
                                                              or http://HOST:PORT (a Kite-compatible server)
   kite.api_key               OSP__KITE__API_KEY              (unset; the Kite app while none is saved)
-  kite.api_secret            OSP__KITE__API_SECRET           (unset; never logged)";
+  kite.api_secret            OSP__KITE__API_SECRET           (unset; never logged)
+  bus.url                    OSP__BUS__URL                   (unset: one process; redis://HOST:PORT when the web
+                                                             side and the workers run apart; never logged)
+  workers.lease_ttl_ms       OSP__WORKERS__LEASE_TTL_MS      15000 (a lease unrenewed this long passes to a standby)
+  workers.kite_alerts_sync_ms  OSP__WORKERS__KITE_ALERTS_SYNC_MS  30000 (Kite's alerts read back)
+  metrics.addr               OSP__METRICS__ADDR              127.0.0.1:9464 (or off; /metrics on its own listener)
+
+Running apart (one machine is not enough):
+  osp kite-sim (or Zerodha's Kite) · PostgreSQL · Redis, then any number of
+  `osp serve --no-workers` and `osp workers` (a second one is a hot standby), each with the same
+  OSP__DATABASE__URL, OSP__BUS__URL and OSP__KITE__ENDPOINT.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -75,6 +86,18 @@ enum Command {
     /// Run the web app: UI, server functions, price stream (the default command)
     Serve {
         /// Address to listen on, e.g. 127.0.0.1:3000 (overrides server.addr)
+        #[arg(long, value_name = "IP:PORT")]
+        addr: Option<String>,
+        /// Run only the web side: prices and changes over the bus (bus.url), orders sent by
+        /// `osp workers`
+        #[arg(long)]
+        no_workers: bool,
+    },
+    /// Run only the workers and Kite's ticker (level, trade and alert monitors, webhooks, Kite
+    /// alerts sync), serving /health and /ready; needs bus.url. A second one stands by and
+    /// takes over when the first stops
+    Workers {
+        /// Address for /health and /ready (overrides server.addr)
         #[arg(long, value_name = "IP:PORT")]
         addr: Option<String>,
     },
@@ -151,7 +174,7 @@ struct KiteSimArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let addr = match &cli.command {
-        Some(Command::Serve { addr }) => addr.clone(),
+        Some(Command::Serve { addr, .. }) | Some(Command::Workers { addr }) => addr.clone(),
         _ => None,
     };
     let overrides = Overrides {
@@ -180,8 +203,15 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        match cli.command.unwrap_or(Command::Serve { addr: None }) {
-            Command::Serve { .. } => serve(&settings).await,
+        match cli.command.unwrap_or(Command::Serve {
+            addr: None,
+            no_workers: false,
+        }) {
+            Command::Serve { no_workers, .. } => {
+                let role = if no_workers { Role::Web } else { Role::All };
+                serve(&settings, role).await
+            }
+            Command::Workers { .. } => serve(&settings, Role::Workers).await,
             Command::Migrate => migrate(&settings).await,
             Command::User(command) => user(&settings, command).await,
             Command::KiteSim(args) => kite_sim(args).await,
@@ -197,15 +227,19 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(settings: &Settings) -> anyhow::Result<()> {
-    let app = Application::build(settings).await?;
+async fn serve(settings: &Settings, role: Role) -> anyhow::Result<()> {
+    let app = Application::build_as(settings, role).await?;
     let addr = app.local_addr()?;
-    tracing::info!(
-        %addr,
-        mode = %settings.mode,
-        profile = settings.profile.name(),
-        "OS Platforms is running at http://{addr}"
-    );
+    if role == Role::Workers {
+        tracing::info!(%addr, mode = %settings.mode, "OS Platforms workers are running; health at http://{addr}/ready");
+    } else {
+        tracing::info!(
+            %addr,
+            mode = %settings.mode,
+            profile = settings.profile.name(),
+            "OS Platforms is running at http://{addr}"
+        );
+    }
     tokio::spawn(stop_on_signal(app.shutdown_token()));
     app.run_until_stopped().await
 }

@@ -18,9 +18,9 @@ use axum::routing::{any, get, post};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use osp_core::model::{FeedMode, InstrumentToken, TradingMode};
 use osp_core::ports::{
-    AlertStore, BrokerAlertStore, Clock, DatabaseProbe, FeedStats, IntentStore, KiteConnection,
-    LeaseStore, LevelStore, MarketData, MarketFeed, NotificationReads, RiskStore, TickBus,
-    TradeStore, TradingLease, UserStore, WatchlistStore, Webhooks, WorkerControl,
+    AlertStore, BrokerAlertStore, ChangeNotifier, Clock, DatabaseProbe, FeedStats, IntentStore,
+    KiteConnection, LeaseStore, LevelStore, MarketData, MarketFeed, NotificationReads, RiskStore,
+    TickBus, TradeStore, TradingLease, UserStore, WatchlistStore, Webhooks, WorkerControl,
 };
 use osp_core::services::accounts::{AccountService, LockoutPolicy};
 use osp_core::services::alerts::{AlertService, BrokerAlertDesk};
@@ -37,6 +37,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::{self, Argon2Hasher};
+use crate::bus::{RedisBus, RelayedFeed};
 use crate::clock::SystemClock;
 use crate::config::Profile;
 use crate::config::{KiteEndpoint, Settings};
@@ -54,9 +55,66 @@ use crate::webhooks::WebhookSender;
 use crate::websocket::activity::ActivityPush;
 use crate::websocket::prices::PriceStream;
 use crate::workers::{
-    ALERTS_LEASE, AlertWorker, KITE_ALERTS_LEASE, KiteAlertSync, Lease, PaperMatcher,
-    RestartPolicy, TRADING_LEASE, TradingWorker, WEBHOOKS_LEASE, WebhookWorker, WorkerManager,
+    ALERTS_LEASE, AlertWorker, ChangeFollower, KITE_ALERTS_LEASE, KiteAlertSync, Lease,
+    PaperMatcher, RestartPolicy, TRADING_LEASE, TradingWorker, WEBHOOKS_LEASE, WebParts,
+    WebhookWorker, WorkerManager,
 };
+
+/// What one `osp` process runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// The web app and the workers (`osp serve`, the default).
+    All,
+    /// Only the web app (`osp serve --no-workers`): no ticker (prices come over the bus), no
+    /// worker, and no order sent from here — each is recorded for the workers to send.
+    Web,
+    /// Only the workers and the ticker (`osp workers`), with `/health` and `/ready`.
+    Workers,
+}
+
+impl Role {
+    fn runs_workers(self) -> bool {
+        self != Role::Web
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Role::All => "web and workers",
+            Role::Web => "web only",
+            Role::Workers => "workers only",
+        }
+    }
+}
+
+/// Why this layout cannot run as configured, if it cannot.
+fn layout_problem(settings: &Settings, role: Role) -> Option<String> {
+    let apart = role != Role::All;
+    if apart && settings.bus.url.is_none() {
+        return Some(format!(
+            "running {} needs the bus between the processes: set OSP__BUS__URL=redis://HOST:PORT \
+             (and a database every process shares, e.g. OSP__DATABASE__URL=postgres://…)",
+            role.label()
+        ));
+    }
+    // One process alone needs nothing more.
+    settings.bus.url.as_ref()?;
+    if settings.kite.endpoint == KiteEndpoint::Simulator {
+        return Some(
+            "processes sharing a bus must share one Kite: the in-process simulator is each \
+             process's own. Run `osp kite-sim` and set OSP__KITE__ENDPOINT=http://HOST:PORT in \
+             every process (or use Zerodha's Kite)"
+                .to_owned(),
+        );
+    }
+    if settings.mode == TradingMode::Paper {
+        return Some(
+            "paper trading's simulated fills live in one process: run `osp serve` without \
+             OSP__BUS__URL in paper mode"
+                .to_owned(),
+        );
+    }
+    None
+}
 
 /// How long in-flight requests get to finish after a shutdown signal.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
@@ -64,6 +122,11 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    parts: Running,
+}
+
+/// What runs behind the router, stopped in order at shutdown.
+struct Running {
     database: Database,
     shutdown: CancellationToken,
     /// The Kite client, ticker and prices; held for the app's lifetime (dropping the
@@ -81,6 +144,10 @@ pub struct Application {
     metrics_listener: Option<TcpListener>,
     /// Sweeps expired sessions; aborted at shutdown.
     sessions_task: tokio::task::JoinHandle<()>,
+    /// The bus's relays and followers (none in one process alone); they stop with `shutdown`.
+    bus_tasks: Vec<tokio::task::JoinHandle<()>>,
+    /// The bus to the other processes, if they share one.
+    bus: Option<Arc<RedisBus>>,
 }
 
 /// The feed owner that keeps the indices subscribed.
@@ -96,6 +163,14 @@ impl Application {
     /// Connects and migrates the database, binds the listen address, and builds the router.
     /// Nothing runs until `run_until_stopped`.
     pub async fn build(settings: &Settings) -> anyhow::Result<Application> {
+        Self::build_as(settings, Role::All).await
+    }
+
+    /// `build`, for one part of the app (`osp serve --no-workers`, `osp workers`).
+    pub async fn build_as(settings: &Settings, role: Role) -> anyhow::Result<Application> {
+        if let Some(problem) = layout_problem(settings, role) {
+            anyhow::bail!(problem);
+        }
         // Before anything is recorded: what start-up does (the login, the instruments) counts.
         metrics::handle();
         let database = Database::connect(&settings.database).await?;
@@ -109,6 +184,24 @@ impl Application {
 
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let shutdown = CancellationToken::new();
+        // The bus to the other processes, when there are any.
+        let bus = match &settings.bus.url {
+            Some(url) => {
+                use secrecy::ExposeSecret;
+                let bus = RedisBus::connect(url.expose_secret(), shutdown.clone()).await?;
+                if !bus.wait_connected(Duration::from_secs(5)).await {
+                    anyhow::bail!(
+                        "the bus at {} accepted a connection but not a subscription: {}",
+                        bus.figures().address,
+                        bus.figures().last_error.unwrap_or_default()
+                    );
+                }
+                tracing::info!(address = %bus.figures().address, process = bus.process(), role = role.label(), "bus connected");
+                Some(bus)
+            }
+            None => None,
+        };
+        let announce = bus.clone().map(|b| b as Arc<dyn ChangeNotifier>);
         // Kite's secret and tokens are stored sealed; production has to bring its own key.
         let secrets = SecretBox::load(
             settings.secrets.key.as_ref(),
@@ -166,6 +259,7 @@ impl Application {
             simulated: demo.is_some(),
             clock: clock.clone(),
             order_updates: market.live.order_sender(),
+            changes: announce.clone(),
         }));
         if demo.is_some() {
             // The demo's session starts with the simulator's login made above.
@@ -194,11 +288,36 @@ impl Application {
             catalog.clone(),
             clock.clone(),
         ));
-        let instruments_task = loader.start(shutdown.clone()).await;
+        let instruments_task = if role.runs_workers() {
+            loader.start(shutdown.clone(), announce.clone()).await
+        } else {
+            loader.follow_stored(shutdown.clone(), bus.as_ref().map(|b| b.changes()))
+        };
 
-        let subscriptions = Arc::new(FeedSubscriptions::new(
-            market.feed.clone() as Arc<dyn MarketFeed>
-        ));
+        // A web process apart from the workers has no ticker: what its pages follow goes to
+        // the workers' ticker over the bus, and the ticks come back the same way.
+        let subscriptions = Arc::new(FeedSubscriptions::new(match (role, &bus) {
+            (Role::Web, Some(bus)) => {
+                RelayedFeed::start(bus.clone(), market.feed.capacity(), shutdown.clone())
+                    as Arc<dyn MarketFeed>
+            }
+            _ => market.feed.clone() as Arc<dyn MarketFeed>,
+        }));
+        let mut bus_tasks = Vec::new();
+        if let Some(bus) = &bus {
+            if role.runs_workers() {
+                bus_tasks.push(
+                    bus.relay_ticks(market.bus.clone() as Arc<dyn TickBus>, shutdown.clone()),
+                );
+                bus_tasks.push(bus.follow_interests(subscriptions.clone(), shutdown.clone()));
+            } else {
+                bus_tasks.push(bus.spawn_tick_source(
+                    market.prices.clone(),
+                    clock.clone(),
+                    shutdown.clone(),
+                ));
+            }
+        }
         // The indices stay subscribed whatever the pages show: the status's "feed streaming"
         // and the market's pulse.
         subscriptions
@@ -293,7 +412,12 @@ impl Application {
             TRADING_LEASE,
             settings.workers.lease_ttl,
         ));
-        match lease.try_hold().await {
+        // A web process apart from the workers never takes it: it sends no order at all.
+        match if role.runs_workers() {
+            lease.try_hold().await
+        } else {
+            Ok(true)
+        } {
             Ok(true) => {}
             Ok(false) => tracing::warn!(
                 holder = %lease.current_holder().await.unwrap_or_default(),
@@ -304,19 +428,23 @@ impl Application {
                 tracing::warn!(error = %e, "the trading lease could not be taken; trying again")
             }
         }
-        let executor = Arc::new(
-            OrderExecutor::new(
-                Arc::new(database.clone()) as Arc<dyn IntentStore>,
-                broker,
-                clock.clone(),
-            )
-            .with_gate(Arc::new(gate))
-            .with_lease(lease.clone() as Arc<dyn TradingLease>)
-            .with_session(broker_session.clone()),
-        );
+        let executor = OrderExecutor::new(
+            Arc::new(database.clone()) as Arc<dyn IntentStore>,
+            broker,
+            clock.clone(),
+        )
+        .with_gate(Arc::new(gate))
+        .with_session(broker_session.clone());
+        // Apart from the workers, orders are recorded here and sent by the lease holder there.
+        let executor = Arc::new(match (role, &announce) {
+            (Role::Web, Some(workers)) => executor.deferring(workers.clone()),
+            _ => executor.with_lease(lease.clone() as Arc<dyn TradingLease>),
+        });
         // Before anything new is sent: orders a crash left pending are found by tag or sent
         // (by the lease holder only; a standby's trading worker does it once it takes over).
-        if let Err(e) = executor.reconcile_pending().await {
+        if role.runs_workers()
+            && let Err(e) = executor.reconcile_pending().await
+        {
             tracing::warn!(error = %e, "pending orders could not be reconciled at start-up; the level worker retries every minute");
         }
         let level_store = Arc::new(database.clone()) as Arc<dyn LevelStore>;
@@ -336,21 +464,25 @@ impl Application {
             .await
             .map_err(|e| anyhow::anyhow!("cannot load the levels: {e}"))?;
         tracing::info!(levels = watched, "levels loaded");
-        let levels = Arc::new(LevelService::new(
-            level_store,
-            catalog.clone(),
-            trader.clone(),
-            clock.clone(),
-        ));
+        let mut levels =
+            LevelService::new(level_store, catalog.clone(), trader.clone(), clock.clone());
+        if let Some(announce) = &announce {
+            levels = levels.with_changes(announce.clone());
+        }
+        let levels = Arc::new(levels);
         // Price alerts: watched by the alert worker (while this process holds the alerts lease),
         // every firing kept in their history.
-        let alerts = Arc::new(AlertService::new(
+        let mut alerts = AlertService::new(
             Arc::new(database.clone()) as Arc<dyn AlertStore>,
             market.prices.clone() as Arc<dyn MarketData>,
             catalog.clone(),
             subscriptions.clone(),
             clock.clone(),
-        ));
+        );
+        if let Some(announce) = &announce {
+            alerts = alerts.with_changes(announce.clone());
+        }
+        let alerts = Arc::new(alerts);
         let watched_alerts = alerts
             .load()
             .await
@@ -366,145 +498,183 @@ impl Application {
             clock: clock.clone(),
             square_off_minute: settings.trading.square_off_minute,
         }));
-        // Open trades are watched again, and fills a crash left unapplied open their trades.
-        let report = trades
-            .load()
-            .await
-            .map_err(|e| anyhow::anyhow!("cannot load the trades: {e}"))?;
-        for error in &report.errors {
-            tracing::warn!(%error, "trade catch-up at start-up");
+        // Open trades are watched again, and fills a crash left unapplied open their trades
+        // (by the workers: a web process apart from them watches nothing and catches up nothing).
+        if role.runs_workers() {
+            let report = trades
+                .load()
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot load the trades: {e}"))?;
+            for error in &report.errors {
+                tracing::warn!(%error, "trade catch-up at start-up");
+            }
         }
-        let risk = Arc::new(RiskService::new(
+        let mut risk = RiskService::new(
             risk_store,
             risk_state.clone(),
             executor.clone(),
             trades.clone(),
             clock.clone(),
-        ));
+        );
+        if let Some(announce) = &announce {
+            risk = risk.with_changes(announce.clone());
+        }
+        let risk = Arc::new(risk);
         // Each worker runs under the manager: restarted with back-off when it panics or stops,
         // marked failed after too many stops in a row. The trading worker runs only while this
         // process holds the trading lease; each run reloads levels, trades and limits, reads
         // order updates from then on, and its first housekeeping catches up with the broker.
         let manager = Arc::new(WorkerManager::new(clock.clone(), RestartPolicy::default()));
         let mut workers = Vec::new();
-        // Start-up loaded everything just now; a run that starts later (a restart, or a
-        // standby taking over) reads it all again.
-        let fresh = lease.held();
-        workers.push(
-            manager.supervise_leased("trading", shutdown.clone(), lease, {
-                let (trader, trades, executor, risk) =
-                    (trader, trades.clone(), executor.clone(), risk.clone());
-                let bus = market.bus.clone() as Arc<dyn TickBus>;
-                // The first run reads the receiver subscribed before anything was sent; a later
-                // run reads a fresh one from the spare.
-                let spare = order_events.resubscribe();
-                let mut first = Some(order_events);
-                move |run| {
-                    let reload = first.is_none() || !fresh;
-                    let order_events = first.take().unwrap_or_else(|| spare.resubscribe());
-                    let worker = TradingWorker {
-                        trader: trader.clone(),
-                        trades: trades.clone(),
-                        risk: risk.clone(),
-                        executor: executor.clone(),
-                        bus: bus.clone(),
-                        order_events,
-                        reload,
-                    };
-                    worker.run_until_stopped(run)
-                }
-            }),
-        );
-        // The trading worker sends orders: it shows as paused while the Kite session has ended.
-        manager.pauses_with("trading", broker_session.clone());
         // Alert firings go to the account's webhook (if one is set), signed and retried.
         let webhooks = Arc::new(
             WebhookSender::new(database.clone(), secrets.clone(), clock.clone())
                 .context("building the webhook client")?,
         );
-        // One process sends the deliveries (a second stands by): an attempt is made once.
-        let webhooks_lease = Arc::new(Lease::new(
-            Arc::new(database.clone()) as Arc<dyn LeaseStore>,
-            clock.clone(),
-            WEBHOOKS_LEASE,
-            settings.workers.lease_ttl,
-        ));
-        workers.push(
-            manager.supervise_leased("webhooks", shutdown.clone(), webhooks_lease, {
-                let webhooks = webhooks.clone();
-                move |run| {
-                    WebhookWorker {
-                        sender: webhooks.clone(),
-                    }
-                    .run_until_stopped(run)
-                }
-            }),
-        );
-        // Only one process's alert monitor fires alerts; a second stands by.
-        let alerts_lease = Arc::new(Lease::new(
-            Arc::new(database.clone()) as Arc<dyn LeaseStore>,
-            clock.clone(),
-            ALERTS_LEASE,
-            settings.workers.lease_ttl,
-        ));
-        let alerts_fresh = alerts_lease.try_hold().await.unwrap_or(false);
-        workers.push(
-            manager.supervise_leased("alerts", shutdown.clone(), alerts_lease, {
-                let alerts = alerts.clone();
-                let bus = market.bus.clone() as Arc<dyn TickBus>;
-                let mut first = true;
-                move |run| {
-                    let reload = !first || !alerts_fresh;
-                    first = false;
-                    AlertWorker {
-                        alerts: alerts.clone(),
-                        bus: bus.clone(),
-                        reload,
-                    }
-                    .run_until_stopped(run)
-                }
-            }),
-        );
-        // Kite's alerts are read back into the mirror, and what Kite fired is recorded.
-        // One process reads Kite's alerts back (a second stands by): one set of Kite calls.
-        let kite_alerts_lease = Arc::new(Lease::new(
-            Arc::new(database.clone()) as Arc<dyn LeaseStore>,
-            clock.clone(),
-            KITE_ALERTS_LEASE,
-            settings.workers.lease_ttl,
-        ));
-        workers.push(manager.supervise_leased(
-            "kite-alerts",
-            shutdown.clone(),
-            kite_alerts_lease,
-            {
-                let (desk, session) = (kite_alerts.clone(), broker_session.clone());
-                let every = settings.workers.kite_alerts_sync;
-                move |run| {
-                    KiteAlertSync {
-                        desk: desk.clone(),
-                        session: session.clone(),
-                        every,
-                    }
-                    .run_until_stopped(run)
-                }
-            },
-        ));
-        manager.pauses_with("kite-alerts", broker_session.clone());
-        if let Some(paper) = paper_broker {
-            let matcher = Arc::new(PaperMatcher {
-                paper,
-                bus: market.bus.clone() as Arc<dyn TickBus>,
-            });
+        // The others' announcements: a Kite login anywhere reaches this process's client, and a
+        // web process apart from the workers reads again what it shows.
+        if let Some(bus) = &bus {
+            let follower = ChangeFollower {
+                kite: kite_account.clone(),
+                configured: settings
+                    .kite
+                    .api_key
+                    .clone()
+                    .zip(settings.kite.api_secret.clone()),
+                web: (!role.runs_workers()).then(|| WebParts {
+                    trader: trader.clone(),
+                    alerts: alerts.clone(),
+                    risk: risk.clone(),
+                }),
+            };
+            bus_tasks.push(follower.spawn(bus.changes(), shutdown.clone()));
+        }
+        // A web process apart from the workers runs none: they run in `osp workers`.
+        if role.runs_workers() {
+            // What the web processes change is heard by each run of the trading and alert
+            // workers (nothing, in one process alone).
+            let changes = {
+                let bus = bus.clone();
+                Arc::new(move || bus.as_ref().map(|b| b.changes()))
+            };
+            // Start-up loaded everything just now; a run that starts later (a restart, or a
+            // standby taking over) reads it all again.
+            let fresh = lease.held();
             workers.push(
-                manager.supervise("paper-matcher", shutdown.clone(), move |run| {
-                    let matcher = matcher.clone();
-                    async move {
-                        matcher.run_until_stopped(run).await;
-                        Ok(())
+                manager.supervise_leased("trading", shutdown.clone(), lease, {
+                    let changes = changes.clone();
+                    let (trader, trades, executor, risk) =
+                        (trader, trades.clone(), executor.clone(), risk.clone());
+                    let bus = market.bus.clone() as Arc<dyn TickBus>;
+                    // The first run reads the receiver subscribed before anything was sent; a later
+                    // run reads a fresh one from the spare.
+                    let spare = order_events.resubscribe();
+                    let mut first = Some(order_events);
+                    move |run| {
+                        let reload = first.is_none() || !fresh;
+                        let order_events = first.take().unwrap_or_else(|| spare.resubscribe());
+                        let worker = TradingWorker {
+                            trader: trader.clone(),
+                            trades: trades.clone(),
+                            risk: risk.clone(),
+                            executor: executor.clone(),
+                            bus: bus.clone(),
+                            order_events,
+                            reload,
+                            changes: changes(),
+                        };
+                        worker.run_until_stopped(run)
                     }
                 }),
             );
+            // The trading worker sends orders: it shows as paused while the Kite session has ended.
+            manager.pauses_with("trading", broker_session.clone());
+            // One process sends the deliveries (a second stands by): an attempt is made once.
+            let webhooks_lease = Arc::new(Lease::new(
+                Arc::new(database.clone()) as Arc<dyn LeaseStore>,
+                clock.clone(),
+                WEBHOOKS_LEASE,
+                settings.workers.lease_ttl,
+            ));
+            workers.push(
+                manager.supervise_leased("webhooks", shutdown.clone(), webhooks_lease, {
+                    let webhooks = webhooks.clone();
+                    move |run| {
+                        WebhookWorker {
+                            sender: webhooks.clone(),
+                        }
+                        .run_until_stopped(run)
+                    }
+                }),
+            );
+            // Only one process's alert monitor fires alerts; a second stands by.
+            let alerts_lease = Arc::new(Lease::new(
+                Arc::new(database.clone()) as Arc<dyn LeaseStore>,
+                clock.clone(),
+                ALERTS_LEASE,
+                settings.workers.lease_ttl,
+            ));
+            let alerts_fresh = alerts_lease.try_hold().await.unwrap_or(false);
+            workers.push(
+                manager.supervise_leased("alerts", shutdown.clone(), alerts_lease, {
+                    let changes = changes.clone();
+                    let alerts = alerts.clone();
+                    let bus = market.bus.clone() as Arc<dyn TickBus>;
+                    let mut first = true;
+                    move |run| {
+                        let reload = !first || !alerts_fresh;
+                        first = false;
+                        AlertWorker {
+                            alerts: alerts.clone(),
+                            bus: bus.clone(),
+                            reload,
+                            changes: changes(),
+                        }
+                        .run_until_stopped(run)
+                    }
+                }),
+            );
+            // Kite's alerts are read back into the mirror, and what Kite fired is recorded.
+            // One process reads Kite's alerts back (a second stands by): one set of Kite calls.
+            let kite_alerts_lease = Arc::new(Lease::new(
+                Arc::new(database.clone()) as Arc<dyn LeaseStore>,
+                clock.clone(),
+                KITE_ALERTS_LEASE,
+                settings.workers.lease_ttl,
+            ));
+            workers.push(manager.supervise_leased(
+                "kite-alerts",
+                shutdown.clone(),
+                kite_alerts_lease,
+                {
+                    let (desk, session) = (kite_alerts.clone(), broker_session.clone());
+                    let every = settings.workers.kite_alerts_sync;
+                    move |run| {
+                        KiteAlertSync {
+                            desk: desk.clone(),
+                            session: session.clone(),
+                            every,
+                        }
+                        .run_until_stopped(run)
+                    }
+                },
+            ));
+            manager.pauses_with("kite-alerts", broker_session.clone());
+            if let Some(paper) = paper_broker {
+                let matcher = Arc::new(PaperMatcher {
+                    paper,
+                    bus: market.bus.clone() as Arc<dyn TickBus>,
+                });
+                workers.push(
+                    manager.supervise("paper-matcher", shutdown.clone(), move |run| {
+                        let matcher = matcher.clone();
+                        async move {
+                            matcher.run_until_stopped(run).await;
+                            Ok(())
+                        }
+                    }),
+                );
+            }
         }
         let status = StatusService::new(
             env!("CARGO_PKG_VERSION"),
@@ -613,10 +783,43 @@ impl Application {
             activity: activity_push,
             shutdown: shutdown.clone(),
         };
+        let ready_route = {
+            let bus = bus.clone();
+            move |state| ready::ready(state, bus.clone())
+        };
+        let metrics_listener = match settings.metrics.addr {
+            Some(addr) => metrics::bind(addr).await,
+            None => None,
+        };
+        let parts = Running {
+            database,
+            shutdown,
+            market,
+            demo,
+            subscriptions,
+            instruments_task,
+            workers,
+            metrics_listener,
+            sessions_task,
+            bus_tasks,
+            bus,
+        };
+        if role == Role::Workers {
+            // No pages and no sign-in here: the health checks only.
+            let router = Router::new()
+                .route("/health", get(health::health))
+                .route("/ready", get(ready_route))
+                .with_state(state);
+            return Ok(Application {
+                listener,
+                router: middleware::apply(router),
+                parts,
+            });
+        }
         let routes = generate_route_list(App);
         let router = Router::new()
             .route("/health", get(health::health))
-            .route("/ready", get(ready::ready))
+            .route("/ready", get(ready_route))
             .route("/levels/export.csv", get(levels_csv::export))
             .route(
                 "/kite/connect",
@@ -663,28 +866,17 @@ impl Application {
                 move |request, next| auth::headers::security_headers(tls, request, next)
             }));
 
-        let metrics_listener = match settings.metrics.addr {
-            Some(addr) => metrics::bind(addr).await,
-            None => None,
-        };
         Ok(Application {
             listener,
             router: middleware::apply(router),
-            database,
-            shutdown,
-            market,
-            demo,
-            subscriptions,
-            instruments_task,
-            workers,
-            metrics_listener,
-            sessions_task,
+            parts,
         })
     }
 
     /// Where `/metrics` is served, if it is.
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
-        self.metrics_listener
+        self.parts
+            .metrics_listener
             .as_ref()
             .and_then(|l| l.local_addr().ok())
     }
@@ -695,37 +887,47 @@ impl Application {
 
     /// The in-process simulator, when the market runs on it (tests drive it).
     pub fn demo(&self) -> Option<&demo::DemoMarket> {
-        self.demo.as_ref()
+        self.parts.demo.as_ref()
     }
 
     /// The Kite client, ticker and prices (tests and diagnostics).
     pub fn market(&self) -> &KiteMarket {
-        &self.market
+        &self.parts.market
     }
 
     /// What the live feed follows, by owner (tests read it).
     pub fn subscriptions(&self) -> &Arc<FeedSubscriptions> {
-        &self.subscriptions
+        &self.parts.subscriptions
+    }
+
+    /// The bus to the other processes, when they share one.
+    pub fn bus(&self) -> Option<&Arc<RedisBus>> {
+        self.parts.bus.as_ref()
     }
 
     /// Cancel it to stop the server gracefully.
     pub fn shutdown_token(&self) -> CancellationToken {
-        self.shutdown.clone()
+        self.parts.shutdown.clone()
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let Application {
             listener,
             router,
-            database,
-            shutdown,
-            market,
-            demo,
-            subscriptions,
-            instruments_task,
-            workers,
-            metrics_listener,
-            sessions_task,
+            parts:
+                Running {
+                    database,
+                    shutdown,
+                    market,
+                    demo,
+                    subscriptions,
+                    instruments_task,
+                    workers,
+                    metrics_listener,
+                    sessions_task,
+                    bus_tasks,
+                    bus,
+                },
         } = self;
         let metrics_task = metrics_listener.map(|listener| {
             tokio::spawn(metrics::serve(listener, database.clone(), shutdown.clone()))
@@ -752,6 +954,10 @@ impl Application {
         for worker in workers {
             let _ = worker.await;
         }
+        for task in bus_tasks {
+            let _ = task.await;
+        }
+        drop(bus);
         if let Some(task) = metrics_task {
             let _ = task.await;
         }

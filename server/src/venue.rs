@@ -59,9 +59,17 @@ pub async fn choose(
     clock: &Arc<dyn Clock>,
 ) -> anyhow::Result<Venue> {
     let kite_alerts = Arc::new(KiteAlerts::new(market.client.clone(), catalog.clone()));
+    // A simulator in another process (`osp kite-sim`, shared by a scale-out layout) is reached
+    // over plain http://; Zerodha only over https.
+    let shared_simulator = matches!(
+        &settings.kite.endpoint,
+        crate::config::KiteEndpoint::Remote(e) if e.api_root.starts_with("http://")
+    );
     match settings.mode {
-        TradingMode::Demo if !simulated => {
-            anyhow::bail!("demo mode trades only on the in-process simulator")
+        TradingMode::Demo if !simulated && !shared_simulator => {
+            anyhow::bail!(
+                "demo mode trades only on a simulator (in process, or an osp kite-sim at an http:// address)"
+            )
         }
         TradingMode::Live if simulated => {
             anyhow::bail!("live mode trades only on Kite, never on the simulator")

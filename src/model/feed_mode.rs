@@ -13,3 +13,15 @@ pub enum FeedMode {
     /// Quote plus five levels of market depth: what a screen shows.
     Full,
 }
+
+impl FeedMode {
+    pub const ALL: [FeedMode; 3] = [FeedMode::Ltp, FeedMode::Quote, FeedMode::Full];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            FeedMode::Ltp => "ltp",
+            FeedMode::Quote => "quote",
+            FeedMode::Full => "full",
+        }
+    }
+}

@@ -1,6 +1,8 @@
-//! The tick bus between the price service and its subscribers (browsers, monitors). In-process
-//! today; a cross-process implementation (Redis) will implement the same core port.
+//! The tick bus between the price service and its subscribers (browsers, monitors) inside one
+//! process, and the Redis bus between processes when the web side and the workers run apart.
 
 mod in_process;
+pub mod redis;
 
 pub use in_process::InProcessBus;
+pub use redis::{BusFigures, RedisBus, RelayedFeed};

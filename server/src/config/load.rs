@@ -288,7 +288,7 @@ mod tests {
             (
                 "OSP__KITE__ENDPOINT",
                 "zerodha",
-                "kite.endpoint (OSP__KITE__ENDPOINT) = \"zerodha\": simulator in demo mode",
+                "kite.endpoint (OSP__KITE__ENDPOINT) = \"zerodha\": simulator, or an osp kite-sim",
             ),
             (
                 "OSP__KITE__ENDPOINT",
@@ -376,6 +376,17 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(refused.contains("live mode"), "{refused}");
+        // Demo shares a simulator in another process (plain http://), never Zerodha's https.
+        let KiteEndpoint::Remote(shared) =
+            endpoint(&[("OSP__KITE__ENDPOINT", "http://127.0.0.1:8711")]).unwrap()
+        else {
+            panic!("a shared simulator")
+        };
+        assert_eq!(shared.api_root, "http://127.0.0.1:8711");
+        let refused = endpoint(&[("OSP__KITE__ENDPOINT", "https://api.kite.trade")])
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("demo mode"), "{refused}");
     }
 
     #[test]

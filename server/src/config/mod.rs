@@ -13,6 +13,6 @@ mod settings;
 pub use error::ConfigError;
 pub use load::{Overrides, load, load_from};
 pub use settings::{
-    DatabaseSettings, DemoSettings, KiteEndpoint, KiteSettings, LogFormat, LogSettings,
-    MarketSettings, Profile, ServerSettings, Settings, StreamSettings,
+    BusSettings, DatabaseSettings, DemoSettings, KiteEndpoint, KiteSettings, LogFormat,
+    LogSettings, MarketSettings, Profile, ServerSettings, Settings, StreamSettings,
 };

@@ -173,6 +173,14 @@ pub struct MetricsSettings {
     pub addr: Option<SocketAddr>,
 }
 
+/// The bus between processes: Redis (`redis://…`) when the web side and the workers run
+/// apart; `None`, the default, is one process with its in-process bus.
+#[derive(Clone, Debug)]
+pub struct BusSettings {
+    /// The address, credentials included (never logged).
+    pub url: Option<SecretString>,
+}
+
 /// Which Kite the app talks to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum KiteEndpoint {
@@ -206,6 +214,7 @@ pub struct Settings {
     pub paper: PaperSettings,
     pub metrics: MetricsSettings,
     pub workers: WorkerSettings,
+    pub bus: BusSettings,
     pub auth: AuthSettings,
     pub secrets: SecretsSettings,
     pub kite: KiteSettings,
@@ -234,6 +243,8 @@ pub(super) struct RawSettings {
     pub metrics: RawMetrics,
     #[serde(default)]
     pub workers: RawWorkers,
+    #[serde(default)]
+    pub bus: RawBus,
     #[serde(default)]
     pub auth: RawAuth,
     #[serde(default)]
@@ -347,6 +358,13 @@ pub(super) struct RawMetrics {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub(super) struct RawBus {
+    #[serde(default)]
+    pub url: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub(super) struct RawKite {
     #[serde(default)]
     pub endpoint: String,
@@ -411,11 +429,15 @@ fn kite_endpoint(mode: TradingMode, raw: &str) -> Result<KiteEndpoint, ConfigErr
             ));
         }
     };
+    // Demo may use a simulator in another process (`osp kite-sim` at an http:// address: the
+    // processes of a scale-out layout share one market), never Zerodha.
+    let shared_simulator = text.to_ascii_lowercase().starts_with("http://");
     match (mode, &endpoint) {
-        (TradingMode::Demo, KiteEndpoint::Remote(_)) => Err(ConfigError::new(
+        (TradingMode::Demo, KiteEndpoint::Remote(_)) if !shared_simulator => Err(ConfigError::new(
             "kite.endpoint",
             Some(raw),
-            "simulator in demo mode (demo never talks to Kite: use mode = paper or live for a Kite account)",
+            "simulator, or an osp kite-sim's http:// address, in demo mode (demo never talks to \
+             Kite: use mode = paper or live for a Kite account)",
         )),
         (TradingMode::Live, KiteEndpoint::Simulator) => Err(ConfigError::new(
             "kite.endpoint",
@@ -655,6 +677,20 @@ impl RawSettings {
             })?),
         };
 
+        let bus_url = match self.bus.url.trim() {
+            "" | "off" => None,
+            text if text.starts_with("redis://") || text.starts_with("rediss://") => {
+                Some(SecretString::from(text.to_owned()))
+            }
+            _ => {
+                return Err(ConfigError::new(
+                    "bus.url",
+                    Some("(hidden: it may hold a password)"),
+                    "a Redis address like redis://127.0.0.1:6379, or off",
+                ));
+            }
+        };
+
         Ok(Settings {
             profile,
             mode,
@@ -692,6 +728,7 @@ impl RawSettings {
                 lease_ttl: std::time::Duration::from_millis(lease_ttl_ms),
                 kite_alerts_sync: std::time::Duration::from_millis(kite_alerts_sync_ms),
             },
+            bus: BusSettings { url: bus_url },
             auth,
             secrets: SecretsSettings {
                 key: non_empty(&self.secrets.key).map(|k| SecretString::from(k.to_owned())),

@@ -1,8 +1,10 @@
 //! `GET /ready`: readiness for a load balancer or an orchestrator — per component, as JSON.
 //! Ready (200) when the database answers, the feed is up while the market is open, and every
-//! worker is running (or a standby waiting for the trading lease); otherwise 503 with the
-//! component that is not. `/health` stays the
-//! liveness check.
+//! worker is running (or a standby waiting for the trading lease), and — when processes share
+//! a bus — the bus is subscribed; otherwise 503 with the component that is not. `/health`
+//! stays the liveness check.
+
+use std::sync::Arc;
 
 use app::state::AppState;
 use axum::Json;
@@ -11,14 +13,18 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use osp_core::model::{HealthState, WorkerState};
 
-pub async fn ready(State(state): State<AppState>) -> Response {
+use crate::bus::RedisBus;
+
+pub async fn ready(State(state): State<AppState>, bus: Option<Arc<RedisBus>>) -> Response {
     let status = state.status.status().await;
     let workers = state.workers.states();
     let database_ok = status.overall() == HealthState::Ok;
     let market_open = status.market.open;
     let feed_ok = status.feed_ready();
     let workers_ok = workers.iter().all(WorkerState::is_ready);
-    let ready = database_ok && feed_ok && workers_ok;
+    let bus = bus.map(|b| b.figures());
+    let bus_ok = bus.as_ref().is_none_or(|b| b.connected);
+    let ready = database_ok && feed_ok && workers_ok && bus_ok;
     let body = serde_json::json!({
         "ready": ready,
         "database": {
@@ -31,6 +37,19 @@ pub async fn ready(State(state): State<AppState>) -> Response {
             "status": status.feed.state,
             "detail": status.feed.detail,
             "market_open": market_open,
+        },
+        "bus": match &bus {
+            Some(bus) => serde_json::json!({
+                "ready": bus.connected,
+                "kind": "redis",
+                "address": bus.address,
+                "process": bus.process,
+                "last_error": bus.last_error,
+                "published": bus.published,
+                "received": bus.received,
+                "dropped": bus.dropped,
+            }),
+            None => serde_json::json!({ "ready": true, "kind": "in-process" }),
         },
         "workers": workers.iter().map(|w| serde_json::json!({
             "name": w.name,

@@ -4,9 +4,13 @@
 
 use std::sync::Arc;
 
+use osp_core::model::StateChange;
 use osp_core::ports::{Interest, TickBus};
 use osp_core::services::alerts::AlertService;
+use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
+
+use super::changes::next_change;
 
 /// The lease only one process's alert monitor may hold (a second one stands by): an alert
 /// fires once, not once per process.
@@ -17,11 +21,13 @@ pub struct AlertWorker {
     pub bus: Arc<dyn TickBus>,
     /// Read the alerts from the store before the first step (a restart, or a take-over).
     pub reload: bool,
+    /// What the web processes changed, when they run apart: alerts are read again.
+    pub changes: Option<broadcast::Receiver<StateChange>>,
 }
 
 impl AlertWorker {
     /// Runs until `shutdown`; an error means it could not start (the manager tries again).
-    pub async fn run_until_stopped(self, shutdown: CancellationToken) -> Result<(), String> {
+    pub async fn run_until_stopped(mut self, shutdown: CancellationToken) -> Result<(), String> {
         // Subscribed first, so no tick arriving while the alerts load is missed.
         let ticks = self.bus.subscribe(Interest::All);
         if self.reload {
@@ -48,6 +54,14 @@ impl AlertWorker {
                     }
                     None => break,
                 },
+                change = next_change(&mut self.changes) => {
+                    if change.is_none_or(|what| what == StateChange::Alerts) {
+                        match self.alerts.load().await {
+                            Ok(watched) => tracing::debug!(watched, "alerts read again after a change elsewhere"),
+                            Err(e) => tracing::error!(error = %e, "the alerts could not be read again"),
+                        }
+                    }
+                }
             }
         }
         tracing::debug!("alert worker stopped");

@@ -9,13 +9,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use osp_core::model::{BrokerOrder, OrderIntent};
+use osp_core::model::{BrokerOrder, OrderIntent, StateChange};
 use osp_core::ports::{Interest, TickBus};
 use osp_core::services::trading::{
     LevelTrader, OrderExecutor, RiskService, StepReport, TradeReport, TradeService,
 };
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
+
+use super::changes::next_change;
 
 /// How often re-arms, reconciliation, square-off and catch-up run.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
@@ -30,6 +32,9 @@ pub struct TradingWorker {
     /// Read levels, trades and limits from the store before the first step: a restart, or a
     /// take-over from another process (a run right after start-up has them fresh already).
     pub reload: bool,
+    /// What the web processes changed, when they run apart (`None` in one process): levels,
+    /// limits and the kill switch are read again, and orders they recorded are sent.
+    pub changes: Option<broadcast::Receiver<StateChange>>,
 }
 
 fn log_levels(report: &StepReport) {
@@ -76,6 +81,12 @@ impl TradingWorker {
     }
 
     async fn housekeeping(&self) {
+        // An announcement lost on the way (Redis restarting) is caught up here.
+        if self.changes.is_some()
+            && let Err(e) = self.risk.reload().await
+        {
+            tracing::warn!(error = %e, "the risk settings could not be read again");
+        }
         log_levels(&self.trader.rearm_due().await);
         match self.executor.reconcile_pending().await {
             Ok(intents) => self.intents_changed(&intents).await,
@@ -104,6 +115,34 @@ impl TradingWorker {
             .reload()
             .await
             .map_err(|e| format!("the risk settings could not be loaded: {e}"))
+    }
+
+    /// A web process changed something (`None`: announcements were missed, so all of it).
+    async fn on_change(&self, change: Option<StateChange>) {
+        let all = change.is_none();
+        if (all || change == Some(StateChange::Levels))
+            && let Err(e) = self.trader.load().await
+        {
+            tracing::error!(error = %e, "the levels could not be read again");
+        }
+        if (all || change == Some(StateChange::Risk))
+            && let Err(e) = self.risk.reload().await
+        {
+            tracing::error!(error = %e, "the risk settings could not be read again");
+        }
+        if all || change == Some(StateChange::Orders) {
+            // An exit recorded elsewhere marked its trade: read the trades before sending.
+            match self.trades.load().await {
+                Ok(report) => log_trades(&report),
+                Err(e) => tracing::error!(error = %e, "the trades could not be read again"),
+            }
+            match self.executor.reconcile_pending().await {
+                Ok(intents) => self.intents_changed(&intents).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "orders recorded elsewhere could not be sent yet; trying again in a minute")
+                }
+            }
+        }
     }
 
     /// Runs until `shutdown`; an error means it could not start (the manager tries again).
@@ -146,6 +185,7 @@ impl TradingWorker {
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
                 _ = housekeeping.tick() => self.housekeeping().await,
+                change = next_change(&mut self.changes) => self.on_change(change).await,
             }
         }
         tracing::debug!("trading worker stopped");

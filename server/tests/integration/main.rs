@@ -24,5 +24,6 @@ mod postgres;
 mod price_stream;
 mod repositories;
 mod risk;
+mod scale_out;
 mod trades;
 mod webhooks;

@@ -7,9 +7,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use super::draft::{AlertDraft, AlertProblem, ParsedAlert};
 use super::monitor::{AlertMonitor, Fired};
 use crate::model::{
-    Alert, AlertEvent, AlertId, AlertState, AlertTarget, FeedMode, InstrumentToken, Tick,
+    Alert, AlertEvent, AlertId, AlertState, AlertTarget, FeedMode, InstrumentToken, StateChange,
+    Tick,
 };
-use crate::ports::{AlertStore, Clock, MarketData};
+use crate::ports::{AlertStore, ChangeNotifier, Clock, MarketData};
 use crate::services::instruments::InstrumentCatalog;
 use crate::services::prices::FeedSubscriptions;
 
@@ -36,6 +37,8 @@ pub struct AlertService {
     subscriptions: Arc<FeedSubscriptions>,
     clock: Arc<dyn Clock>,
     monitor: Mutex<AlertMonitor>,
+    /// Told of every write, for the process that watches alerts apart from this one.
+    changes: Option<Arc<dyn ChangeNotifier>>,
 }
 
 impl AlertService {
@@ -53,6 +56,19 @@ impl AlertService {
             subscriptions,
             clock,
             monitor: Mutex::new(AlertMonitor::default()),
+            changes: None,
+        }
+    }
+
+    /// Every stored change is announced to `changes` (the workers run in another process).
+    pub fn with_changes(mut self, changes: Arc<dyn ChangeNotifier>) -> Self {
+        self.changes = Some(changes);
+        self
+    }
+
+    fn announce(&self) {
+        if let Some(changes) = &self.changes {
+            changes.changed(StateChange::Alerts);
         }
     }
 
@@ -129,6 +145,7 @@ impl AlertService {
             .insert(&alert, now)
             .await
             .map_err(AlertError::Unavailable)?;
+        self.announce();
         self.watch(&stored)?;
         Ok(stored)
     }
@@ -159,6 +176,7 @@ impl AlertService {
             .await
             .map_err(AlertError::Unavailable)?
             .ok_or(AlertError::NotFound)?;
+        self.announce();
         self.watch(&stored)?;
         Ok(stored)
     }
@@ -170,6 +188,7 @@ impl AlertService {
             .await
             .map_err(AlertError::Unavailable)?
             .ok_or(AlertError::NotFound)?;
+        self.announce();
         self.watch(&stored)?;
         Ok(stored)
     }
@@ -183,6 +202,7 @@ impl AlertService {
         {
             return Err(AlertError::NotFound);
         }
+        self.announce();
         self.monitor().remove(id);
         self.follow().map_err(AlertError::Unavailable)
     }

@@ -7,7 +7,9 @@
 //!
 //! One executor per account at a time: within a process, intents being sent are skipped by
 //! reconciliation; across processes the trading lease (`with_lease`) decides — a process that
-//! does not hold it sends nothing and reconciles nothing.
+//! does not hold it sends nothing and reconciles nothing. A web process running apart from the
+//! workers (`deferring`) holds no lease at all: it records each order pending and tells the
+//! workers, whose executor (holding the lease) sends it through the same reconciliation, once.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,8 +18,12 @@ use std::sync::{Arc, Mutex};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use crate::model::{BrokerOrder, IntentState, LevelId, OrderIntent, OrderRequest, OrderTag};
-use crate::ports::{Broker, BrokerError, BrokerErrorKind, Clock, IntentStore, TradingLease};
+use crate::model::{
+    BrokerOrder, IntentState, LevelId, OrderIntent, OrderRequest, OrderTag, StateChange,
+};
+use crate::ports::{
+    Broker, BrokerError, BrokerErrorKind, ChangeNotifier, Clock, IntentStore, TradingLease,
+};
 
 use super::broker_session::BrokerSession;
 use super::intents::{IntentError, IntentEvent, Reconciliation, advance, reconcile};
@@ -48,6 +54,8 @@ pub struct OrderExecutor {
     lease: Option<Arc<dyn TradingLease>>,
     /// Whether the broker session stands; once it has ended nothing is sent.
     session: Option<Arc<BrokerSession>>,
+    /// A web process apart from the workers: new orders are recorded and left to them.
+    deferred_to: Option<Arc<dyn ChangeNotifier>>,
 }
 
 const STANDBY: &str = "not sent: this server is a standby — another server process holds the \
@@ -95,7 +103,17 @@ impl OrderExecutor {
             gate: None,
             lease: None,
             session: None,
+            deferred_to: None,
         }
+    }
+
+    /// New orders are recorded pending and announced to `workers` instead of sent: the
+    /// executor of the process holding the trading lease sends them (its gate, its session,
+    /// once by tag). This one reconciles nothing; cancels and modifications of placed orders
+    /// still go to the broker from here (they name an order that exists, and repeat safely).
+    pub fn deferring(mut self, workers: Arc<dyn ChangeNotifier>) -> Self {
+        self.deferred_to = Some(workers);
+        self
     }
 
     /// Nothing is sent once `session` has ended (and the broker saying so ends it).
@@ -200,6 +218,10 @@ impl OrderExecutor {
                 id: intent.id,
             }
         };
+        if let Some(workers) = &self.deferred_to {
+            workers.changed(StateChange::Orders);
+            return Ok(intent.clone());
+        }
         if self.standby() {
             return self
                 .apply(intent, IntentEvent::Refused { reason: STANDBY })
@@ -298,7 +320,7 @@ impl OrderExecutor {
         }
         let _held = Reconciling(&self.reconciling);
         // The holder's pending orders are the holder's to resolve.
-        if self.standby() {
+        if self.standby() || self.deferred_to.is_some() {
             return Ok(Vec::new());
         }
         let pending = self.store.pending().await.map_err(ExecError::Store)?;

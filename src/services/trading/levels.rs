@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{InstrumentToken, LevelId, LevelLogEntry, StoredLevel};
-use crate::ports::{Clock, LevelStore};
+use crate::model::{InstrumentToken, LevelId, LevelLogEntry, StateChange, StoredLevel};
+use crate::ports::{ChangeNotifier, Clock, LevelStore};
 use crate::services::instruments::InstrumentCatalog;
 
 use super::level_draft::LevelDraft;
@@ -47,6 +47,8 @@ pub struct LevelService {
     catalog: Arc<InstrumentCatalog>,
     trader: Arc<LevelTrader>,
     clock: Arc<dyn Clock>,
+    /// Told of every write, for the processes that watch levels apart from this one.
+    changes: Option<Arc<dyn ChangeNotifier>>,
 }
 
 impl LevelService {
@@ -61,6 +63,19 @@ impl LevelService {
             catalog,
             trader,
             clock,
+            changes: None,
+        }
+    }
+
+    /// Every stored change is announced to `changes` (the workers run in another process).
+    pub fn with_changes(mut self, changes: Arc<dyn ChangeNotifier>) -> Self {
+        self.changes = Some(changes);
+        self
+    }
+
+    fn announce(&self) {
+        if let Some(changes) = &self.changes {
+            changes.changed(StateChange::Levels);
         }
     }
 
@@ -115,6 +130,7 @@ impl LevelService {
             .insert(&level, self.clock.now_ms())
             .await
             .map_err(LevelError::Unavailable)?;
+        self.announce();
         self.watch(stored)
     }
 
@@ -144,6 +160,7 @@ impl LevelService {
             .insert_many(&levels, self.clock.now_ms())
             .await
             .map_err(LevelError::Unavailable)?;
+        self.announce();
         stored.into_iter().map(|s| self.watch(s)).collect()
     }
 
@@ -159,6 +176,7 @@ impl LevelService {
             .await
             .map_err(LevelError::Unavailable)?
             .ok_or(LevelError::NotFound)?;
+        self.announce();
         self.watch(stored)
     }
 
@@ -169,6 +187,7 @@ impl LevelService {
             .await
             .map_err(LevelError::Unavailable)?
             .ok_or(LevelError::NotFound)?;
+        self.announce();
         self.watch(stored)
     }
 
@@ -182,6 +201,7 @@ impl LevelService {
         if !done {
             return Err(LevelError::NotFound);
         }
+        self.announce();
         self.trader.forget(id).map_err(LevelError::Refused)
     }
 
@@ -192,6 +212,7 @@ impl LevelService {
             .await
             .map_err(LevelError::Unavailable)?
             .ok_or(LevelError::NotFound)?;
+        self.announce();
         self.watch(stored)
     }
 

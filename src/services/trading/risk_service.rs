@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{ExitReason, KillSwitch, Price, RiskLimits};
-use crate::ports::{Clock, RiskStore};
+use crate::model::{ExitReason, KillSwitch, Price, RiskLimits, StateChange};
+use crate::ports::{ChangeNotifier, Clock, RiskStore};
 
 use super::executor::OrderExecutor;
 use super::level_rules::LevelProblem;
@@ -171,6 +171,8 @@ pub struct RiskService {
     executor: Arc<OrderExecutor>,
     trades: Arc<TradeService>,
     clock: Arc<dyn Clock>,
+    /// Told of every write, for the process whose gate checks orders apart from this one.
+    changes: Option<Arc<dyn ChangeNotifier>>,
 }
 
 impl RiskService {
@@ -195,6 +197,19 @@ impl RiskService {
             executor,
             trades,
             clock,
+            changes: None,
+        }
+    }
+
+    /// Every stored change is announced to `changes` (the workers run in another process).
+    pub fn with_changes(mut self, changes: Arc<dyn ChangeNotifier>) -> Self {
+        self.changes = Some(changes);
+        self
+    }
+
+    fn announce(&self) {
+        if let Some(changes) = &self.changes {
+            changes.changed(StateChange::Risk);
         }
     }
 
@@ -226,6 +241,7 @@ impl RiskService {
             .await
             .map_err(RiskError::Unavailable)?;
         self.state.set_limits(limits);
+        self.announce();
         Ok(limits)
     }
 
@@ -242,6 +258,8 @@ impl RiskService {
             .await
             .map_err(RiskError::Unavailable)?;
         self.state.set_kill_switch(Some(switch.clone()));
+        // Told before the cancels: the gate in the workers' process halts at once.
+        self.announce();
         let mut report = KillSwitchReport {
             state: Some(switch),
             ..KillSwitchReport::default()
@@ -267,6 +285,7 @@ impl RiskService {
             .await
             .map_err(RiskError::Unavailable)?;
         self.state.set_kill_switch(None);
+        self.announce();
         Ok(())
     }
 }

@@ -1,0 +1,523 @@
+//! `RedisBus`: the event bus between server processes, on Redis pub/sub — used when the web
+//! side (`osp serve --no-workers`) and the workers (`osp workers`) run apart
+//! (`OSP__BUS__URL=redis://…`). Three channels:
+//!
+//! - `osp:ticks`: the process holding Kite's ticker relays every tick batch it publishes on its
+//!   in-process bus (`relay_ticks`); the web processes feed them to their price service
+//!   (`spawn_tick_source`), which fans them out to their browsers like any tick.
+//! - `osp:changes`: what a process changed in the store that others keep in memory (levels,
+//!   alerts, risk, orders to send, the Kite session) — `ChangeNotifier`; `changes()` hears the
+//!   other processes' announcements.
+//! - `osp:interests`: which instruments a web process's pages follow (`RelayedFeed`, sent on
+//!   every change and every few seconds); the ticker's process subscribes their union
+//!   (`follow_interests`) and lets a silent process's go.
+//!
+//! Publishing never waits: messages go through a bounded queue to one publishing task on a
+//! reconnecting connection; a full queue drops the message (counted) rather than slowing a
+//! tick. A lost subscription reconnects with back-off, and on reconnecting announces every
+//! kind of change locally, so what was missed meanwhile is read again.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use anyhow::Context;
+use futures::StreamExt;
+use osp_core::model::{FeedChange, FeedMode, InstrumentToken, StateChange, Tick};
+use osp_core::ports::{ChangeNotifier, Clock, Interest, MarketFeed, TickBus};
+use osp_core::services::prices::{FeedSubscriptions, PriceService};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, mpsc};
+use tokio_util::sync::CancellationToken;
+
+const TICKS: &str = "osp:ticks";
+const CHANGES: &str = "osp:changes";
+const INTERESTS: &str = "osp:interests";
+/// Messages waiting for the publishing task; beyond this they are dropped (and counted).
+const OUTBOX: usize = 4096;
+/// How often a web process repeats what it follows, and how long the ticker's process keeps
+/// a process's instruments after hearing from it last.
+pub const INTEREST_EVERY: Duration = Duration::from_secs(5);
+const INTEREST_EXPIRES: Duration = Duration::from_secs(20);
+/// How long a lost subscription waits before reconnecting, at most.
+const RECONNECT_CEILING: Duration = Duration::from_secs(10);
+
+#[derive(Serialize, Deserialize)]
+struct ChangeMessage {
+    from: String,
+    what: StateChange,
+}
+
+#[derive(Serialize, Deserialize)]
+struct InterestMessage {
+    from: String,
+    follows: Vec<(InstrumentToken, FeedMode)>,
+}
+
+/// What the System page and `/ready` show of the bus.
+#[derive(Clone, Debug, Serialize)]
+pub struct BusFigures {
+    /// `redis://host:port` without credentials.
+    pub address: String,
+    pub process: String,
+    pub connected: bool,
+    pub last_error: Option<String>,
+    pub published: u64,
+    pub received: u64,
+    pub dropped: u64,
+}
+
+pub struct RedisBus {
+    client: redis::Client,
+    address: String,
+    /// This process, as its messages name it (its own announcements are not heard back).
+    process: String,
+    outbox: mpsc::Sender<(&'static str, Vec<u8>)>,
+    changes: broadcast::Sender<StateChange>,
+    ticks: broadcast::Sender<Vec<Tick>>,
+    interests: broadcast::Sender<(String, Vec<(InstrumentToken, FeedMode)>)>,
+    connected: AtomicBool,
+    last_error: Mutex<Option<String>>,
+    published: AtomicU64,
+    received: AtomicU64,
+    dropped: AtomicU64,
+}
+
+/// `redis://user:secret@host:port/db` → `redis://host:port/db`, for logs and pages.
+fn without_credentials(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let rest = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+            format!("{scheme}://{rest}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+impl RedisBus {
+    /// Connects to `url` (checked with a PING, so a wrong address fails start-up with the
+    /// reason) and starts the publishing and subscribing tasks; both stop with `shutdown`.
+    pub async fn connect(url: &str, shutdown: CancellationToken) -> anyhow::Result<Arc<RedisBus>> {
+        let address = without_credentials(url);
+        let client = redis::Client::open(url).with_context(|| {
+            format!("bus.url {address} is not a Redis address: write redis://HOST:PORT")
+        })?;
+        let manager = tokio::time::timeout(
+            Duration::from_secs(5),
+            client.get_connection_manager(),
+        )
+        .await
+        .map_err(|_| anyhow::anyhow!("Redis at {address} did not answer within 5 s"))?
+        .with_context(|| {
+            format!("cannot reach Redis at {address} (bus.url): start it, or unset OSP__BUS__URL to run in one process")
+        })?;
+        let (outbox, queued) = mpsc::channel(OUTBOX);
+        let bus = Arc::new(RedisBus {
+            client,
+            address,
+            process: format!(
+                "{}-{}",
+                std::process::id(),
+                &uuid::Uuid::new_v4().simple().to_string()[..8]
+            ),
+            outbox,
+            changes: broadcast::channel(256).0,
+            ticks: broadcast::channel(1024).0,
+            interests: broadcast::channel(256).0,
+            connected: AtomicBool::new(false),
+            last_error: Mutex::new(None),
+            published: AtomicU64::new(0),
+            received: AtomicU64::new(0),
+            dropped: AtomicU64::new(0),
+        });
+        tokio::spawn(
+            bus.clone()
+                .publish_queued(manager, queued, shutdown.clone()),
+        );
+        tokio::spawn(bus.clone().listen(shutdown));
+        Ok(bus)
+    }
+
+    pub fn process(&self) -> &str {
+        &self.process
+    }
+
+    pub fn figures(&self) -> BusFigures {
+        BusFigures {
+            address: self.address.clone(),
+            process: self.process.clone(),
+            connected: self.connected.load(Ordering::Relaxed),
+            last_error: self
+                .last_error
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone(),
+            published: self.published.load(Ordering::Relaxed),
+            received: self.received.load(Ordering::Relaxed),
+            dropped: self.dropped.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Waits until the subscription stands (start-up, tests), at most `timeout`.
+    pub async fn wait_connected(&self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        while !self.connected.load(Ordering::Relaxed) {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        true
+    }
+
+    /// The other processes' announcements, from now on.
+    pub fn changes(&self) -> broadcast::Receiver<StateChange> {
+        self.changes.subscribe()
+    }
+
+    fn send(&self, channel: &'static str, payload: Vec<u8>) {
+        if self.outbox.try_send((channel, payload)).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!("osp_bus_dropped_total", "channel" => channel).increment(1);
+        }
+    }
+
+    fn note_error(&self, error: String) {
+        *self.last_error.lock().unwrap_or_else(|p| p.into_inner()) = Some(error);
+    }
+
+    async fn publish_queued(
+        self: Arc<Self>,
+        mut manager: redis::aio::ConnectionManager,
+        mut queued: mpsc::Receiver<(&'static str, Vec<u8>)>,
+        shutdown: CancellationToken,
+    ) {
+        loop {
+            let (channel, payload) = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                next = queued.recv() => match next {
+                    Some(message) => message,
+                    None => return,
+                },
+            };
+            let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH")
+                .arg(channel)
+                .arg(payload)
+                .query_async(&mut manager)
+                .await;
+            match sent {
+                Ok(_) => {
+                    self.published.fetch_add(1, Ordering::Relaxed);
+                    metrics::counter!("osp_bus_published_total", "channel" => channel).increment(1);
+                }
+                Err(e) => {
+                    // The manager reconnects by itself; this message is lost.
+                    self.dropped.fetch_add(1, Ordering::Relaxed);
+                    tracing::warn!(error = %e, channel, "a bus message could not be published");
+                    self.note_error(format!("publishing: {e}"));
+                }
+            }
+        }
+    }
+
+    /// Subscribes to every channel and hands what arrives to its listeners; reconnects with
+    /// back-off when Redis goes away.
+    async fn listen(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut wait = Duration::from_millis(200);
+        let mut first = true;
+        loop {
+            let result = tokio::select! {
+                _ = shutdown.cancelled() => return,
+                result = self.listen_once(&mut first) => result,
+            };
+            self.connected.store(false, Ordering::Relaxed);
+            let reason = match result {
+                Ok(()) => "the subscription ended".to_owned(),
+                Err(e) => e.to_string(),
+            };
+            tracing::warn!(reason, address = %self.address, "lost the bus; reconnecting");
+            self.note_error(reason);
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(wait) => {}
+            }
+            wait = (wait * 2).min(RECONNECT_CEILING);
+        }
+    }
+
+    async fn listen_once(&self, first: &mut bool) -> redis::RedisResult<()> {
+        let mut pubsub = self.client.get_async_pubsub().await?;
+        pubsub.subscribe(&[TICKS, CHANGES, INTERESTS]).await?;
+        self.connected.store(true, Ordering::Relaxed);
+        if !std::mem::take(first) {
+            // Announcements may have been missed while disconnected: everything is read again.
+            for what in StateChange::ALL {
+                let _ = self.changes.send(what);
+            }
+        }
+        let mut messages = pubsub.into_on_message();
+        while let Some(message) = messages.next().await {
+            self.received.fetch_add(1, Ordering::Relaxed);
+            let payload = message.get_payload_bytes();
+            match message.get_channel_name() {
+                // Read only where someone listens (web processes; the ticker's own are local).
+                TICKS if self.ticks.receiver_count() > 0 => {
+                    match serde_json::from_slice::<Vec<Tick>>(payload) {
+                        Ok(ticks) => {
+                            let _ = self.ticks.send(ticks);
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "a tick batch on the bus could not be read")
+                        }
+                    }
+                }
+                CHANGES => match serde_json::from_slice::<ChangeMessage>(payload) {
+                    Ok(change) if change.from != self.process => {
+                        let _ = self.changes.send(change.what);
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "a change on the bus could not be read"),
+                },
+                INTERESTS => match serde_json::from_slice::<InterestMessage>(payload) {
+                    Ok(interest) if interest.from != self.process => {
+                        let _ = self.interests.send((interest.from, interest.follows));
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "interests on the bus could not be read"),
+                },
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// In the process holding the ticker: every batch published on `bus` goes out on
+    /// `osp:ticks` (conflated by the bus's inbox while the outbox is busy).
+    pub fn relay_ticks(
+        self: &Arc<Self>,
+        bus: Arc<dyn TickBus>,
+        shutdown: CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let inbox = bus.subscribe(Interest::All);
+            loop {
+                let batch = tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    batch = inbox.next_batch() => match batch {
+                        Some(batch) => batch,
+                        None => return,
+                    },
+                };
+                match serde_json::to_vec(&batch) {
+                    Ok(payload) => this.send(TICKS, payload),
+                    Err(e) => tracing::error!(error = %e, "a tick batch could not be encoded"),
+                }
+            }
+        })
+    }
+
+    /// In a web process without a ticker: the ticks from `osp:ticks` feed `prices` (latest,
+    /// candles, and this process's bus to its browsers).
+    pub fn spawn_tick_source(
+        self: &Arc<Self>,
+        prices: Arc<PriceService>,
+        clock: Arc<dyn Clock>,
+        shutdown: CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
+        let mut ticks = self.ticks.subscribe();
+        tokio::spawn(async move {
+            loop {
+                let batch = tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    batch = ticks.recv() => batch,
+                };
+                match batch {
+                    Ok(batch) => {
+                        prices.on_ticks(batch, clock.now_ms());
+                    }
+                    Err(broadcast::error::RecvError::Lagged(missed)) => {
+                        tracing::warn!(
+                            missed,
+                            "tick batches from the bus arrived faster than they were read"
+                        );
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        })
+    }
+
+    /// In the process holding the ticker: what each web process follows is subscribed under
+    /// its own owner (`web:<process>`), and released once the process has been silent for
+    /// `INTEREST_EXPIRES`.
+    pub fn follow_interests(
+        self: &Arc<Self>,
+        subscriptions: Arc<FeedSubscriptions>,
+        shutdown: CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
+        let mut heard = self.interests.subscribe();
+        tokio::spawn(async move {
+            let mut last_heard: HashMap<String, tokio::time::Instant> = HashMap::new();
+            let mut sweep = tokio::time::interval(INTEREST_EVERY);
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    message = heard.recv() => match message {
+                        Ok((from, follows)) => {
+                            last_heard.insert(from.clone(), tokio::time::Instant::now());
+                            apply_interest(&subscriptions, &from, &follows);
+                        }
+                        Err(broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(broadcast::error::RecvError::Closed) => return,
+                    },
+                    _ = sweep.tick() => {
+                        let now = tokio::time::Instant::now();
+                        last_heard.retain(|from, at| {
+                            let alive = now.duration_since(*at) < INTEREST_EXPIRES;
+                            if !alive {
+                                tracing::info!(process = %from, "a web process went silent; its instruments are let go");
+                                for mode in FeedMode::ALL {
+                                    subscriptions.release(&interest_owner(from, mode));
+                                }
+                            }
+                            alive
+                        });
+                    }
+                }
+            }
+        })
+    }
+}
+
+fn interest_owner(process: &str, mode: FeedMode) -> String {
+    format!("web:{process}:{}", mode.label())
+}
+
+fn apply_interest(
+    subscriptions: &FeedSubscriptions,
+    from: &str,
+    follows: &[(InstrumentToken, FeedMode)],
+) {
+    for mode in FeedMode::ALL {
+        let tokens: Vec<InstrumentToken> = follows
+            .iter()
+            .filter(|(_, m)| *m == mode)
+            .map(|(t, _)| *t)
+            .collect();
+        if let Err(e) = subscriptions.set(&interest_owner(from, mode), tokens, mode) {
+            tracing::warn!(process = %from, error = %e, "a web process's instruments could not all be followed");
+        }
+    }
+}
+
+impl ChangeNotifier for RedisBus {
+    fn changed(&self, what: StateChange) {
+        let message = ChangeMessage {
+            from: self.process.clone(),
+            what,
+        };
+        match serde_json::to_vec(&message) {
+            Ok(payload) => self.send(CHANGES, payload),
+            Err(e) => tracing::error!(error = %e, "a change could not be encoded"),
+        }
+    }
+}
+
+/// The feed of a web process without a ticker: what its pages follow is kept here and sent to
+/// the ticker's process over the bus (at once on a change, and again every few seconds).
+pub struct RelayedFeed {
+    bus: Arc<RedisBus>,
+    follows: Mutex<HashMap<InstrumentToken, FeedMode>>,
+    capacity: usize,
+}
+
+impl RelayedFeed {
+    pub fn start(
+        bus: Arc<RedisBus>,
+        capacity: usize,
+        shutdown: CancellationToken,
+    ) -> Arc<RelayedFeed> {
+        let feed = Arc::new(RelayedFeed {
+            bus,
+            follows: Mutex::new(HashMap::new()),
+            capacity,
+        });
+        let repeat = feed.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(INTEREST_EVERY);
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = every.tick() => repeat.announce(),
+                }
+            }
+        });
+        feed
+    }
+
+    fn announce(&self) {
+        let follows: Vec<(InstrumentToken, FeedMode)> = self
+            .follows
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .map(|(t, m)| (*t, *m))
+            .collect();
+        let message = InterestMessage {
+            from: self.bus.process.clone(),
+            follows,
+        };
+        match serde_json::to_vec(&message) {
+            Ok(payload) => self.bus.send(INTERESTS, payload),
+            Err(e) => tracing::error!(error = %e, "interests could not be encoded"),
+        }
+    }
+
+    /// Instruments this process follows now.
+    pub fn followed(&self) -> HashSet<InstrumentToken> {
+        self.follows
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .copied()
+            .collect()
+    }
+}
+
+impl MarketFeed for RelayedFeed {
+    fn apply(&self, change: FeedChange) {
+        {
+            let mut follows = self.follows.lock().unwrap_or_else(|p| p.into_inner());
+            for token in &change.unsubscribe {
+                follows.remove(token);
+            }
+            for (token, mode) in &change.subscribe {
+                follows.insert(*token, *mode);
+            }
+        }
+        self.announce();
+    }
+
+    fn capacity(&self) -> usize {
+        self.capacity
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_never_reach_the_address_shown() {
+        assert_eq!(
+            without_credentials("redis://user:secret@10.0.0.5:6379/2"),
+            "redis://10.0.0.5:6379/2"
+        );
+        assert_eq!(
+            without_credentials("redis://127.0.0.1:6379"),
+            "redis://127.0.0.1:6379"
+        );
+    }
+}

@@ -1,0 +1,457 @@
+//! The layout for more than one machine, as real processes: two `osp serve --no-workers`, two
+//! `osp workers` (a leader and a hot standby), one PostgreSQL database and one Redis bus (both
+//! started by the test command on loopback), and a standalone Kite simulator. Connect Kite
+//! through one web process reaches the workers' ticker; a websocket client on each web process
+//! sees the same prices; a level made through one web process fires once in the workers; the
+//! leader is killed and the standby places the next crossing's order, with exactly one order
+//! per crossing at the broker.
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::time::Duration;
+
+use app::live::{ClientMessage, ServerMessage};
+use futures::{SinkExt, StreamExt};
+use osp_core::model::{InstrumentToken, Price};
+use serde_json::{Value, json};
+use tokio::process::{Child, Command};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_util::sync::CancellationToken;
+
+use crate::helpers::{
+    REMOTE_API_KEY, REMOTE_API_SECRET, approve_kite_login, browser_client, drop_postgres_database,
+    fresh_postgres_database, moved,
+};
+
+const INFY: u32 = 408_065;
+/// "0123456789abcdef0123456789abcdef": every process opens what another sealed.
+const SECRETS_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+fn redis_url() -> String {
+    std::env::var("OSP_TEST_REDIS_URL").expect(
+        "OSP_TEST_REDIS_URL is not set: run the README's test command (scripts/test.sh), \
+         which starts a throwaway Redis on loopback",
+    )
+}
+
+fn free_addr() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("its address")
+}
+
+struct Process {
+    name: &'static str,
+    addr: SocketAddr,
+    child: Child,
+    log: std::path::PathBuf,
+}
+
+impl Process {
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    async fn kill(&mut self) {
+        self.child.kill().await.expect("the process is killed");
+    }
+}
+
+struct Layout {
+    dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Layout {
+    /// Starts `osp <args>` on `addr` and waits for its `/health`.
+    async fn start(&self, name: &'static str, args: &[&str], addr: SocketAddr) -> Process {
+        let log = self.dir.path().join(format!("{name}.log"));
+        let file = std::fs::File::create(&log).expect("a log file");
+        let data_dir = self.dir.path().join(name);
+        let child = Command::new(env!("CARGO_BIN_EXE_osp"))
+            .args(args)
+            .arg("--addr")
+            .arg(addr.to_string())
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .env("OSP__DATA_DIR", &data_dir)
+            .stdout(Stdio::null())
+            .stderr(file)
+            .kill_on_drop(true)
+            .spawn()
+            .expect("osp starts");
+        let mut process = Process {
+            name,
+            addr,
+            child,
+            log,
+        };
+        let client = reqwest::Client::new();
+        for _ in 0..300 {
+            if let Ok(Some(status)) = process.child.try_wait() {
+                panic!("{name} exited ({status}): {}", process.log());
+            }
+            if let Ok(response) = client.get(format!("http://{addr}/health")).send().await
+                && response.status().is_success()
+            {
+                return process;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        process.kill().await;
+        panic!("{name} never answered /health: {}", process.log());
+    }
+}
+
+async fn ready(addr: SocketAddr) -> Value {
+    reqwest::get(format!("http://{addr}/ready"))
+        .await
+        .expect("/ready answers")
+        .json()
+        .await
+        .expect("/ready is JSON")
+}
+
+async fn call(client: &reqwest::Client, addr: SocketAddr, endpoint: &str, body: Value) -> Value {
+    let response = client
+        .post(format!("http://{addr}/api/{endpoint}"))
+        .json(&body)
+        .send()
+        .await
+        .expect("server function answers");
+    let status = response.status();
+    let body: Value = response.json().await.expect("JSON");
+    assert!(status.is_success(), "{endpoint}: {status} {body}");
+    body
+}
+
+fn level_draft(price: Price) -> Value {
+    json!({
+        "token": INFY, "price": price.to_string(), "trigger": "up", "on_up": "buy",
+        "on_down": null, "quantity": "2", "product": "intraday", "limit_offset": "",
+        "target": "", "stop_loss": "", "trailing_stop": "", "confirmation": "cross",
+        "confirmation_value": "", "rearm": "once", "rearm_distance": "", "window_from": "",
+        "window_to": "", "enabled": true, "note": "scale-out",
+    })
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn price_stream(addr: SocketAddr, cookies: &reqwest::cookie::Jar) -> Ws {
+    use reqwest::cookie::CookieStore;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{addr}/ws/prices")
+        .into_client_request()
+        .expect("a websocket request");
+    let headers = request.headers_mut();
+    headers.insert("origin", format!("http://{addr}").parse().unwrap());
+    if let Some(cookie) = cookies.cookies(&format!("http://{addr}/").parse().unwrap()) {
+        headers.insert("cookie", cookie);
+    }
+    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("the price stream connects");
+    let follow = ClientMessage::Follow {
+        tokens: vec![InstrumentToken(INFY)],
+    };
+    ws.send(Message::Text(
+        serde_json::to_string(&follow).unwrap().into(),
+    ))
+    .await
+    .expect("follow");
+    ws
+}
+
+/// Reads `ws` until a tick of INFY at `price` arrives (at most 15 s).
+async fn sees_price(ws: &mut Ws, price: Price) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while let Ok(Some(Ok(message))) = tokio::time::timeout_at(deadline, ws.next()).await {
+        if let Message::Text(text) = message
+            && let Ok(ServerMessage::Ticks { ticks }) = serde_json::from_str(&text)
+            && ticks
+                .iter()
+                .any(|t| t.token == InstrumentToken(INFY) && t.last_price == price)
+        {
+            return true;
+        }
+    }
+    false
+}
+
+fn last_price(sim: &osp_server::integrations::kite::sim::KiteSim) -> Price {
+    sim.state
+        .market
+        .snapshot_now()
+        .quote(InstrumentToken(INFY))
+        .expect("the simulator trades INFY")
+        .tick
+        .last_price
+}
+
+async fn orders(client: &reqwest::Client, addr: SocketAddr) -> Vec<Value> {
+    call(client, addr, "orders", json!({}))
+        .await
+        .as_array()
+        .expect("a list")
+        .clone()
+}
+
+/// Waits (at most 20 s) until the order book through `addr` has `count` filled orders.
+async fn filled_orders(client: &reqwest::Client, addr: SocketAddr, count: usize) -> Vec<Value> {
+    for _ in 0..200 {
+        let book = orders(client, addr).await;
+        if book.iter().filter(|o| o["state"] == "filled").count() >= count {
+            return book;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "never {count} filled orders: {:?}",
+        orders(client, addr).await
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_without_a_lost_or_duplicate_order()
+ {
+    use osp_server::integrations::kite::sim::{KiteSim, SimConfig};
+    let redis = redis_url();
+    let (database_url, database_name) = fresh_postgres_database().await;
+    let stop_sim = CancellationToken::new();
+    let mut config = SimConfig::new(REMOTE_API_KEY, REMOTE_API_SECRET);
+    config.auto_login = false;
+    config.tick_interval = Duration::from_millis(100);
+    let sim = KiteSim::start_on_loopback(
+        config,
+        std::sync::Arc::new(osp_server::clock::SystemClock),
+        stop_sim.clone(),
+    )
+    .await
+    .expect("a standalone simulator");
+    let (web1_addr, web2_addr) = (free_addr(), free_addr());
+    sim.sim
+        .state
+        .set_redirect_url(Some(format!("http://{web1_addr}/kite/callback")));
+    let layout = Layout {
+        dir: tempfile::tempdir().expect("a temporary directory"),
+        env: [
+            ("OSP__PROFILE", "test".to_owned()),
+            ("OSP__MODE", "demo".to_owned()),
+            ("OSP__DATABASE__URL", database_url.clone()),
+            ("OSP__BUS__URL", redis.clone()),
+            ("OSP__KITE__ENDPOINT", format!("http://{}", sim.addr)),
+            ("OSP__KITE__API_KEY", REMOTE_API_KEY.to_owned()),
+            ("OSP__KITE__API_SECRET", REMOTE_API_SECRET.to_owned()),
+            ("OSP__SECRETS__KEY", SECRETS_KEY.to_owned()),
+            ("OSP__WORKERS__LEASE_TTL_MS", "3000".to_owned()),
+            ("OSP__LOG__FILTER", "info,osp_server=debug".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect(),
+    };
+
+    // The first process migrates the new database; the others start against it.
+    let mut leader = layout.start("workers-1", &["workers"], free_addr()).await;
+    let standby = layout.start("workers-2", &["workers"], free_addr()).await;
+    let web1 = layout
+        .start("web-1", &["serve", "--no-workers"], web1_addr)
+        .await;
+    let web2 = layout
+        .start("web-2", &["serve", "--no-workers"], web2_addr)
+        .await;
+    let processes = [&leader, &standby, &web1, &web2];
+    let log_files: Vec<(&str, std::path::PathBuf)> =
+        processes.iter().map(|p| (p.name, p.log.clone())).collect();
+    let logs = || {
+        log_files
+            .iter()
+            .map(|(name, file)| {
+                format!(
+                    "--- {name} ---\n{}",
+                    std::fs::read_to_string(file).unwrap_or_default()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for process in processes {
+        let body = ready(process.addr).await;
+        assert_eq!(body["bus"]["kind"], "redis", "{}: {body}", process.name);
+        assert_eq!(body["bus"]["ready"], true, "{}: {body}", process.name);
+    }
+
+    // The admin, made through one web process, signs in on the other (one database).
+    let (admin1, cookies1) = browser_client(web1_addr);
+    let form = [
+        ("username", "admin"),
+        ("password", "a long enough passphrase"),
+    ];
+    let setup = admin1
+        .post(format!("http://{web1_addr}/api/auth/setup"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        setup.status().is_success(),
+        "{}",
+        setup.text().await.unwrap()
+    );
+    let (admin2, cookies2) = browser_client(web2_addr);
+    let login = admin2
+        .post(format!("http://{web2_addr}/api/auth/login"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        login.status().is_success(),
+        "{}",
+        login.text().await.unwrap()
+    );
+
+    // Connect Kite through web 1: the workers' ticker follows the login it stored.
+    let to_kite = admin1
+        .get(format!("http://{web1_addr}/kite/connect"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(to_kite.status(), 303);
+    let login_url = to_kite.headers()["location"].to_str().unwrap().to_owned();
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let callback = approve_kite_login(&plain, &login_url).await;
+    let back = plain.get(&callback).send().await.unwrap();
+    assert_eq!(back.status(), 303, "{}", back.text().await.unwrap());
+
+    // A browser client on each web process: both see the price the market moves to.
+    let mut ws1 = price_stream(web1_addr, &cookies1).await;
+    let mut ws2 = price_stream(web2_addr, &cookies2).await;
+    let start = last_price(&sim.sim);
+    let marked = moved(start, 7);
+    // Held there while both look: the walk would move it on.
+    let holder = {
+        let sim = sim.sim.clone();
+        tokio::spawn(async move {
+            for _ in 0..150 {
+                sim.set_last_price(INFY, marked);
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        })
+    };
+    assert!(
+        sees_price(&mut ws1, marked).await,
+        "web 1 never streamed {marked}\n{}",
+        logs()
+    );
+    assert!(
+        sees_price(&mut ws2, marked).await,
+        "web 2 never streamed {marked}\n{}",
+        logs()
+    );
+    holder.abort();
+
+    // A level made through web 2 is watched by the leader's trading worker: one order.
+    let first_level = moved(marked, 300);
+    let created = call(
+        &admin2,
+        web2_addr,
+        "levels/create",
+        json!({ "draft": level_draft(first_level) }),
+    )
+    .await;
+    let first_id = created["stored"]["level"]["id"].as_i64().unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    sim.sim.set_last_price(INFY, moved(first_level, 100));
+    let book = filled_orders(&admin1, web1_addr, 1).await;
+    assert_eq!(book.len(), 1, "one order for one crossing: {book:?}");
+    assert_eq!(book[0]["level"], first_id);
+
+    // The leader dies without giving the lease up; the standby takes over once it lapses and
+    // places the next crossing's order — the first level, fired once, stays fired.
+    let phase_of = |body: &Value| {
+        body["workers"]
+            .as_array()
+            .and_then(|w| w.iter().find(|w| w["name"] == "trading"))
+            .map(|w| w["phase"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(phase_of(&ready(leader.addr).await), "running");
+    assert_ne!(
+        phase_of(&ready(standby.addr).await),
+        "running",
+        "the standby does not trade while the leader holds the lease"
+    );
+    leader.kill().await;
+    let took_over = async {
+        for _ in 0..100 {
+            if phase_of(&ready(standby.addr).await) == "running" {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        false
+    };
+    assert!(
+        took_over.await,
+        "the standby never took the trading lease\n{}",
+        logs()
+    );
+    let price_now = last_price(&sim.sim);
+    let second_level = moved(price_now, 300);
+    let created = call(
+        &admin1,
+        web1_addr,
+        "levels/create",
+        json!({ "draft": level_draft(second_level) }),
+    )
+    .await;
+    let second_id = created["stored"]["level"]["id"].as_i64().unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    sim.sim.set_last_price(INFY, moved(second_level, 100));
+    let book = filled_orders(&admin2, web2_addr, 2).await;
+    assert_eq!(
+        book.len(),
+        2,
+        "one more order for one more crossing: {book:?}"
+    );
+    let mut levels: Vec<i64> = book.iter().map(|o| o["level"].as_i64().unwrap()).collect();
+    levels.sort_unstable();
+    assert_eq!(levels, vec![first_id, second_id]);
+    // At the broker: exactly one order per tag, and only these two.
+    let tags: Vec<String> = book
+        .iter()
+        .map(|o| o["request"]["tag"].as_str().unwrap().to_owned())
+        .collect();
+    let at_broker: Vec<String> = sim
+        .sim
+        .state
+        .broker
+        .orders()
+        .into_iter()
+        .filter_map(|o| o.tag)
+        .collect();
+    for tag in &tags {
+        assert_eq!(
+            at_broker.iter().filter(|t| *t == tag).count(),
+            1,
+            "exactly one order at the broker for {tag}: {at_broker:?}"
+        );
+    }
+    assert_eq!(
+        at_broker.len(),
+        2,
+        "no other order reached the broker: {at_broker:?}"
+    );
+
+    drop(ws1);
+    drop(ws2);
+    for mut process in [leader, standby, web1, web2] {
+        let _ = process.child.start_kill();
+        let _ = process.child.wait().await;
+    }
+    stop_sim.cancel();
+    drop_postgres_database(&database_name).await;
+}
