@@ -132,6 +132,11 @@ pub trait WorkerControl: Send + Sync {
     fn restart(&self, name: &str) -> bool;
 }
 
+/// The event bus's figures, for the System card.
+pub trait BusStats: Send + Sync {
+    fn status(&self) -> crate::model::BusStatus;
+}
+
 /// Tells the other server processes that this one changed part of what they keep in memory
 /// (when the web side and the workers run apart; one process alone needs no telling). Never
 /// waits: an announcement that cannot go out is logged, and the housekeeping reloads catch up.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::prelude::*;
-use osp_core::ports::{Clock, FeedStats, KiteConnection, Webhooks, WorkerControl};
+use osp_core::ports::{BusStats, Clock, FeedStats, KiteConnection, Webhooks, WorkerControl};
 use osp_core::services::accounts::AccountService;
 use osp_core::services::alerts::{AlertService, BrokerAlertDesk};
 use osp_core::services::instruments::InstrumentCatalog;
@@ -52,6 +52,8 @@ pub struct AppState {
     pub workers: Arc<dyn WorkerControl>,
     /// The live feed's figures (connections, instruments, ticks).
     pub feed: Arc<dyn FeedStats>,
+    /// The event bus: in process, or Redis between processes with the others heard on it.
+    pub bus: Arc<dyn BusStats>,
     /// The account's Kite connection: app credentials (sealed), session, disconnect.
     pub kite: Arc<dyn KiteConnection>,
     /// The outgoing webhook alert firings are sent to, and its delivery log.

@@ -51,3 +51,14 @@ test('the webhook is saved with a secret shown once, and a test shows in the del
   await expect(card.getByTestId('webhook-message')).toContainText('no longer sent');
   await expect(delivery).toHaveAttribute('data-state', 'failed');
 });
+
+// The event bus and system cards: one server runs web and workers together on its own bus,
+// and the database and feed health show with it.
+test('the bus card says one process runs everything, and the system card shows the database', async ({ page }) => {
+  await page.goto('/settings');
+  const bus = page.getByTestId('bus-card');
+  await expect(bus.getByTestId('bus-kind')).toContainText('in process');
+  await expect(bus.getByTestId('bus-role')).toHaveText('web and workers');
+  await expect(bus.getByTestId('bus-state')).toHaveText('subscribed');
+  await expect(page.getByTestId('system-card')).toContainText('sqlite');
+});

@@ -18,9 +18,10 @@ use axum::routing::{any, get, post};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use osp_core::model::{FeedMode, InstrumentToken, TradingMode};
 use osp_core::ports::{
-    AlertStore, BrokerAlertStore, ChangeNotifier, Clock, DatabaseProbe, FeedStats, IntentStore,
-    KiteConnection, LeaseStore, LevelStore, MarketData, MarketFeed, NotificationReads, RiskStore,
-    TickBus, TradeStore, TradingLease, UserStore, WatchlistStore, Webhooks, WorkerControl,
+    AlertStore, BrokerAlertStore, BusStats, ChangeNotifier, Clock, DatabaseProbe, FeedStats,
+    IntentStore, KiteConnection, LeaseStore, LevelStore, MarketData, MarketFeed, NotificationReads,
+    RiskStore, TickBus, TradeStore, TradingLease, UserStore, WatchlistStore, Webhooks,
+    WorkerControl,
 };
 use osp_core::services::accounts::{AccountService, LockoutPolicy};
 use osp_core::services::alerts::{AlertService, BrokerAlertDesk};
@@ -37,7 +38,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::auth::{self, Argon2Hasher};
-use crate::bus::{RedisBus, RelayedFeed};
+use crate::bus::{BusFiguresSource, RedisBus, RelayedFeed, RemoteFeed, RemoteWorkers};
 use crate::clock::SystemClock;
 use crate::config::Profile;
 use crate::config::{KiteEndpoint, Settings};
@@ -45,6 +46,7 @@ use crate::database::Database;
 use crate::demo;
 use crate::http::{api_fallback, health, kite, levels_csv, middleware, ready};
 use crate::instruments_loader::InstrumentsLoader;
+use crate::integrations::kite::gated_feed::GatedFeed;
 use crate::kite_connection::{KiteAccount, KiteAccountParts};
 use crate::market::{self, KiteMarket, TickerTiming};
 use crate::metrics;
@@ -296,27 +298,45 @@ impl Application {
 
         // A web process apart from the workers has no ticker: what its pages follow goes to
         // the workers' ticker over the bus, and the ticks come back the same way.
-        let subscriptions = Arc::new(FeedSubscriptions::new(match (role, &bus) {
-            (Role::Web, Some(bus)) => {
+        // Workers sharing a bus connect Kite's ticker only where a lease is held.
+        let ticker_gate = (bus.is_some() && role.runs_workers())
+            .then(|| GatedFeed::new(market.feed.clone() as Arc<dyn MarketFeed>));
+        let subscriptions = Arc::new(FeedSubscriptions::new(match (role, &bus, &ticker_gate) {
+            (Role::Web, Some(bus), _) => {
                 RelayedFeed::start(bus.clone(), market.feed.capacity(), shutdown.clone())
                     as Arc<dyn MarketFeed>
             }
+            (_, _, Some(gate)) => gate.clone() as Arc<dyn MarketFeed>,
             _ => market.feed.clone() as Arc<dyn MarketFeed>,
         }));
         let mut bus_tasks = Vec::new();
         if let Some(bus) = &bus {
+            // Relayed from the process whose ticker is connected; read by every other one.
+            let connected: Arc<dyn Fn() -> bool + Send + Sync> = match &ticker_gate {
+                Some(gate) => {
+                    let gate = gate.clone();
+                    Arc::new(move || gate.is_open())
+                }
+                None => Arc::new(|| false),
+            };
+            let not_connected: Arc<dyn Fn() -> bool + Send + Sync> = {
+                let connected = connected.clone();
+                Arc::new(move || !connected())
+            };
             if role.runs_workers() {
-                bus_tasks.push(
-                    bus.relay_ticks(market.bus.clone() as Arc<dyn TickBus>, shutdown.clone()),
-                );
-                bus_tasks.push(bus.follow_interests(subscriptions.clone(), shutdown.clone()));
-            } else {
-                bus_tasks.push(bus.spawn_tick_source(
-                    market.prices.clone(),
-                    clock.clone(),
+                bus_tasks.push(bus.relay_ticks(
+                    market.bus.clone() as Arc<dyn TickBus>,
+                    connected,
                     shutdown.clone(),
                 ));
+                bus_tasks.push(bus.follow_interests(subscriptions.clone(), shutdown.clone()));
             }
+            bus_tasks.push(bus.spawn_tick_source(
+                market.prices.clone(),
+                clock.clone(),
+                not_connected,
+                shutdown.clone(),
+            ));
         }
         // The indices stay subscribed whatever the pages show: the status's "feed streaming"
         // and the market's pulse.
@@ -402,6 +422,9 @@ impl Application {
             market: market.prices.clone() as Arc<dyn MarketData>,
             catalog: catalog.clone(),
             clock: clock.clone(),
+            // With the web side elsewhere, its kill switch is read at every order, not only
+            // when the bus says so.
+            stored: (bus.is_some() && role.runs_workers()).then(|| risk_store.clone()),
         };
         // Only the process holding the trading lease sends orders: a second `osp serve` on the
         // same database stands by (and refuses its own orders with the reason) until the
@@ -557,6 +580,7 @@ impl Application {
                 let bus = bus.clone();
                 Arc::new(move || bus.as_ref().map(|b| b.changes()))
             };
+            let trading_lease = lease.clone() as Arc<dyn TradingLease>;
             // Start-up loaded everything just now; a run that starts later (a restart, or a
             // standby taking over) reads it all again.
             let fresh = lease.held();
@@ -615,6 +639,15 @@ impl Application {
                 settings.workers.lease_ttl,
             ));
             let alerts_fresh = alerts_lease.try_hold().await.unwrap_or(false);
+            if let Some(ticker_gate) = &ticker_gate {
+                bus_tasks.push(ticker_gate.open_while(
+                    vec![
+                        trading_lease.clone(),
+                        alerts_lease.clone() as Arc<dyn TradingLease>,
+                    ],
+                    shutdown.clone(),
+                ));
+            }
             workers.push(
                 manager.supervise_leased("alerts", shutdown.clone(), alerts_lease, {
                     let changes = changes.clone();
@@ -734,6 +767,29 @@ impl Application {
             Arc::new(database.clone()) as Arc<dyn TradeStore>,
             clock.clone(),
         ));
+        let local_feed = Arc::new(market::FeedFiguresSource {
+            pool: market.pool.clone(),
+            prices: market.prices.clone(),
+            clock: clock.clone(),
+        }) as Arc<dyn FeedStats>;
+        // The workers' processes say how they stand, for the web processes' Settings page.
+        if let (Some(bus), true) = (&bus, role.runs_workers()) {
+            let feed_open: Arc<dyn Fn() -> bool + Send + Sync> = match &ticker_gate {
+                Some(gate) => {
+                    let gate = gate.clone();
+                    Arc::new(move || gate.is_open())
+                }
+                None => Arc::new(|| true),
+            };
+            bus_tasks.push(bus.announce_status(
+                addr.to_string(),
+                role.label(),
+                manager.clone() as Arc<dyn WorkerControl>,
+                local_feed.clone(),
+                feed_open,
+                shutdown.clone(),
+            ));
+        }
         let (activity_push, activity_task) =
             ActivityPush::start(activity.clone(), shutdown.clone());
         workers.push(activity_task);
@@ -762,12 +818,24 @@ impl Application {
             trades,
             risk,
             paper,
-            workers: manager as Arc<dyn WorkerControl>,
-            feed: Arc::new(market::FeedFiguresSource {
-                pool: market.pool.clone(),
-                prices: market.prices.clone(),
-                clock: clock.clone(),
-            }) as Arc<dyn FeedStats>,
+            // A web process apart shows the workers' processes' own, from the bus.
+            workers: match (&bus, role) {
+                (Some(bus), Role::Web) => {
+                    Arc::new(RemoteWorkers { bus: bus.clone() }) as Arc<dyn WorkerControl>
+                }
+                _ => manager.clone() as Arc<dyn WorkerControl>,
+            },
+            feed: match (&bus, role) {
+                (Some(bus), Role::Web) => Arc::new(RemoteFeed {
+                    bus: bus.clone(),
+                    clock: clock.clone(),
+                }) as Arc<dyn FeedStats>,
+                _ => local_feed.clone(),
+            },
+            bus: Arc::new(BusFiguresSource {
+                bus: bus.clone(),
+                role: role.label(),
+            }) as Arc<dyn BusStats>,
             kite: kite_account.clone() as Arc<dyn KiteConnection>,
             webhooks: webhooks as Arc<dyn Webhooks>,
             calendar,

@@ -5,6 +5,7 @@ mod alert;
 mod app_status;
 mod broker_alert;
 mod broker_order;
+mod bus_status;
 mod candle;
 mod confirmation;
 mod crossing;
@@ -50,6 +51,7 @@ pub use broker_alert::{
     BrokerAlertOperator, BrokerAlertSpec,
 };
 pub use broker_order::{BrokerOrder, OrderStatus};
+pub use bus_status::{BusPeer, BusStatus};
 pub use candle::Candle;
 pub use confirmation::Confirmation;
 pub use crossing::{Direction, LevelTrigger};

@@ -46,3 +46,16 @@ pub async fn feed_figures() -> Result<osp_core::model::FeedFigures, AppError> {
         .await,
     )
 }
+
+/// `POST /api/bus`: the event bus — in process, or Redis between processes: connected, its
+/// counters, and the workers' processes heard on it.
+#[server(endpoint = "bus")]
+pub async fn bus_status() -> Result<osp_core::model::BusStatus, AppError> {
+    crate::error::with_status(
+        async move {
+            let state = crate::state::app_state()?;
+            Ok(state.bus.status())
+        }
+        .await,
+    )
+}

@@ -2,6 +2,7 @@
 
 mod account_card;
 mod alert_form;
+mod bus_card;
 mod candle_chart;
 mod connection_indicator;
 mod depth_table;
@@ -35,6 +36,7 @@ mod workers_card;
 
 pub use account_card::AccountCard;
 pub use alert_form::{AlertForm, AlertTarget};
+pub use bus_card::BusCard;
 pub use candle_chart::{CandleChart, PriceLine};
 pub use connection_indicator::ConnectionIndicator;
 pub use depth_table::DepthTable;

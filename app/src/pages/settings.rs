@@ -10,7 +10,7 @@ use crate::api::risk::risk_settings;
 use crate::api::webhooks::read_webhook;
 use crate::api::workers::list_workers;
 use crate::components::{
-    AccountCard, FeedCard, KiteCard, RiskLimitsForm, WebhookCard, WorkersCard,
+    AccountCard, BusCard, FeedCard, KiteCard, RiskLimitsForm, SystemCard, WebhookCard, WorkersCard,
 };
 use crate::user_context::RoleGate;
 use osp_core::model::Access;
@@ -76,6 +76,8 @@ pub fn SettingsPage() -> impl IntoView {
                 })}
             </Suspense>
             <FeedCard/>
+            <BusCard/>
+            <SystemCard/>
         </section>
     }
     .into_any()

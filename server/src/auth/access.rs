@@ -39,6 +39,7 @@ pub const SERVER_FUNCTIONS: &[(&str, Access)] = &[
     ("risk", Access::SignedIn),
     ("workers", Access::SignedIn),
     ("feed", Access::SignedIn),
+    ("bus", Access::SignedIn),
     ("kite/status", Access::SignedIn),
     // A user's own watchlists are theirs to arrange, whatever the role: they trade nothing.
     ("watchlists", Access::SignedIn),

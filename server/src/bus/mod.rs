@@ -3,6 +3,8 @@
 
 mod in_process;
 pub mod redis;
+pub mod remote;
 
 pub use in_process::InProcessBus;
 pub use redis::{BusFigures, RedisBus, RelayedFeed};
+pub use remote::{BusFiguresSource, RemoteFeed, RemoteWorkers};

@@ -12,6 +12,11 @@
 //!   every change and every few seconds); the ticker's process subscribes their union
 //!   (`follow_interests`) and lets a silent process's go.
 //!
+//! - `osp:status`: every `osp workers` (and `osp serve` on a bus) says every 2 s where it listens,
+//!   its workers' states and, where its ticker is the connected one, the feed's figures; web
+//!   processes show them (`peers`, `RemoteWorkers`, `RemoteFeed`).
+//! - `osp:control`: an admin's "restart this worker" for the process that runs it.
+//!
 //! Publishing never waits: messages go through a bounded queue to one publishing task on a
 //! reconnecting connection; a full queue drops the message (counted) rather than slowing a
 //! tick. A lost subscription reconnects with back-off, and on reconnecting announces every
@@ -24,8 +29,13 @@ use std::time::Duration;
 
 use anyhow::Context;
 use futures::StreamExt;
-use osp_core::model::{FeedChange, FeedMode, InstrumentToken, StateChange, Tick};
-use osp_core::ports::{ChangeNotifier, Clock, Interest, MarketFeed, TickBus};
+use osp_core::model::{
+    BusPeer, BusStatus, FeedChange, FeedFigures, FeedMode, InstrumentToken, StateChange, Tick,
+    WorkerState,
+};
+use osp_core::ports::{
+    ChangeNotifier, Clock, FeedStats, Interest, MarketFeed, TickBus, WorkerControl,
+};
 use osp_core::services::prices::{FeedSubscriptions, PriceService};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc};
@@ -34,6 +44,12 @@ use tokio_util::sync::CancellationToken;
 const TICKS: &str = "osp:ticks";
 const CHANGES: &str = "osp:changes";
 const INTERESTS: &str = "osp:interests";
+const STATUS: &str = "osp:status";
+const CONTROL: &str = "osp:control";
+/// How often a process with workers says how they stand, and how long it counts as alive
+/// after that.
+pub const STATUS_EVERY: Duration = Duration::from_secs(2);
+const PEER_EXPIRES: Duration = Duration::from_secs(10);
 /// Messages waiting for the publishing task; beyond this they are dropped (and counted).
 const OUTBOX: usize = 4096;
 /// How often a web process repeats what it follows, and how long the ticker's process keeps
@@ -53,6 +69,25 @@ struct ChangeMessage {
 struct InterestMessage {
     from: String,
     follows: Vec<(InstrumentToken, FeedMode)>,
+}
+
+/// What a process with workers says of itself on `osp:status`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct PeerStatus {
+    pub from: String,
+    /// Where it listens (its /health).
+    pub label: String,
+    pub role: String,
+    pub workers: Vec<WorkerState>,
+    /// The feed's figures, where this process's ticker is the connected one.
+    pub feed: Option<FeedFigures>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ControlMessage {
+    /// The `label` of the process asked.
+    to: String,
+    restart: String,
 }
 
 /// What the System page and `/ready` show of the bus.
@@ -77,6 +112,12 @@ pub struct RedisBus {
     changes: broadcast::Sender<StateChange>,
     ticks: broadcast::Sender<Vec<Tick>>,
     interests: broadcast::Sender<(String, Vec<(InstrumentToken, FeedMode)>)>,
+    /// The other processes heard on `osp:status`, by process, with when.
+    peers: Mutex<HashMap<String, (tokio::time::Instant, i64, PeerStatus)>>,
+    /// "Restart worker X" addressed to this process (by its label).
+    restarts: broadcast::Sender<String>,
+    /// Where this process listens, as `osp:status` and `osp:control` name it.
+    label: Mutex<String>,
     connected: AtomicBool,
     last_error: Mutex<Option<String>>,
     published: AtomicU64,
@@ -125,6 +166,9 @@ impl RedisBus {
             changes: broadcast::channel(256).0,
             ticks: broadcast::channel(1024).0,
             interests: broadcast::channel(256).0,
+            peers: Mutex::new(HashMap::new()),
+            restarts: broadcast::channel(16).0,
+            label: Mutex::new(String::new()),
             connected: AtomicBool::new(false),
             last_error: Mutex::new(None),
             published: AtomicU64::new(0),
@@ -248,7 +292,9 @@ impl RedisBus {
 
     async fn listen_once(&self, first: &mut bool) -> redis::RedisResult<()> {
         let mut pubsub = self.client.get_async_pubsub().await?;
-        pubsub.subscribe(&[TICKS, CHANGES, INTERESTS]).await?;
+        pubsub
+            .subscribe(&[TICKS, CHANGES, INTERESTS, STATUS, CONTROL])
+            .await?;
         self.connected.store(true, Ordering::Relaxed);
         if !std::mem::take(first) {
             // Announcements may have been missed while disconnected: everything is read again.
@@ -279,6 +325,31 @@ impl RedisBus {
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "a change on the bus could not be read"),
                 },
+                STATUS => match serde_json::from_slice::<PeerStatus>(payload) {
+                    Ok(peer) if peer.from != self.process => {
+                        let heard_ms = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map_or(0, |d| d.as_millis() as i64);
+                        self.peers.lock().unwrap_or_else(|p| p.into_inner()).insert(
+                            peer.from.clone(),
+                            (tokio::time::Instant::now(), heard_ms, peer),
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "a status on the bus could not be read"),
+                },
+                CONTROL => match serde_json::from_slice::<ControlMessage>(payload) {
+                    Ok(control)
+                        if control.to == *self.label.lock().unwrap_or_else(|p| p.into_inner()) =>
+                    {
+                        tracing::info!(worker = %control.restart, "an admin asked over the bus to restart a worker here");
+                        let _ = self.restarts.send(control.restart);
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "a control message on the bus could not be read")
+                    }
+                },
                 INTERESTS => match serde_json::from_slice::<InterestMessage>(payload) {
                     Ok(interest) if interest.from != self.process => {
                         let _ = self.interests.send((interest.from, interest.follows));
@@ -293,10 +364,12 @@ impl RedisBus {
     }
 
     /// In the process holding the ticker: every batch published on `bus` goes out on
-    /// `osp:ticks` (conflated by the bus's inbox while the outbox is busy).
+    /// `osp:ticks` (conflated by the bus's inbox while the outbox is busy) — while `when()`
+    /// says this process's ticker is the one connected (a standby relays nothing).
     pub fn relay_ticks(
         self: &Arc<Self>,
         bus: Arc<dyn TickBus>,
+        when: Arc<dyn Fn() -> bool + Send + Sync>,
         shutdown: CancellationToken,
     ) -> tokio::task::JoinHandle<()> {
         let this = self.clone();
@@ -310,6 +383,9 @@ impl RedisBus {
                         None => return,
                     },
                 };
+                if !when() {
+                    continue;
+                }
                 match serde_json::to_vec(&batch) {
                     Ok(payload) => this.send(TICKS, payload),
                     Err(e) => tracing::error!(error = %e, "a tick batch could not be encoded"),
@@ -318,12 +394,14 @@ impl RedisBus {
         })
     }
 
-    /// In a web process without a ticker: the ticks from `osp:ticks` feed `prices` (latest,
-    /// candles, and this process's bus to its browsers).
+    /// In a process without a connected ticker (a web process; a standby `osp workers`, while
+    /// `when()` says so): the ticks from `osp:ticks` feed `prices` (latest, candles, and this
+    /// process's bus to its browsers and monitors).
     pub fn spawn_tick_source(
         self: &Arc<Self>,
         prices: Arc<PriceService>,
         clock: Arc<dyn Clock>,
+        when: Arc<dyn Fn() -> bool + Send + Sync>,
         shutdown: CancellationToken,
     ) -> tokio::task::JoinHandle<()> {
         let mut ticks = self.ticks.subscribe();
@@ -334,9 +412,10 @@ impl RedisBus {
                     batch = ticks.recv() => batch,
                 };
                 match batch {
-                    Ok(batch) => {
+                    Ok(batch) if when() => {
                         prices.on_ticks(batch, clock.now_ms());
                     }
+                    Ok(_) => {}
                     Err(broadcast::error::RecvError::Lagged(missed)) => {
                         tracing::warn!(
                             missed,
@@ -388,6 +467,106 @@ impl RedisBus {
                 }
             }
         })
+    }
+}
+
+impl RedisBus {
+    /// The processes with workers heard in the last `PEER_EXPIRES`.
+    pub fn peers(&self) -> Vec<(i64, PeerStatus)> {
+        let now = tokio::time::Instant::now();
+        let mut peers = self.peers.lock().unwrap_or_else(|p| p.into_inner());
+        peers.retain(|_, (at, _, _)| now.duration_since(*at) < PEER_EXPIRES);
+        let mut out: Vec<(i64, PeerStatus)> = peers
+            .values()
+            .map(|(_, heard_ms, peer)| (*heard_ms, peer.clone()))
+            .collect();
+        out.sort_by(|a, b| a.1.label.cmp(&b.1.label));
+        out
+    }
+
+    /// Asks the process listening at `label` to restart its worker `name`.
+    pub fn request_restart(&self, label: &str, name: &str) {
+        let message = ControlMessage {
+            to: label.to_owned(),
+            restart: name.to_owned(),
+        };
+        match serde_json::to_vec(&message) {
+            Ok(payload) => self.send(CONTROL, payload),
+            Err(e) => tracing::error!(error = %e, "a control message could not be encoded"),
+        }
+    }
+
+    /// In a process with workers: says every `STATUS_EVERY` how they stand (and the feed,
+    /// while `feed_open()`), and restarts a worker an admin asks for over the bus.
+    pub fn announce_status(
+        self: &Arc<Self>,
+        label: String,
+        role: &'static str,
+        workers: Arc<dyn WorkerControl>,
+        feed: Arc<dyn FeedStats>,
+        feed_open: Arc<dyn Fn() -> bool + Send + Sync>,
+        shutdown: CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
+        *self.label.lock().unwrap_or_else(|p| p.into_inner()) = label.clone();
+        let this = self.clone();
+        let mut restarts = self.restarts.subscribe();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(STATUS_EVERY);
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    asked = restarts.recv() => {
+                        if let Ok(name) = asked
+                            && !workers.restart(&name)
+                        {
+                            tracing::warn!(worker = %name, "asked to restart a worker this process does not run");
+                        }
+                        continue;
+                    }
+                    _ = every.tick() => {}
+                }
+                let status = PeerStatus {
+                    from: this.process.clone(),
+                    label: label.clone(),
+                    role: role.to_owned(),
+                    workers: workers.states(),
+                    feed: if feed_open() {
+                        Some(feed.figures().await)
+                    } else {
+                        None
+                    },
+                };
+                match serde_json::to_vec(&status) {
+                    Ok(payload) => this.send(STATUS, payload),
+                    Err(e) => tracing::error!(error = %e, "a status could not be encoded"),
+                }
+            }
+        })
+    }
+
+    /// The System card's view, for a process of `role`.
+    pub fn status(&self, role: &str) -> BusStatus {
+        let figures = self.figures();
+        BusStatus {
+            kind: "redis".to_owned(),
+            address: figures.address,
+            role: role.to_owned(),
+            connected: figures.connected,
+            last_error: figures.last_error,
+            published: figures.published,
+            received: figures.received,
+            dropped: figures.dropped,
+            peers: self
+                .peers()
+                .into_iter()
+                .map(|(heard_ms, p)| BusPeer {
+                    label: p.label,
+                    role: p.role,
+                    feed: p.feed.is_some(),
+                    heard_ms,
+                })
+                .collect(),
+        }
     }
 }
 

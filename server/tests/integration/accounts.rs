@@ -84,6 +84,7 @@ const EXPECTED: &[(&str, Access)] = &[
     ("risk", Access::SignedIn),
     ("workers", Access::SignedIn),
     ("feed", Access::SignedIn),
+    ("bus", Access::SignedIn),
     ("kite/status", Access::SignedIn),
     // A user's own watchlists are theirs to arrange, whatever the role: they trade nothing.
     ("watchlists", Access::SignedIn),

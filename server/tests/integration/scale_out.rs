@@ -353,6 +353,77 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
     );
     holder.abort();
 
+    // The web processes show the workers' processes as they say they stand: the bus with both
+    // heard (the leader's ticker the connected one), every worker by process, the feed.
+    let leader_label = leader.addr.to_string();
+    let mut heard = Value::Null;
+    for _ in 0..50 {
+        heard = call(&admin2, web2_addr, "bus", json!({})).await;
+        if heard["peers"].as_array().is_some_and(|p| p.len() == 2) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(heard["kind"], "redis", "{heard}");
+    assert_eq!(heard["role"], "web only", "{heard}");
+    let peers = heard["peers"].as_array().expect("peers");
+    assert_eq!(peers.len(), 2, "both workers processes heard: {heard}");
+    let with_feed: Vec<&Value> = peers.iter().filter(|p| p["feed"] == true).collect();
+    assert_eq!(with_feed.len(), 1, "one connected ticker: {heard}");
+    assert_eq!(with_feed[0]["label"], leader_label.as_str());
+    let listed = call(&admin1, web1_addr, "workers", json!({})).await;
+    let names: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&format!("trading @ {leader_label}").as_str())
+            && names.contains(&format!("trading @ {}", standby.addr).as_str()),
+        "{names:?}"
+    );
+    let feed = call(&admin1, web1_addr, "feed", json!({})).await;
+    assert_eq!(feed["connections"], json!(["connected"]), "{feed}");
+    // An admin's restart through a web process reaches the process that runs the worker.
+    let restart = |name: String| {
+        admin1
+            .post(format!("http://{web1_addr}/api/workers/restart"))
+            .form(&[("name", name)])
+            .send()
+    };
+    let webhooks_since = |body: Value| {
+        body["workers"]
+            .as_array()
+            .and_then(|w| w.iter().find(|w| w["name"] == "webhooks"))
+            .map(|w| w["since_ms"].as_i64().unwrap_or_default())
+            .unwrap_or_default()
+    };
+    let before = webhooks_since(ready(leader.addr).await);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let restarted = restart(format!("webhooks @ {leader_label}")).await.unwrap();
+    assert_eq!(
+        restarted.status(),
+        200,
+        "{}",
+        restarted.text().await.unwrap()
+    );
+    let mut started_again = false;
+    for _ in 0..50 {
+        if webhooks_since(ready(leader.addr).await) > before {
+            started_again = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        started_again,
+        "the leader restarted its webhooks worker\n{}",
+        logs()
+    );
+    let unknown = restart("webhooks @ 127.0.0.1:1".to_owned()).await.unwrap();
+    assert_eq!(unknown.status(), 404);
+
     // A level made through web 2 is watched by the leader's trading worker: one order.
     let first_level = moved(marked, 300);
     let created = call(
@@ -368,6 +439,35 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
     let book = filled_orders(&admin1, web1_addr, 1).await;
     assert_eq!(book.len(), 1, "one order for one crossing: {book:?}");
     assert_eq!(book[0]["level"], first_id);
+    // Only the leader's ticker is connected to Kite (the standby relays nothing).
+    assert_eq!(
+        sim.sim.state.control.connections_accepted(),
+        1,
+        "one ticker connection for the whole layout\n{}",
+        logs()
+    );
+
+    // An order placed by hand through web 2 is recorded there and sent by the leader, once.
+    let placed = call(
+        &admin2,
+        web2_addr,
+        "orders/place",
+        json!({ "ticket": {
+            "token": INFY, "side": "buy", "quantity": "1", "product": "intraday",
+            "kind": "market", "price": "", "trigger": "",
+        }}),
+    )
+    .await;
+    assert_eq!(
+        placed["state"], "pending",
+        "the web process sends nothing: {placed}"
+    );
+    let book = filled_orders(&admin1, web1_addr, 2).await;
+    assert!(
+        book.iter()
+            .any(|o| o["id"] == placed["id"] && o["state"] == "filled" && o["level"].is_null()),
+        "the manual order filled: {book:?}"
+    );
 
     // The leader dies without giving the lease up; the standby takes over once it lapses and
     // places the next crossing's order — the first level, fired once, stays fired.
@@ -411,15 +511,20 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
     let second_id = created["stored"]["level"]["id"].as_i64().unwrap();
     tokio::time::sleep(Duration::from_millis(800)).await;
     sim.sim.set_last_price(INFY, moved(second_level, 100));
-    let book = filled_orders(&admin2, web2_addr, 2).await;
+    let book = filled_orders(&admin2, web2_addr, 3).await;
     assert_eq!(
         book.len(),
-        2,
+        3,
         "one more order for one more crossing: {book:?}"
     );
-    let mut levels: Vec<i64> = book.iter().map(|o| o["level"].as_i64().unwrap()).collect();
+    let mut levels: Vec<i64> = book.iter().filter_map(|o| o["level"].as_i64()).collect();
     levels.sort_unstable();
     assert_eq!(levels, vec![first_id, second_id]);
+    assert_eq!(
+        sim.sim.state.control.connections_accepted(),
+        2,
+        "the standby connected Kite's ticker only on taking over"
+    );
     // At the broker: exactly one order per tag, and only these two.
     let tags: Vec<String> = book
         .iter()
@@ -442,9 +547,42 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
     }
     assert_eq!(
         at_broker.len(),
-        2,
+        3,
         "no other order reached the broker: {at_broker:?}"
     );
+
+    // The kill switch engaged through web 1 halts the workers' process: a crossing after it
+    // places nothing.
+    let price_now = last_price(&sim.sim);
+    let third_level = moved(price_now, 300);
+    call(
+        &admin1,
+        web1_addr,
+        "levels/create",
+        json!({ "draft": level_draft(third_level) }),
+    )
+    .await;
+    let engaged = admin1
+        .post(format!("http://{web1_addr}/api/risk/kill-switch"))
+        .form(&[("square_off", "false")])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        engaged.status().is_success(),
+        "{}",
+        engaged.text().await.unwrap()
+    );
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    sim.sim.set_last_price(INFY, moved(third_level, 100));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let book = orders(&admin2, web2_addr).await;
+    assert_eq!(
+        book.len(),
+        3,
+        "no order while the kill switch is on: {book:?}"
+    );
+    assert_eq!(sim.sim.state.broker.orders().len(), 3);
 
     drop(ws1);
     drop(ws2);

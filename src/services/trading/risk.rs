@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 
 use crate::model::{KillSwitch, OrderIntent, OrderKind, OrderRequest, Price, RiskLimits, Trade};
-use crate::ports::{Clock, IntentStore, MarketData, TradeStore};
+use crate::ports::{Clock, IntentStore, MarketData, RiskStore, TradeStore};
 use crate::services::instruments::InstrumentCatalog;
 use crate::services::market_calendar::{ist_day_number, ist_day_start_ms};
 
@@ -213,9 +213,33 @@ pub struct RiskGate {
     pub market: Arc<dyn MarketData>,
     pub catalog: Arc<InstrumentCatalog>,
     pub clock: Arc<dyn Clock>,
+    /// Where the web side runs in other processes: the limits and kill switch are read from
+    /// here before every order, so a switch engaged there holds whatever the bus delivered.
+    pub stored: Option<Arc<dyn RiskStore>>,
 }
 
 impl RiskGate {
+    /// The limits and kill switch to check against: the store's (kept in `state` too), or
+    /// `state`'s in one process.
+    async fn current(&self) -> Result<(RiskLimits, Option<KillSwitch>), String> {
+        if let Some(store) = &self.stored {
+            let limits = store
+                .limits()
+                .await
+                .map_err(|e| {
+                    format!("the risk settings could not be read, so nothing is sent: {e}")
+                })?
+                .unwrap_or_default();
+            let kill_switch = store.kill_switch().await.map_err(|e| {
+                format!("the kill switch could not be read, so nothing is sent: {e}")
+            })?;
+            self.state.set_limits(limits);
+            self.state.set_kill_switch(kill_switch.clone());
+            return Ok((limits, kill_switch));
+        }
+        Ok((self.state.limits(), self.state.kill_switch()))
+    }
+
     fn last_price(&self, r: &OrderRequest) -> Option<Price> {
         let token = self.catalog.find(r.exchange, &r.tradingsymbol)?.token;
         self.market.latest(&[token]).first().map(|t| t.last_price)
@@ -241,8 +265,7 @@ impl PreTradeCheck for RiskGate {
         if intent.closes.is_some() {
             return Ok(());
         }
-        let limits = self.state.limits();
-        let kill_switch = self.state.kill_switch();
+        let (limits, kill_switch) = self.current().await?;
         if kill_switch.is_some() {
             return match order_problem(
                 &limits,

@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod broker;
 pub mod common;
 pub mod feed;
+pub mod gated_feed;
 pub mod history;
 pub mod http;
 pub mod instruments;
