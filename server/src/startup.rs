@@ -587,6 +587,7 @@ impl Application {
             workers.push(
                 manager.supervise_leased("trading", shutdown.clone(), lease, {
                     let changes = changes.clone();
+                    let announce = announce.clone();
                     let (trader, trades, executor, risk) =
                         (trader, trades.clone(), executor.clone(), risk.clone());
                     let bus = market.bus.clone() as Arc<dyn TickBus>;
@@ -606,6 +607,7 @@ impl Application {
                             order_events,
                             reload,
                             changes: changes(),
+                            announce: announce.clone(),
                         };
                         worker.run_until_stopped(run)
                     }
@@ -651,6 +653,7 @@ impl Application {
             workers.push(
                 manager.supervise_leased("alerts", shutdown.clone(), alerts_lease, {
                     let changes = changes.clone();
+                    let announce = announce.clone();
                     let alerts = alerts.clone();
                     let bus = market.bus.clone() as Arc<dyn TickBus>;
                     let mut first = true;
@@ -662,6 +665,7 @@ impl Application {
                             bus: bus.clone(),
                             reload,
                             changes: changes(),
+                            announce: announce.clone(),
                         }
                         .run_until_stopped(run)
                     }
@@ -681,12 +685,14 @@ impl Application {
                 kite_alerts_lease,
                 {
                     let (desk, session) = (kite_alerts.clone(), broker_session.clone());
+                    let announce = announce.clone();
                     let every = settings.workers.kite_alerts_sync;
                     move |run| {
                         KiteAlertSync {
                             desk: desk.clone(),
                             session: session.clone(),
                             every,
+                            announce: announce.clone(),
                         }
                         .run_until_stopped(run)
                     }
@@ -790,8 +796,15 @@ impl Application {
                 shutdown.clone(),
             ));
         }
-        let (activity_push, activity_task) =
-            ActivityPush::start(activity.clone(), shutdown.clone());
+        let (activity_push, activity_task) = ActivityPush::start(
+            activity.clone(),
+            // Apart from the workers, their announcements wake it (it polls otherwise).
+            match (&bus, role) {
+                (Some(bus), Role::Web) => Some(bus.changes()),
+                _ => None,
+            },
+            shutdown.clone(),
+        );
         workers.push(activity_task);
         let state = AppState {
             leptos_options: leptos_options.clone(),

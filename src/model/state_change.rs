@@ -19,16 +19,20 @@ pub enum StateChange {
     KiteSession,
     /// A new instruments list was stored (the daily download).
     Instruments,
+    /// Something the toasts and the notification centre show was recorded (a trigger, a fill,
+    /// a closed trade, an alert firing): web processes read the activity feed now.
+    Activity,
 }
 
 impl StateChange {
-    pub const ALL: [StateChange; 6] = [
+    pub const ALL: [StateChange; 7] = [
         StateChange::Levels,
         StateChange::Alerts,
         StateChange::Risk,
         StateChange::Orders,
         StateChange::KiteSession,
         StateChange::Instruments,
+        StateChange::Activity,
     ];
 
     pub fn label(self) -> &'static str {
@@ -39,6 +43,7 @@ impl StateChange {
             StateChange::Orders => "orders",
             StateChange::KiteSession => "kite-session",
             StateChange::Instruments => "instruments",
+            StateChange::Activity => "activity",
         }
     }
 }

@@ -87,15 +87,21 @@ impl WatchlistService {
     pub async fn lists(&self, owner: &str) -> Result<Vec<Watchlist>, WatchlistError> {
         let mut lists = self.store.lists(owner).await.map_err(unavailable)?;
         if lists.is_empty() {
+            let items: Vec<WatchlistItem> = self
+                .starter
+                .iter()
+                .filter_map(|t| self.item(*t).ok())
+                .collect();
+            // Before the first instruments list (a new paper or live installation until Kite is
+            // connected) the starter instruments are unknown: the first list is made on a visit
+            // after they are, not now and empty for good.
+            if items.is_empty() && !self.starter.is_empty() {
+                return Ok(lists);
+            }
             // A second first visit (another tab) may have created it a moment ago: then the
             // name is taken and the list is there to use.
             let created = self.store.create(owner, "Watchlist 1").await;
             if let Ok(id) = created {
-                let items: Vec<WatchlistItem> = self
-                    .starter
-                    .iter()
-                    .filter_map(|t| self.item(*t).ok())
-                    .collect();
                 self.store
                     .set_items(owner, id, &items)
                     .await

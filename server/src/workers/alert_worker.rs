@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use osp_core::model::StateChange;
-use osp_core::ports::{Interest, TickBus};
+use osp_core::ports::{ChangeNotifier, Interest, TickBus};
 use osp_core::services::alerts::AlertService;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
@@ -23,6 +23,8 @@ pub struct AlertWorker {
     pub reload: bool,
     /// What the web processes changed, when they run apart: alerts are read again.
     pub changes: Option<broadcast::Receiver<StateChange>>,
+    /// Told of each firing, so web processes apart push it at once.
+    pub announce: Option<Arc<dyn ChangeNotifier>>,
 }
 
 impl AlertWorker {
@@ -44,6 +46,11 @@ impl AlertWorker {
                 batch = ticks.next_batch() => match batch {
                     Some(batch) => {
                         let report = self.alerts.process_ticks(&batch).await;
+                        if !report.fired.is_empty()
+                            && let Some(announce) = &self.announce
+                        {
+                            announce.changed(StateChange::Activity);
+                        }
                         for event in &report.fired {
                             metrics::counter!("osp_alerts_fired_total").increment(1);
                             tracing::info!(alert = event.alert.0, text = %event.text, "alert fired");

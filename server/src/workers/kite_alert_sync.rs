@@ -8,6 +8,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use osp_core::model::StateChange;
+use osp_core::ports::ChangeNotifier;
 use osp_core::services::alerts::BrokerAlertDesk;
 use osp_core::services::trading::BrokerSession;
 use tokio_util::sync::CancellationToken;
@@ -19,6 +21,8 @@ pub struct KiteAlertSync {
     pub desk: Arc<BrokerAlertDesk>,
     pub session: Arc<BrokerSession>,
     pub every: Duration,
+    /// Told of each sync that recorded firings (web processes apart push them at once).
+    pub announce: Option<Arc<dyn ChangeNotifier>>,
 }
 
 impl KiteAlertSync {
@@ -34,6 +38,11 @@ impl KiteAlertSync {
                     }
                     match self.desk.sync().await {
                         Ok(report) => {
+                            if !report.fired.is_empty()
+                                && let Some(announce) = &self.announce
+                            {
+                                announce.changed(StateChange::Activity);
+                            }
                             for firing in &report.fired {
                                 metrics::counter!("osp_kite_alerts_fired_total").increment(1);
                                 tracing::info!(alert = %firing.alert_id, text = %firing.text, "Kite alert fired");

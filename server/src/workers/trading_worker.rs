@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use osp_core::model::{BrokerOrder, OrderIntent, StateChange};
-use osp_core::ports::{Interest, TickBus};
+use osp_core::ports::{ChangeNotifier, Interest, TickBus};
 use osp_core::services::trading::{
     LevelTrader, OrderExecutor, RiskService, StepReport, TradeReport, TradeService,
 };
@@ -35,6 +35,8 @@ pub struct TradingWorker {
     /// What the web processes changed, when they run apart (`None` in one process): levels,
     /// limits and the kill switch are read again, and orders they recorded are sent.
     pub changes: Option<broadcast::Receiver<StateChange>>,
+    /// Told of each trigger, fill or closed trade, so web processes apart push it at once.
+    pub announce: Option<Arc<dyn ChangeNotifier>>,
 }
 
 fn log_levels(report: &StepReport) {
@@ -62,7 +64,16 @@ fn log_trades(report: &TradeReport) {
 }
 
 impl TradingWorker {
+    fn announce_activity(&self) {
+        if let Some(announce) = &self.announce {
+            announce.changed(StateChange::Activity);
+        }
+    }
+
     async fn intents_changed(&self, intents: &[OrderIntent]) {
+        if !intents.is_empty() {
+            self.announce_activity();
+        }
         for intent in intents {
             metrics::counter!("osp_order_updates_total", "state" => intent.state.code())
                 .increment(1);
@@ -167,8 +178,15 @@ impl TradingWorker {
                                 .record(started.elapsed().as_secs_f64());
                         }
                         log_levels(&report);
+                        if !report.entries.is_empty() {
+                            self.announce_activity();
+                        }
                         self.intents_changed(&report.intents).await;
-                        log_trades(&self.trades.process_ticks(&batch).await);
+                        let trades = self.trades.process_ticks(&batch).await;
+                        if !trades.notes.is_empty() {
+                            self.announce_activity();
+                        }
+                        log_trades(&trades);
                     }
                     None => break,
                 },

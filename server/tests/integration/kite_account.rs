@@ -93,6 +93,11 @@ async fn wait_for_kite_market(app: &TestApp) {
 async fn live_mode_trades_on_kite_only_once_the_app_is_saved_and_kite_connected() {
     let app = spawn_app_on_kite(tempfile::tempdir().unwrap(), "live", &[]).await;
     let first = status(&app).await;
+    // A first visit before Kite's instruments are known makes no watchlist (an empty starter
+    // list would stay empty); the one after they arrive makes it with the starter instruments.
+    let (code, early) = app.call_form("watchlists", &[]).await;
+    assert_eq!(code, 200, "{early}");
+    assert_eq!(early["lists"], serde_json::json!([]), "{early}");
     assert_eq!(first["mode"], "live", "{first}");
     assert!(
         first["session_expired"]["reason"]
@@ -115,6 +120,13 @@ async fn live_mode_trades_on_kite_only_once_the_app_is_saved_and_kite_connected(
     assert!(back.starts_with("/settings?kite=connected"), "{back}");
     assert!(status(&app).await["session_expired"].is_null());
     wait_for_kite_market(&app).await;
+    let (_, view) = app.call_form("watchlists", &[]).await;
+    assert!(
+        view["lists"][0]["items"]
+            .as_array()
+            .is_some_and(|items| items.len() == 7),
+        "the first list, made once the instruments are known, holds the starter instruments: {view}"
+    );
 
     // A live order reaches Kite, and Kite's order updates come back over the ticker.
     let (code, placed) = app.call_json("orders/place", market_buy()).await;

@@ -187,6 +187,20 @@ fn last_price(sim: &osp_server::integrations::kite::sim::KiteSim) -> Price {
         .last_price
 }
 
+/// Reads `ws` until activity naming `needle` arrives (at most 15 s).
+async fn sees_activity(ws: &mut Ws, needle: &str) -> bool {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while let Ok(Some(Ok(message))) = tokio::time::timeout_at(deadline, ws.next()).await {
+        if let Message::Text(text) = message
+            && let Ok(ServerMessage::Activity { .. }) = serde_json::from_str(&text)
+            && text.contains(needle)
+        {
+            return true;
+        }
+    }
+    false
+}
+
 async fn orders(client: &reqwest::Client, addr: SocketAddr) -> Vec<Value> {
     call(client, addr, "orders", json!({}))
         .await
@@ -439,6 +453,9 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
     let book = filled_orders(&admin1, web1_addr, 1).await;
     assert_eq!(book.len(), 1, "one order for one crossing: {book:?}");
     assert_eq!(book[0]["level"], first_id);
+    // The trigger and the fill, recorded by the leader, reach the browsers of both web processes.
+    assert!(sees_activity(&mut ws1, "INFY").await, "web 1 pushed no activity\n{}", logs());
+    assert!(sees_activity(&mut ws2, "INFY").await, "web 2 pushed no activity\n{}", logs());
     // Only the leader's ticker is connected to Kite (the standby relays nothing).
     assert_eq!(
         sim.sim.state.control.connections_accepted(),
