@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use osp_core::model::{InstrumentsLoad, StateChange};
-use osp_core::ports::{ChangeNotifier, Clock};
+use osp_core::ports::Clock;
+use osp_core::services::announcer::Announcer;
 use osp_core::services::instruments::InstrumentCatalog;
 use tokio_util::sync::CancellationToken;
 
@@ -116,7 +117,7 @@ impl InstrumentsLoader {
     pub async fn start(
         self: Arc<Self>,
         shutdown: CancellationToken,
-        announce: Option<Arc<dyn ChangeNotifier>>,
+        announce: Announcer,
     ) -> tokio::task::JoinHandle<()> {
         let stored = match self.load_stored().await {
             Ok(count) => count,
@@ -126,15 +127,10 @@ impl InstrumentsLoader {
             }
         };
         // A stored list is served at once and refreshed right away; a first run waits above.
-        let told = |announce: &Option<Arc<dyn ChangeNotifier>>| {
-            if let Some(announce) = announce {
-                announce.changed(StateChange::Instruments);
-            }
-        };
         let wait = if stored > 0 {
             0
         } else if self.refresh().await.is_ok() {
-            told(&announce);
+            announce.tell(StateChange::Instruments);
             until_next_daily_load(self.clock.now_ms())
         } else {
             // The failure is in the load state the UI shows; go on without a list and retry.
@@ -159,7 +155,7 @@ impl InstrumentsLoader {
                 }
                 let wait = match self.refresh().await {
                     Ok(_) => {
-                        told(&announce);
+                        announce.tell(StateChange::Instruments);
                         until_next_daily_load(self.clock.now_ms())
                     }
                     Err(_) => RETRY_AFTER.as_millis() as i64,

@@ -20,6 +20,7 @@ use osp_core::model::{
     BrokerOrder, KiteSession, KiteStatus, StateChange, UserId, kite_credentials_problems,
 };
 use osp_core::ports::{ChangeNotifier, Clock, KiteConnection};
+use osp_core::services::announcer::Announcer;
 use osp_core::services::trading::{BrokerSession, kite_session_end_ms};
 use rand::Rng as _;
 use secrecy::{ExposeSecret, SecretString};
@@ -82,7 +83,7 @@ pub struct KiteAccount {
     /// Ended by a disconnect (or the broker), restored by a login.
     session: Arc<BrokerSession>,
     /// Told of a login, a disconnect or a new app, for the other processes (which `resume`).
-    changes: Option<Arc<dyn ChangeNotifier>>,
+    changes: Announcer,
 }
 
 pub struct KiteAccountParts {
@@ -109,14 +110,12 @@ impl KiteAccount {
             pending: Mutex::new(HashMap::new()),
             order_updates: parts.order_updates,
             session: parts.session,
-            changes: parts.changes,
+            changes: Announcer::maybe(parts.changes),
         }
     }
 
     fn announce(&self) {
-        if let Some(changes) = &self.changes {
-            changes.changed(StateChange::KiteSession);
-        }
+        self.changes.tell(StateChange::KiteSession);
     }
 
     /// Where to send `user`'s browser to log in to Kite.

@@ -25,6 +25,7 @@ use osp_core::ports::{
 };
 use osp_core::services::accounts::{AccountService, LockoutPolicy};
 use osp_core::services::alerts::{AlertService, BrokerAlertDesk};
+use osp_core::services::announcer::Announcer;
 use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::{FeedSubscriptions, PriceService, demo_instruments};
@@ -291,7 +292,9 @@ impl Application {
             clock.clone(),
         ));
         let instruments_task = if role.runs_workers() {
-            loader.start(shutdown.clone(), announce.clone()).await
+            loader
+                .start(shutdown.clone(), Announcer::maybe(announce.clone()))
+                .await
         } else {
             loader.follow_stored(shutdown.clone(), bus.as_ref().map(|b| b.changes()))
         };
@@ -426,15 +429,19 @@ impl Application {
             // when the bus says so.
             stored: (bus.is_some() && role.runs_workers()).then(|| risk_store.clone()),
         };
+        // A lease in the database, renewed every third of `workers.lease_ttl_ms`.
+        let named_lease = |name: &'static str| {
+            Arc::new(Lease::new(
+                Arc::new(database.clone()) as Arc<dyn LeaseStore>,
+                clock.clone(),
+                name,
+                settings.workers.lease_ttl,
+            ))
+        };
         // Only the process holding the trading lease sends orders: a second `osp serve` on the
         // same database stands by (and refuses its own orders with the reason) until the
         // lease lapses or is given up.
-        let lease = Arc::new(Lease::new(
-            Arc::new(database.clone()) as Arc<dyn LeaseStore>,
-            clock.clone(),
-            TRADING_LEASE,
-            settings.workers.lease_ttl,
-        ));
+        let lease = named_lease(TRADING_LEASE);
         // A web process apart from the workers never takes it: it sends no order at all.
         match if role.runs_workers() {
             lease.try_hold().await
@@ -607,7 +614,7 @@ impl Application {
                             order_events,
                             reload,
                             changes: changes(),
-                            announce: announce.clone(),
+                            announce: Announcer::maybe(announce.clone()),
                         };
                         worker.run_until_stopped(run)
                     }
@@ -616,12 +623,7 @@ impl Application {
             // The trading worker sends orders: it shows as paused while the Kite session has ended.
             manager.pauses_with("trading", broker_session.clone());
             // One process sends the deliveries (a second stands by): an attempt is made once.
-            let webhooks_lease = Arc::new(Lease::new(
-                Arc::new(database.clone()) as Arc<dyn LeaseStore>,
-                clock.clone(),
-                WEBHOOKS_LEASE,
-                settings.workers.lease_ttl,
-            ));
+            let webhooks_lease = named_lease(WEBHOOKS_LEASE);
             workers.push(
                 manager.supervise_leased("webhooks", shutdown.clone(), webhooks_lease, {
                     let webhooks = webhooks.clone();
@@ -634,12 +636,7 @@ impl Application {
                 }),
             );
             // Only one process's alert monitor fires alerts; a second stands by.
-            let alerts_lease = Arc::new(Lease::new(
-                Arc::new(database.clone()) as Arc<dyn LeaseStore>,
-                clock.clone(),
-                ALERTS_LEASE,
-                settings.workers.lease_ttl,
-            ));
+            let alerts_lease = named_lease(ALERTS_LEASE);
             let alerts_fresh = alerts_lease.try_hold().await.unwrap_or(false);
             if let Some(ticker_gate) = &ticker_gate {
                 bus_tasks.push(ticker_gate.open_while(
@@ -665,7 +662,7 @@ impl Application {
                             bus: bus.clone(),
                             reload,
                             changes: changes(),
-                            announce: announce.clone(),
+                            announce: Announcer::maybe(announce.clone()),
                         }
                         .run_until_stopped(run)
                     }
@@ -673,12 +670,7 @@ impl Application {
             );
             // Kite's alerts are read back into the mirror, and what Kite fired is recorded.
             // One process reads Kite's alerts back (a second stands by): one set of Kite calls.
-            let kite_alerts_lease = Arc::new(Lease::new(
-                Arc::new(database.clone()) as Arc<dyn LeaseStore>,
-                clock.clone(),
-                KITE_ALERTS_LEASE,
-                settings.workers.lease_ttl,
-            ));
+            let kite_alerts_lease = named_lease(KITE_ALERTS_LEASE);
             workers.push(manager.supervise_leased(
                 "kite-alerts",
                 shutdown.clone(),
@@ -692,7 +684,7 @@ impl Application {
                             desk: desk.clone(),
                             session: session.clone(),
                             every,
-                            announce: announce.clone(),
+                            announce: Announcer::maybe(announce.clone()),
                         }
                         .run_until_stopped(run)
                     }

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod alerts;
+pub mod announcer;
 pub mod instruments;
 pub mod market_calendar;
 pub mod prices;

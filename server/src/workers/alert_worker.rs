@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use osp_core::model::StateChange;
-use osp_core::ports::{ChangeNotifier, Interest, TickBus};
+use osp_core::ports::{Interest, TickBus};
 use osp_core::services::alerts::AlertService;
+use osp_core::services::announcer::Announcer;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
@@ -24,7 +25,7 @@ pub struct AlertWorker {
     /// What the web processes changed, when they run apart: alerts are read again.
     pub changes: Option<broadcast::Receiver<StateChange>>,
     /// Told of each firing, so web processes apart push it at once.
-    pub announce: Option<Arc<dyn ChangeNotifier>>,
+    pub announce: Announcer,
 }
 
 impl AlertWorker {
@@ -46,10 +47,8 @@ impl AlertWorker {
                 batch = ticks.next_batch() => match batch {
                     Some(batch) => {
                         let report = self.alerts.process_ticks(&batch).await;
-                        if !report.fired.is_empty()
-                            && let Some(announce) = &self.announce
-                        {
-                            announce.changed(StateChange::Activity);
+                        if !report.fired.is_empty() {
+                            self.announce.tell(StateChange::Activity);
                         }
                         for event in &report.fired {
                             metrics::counter!("osp_alerts_fired_total").increment(1);

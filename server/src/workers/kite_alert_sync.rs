@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use osp_core::model::StateChange;
-use osp_core::ports::ChangeNotifier;
 use osp_core::services::alerts::BrokerAlertDesk;
+use osp_core::services::announcer::Announcer;
 use osp_core::services::trading::BrokerSession;
 use tokio_util::sync::CancellationToken;
 
@@ -22,7 +22,7 @@ pub struct KiteAlertSync {
     pub session: Arc<BrokerSession>,
     pub every: Duration,
     /// Told of each sync that recorded firings (web processes apart push them at once).
-    pub announce: Option<Arc<dyn ChangeNotifier>>,
+    pub announce: Announcer,
 }
 
 impl KiteAlertSync {
@@ -38,10 +38,8 @@ impl KiteAlertSync {
                     }
                     match self.desk.sync().await {
                         Ok(report) => {
-                            if !report.fired.is_empty()
-                                && let Some(announce) = &self.announce
-                            {
-                                announce.changed(StateChange::Activity);
+                            if !report.fired.is_empty() {
+                                self.announce.tell(StateChange::Activity);
                             }
                             for firing in &report.fired {
                                 metrics::counter!("osp_kite_alerts_fired_total").increment(1);

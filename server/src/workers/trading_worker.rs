@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use osp_core::model::{BrokerOrder, OrderIntent, StateChange};
-use osp_core::ports::{ChangeNotifier, Interest, TickBus};
+use osp_core::ports::{Interest, TickBus};
+use osp_core::services::announcer::Announcer;
 use osp_core::services::trading::{
     LevelTrader, OrderExecutor, RiskService, StepReport, TradeReport, TradeService,
 };
@@ -36,7 +37,7 @@ pub struct TradingWorker {
     /// limits and the kill switch are read again, and orders they recorded are sent.
     pub changes: Option<broadcast::Receiver<StateChange>>,
     /// Told of each trigger, fill or closed trade, so web processes apart push it at once.
-    pub announce: Option<Arc<dyn ChangeNotifier>>,
+    pub announce: Announcer,
 }
 
 fn log_levels(report: &StepReport) {
@@ -65,9 +66,7 @@ fn log_trades(report: &TradeReport) {
 
 impl TradingWorker {
     fn announce_activity(&self) {
-        if let Some(announce) = &self.announce {
-            announce.changed(StateChange::Activity);
-        }
+        self.announce.tell(StateChange::Activity);
     }
 
     async fn intents_changed(&self, intents: &[OrderIntent]) {

@@ -454,8 +454,16 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
     assert_eq!(book.len(), 1, "one order for one crossing: {book:?}");
     assert_eq!(book[0]["level"], first_id);
     // The trigger and the fill, recorded by the leader, reach the browsers of both web processes.
-    assert!(sees_activity(&mut ws1, "INFY").await, "web 1 pushed no activity\n{}", logs());
-    assert!(sees_activity(&mut ws2, "INFY").await, "web 2 pushed no activity\n{}", logs());
+    assert!(
+        sees_activity(&mut ws1, "INFY").await,
+        "web 1 pushed no activity\n{}",
+        logs()
+    );
+    assert!(
+        sees_activity(&mut ws2, "INFY").await,
+        "web 2 pushed no activity\n{}",
+        logs()
+    );
     // Only the leader's ticker is connected to Kite (the standby relays nothing).
     assert_eq!(
         sim.sim.state.control.connections_accepted(),

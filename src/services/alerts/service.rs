@@ -11,6 +11,7 @@ use crate::model::{
     Tick,
 };
 use crate::ports::{AlertStore, ChangeNotifier, Clock, MarketData};
+use crate::services::announcer::Announcer;
 use crate::services::instruments::InstrumentCatalog;
 use crate::services::prices::FeedSubscriptions;
 
@@ -38,7 +39,7 @@ pub struct AlertService {
     clock: Arc<dyn Clock>,
     monitor: Mutex<AlertMonitor>,
     /// Told of every write, for the process that watches alerts apart from this one.
-    changes: Option<Arc<dyn ChangeNotifier>>,
+    changes: Announcer,
 }
 
 impl AlertService {
@@ -56,20 +57,18 @@ impl AlertService {
             subscriptions,
             clock,
             monitor: Mutex::new(AlertMonitor::default()),
-            changes: None,
+            changes: Announcer::default(),
         }
     }
 
     /// Every stored change is announced to `changes` (the workers run in another process).
     pub fn with_changes(mut self, changes: Arc<dyn ChangeNotifier>) -> Self {
-        self.changes = Some(changes);
+        self.changes = Announcer::to(changes);
         self
     }
 
     fn announce(&self) {
-        if let Some(changes) = &self.changes {
-            changes.changed(StateChange::Alerts);
-        }
+        self.changes.tell(StateChange::Alerts);
     }
 
     fn monitor(&self) -> MutexGuard<'_, AlertMonitor> {

@@ -28,6 +28,7 @@ use crate::ports::{
 use super::broker_session::BrokerSession;
 use super::intents::{IntentError, IntentEvent, Reconciliation, advance, reconcile};
 use super::risk::PreTradeCheck;
+use crate::services::announcer::Announcer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
@@ -55,7 +56,7 @@ pub struct OrderExecutor {
     /// Whether the broker session stands; once it has ended nothing is sent.
     session: Option<Arc<BrokerSession>>,
     /// A web process apart from the workers: new orders are recorded and left to them.
-    deferred_to: Option<Arc<dyn ChangeNotifier>>,
+    deferred_to: Announcer,
 }
 
 const STANDBY: &str = "not sent: this server is a standby — another server process holds the \
@@ -103,7 +104,7 @@ impl OrderExecutor {
             gate: None,
             lease: None,
             session: None,
-            deferred_to: None,
+            deferred_to: Announcer::default(),
         }
     }
 
@@ -112,7 +113,7 @@ impl OrderExecutor {
     /// once by tag). This one reconciles nothing; cancels and modifications of placed orders
     /// still go to the broker from here (they name an order that exists, and repeat safely).
     pub fn deferring(mut self, workers: Arc<dyn ChangeNotifier>) -> Self {
-        self.deferred_to = Some(workers);
+        self.deferred_to = Announcer::to(workers);
         self
     }
 
@@ -218,8 +219,8 @@ impl OrderExecutor {
                 id: intent.id,
             }
         };
-        if let Some(workers) = &self.deferred_to {
-            workers.changed(StateChange::Orders);
+        if self.deferred_to.is_on() {
+            self.deferred_to.tell(StateChange::Orders);
             return Ok(intent.clone());
         }
         if self.standby() {
@@ -320,7 +321,7 @@ impl OrderExecutor {
         }
         let _held = Reconciling(&self.reconciling);
         // The holder's pending orders are the holder's to resolve.
-        if self.standby() || self.deferred_to.is_some() {
+        if self.standby() || self.deferred_to.is_on() {
             return Ok(Vec::new());
         }
         let pending = self.store.pending().await.map_err(ExecError::Store)?;

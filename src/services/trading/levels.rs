@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{InstrumentToken, LevelId, LevelLogEntry, StateChange, StoredLevel};
 use crate::ports::{ChangeNotifier, Clock, LevelStore};
+use crate::services::announcer::Announcer;
 use crate::services::instruments::InstrumentCatalog;
 
 use super::level_draft::LevelDraft;
@@ -48,7 +49,7 @@ pub struct LevelService {
     trader: Arc<LevelTrader>,
     clock: Arc<dyn Clock>,
     /// Told of every write, for the processes that watch levels apart from this one.
-    changes: Option<Arc<dyn ChangeNotifier>>,
+    changes: Announcer,
 }
 
 impl LevelService {
@@ -63,20 +64,18 @@ impl LevelService {
             catalog,
             trader,
             clock,
-            changes: None,
+            changes: Announcer::default(),
         }
     }
 
     /// Every stored change is announced to `changes` (the workers run in another process).
     pub fn with_changes(mut self, changes: Arc<dyn ChangeNotifier>) -> Self {
-        self.changes = Some(changes);
+        self.changes = Announcer::to(changes);
         self
     }
 
     fn announce(&self) {
-        if let Some(changes) = &self.changes {
-            changes.changed(StateChange::Levels);
-        }
+        self.changes.tell(StateChange::Levels);
     }
 
     fn view(&self, stored: StoredLevel) -> LevelView {

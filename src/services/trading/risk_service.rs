@@ -14,6 +14,7 @@ use super::executor::OrderExecutor;
 use super::level_rules::LevelProblem;
 use super::risk::RiskState;
 use super::trades::TradeService;
+use crate::services::announcer::Announcer;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RiskError {
@@ -172,7 +173,7 @@ pub struct RiskService {
     trades: Arc<TradeService>,
     clock: Arc<dyn Clock>,
     /// Told of every write, for the process whose gate checks orders apart from this one.
-    changes: Option<Arc<dyn ChangeNotifier>>,
+    changes: Announcer,
 }
 
 impl RiskService {
@@ -197,20 +198,18 @@ impl RiskService {
             executor,
             trades,
             clock,
-            changes: None,
+            changes: Announcer::default(),
         }
     }
 
     /// Every stored change is announced to `changes` (the workers run in another process).
     pub fn with_changes(mut self, changes: Arc<dyn ChangeNotifier>) -> Self {
-        self.changes = Some(changes);
+        self.changes = Announcer::to(changes);
         self
     }
 
     fn announce(&self) {
-        if let Some(changes) = &self.changes {
-            changes.changed(StateChange::Risk);
-        }
+        self.changes.tell(StateChange::Risk);
     }
 
     /// Reads the stored limits and kill switch again (a worker taking over from another
