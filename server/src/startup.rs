@@ -857,8 +857,8 @@ impl Application {
             shutdown: shutdown.clone(),
         };
         let ready_route = {
-            let bus = bus.clone();
-            move |state| ready::ready(state, bus.clone())
+            let (bus, local) = (bus.clone(), manager.clone() as Arc<dyn WorkerControl>);
+            move |state| ready::ready(state, bus.clone(), local.clone())
         };
         let metrics_listener = match settings.metrics.addr {
             Some(addr) => metrics::bind(addr).await,

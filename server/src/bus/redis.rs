@@ -1,17 +1,16 @@
 //! `RedisBus`: the event bus between server processes, on Redis pub/sub — used when the web
 //! side (`osp serve --no-workers`) and the workers (`osp workers`) run apart
-//! (`OSP__BUS__URL=redis://…`). Three channels:
+//! (`OSP__BUS__URL=redis://…`). Five channels:
 //!
 //! - `osp:ticks`: the process holding Kite's ticker relays every tick batch it publishes on its
 //!   in-process bus (`relay_ticks`); the web processes feed them to their price service
 //!   (`spawn_tick_source`), which fans them out to their browsers like any tick.
 //! - `osp:changes`: what a process changed in the store that others keep in memory (levels,
-//!   alerts, risk, orders to send, the Kite session) — `ChangeNotifier`; `changes()` hears the
-//!   other processes' announcements.
+//!   alerts, risk, orders to send, the Kite session, the instruments, new activity) —
+//!   `ChangeNotifier`; `changes()` hears the other processes' announcements.
 //! - `osp:interests`: which instruments a web process's pages follow (`RelayedFeed`, sent on
 //!   every change and every few seconds); the ticker's process subscribes their union
 //!   (`follow_interests`) and lets a silent process's go.
-//!
 //! - `osp:status`: every `osp workers` (and `osp serve` on a bus) says every 2 s where it listens,
 //!   its workers' states and, where its ticker is the connected one, the feed's figures; web
 //!   processes show them (`peers`, `RemoteWorkers`, `RemoteFeed`).
@@ -58,6 +57,12 @@ pub const INTEREST_EVERY: Duration = Duration::from_secs(5);
 const INTEREST_EXPIRES: Duration = Duration::from_secs(20);
 /// How long a lost subscription waits before reconnecting, at most.
 const RECONNECT_CEILING: Duration = Duration::from_secs(10);
+
+#[derive(Serialize, Deserialize)]
+struct TickMessage {
+    from: String,
+    ticks: Vec<Tick>,
+}
 
 #[derive(Serialize, Deserialize)]
 struct ChangeMessage {
@@ -108,6 +113,8 @@ pub struct RedisBus {
     address: String,
     /// This process, as its messages name it (its own announcements are not heard back).
     process: String,
+    /// How this process's tick batches begin on the wire.
+    own_ticks: String,
     outbox: mpsc::Sender<(&'static str, Vec<u8>)>,
     changes: broadcast::Sender<StateChange>,
     ticks: broadcast::Sender<Vec<Tick>>,
@@ -154,14 +161,16 @@ impl RedisBus {
             format!("cannot reach Redis at {address} (bus.url): start it, or unset OSP__BUS__URL to run in one process")
         })?;
         let (outbox, queued) = mpsc::channel(OUTBOX);
+        let process = format!(
+            "{}-{}",
+            std::process::id(),
+            &uuid::Uuid::new_v4().simple().to_string()[..8]
+        );
         let bus = Arc::new(RedisBus {
             client,
             address,
-            process: format!(
-                "{}-{}",
-                std::process::id(),
-                &uuid::Uuid::new_v4().simple().to_string()[..8]
-            ),
+            own_ticks: format!("{{\"from\":{}", serde_json::Value::from(process.as_str())),
+            process,
             outbox,
             changes: broadcast::channel(256).0,
             ticks: broadcast::channel(1024).0,
@@ -308,11 +317,15 @@ impl RedisBus {
             let payload = message.get_payload_bytes();
             match message.get_channel_name() {
                 // Read only where someone listens (web processes; the ticker's own are local).
+                // Its own relayed batches are skipped unread (`from` is serialized first).
+                TICKS if payload.starts_with(self.own_ticks.as_bytes()) => {}
                 TICKS if self.ticks.receiver_count() > 0 => {
-                    match serde_json::from_slice::<Vec<Tick>>(payload) {
-                        Ok(ticks) => {
-                            let _ = self.ticks.send(ticks);
+                    match serde_json::from_slice::<TickMessage>(payload) {
+                        // The relaying process's own come back too: not read twice.
+                        Ok(message) if message.from != self.process => {
+                            let _ = self.ticks.send(message.ticks);
                         }
+                        Ok(_) => {}
                         Err(e) => {
                             tracing::warn!(error = %e, "a tick batch on the bus could not be read")
                         }
@@ -386,7 +399,11 @@ impl RedisBus {
                 if !when() {
                     continue;
                 }
-                match serde_json::to_vec(&batch) {
+                let message = TickMessage {
+                    from: this.process.clone(),
+                    ticks: batch,
+                };
+                match serde_json::to_vec(&message) {
                     Ok(payload) => this.send(TICKS, payload),
                     Err(e) => tracing::error!(error = %e, "a tick batch could not be encoded"),
                 }
@@ -687,6 +704,20 @@ impl MarketFeed for RelayedFeed {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tick_batch_begins_with_its_sender_so_its_own_are_skipped_unread() {
+        let message = TickMessage {
+            from: "4242-abcdef01".to_owned(),
+            ticks: Vec::new(),
+        };
+        let wire = serde_json::to_string(&message).unwrap();
+        let own = format!("{{\"from\":{}", serde_json::Value::from("4242-abcdef01"));
+        assert!(wire.starts_with(&own), "{wire}");
+        // A process whose id is a prefix of this one's is another process.
+        let shorter = format!("{{\"from\":{}", serde_json::Value::from("4242-abcdef0"));
+        assert!(!wire.starts_with(&shorter), "{wire}");
+    }
 
     #[test]
     fn credentials_never_reach_the_address_shown() {

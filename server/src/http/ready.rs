@@ -12,12 +12,19 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use osp_core::model::{HealthState, WorkerState};
+use osp_core::ports::WorkerControl;
 
 use crate::bus::RedisBus;
 
-pub async fn ready(State(state): State<AppState>, bus: Option<Arc<RedisBus>>) -> Response {
+/// `workers`: this process's own (a web process apart from the workers has none, and is not
+/// made unready by another process's failed worker).
+pub async fn ready(
+    State(state): State<AppState>,
+    bus: Option<Arc<RedisBus>>,
+    workers: Arc<dyn WorkerControl>,
+) -> Response {
     let status = state.status.status().await;
-    let workers = state.workers.states();
+    let workers = workers.states();
     let database_ok = status.overall() == HealthState::Ok;
     let market_open = status.market.open;
     let feed_ok = status.feed_ready();
