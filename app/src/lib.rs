@@ -5,6 +5,7 @@
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod auth;
+pub mod build_info;
 pub mod components;
 pub mod error;
 pub mod live;
@@ -31,12 +32,14 @@ use pages::{
 const THEME_BOOT: &str = "try{var t=localStorage.getItem('osp-theme');\
 if(t==='light'||t==='dark'){document.documentElement.dataset.theme=t}}catch(e){}";
 
-/// Registers the service worker (offline app shell) without waiting for the wasm. The version
-/// names the worker's cache, so a new release replaces the old shell.
+/// Registers the service worker (offline app shell) without waiting for the wasm. The build id
+/// names the worker's cache, so every new build replaces the old shell (its bundles are served
+/// from the cache first: a cache named by the package version kept an old bundle after an
+/// upgrade, beside the new pages).
 const SW_BOOT: &str = concat!(
     "if('serviceWorker' in navigator){window.addEventListener('load',function(){",
     "navigator.serviceWorker.register('/sw.js?v=",
-    env!("CARGO_PKG_VERSION"),
+    env!("OSP_BUILD_ID"),
     "').catch(function(e){console.warn('service worker',e)})})}"
 );
 
@@ -70,6 +73,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover"/>
                 <meta name="description" content="OS Platforms: level-based trading for Kite Connect"/>
                 <meta name="theme-color" content="#0b1220"/>
+                <meta name=build_info::META_NAME content=build_info::BUILD_ID/>
                 <link rel="manifest" href="/manifest.webmanifest"/>
                 <link rel="icon" href="/favicon.ico" sizes="32x32"/>
                 <link rel="icon" type="image/png" sizes="192x192" href="/icons/icon-192.png"/>
@@ -79,10 +83,29 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
+            {body()}
+        </html>
+    }
+}
+
+/// The page's body: the app alone, exactly as the browser hydrates it (hydration starts at the
+/// body's first child, so not even an empty placeholder may stand before the app); with a
+/// banner first when the site's browser code is missing or from another build (found at
+/// start-up and logged there too) — such a page cannot hydrate anyway.
+fn body() -> AnyView {
+    #[cfg(feature = "ssr")]
+    let problem = use_context::<state::AppState>().and_then(|s| s.bundle.problem());
+    #[cfg(not(feature = "ssr"))]
+    let problem: Option<String> = None;
+    match problem {
+        None => view! { <body><App/></body> }.into_any(),
+        Some(problem) => view! {
             <body>
+                <div class="build-banner" role="alert" data-testid="build-mismatch">{problem}</div>
                 <App/>
             </body>
-        </html>
+        }
+        .into_any(),
     }
 }
 

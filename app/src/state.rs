@@ -23,6 +23,8 @@ use crate::error::AppError;
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
+    /// Whether the site's wasm bundle is from this server's build (checked at start-up).
+    pub bundle: crate::build_info::BundleCheck,
     pub status: Arc<StatusService>,
     /// App users: sign-in, the first admin, the admin's user management.
     pub accounts: Arc<AccountService>,

@@ -13,6 +13,8 @@ export class OwnServer {
     private readonly port: number,
     name: string,
     private readonly env: Record<string, string>,
+    /** The server binary: the release build by default. */
+    private readonly binary = '../target/release/osp',
   ) {
     this.base = `http://127.0.0.1:${port}`;
     this.dataDir = mkdtempSync(join(tmpdir(), `osp-e2e-${name}-`));
@@ -21,11 +23,12 @@ export class OwnServer {
   /** Starts it on the same data directory each time, and waits for /health. */
   async start(): Promise<ChildProcess> {
     const child = spawn(
-      '../target/release/osp',
+      this.binary,
       ['--profile', 'test', '--data-dir', this.dataDir, 'serve', '--addr', `127.0.0.1:${this.port}`],
       { stdio: 'ignore', env: { ...process.env, ...this.env } },
     );
-    for (let i = 0; i < 100; i++) {
+    // A debug build starts slower than the release one.
+    for (let i = 0; i < 300; i++) {
       try {
         if ((await fetch(`${this.base}/health`)).ok) return child;
       } catch {

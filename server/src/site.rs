@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use app::build_info::{self, BundleCheck};
 use leptos::config::{Env, LeptosOptions};
 
 /// The name cargo-leptos gives the wasm, js and css bundles (`[[workspace.metadata.leptos]]`).
@@ -27,6 +28,36 @@ pub fn resolve_site_root(configured: Option<&Path>) -> PathBuf {
     PathBuf::from("target/site")
 }
 
+/// The wasm file the hydration script asks for. Leptos decides its name when it is compiled:
+/// `osp.wasm` when `LEPTOS_OUTPUT_NAME` was set (cargo-leptos sets it, and so does the
+/// workspace's `.cargo/config.toml` for every other build), `osp_bg.wasm` when not — a name
+/// cargo-leptos never writes. This crate compiles with the same environment as leptos.
+pub fn wasm_file() -> String {
+    if option_env!("LEPTOS_OUTPUT_NAME").is_some() {
+        format!("{OUTPUT_NAME}.wasm")
+    } else {
+        format!("{OUTPUT_NAME}_bg.wasm")
+    }
+}
+
+/// Whether the site's wasm bundle is the one this server's pages will load and is from this
+/// server's build: a server and a bundle from different builds make pages that never come alive.
+pub fn check_bundle(site_root: &Path) -> BundleCheck {
+    let path = site_root.join("pkg").join(wasm_file());
+    let shown = path.display().to_string();
+    match std::fs::read(&path) {
+        Err(_) => BundleCheck::Missing { path: shown },
+        Ok(bytes) => match build_info::bundle_build_id(&bytes) {
+            None => BundleCheck::Unmarked { path: shown },
+            Some(id) if id == build_info::BUILD_ID => BundleCheck::Matches,
+            Some(id) => BundleCheck::Foreign {
+                path: shown,
+                bundle_id: id.to_string(),
+            },
+        },
+    }
+}
+
 pub fn leptos_options(site_root: &Path, addr: SocketAddr) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name(OUTPUT_NAME)
@@ -35,4 +66,50 @@ pub fn leptos_options(site_root: &Path, addr: SocketAddr) -> LeptosOptions {
         .env(Env::PROD)
         .site_addr(addr)
         .build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site_with(wasm: Option<&[u8]>) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("pkg")).unwrap();
+        if let Some(bytes) = wasm {
+            std::fs::write(dir.path().join("pkg").join(wasm_file()), bytes).unwrap();
+        }
+        dir
+    }
+
+    #[test]
+    fn this_builds_bundle_matches_and_any_other_is_named() {
+        // Built from this checkout, with or without cargo-leptos, the page asks for osp.wasm.
+        assert_eq!(wasm_file(), "osp.wasm");
+
+        let ours = site_with(Some(
+            format!("\0asm..{}..", build_info::BUILD_MARKER).as_bytes(),
+        ));
+        assert_eq!(check_bundle(ours.path()), BundleCheck::Matches);
+
+        let other = site_with(Some(b"\0asm..osp-build-id:00000000000000ff;.."));
+        match check_bundle(other.path()) {
+            BundleCheck::Foreign { bundle_id, path } => {
+                assert_eq!(bundle_id, "00000000000000ff");
+                assert!(path.ends_with("osp.wasm"), "{path}");
+            }
+            other => panic!("expected a foreign bundle, got {other:?}"),
+        }
+
+        let unmarked = site_with(Some(b"\0asm plain"));
+        assert!(matches!(
+            check_bundle(unmarked.path()),
+            BundleCheck::Unmarked { .. }
+        ));
+
+        let none = site_with(None);
+        assert!(matches!(
+            check_bundle(none.path()),
+            BundleCheck::Missing { .. }
+        ));
+    }
 }

@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
+
+use super::icons::{Glyph, Icon};
 use osp_core::format::indian_integer;
 use osp_core::model::{Instrument, InstrumentToken, Price, Tick, Watchlist, WatchlistItem};
 
@@ -292,18 +294,22 @@ fn QuoteRow(item: WatchlistItem, watch: Watch, items: Memo<Vec<WatchlistItem>>) 
             <td class="num wide">{text(|t| indian_integer(t.volume))}</td>
             <td class="actions wide">
                 <a class="icon" href=format!("/instrument/{}", token.0) title="Chart" aria-label="Chart" data-testid="chart-link">
-                    <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true">
-                        <polyline points="1,13 5,8 9,10 15,3" fill="none" stroke="currentColor" stroke-width="2"/>
-                    </svg>
+                    <Icon glyph=Glyph::Chart/>
                 </a>
                 <a class="icon" href=format!("/alerts?token={}", token.0) title="Add an alert"
-                    aria-label="Add an alert" data-testid="alert-link">"🔔"</a>
-                <button type="button" class="icon" title="Move up" data-testid="move-up"
-                    disabled=at_top on:click=move_up>"↑"</button>
-                <button type="button" class="icon" title="Move down" data-testid="move-down"
-                    disabled=at_bottom on:click=move_down>"↓"</button>
-                <button type="button" class="icon remove" title="Remove" data-testid="remove"
-                    on:click=move |_| watch.remove(token)>"✕"</button>
+                    aria-label="Add an alert" data-testid="alert-link"><Icon glyph=Glyph::Bell/></a>
+                <button type="button" class="icon" title="Move up" aria-label="Move up"
+                    data-testid="move-up" disabled=at_top on:click=move_up>
+                    <Icon glyph=Glyph::ArrowUp/>
+                </button>
+                <button type="button" class="icon" title="Move down" aria-label="Move down"
+                    data-testid="move-down" disabled=at_bottom on:click=move_down>
+                    <Icon glyph=Glyph::ArrowDown/>
+                </button>
+                <button type="button" class="icon remove" title="Remove" aria-label="Remove"
+                    data-testid="remove" on:click=move |_| watch.remove(token)>
+                    <Icon glyph=Glyph::Close/>
+                </button>
             </td>
         </tr>
         {move || {

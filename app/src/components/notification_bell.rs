@@ -5,6 +5,8 @@
 //! in between, the pushed activity adds to it.
 
 use leptos::prelude::*;
+
+use super::icons::{Glyph, Icon};
 use osp_core::format::ist_clock;
 use osp_core::services::trading::{ActivityItem, CENTRE_SIZE, NotificationCentreView};
 
@@ -106,7 +108,7 @@ pub fn NotificationBell() -> impl IntoView {
                 aria-label=move || format!("Notifications, {} unread", unread())
                 aria-expanded=move || open.get().to_string()
                 on:click=toggle>
-                <span aria-hidden="true">"🔔"</span>
+                <Icon glyph=Glyph::Bell/>
                 <Show when=move || { unread() > 0 }>
                     <span class="unread-count" data-testid="unread-count">{move || badge(unread())}</span>
                 </Show>
@@ -117,7 +119,7 @@ pub fn NotificationBell() -> impl IntoView {
                     <div class="notify-head">
                         <strong>"Notifications"</strong>
                         <button type="button" class="button subtle" aria-label="Close"
-                            on:click=move |_| open.set(false)>"×"</button>
+                            on:click=move |_| open.set(false)><Icon glyph=Glyph::Close/></button>
                     </div>
                     {move || problem.get().map(|p| view! { <p class="form-error">{p}</p> })}
                     <NotificationList centre=centre seen_before=seen_before/>

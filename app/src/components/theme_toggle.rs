@@ -1,5 +1,7 @@
 use leptos::prelude::*;
 
+use super::icons::{Glyph, Icon};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Theme {
     System,
@@ -22,11 +24,11 @@ impl Theme {
             Theme::Dark => "dark",
         }
     }
-    fn icon(self) -> &'static str {
+    fn glyph(self) -> Glyph {
         match self {
-            Theme::System => "◐",
-            Theme::Light => "☀",
-            Theme::Dark => "☾",
+            Theme::System => Glyph::ThemeSystem,
+            Theme::Light => Glyph::Sun,
+            Theme::Dark => Glyph::Moon,
         }
     }
 }
@@ -62,7 +64,7 @@ pub fn ThemeToggle() -> impl IntoView {
             aria-label=move || format!("Theme: {}", theme.get().key())
             on:click=on_click
         >
-            <span aria-hidden="true">{move || theme.get().icon()}</span>
+            {move || view! { <Icon glyph=theme.get().glyph()/> }}
             <span class="theme-name">{move || theme.get().key()}</span>
         </button>
     }

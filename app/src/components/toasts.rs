@@ -6,6 +6,8 @@
 use std::time::Duration;
 
 use leptos::prelude::*;
+
+use super::icons::{Glyph, Icon};
 use osp_core::services::trading::{ActivityItem, ActivityKind};
 
 use crate::live::use_market_stream;
@@ -73,7 +75,7 @@ pub fn Toasts() -> impl IntoView {
                         <div class=format!("toast toast-{kind}") data-testid="toast" data-kind=kind>
                             <span>{item.text.clone()}</span>
                             <button type="button" class="toast-close" aria-label="Dismiss"
-                                on:click=move |_| dismiss(id)>"×"</button>
+                                on:click=move |_| dismiss(id)><Icon glyph=Glyph::Close/></button>
                         </div>
                     }
                     .into_any()

@@ -100,6 +100,24 @@ pub fn load_from(
     raw.validate()
 }
 
+/// Whether `key` (`section.name`, or a top-level name such as `mode`) is a setting; every other
+/// key is refused at start-up. Asked of the settings themselves, so it cannot drift from them.
+pub fn is_known_key(key: &str) -> bool {
+    if key.is_empty()
+        || !key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'_' || b == b'.')
+    {
+        return false;
+    }
+    defaults(Profile::Test)
+        .set_override("profile", "test")
+        .and_then(|b| b.set_override(key, "x"))
+        .and_then(|b| b.build())
+        .and_then(|c| c.try_deserialize::<RawSettings>())
+        .is_ok()
+}
+
 fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultState> {
     let (format, filter) = match profile {
         Profile::Development => ("pretty", "info,osp_server=debug"),

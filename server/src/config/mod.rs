@@ -8,10 +8,12 @@
 
 mod error;
 mod load;
+#[cfg(test)]
+mod readme_keys;
 mod settings;
 
 pub use error::ConfigError;
-pub use load::{Overrides, load, load_from};
+pub use load::{Overrides, is_known_key, load, load_from};
 pub use settings::{
     BusSettings, DatabaseSettings, DemoSettings, KiteEndpoint, KiteSettings, LogFormat,
     LogSettings, MarketSettings, Profile, ServerSettings, Settings, StreamSettings,

@@ -25,5 +25,6 @@ mod price_stream;
 mod repositories;
 mod risk;
 mod scale_out;
+mod site_bundle;
 mod trades;
 mod webhooks;
