@@ -143,6 +143,7 @@ mod server {
                 ),
                 refused @ (BrokerAlertError::LimitReached(_)
                 | BrokerAlertError::OrdersNotHere
+                | BrokerAlertError::RiskRefused(_)
                 | BrokerAlertError::Refused(_)) => AppError::BadRequest(refused.to_string()),
                 BrokerAlertError::BrokerUnavailable(message) => AppError::Unavailable(message),
                 unavailable @ BrokerAlertError::Unavailable(_) => AppError::internal(unavailable),

@@ -32,7 +32,7 @@ use osp_core::services::prices::{FeedSubscriptions, PriceService, demo_instrumen
 use osp_core::services::status::{StatusService, StatusSources};
 use osp_core::services::trading::{
     Activity, BrokerSession, LevelService, LevelTrader, NotificationCentre, OrderDesk,
-    OrderExecutor, RiskGate, RiskService, TradeService, TradeServiceParts,
+    OrderExecutor, PreTradeCheck, RiskGate, RiskService, TradeService, TradeServiceParts,
 };
 use osp_core::services::watchlists::WatchlistService;
 use tokio::net::TcpListener;
@@ -396,15 +396,6 @@ impl Application {
         let order_events = venue.order_events;
         let paper_broker = venue.paper_broker;
         let paper = venue.paper;
-        // Kite's own alerts: made, mirrored and synced here; ATO ones only where the venue
-        // sends orders to Kite.
-        let kite_alerts = Arc::new(BrokerAlertDesk::new(
-            venue.alerts,
-            venue.alert_orders,
-            Arc::new(database.clone()) as Arc<dyn BrokerAlertStore>,
-            catalog.clone(),
-            clock.clone(),
-        ));
         // Every order passes the account's risk limits and kill switch (stored, so a switch
         // engaged before a restart still holds) before it can reach the broker.
         let risk_store = Arc::new(database.clone()) as Arc<dyn RiskStore>;
@@ -429,6 +420,17 @@ impl Application {
             // when the bus says so.
             stored: (bus.is_some() && role.runs_workers()).then(|| risk_store.clone()),
         };
+        let gate = Arc::new(gate) as Arc<dyn PreTradeCheck>;
+        // Kite's own alerts: made, mirrored and synced here; ATO ones only where the venue
+        // sends orders to Kite, and their baskets meet the same gate before Kite is given them.
+        let kite_alerts = Arc::new(BrokerAlertDesk::new(
+            venue.alerts,
+            venue.alert_orders,
+            Arc::new(database.clone()) as Arc<dyn BrokerAlertStore>,
+            catalog.clone(),
+            clock.clone(),
+            gate.clone(),
+        ));
         // A lease in the database, renewed every third of `workers.lease_ttl_ms`.
         let named_lease = |name: &'static str| {
             Arc::new(Lease::new(
@@ -462,9 +464,9 @@ impl Application {
             Arc::new(database.clone()) as Arc<dyn IntentStore>,
             broker,
             clock.clone(),
-        )
-        .with_gate(Arc::new(gate))
-        .with_session(broker_session.clone());
+            gate,
+            broker_session.clone(),
+        );
         // Apart from the workers, orders are recorded here and sent by the lease holder there.
         let executor = Arc::new(match (role, &announce) {
             (Role::Web, Some(workers)) => executor.deferring(workers.clone()),
@@ -747,12 +749,11 @@ impl Application {
         let sessions_task = tokio::spawn(sessions.clone().sweep());
 
         let site_root = site::resolve_site_root(settings.server.site_root.as_deref());
-        if !site_root.join("pkg").is_dir() {
-            tracing::warn!(
-                site_root = %site_root.display(),
-                "no built site here (pkg/ missing): pages render but will not hydrate; \
-                 build with `cargo leptos build --release` or set OSP__SERVER__SITE_ROOT"
-            );
+        // A site from another build (or none) makes pages that never come alive: say so here
+        // and on every page.
+        let bundle = site::check_bundle(&site_root);
+        if let Some(problem) = bundle.problem() {
+            tracing::error!(site_root = %site_root.display(), "{problem}");
         }
         let leptos_options = site::leptos_options(&site_root, addr);
         // What just happened, for the toasts (pushed over the websocket) and the notification
@@ -800,6 +801,7 @@ impl Application {
         workers.push(activity_task);
         let state = AppState {
             leptos_options: leptos_options.clone(),
+            bundle,
             status: Arc::new(status),
             accounts: accounts.clone(),
             prices: market.prices.clone(),

@@ -5,7 +5,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Exchange, InstrumentToken, OrderSide, Price, ProductKind};
+use super::{
+    Exchange, InstrumentToken, OrderKind, OrderRequest, OrderSide, OrderTag, Price, ProductKind,
+};
 
 /// Kite keeps at most this many alerts per user.
 pub const BROKER_ALERT_LIMIT: usize = 200;
@@ -91,6 +93,23 @@ pub struct AtoOrder {
 }
 
 impl AtoOrder {
+    /// The order the broker will place when the alert fires, as the app's own order would be
+    /// (for the risk gate). Kite tags it itself, so it carries the tag `ato`.
+    pub fn request(&self) -> OrderRequest {
+        OrderRequest {
+            exchange: self.exchange,
+            tradingsymbol: self.tradingsymbol.clone(),
+            side: self.side,
+            quantity: self.quantity,
+            kind: match self.pricing {
+                AtoPricing::Market => OrderKind::Market,
+                AtoPricing::Limit { price } => OrderKind::Limit { price },
+            },
+            product: self.product,
+            tag: OrderTag::parse("ato").unwrap_or_else(|_| unreachable!("a valid tag")),
+        }
+    }
+
     /// "BUY 10 INFY LIMIT ₹1,499.00 (CNC)".
     pub fn summary(&self) -> String {
         let side = match self.side {

@@ -8,9 +8,13 @@ use std::time::Duration;
 
 use osp_core::model::{
     Exchange, IntentState, OrderIntent, OrderKind, OrderRequest, OrderSide, OrderTag, ProductKind,
+    RiskLimits,
 };
-use osp_core::ports::{Broker, Clock, IntentStore};
-use osp_core::services::trading::OrderExecutor;
+use osp_core::ports::{Broker, Clock, IntentStore, MarketData, TradeStore};
+use osp_core::services::instruments::InstrumentCatalog;
+use osp_core::services::trading::{
+    BrokerSession, OrderExecutor, PreTradeCheck, RiskGate, RiskState,
+};
 use osp_server::clock::SystemClock;
 use osp_server::database::Database;
 use osp_server::integrations::kite::broker::KiteBroker;
@@ -34,11 +38,35 @@ fn broker(app: &TestApp) -> Arc<KiteBroker> {
     Arc::new(KiteBroker::new(Arc::new(client)))
 }
 
-fn executor(db: &Database, broker: &Arc<KiteBroker>) -> OrderExecutor {
+/// An executor as the server builds one: the account's risk gate (here with no limits set and
+/// the switch off) and a standing broker session.
+fn executor(app: &TestApp, db: &Database, broker: &Arc<KiteBroker>) -> OrderExecutor {
+    let clock = Arc::new(SystemClock) as Arc<dyn Clock>;
+    let gate = RiskGate {
+        state: Arc::new(RiskState::new(
+            RiskLimits {
+                max_order_quantity: None,
+                max_order_value: None,
+                max_open_positions: None,
+                max_orders_per_day: None,
+                max_daily_loss: None,
+                price_band_bp: None,
+            },
+            None,
+        )),
+        intents: Arc::new(db.clone()) as Arc<dyn IntentStore>,
+        trades: Arc::new(db.clone()) as Arc<dyn TradeStore>,
+        market: app.prices.clone() as Arc<dyn MarketData>,
+        catalog: Arc::new(InstrumentCatalog::default()),
+        clock: clock.clone(),
+        stored: None,
+    };
     OrderExecutor::new(
         Arc::new(db.clone()) as Arc<dyn IntentStore>,
         broker.clone() as Arc<dyn Broker>,
-        Arc::new(SystemClock) as Arc<dyn Clock>,
+        clock.clone(),
+        Arc::new(gate) as Arc<dyn PreTradeCheck>,
+        Arc::new(BrokerSession::new(clock)),
     )
 }
 
@@ -88,12 +116,12 @@ async fn crash_between_each_step(db: &Database, app: &TestApp) {
     let broker = broker(app);
 
     // 1. Recorded, then the process dies before sending.
-    let first = executor(db, &broker)
+    let first = executor(app, db, &broker)
         .record(None, buy("SBIN", 1))
         .await
         .unwrap();
     assert_eq!(orders_tagged(app, &first.request.tag).await, 0);
-    let restarted = executor(db, &broker);
+    let restarted = executor(app, db, &broker);
     let after = restarted.reconcile_pending().await.unwrap();
     assert_eq!(after.len(), 1);
     assert_eq!(
@@ -104,12 +132,12 @@ async fn crash_between_each_step(db: &Database, app: &TestApp) {
     assert_eq!(orders_tagged(app, &first.request.tag).await, 1);
 
     // 2. Sent (the broker has it), then the process dies before the answer is written.
-    let second = executor(db, &broker)
+    let second = executor(app, db, &broker)
         .record(None, buy("INFY", 2))
         .await
         .unwrap();
     let order_id = broker.place_order(&second.request).await.unwrap();
-    let restarted = executor(db, &broker);
+    let restarted = executor(app, db, &broker);
     let after = restarted.reconcile_pending().await.unwrap();
     assert_eq!(after.len(), 1);
     assert_eq!(
@@ -124,12 +152,12 @@ async fn crash_between_each_step(db: &Database, app: &TestApp) {
     );
 
     // 3. Answer written, then the process dies: nothing is left to do.
-    let third = executor(db, &broker)
+    let third = executor(app, db, &broker)
         .submit(None, buy("TCS", 1))
         .await
         .unwrap();
     assert_eq!(third.state, IntentState::Placed);
-    let restarted = executor(db, &broker);
+    let restarted = executor(app, db, &broker);
     assert!(restarted.reconcile_pending().await.unwrap().is_empty());
     assert_eq!(orders_tagged(app, &third.request.tag).await, 1);
 
@@ -167,7 +195,7 @@ async fn broker_faults_end_every_intent_final_with_a_reason_and_none_twice() {
     let app = spawn_app().await;
     let (db, _dir) = sqlite_database().await;
     let broker = broker(&app);
-    let executor = executor(&db, &broker);
+    let executor = executor(&app, &db, &broker);
 
     // 503 on the placement: the client finds no order with the tag, so nothing was placed:
     // final at once, with the reason.
@@ -218,7 +246,7 @@ async fn an_open_order_whose_updates_were_missed_is_caught_up_from_the_broker() 
     let app = spawn_app().await;
     let (db, _dir) = sqlite_database().await;
     let broker = broker(&app);
-    let executor = executor(&db, &broker);
+    let executor = executor(&app, &db, &broker);
     let ltp = app.kite.ltp(&["NSE:INFY"]).await.unwrap()["NSE:INFY"].last_price;
     // A limit 3 % under the market rests at the broker.
     let below = ltp.raw() - ltp.raw() * 3 / 100;
@@ -255,7 +283,7 @@ async fn the_kill_switch_cancels_open_entry_orders_at_the_broker() {
     let app = spawn_app().await;
     let (db, _dir) = sqlite_database().await;
     let broker = broker(&app);
-    let executor = executor(&db, &broker);
+    let executor = executor(&app, &db, &broker);
     let ltp = app.kite.ltp(&["NSE:INFY"]).await.unwrap()["NSE:INFY"].last_price;
     let below = ltp.raw() - ltp.raw() * 3 / 100;
     let limit = osp_core::model::Price::from_raw(below - below.rem_euclid(500));

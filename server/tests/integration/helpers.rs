@@ -29,6 +29,8 @@ pub struct TestApp {
     pub sim: osp_server::integrations::kite::sim::KiteSim,
     /// The demo's ticker connections (to the simulator).
     pub pool: std::sync::Arc<osp_server::integrations::kite::ticker::TickerPool>,
+    /// The app's latest prices (what its risk gate reads).
+    pub prices: std::sync::Arc<osp_core::services::prices::PriceService>,
     /// What the live feed follows, by owner.
     pub subscriptions: std::sync::Arc<osp_core::services::prices::FeedSubscriptions>,
     /// A REST client logged in to the demo's simulator, as the app's own session.
@@ -459,6 +461,7 @@ async fn finish_spawn(app: Application, own: Simulator, data_dir: tempfile::Temp
     let sim = own.sim.clone();
     let pool = app.market().pool.clone();
     let subscriptions = app.subscriptions().clone();
+    let prices = app.market().prices.clone();
     let order_events = app.market().live.order_events();
     let kite = {
         use osp_server::integrations::kite::common::urls::KiteEndpoints;
@@ -488,6 +491,7 @@ async fn finish_spawn(app: Application, own: Simulator, data_dir: tempfile::Temp
         simulator,
         sim,
         pool,
+        prices,
         subscriptions,
         kite,
         simulator_addr,

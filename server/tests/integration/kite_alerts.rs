@@ -285,6 +285,89 @@ async fn paper_mode_keeps_simple_kite_alerts_and_refuses_ato_before_kite() {
 }
 
 #[tokio::test]
+async fn an_ato_alert_meets_the_risk_gate_before_kite_is_asked() {
+    let app = spawn_app_with(&[]).await;
+    let level = moved(app.ltp("NSE:INFY").await, 300);
+
+    // While the kill switch is on, no alert that would place orders at Kite is made.
+    let (status, engaged) = app
+        .call_form("risk/kill-switch", &[("square_off", "false")])
+        .await;
+    assert_eq!(status, 200, "{engaged}");
+    let (status, refused) = app
+        .call_json("kite-alerts/create", ato("while halted", level, "1"))
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("risk check: the kill switch is on"),
+        "{refused}"
+    );
+    assert!(
+        app.kite.alerts().await.unwrap().is_empty(),
+        "Kite was not asked"
+    );
+    // A simple alert places nothing: it is still made.
+    let (status, simple_one) = app
+        .call_json("kite-alerts/create", simple("just tell me", "<=", level))
+        .await;
+    assert_eq!(status, 200, "{simple_one}");
+    let (status, _) = app.call_form("risk/release", &[]).await;
+    assert_eq!(status, 200);
+
+    // Over a per-order limit: refused with the limit, at creation and at modification.
+    let (status, saved) = app
+        .call_json(
+            "risk/limits",
+            json!({ "draft": {
+                "max_order_quantity": "5", "max_order_value": "", "max_open_positions": "",
+                "max_orders_per_day": "", "max_daily_loss": "", "price_band": "5",
+            }}),
+        )
+        .await;
+    assert_eq!(status, 200, "{saved}");
+    let (status, refused) = app
+        .call_json("kite-alerts/create", ato("too big", level, "10"))
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("quantity 10 is above the limit of 5 per order"),
+        "{refused}"
+    );
+    assert_eq!(
+        app.kite.alerts().await.unwrap().len(),
+        1,
+        "only the simple one"
+    );
+
+    let (status, created) = app
+        .call_json("kite-alerts/create", ato("within the limit", level, "5"))
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let (status, refused) = app
+        .call_json(
+            "kite-alerts/modify",
+            json!({ "id": id, "draft": ato("within the limit", level, "6")["draft"] }),
+        )
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused.to_string().contains("above the limit of 5"),
+        "{refused}"
+    );
+    let at_kite = app.kite.alert(&id).await.unwrap();
+    assert_eq!(
+        at_kite.basket.as_ref().map(|b| b.items[0].params.quantity),
+        Some(5),
+        "Kite keeps the basket as it was"
+    );
+}
+
+#[tokio::test]
 async fn a_wrong_kite_alert_is_refused_field_by_field_and_kite_is_not_asked() {
     let app = spawn_app_with(&[]).await;
     let (status, refused) = app

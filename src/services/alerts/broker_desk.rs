@@ -6,7 +6,9 @@
 //!
 //! An ATO alert places orders at the broker when it fires. Only a venue that sends orders to
 //! the broker gives the desk `BrokerOrderAlerts`; in paper mode it has none, and an ATO alert
-//! is refused before anything is sent.
+//! is refused before anything is sent. Its basket meets the same risk gate as every order the
+//! app sends (a constructor argument, so no desk skips it): while the kill switch is on, or
+//! with an order over a per-order limit, the alert is refused before Kite is asked.
 
 use std::sync::Arc;
 
@@ -14,13 +16,14 @@ use serde::{Deserialize, Serialize};
 
 use super::broker_draft::{BrokerAlertDraft, BrokerAlertProblem, BrokerAlertRequest};
 use crate::model::{
-    BROKER_ALERT_LIMIT, BROKER_ALERT_WARN_AT, BrokerAlert, BrokerAlertFiring,
-    BrokerAlertHistoryEntry, BrokerAlertKind, BrokerAlertMirror,
+    AtoOrder, AtoSpec, BROKER_ALERT_LIMIT, BROKER_ALERT_WARN_AT, BrokerAlert, BrokerAlertFiring,
+    BrokerAlertHistoryEntry, BrokerAlertKind, BrokerAlertMirror, OrderRequest,
 };
 use crate::ports::{
     BrokerAlertStore, BrokerAlerts, BrokerError, BrokerErrorKind, BrokerOrderAlerts, Clock,
 };
 use crate::services::instruments::InstrumentCatalog;
+use crate::services::trading::PreTradeCheck;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum BrokerAlertError {
@@ -37,6 +40,9 @@ pub enum BrokerAlertError {
          make a simple alert, or a level that places paper orders"
     )]
     OrdersNotHere,
+    /// The risk gate refused the basket: the kill switch, or an order over a limit.
+    #[error("risk check: {0}")]
+    RiskRefused(String),
     /// Kite said no; the message is Kite's, and says what to change.
     #[error("{0}")]
     Refused(String),
@@ -113,6 +119,8 @@ pub struct BrokerAlertDesk {
     store: Arc<dyn BrokerAlertStore>,
     catalog: Arc<InstrumentCatalog>,
     clock: Arc<dyn Clock>,
+    /// Every basket is checked here before Kite is given it.
+    gate: Arc<dyn PreTradeCheck>,
 }
 
 impl BrokerAlertDesk {
@@ -122,6 +130,7 @@ impl BrokerAlertDesk {
         store: Arc<dyn BrokerAlertStore>,
         catalog: Arc<InstrumentCatalog>,
         clock: Arc<dyn Clock>,
+        gate: Arc<dyn PreTradeCheck>,
     ) -> Self {
         Self {
             alerts,
@@ -129,6 +138,7 @@ impl BrokerAlertDesk {
             store,
             catalog,
             clock,
+            gate,
         }
     }
 
@@ -159,6 +169,15 @@ impl BrokerAlertDesk {
         self.orders.as_ref().ok_or(BrokerAlertError::OrdersNotHere)
     }
 
+    /// An ATO alert's basket through the risk gate, before Kite is asked anything.
+    async fn gate_basket(&self, spec: &AtoSpec) -> Result<(), BrokerAlertError> {
+        let orders: Vec<OrderRequest> = spec.basket.iter().map(AtoOrder::request).collect();
+        self.gate
+            .check_standing(&orders)
+            .await
+            .map_err(BrokerAlertError::RiskRefused)
+    }
+
     pub async fn create(&self, draft: &BrokerAlertDraft) -> Result<BrokerAlert, BrokerAlertError> {
         let request = self.parse(draft)?;
         let used = self
@@ -173,7 +192,11 @@ impl BrokerAlertDesk {
         }
         let alert = match &request {
             BrokerAlertRequest::Simple(spec) => self.alerts.create(spec).await?,
-            BrokerAlertRequest::Ato(spec) => self.order_alerts()?.create_ato(spec).await?,
+            BrokerAlertRequest::Ato(spec) => {
+                let orders = self.order_alerts()?;
+                self.gate_basket(spec).await?;
+                orders.create_ato(spec).await?
+            }
         };
         self.store
             .put(&alert, self.clock.now_ms())
@@ -201,7 +224,11 @@ impl BrokerAlertDesk {
         }
         let alert = match &request {
             BrokerAlertRequest::Simple(spec) => self.alerts.modify(id, spec).await?,
-            BrokerAlertRequest::Ato(spec) => self.order_alerts()?.modify_ato(id, spec).await?,
+            BrokerAlertRequest::Ato(spec) => {
+                let orders = self.order_alerts()?;
+                self.gate_basket(spec).await?;
+                orders.modify_ato(id, spec).await?
+            }
         };
         self.store
             .put(&alert, self.clock.now_ms())

@@ -49,12 +49,13 @@ pub struct OrderExecutor {
     in_flight: Mutex<HashSet<i64>>,
     /// Set while a reconciliation runs: a second one does not start.
     reconciling: AtomicBool,
-    /// Asked before an order is sent (the risk limits and the kill switch).
-    gate: Option<Arc<dyn PreTradeCheck>>,
+    /// Asked before an order is sent (the risk limits and the kill switch). Not optional: no
+    /// executor can be built that sends without it.
+    gate: Arc<dyn PreTradeCheck>,
     /// Held by this process, or it sends nothing (another server process trades).
     lease: Option<Arc<dyn TradingLease>>,
     /// Whether the broker session stands; once it has ended nothing is sent.
-    session: Option<Arc<BrokerSession>>,
+    session: Arc<BrokerSession>,
     /// A web process apart from the workers: new orders are recorded and left to them.
     deferred_to: Announcer,
 }
@@ -87,10 +88,16 @@ impl Drop for InFlight<'_> {
 }
 
 impl OrderExecutor {
+    /// Every order it sends is checked by `gate` first (a refused one ends rejected with the
+    /// gate's reason and never reaches the broker), and nothing is sent once `session` has
+    /// ended (a broker answer saying so ends it). Both are required: an executor that skips
+    /// them cannot be built.
     pub fn new(
         store: Arc<dyn IntentStore>,
         broker: Arc<dyn Broker>,
         clock: Arc<dyn Clock>,
+        gate: Arc<dyn PreTradeCheck>,
+        session: Arc<BrokerSession>,
     ) -> Self {
         let seed =
             clock.now_ms() as u64 ^ (Arc::as_ptr(&store) as *const u8 as u64).rotate_left(17);
@@ -101,9 +108,9 @@ impl OrderExecutor {
             rng: Mutex::new(SmallRng::seed_from_u64(seed)),
             in_flight: Mutex::new(HashSet::new()),
             reconciling: AtomicBool::new(false),
-            gate: None,
+            gate,
             lease: None,
-            session: None,
+            session,
             deferred_to: Announcer::default(),
         }
     }
@@ -117,23 +124,16 @@ impl OrderExecutor {
         self
     }
 
-    /// Nothing is sent once `session` has ended (and the broker saying so ends it).
-    pub fn with_session(mut self, session: Arc<BrokerSession>) -> Self {
-        self.session = Some(session);
-        self
-    }
-
     /// Why nothing may be sent now because the broker session ended, if it did.
     fn session_refusal(&self) -> Option<String> {
-        self.session.as_ref().and_then(|s| s.refusal())
+        self.session.refusal()
     }
 
     /// A broker answer that the session is gone ends it here too.
     fn note(&self, error: &BrokerError) {
-        if error.kind == BrokerErrorKind::Unauthorized
-            && let Some(session) = &self.session
-        {
-            session.mark_expired(self.clock.now_ms(), &error.message);
+        if error.kind == BrokerErrorKind::Unauthorized {
+            self.session
+                .mark_expired(self.clock.now_ms(), &error.message);
         }
     }
 
@@ -146,13 +146,6 @@ impl OrderExecutor {
 
     fn standby(&self) -> bool {
         self.lease.as_ref().is_some_and(|l| !l.held())
-    }
-
-    /// Every order is checked by `gate` before it is sent; a refused one ends rejected with
-    /// the gate's reason and never reaches the broker.
-    pub fn with_gate(mut self, gate: Arc<dyn PreTradeCheck>) -> Self {
-        self.gate = Some(gate);
-        self
     }
 
     fn new_tag(&self) -> OrderTag {
@@ -233,9 +226,7 @@ impl OrderExecutor {
                 .apply(intent, IntentEvent::Refused { reason: &reason })
                 .await;
         }
-        if let Some(gate) = &self.gate
-            && let Err(problem) = gate.check(intent).await
-        {
+        if let Err(problem) = self.gate.check(intent).await {
             let reason = format!("risk check: {problem}");
             return self
                 .apply(intent, IntentEvent::Refused { reason: &reason })
@@ -460,11 +451,10 @@ impl OrderExecutor {
                 "that is the order as it stands; change the quantity or a price".to_owned(),
             ));
         }
-        if let Some(gate) = &self.gate {
-            gate.check_change(&changed)
-                .await
-                .map_err(|problem| refused(format!("risk check: {problem}")))?;
-        }
+        self.gate
+            .check_change(&changed)
+            .await
+            .map_err(|problem| refused(format!("risk check: {problem}")))?;
         if let Some(reason) = self.session_refusal() {
             return Err(refused(reason));
         }

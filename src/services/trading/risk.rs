@@ -23,6 +23,10 @@ pub trait PreTradeCheck: Send + Sync {
     async fn check(&self, intent: &OrderIntent) -> Result<(), String>;
     /// Asked before open order `intent` is changed to its request (already the new one).
     async fn check_change(&self, intent: &OrderIntent) -> Result<(), String>;
+    /// Asked before the broker is given `orders` to place on its own later (an ATO alert's
+    /// basket, sent by Kite when the alert fires, without asking this app again): the kill
+    /// switch and each order's own limits now. Nothing reaches the broker if it says no.
+    async fn check_standing(&self, orders: &[OrderRequest]) -> Result<(), String>;
 }
 
 /// The limits and the kill switch as they stand now (loaded at start-up, changed by the risk
@@ -204,6 +208,45 @@ pub fn change_problem(
     per_order_problem(limits, &intent.request, ltp)
 }
 
+/// Why the broker may not be given `orders` to place on its own later (an ATO alert's basket),
+/// or `None`: the kill switch; each order's quantity, value and price band against its last
+/// price now (`ltp`), as for an order sent from here; and more orders than the daily limit
+/// allows in one day. The positions and today's loss are asked when the orders would go out,
+/// which the broker does not let this app see: the basket is held to what can be known now.
+pub fn standing_orders_problem(
+    limits: &RiskLimits,
+    kill_switch: Option<&KillSwitch>,
+    orders: &[OrderRequest],
+    ltp: impl Fn(&OrderRequest) -> Option<Price>,
+) -> Option<String> {
+    if kill_switch.is_some() {
+        return Some(format!(
+            "{HALTED}; an alert that places orders at Kite is refused while it is on"
+        ));
+    }
+    if let Some(max) = limits.max_orders_per_day
+        && orders.len() > usize::try_from(max).unwrap_or(usize::MAX)
+    {
+        return Some(format!(
+            "the basket has {} orders, more than the {max} allowed per day",
+            orders.len()
+        ));
+    }
+    orders.iter().enumerate().find_map(|(n, r)| {
+        per_order_problem(limits, r, ltp(r)).map(|problem| {
+            if orders.len() == 1 {
+                problem
+            } else {
+                format!(
+                    "order {} of the basket ({}): {problem}",
+                    n + 1,
+                    r.tradingsymbol
+                )
+            }
+        })
+    })
+}
+
 /// The executor's gate: reads what the check needs (last price, open trades, today's orders
 /// and P&L) and refuses what breaks a limit.
 pub struct RiskGate {
@@ -249,13 +292,20 @@ impl RiskGate {
 #[async_trait]
 impl PreTradeCheck for RiskGate {
     async fn check_change(&self, intent: &OrderIntent) -> Result<(), String> {
+        // The stored switch where the web side runs apart, as for a new order.
+        let (limits, kill_switch) = self.current().await?;
         let ltp = self.last_price(&intent.request);
-        match change_problem(
-            &self.state.limits(),
-            self.state.kill_switch().as_ref(),
-            intent,
-            ltp,
-        ) {
+        match change_problem(&limits, kill_switch.as_ref(), intent, ltp) {
+            Some(problem) => Err(problem),
+            None => Ok(()),
+        }
+    }
+
+    async fn check_standing(&self, orders: &[OrderRequest]) -> Result<(), String> {
+        let (limits, kill_switch) = self.current().await?;
+        match standing_orders_problem(&limits, kill_switch.as_ref(), orders, |r| {
+            self.last_price(r)
+        }) {
             Some(problem) => Err(problem),
             None => Ok(()),
         }
@@ -358,6 +408,65 @@ mod tests {
             max_daily_loss: None,
             price_band_bp: None,
         }
+    }
+
+    #[test]
+    fn an_ato_basket_meets_the_kill_switch_and_every_per_order_limit() {
+        let ltp = |_: &OrderRequest| Some(p("1500"));
+        let small = order(5, OrderKind::Market).request;
+        let big = order(10, OrderKind::Limit { price: p("1500") }).request;
+        let far = order(1, OrderKind::Limit { price: p("1700") }).request;
+        let limits = RiskLimits {
+            max_order_quantity: Some(5),
+            price_band_bp: Some(500),
+            max_orders_per_day: Some(2),
+            ..none()
+        };
+        assert_eq!(
+            standing_orders_problem(&limits, None, std::slice::from_ref(&small), ltp),
+            None
+        );
+        // The kill switch refuses any basket, even one within every limit.
+        let halted = KillSwitch {
+            engaged_ms: 1,
+            squared_off: false,
+        };
+        let problem =
+            standing_orders_problem(&none(), Some(&halted), std::slice::from_ref(&small), ltp);
+        assert!(problem.unwrap().starts_with("the kill switch is on"));
+        // Over the quantity limit: the order is named in a basket of several.
+        assert_eq!(
+            standing_orders_problem(&limits, None, &[small.clone(), big.clone()], ltp).as_deref(),
+            Some("order 2 of the basket (INFY): quantity 10 is above the limit of 5 per order")
+        );
+        assert_eq!(
+            standing_orders_problem(&limits, None, &[big], ltp).as_deref(),
+            Some("quantity 10 is above the limit of 5 per order")
+        );
+        // The price band against the last price now.
+        assert!(
+            standing_orders_problem(&limits, None, &[far], ltp)
+                .unwrap()
+                .contains("(the price band)")
+        );
+        // More orders than a day allows can never go out within it.
+        assert_eq!(
+            standing_orders_problem(&limits, None, &[small.clone(), small.clone(), small], ltp)
+                .as_deref(),
+            Some("the basket has 3 orders, more than the 2 allowed per day")
+        );
+        // No live price where a limit needs one: refused, never waved through.
+        let value = RiskLimits {
+            max_order_value: Some(p("100000")),
+            ..none()
+        };
+        assert!(
+            standing_orders_problem(&value, None, &[order(1, OrderKind::Market).request], |_| {
+                None
+            })
+            .unwrap()
+            .contains("no live price")
+        );
     }
 
     #[test]
