@@ -2,7 +2,7 @@
 // come alive, and a page whose browser code is from another build must say so instead of
 // silently never hydrating (both carry one build id: app/src/build_info.rs).
 import { expect, test } from '@playwright/test';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { ADMIN_STATE } from '../playwright.config';
 import { OwnServer, stopServer } from './own-server';
 
@@ -18,9 +18,22 @@ test('a server built with plain cargo serves the cargo-leptos site, and its page
     const context = await browser.newContext({ storageState: undefined });
     const page = await context.newPage();
     await page.goto(`${own.base}/setup`);
-    // Either it hydrates or the mismatch is named; built from one checkout, it must hydrate.
-    await expect(page.getByTestId('build-mismatch')).toHaveCount(0);
-    await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+    // Either it hydrates or the mismatch is named. The test command builds both from one
+    // checkout, so there they match and the page must come alive; a debug server left over
+    // from other sources must name the site's build and its own instead.
+    const pageBuild = await page.locator('meta[name="osp-build"]').getAttribute('content');
+    const wasm = readFileSync('../target/site/pkg/osp.wasm').toString('latin1');
+    const siteBuild = /osp-build-id:([0-9a-f]{16});/.exec(wasm)?.[1];
+    expect(siteBuild, 'the site built by cargo-leptos names its build').toMatch(/^[0-9a-f]{16}$/);
+    if (pageBuild === siteBuild) {
+      await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+      await expect(page.getByTestId('build-mismatch')).toHaveCount(0);
+    } else {
+      const banner = page.getByTestId('build-mismatch').first();
+      await expect(banner).toContainText(`from build ${siteBuild}`);
+      await expect(banner).toContainText(`build ${pageBuild}`);
+      await expect(banner).toContainText('cargo leptos build --release');
+    }
     await context.close();
   } finally {
     await stopServer(child);

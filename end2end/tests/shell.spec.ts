@@ -49,7 +49,10 @@ test('the manifest and icons are served and the service worker registers', async
     const registration = await navigator.serviceWorker.ready;
     return registration.active?.scriptURL ?? '';
   });
-  expect(scriptUrl).toMatch(/\/sw\.js\?v=\d+\.\d+\.\d+$/);
+  // The worker (and its cache of the bundles) is named by the build, so a new build replaces it.
+  const build = await page.locator('meta[name="osp-build"]').getAttribute('content');
+  expect(build).toMatch(/^[0-9a-f]{16}$/);
+  expect(scriptUrl).toMatch(new RegExp(`/sw\\.js\\?v=${build}$`));
 });
 
 test('offline, the installed shell still opens and says it is offline', async ({ page, context }) => {

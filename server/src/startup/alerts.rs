@@ -1,0 +1,70 @@
+//! The fourth builder: price alerts (watched by the alert worker), Kite's own alerts (an ATO
+//! basket meets the trading builder's risk gate before Kite is given it), and the outgoing
+//! webhook their firings go to.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use osp_core::ports::{AlertStore, BrokerAlertStore, MarketData};
+use osp_core::services::alerts::{AlertService, BrokerAlertDesk};
+
+use super::infra::Infra;
+use super::market_data::Market;
+use super::trading::Trading;
+use crate::webhooks::WebhookSender;
+
+pub(super) struct Alerts {
+    pub alerts: Arc<AlertService>,
+    /// Kite's own alerts (simple and ATO): made at Kite, mirrored, synced.
+    pub kite_alerts: Arc<BrokerAlertDesk>,
+    /// Alert firings go to the account's webhook (if one is set), signed and retried.
+    pub webhooks: Arc<WebhookSender>,
+}
+
+impl Alerts {
+    pub async fn build(
+        infra: &Infra,
+        market: &Market,
+        trading: &Trading,
+    ) -> anyhow::Result<Alerts> {
+        let (database, clock) = (&infra.database, &infra.clock);
+        // Price alerts: watched by the alert worker (while this process holds the alerts lease),
+        // every firing kept in their history.
+        let mut alerts = AlertService::new(
+            Arc::new(database.clone()) as Arc<dyn AlertStore>,
+            market.market.prices.clone() as Arc<dyn MarketData>,
+            market.catalog.clone(),
+            market.subscriptions.clone(),
+            clock.clone(),
+        );
+        if let Some(announce) = infra.topology.announce() {
+            alerts = alerts.with_changes(announce);
+        }
+        let alerts = Arc::new(alerts);
+        let watched = alerts
+            .load()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot load the alerts: {e}"))?;
+        tracing::info!(alerts = watched, "alerts loaded");
+        // Kite's own alerts: made, mirrored and synced here; ATO ones only where the venue
+        // sends orders to Kite, and their baskets meet the same gate before Kite is given them.
+        let (broker_alerts, order_alerts) = trading.broker_alerts.clone();
+        let kite_alerts = Arc::new(BrokerAlertDesk::new(
+            broker_alerts,
+            order_alerts,
+            Arc::new(database.clone()) as Arc<dyn BrokerAlertStore>,
+            market.catalog.clone(),
+            clock.clone(),
+            trading.gate.clone(),
+        ));
+        let webhooks = Arc::new(
+            WebhookSender::new(database.clone(), infra.secrets.clone(), clock.clone())
+                .context("building the webhook client")?,
+        );
+        Ok(Alerts {
+            alerts,
+            kite_alerts,
+            webhooks,
+        })
+    }
+}

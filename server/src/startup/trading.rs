@@ -1,0 +1,199 @@
+//! The third builder: the trading services — the venue (chosen once from the mode), the risk
+//! state and its gate, the trading lease, the order executor (which cannot be built without
+//! the gate and the broker session), the level trader and service, the trade monitor and the
+//! risk service.
+
+use std::sync::Arc;
+
+use osp_core::model::BrokerOrder;
+use osp_core::ports::{
+    BrokerAlerts, BrokerOrderAlerts, IntentStore, LevelStore, MarketData, RiskStore, TradeStore,
+    TradingLease,
+};
+use osp_core::services::trading::{
+    LevelService, LevelTrader, OrderExecutor, PaperAccountDesk, PaperBroker, PreTradeCheck,
+    RiskGate, RiskService, RiskState, TradeService, TradeServiceParts,
+};
+use tokio::sync::broadcast;
+
+use super::infra::Infra;
+use super::market_data::Market;
+use crate::config::Settings;
+use crate::venue;
+use crate::workers::{Lease, TRADING_LEASE};
+
+pub(super) struct Trading {
+    pub risk_state: Arc<RiskState>,
+    /// The one risk gate: the executor's, and the ATO baskets' (the alerts builder's).
+    pub gate: Arc<dyn PreTradeCheck>,
+    /// Only the process holding it sends orders (the trading worker runs under it).
+    pub lease: Arc<Lease>,
+    pub executor: Arc<OrderExecutor>,
+    pub trader: Arc<LevelTrader>,
+    pub levels: Arc<LevelService>,
+    pub trades: Arc<TradeService>,
+    pub risk: Arc<RiskService>,
+    /// The paper account, in paper mode (shown and reset from the UI).
+    pub paper: Option<Arc<PaperAccountDesk>>,
+    /// The paper broker, whose resting orders the paper matcher fills on ticks.
+    pub paper_broker: Option<Arc<PaperBroker>>,
+    /// Order updates, subscribed before anything was sent (so no fill is missed); taken by
+    /// the workers builder for the trading worker's first run.
+    pub order_events: Option<broadcast::Receiver<BrokerOrder>>,
+    /// Kite's alerts that only tell, and (demo and live only) those that place orders.
+    pub broker_alerts: (Arc<dyn BrokerAlerts>, Option<Arc<dyn BrokerOrderAlerts>>),
+}
+
+impl Trading {
+    pub async fn build(
+        settings: &Settings,
+        infra: &Infra,
+        market: &Market,
+    ) -> anyhow::Result<Trading> {
+        let (database, clock, topology) = (&infra.database, &infra.clock, &infra.topology);
+        let catalog = &market.catalog;
+        // Orders go to the venue chosen here, once: demo mode's simulator through the real Kite
+        // client, or paper mode's paper broker (which holds no Kite client). Its order updates
+        // are subscribed before anything is sent, so no fill reported from here on is missed.
+        let venue = venue::choose(
+            settings,
+            &market.market,
+            market.demo.is_some(),
+            database,
+            catalog,
+            clock,
+        )
+        .await?;
+        // Every order passes the account's risk limits and kill switch (stored, so a switch
+        // engaged before a restart still holds) before it can reach the broker.
+        let risk_store = Arc::new(database.clone()) as Arc<dyn RiskStore>;
+        let risk_state = Arc::new(
+            RiskService::load_state(risk_store.as_ref())
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot load the risk settings: {e}"))?,
+        );
+        if risk_state.halted() {
+            tracing::warn!(
+                "the kill switch is on: no level triggers and no entry order goes out until it is released on the Trades page"
+            );
+        }
+        let gate = Arc::new(RiskGate {
+            state: risk_state.clone(),
+            intents: Arc::new(database.clone()) as Arc<dyn IntentStore>,
+            trades: Arc::new(database.clone()) as Arc<dyn TradeStore>,
+            market: market.market.prices.clone() as Arc<dyn MarketData>,
+            catalog: catalog.clone(),
+            clock: clock.clone(),
+            // With the web side elsewhere, its kill switch is read at every order, not only
+            // when the bus says so.
+            stored: topology.workers_on_a_bus().then(|| risk_store.clone()),
+        }) as Arc<dyn PreTradeCheck>;
+        let lease = trading_lease(infra).await;
+        let executor = Arc::new(topology.executor(
+            OrderExecutor::new(
+                Arc::new(database.clone()) as Arc<dyn IntentStore>,
+                venue.broker.clone(),
+                clock.clone(),
+                gate.clone(),
+                market.session.clone(),
+            ),
+            lease.clone() as Arc<dyn TradingLease>,
+        ));
+        // Before anything new is sent: orders a crash left pending are found by tag or sent
+        // (by the lease holder only; a standby's trading worker does it once it takes over).
+        if topology.runs_workers()
+            && let Err(e) = executor.reconcile_pending().await
+        {
+            tracing::warn!(error = %e, "pending orders could not be reconciled at start-up; the level worker retries every minute");
+        }
+        let level_store = Arc::new(database.clone()) as Arc<dyn LevelStore>;
+        let trader = Arc::new(
+            LevelTrader::new(
+                level_store.clone(),
+                executor.clone(),
+                catalog.clone(),
+                market.subscriptions.clone(),
+                clock.clone(),
+                risk_state.clone(),
+            )
+            .with_session(market.session.clone()),
+        );
+        let watched = trader
+            .load()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot load the levels: {e}"))?;
+        tracing::info!(levels = watched, "levels loaded");
+        let mut levels =
+            LevelService::new(level_store, catalog.clone(), trader.clone(), clock.clone());
+        if let Some(announce) = topology.announce() {
+            levels = levels.with_changes(announce);
+        }
+        let trades = Arc::new(TradeService::new(TradeServiceParts {
+            store: Arc::new(database.clone()) as Arc<dyn TradeStore>,
+            levels: Arc::new(database.clone()) as Arc<dyn LevelStore>,
+            executor: executor.clone(),
+            catalog: catalog.clone(),
+            market: market.market.prices.clone() as Arc<dyn MarketData>,
+            subscriptions: market.subscriptions.clone(),
+            clock: clock.clone(),
+            square_off_minute: settings.trading.square_off_minute,
+        }));
+        // Open trades are watched again, and fills a crash left unapplied open their trades
+        // (by the workers: a web process apart from them watches nothing and catches up nothing).
+        if topology.runs_workers() {
+            let report = trades
+                .load()
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot load the trades: {e}"))?;
+            for error in &report.errors {
+                tracing::warn!(%error, "trade catch-up at start-up");
+            }
+        }
+        let mut risk = RiskService::new(
+            risk_store,
+            risk_state.clone(),
+            executor.clone(),
+            trades.clone(),
+            clock.clone(),
+        );
+        if let Some(announce) = topology.announce() {
+            risk = risk.with_changes(announce);
+        }
+        Ok(Trading {
+            risk_state,
+            gate,
+            lease,
+            executor,
+            trader,
+            levels: Arc::new(levels),
+            trades,
+            risk: Arc::new(risk),
+            paper: venue.paper,
+            paper_broker: venue.paper_broker,
+            order_events: Some(venue.order_events),
+            broker_alerts: (venue.alerts, venue.alert_orders),
+        })
+    }
+}
+
+/// Only the process holding the trading lease sends orders: a second `osp serve` on the same
+/// database stands by (and refuses its own orders with the reason) until the lease lapses or
+/// is given up. A web process apart from the workers never takes it: it sends no order at all.
+async fn trading_lease(infra: &Infra) -> Arc<Lease> {
+    let lease = infra.lease(TRADING_LEASE);
+    if !infra.topology.runs_workers() {
+        return lease;
+    }
+    match lease.try_hold().await {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!(
+            holder = %lease.current_holder().await.unwrap_or_default(),
+            "another server process holds the trading lease on this database: this one \
+             stands by and sends no orders until that one stops"
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "the trading lease could not be taken; trying again")
+        }
+    }
+    lease
+}
