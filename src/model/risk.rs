@@ -21,6 +21,19 @@ pub struct RiskLimits {
     pub price_band_bp: Option<u32>,
 }
 
+impl RiskLimits {
+    /// No limit at all (the kill switch still holds): for an account that sets its own, and
+    /// for tests of everything but the limits.
+    pub const NONE: RiskLimits = RiskLimits {
+        max_order_quantity: None,
+        max_order_value: None,
+        max_open_positions: None,
+        max_orders_per_day: None,
+        max_daily_loss: None,
+        price_band_bp: None,
+    };
+}
+
 impl Default for RiskLimits {
     fn default() -> Self {
         Self {

@@ -80,6 +80,17 @@ struct Running {
     bus: Option<Arc<RedisBus>>,
 }
 
+/// What the first builders made, for the workers and the web state.
+struct Built<'a> {
+    settings: &'a Settings,
+    infra: &'a infra::Infra,
+    market: &'a market_data::Market,
+    trading: &'a trading::Trading,
+    alerts: &'a alerts::Alerts,
+    /// This process's live feed figures (its own ticker's).
+    local_feed: Arc<dyn FeedStats>,
+}
+
 impl Application {
     /// Connects and migrates the database, binds the listen address, and builds the router.
     /// Nothing runs until `run_until_stopped`.
@@ -103,27 +114,17 @@ impl Application {
             .order_events
             .take()
             .context("the venue's order updates were already taken")?;
-        let workers = workers::Workers::start(workers::WorkerInputs {
+        let built = Built {
             settings,
             infra: &infra,
             market: &market,
             trading: &trading,
             alerts: &alerts,
-            order_events,
-            local_feed: local_feed.clone(),
-        })
-        .await;
-        let local_workers = workers.manager.clone() as Arc<dyn WorkerControl>;
-        let web = web::Web::build(web::WebInputs {
-            settings,
-            infra: &infra,
-            market: &market,
-            trading: &trading,
-            alerts: &alerts,
-            accounts: &accounts,
-            workers: local_workers.clone(),
             local_feed,
-        });
+        };
+        let workers = workers::Workers::start(&built, order_events).await;
+        let local_workers = workers.manager.clone() as Arc<dyn WorkerControl>;
+        let web = web::Web::build(&built, &accounts, local_workers.clone());
         let router = router::build(
             settings,
             &infra,

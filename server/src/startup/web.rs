@@ -6,20 +6,16 @@ use std::sync::Arc;
 
 use app::state::AppState;
 use osp_core::ports::{
-    AlertStore, BrokerAlertStore, BusStats, DatabaseProbe, FeedStats, IntentStore, KiteConnection,
-    LevelStore, MarketData, NotificationReads, TradeStore, Webhooks, WorkerControl,
+    AlertStore, BrokerAlertStore, BusStats, DatabaseProbe, IntentStore, KiteConnection, LevelStore,
+    MarketData, NotificationReads, TradeStore, Webhooks, WorkerControl,
 };
 use osp_core::services::status::{StatusService, StatusSources};
 use osp_core::services::trading::{Activity, NotificationCentre, OrderDesk};
 use tokio::task::JoinHandle;
 
+use super::Built;
 use super::accounts::Accounts;
-use super::alerts::Alerts;
-use super::infra::Infra;
-use super::market_data::Market;
-use super::trading::Trading;
 use crate::bus::BusFiguresSource;
-use crate::config::Settings;
 use crate::site;
 use crate::websocket::activity::ActivityPush;
 
@@ -31,31 +27,19 @@ pub(super) struct Web {
     pub activity_task: JoinHandle<()>,
 }
 
-/// What the web builder reads from the ones before it.
-pub(super) struct WebInputs<'a> {
-    pub settings: &'a Settings,
-    pub infra: &'a Infra,
-    pub market: &'a Market,
-    pub trading: &'a Trading,
-    pub alerts: &'a Alerts,
-    pub accounts: &'a Accounts,
-    /// This process's workers (the topology picks the remote ones for a web process apart).
-    pub workers: Arc<dyn WorkerControl>,
-    pub local_feed: Arc<dyn FeedStats>,
-}
-
 impl Web {
-    pub fn build(inputs: WebInputs<'_>) -> Web {
-        let WebInputs {
+    /// `workers`: this process's own (the topology picks the remote ones for a web process
+    /// apart).
+    pub fn build(built: &Built<'_>, accounts: &Accounts, workers: Arc<dyn WorkerControl>) -> Web {
+        let Built {
             settings,
             infra,
             market,
             trading,
             alerts,
-            accounts,
-            workers,
-            local_feed,
-        } = inputs;
+            ..
+        } = *built;
+        let local_feed = built.local_feed.clone();
         let (database, clock, topology) = (&infra.database, &infra.clock, &infra.topology);
         let status = StatusService::new(
             env!("CARGO_PKG_VERSION"),

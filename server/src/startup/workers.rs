@@ -6,16 +6,13 @@
 use std::sync::Arc;
 
 use osp_core::model::BrokerOrder;
-use osp_core::ports::{FeedStats, TickBus, TradingLease, WorkerControl};
+use osp_core::ports::{TickBus, TradingLease, WorkerControl};
 use osp_core::services::announcer::Announcer;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
-use super::alerts::Alerts;
-use super::infra::Infra;
-use super::market_data::{Market, configured_kite_app};
-use super::trading::Trading;
-use crate::config::Settings;
+use super::Built;
+use super::market_data::configured_kite_app;
 use crate::workers::{
     ALERTS_LEASE, AlertWorker, ChangeFollower, KITE_ALERTS_LEASE, KiteAlertSync, PaperMatcher,
     RestartPolicy, TradingWorker, WEBHOOKS_LEASE, WebParts, WebhookWorker, WorkerManager,
@@ -29,30 +26,22 @@ pub(super) struct Workers {
     pub bus_tasks: Vec<JoinHandle<()>>,
 }
 
-/// What the workers builder reads from the ones before it.
-pub(super) struct WorkerInputs<'a> {
-    pub settings: &'a Settings,
-    pub infra: &'a Infra,
-    pub market: &'a Market,
-    pub trading: &'a Trading,
-    pub alerts: &'a Alerts,
-    /// The receiver subscribed before anything was sent: the first trading run reads it.
-    pub order_events: broadcast::Receiver<BrokerOrder>,
-    /// The live feed's figures, announced on the bus for the web processes.
-    pub local_feed: Arc<dyn FeedStats>,
-}
-
 impl Workers {
-    pub async fn start(inputs: WorkerInputs<'_>) -> Workers {
-        let WorkerInputs {
+    /// `order_events`: the receiver subscribed before anything was sent (the first trading
+    /// run reads it).
+    pub async fn start(
+        built: &Built<'_>,
+        order_events: broadcast::Receiver<BrokerOrder>,
+    ) -> Workers {
+        let Built {
             settings,
             infra,
             market,
             trading,
             alerts,
-            order_events,
-            local_feed,
-        } = inputs;
+            ..
+        } = *built;
+        let local_feed = built.local_feed.clone();
         let (clock, shutdown, topology) = (&infra.clock, &infra.shutdown, &infra.topology);
         let session = &market.session;
         // Each worker runs under the manager: restarted with back-off when it panics or stops,

@@ -43,17 +43,7 @@ fn broker(app: &TestApp) -> Arc<KiteBroker> {
 fn executor(app: &TestApp, db: &Database, broker: &Arc<KiteBroker>) -> OrderExecutor {
     let clock = Arc::new(SystemClock) as Arc<dyn Clock>;
     let gate = RiskGate {
-        state: Arc::new(RiskState::new(
-            RiskLimits {
-                max_order_quantity: None,
-                max_order_value: None,
-                max_open_positions: None,
-                max_orders_per_day: None,
-                max_daily_loss: None,
-                price_band_bp: None,
-            },
-            None,
-        )),
+        state: Arc::new(RiskState::new(RiskLimits::NONE, None)),
         intents: Arc::new(db.clone()) as Arc<dyn IntentStore>,
         trades: Arc::new(db.clone()) as Arc<dyn TradeStore>,
         market: app.prices.clone() as Arc<dyn MarketData>,

@@ -400,14 +400,7 @@ mod tests {
     }
 
     fn none() -> RiskLimits {
-        RiskLimits {
-            max_order_quantity: None,
-            max_order_value: None,
-            max_open_positions: None,
-            max_orders_per_day: None,
-            max_daily_loss: None,
-            price_band_bp: None,
-        }
+        RiskLimits::NONE
     }
 
     #[test]
