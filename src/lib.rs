@@ -8,3 +8,5 @@ pub mod format;
 pub mod model;
 pub mod ports;
 pub mod services;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;

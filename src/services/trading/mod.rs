@@ -28,6 +28,8 @@ mod paper_account;
 mod paper_broker;
 mod risk;
 mod risk_service;
+#[cfg(test)]
+mod scenarios;
 mod trade_rules;
 mod trades;
 mod trend;

@@ -1,0 +1,267 @@
+//! Scenarios of the order path on the core's test kit (in-memory stores, a scripted broker, a
+//! manual clock): what reaches the broker, what the gate and the broker session stop, and how
+//! an uncertain or interrupted placement ends — exactly one order — in milliseconds, at a fixed
+//! time, with nothing real to start.
+
+use std::sync::Arc;
+
+use crate::model::{
+    Exchange, IntentState, KillSwitch, OrderIntent, OrderKind, OrderRequest, OrderSide, OrderTag,
+    Price, ProductKind, RiskLimits, TradeId,
+};
+use crate::ports::{Broker, Clock, IntentStore, MarketData, RiskStore, TradeStore};
+use crate::services::instruments::InstrumentCatalog;
+use crate::testing::{Answer, ManualClock, MemoryStore, NoTicks, ScriptedBroker, run};
+
+use super::{BrokerSession, OrderExecutor, PreTradeCheck, RiskGate, RiskState};
+
+/// 2026-12-04 10:00 IST.
+const NOW_MS: i64 = 1_796_358_600_000;
+
+struct Desk {
+    store: Arc<MemoryStore>,
+    broker: Arc<ScriptedBroker>,
+    clock: Arc<ManualClock>,
+    state: Arc<RiskState>,
+    session: Arc<BrokerSession>,
+    gate: Arc<RiskGate>,
+}
+
+impl Desk {
+    /// One account: `limits`, the switch off, a standing session.
+    fn new(limits: RiskLimits) -> Desk {
+        let store = Arc::new(MemoryStore::default());
+        let clock = Arc::new(ManualClock::at(NOW_MS));
+        let state = Arc::new(RiskState::new(limits, None));
+        let session = Arc::new(BrokerSession::new(clock.clone() as Arc<dyn Clock>));
+        session.started(NOW_MS - 60_000);
+        let gate = Arc::new(RiskGate {
+            state: state.clone(),
+            intents: store.clone() as Arc<dyn IntentStore>,
+            trades: store.clone() as Arc<dyn TradeStore>,
+            market: Arc::new(NoTicks) as Arc<dyn MarketData>,
+            catalog: Arc::new(InstrumentCatalog::default()),
+            clock: clock.clone() as Arc<dyn Clock>,
+            stored: None,
+        });
+        Desk {
+            store,
+            broker: Arc::new(ScriptedBroker::default()),
+            clock,
+            state,
+            session,
+            gate,
+        }
+    }
+
+    /// An executor as the server builds one (a restart builds a new one on the same store).
+    fn executor(&self) -> OrderExecutor {
+        OrderExecutor::new(
+            self.store.clone() as Arc<dyn IntentStore>,
+            self.broker.clone() as Arc<dyn Broker>,
+            self.clock.clone() as Arc<dyn Clock>,
+            self.gate.clone() as Arc<dyn PreTradeCheck>,
+            self.session.clone(),
+        )
+    }
+}
+
+fn buy(quantity: u32) -> OrderRequest {
+    OrderRequest {
+        exchange: Exchange::Nse,
+        tradingsymbol: "INFY".to_owned(),
+        side: OrderSide::Buy,
+        quantity,
+        kind: OrderKind::Market,
+        product: ProductKind::Intraday,
+        tag: OrderTag::parse("replaced").unwrap(),
+    }
+}
+
+fn limits(max_quantity: u32) -> RiskLimits {
+    RiskLimits {
+        max_order_quantity: Some(max_quantity),
+        ..RiskLimits::NONE
+    }
+}
+
+/// An exit of trade 1, recorded as the trade monitor records one, then sent.
+fn send_exit(desk: &Desk, executor: &OrderExecutor, quantity: u32) -> OrderIntent {
+    run(async {
+        let mut exit = executor.prepare(None, buy(quantity));
+        exit.request.side = OrderSide::Sell;
+        exit.closes = Some(TradeId(1));
+        exit.id = IntentStore::insert(desk.store.as_ref(), &exit)
+            .await
+            .unwrap()
+            .unwrap();
+        executor.send(&exit).await.unwrap()
+    })
+}
+
+#[test]
+fn an_order_over_a_limit_is_refused_before_the_broker_and_one_within_goes_out() {
+    let desk = Desk::new(limits(5));
+    let executor = desk.executor();
+    let refused = run(executor.submit(None, buy(10))).unwrap();
+    assert_eq!(refused.state, IntentState::Rejected);
+    assert_eq!(
+        refused.reason.as_deref(),
+        Some("risk check: quantity 10 is above the limit of 5 per order")
+    );
+    assert!(desk.broker.book().is_empty(), "the broker never saw it");
+
+    let placed = run(executor.submit(None, buy(5))).unwrap();
+    assert_eq!(placed.state, IntentState::Placed);
+    assert_eq!(desk.broker.placed_with(&placed.request.tag), 1);
+}
+
+#[test]
+fn the_kill_switch_stops_every_entry_but_an_exit_still_goes_out() {
+    let desk = Desk::new(RiskLimits::NONE);
+    let executor = desk.executor();
+    desk.state.set_kill_switch(Some(KillSwitch {
+        engaged_ms: NOW_MS,
+        squared_off: false,
+    }));
+    let entry = run(executor.submit(None, buy(1))).unwrap();
+    assert_eq!(entry.state, IntentState::Rejected);
+    assert!(
+        entry
+            .reason
+            .as_deref()
+            .unwrap()
+            .starts_with("risk check: the kill switch is on"),
+        "{entry:?}"
+    );
+    assert!(desk.broker.book().is_empty());
+
+    // Exits reduce risk: the square-off must get through.
+    let exit = send_exit(&desk, &executor, 1);
+    assert_eq!(exit.state, IntentState::Placed, "{exit:?}");
+    assert_eq!(desk.broker.book().len(), 1);
+}
+
+#[test]
+fn a_switch_stored_by_another_process_holds_here_for_orders_and_ato_baskets() {
+    // Workers apart from the web side: the gate reads the stored switch at every order, even
+    // when this process's own state has not heard of it.
+    let mut desk = Desk::new(RiskLimits::NONE);
+    let gate = RiskGate {
+        stored: Some(desk.store.clone() as Arc<dyn RiskStore>),
+        state: desk.state.clone(),
+        intents: desk.store.clone() as Arc<dyn IntentStore>,
+        trades: desk.store.clone() as Arc<dyn TradeStore>,
+        market: Arc::new(NoTicks) as Arc<dyn MarketData>,
+        catalog: Arc::new(InstrumentCatalog::default()),
+        clock: desk.clock.clone() as Arc<dyn Clock>,
+    };
+    desk.gate = Arc::new(gate);
+    let executor = desk.executor();
+    let switch = KillSwitch {
+        engaged_ms: NOW_MS,
+        squared_off: false,
+    };
+    run(desk.store.set_limits(&RiskLimits::NONE, NOW_MS)).unwrap();
+    run(desk.store.set_kill_switch(Some(&switch), NOW_MS)).unwrap();
+    assert!(!desk.state.halted(), "this process has not heard of it");
+
+    let entry = run(executor.submit(None, buy(1))).unwrap();
+    assert_eq!(entry.state, IntentState::Rejected, "{entry:?}");
+    let basket = run(desk.gate.check_standing(&[buy(1)]));
+    assert!(basket.unwrap_err().starts_with("the kill switch is on"));
+    assert!(desk.broker.book().is_empty());
+
+    // Released there: both go out again.
+    run(desk.store.set_kill_switch(None, NOW_MS)).unwrap();
+    assert_eq!(run(desk.gate.check_standing(&[buy(1)])), Ok(()));
+    let entry = run(executor.submit(None, buy(1))).unwrap();
+    assert_eq!(entry.state, IntentState::Placed);
+}
+
+#[test]
+fn nothing_is_sent_once_the_broker_session_has_ended() {
+    let desk = Desk::new(RiskLimits::NONE);
+    let executor = desk.executor();
+    desk.session
+        .end_now(NOW_MS, "Kite ended the session at 06:00 IST");
+    let refused = run(executor.submit(None, buy(1))).unwrap();
+    assert_eq!(refused.state, IntentState::Rejected);
+    assert!(desk.broker.book().is_empty());
+    let exit = send_exit(&desk, &executor, 1);
+    assert_eq!(
+        exit.state,
+        IntentState::Rejected,
+        "no token, no exit either"
+    );
+}
+
+#[test]
+fn a_placement_whose_answer_was_lost_is_adopted_by_its_tag_never_placed_twice() {
+    let desk = Desk::new(RiskLimits::NONE);
+    desk.broker.script([Answer::LoseAnswer]);
+    let executor = desk.executor();
+    let uncertain = run(executor.submit(None, buy(2))).unwrap();
+    assert_eq!(
+        uncertain.state,
+        IntentState::Pending,
+        "unknown: left pending"
+    );
+    assert_eq!(desk.broker.placed_with(&uncertain.request.tag), 1);
+
+    let resolved = run(executor.reconcile_pending()).unwrap();
+    assert_eq!(resolved.len(), 1);
+    assert_eq!(resolved[0].state, IntentState::Placed);
+    assert_eq!(resolved[0].broker_order_id.as_deref(), Some("SCRIPTED-1"));
+    assert!(run(executor.reconcile_pending()).unwrap().is_empty());
+    assert_eq!(
+        desk.broker.placed_with(&uncertain.request.tag),
+        1,
+        "exactly one order"
+    );
+}
+
+#[test]
+fn a_crash_between_recording_and_sending_sends_once_after_the_restart() {
+    let desk = Desk::new(RiskLimits::NONE);
+    let recorded = run(desk.executor().record(None, buy(3))).unwrap();
+    assert!(desk.broker.book().is_empty());
+    // The process dies here; a new one starts on the same store.
+    desk.clock.advance(5_000);
+    let restarted = desk.executor();
+    let sent = run(restarted.reconcile_pending()).unwrap();
+    assert_eq!(sent[0].state, IntentState::Placed);
+    assert!(run(restarted.reconcile_pending()).unwrap().is_empty());
+    assert_eq!(desk.broker.placed_with(&recorded.request.tag), 1);
+}
+
+#[test]
+fn refusals_and_failures_end_the_order_with_a_reason_and_a_fill_completes_it() {
+    let desk = Desk::new(RiskLimits::NONE);
+    desk.broker.script([
+        Answer::Reject("insufficient funds".into()),
+        Answer::Unavailable("connection refused".into()),
+    ]);
+    let executor = desk.executor();
+    let rejected = run(executor.submit(None, buy(1))).unwrap();
+    assert_eq!(rejected.state, IntentState::Rejected);
+    assert_eq!(rejected.reason.as_deref(), Some("insufficient funds"));
+    let unreachable = run(executor.submit(None, buy(1))).unwrap();
+    assert_eq!(unreachable.state, IntentState::Rejected);
+    assert_eq!(
+        unreachable.reason.as_deref(),
+        Some("not sent: connection refused"),
+        "a trigger must not fire late: not retried"
+    );
+
+    let placed = run(executor.submit(None, buy(4))).unwrap();
+    let update = desk
+        .broker
+        .fill(&placed.request.tag, Price::parse("1500").unwrap())
+        .unwrap();
+    let filled = run(executor.on_order_update(&update)).unwrap().unwrap();
+    assert_eq!(filled.state, IntentState::Filled);
+    assert_eq!(filled.filled_quantity, 4);
+    assert_eq!(filled.average_price, Price::parse("1500").ok());
+    assert_eq!(desk.store.intents().len(), 3);
+}

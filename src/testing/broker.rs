@@ -1,0 +1,151 @@
+//! A broker that answers as the test scripts it: accepts, refuses, fails, or places the order
+//! and loses the answer (the uncertain case) — and keeps a book the executor can search by tag,
+//! as Kite's.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+
+use crate::model::{BrokerOrder, OrderRequest, OrderStatus, OrderTag, Price};
+use crate::ports::{Broker, BrokerError, BrokerErrorKind};
+
+/// How the broker answers the next placement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// Placed, and the order id comes back.
+    Accept,
+    /// Refused with the broker's reason; nothing placed.
+    Reject(String),
+    /// Placed, but the answer never arrives (a timeout after the broker took it).
+    LoseAnswer,
+    /// Not reached; nothing placed.
+    Unavailable(String),
+}
+
+#[derive(Default)]
+pub struct ScriptedBroker {
+    script: Mutex<VecDeque<Answer>>,
+    book: Mutex<Vec<BrokerOrder>>,
+}
+
+impl ScriptedBroker {
+    /// The next placements answer these, in order; after them every placement is accepted.
+    pub fn script(&self, answers: impl IntoIterator<Item = Answer>) {
+        self.script
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(answers);
+    }
+
+    /// Every order the broker holds, oldest first.
+    pub fn book(&self) -> Vec<BrokerOrder> {
+        self.book.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// How many orders carry `tag`: an order placed twice shows as 2.
+    pub fn placed_with(&self, tag: &OrderTag) -> usize {
+        self.book()
+            .iter()
+            .filter(|o| o.tag.as_ref() == Some(tag))
+            .count()
+    }
+
+    /// Fills the order tagged `tag` whole at `price`, and returns the update the broker sends.
+    pub fn fill(&self, tag: &OrderTag, price: Price) -> Option<BrokerOrder> {
+        let mut book = self.book.lock().unwrap_or_else(|p| p.into_inner());
+        let order = book
+            .iter_mut()
+            .rev()
+            .find(|o| o.tag.as_ref() == Some(tag))?;
+        order.status = OrderStatus::Complete;
+        order.filled_quantity = order.quantity;
+        order.average_price = Some(price);
+        Some(order.clone())
+    }
+}
+
+fn error(kind: BrokerErrorKind, message: &str) -> BrokerError {
+    BrokerError {
+        kind,
+        message: message.to_owned(),
+    }
+}
+
+#[async_trait]
+impl Broker for ScriptedBroker {
+    async fn place_order(&self, order: &OrderRequest) -> Result<String, BrokerError> {
+        let answer = self
+            .script
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop_front()
+            .unwrap_or(Answer::Accept);
+        let place = |book: &Mutex<Vec<BrokerOrder>>| {
+            let mut book = book.lock().unwrap_or_else(|p| p.into_inner());
+            let order_id = format!("SCRIPTED-{}", book.len() + 1);
+            book.push(BrokerOrder {
+                order_id: order_id.clone(),
+                tag: Some(order.tag.clone()),
+                status: OrderStatus::Open,
+                quantity: order.quantity,
+                kind: Some(order.kind),
+                filled_quantity: 0,
+                average_price: None,
+                status_message: None,
+            });
+            order_id
+        };
+        match answer {
+            Answer::Accept => Ok(place(&self.book)),
+            Answer::Reject(reason) => Err(error(BrokerErrorKind::Rejected, &reason)),
+            Answer::LoseAnswer => {
+                place(&self.book);
+                Err(error(
+                    BrokerErrorKind::Uncertain,
+                    "the broker did not answer in time; the order may be placed",
+                ))
+            }
+            Answer::Unavailable(reason) => Err(error(BrokerErrorKind::Unavailable, &reason)),
+        }
+    }
+
+    async fn cancel_order(&self, order_id: &str) -> Result<(), BrokerError> {
+        let mut book = self.book.lock().unwrap_or_else(|p| p.into_inner());
+        match book.iter_mut().find(|o| o.order_id == order_id) {
+            Some(order) if !order.status.is_final() => {
+                order.status = OrderStatus::Cancelled;
+                Ok(())
+            }
+            Some(_) => Err(error(BrokerErrorKind::Rejected, "the order is complete")),
+            None => Err(error(BrokerErrorKind::Rejected, "no such order")),
+        }
+    }
+
+    async fn modify_order(&self, order_id: &str, order: &OrderRequest) -> Result<(), BrokerError> {
+        let mut book = self.book.lock().unwrap_or_else(|p| p.into_inner());
+        match book.iter_mut().find(|o| o.order_id == order_id) {
+            Some(held) if !held.status.is_final() => {
+                held.quantity = order.quantity;
+                held.kind = Some(order.kind);
+                Ok(())
+            }
+            _ => Err(error(
+                BrokerErrorKind::Rejected,
+                "the order cannot be changed",
+            )),
+        }
+    }
+
+    async fn order_by_tag(&self, tag: &OrderTag) -> Result<Option<BrokerOrder>, BrokerError> {
+        Ok(self
+            .book()
+            .into_iter()
+            .rev()
+            .find(|o| o.tag.as_ref() == Some(tag)))
+    }
+
+    async fn orders(&self) -> Result<Vec<BrokerOrder>, BrokerError> {
+        Ok(self.book())
+    }
+}
