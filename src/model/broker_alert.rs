@@ -214,7 +214,7 @@ pub struct BrokerAlertFiring {
 }
 
 /// The mirror of the broker's list and how fresh it is.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrokerAlertMirror {
     pub alerts: Vec<BrokerAlert>,
     /// When the list was last read from the broker (`None`: never).

@@ -8,10 +8,12 @@
 
 mod broker;
 mod clock;
+mod kite_alerts;
 mod memory;
 
 pub use broker::{Answer, ScriptedBroker};
 pub use clock::ManualClock;
+pub use kite_alerts::{MemoryAlertMirror, MemoryBrokerAlerts};
 pub use memory::{MemoryStore, NoTicks};
 
 /// Runs a future to its end on this thread (`futures`' executor): the kit's parts never wait

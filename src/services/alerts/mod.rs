@@ -5,6 +5,8 @@
 //! form (`broker_draft.rs`) and the desk that makes, mirrors and syncs them (`broker_desk.rs`).
 
 mod broker_desk;
+#[cfg(test)]
+mod broker_desk_scenarios;
 mod broker_draft;
 mod condition;
 mod draft;
