@@ -1,16 +1,18 @@
-//! The trading worker: feeds every tick batch from the bus to the `LevelTrader` (the level
-//! monitor and the orders it places) and the `TradeService` (the trade monitor: trailing stops
-//! and exits), every broker order update to the `OrderExecutor` and the intent it changed to the
-//! trade service (fills open and close trades); once a minute (and whenever updates were missed)
-//! it applies daily re-arms, reconciles pending orders, catches open ones up with the broker's
-//! book, squares off intraday trades past their time and applies what a crash left unapplied.
-//! It holds no rule.
+//! The trading worker: feeds every tick batch from the bus to the `TradeService` (the trade
+//! monitor: trailing stops and exits) and, on a subscription and a task of its own, to the
+//! `LevelTrader` (the level monitor and the entry orders it places) — so an entry whose
+//! placement hangs (a slow or lost answer from the broker) never holds back a stop-loss exit or
+//! an order update. Every broker order update goes to the `OrderExecutor` and the intent it
+//! changed to the trade service (fills open and close trades); once a minute (and whenever
+//! updates were missed) it applies daily re-arms, reconciles pending orders, catches open ones
+//! up with the broker's book, squares off intraday trades past their time and applies what a
+//! crash left unapplied. It holds no rule.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use osp_core::model::{BrokerOrder, OrderIntent, StateChange};
-use osp_core::ports::{Interest, TickBus};
+use osp_core::ports::{Interest, TickBus, TickSubscription};
 use osp_core::services::announcer::Announcer;
 use osp_core::services::trading::{
     LevelTrader, OrderExecutor, RiskService, StepReport, TradeReport, TradeService,
@@ -64,20 +66,58 @@ fn log_trades(report: &TradeReport) {
     }
 }
 
+/// What the executor changed reaches the trades (fills open and close them).
+async fn apply_intents(trades: &TradeService, announce: &Announcer, intents: &[OrderIntent]) {
+    if !intents.is_empty() {
+        announce.tell(StateChange::Activity);
+    }
+    for intent in intents {
+        metrics::counter!("osp_order_updates_total", "state" => intent.state.code()).increment(1);
+        log_trades(&trades.on_intent(intent).await);
+    }
+}
+
+/// The level monitor's loop: each batch's crossings, and the entry orders they place, on a
+/// subscription of its own — a slow placement here waits alone.
+struct Entries {
+    trader: Arc<LevelTrader>,
+    trades: Arc<TradeService>,
+    announce: Announcer,
+}
+
+impl Entries {
+    async fn run(self, ticks: Box<dyn TickSubscription>, stop: CancellationToken) {
+        loop {
+            let batch = tokio::select! {
+                _ = stop.cancelled() => break,
+                batch = ticks.next_batch() => match batch {
+                    Some(batch) => batch,
+                    None => break,
+                },
+            };
+            let started = std::time::Instant::now();
+            let report = self.trader.process_ticks(&batch).await;
+            if !report.intents.is_empty() {
+                // From the ticks' arrival here to the order's answer from the broker.
+                metrics::histogram!("osp_tick_to_order_seconds")
+                    .record(started.elapsed().as_secs_f64());
+            }
+            log_levels(&report);
+            if !report.entries.is_empty() {
+                self.announce.tell(StateChange::Activity);
+            }
+            apply_intents(&self.trades, &self.announce, &report.intents).await;
+        }
+    }
+}
+
 impl TradingWorker {
     fn announce_activity(&self) {
         self.announce.tell(StateChange::Activity);
     }
 
     async fn intents_changed(&self, intents: &[OrderIntent]) {
-        if !intents.is_empty() {
-            self.announce_activity();
-        }
-        for intent in intents {
-            metrics::counter!("osp_order_updates_total", "state" => intent.state.code())
-                .increment(1);
-            log_trades(&self.trades.on_intent(intent).await);
-        }
+        apply_intents(&self.trades, &self.announce, intents).await;
     }
 
     /// Open orders caught up with the broker's book (updates missed during a reconnect or a lag).
@@ -159,28 +199,33 @@ impl TradingWorker {
     pub async fn run_until_stopped(mut self, shutdown: CancellationToken) -> Result<(), String> {
         // Subscribed first, so no tick arriving while the rest loads is missed.
         let ticks = self.bus.subscribe(Interest::All);
+        let level_ticks = self.bus.subscribe(Interest::All);
         if self.reload {
             self.reload().await?;
         }
+        // The level monitor runs beside this loop, and stops with it however it ends.
+        let stop_entries = shutdown.child_token();
+        let _stop_entries_on_drop = stop_entries.clone().drop_guard();
+        let mut entries = tokio::spawn(
+            Entries {
+                trader: self.trader.clone(),
+                trades: self.trades.clone(),
+                announce: self.announce.clone(),
+            }
+            .run(level_ticks, stop_entries.clone()),
+        );
         let mut housekeeping = tokio::time::interval(HOUSEKEEPING_EVERY);
         housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
+                ended = &mut entries => match ended {
+                    // The bus closed: this loop ends with it.
+                    Ok(()) => break,
+                    Err(e) => return Err(format!("the level monitor stopped: {e}")),
+                },
                 batch = ticks.next_batch() => match batch {
                     Some(batch) => {
-                        let started = std::time::Instant::now();
-                        let report = self.trader.process_ticks(&batch).await;
-                        if !report.intents.is_empty() {
-                            // From the ticks' arrival here to the order's answer from the broker.
-                            metrics::histogram!("osp_tick_to_order_seconds")
-                                .record(started.elapsed().as_secs_f64());
-                        }
-                        log_levels(&report);
-                        if !report.entries.is_empty() {
-                            self.announce_activity();
-                        }
-                        self.intents_changed(&report.intents).await;
                         let trades = self.trades.process_ticks(&batch).await;
                         if !trades.notes.is_empty() {
                             self.announce_activity();
@@ -204,6 +249,10 @@ impl TradingWorker {
                 _ = housekeeping.tick() => self.housekeeping().await,
                 change = next_change(&mut self.changes) => self.on_change(change).await,
             }
+        }
+        stop_entries.cancel();
+        if !entries.is_finished() {
+            let _ = entries.await;
         }
         tracing::debug!("trading worker stopped");
         Ok(())

@@ -8,7 +8,7 @@ use std::time::Duration;
 use osp_core::model::Price;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, moved, spawn_app, spawn_app_in};
+use crate::helpers::{TestApp, eventually, moved, spawn_app, spawn_app_in};
 
 const INFY: u32 = 408_065;
 const TICK: i64 = 500; // ₹0.05 in raw fixed-point units
@@ -207,6 +207,94 @@ async fn an_open_trade_survives_a_restart_and_its_stop_loss_exits_it_afterwards(
     assert_eq!(t["exit_reason"], "stop_loss");
     assert!(price(&t["realised"]) < Price::ZERO, "a stop is a loss: {t}");
     assert_eq!(app.orders().await.len(), 2, "one entry, one exit");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_stop_loss_exit_goes_out_while_an_entry_placement_hangs() {
+    const SBIN: u32 = 779_521;
+    let app = spawn_app().await;
+    let trade = open_trade_through_a_level(&app, "", "2%").await;
+    let stop = price(&trade["stop_loss"]);
+
+    // Every SBIN placement from now on is taken by the broker but answered 5 s late.
+    app.simulator
+        .delay_placements_of(Some(("SBIN", Duration::from_secs(5))));
+    let sbin = moved(app.ltp("NSE:SBIN").await, 300);
+    let mut entry = draft(sbin, "", "", "");
+    entry["token"] = json!(SBIN);
+    let (status, created) = app
+        .call_json("levels/create", json!({ "draft": entry }))
+        .await;
+    assert_eq!(status, 200, "{created}");
+    let level = created["stored"]["level"]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    // The level's log: "triggered" when the order is recorded and sent, "order_placed" (or
+    // "order_failed") once the broker's answer is back.
+    let kinds = async || {
+        let (status, log) = app
+            .call_form("levels/log", &[("level", level.as_str()), ("limit", "20")])
+            .await;
+        assert_eq!(status, 200, "{log}");
+        log.as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let answered = |kinds: &[String]| kinds.iter().any(|k| k.starts_with("order_"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(app.sim.set_last_price(SBIN, moved(sbin, 50)));
+    eventually("the SBIN entry sent", async || {
+        kinds()
+            .await
+            .contains(&"triggered".to_owned())
+            .then_some(())
+    })
+    .await;
+    assert!(!answered(&kinds().await), "its answer has not come yet");
+
+    // The INFY trade's stop is hit while the SBIN placement still hangs: its exit goes out and
+    // fills now, not after the entry's answer.
+    assert!(
+        app.sim
+            .set_last_price(INFY, stop.checked_sub(Price::from_raw(TICK)).unwrap())
+    );
+    // (The SBIN fill, reported by the order updates while the answer hangs, opens a trade too.)
+    let infy = |b: &Value| {
+        b["trades"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["trade"]["tradingsymbol"] == "INFY")
+            .map(|t| t["trade"].clone())
+            .unwrap()
+    };
+    let closed = app
+        .wait_for_book("the stop-loss exit", |b| infy(b)["state"] == "closed")
+        .await;
+    assert_eq!(infy(&closed)["exit_reason"], "stop_loss");
+    let now = kinds().await;
+    assert!(
+        !answered(&now),
+        "the exit went out before the hanging entry's answer, not after it: {now:?}"
+    );
+    // The entry's answer comes in the end: placed, once.
+    eventually("the SBIN entry's late answer", async || {
+        let now = kinds().await;
+        answered(&now).then_some(now)
+    })
+    .await;
+    let sbin_orders = app
+        .orders()
+        .await
+        .into_iter()
+        .filter(|o| o["request"]["tradingsymbol"] == "SBIN")
+        .count();
+    assert_eq!(sbin_orders, 1);
+    app.simulator.delay_placements_of(None);
     app.stop().await;
 }
 

@@ -47,6 +47,9 @@ pub struct OrderExecutor {
     rng: Mutex<SmallRng>,
     /// Intents this executor is sending right now.
     in_flight: Mutex<HashSet<i64>>,
+    /// Pending intents this executor has placed once (their answer is not recorded yet, or was
+    /// lost): only a look-up by tag may resolve them, never a second placement.
+    attempted: Mutex<HashSet<i64>>,
     /// Set while a reconciliation runs: a second one does not start.
     reconciling: AtomicBool,
     /// Asked before an order is sent (the risk limits and the kill switch). Not optional: no
@@ -107,6 +110,7 @@ impl OrderExecutor {
             clock,
             rng: Mutex::new(SmallRng::seed_from_u64(seed)),
             in_flight: Mutex::new(HashSet::new()),
+            attempted: Mutex::new(HashSet::new()),
             reconciling: AtomicBool::new(false),
             gate,
             lease: None,
@@ -196,8 +200,21 @@ impl OrderExecutor {
     }
 
     /// Step two: sends a pending intent and records the answer. An uncertain answer leaves it
-    /// pending for `reconcile_pending`.
+    /// pending for `reconcile_pending`. What is stored decides, not the caller's copy: an intent
+    /// another task sent meanwhile (reconciliation beside the level monitor, say) is not placed
+    /// again, and one this executor placed whose answer was lost is left to reconciliation,
+    /// which looks it up by tag.
     pub async fn send(&self, intent: &OrderIntent) -> Result<OrderIntent, ExecError> {
+        self.send_as(intent, false).await
+    }
+
+    /// `send`; `proven_absent`: the broker's book was just searched for the tag and has no
+    /// such order (reconciliation), so even an intent placed before may be placed now.
+    async fn send_as(
+        &self,
+        intent: &OrderIntent,
+        proven_absent: bool,
+    ) -> Result<OrderIntent, ExecError> {
         if intent.state != IntentState::Pending {
             return Ok(intent.clone());
         }
@@ -216,6 +233,24 @@ impl OrderExecutor {
             self.deferred_to.tell(StateChange::Orders);
             return Ok(intent.clone());
         }
+        let stored = self
+            .store
+            .by_id(intent.id)
+            .await
+            .map_err(ExecError::Store)?
+            .ok_or_else(|| ExecError::Store(format!("order record {} disappeared", intent.id)))?;
+        if stored.state != IntentState::Pending {
+            return Ok(stored);
+        }
+        let first = self
+            .attempted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(stored.id);
+        if !first && !proven_absent {
+            return Ok(stored);
+        }
+        let intent = &stored;
         if self.standby() {
             return self
                 .apply(intent, IntentEvent::Refused { reason: STANDBY })
@@ -272,6 +307,12 @@ impl OrderExecutor {
                 .await
                 .map_err(ExecError::Store)?
             {
+                if next.state != IntentState::Pending {
+                    self.attempted
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .remove(&next.id);
+                }
                 return Ok(next);
             }
             current = self
@@ -338,7 +379,7 @@ impl OrderExecutor {
                 (Reconciliation::Adopt(_), Some(order)) => {
                     out.push(self.apply(&intent, IntentEvent::Order(order)).await?)
                 }
-                (Reconciliation::Send, _) => out.push(self.send(&intent).await?),
+                (Reconciliation::Send, _) => out.push(self.send_as(&intent, true).await?),
                 _ => out.push(intent),
             }
         }

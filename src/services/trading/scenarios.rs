@@ -265,3 +265,33 @@ fn refusals_and_failures_end_the_order_with_a_reason_and_a_fill_completes_it() {
     assert_eq!(filled.average_price, Price::parse("1500").ok());
     assert_eq!(desk.store.intents().len(), 3);
 }
+
+#[test]
+fn a_send_after_reconciliation_sent_the_same_order_does_not_place_it_again() {
+    // The level monitor records its order; reconciliation, running beside it, finds the
+    // pending record first and sends it; then the monitor's own send arrives with its copy.
+    let desk = Desk::new(RiskLimits::NONE);
+    let executor = desk.executor();
+    let recorded = run(executor.record(None, buy(1))).unwrap();
+    let reconciled = run(executor.reconcile_pending()).unwrap();
+    assert_eq!(reconciled[0].state, IntentState::Placed);
+    let late = run(executor.send(&recorded)).unwrap();
+    assert_eq!(late.state, IntentState::Placed, "the stored record decides");
+    assert_eq!(desk.broker.placed_with(&recorded.request.tag), 1);
+}
+
+#[test]
+fn an_order_whose_answer_was_lost_is_never_placed_twice_by_a_second_send() {
+    let desk = Desk::new(RiskLimits::NONE);
+    desk.broker.script([Answer::LoseAnswer]);
+    let executor = desk.executor();
+    let pending = run(executor.submit(None, buy(1))).unwrap();
+    assert_eq!(pending.state, IntentState::Pending);
+    // Sent again (a retry, another task): not placed — only a look-up by tag resolves it.
+    let again = run(executor.send(&pending)).unwrap();
+    assert_eq!(again.state, IntentState::Pending);
+    assert_eq!(desk.broker.placed_with(&pending.request.tag), 1);
+    let resolved = run(executor.reconcile_pending()).unwrap();
+    assert_eq!(resolved[0].state, IntentState::Placed);
+    assert_eq!(desk.broker.placed_with(&pending.request.tag), 1);
+}

@@ -1,6 +1,7 @@
 //! Fault injection for tests, off by default: drop every ticker connection, go silent (no data,
 //! no heartbeat: a stalled feed), send one malformed frame; fail REST calls with 5xx, 429 or a
-//! hang past the client's timeout — the next N calls, or a share of all calls.
+//! hang past the client's timeout — the next N calls, or a share of all calls; or hang every
+//! placement of one instrument (a slow order while the rest of the account trades).
 
 use std::sync::Arc;
 use std::sync::Mutex;
@@ -44,6 +45,8 @@ struct RestFaults {
     next: Vec<RestFault>,
     share_percent: u8,
     share_kind: Option<RestFault>,
+    /// Placements of this trading symbol take effect, and their answer comes this late.
+    slow_placements: Option<(String, Duration)>,
 }
 
 impl Default for SimControl {
@@ -104,6 +107,28 @@ impl SimControl {
         let mut rest = self.inner.rest.lock().unwrap_or_else(|p| p.into_inner());
         rest.share_percent = percent.min(100);
         rest.share_kind = Some(fault);
+    }
+
+    /// Every order placed for `tradingsymbol` from now on takes effect at once, and its answer
+    /// comes `delay` late (`None`: the rule is lifted).
+    pub fn delay_placements_of(&self, rule: Option<(&str, Duration)>) {
+        let mut rest = self.inner.rest.lock().unwrap_or_else(|p| p.into_inner());
+        rest.slow_placements = rule.map(|(symbol, delay)| (symbol.to_owned(), delay));
+    }
+
+    /// The delay a placement of `tradingsymbol` suffers, if any.
+    pub(super) fn placement_delay(&self, tradingsymbol: &str) -> Option<Duration> {
+        let rest = self.inner.rest.lock().unwrap_or_else(|p| p.into_inner());
+        rest.slow_placements
+            .as_ref()
+            .filter(|(symbol, _)| symbol == tradingsymbol)
+            .map(|(_, delay)| *delay)
+    }
+
+    /// Whether any placement is slowed (the body of a placement is read only then).
+    pub(super) fn slows_placements(&self) -> bool {
+        let rest = self.inner.rest.lock().unwrap_or_else(|p| p.into_inner());
+        rest.slow_placements.is_some()
     }
 
     /// The fault this REST call suffers, if any.

@@ -180,7 +180,15 @@ async fn limits_and_faults(
     if !sim.limits.admit(request.method(), request.uri().path()) {
         return too_many();
     }
+    let (request, slow) = match placement_delay(&sim, request).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
     let response = next.run(request).await;
+    if let Some(delay) = slow {
+        // The order is placed; its answer is what comes late.
+        tokio::time::sleep(delay).await;
+    }
     match fault {
         // The request took effect; its answer is what gets lost.
         Some(RestFault::Hang(duration)) => tokio::time::sleep(duration).await,
@@ -190,6 +198,28 @@ async fn limits_and_faults(
         _ => {}
     }
     response
+}
+
+/// The delay the control puts on this request when it places an order for a slowed symbol
+/// (the request comes back whole either way).
+async fn placement_delay(
+    sim: &SimState,
+    request: Request<Body>,
+) -> Result<(Request<Body>, Option<std::time::Duration>), Response> {
+    if !(sim.control.slows_placements()
+        && request.method() == axum::http::Method::POST
+        && request.uri().path().starts_with("/orders/"))
+    {
+        return Ok((request, None));
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return Err(SimError::input("The order form is too large.").into_response());
+    };
+    let delay = form_urlencoded::parse(&bytes)
+        .find(|(key, _)| key == "tradingsymbol")
+        .and_then(|(_, symbol)| sim.control.placement_delay(&symbol));
+    Ok((Request::from_parts(parts, Body::from(bytes)), delay))
 }
 
 fn too_many() -> Response {
