@@ -18,6 +18,7 @@
 
 mod accounts;
 mod alerts;
+mod built;
 mod infra;
 mod market_data;
 mod router;
@@ -38,6 +39,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 pub use topology::Role;
+
+use built::Built;
 
 use crate::bus::RedisBus;
 use crate::config::Settings;
@@ -78,17 +81,6 @@ struct Running {
     bus_tasks: Vec<tokio::task::JoinHandle<()>>,
     /// The bus to the other processes, if they share one.
     bus: Option<Arc<RedisBus>>,
-}
-
-/// What the first builders made, for the workers and the web state.
-struct Built<'a> {
-    settings: &'a Settings,
-    infra: &'a infra::Infra,
-    market: &'a market_data::Market,
-    trading: &'a trading::Trading,
-    alerts: &'a alerts::Alerts,
-    /// This process's live feed figures (its own ticker's).
-    local_feed: Arc<dyn FeedStats>,
 }
 
 impl Application {

@@ -13,8 +13,8 @@ use osp_core::services::status::{StatusService, StatusSources};
 use osp_core::services::trading::{Activity, NotificationCentre, OrderDesk};
 use tokio::task::JoinHandle;
 
-use super::Built;
 use super::accounts::Accounts;
+use super::built::Built;
 use crate::bus::BusFiguresSource;
 use crate::site;
 use crate::websocket::activity::ActivityPush;

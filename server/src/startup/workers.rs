@@ -11,7 +11,7 @@ use osp_core::services::announcer::Announcer;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
-use super::Built;
+use super::built::Built;
 use super::market_data::configured_kite_app;
 use crate::workers::{
     ALERTS_LEASE, AlertWorker, ChangeFollower, KITE_ALERTS_LEASE, KiteAlertSync, PaperMatcher,

@@ -26,6 +26,7 @@ mod order_desk;
 mod order_ticket;
 mod paper_account;
 mod paper_broker;
+mod portfolio;
 mod risk;
 mod risk_service;
 #[cfg(test)]

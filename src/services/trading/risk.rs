@@ -14,7 +14,7 @@ use crate::ports::{Clock, IntentStore, MarketData, RiskStore, TradeStore};
 use crate::services::instruments::InstrumentCatalog;
 use crate::services::market_calendar::{ist_day_number, ist_day_start_ms};
 
-use super::trades::{day_totals, open_and_recent, open_prices};
+use super::portfolio::{day_totals, open_and_recent, open_prices};
 
 /// Asked by the executor before an order is sent; `Err` carries the reason, in words the trader
 /// understands, and the order is refused without reaching the broker.

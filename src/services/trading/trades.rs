@@ -24,6 +24,7 @@ use crate::services::market_calendar::ist_day_number;
 use crate::services::prices::FeedSubscriptions;
 
 use super::executor::OrderExecutor;
+use super::portfolio::{day_totals, open_and_recent, open_prices};
 use super::trade_rules::{
     add_fills, auto_exit_allowed, exit_order, exiting, on_exit_update, on_price, open_trade,
     square_off_due, unrealised,
@@ -35,8 +36,7 @@ pub const TRADES_FEED_OWNER: &str = "trades";
 pub const EXIT_RETRY_MS: i64 = 30_000;
 /// How far back start-up and the minutely catch-up look for fills a crash left unapplied.
 pub const CATCH_UP_WINDOW_MS: i64 = 24 * 3_600_000;
-/// The most trades the trade book shows.
-pub const MAX_TRADES: u32 = 200;
+pub use super::portfolio::MAX_TRADES;
 
 /// What a step did, for the worker's log.
 #[derive(Debug, Default)]
@@ -532,66 +532,4 @@ impl TradeService {
             open_positions,
         })
     }
-}
-
-/// Every open trade (however old) and the newest `MAX_TRADES`, newest first: what the trade
-/// book shows and the risk checks count.
-pub(super) async fn open_and_recent(store: &dyn TradeStore) -> Result<Vec<Trade>, String> {
-    let mut trades = store.recent(MAX_TRADES).await?;
-    let active = store.active().await?;
-    for trade in active {
-        if !trades.iter().any(|t| t.id == trade.id) {
-            trades.push(trade);
-        }
-    }
-    trades.sort_by_key(|t| std::cmp::Reverse(t.id));
-    Ok(trades)
-}
-
-/// The last price of each instrument `trades` still hold.
-pub(super) fn open_prices(
-    market: &dyn MarketData,
-    trades: &[Trade],
-) -> HashMap<InstrumentToken, Price> {
-    let mut tokens: Vec<InstrumentToken> = trades
-        .iter()
-        .filter(|t| t.state != TradeState::Closed)
-        .map(|t| t.token)
-        .collect();
-    tokens.sort_unstable();
-    tokens.dedup();
-    market
-        .latest(&tokens)
-        .into_iter()
-        .map(|t| (t.token, t.last_price))
-        .collect()
-}
-
-/// The day's totals over `trades`: realised profit of the trades closed on IST day `today` and
-/// of partial exits of open ones, unrealised profit of what is held (at `prices`), and how many
-/// trades are open.
-pub(super) fn day_totals(
-    trades: &[Trade],
-    prices: &HashMap<InstrumentToken, Price>,
-    today: i64,
-) -> (Price, Price, usize) {
-    let mut realised = Price::ZERO;
-    let mut open_unrealised = Price::ZERO;
-    let mut open = 0;
-    for trade in trades {
-        let counts = match trade.closed_ms {
-            Some(closed) => ist_day_number(closed) == today,
-            None => true,
-        };
-        if counts {
-            realised = realised.checked_add(trade.realised).unwrap_or(realised);
-        }
-        if trade.state != TradeState::Closed {
-            open += 1;
-            if let Some(u) = prices.get(&trade.token).and_then(|p| unrealised(trade, *p)) {
-                open_unrealised = open_unrealised.checked_add(u).unwrap_or(open_unrealised);
-            }
-        }
-    }
-    (realised, open_unrealised, open)
 }
