@@ -40,25 +40,39 @@ pub enum BundleCheck {
 }
 
 impl BundleCheck {
-    /// What is wrong and how to fix it, or `None` when the bundle is from this build.
+    /// What is wrong and how to fix it, or `None` when the bundle is from this build: for the
+    /// server's log, naming the file where the server looked.
     pub fn problem(&self) -> Option<String> {
+        self.described(|path| path)
+    }
+
+    /// The same for the page, which anyone may read (the sign-in page too): the file as the
+    /// site names it, never the server's own path.
+    pub fn page_notice(&self) -> Option<String> {
+        self.described(|_| "the site's pkg/osp.wasm")
+    }
+
+    fn described<'a>(&'a self, shown: impl Fn(&'a str) -> &'a str) -> Option<String> {
         const FIX: &str = "build the server and its site together with `cargo leptos build \
                            --release` (or `scripts/run.sh`), or point `server.site_root` at the \
                            site built with this server";
         match self {
             BundleCheck::Matches => None,
             BundleCheck::Missing { path } => Some(format!(
-                "The app's browser code is missing: there is no {path}, so pages will not come \
-                 alive (no live prices, no buttons). To fix: {FIX}."
+                "The app's browser code is missing: there is no {}, so pages will not come \
+                 alive (no live prices, no buttons). To fix: {FIX}.",
+                shown(path)
             )),
             BundleCheck::Unmarked { path } => Some(format!(
-                "The app's browser code at {path} does not say which build it is from, so it is \
+                "The app's browser code at {} does not say which build it is from, so it is \
                  not from this server's build ({BUILD_ID}) and pages may not come alive. To fix: \
-                 {FIX}."
+                 {FIX}.",
+                shown(path)
             )),
             BundleCheck::Foreign { path, bundle_id } => Some(format!(
-                "The app's browser code at {path} is from build {bundle_id}, this server is \
-                 build {BUILD_ID}: pages will not come alive. To fix: {FIX}."
+                "The app's browser code at {} is from build {bundle_id}, this server is \
+                 build {BUILD_ID}: pages will not come alive. To fix: {FIX}.",
+                shown(path)
             )),
         }
     }
@@ -162,6 +176,19 @@ mod tests {
             bundle_build_id(b"osp-build-id:0123456789abcdef;"),
             Some("0123456789abcdef")
         );
+    }
+
+    #[test]
+    fn the_page_never_shows_the_servers_own_path() {
+        let foreign = BundleCheck::Foreign {
+            path: "/home/trader/osp/target/site/pkg/osp.wasm".into(),
+            bundle_id: "00000000000000ff".into(),
+        };
+        assert!(foreign.problem().unwrap().contains("/home/trader/osp"));
+        let notice = foreign.page_notice().unwrap();
+        assert!(!notice.contains("/home/trader"), "{notice}");
+        assert!(notice.contains("00000000000000ff") && notice.contains("pkg/osp.wasm"));
+        assert_eq!(BundleCheck::Matches.page_notice(), None);
     }
 
     #[test]

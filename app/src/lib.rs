@@ -94,7 +94,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 /// start-up and logged there too) — such a page cannot hydrate anyway.
 fn body() -> AnyView {
     #[cfg(feature = "ssr")]
-    let problem = use_context::<state::AppState>().and_then(|s| s.bundle.problem());
+    let problem = use_context::<state::AppState>().and_then(|s| s.bundle.page_notice());
     #[cfg(not(feature = "ssr"))]
     let problem: Option<String> = None;
     match problem {

@@ -32,6 +32,9 @@ async fn a_bundle_from_another_build_is_named_on_the_page() {
     assert!(html.contains("from build 00000000000000ff"), "{html}");
     assert!(html.contains(app::build_info::BUILD_ID), "{html}");
     assert!(html.contains("cargo leptos build --release"), "{html}");
+    // Anyone may read the page: it names the site's file, never the server's own path.
+    let root = foreign.path().display().to_string();
+    assert!(!html.contains(&root), "{html}");
 }
 
 #[tokio::test]
