@@ -1,5 +1,6 @@
 //! OS Platforms server: the composition root and everything that does IO — configuration,
-//! telemetry, the database, the Kite integration and simulator, websockets and HTTP. The
+//! telemetry, the database, the Kite wiring (`kite/`: the connection, live prices, the market, demo
+//! mode, the instruments schedule — over the `kite-connect` and `kite-sim` crates), websockets and HTTP. The
 //! `osp` binary (`main.rs`) is a thin command line over this library, which integration tests
 //! drive directly.
 
@@ -8,13 +9,8 @@ pub mod bus;
 pub mod clock;
 pub mod config;
 pub mod database;
-pub mod demo;
 pub mod http;
-pub mod instruments_loader;
-pub mod integrations;
-pub mod kite_connection;
-pub mod live_prices;
-pub mod market;
+pub mod kite;
 pub mod metrics;
 pub mod secrets;
 pub mod site;

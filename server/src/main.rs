@@ -287,7 +287,7 @@ async fn user(settings: &Settings, command: UserCommand) -> anyhow::Result<()> {
 
 async fn kite_sim(args: KiteSimArgs) -> anyhow::Result<()> {
     use anyhow::Context;
-    use osp_server::integrations::kite::sim::{KiteSim, RestFault, SimConfig};
+    use kite_sim::{KiteSim, RestFault, SimConfig};
 
     let mut config = SimConfig::new(args.api_key.clone(), args.api_secret);
     config.redirect_url = args.redirect_url;

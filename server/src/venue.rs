@@ -19,9 +19,9 @@ use tokio::sync::broadcast;
 
 use crate::config::Settings;
 use crate::database::Database;
-use crate::integrations::kite::alerts::{KiteAlerts, KiteOrderAlerts};
-use crate::integrations::kite::broker::KiteBroker;
-use crate::market::KiteMarket;
+use crate::kite::market::KiteMarket;
+use kite_connect::alerts::{KiteAlerts, KiteOrderAlerts};
+use kite_connect::broker::KiteBroker;
 
 /// How many paper order updates may wait for the trading worker.
 const PAPER_UPDATES_CAPACITY: usize = 1024;

@@ -9,3 +9,4 @@ pub mod prices;
 pub mod status;
 pub mod trading;
 pub mod watchlists;
+pub mod webhook_policy;

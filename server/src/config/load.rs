@@ -370,7 +370,7 @@ mod tests {
     #[test]
     fn each_mode_talks_to_its_own_kite() {
         use crate::config::KiteEndpoint;
-        use crate::integrations::kite::common::urls::{KITE_API_ROOT, KiteEndpoints};
+        use kite_connect::common::urls::{KITE_API_ROOT, KiteEndpoints};
         let endpoint = |pairs: &[(&str, &str)]| load_env(pairs).map(|s| s.kite.endpoint);
         assert_eq!(endpoint(&[]).unwrap(), KiteEndpoint::Simulator);
         let zerodha = KiteEndpoint::Remote(KiteEndpoints::default());

@@ -188,7 +188,7 @@ pub enum KiteEndpoint {
     Simulator,
     /// Zerodha's Kite (`zerodha`), or a Kite-compatible server at one address (`http://…`,
     /// e.g. `osp kite-sim` on another port, to rehearse paper or live mode end to end).
-    Remote(crate::integrations::kite::common::urls::KiteEndpoints),
+    Remote(kite_connect::common::urls::KiteEndpoints),
 }
 
 #[derive(Clone, Debug)]
@@ -399,7 +399,7 @@ fn non_empty(text: &str) -> Option<&str> {
 /// `kite.endpoint` for `mode`: demo runs only on the simulator, live only on a real (or
 /// Kite-compatible) server, paper on either; empty picks the mode's own.
 fn kite_endpoint(mode: TradingMode, raw: &str) -> Result<KiteEndpoint, ConfigError> {
-    use crate::integrations::kite::common::urls::KiteEndpoints;
+    use kite_connect::common::urls::KiteEndpoints;
     let text = raw.trim();
     let endpoint = match text.to_ascii_lowercase().as_str() {
         "" if mode == TradingMode::Demo => KiteEndpoint::Simulator,

@@ -12,7 +12,7 @@ use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
-use crate::kite_connection::{KiteAccount, KiteFlowError};
+use crate::kite::connection::{KiteAccount, KiteFlowError};
 
 /// Where the browser goes after the callback: the Settings page, saying how it went.
 fn back_to_settings(outcome: Result<String, String>) -> Response {

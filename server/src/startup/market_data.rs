@@ -17,11 +17,11 @@ use tokio::task::JoinHandle;
 
 use super::infra::Infra;
 use crate::config::{KiteEndpoint, Settings};
-use crate::demo;
-use crate::instruments_loader::InstrumentsLoader;
-use crate::integrations::kite::gated_feed::GatedFeed;
-use crate::kite_connection::{KiteAccount, KiteAccountParts};
-use crate::market::{self, KiteMarket, TickerTiming};
+use crate::kite::connection::{KiteAccount, KiteAccountParts};
+use crate::kite::demo;
+use crate::kite::instruments_loader::InstrumentsLoader;
+use crate::kite::market::{self, KiteMarket, TickerTiming};
+use kite_connect::gated_feed::GatedFeed;
 
 /// The feed owner that keeps the indices subscribed.
 const PULSE_OWNER: &str = "market-pulse";

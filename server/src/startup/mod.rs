@@ -45,8 +45,8 @@ use built::Built;
 use crate::bus::RedisBus;
 use crate::config::Settings;
 use crate::database::Database;
-use crate::demo;
-use crate::market::{self, KiteMarket};
+use crate::kite::demo;
+use crate::kite::market::{self, KiteMarket};
 use crate::metrics;
 
 /// How long in-flight requests get to finish after a shutdown signal.

@@ -14,8 +14,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::bus::{RedisBus, RelayedFeed, RemoteFeed, RemoteWorkers};
 use crate::config::{KiteEndpoint, Settings};
-use crate::integrations::kite::feed::KiteFeed;
-use crate::integrations::kite::gated_feed::GatedFeed;
+use kite_connect::feed::KiteFeed;
+use kite_connect::gated_feed::GatedFeed;
 
 /// What one `osp` process runs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

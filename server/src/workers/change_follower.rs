@@ -13,7 +13,7 @@ use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
 use super::changes::next_change;
-use crate::kite_connection::KiteAccount;
+use crate::kite::connection::KiteAccount;
 
 /// The in-memory parts of a web process apart from the workers.
 pub struct WebParts {

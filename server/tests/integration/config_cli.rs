@@ -103,8 +103,8 @@ fn kite_sim_serves_the_api_and_logs_in_a_client() {
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        use osp_server::integrations::kite::common::urls::KiteEndpoints;
-        use osp_server::integrations::kite::http::{KiteClient, KiteClientConfig};
+        use kite_connect::common::urls::KiteEndpoints;
+        use kite_connect::http::{KiteClient, KiteClientConfig};
         let mut config = KiteClientConfig::new(KiteEndpoints::simulator(&base), "k1");
         config.api_secret = Some(secrecy::SecretString::from("s1"));
         let client = KiteClient::new(config).unwrap();

@@ -6,6 +6,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use kite_connect::broker::KiteBroker;
+use kite_connect::common::urls::KiteEndpoints;
+use kite_connect::http::{KiteClient, KiteClientConfig};
+use kite_sim::RestFault;
 use osp_core::model::{
     Exchange, IntentState, OrderIntent, OrderKind, OrderRequest, OrderSide, OrderTag, ProductKind,
     RiskLimits,
@@ -17,10 +21,6 @@ use osp_core::services::trading::{
 };
 use osp_server::clock::SystemClock;
 use osp_server::database::Database;
-use osp_server::integrations::kite::broker::KiteBroker;
-use osp_server::integrations::kite::common::urls::KiteEndpoints;
-use osp_server::integrations::kite::http::{KiteClient, KiteClientConfig};
-use osp_server::integrations::kite::sim::RestFault;
 
 use crate::helpers::{
     TestApp, drop_postgres_database, postgres_database, spawn_app, sqlite_database,
@@ -30,7 +30,7 @@ use crate::helpers::{
 fn broker(app: &TestApp) -> Arc<KiteBroker> {
     let mut config = KiteClientConfig::new(
         KiteEndpoints::simulator(&format!("http://{}", app.simulator_addr)),
-        osp_server::demo::DEMO_API_KEY,
+        osp_server::kite::demo::DEMO_API_KEY,
     );
     config.timeout = Duration::from_secs(1);
     let client = KiteClient::new(config).unwrap();

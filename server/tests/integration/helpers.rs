@@ -24,17 +24,17 @@ pub struct TestApp {
     pub shutdown: CancellationToken,
     pub task: JoinHandle<anyhow::Result<()>>,
     /// The in-process Kite simulator's fault controls.
-    pub simulator: osp_server::integrations::kite::sim::SimControl,
+    pub simulator: kite_sim::SimControl,
     /// The whole simulator (tests move its market with `set_last_price`).
-    pub sim: osp_server::integrations::kite::sim::KiteSim,
+    pub sim: kite_sim::KiteSim,
     /// The demo's ticker connections (to the simulator).
-    pub pool: std::sync::Arc<osp_server::integrations::kite::ticker::TickerPool>,
+    pub pool: std::sync::Arc<kite_connect::ticker::TickerPool>,
     /// The app's latest prices (what its risk gate reads).
     pub prices: std::sync::Arc<osp_core::services::prices::PriceService>,
     /// What the live feed follows, by owner.
     pub subscriptions: std::sync::Arc<osp_core::services::prices::FeedSubscriptions>,
     /// A REST client logged in to the demo's simulator, as the app's own session.
-    pub kite: std::sync::Arc<osp_server::integrations::kite::http::KiteClient>,
+    pub kite: std::sync::Arc<kite_connect::http::KiteClient>,
     /// Where the demo's simulator listens, and its session for this process.
     pub simulator_addr: SocketAddr,
     pub access_token: secrecy::SecretString,
@@ -355,7 +355,7 @@ pub async fn spawn_app_in(data_dir: tempfile::TempDir, extra: &[(&str, &str)]) -
     let own = Simulator {
         addr: demo.simulator_addr,
         sim: demo.sim.clone(),
-        api_key: osp_server::demo::DEMO_API_KEY,
+        api_key: osp_server::kite::demo::DEMO_API_KEY,
         access_token: demo.access_token.clone(),
         api_secret: demo.api_secret.clone(),
         stop: None,
@@ -366,7 +366,7 @@ pub async fn spawn_app_in(data_dir: tempfile::TempDir, extra: &[(&str, &str)]) -
 /// A simulator the test app trades on: the app's own, or a standalone one.
 struct Simulator {
     addr: SocketAddr,
-    sim: osp_server::integrations::kite::sim::KiteSim,
+    sim: kite_sim::KiteSim,
     api_key: &'static str,
     /// A session of the test's own on it.
     access_token: secrecy::SecretString,
@@ -383,7 +383,7 @@ pub async fn spawn_app_on_kite(
     mode: &str,
     extra: &[(&str, &str)],
 ) -> TestApp {
-    use osp_server::integrations::kite::sim::{KiteSim, SimConfig};
+    use kite_sim::{KiteSim, SimConfig};
     let stop = CancellationToken::new();
     let mut config = SimConfig::new(REMOTE_API_KEY, REMOTE_API_SECRET);
     config.auto_login = false;
@@ -464,8 +464,8 @@ async fn finish_spawn(app: Application, own: Simulator, data_dir: tempfile::Temp
     let prices = app.market().prices.clone();
     let order_events = app.market().live.order_events();
     let kite = {
-        use osp_server::integrations::kite::common::urls::KiteEndpoints;
-        use osp_server::integrations::kite::http::{KiteClient, KiteClientConfig};
+        use kite_connect::common::urls::KiteEndpoints;
+        use kite_connect::http::{KiteClient, KiteClientConfig};
         let client = KiteClient::new(KiteClientConfig::new(
             KiteEndpoints::simulator(&format!("http://{}", own.addr)),
             own.api_key,

@@ -7,10 +7,10 @@
 use std::time::Duration;
 
 use futures::StreamExt;
+use kite_connect::common::enums::AlertOperator;
+use kite_connect::http::models::Alert;
+use kite_sim::NewAlert;
 use osp_core::model::Price;
-use osp_server::integrations::kite::common::enums::AlertOperator;
-use osp_server::integrations::kite::http::models::Alert;
-use osp_server::integrations::kite::sim::NewAlert;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 

@@ -193,7 +193,7 @@ async fn disconnect_invalidates_the_token_at_kite() {
         app.sim
             .state
             .auth
-            .check(osp_server::demo::DEMO_API_KEY, token.expose_secret())
+            .check(osp_server::kite::demo::DEMO_API_KEY, token.expose_secret())
     };
     assert!(at_kite().is_ok(), "the simulator honours the login's token");
     let (status, body) = app.call_form("kite/disconnect", &[]).await;
@@ -246,12 +246,17 @@ async fn the_kite_app_is_saved_with_its_secret_sealed_and_bad_values_refused() {
 #[tokio::test]
 async fn postbacks_are_taken_only_with_kites_checksum() {
     let app = spawn_app().await;
-    let dir = std::env::var("OSP_KITE_FIXTURES")
-        .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/kite").to_owned());
+    let dir = std::env::var("OSP_KITE_FIXTURES").unwrap_or_else(|_| {
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../adapters/kite-connect/tests/fixtures"
+        )
+        .to_owned()
+    });
     let fixture =
         std::fs::read_to_string(std::path::Path::new(&dir).join("postback.json")).unwrap();
     let mut postback: serde_json::Value = serde_json::from_str(&fixture).unwrap();
-    let sum = osp_server::kite_connection::postback_checksum(
+    let sum = osp_server::kite::connection::postback_checksum(
         postback["order_id"].as_str().unwrap(),
         postback["order_timestamp"].as_str().unwrap(),
         &app.api_secret,
@@ -335,7 +340,7 @@ async fn an_ended_kite_session_stops_every_order_until_kite_is_connected_again()
         .state
         .auth
         .invalidate(
-            osp_server::demo::DEMO_API_KEY,
+            osp_server::kite::demo::DEMO_API_KEY,
             app.access_token.expose_secret(),
         )
         .unwrap();

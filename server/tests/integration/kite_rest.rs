@@ -5,21 +5,21 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use osp_core::model::Price;
-use osp_server::clock::SystemClock;
-use osp_server::integrations::kite::common::enums::{
+use kite_connect::common::enums::{
     AlertOperator, AlertType, GttType, Interval, OrderType, PositionType, Product, TransactionType,
     Variety,
 };
-use osp_server::integrations::kite::common::urls::KiteEndpoints;
-use osp_server::integrations::kite::http::models::{
+use kite_connect::common::urls::KiteEndpoints;
+use kite_connect::http::models::{
     AlertParams, ConvertPosition, GttOrder, GttParams, MarginOrder, ModifyParams, OrderParams,
 };
-use osp_server::integrations::kite::http::{
+use kite_connect::http::{
     BreakerConfig, BreakerState, ErrorType, HistoricalRequest, KiteClient, KiteClientConfig,
     KiteError, RateLimitConfig, Retry, RetryConfig,
 };
-use osp_server::integrations::kite::sim::{KiteSim, RestFault, RunningSim, SimConfig};
+use kite_sim::{KiteSim, RestFault, RunningSim, SimConfig};
+use osp_core::model::Price;
+use osp_server::clock::SystemClock;
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
@@ -651,11 +651,11 @@ async fn a_burst_past_kites_limits_gets_429_and_our_own_limits_prevent_it() {
 
 #[tokio::test]
 async fn the_broker_port_speaks_domain_types_over_kite() {
+    use kite_connect::broker::KiteBroker;
     use osp_core::model::{
         Exchange, OrderKind, OrderRequest, OrderSide, OrderStatus, OrderTag, ProductKind,
     };
     use osp_core::ports::{Broker, BrokerErrorKind};
-    use osp_server::integrations::kite::broker::KiteBroker;
 
     let sim = Sim::start().await;
     sim.set_price(INFY, "1500");

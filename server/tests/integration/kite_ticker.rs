@@ -6,18 +6,16 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use osp_server::clock::SystemClock;
-use osp_server::integrations::kite::common::enums::{OrderType, Product, TransactionType};
-use osp_server::integrations::kite::common::urls::KiteEndpoints;
-use osp_server::integrations::kite::http::models::{OrderParams, OrderUpdate};
-use osp_server::integrations::kite::http::{KiteClient, KiteClientConfig};
-use osp_server::integrations::kite::sim::{
-    KiteSim, RunningSim, SimConfig, SimControl, TICKER_PATH,
-};
-use osp_server::integrations::kite::ticker::{
+use kite_connect::common::enums::{OrderType, Product, TransactionType};
+use kite_connect::common::urls::KiteEndpoints;
+use kite_connect::http::models::{OrderParams, OrderUpdate};
+use kite_connect::http::{KiteClient, KiteClientConfig};
+use kite_connect::ticker::{
     ServerText, TickSink, TickerConfig, TickerHandle, TickerMode, TickerPacket, TickerPool,
     TickerState, spawn,
 };
+use kite_sim::{KiteSim, RunningSim, SimConfig, SimControl, TICKER_PATH};
+use osp_server::clock::SystemClock;
 use secrecy::SecretString;
 use tokio_util::sync::CancellationToken;
 
@@ -202,7 +200,7 @@ async fn a_refused_token_stops_retrying() {
 /// login dropped closes the connection until the next.
 #[tokio::test]
 async fn the_ticker_follows_the_login_it_is_given() {
-    use osp_server::integrations::kite::common::login::KiteLogin;
+    use kite_connect::common::login::KiteLogin;
     let sim = start_sim().await;
     let (login, watch) = tokio::sync::watch::channel(None);
     let mut config = config(&sim, "unused");

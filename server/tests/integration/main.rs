@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod alerts;
 mod config_cli;
+mod crate_graph;
 mod executor;
 mod http;
 mod kite_account;

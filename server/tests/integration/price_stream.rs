@@ -350,9 +350,9 @@ async fn demo_prices_come_through_the_kite_protocol_and_survive_a_dropped_ticker
 
 #[tokio::test]
 async fn order_updates_on_the_demo_ticker_become_domain_events() {
+    use kite_connect::common::enums::{OrderType, Product, TransactionType};
+    use kite_connect::http::models::OrderParams;
     use osp_core::model::OrderStatus;
-    use osp_server::integrations::kite::common::enums::{OrderType, Product, TransactionType};
-    use osp_server::integrations::kite::http::models::OrderParams;
 
     let mut app = spawn_app().await;
     let mut order = OrderParams::new(

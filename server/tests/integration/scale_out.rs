@@ -177,7 +177,7 @@ async fn sees_price(ws: &mut Ws, price: Price) -> bool {
     false
 }
 
-fn last_price(sim: &osp_server::integrations::kite::sim::KiteSim) -> Price {
+fn last_price(sim: &kite_sim::KiteSim) -> Price {
     sim.state
         .market
         .snapshot_now()
@@ -227,7 +227,7 @@ async fn filled_orders(client: &reqwest::Client, addr: SocketAddr, count: usize)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_without_a_lost_or_duplicate_order()
  {
-    use osp_server::integrations::kite::sim::{KiteSim, SimConfig};
+    use kite_sim::{KiteSim, SimConfig};
     let redis = redis_url();
     let (database_url, database_name) = fresh_postgres_database().await;
     let stop_sim = CancellationToken::new();

@@ -342,10 +342,8 @@ async fn a_refused_exit_hands_the_trade_back_and_the_exit_button_still_closes_it
     let stop = Price::parse(trade["stop_loss"].as_str().unwrap()).unwrap();
 
     // The broker fails the stop's exit order: the trade is open again, and says why.
-    app.simulator.fail_next_rest_calls(
-        1,
-        osp_server::integrations::kite::sim::RestFault::ServerError,
-    );
+    app.simulator
+        .fail_next_rest_calls(1, kite_sim::RestFault::ServerError);
     app.trade_at(INFY, stop.checked_sub(Price::from_raw(TICK)).unwrap())
         .await;
     let back = app

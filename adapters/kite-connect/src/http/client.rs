@@ -1,0 +1,402 @@
+//! `KiteClient`: the raw REST client. Every call goes through one path: the circuit breaker,
+//! the rate limiter of its class, the request with a timeout, Kite's `{"status","data"}`
+//! envelope, and — only where repeating cannot do harm — retries with jittered exponential
+//! back-off (`backon`). Endpoint methods live beside this file, one file per area.
+
+use std::sync::RwLock;
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+use reqwest::Method;
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::watch;
+
+use super::breaker::{BreakerConfig, BreakerState, CircuitBreaker};
+use super::error::{ErrorType, KiteError};
+use super::limits::{LimitClass, RateLimitConfig, RateLimits};
+use crate::common::credential;
+use crate::common::login::{KiteLogin, LoginWatch};
+use crate::common::urls::KiteEndpoints;
+
+/// Retries for requests that may be repeated.
+#[derive(Clone, Copy, Debug)]
+pub struct RetryConfig {
+    /// Attempts after the first.
+    pub max_retries: usize,
+    pub min_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        Self {
+            max_retries: 3,
+            min_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(5),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct KiteClientConfig {
+    pub endpoints: KiteEndpoints,
+    pub api_key: String,
+    /// Needed only to exchange a request token for a session.
+    pub api_secret: Option<SecretString>,
+    /// Per request, connect to last byte.
+    pub timeout: Duration,
+    pub retry: RetryConfig,
+    pub breaker: BreakerConfig,
+    pub limits: RateLimitConfig,
+}
+
+impl KiteClientConfig {
+    pub fn new(endpoints: KiteEndpoints, api_key: impl Into<String>) -> Self {
+        Self {
+            endpoints,
+            api_key: api_key.into(),
+            api_secret: None,
+            timeout: Duration::from_secs(7),
+            retry: RetryConfig::default(),
+            breaker: BreakerConfig::default(),
+            limits: RateLimitConfig::default(),
+        }
+    }
+}
+
+pub struct KiteClient {
+    pub(super) config: KiteClientConfig,
+    http: reqwest::Client,
+    /// The Kite app in use: starts as configured, replaced when an admin saves another.
+    app: RwLock<KiteApp>,
+    access_token: RwLock<Option<SecretString>>,
+    /// The same session, for the ticker's connections to follow.
+    login: watch::Sender<Option<KiteLogin>>,
+    limits: RateLimits,
+    breaker: CircuitBreaker,
+}
+
+/// A Kite app: its key (public) and secret (needed only to exchange a request token).
+#[derive(Clone)]
+pub(super) struct KiteApp {
+    pub api_key: String,
+    pub api_secret: Option<SecretString>,
+}
+
+/// One request, described before it is sent (so a retry sends the same thing).
+pub(super) struct Call {
+    pub method: Method,
+    pub path: String,
+    pub query: Vec<(&'static str, String)>,
+    pub form: Vec<(&'static str, String)>,
+    pub json: Option<serde_json::Value>,
+    pub class: LimitClass,
+    /// May this request be sent again if its outcome is unknown?
+    pub idempotent: bool,
+    /// Sends the `Authorization` header (everything but the session exchange).
+    pub authenticated: bool,
+}
+
+impl Call {
+    pub fn new(method: Method, path: impl Into<String>) -> Self {
+        let idempotent = method == Method::GET;
+        Self {
+            method,
+            path: path.into(),
+            query: Vec::new(),
+            form: Vec::new(),
+            json: None,
+            class: LimitClass::Other,
+            idempotent,
+            authenticated: true,
+        }
+    }
+    pub fn get(path: impl Into<String>) -> Self {
+        Self::new(Method::GET, path)
+    }
+    pub fn post(path: impl Into<String>) -> Self {
+        Self::new(Method::POST, path)
+    }
+    pub fn put(path: impl Into<String>) -> Self {
+        Self::new(Method::PUT, path)
+    }
+    pub fn delete(path: impl Into<String>) -> Self {
+        Self::new(Method::DELETE, path)
+    }
+    pub fn query(mut self, key: &'static str, value: impl Into<String>) -> Self {
+        self.query.push((key, value.into()));
+        self
+    }
+    pub fn form(mut self, form: Vec<(&'static str, String)>) -> Self {
+        self.form = form;
+        self
+    }
+    pub fn json(mut self, body: serde_json::Value) -> Self {
+        self.json = Some(body);
+        self
+    }
+    pub fn class(mut self, class: LimitClass) -> Self {
+        self.class = class;
+        self
+    }
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = idempotent;
+        self
+    }
+    pub fn unauthenticated(mut self) -> Self {
+        self.authenticated = false;
+        self
+    }
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    status: String,
+    #[serde(default)]
+    data: Option<serde_json::Value>,
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    error_type: Option<ErrorType>,
+}
+
+impl KiteClient {
+    pub fn new(config: KiteClientConfig) -> Result<Self, KiteError> {
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.timeout.min(Duration::from_secs(5)))
+            .user_agent(concat!("osp/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| KiteError::InvalidRequest(format!("building the HTTP client: {e}")))?;
+        Ok(Self {
+            limits: RateLimits::new(config.limits),
+            breaker: CircuitBreaker::new(config.breaker),
+            app: RwLock::new(KiteApp {
+                api_key: config.api_key.clone(),
+                api_secret: config.api_secret.clone(),
+            }),
+            config,
+            http,
+            access_token: RwLock::new(None),
+            login: watch::channel(None).0,
+        })
+    }
+
+    /// The Kite app's key in use.
+    pub fn api_key(&self) -> String {
+        self.app().api_key
+    }
+
+    pub(super) fn app(&self) -> KiteApp {
+        self.app.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Uses another Kite app from now on. A session belongs to the app it was made with, so
+    /// any session held is dropped (the ticker disconnects until the next login).
+    pub fn set_app(&self, api_key: &str, api_secret: SecretString) {
+        *self.app.write().unwrap_or_else(|p| p.into_inner()) = KiteApp {
+            api_key: api_key.to_owned(),
+            api_secret: Some(api_secret),
+        };
+        self.clear_access_token();
+    }
+
+    /// A new secret for the same app (the session stands: Kite ties it to the key).
+    pub fn set_app_secret(&self, api_secret: SecretString) {
+        self.app
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .api_secret = Some(api_secret);
+    }
+
+    /// The session as the ticker follows it: every change is sent to its connections.
+    pub fn login_watch(&self) -> LoginWatch {
+        self.login.subscribe()
+    }
+
+    pub fn endpoints(&self) -> &KiteEndpoints {
+        &self.config.endpoints
+    }
+
+    /// Uses a session obtained elsewhere (stored from an earlier login).
+    pub fn set_access_token(&self, token: SecretString) {
+        *self.access_token.write().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
+        self.login.send_replace(Some(KiteLogin {
+            api_key: self.api_key(),
+            access_token: token,
+        }));
+    }
+
+    pub fn clear_access_token(&self) {
+        *self.access_token.write().unwrap_or_else(|p| p.into_inner()) = None;
+        self.login.send_replace(None);
+    }
+
+    /// Whether the client holds an access token (a login it has not lost or ended).
+    pub fn is_logged_in(&self) -> bool {
+        self.access_token().is_some()
+    }
+
+    pub(super) fn access_token(&self) -> Option<SecretString> {
+        self.access_token
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// The circuit breaker, for health and the UI.
+    pub fn breaker_state(&self) -> BreakerState {
+        self.breaker.state()
+    }
+
+    /// Sends a call and decodes `data` into `T`, retrying only what is safe to repeat.
+    pub(super) async fn send<T: DeserializeOwned>(&self, call: Call) -> Result<T, KiteError> {
+        let body = self.send_raw(&call).await?;
+        decode_envelope(&body.1, body.0)
+    }
+
+    /// Sends a call and returns `(status, body)`, retried like `send`.
+    pub(super) async fn send_raw(&self, call: &Call) -> Result<(u16, Vec<u8>), KiteError> {
+        let retry = self.config.retry;
+        let backoff = ExponentialBuilder::default()
+            .with_min_delay(retry.min_delay)
+            .with_max_delay(retry.max_delay)
+            .with_max_times(retry.max_retries)
+            .with_jitter();
+        (|| self.attempt(call))
+            .retry(backoff)
+            .when(|e: &KiteError| e.retry().allows(call.idempotent))
+            .notify(|e: &KiteError, delay: Duration| {
+                tracing::warn!(
+                    path = %call.path,
+                    error = %e,
+                    retry_in_ms = delay.as_millis() as u64,
+                    "Kite request failed; retrying"
+                );
+            })
+            .await
+    }
+
+    /// One try: breaker, rate limit, request, status.
+    async fn attempt(&self, call: &Call) -> Result<(u16, Vec<u8>), KiteError> {
+        self.breaker
+            .admit()
+            .map_err(|retry_in| KiteError::CircuitOpen { retry_in })?;
+        self.limits.acquire(call.class).await?;
+        let outcome = self.execute(call).await;
+        match &outcome {
+            Ok((status, _)) if *status >= 500 => self.breaker.record_failure(),
+            Ok(_) => self.breaker.record_success(),
+            Err(e) if e.is_upstream_failure() => self.breaker.record_failure(),
+            Err(_) => self.breaker.record_neutral(),
+        }
+        let result = match &outcome {
+            Ok((status, _)) => format!("{}xx", status / 100),
+            Err(_) => "no_answer".to_owned(),
+        };
+        metrics::counter!(
+            "osp_broker_calls_total",
+            "endpoint" => endpoint_label(call), "result" => result
+        )
+        .increment(1);
+        let open = matches!(
+            self.breaker.state(),
+            super::breaker::BreakerState::Open { .. }
+        );
+        metrics::gauge!("osp_broker_circuit_open").set(if open { 1.0 } else { 0.0 });
+        let (status, body) = outcome?;
+        if status >= 400 {
+            return Err(api_error(status, &body));
+        }
+        Ok((status, body))
+    }
+
+    async fn execute(&self, call: &Call) -> Result<(u16, Vec<u8>), KiteError> {
+        let url = format!(
+            "{}{}",
+            self.config.endpoints.api_root.trim_end_matches('/'),
+            call.path
+        );
+        let mut request = self
+            .http
+            .request(call.method.clone(), &url)
+            .header("X-Kite-Version", "3");
+        if call.authenticated {
+            let token = self.access_token().ok_or(KiteError::NotLoggedIn)?;
+            let header =
+                credential::authorization(&self.app().api_key, &token).ok_or_else(|| {
+                    KiteError::InvalidRequest("the access token has characters HTTP refuses".into())
+                })?;
+            request = request.header(reqwest::header::AUTHORIZATION, header);
+        }
+        if !call.query.is_empty() {
+            request = request.query(&call.query);
+        }
+        if let Some(json) = &call.json {
+            request = request.json(json);
+        } else if !call.form.is_empty() {
+            request = request.form(&call.form);
+        }
+        let endpoint = &self.config.endpoints.api_root;
+        let timeout = self.config.timeout;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| KiteError::from_reqwest(e, endpoint, timeout))?;
+        let status = response.status().as_u16();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| KiteError::from_reqwest(e, endpoint, timeout))?;
+        Ok((status, body.to_vec()))
+    }
+}
+
+/// An error status's body as Kite's error envelope, or a typed error from the status alone.
+fn api_error(status: u16, body: &[u8]) -> KiteError {
+    let envelope: Option<Envelope> = serde_json::from_slice(body).ok();
+    let (message, error_type) = match envelope {
+        Some(e) => (e.message, e.error_type),
+        None => (None, None),
+    };
+    KiteError::Api {
+        status,
+        error_type: error_type.unwrap_or_else(|| ErrorType::for_status(status)),
+        message: message.unwrap_or_else(|| match status {
+            429 => "too many requests".into(),
+            _ => format!("HTTP {status} without an error message"),
+        }),
+    }
+}
+
+/// `{"status":"success","data":…}` → `T`; an error envelope with a 200 is still an error.
+pub(super) fn decode_envelope<T: DeserializeOwned>(
+    body: &[u8],
+    status: u16,
+) -> Result<T, KiteError> {
+    let envelope: Envelope = serde_json::from_slice(body)
+        .map_err(|e| KiteError::Decode(format!("not Kite's JSON envelope: {e}")))?;
+    if envelope.status != "success" {
+        return Err(KiteError::Api {
+            status,
+            error_type: envelope.error_type.unwrap_or(ErrorType::GeneralException),
+            message: envelope.message.unwrap_or_default(),
+        });
+    }
+    let data = envelope.data.unwrap_or(serde_json::Value::Null);
+    serde_json::from_value(data).map_err(|e| KiteError::Decode(e.to_string()))
+}
+
+/// A call's endpoint for metrics: the method and the first path segment (`POST /orders`), so
+/// order ids and alert uuids never become series of their own.
+fn endpoint_label(call: &Call) -> String {
+    let first = call
+        .path
+        .trim_start_matches('/')
+        .split(['/', '?'])
+        .next()
+        .unwrap_or_default();
+    format!("{} /{first}", call.method)
+}

@@ -1,0 +1,173 @@
+//! Orders: place, modify, cancel, the order book, an order's history and trades, the trade
+//! book, and order margins. A placement is never retried blindly: when its outcome is unknown
+//! (timeout, broken connection, 5xx) it is looked up by its tag.
+
+use std::time::Duration;
+
+use super::client::{Call, KiteClient};
+use super::error::{KiteError, Retry};
+use super::limits::LimitClass;
+use super::models::{
+    BasketMargins, MarginOrder, ModifyParams, Order, OrderId, OrderMargin, OrderParams, Trade,
+    validate_tag,
+};
+use crate::common::enums::Variety;
+
+/// Lookups of an uncertain placement, and the pause before each.
+const TAG_LOOKUPS: [Duration; 2] = [Duration::from_millis(300), Duration::from_millis(1200)];
+
+impl KiteClient {
+    /// Places an order. Without a tag one is made up, so an uncertain outcome can be resolved
+    /// in the order book; the tag used is in the returned order's book entry.
+    pub async fn place_order(&self, params: &OrderParams) -> Result<OrderId, KiteError> {
+        let mut params = params.clone();
+        let tag = params.tag.get_or_insert_with(new_tag).clone();
+        params.validate().map_err(KiteError::InvalidRequest)?;
+        let call = Call::post(format!("/orders/{}", params.variety))
+            .form(params.to_form())
+            .class(LimitClass::OrderPlacement)
+            .idempotent(false);
+        match self.send::<OrderId>(call).await {
+            Ok(id) => Ok(id),
+            // The request may have reached Kite: a lost or unreadable answer (the API changed
+            // shape, say) must not read as "not placed".
+            Err(e) if e.retry() == Retry::OnlyIfIdempotent || matches!(e, KiteError::Decode(_)) => {
+                tracing::warn!(%tag, error = %e, "order placement outcome unknown; looking it up by tag");
+                self.resolve_placement(&tag, e).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn resolve_placement(&self, tag: &str, cause: KiteError) -> Result<OrderId, KiteError> {
+        let mut last_lookup_error = None;
+        for pause in TAG_LOOKUPS {
+            tokio::time::sleep(pause).await;
+            match self.find_order_by_tag(tag).await {
+                Ok(Some(order)) => {
+                    tracing::info!(%tag, order_id = %order.order_id, "uncertain placement found in the order book");
+                    return Ok(OrderId {
+                        order_id: order.order_id,
+                    });
+                }
+                Ok(None) => last_lookup_error = None,
+                Err(e) => last_lookup_error = Some(e),
+            }
+        }
+        match last_lookup_error {
+            // The book was read and holds no such order: the placement did not happen.
+            None => Err(cause),
+            Some(lookup) => Err(KiteError::PlacementUncertain {
+                tag: tag.to_owned(),
+                reason: format!("{cause}; the order book could not be read: {lookup}"),
+            }),
+        }
+    }
+
+    /// The newest order in today's book carrying `tag`.
+    pub async fn find_order_by_tag(&self, tag: &str) -> Result<Option<Order>, KiteError> {
+        let orders = self.orders().await?;
+        Ok(orders.into_iter().rev().find(|o| {
+            o.tag.as_deref() == Some(tag)
+                || o.tags.as_ref().is_some_and(|t| t.iter().any(|x| x == tag))
+        }))
+    }
+
+    pub async fn modify_order(
+        &self,
+        variety: Variety,
+        order_id: &str,
+        params: &ModifyParams,
+    ) -> Result<OrderId, KiteError> {
+        let form = params.to_form();
+        if form.is_empty() {
+            return Err(KiteError::InvalidRequest(
+                "a modification must change at least one field".into(),
+            ));
+        }
+        let call = Call::put(format!("/orders/{variety}/{}", path_segment(order_id)?))
+            .form(form)
+            .idempotent(false);
+        self.send(call).await
+    }
+
+    /// Cancels an order (repeating a cancel is harmless, so it may be retried).
+    pub async fn cancel_order(
+        &self,
+        variety: Variety,
+        order_id: &str,
+    ) -> Result<OrderId, KiteError> {
+        let call =
+            Call::delete(format!("/orders/{variety}/{}", path_segment(order_id)?)).idempotent(true);
+        self.send(call).await
+    }
+
+    pub async fn orders(&self) -> Result<Vec<Order>, KiteError> {
+        self.send(Call::get("/orders")).await
+    }
+
+    /// Every state the order went through, oldest first.
+    pub async fn order_history(&self, order_id: &str) -> Result<Vec<Order>, KiteError> {
+        self.send(Call::get(format!("/orders/{}", path_segment(order_id)?)))
+            .await
+    }
+
+    pub async fn order_trades(&self, order_id: &str) -> Result<Vec<Trade>, KiteError> {
+        self.send(Call::get(format!(
+            "/orders/{}/trades",
+            path_segment(order_id)?
+        )))
+        .await
+    }
+
+    pub async fn trades(&self) -> Result<Vec<Trade>, KiteError> {
+        self.send(Call::get("/trades")).await
+    }
+
+    /// The margin each order would need, with charges (a read, though it is a POST).
+    pub async fn order_margins(
+        &self,
+        orders: &[MarginOrder],
+    ) -> Result<Vec<OrderMargin>, KiteError> {
+        let body =
+            serde_json::to_value(orders).map_err(|e| KiteError::InvalidRequest(e.to_string()))?;
+        self.send(Call::post("/margins/orders").json(body).idempotent(true))
+            .await
+    }
+
+    pub async fn basket_margins(&self, orders: &[MarginOrder]) -> Result<BasketMargins, KiteError> {
+        let body =
+            serde_json::to_value(orders).map_err(|e| KiteError::InvalidRequest(e.to_string()))?;
+        self.send(
+            Call::post("/margins/basket")
+                .query("consider_positions", "true")
+                .json(body)
+                .idempotent(true),
+        )
+        .await
+    }
+}
+
+/// A tag unique enough to find one placement again: `osp` and 12 random letters and digits.
+pub fn new_tag() -> String {
+    use rand::Rng;
+    use rand::distr::Alphanumeric;
+    let suffix: String = rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(12)
+        .map(char::from)
+        .collect();
+    let tag = format!("osp{suffix}");
+    debug_assert!(validate_tag(&tag).is_ok());
+    tag
+}
+
+/// An id used in a path must not smuggle in another path.
+pub(super) fn path_segment(id: &str) -> Result<&str, KiteError> {
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Err(KiteError::InvalidRequest(format!(
+            "'{id}' is not a valid Kite id (letters, digits and '-' only)"
+        )));
+    }
+    Ok(id)
+}

@@ -1,0 +1,588 @@
+//! The simulator's broker: an order book with Kite's status sequence and a matching engine
+//! over the simulated market. MARKET orders fill at the touch (plus configurable slippage in
+//! ticks); LIMIT orders fill at once when marketable, else rest and fill at their price when
+//! the market crosses it; SL / SL-M wait in `TRIGGER PENDING` until the trigger is touched.
+//! Fills make trades and positions; each visible state change is pushed as an order update.
+
+mod positions;
+
+use std::sync::{Arc, Mutex};
+
+use osp_core::model::{Instrument, InstrumentToken, MarketSnapshot, Price};
+use osp_core::ports::Clock;
+use tokio::sync::broadcast;
+
+use super::clock_text::kite_time;
+use super::universe::Universe;
+use kite_connect::common::enums::{OrderType, Product, TransactionType};
+use kite_connect::http::models::{
+    AvailableMargin, ModifyParams, Order, OrderParams, OrderUpdate, Position, Positions,
+    SegmentMargin, Trade, UtilisedMargin,
+};
+pub use positions::{Fill, PositionBook};
+
+#[derive(Clone, Debug)]
+pub struct BrokerConfig {
+    pub user_id: String,
+    pub opening_cash: Price,
+    /// Ticks a MARKET order pays beyond the last price.
+    pub slippage_ticks: i64,
+}
+
+impl Default for BrokerConfig {
+    fn default() -> Self {
+        Self {
+            user_id: "OS0001".into(),
+            opening_cash: Price::from_rupees(1_000_000).unwrap_or(Price::ZERO),
+            slippage_ticks: 0,
+        }
+    }
+}
+
+/// Kite's refusals, by the error type Kite would give.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BrokerError {
+    Input(String),
+    Order(String),
+    Margin(String),
+}
+
+struct SimOrder {
+    current: Order,
+    history: Vec<Order>,
+    token: u32,
+    tick: Price,
+}
+
+#[derive(Default)]
+struct State {
+    orders: Vec<SimOrder>,
+    trades: Vec<Trade>,
+    positions: PositionBook,
+    next_order: u64,
+    next_trade: u64,
+}
+
+pub struct SimBroker {
+    universe: Arc<Universe>,
+    config: BrokerConfig,
+    clock: Arc<dyn Clock>,
+    state: Mutex<State>,
+    updates: broadcast::Sender<OrderUpdate>,
+}
+
+fn ltp_of(market: &MarketSnapshot, token: u32) -> Option<Price> {
+    market
+        .quote(InstrumentToken(token))
+        .map(|q| q.tick.last_price)
+}
+
+impl SimBroker {
+    pub fn new(universe: Arc<Universe>, config: BrokerConfig, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            universe,
+            config,
+            clock,
+            state: Mutex::new(State::default()),
+            updates: broadcast::channel(1024).0,
+        }
+    }
+
+    pub fn user_id(&self) -> &str {
+        &self.config.user_id
+    }
+
+    /// Order updates as they happen (the ticker pushes them as text frames).
+    pub fn subscribe_updates(&self) -> broadcast::Receiver<OrderUpdate> {
+        self.updates.subscribe()
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn instrument(&self, exchange: &str, symbol: &str) -> Result<&Instrument, BrokerError> {
+        self.universe.by_symbol(exchange, symbol).ok_or_else(|| {
+            BrokerError::Input(format!(
+                "Invalid `tradingsymbol`: {exchange}:{symbol} is not an instrument (check exchange and tradingsymbol)."
+            ))
+        })
+    }
+
+    pub fn place(&self, req: OrderParams, market: &MarketSnapshot) -> Result<String, BrokerError> {
+        let instrument = self.instrument(&req.exchange, &req.tradingsymbol)?.clone();
+        validate_place(&req, &instrument)?;
+        let ltp = ltp_of(market, instrument.token.0).ok_or_else(|| {
+            BrokerError::Order(format!("{} has no market price yet.", req.tradingsymbol))
+        })?;
+        let now = kite_time(self.clock.now_ms());
+        let mut state = self.state();
+        if req.transaction_type == TransactionType::Buy {
+            let reference = req.price.unwrap_or(ltp);
+            let mut required = reference
+                .checked_mul_int(i64::from(req.quantity))
+                .unwrap_or(Price::from_raw(i64::MAX));
+            if req.product == Product::Mis {
+                required = Price::from_raw(required.raw() / 5);
+            }
+            let available = self.available_cash(&state);
+            if required > available {
+                return Err(BrokerError::Margin(format!(
+                    "Insufficient funds. Required margin is {required} but available margin is {available}."
+                )));
+            }
+        }
+        state.next_order += 1;
+        let order_id = format!("2{:014}", state.next_order);
+        let order = Order {
+            order_id: order_id.clone(),
+            exchange_order_id: None,
+            parent_order_id: None,
+            placed_by: self.config.user_id.clone(),
+            status: "PUT ORDER REQ RECEIVED".into(),
+            status_message: None,
+            status_message_raw: None,
+            order_timestamp: Some(now.clone()),
+            exchange_update_timestamp: None,
+            exchange_timestamp: None,
+            variety: req.variety.to_string(),
+            modified: false,
+            exchange: req.exchange.clone(),
+            tradingsymbol: req.tradingsymbol.clone(),
+            instrument_token: instrument.token.0,
+            order_type: req.order_type.to_string(),
+            transaction_type: req.transaction_type.to_string(),
+            validity: req.validity.to_string(),
+            validity_ttl: None,
+            product: req.product.to_string(),
+            quantity: i64::from(req.quantity),
+            disclosed_quantity: i64::from(req.disclosed_quantity.unwrap_or(0)),
+            price: req.price.unwrap_or(Price::ZERO),
+            trigger_price: req.trigger_price.unwrap_or(Price::ZERO),
+            average_price: Price::ZERO,
+            filled_quantity: 0,
+            pending_quantity: i64::from(req.quantity),
+            cancelled_quantity: 0,
+            market_protection: Price::ZERO,
+            tag: req.tag.clone(),
+            tags: req.tag.clone().map(|t| vec![t]),
+            guid: None,
+        };
+        let mut sim = SimOrder {
+            history: vec![order.clone()],
+            current: order,
+            token: instrument.token.0,
+            tick: instrument.tick_size,
+        };
+        for status in ["VALIDATION PENDING", "OPEN PENDING"] {
+            transition(&mut sim, status, &now);
+        }
+        sim.current.exchange_order_id = Some(format!("13{:014}", state.next_order));
+        sim.current.exchange_timestamp = Some(now.clone());
+        let mut updates = vec![self.rest(&mut sim, &now)];
+        self.try_fill(&mut state, &mut sim, ltp, true, &now, &mut updates);
+        state.orders.push(sim);
+        drop(state);
+        self.publish(updates);
+        Ok(order_id)
+    }
+
+    pub fn modify(
+        &self,
+        order_id: &str,
+        variety: &str,
+        change: ModifyParams,
+        market: &MarketSnapshot,
+    ) -> Result<String, BrokerError> {
+        let now = kite_time(self.clock.now_ms());
+        let mut state = self.state();
+        let index = find(&state, order_id, variety)?;
+        // The whole change is checked before anything is written: a refused modification
+        // leaves the order exactly as it was.
+        let updated = modified(&state.orders[index], &change)?;
+        let mut sim = state.orders.remove(index);
+        sim.current = updated;
+        sim.current.modified = true;
+        transition(&mut sim, "MODIFY VALIDATION PENDING", &now);
+        transition(&mut sim, "MODIFY PENDING", &now);
+        transition(&mut sim, "MODIFIED", &now);
+        let mut updates = vec![self.rest(&mut sim, &now)];
+        if let Some(ltp) = ltp_of(market, sim.token) {
+            self.try_fill(&mut state, &mut sim, ltp, true, &now, &mut updates);
+        }
+        state.orders.insert(index, sim);
+        drop(state);
+        self.publish(updates);
+        Ok(order_id.to_owned())
+    }
+
+    pub fn cancel(&self, order_id: &str, variety: &str) -> Result<String, BrokerError> {
+        let now = kite_time(self.clock.now_ms());
+        let mut state = self.state();
+        let index = find(&state, order_id, variety)?;
+        let sim = &mut state.orders[index];
+        if !sim.current.is_open() {
+            return Err(BrokerError::Order(format!(
+                "Order cannot be cancelled as it is {}.",
+                sim.current.status.to_lowercase()
+            )));
+        }
+        sim.current.cancelled_quantity = sim.current.pending_quantity;
+        sim.current.pending_quantity = 0;
+        transition(sim, "CANCEL PENDING", &now);
+        transition(sim, "CANCELLED", &now);
+        let update = self.update(&sim.current);
+        drop(state);
+        self.publish(vec![update]);
+        Ok(order_id.to_owned())
+    }
+
+    /// Runs resting orders against a new market state.
+    pub fn on_market(&self, market: &MarketSnapshot) {
+        let now = kite_time(self.clock.now_ms());
+        let mut updates = Vec::new();
+        let mut state = self.state();
+        let mut orders = std::mem::take(&mut state.orders);
+        for sim in orders.iter_mut().filter(|o| o.current.is_open()) {
+            if let Some(ltp) = ltp_of(market, sim.token) {
+                self.try_fill(&mut state, sim, ltp, false, &now, &mut updates);
+            }
+        }
+        state.orders = orders;
+        drop(state);
+        self.publish(updates);
+    }
+
+    /// Puts an accepted order on the book — `TRIGGER PENDING` for a stop, else `OPEN` — and
+    /// returns the update that announces it.
+    fn rest(&self, sim: &mut SimOrder, now: &str) -> OrderUpdate {
+        let status = if is_stop(&sim.current) {
+            "TRIGGER PENDING"
+        } else {
+            "OPEN"
+        };
+        transition(sim, status, now);
+        self.update(&sim.current)
+    }
+
+    /// Triggers a stop whose trigger is touched, then fills what is marketable. `entering`:
+    /// the order just arrived (a marketable LIMIT fills at the touch, not at its limit).
+    fn try_fill(
+        &self,
+        state: &mut State,
+        sim: &mut SimOrder,
+        ltp: Price,
+        entering: bool,
+        now: &str,
+        updates: &mut Vec<OrderUpdate>,
+    ) {
+        let buy = sim.current.transaction_type == "BUY";
+        if sim.current.status == "TRIGGER PENDING" {
+            let trigger = sim.current.trigger_price;
+            let touched = if buy { ltp >= trigger } else { ltp <= trigger };
+            if !touched {
+                return;
+            }
+            transition(sim, "OPEN", now);
+            updates.push(self.update(&sim.current));
+        }
+        let fill_price = match sim.current.order_type.as_str() {
+            "MARKET" | "SL-M" => {
+                let slip = Price::from_raw(sim.tick.raw() * self.config.slippage_ticks);
+                let price = if buy {
+                    ltp.checked_add(slip)
+                } else {
+                    ltp.checked_sub(slip)
+                };
+                price.filter(|p| p.raw() > 0).unwrap_or(ltp)
+            }
+            _ => {
+                let limit = sim.current.price;
+                let crosses = if buy { ltp <= limit } else { ltp >= limit };
+                if !crosses {
+                    return;
+                }
+                if entering { ltp } else { limit }
+            }
+        };
+        let quantity = sim.current.pending_quantity;
+        state.next_trade += 1;
+        let trade = Trade {
+            trade_id: format!("{:08}", state.next_trade),
+            order_id: sim.current.order_id.clone(),
+            exchange_order_id: sim.current.exchange_order_id.clone(),
+            exchange: sim.current.exchange.clone(),
+            tradingsymbol: sim.current.tradingsymbol.clone(),
+            instrument_token: sim.token,
+            product: sim.current.product.clone(),
+            average_price: fill_price,
+            quantity,
+            transaction_type: sim.current.transaction_type.clone(),
+            fill_timestamp: Some(now.to_owned()),
+            order_timestamp: now.get(11..).map(str::to_owned),
+            exchange_timestamp: Some(now.to_owned()),
+        };
+        state.positions.record_fill(Fill {
+            exchange: &sim.current.exchange,
+            tradingsymbol: &sim.current.tradingsymbol,
+            product: &sim.current.product,
+            token: sim.token,
+            buy,
+            quantity,
+            price: fill_price,
+        });
+        state.trades.push(trade);
+        sim.current.filled_quantity += quantity;
+        sim.current.pending_quantity = 0;
+        sim.current.average_price = fill_price;
+        transition(sim, "COMPLETE", now);
+        updates.push(self.update(&sim.current));
+    }
+
+    fn update(&self, order: &Order) -> OrderUpdate {
+        OrderUpdate {
+            order: order.clone(),
+            user_id: Some(self.config.user_id.clone()),
+            unfilled_quantity: order.pending_quantity,
+            app_id: None,
+            checksum: None,
+        }
+    }
+
+    fn publish(&self, updates: Vec<OrderUpdate>) {
+        for update in updates {
+            // No listener is fine: nobody is connected to the ticker.
+            let _ = self.updates.send(update);
+        }
+    }
+
+    fn available_cash(&self, state: &State) -> Price {
+        let flow = state
+            .positions
+            .positions(|_| None)
+            .iter()
+            .fold(Price::ZERO, |acc, p| {
+                acc.checked_add(p.value).unwrap_or(acc)
+            });
+        self.config
+            .opening_cash
+            .checked_add(flow)
+            .unwrap_or(Price::ZERO)
+    }
+
+    pub fn orders(&self) -> Vec<Order> {
+        self.state()
+            .orders
+            .iter()
+            .map(|o| o.current.clone())
+            .collect()
+    }
+
+    pub fn order_history(&self, order_id: &str) -> Option<Vec<Order>> {
+        self.state()
+            .orders
+            .iter()
+            .find(|o| o.current.order_id == order_id)
+            .map(|o| o.history.clone())
+    }
+
+    pub fn trades(&self, order_id: Option<&str>) -> Vec<Trade> {
+        self.state()
+            .trades
+            .iter()
+            .filter(|t| order_id.is_none_or(|id| t.order_id == id))
+            .cloned()
+            .collect()
+    }
+
+    pub fn positions(&self, market: &MarketSnapshot) -> Positions {
+        let net: Vec<Position> = self
+            .state()
+            .positions
+            .positions(|token| ltp_of(market, token));
+        Positions {
+            day: net.clone(),
+            net,
+        }
+    }
+
+    pub fn convert_position(
+        &self,
+        exchange: &str,
+        tradingsymbol: &str,
+        from: Product,
+        to: Product,
+        buy: bool,
+        quantity: u32,
+    ) -> Result<(), BrokerError> {
+        self.state()
+            .positions
+            .convert(
+                exchange,
+                tradingsymbol,
+                from.as_str(),
+                to.as_str(),
+                buy,
+                i64::from(quantity),
+            )
+            .map_err(BrokerError::Input)
+    }
+
+    pub fn equity_margin(&self) -> SegmentMargin {
+        let state = self.state();
+        let available = self.available_cash(&state);
+        let debits = self
+            .config
+            .opening_cash
+            .checked_sub(available)
+            .unwrap_or(Price::ZERO);
+        SegmentMargin {
+            enabled: true,
+            net: available,
+            available: AvailableMargin {
+                adhoc_margin: Price::ZERO,
+                cash: self.config.opening_cash,
+                opening_balance: self.config.opening_cash,
+                live_balance: available,
+                collateral: Price::ZERO,
+                intraday_payin: Price::ZERO,
+            },
+            utilised: UtilisedMargin {
+                debits,
+                exposure: Price::ZERO,
+                m2m_realised: Price::ZERO,
+                m2m_unrealised: Price::ZERO,
+                option_premium: Price::ZERO,
+                payout: Price::ZERO,
+                span: Price::ZERO,
+                holding_sales: Price::ZERO,
+                turnover: Price::ZERO,
+                liquid_collateral: Price::ZERO,
+                stock_collateral: Price::ZERO,
+                delivery: debits,
+            },
+        }
+    }
+}
+
+/// The order as `change` would leave it, or why Kite would refuse the change.
+fn modified(sim: &SimOrder, change: &ModifyParams) -> Result<Order, BrokerError> {
+    let mut o = sim.current.clone();
+    if !o.is_open() {
+        return Err(BrokerError::Order(format!(
+            "Order cannot be modified as it is {}.",
+            o.status.to_lowercase()
+        )));
+    }
+    if let Some(t) = change.order_type {
+        o.order_type = t.to_string();
+    }
+    if let Some(q) = change.quantity {
+        if i64::from(q) <= o.filled_quantity {
+            return Err(BrokerError::Input(format!(
+                "Invalid `quantity`: {q} is not more than the {} already filled.",
+                o.filled_quantity
+            )));
+        }
+        o.quantity = i64::from(q);
+        o.pending_quantity = o.quantity - o.filled_quantity;
+    }
+    if let Some(p) = change.price {
+        check_tick("price", p, sim.tick)?;
+        o.price = p;
+    }
+    if let Some(p) = change.trigger_price {
+        check_tick("trigger_price", p, sim.tick)?;
+        o.trigger_price = p;
+    }
+    if let Some(v) = change.validity {
+        o.validity = v.to_string();
+    }
+    Ok(o)
+}
+
+fn find(state: &State, order_id: &str, variety: &str) -> Result<usize, BrokerError> {
+    state
+        .orders
+        .iter()
+        .position(|o| o.current.order_id == order_id && o.current.variety == variety)
+        .ok_or_else(|| {
+            BrokerError::Order(format!(
+                "Couldn't find that order: no {variety} order {order_id}."
+            ))
+        })
+}
+
+fn is_stop(order: &Order) -> bool {
+    matches!(order.order_type.as_str(), "SL" | "SL-M")
+}
+
+fn transition(sim: &mut SimOrder, status: &str, now: &str) {
+    sim.current.status = status.to_owned();
+    sim.current.exchange_update_timestamp = Some(now.to_owned());
+    sim.history.push(sim.current.clone());
+}
+
+fn check_tick(field: &str, price: Price, tick: Price) -> Result<(), BrokerError> {
+    if price.raw() <= 0 {
+        return Err(BrokerError::Input(format!(
+            "Invalid `{field}`: it must be more than zero."
+        )));
+    }
+    if !tick.is_zero() && !price.is_multiple_of(tick) {
+        return Err(BrokerError::Input(format!(
+            "Invalid `{field}`: the tick size for this instrument is {tick}; enter {field} in multiples of the tick size."
+        )));
+    }
+    Ok(())
+}
+
+fn validate_place(req: &OrderParams, instrument: &Instrument) -> Result<(), BrokerError> {
+    if !instrument.is_tradable() {
+        return Err(BrokerError::Input(format!(
+            "{} is an index and cannot be traded.",
+            instrument.tradingsymbol
+        )));
+    }
+    if req.quantity == 0 {
+        return Err(BrokerError::Input(
+            "Invalid `quantity`: it must be at least 1.".into(),
+        ));
+    }
+    let lot = instrument.lot_size.max(1);
+    if !req.quantity.is_multiple_of(lot) {
+        return Err(BrokerError::Input(format!(
+            "Invalid `quantity`: it must be a multiple of the lot size {lot}."
+        )));
+    }
+    match req.order_type {
+        OrderType::Limit | OrderType::Sl if req.price.is_none() => {
+            return Err(BrokerError::Input(format!(
+                "Invalid `price`: a {} order needs a price.",
+                req.order_type
+            )));
+        }
+        OrderType::Sl | OrderType::SlM if req.trigger_price.is_none() => {
+            return Err(BrokerError::Input(format!(
+                "Invalid `trigger_price`: a {} order needs a trigger price.",
+                req.order_type
+            )));
+        }
+        _ => {}
+    }
+    if let Some(p) = req.price.filter(|_| req.order_type != OrderType::Market) {
+        check_tick("price", p, instrument.tick_size)?;
+    }
+    if let Some(p) = req.trigger_price {
+        check_tick("trigger_price", p, instrument.tick_size)?;
+    }
+    if req.disclosed_quantity.unwrap_or(0) > req.quantity {
+        return Err(BrokerError::Input(
+            "Invalid `disclosed_quantity`: it cannot exceed the quantity.".into(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,221 @@
+//! Positions that follow from fills: per (exchange, symbol, product) the day's buys and sells,
+//! from which quantity, average price, value and P&L are derived as Kite reports them.
+
+use std::collections::BTreeMap;
+
+use osp_core::model::Price;
+
+use kite_connect::http::models::Position;
+
+#[derive(Clone, Debug, Default)]
+struct Book {
+    token: u32,
+    buy_quantity: i64,
+    buy_value: Price,
+    sell_quantity: i64,
+    sell_value: Price,
+}
+
+/// One fill, as a position sees it.
+pub struct Fill<'a> {
+    pub exchange: &'a str,
+    pub tradingsymbol: &'a str,
+    pub product: &'a str,
+    pub token: u32,
+    pub buy: bool,
+    pub quantity: i64,
+    pub price: Price,
+}
+
+#[derive(Debug, Default)]
+pub struct PositionBook {
+    books: BTreeMap<(String, String, String), Book>,
+}
+
+impl PositionBook {
+    pub fn record_fill(&mut self, fill: Fill<'_>) {
+        let Fill {
+            exchange,
+            tradingsymbol,
+            product,
+            token,
+            buy,
+            quantity,
+            price,
+        } = fill;
+        let book = self
+            .books
+            .entry((exchange.into(), tradingsymbol.into(), product.into()))
+            .or_default();
+        book.token = token;
+        let value = price.checked_mul_int(quantity).unwrap_or(Price::ZERO);
+        if buy {
+            book.buy_quantity += quantity;
+            book.buy_value = book.buy_value.checked_add(value).unwrap_or(book.buy_value);
+        } else {
+            book.sell_quantity += quantity;
+            book.sell_value = book
+                .sell_value
+                .checked_add(value)
+                .unwrap_or(book.sell_value);
+        }
+    }
+
+    /// Net quantity held (negative when short).
+    #[cfg(test)]
+    pub fn net_quantity(&self, exchange: &str, tradingsymbol: &str, product: &str) -> i64 {
+        self.books
+            .get(&(exchange.into(), tradingsymbol.into(), product.into()))
+            .map_or(0, |b| b.buy_quantity - b.sell_quantity)
+    }
+
+    /// Moves `quantity` of a position from one product to another.
+    pub fn convert(
+        &mut self,
+        exchange: &str,
+        tradingsymbol: &str,
+        from: &str,
+        to: &str,
+        buy: bool,
+        quantity: i64,
+    ) -> Result<(), String> {
+        let key = (
+            exchange.to_owned(),
+            tradingsymbol.to_owned(),
+            from.to_owned(),
+        );
+        let Some(book) = self.books.get(&key).cloned() else {
+            return Err(format!("no {from} position in {exchange}:{tradingsymbol}"));
+        };
+        let held = book.buy_quantity - book.sell_quantity;
+        if (buy && held < quantity) || (!buy && -held < quantity) {
+            return Err(format!(
+                "the {from} position in {tradingsymbol} is {held}; cannot convert {quantity}"
+            ));
+        }
+        let (qty, value) = if buy {
+            (book.buy_quantity, book.buy_value)
+        } else {
+            (book.sell_quantity, book.sell_value)
+        };
+        let average = Price::from_raw(value.raw() / qty.max(1));
+        // Take the quantity off the old product at its average, put it on the new one.
+        for (product, side) in [(from, !buy), (to, buy)] {
+            self.record_fill(Fill {
+                exchange,
+                tradingsymbol,
+                product,
+                token: book.token,
+                buy: side,
+                quantity,
+                price: average,
+            });
+        }
+        Ok(())
+    }
+
+    /// Every position marked to `last_price(token)`.
+    pub fn positions(&self, last_price: impl Fn(u32) -> Option<Price>) -> Vec<Position> {
+        self.books
+            .iter()
+            .map(|((exchange, symbol, product), b)| {
+                let quantity = b.buy_quantity - b.sell_quantity;
+                let ltp = last_price(b.token).unwrap_or(Price::ZERO);
+                let avg = |value: Price, qty: i64| {
+                    if qty == 0 {
+                        Price::ZERO
+                    } else {
+                        Price::from_raw(value.raw() / qty)
+                    }
+                };
+                let buy_price = avg(b.buy_value, b.buy_quantity);
+                let sell_price = avg(b.sell_value, b.sell_quantity);
+                // Kite's value: money in minus money out.
+                let value = b.sell_value.checked_sub(b.buy_value).unwrap_or(Price::ZERO);
+                let marked = ltp.checked_mul_int(quantity).unwrap_or(Price::ZERO);
+                let pnl = value.checked_add(marked).unwrap_or(Price::ZERO);
+                let average_price = match quantity {
+                    q if q > 0 => buy_price,
+                    q if q < 0 => sell_price,
+                    _ => Price::ZERO,
+                };
+                let unrealised = if quantity == 0 {
+                    Price::ZERO
+                } else {
+                    ltp.checked_sub(average_price)
+                        .and_then(|d| d.checked_mul_int(quantity))
+                        .unwrap_or(Price::ZERO)
+                };
+                let realised = pnl.checked_sub(unrealised).unwrap_or(Price::ZERO);
+                Position {
+                    tradingsymbol: symbol.clone(),
+                    exchange: exchange.clone(),
+                    instrument_token: b.token,
+                    product: product.clone(),
+                    quantity,
+                    overnight_quantity: 0,
+                    multiplier: 1,
+                    average_price,
+                    close_price: Price::ZERO,
+                    last_price: ltp,
+                    value,
+                    pnl,
+                    m2m: pnl,
+                    unrealised,
+                    realised,
+                    buy_quantity: b.buy_quantity,
+                    buy_price,
+                    buy_value: b.buy_value,
+                    buy_m2m: b.buy_value,
+                    sell_quantity: b.sell_quantity,
+                    sell_price,
+                    sell_value: b.sell_value,
+                    sell_m2m: b.sell_value,
+                    day_buy_quantity: b.buy_quantity,
+                    day_buy_price: buy_price,
+                    day_buy_value: b.buy_value,
+                    day_sell_quantity: b.sell_quantity,
+                    day_sell_price: sell_price,
+                    day_sell_value: b.sell_value,
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Price {
+        Price::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_round_trip_realises_and_an_open_position_is_marked() {
+        let mut book = PositionBook::default();
+        let fill = |buy, quantity, price| Fill {
+            exchange: "NSE",
+            tradingsymbol: "INFY",
+            product: "MIS",
+            token: 408065,
+            buy,
+            quantity,
+            price: p(price),
+        };
+        book.record_fill(fill(true, 10, "1500"));
+        book.record_fill(fill(false, 4, "1510"));
+        let pos = &book.positions(|_| Some(p("1505")))[0];
+        assert_eq!(pos.quantity, 6);
+        assert_eq!(pos.average_price, p("1500"));
+        assert_eq!(pos.value, p("-8960"));
+        // 4 × 10 realised + 6 × 5 unrealised.
+        assert_eq!(pos.pnl, p("70"));
+        assert_eq!(pos.unrealised, p("30"));
+        assert_eq!(pos.realised, p("40"));
+        book.convert("NSE", "INFY", "MIS", "CNC", true, 6).unwrap();
+        assert_eq!(book.net_quantity("NSE", "INFY", "MIS"), 0);
+        assert_eq!(book.net_quantity("NSE", "INFY", "CNC"), 6);
+        assert!(book.convert("NSE", "INFY", "MIS", "CNC", true, 1).is_err());
+    }
+}
