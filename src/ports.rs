@@ -390,8 +390,10 @@ pub trait PaperStore: Send + Sync {
 /// port only, so which one it talks to is decided once, where the app is assembled.
 #[async_trait]
 pub trait Broker: Send + Sync {
-    /// Places an order and returns the broker's order id. An uncertain outcome is resolved
-    /// by the tag before this returns, or reported as `BrokerErrorKind::Uncertain`.
+    /// Places an order and returns the broker's order id. An outcome the broker may or may
+    /// not have acted on (a lost or unreadable answer) is reported at once as
+    /// `BrokerErrorKind::Uncertain`, without waiting or looking: the order executor resolves
+    /// it by the tag (`order_by_tag`), and nothing else does.
     async fn place_order(&self, order: &OrderRequest) -> Result<String, BrokerError>;
     async fn cancel_order(&self, order_id: &str) -> Result<(), BrokerError>;
     /// Changes open order `order_id` to `order`'s quantity and pricing (its instrument, side,

@@ -21,6 +21,9 @@ pub enum Answer {
     LoseAnswer,
     /// Not reached; nothing placed.
     Unavailable(String),
+    /// The answer never arrives and the request never reached the broker: uncertain to the
+    /// caller, nothing placed.
+    LoseRequest,
 }
 
 #[derive(Default)]
@@ -107,6 +110,10 @@ impl Broker for ScriptedBroker {
                 ))
             }
             Answer::Unavailable(reason) => Err(error(BrokerErrorKind::Unavailable, &reason)),
+            Answer::LoseRequest => Err(error(
+                BrokerErrorKind::Uncertain,
+                "the broker did not answer in time; the order may be placed",
+            )),
         }
     }
 

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use osp_core::model::{BrokerOrder, OrderIntent, StateChange};
+use osp_core::model::{BrokerOrder, IntentState, OrderIntent, StateChange};
 use osp_core::ports::{Interest, TickBus, TickSubscription};
 use osp_core::services::announcer::Announcer;
 use osp_core::services::trading::{
@@ -24,6 +24,8 @@ use super::changes::next_change;
 
 /// How often re-arms, reconciliation, square-off and catch-up run.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
+/// While a placement's answer is outstanding, the broker's book is asked this often.
+const ANSWERS_EVERY: Duration = Duration::from_secs(1);
 
 pub struct TradingWorker {
     pub trader: Arc<LevelTrader>,
@@ -130,6 +132,21 @@ impl TradingWorker {
         }
     }
 
+    async fn resolve_answers(&self) {
+        match self.executor.reconcile_pending().await {
+            Ok(intents) => {
+                let settled: Vec<OrderIntent> = intents
+                    .into_iter()
+                    .filter(|i| i.state != IntentState::Pending)
+                    .collect();
+                self.intents_changed(&settled).await
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "an order's lost answer could not be looked up yet; trying again in a second")
+            }
+        }
+    }
+
     async fn housekeeping(&self) {
         // An announcement lost on the way (Redis restarting) is caught up here.
         if self.changes.is_some()
@@ -216,6 +233,8 @@ impl TradingWorker {
         );
         let mut housekeeping = tokio::time::interval(HOUSEKEEPING_EVERY);
         housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut answers = tokio::time::interval(ANSWERS_EVERY);
+        answers.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
@@ -247,6 +266,9 @@ impl TradingWorker {
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
                 _ = housekeeping.tick() => self.housekeeping().await,
+                // A lost answer is resolved here, by tag, within a second or two: adopted when
+                // the broker's book has the order, refused once it has had time to show it.
+                _ = answers.tick(), if self.executor.awaiting_answers() => self.resolve_answers().await,
                 change = next_change(&mut self.changes) => self.on_change(change).await,
             }
         }

@@ -17,8 +17,9 @@ use osp_core::model::{
 use osp_core::ports::{Broker, Clock, IntentStore, MarketData, TradeStore};
 use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::trading::{
-    BrokerSession, OrderExecutor, PreTradeCheck, RiskGate, RiskState,
+    BrokerSession, LOST_ANSWER_SETTLE_MS, OrderExecutor, PreTradeCheck, RiskGate, RiskState,
 };
+use osp_core::testing::ManualClock;
 use osp_server::clock::SystemClock;
 use osp_server::database::Database;
 
@@ -41,7 +42,16 @@ fn broker(app: &TestApp) -> Arc<KiteBroker> {
 /// An executor as the server builds one: the account's risk gate (here with no limits set and
 /// the switch off) and a standing broker session.
 fn executor(app: &TestApp, db: &Database, broker: &Arc<KiteBroker>) -> OrderExecutor {
-    let clock = Arc::new(SystemClock) as Arc<dyn Clock>;
+    executor_on(app, db, broker, Arc::new(SystemClock))
+}
+
+/// An executor on `clock` (a manual one moves past the lost-answer settle time at once).
+fn executor_on(
+    app: &TestApp,
+    db: &Database,
+    broker: &Arc<KiteBroker>,
+    clock: Arc<dyn Clock>,
+) -> OrderExecutor {
     let gate = RiskGate {
         state: Arc::new(RiskState::new(RiskLimits::NONE, None)),
         intents: Arc::new(db.clone()) as Arc<dyn IntentStore>,
@@ -185,17 +195,27 @@ async fn broker_faults_end_every_intent_final_with_a_reason_and_none_twice() {
     let app = spawn_app().await;
     let (db, _dir) = sqlite_database().await;
     let broker = broker(&app);
-    let executor = executor(&app, &db, &broker);
+    let clock = Arc::new(ManualClock::at(SystemClock.now_ms()));
+    let executor = executor_on(&app, &db, &broker, clock.clone());
 
-    // 503 on the placement: the client finds no order with the tag, so nothing was placed:
-    // final at once, with the reason.
+    // 503 on the placement: Kite may or may not have acted, so the client says "uncertain" at
+    // once and the executor alone resolves it by tag. The book has no such order: pending until
+    // the book has had its settle time, then final with the reason, and never sent again.
     app.simulator
         .fail_next_rest_calls(1, RestFault::ServerError);
     let unavailable = executor.submit(None, buy("SBIN", 1)).await.unwrap();
-    assert_eq!(unavailable.state, IntentState::Rejected);
-    let reason = unavailable.reason.clone().unwrap();
+    assert_eq!(unavailable.state, IntentState::Pending);
+    assert!(executor.awaiting_answers());
+    let early = executor.reconcile_pending().await.unwrap();
+    assert_eq!(early[0].state, IntentState::Pending, "the book may lag");
+    clock.advance(LOST_ANSWER_SETTLE_MS);
+    let settled = executor.reconcile_pending().await.unwrap();
+    assert_eq!(settled[0].state, IntentState::Rejected);
+    let reason = settled[0].reason.clone().unwrap();
     assert!(reason.starts_with("not sent"), "{reason}");
+    assert!(reason.contains("answer to this order was lost"), "{reason}");
     assert_eq!(orders_tagged(&app, &unavailable.request.tag).await, 0);
+    assert!(!executor.awaiting_answers());
 
     // 429: Kite refused it without acting, so the client may try again: placed once.
     app.simulator
@@ -205,12 +225,25 @@ async fn broker_faults_end_every_intent_final_with_a_reason_and_none_twice() {
     assert_eq!(orders_tagged(&app, &throttled.request.tag).await, 1);
 
     // The placement takes effect but its answer is lost (longer than the client's timeout):
-    // found by tag, never placed twice.
+    // uncertain at once, then adopted by tag as soon as the book shows it; never placed twice.
     app.simulator
         .fail_next_rest_calls(1, RestFault::Hang(Duration::from_secs(2)));
     let lost = executor.submit(None, buy("INFY", 3)).await.unwrap();
-    assert_ne!(lost.state, IntentState::Pending, "resolved by tag");
-    assert!(lost.broker_order_id.is_some());
+    assert_eq!(lost.state, IntentState::Pending, "reported at once");
+    let mut adopted = None;
+    for _ in 0..100 {
+        let resolved = executor.reconcile_pending().await.unwrap();
+        if let Some(intent) = resolved
+            .into_iter()
+            .find(|i| i.id == lost.id && i.state != IntentState::Pending)
+        {
+            adopted = Some(intent);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let adopted = adopted.expect("the order is found by its tag");
+    assert!(adopted.broker_order_id.is_some());
     assert_eq!(orders_tagged(&app, &lost.request.tag).await, 1);
     // Reconciling again changes nothing and sends nothing.
     assert!(executor.reconcile_pending().await.unwrap().is_empty());

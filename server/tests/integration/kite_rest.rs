@@ -535,13 +535,23 @@ async fn reads_are_retried_through_5xx_and_429_but_a_placement_never_blindly() {
     assert!(client.orders().await.is_ok(), "two 429s, then success");
     assert_eq!(control.rest_faults_served(), 4);
 
-    // A 503 on a placement is not retried: the order was not placed, and the book says so.
+    // A 503 on a placement is not retried: Kite may or may not have acted, so it is reported
+    // uncertain with Kite's 503 as the reason (here the book shows it was not placed).
     control.fail_next_rest_calls(1, RestFault::ServerError);
     let e = client
         .place_order(&market_order(TransactionType::Buy, 1))
         .await
         .unwrap_err();
-    assert_eq!(api_error(&e).0, 503);
+    match &e {
+        KiteError::PlacementUncertain { tag, reason } => {
+            assert!(
+                tag.starts_with("osp"),
+                "a tag made up to look it up by: {tag}"
+            );
+            assert!(reason.contains("503"), "{reason}");
+        }
+        other => panic!("expected an uncertain placement, got {other:?}"),
+    }
     assert_eq!(control.rest_faults_served(), 5, "sent once");
     assert!(client.orders().await.unwrap().is_empty());
 
@@ -554,8 +564,19 @@ async fn reads_are_retried_through_5xx_and_429_but_a_placement_never_blindly() {
     assert_eq!(client.orders().await.unwrap().len(), 1);
 }
 
+/// Waits (bounded) until the book holds an order tagged `tag`, and returns its id.
+async fn found_by_tag(client: &KiteClient, tag: &str) -> String {
+    for _ in 0..100 {
+        if let Some(order) = client.find_order_by_tag(tag).await.unwrap() {
+            return order.order_id;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no order tagged {tag} reached the book");
+}
+
 #[tokio::test]
-async fn a_placement_whose_answer_is_lost_is_found_by_its_tag_not_placed_twice() {
+async fn a_placement_whose_answer_is_lost_is_reported_uncertain_with_its_tag_and_found_by_it() {
     let sim = Sim::start().await;
     let mut config = sim.config();
     config.timeout = Duration::from_millis(400);
@@ -566,20 +587,27 @@ async fn a_placement_whose_answer_is_lost_is_found_by_its_tag_not_placed_twice()
     control.fail_next_rest_calls(1, RestFault::Hang(Duration::from_secs(2)));
     let mut order = market_order(TransactionType::Buy, 3);
     order.tag = Some("lostanswer".into());
-    let id = client.place_order(&order).await.unwrap().order_id;
+    // Said at once, with the tag to look it up by: not "refused", not retried.
+    match client.place_order(&order).await {
+        Err(KiteError::PlacementUncertain { tag, .. }) => assert_eq!(tag, "lostanswer"),
+        other => panic!("expected an uncertain placement, got {other:?}"),
+    }
+    let id = found_by_tag(&client, "lostanswer").await;
     let orders = client.orders().await.unwrap();
     assert_eq!(orders.len(), 1, "placed exactly once");
     assert_eq!(orders[0].order_id, id);
-    assert_eq!(orders[0].tag.as_deref(), Some("lostanswer"));
 
     // An answer that is not Kite's JSON is no proof the order was refused either.
     control.fail_next_rest_calls(1, RestFault::Garbled);
     order.tag = Some("garbled".into());
-    let id = client.place_order(&order).await.unwrap().order_id;
+    match client.place_order(&order).await {
+        Err(KiteError::PlacementUncertain { tag, .. }) => assert_eq!(tag, "garbled"),
+        other => panic!("expected an uncertain placement, got {other:?}"),
+    }
+    let id = found_by_tag(&client, "garbled").await;
     let orders = client.orders().await.unwrap();
     assert_eq!(orders.len(), 2, "placed exactly once more");
     assert_eq!(orders[1].order_id, id);
-    assert_eq!(orders[1].tag.as_deref(), Some("garbled"));
 }
 
 #[tokio::test]

@@ -1,9 +1,14 @@
 //! `OrderExecutor`: places each order exactly once. An intent is recorded (pending, with a
 //! unique tag the broker echoes) before the broker is called; the answer moves it on. When the
-//! answer is unknown (a timeout, a crash, a lost connection) the intent stays pending, and
-//! `reconcile_pending` — at start-up and after any uncertain call — looks it up by tag in the
-//! broker's book before anything is sent again: found, it is adopted; provably absent, it is
-//! sent once.
+//! answer is unknown (a timeout, a crash, a lost connection) the broker port says so at once
+//! (`Uncertain`, no waiting inside the client) and the intent stays pending; this executor is
+//! the only resolver. `reconcile_pending` — at start-up, every second while an answer is
+//! outstanding (`awaiting_answers`), and minutely — looks it up by tag in the broker's book:
+//! found, it is adopted. Not found: an intent this executor placed and lost the answer to is
+//! refused once the book has had `LOST_ANSWER_SETTLE_MS` to show it (never placed again: a
+//! trigger must not fire late, and a trade's exit is asked for anew by the trade monitor); one
+//! recorded and never sent here (a crash between the two steps, or a web process that left it
+//! to the workers) is sent once.
 //!
 //! One executor per account at a time: within a process, intents being sent are skipped by
 //! reconciliation; across processes the trading lease (`with_lease`) decides — a process that
@@ -11,7 +16,7 @@
 //! workers (`deferring`) holds no lease at all: it records each order pending and tells the
 //! workers, whose executor (holding the lease) sends it through the same reconciliation, once.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -47,9 +52,9 @@ pub struct OrderExecutor {
     rng: Mutex<SmallRng>,
     /// Intents this executor is sending right now.
     in_flight: Mutex<HashSet<i64>>,
-    /// Pending intents this executor has placed once (their answer is not recorded yet, or was
-    /// lost): only a look-up by tag may resolve them, never a second placement.
-    attempted: Mutex<HashSet<i64>>,
+    /// Pending intents this executor has placed once, with when (their answer is not recorded
+    /// yet, or was lost): only a look-up by tag may resolve them, never a second placement.
+    attempted: Mutex<HashMap<i64, i64>>,
     /// Set while a reconciliation runs: a second one does not start.
     reconciling: AtomicBool,
     /// Asked before an order is sent (the risk limits and the kill switch). Not optional: no
@@ -62,6 +67,10 @@ pub struct OrderExecutor {
     /// A web process apart from the workers: new orders are recorded and left to them.
     deferred_to: Announcer,
 }
+
+/// How long after a placement whose answer was lost the broker's book is trusted to show the
+/// order: not found by then, it was not placed.
+pub const LOST_ANSWER_SETTLE_MS: i64 = 5_000;
 
 const STANDBY: &str = "not sent: this server is a standby — another server process holds the \
                        trading lease and places the orders; use that one, or stop it and this one \
@@ -110,7 +119,7 @@ impl OrderExecutor {
             clock,
             rng: Mutex::new(SmallRng::seed_from_u64(seed)),
             in_flight: Mutex::new(HashSet::new()),
-            attempted: Mutex::new(HashSet::new()),
+            attempted: Mutex::new(HashMap::new()),
             reconciling: AtomicBool::new(false),
             gate,
             lease: None,
@@ -205,16 +214,6 @@ impl OrderExecutor {
     /// again, and one this executor placed whose answer was lost is left to reconciliation,
     /// which looks it up by tag.
     pub async fn send(&self, intent: &OrderIntent) -> Result<OrderIntent, ExecError> {
-        self.send_as(intent, false).await
-    }
-
-    /// `send`; `proven_absent`: the broker's book was just searched for the tag and has no
-    /// such order (reconciliation), so even an intent placed before may be placed now.
-    async fn send_as(
-        &self,
-        intent: &OrderIntent,
-        proven_absent: bool,
-    ) -> Result<OrderIntent, ExecError> {
         if intent.state != IntentState::Pending {
             return Ok(intent.clone());
         }
@@ -242,12 +241,17 @@ impl OrderExecutor {
         if stored.state != IntentState::Pending {
             return Ok(stored);
         }
-        let first = self
-            .attempted
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(stored.id);
-        if !first && !proven_absent {
+        let first = {
+            let mut attempted = self.attempted.lock().unwrap_or_else(|p| p.into_inner());
+            match attempted.entry(stored.id) {
+                std::collections::hash_map::Entry::Occupied(_) => false,
+                std::collections::hash_map::Entry::Vacant(slot) => {
+                    slot.insert(self.clock.now_ms());
+                    true
+                }
+            }
+        };
+        if !first {
             return Ok(stored);
         }
         let intent = &stored;
@@ -274,7 +278,8 @@ impl OrderExecutor {
         let refusal;
         let event = match &answer {
             Ok(order_id) => IntentEvent::Accepted { order_id },
-            // Stays pending: `reconcile_pending` looks it up by tag before anything else.
+            // Stays pending: `reconcile_pending` looks it up by tag (the caller runs it within
+            // a second while `awaiting_answers`); it is never placed again.
             Err(e) if e.kind == BrokerErrorKind::Uncertain => return Ok(intent.clone()),
             Err(e) if e.kind == BrokerErrorKind::Rejected => {
                 IntentEvent::Refused { reason: &e.message }
@@ -372,18 +377,49 @@ impl OrderExecutor {
                 .order_by_tag(&intent.request.tag)
                 .await
                 .map_err(ExecError::Broker)?;
-            match (
-                reconcile(&intent, found.as_ref(), self.clock.now_ms())?,
-                &found,
-            ) {
-                (Reconciliation::Adopt(_), Some(order)) => {
+            let now = self.clock.now_ms();
+            let placed_at = self
+                .attempted
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&intent.id)
+                .copied();
+            match (reconcile(&intent, found.as_ref(), now)?, &found, placed_at) {
+                (Reconciliation::Adopt(_), Some(order), _) => {
                     out.push(self.apply(&intent, IntentEvent::Order(order)).await?)
                 }
-                (Reconciliation::Send, _) => out.push(self.send_as(&intent, true).await?),
+                // Placed here and its answer lost: the book may not show it yet.
+                (Reconciliation::Send, None, Some(at)) if now - at < LOST_ANSWER_SETTLE_MS => {
+                    out.push(intent)
+                }
+                (Reconciliation::Send, None, Some(at)) => {
+                    let reason = format!(
+                        "not sent: the broker's answer to this order was lost and after {} s its \
+                         order book has no order tagged {}, so it was not placed; it is not sent \
+                         again (a trigger must not fire late)",
+                        (now - at) / 1000,
+                        intent.request.tag.as_str()
+                    );
+                    out.push(
+                        self.apply(&intent, IntentEvent::Refused { reason: &reason })
+                            .await?,
+                    );
+                }
+                (Reconciliation::Send, _, None) => out.push(self.send(&intent).await?),
                 _ => out.push(intent),
             }
         }
         Ok(out)
+    }
+
+    /// Whether a placement's answer is outstanding (sent, answer lost or not yet recorded):
+    /// the caller runs `reconcile_pending` again within a second while it is.
+    pub fn awaiting_answers(&self) -> bool {
+        !self
+            .attempted
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_empty()
     }
 
     /// Brings every open intent (placed, partly filled) up to the broker's book. Order updates

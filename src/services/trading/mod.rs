@@ -37,7 +37,7 @@ mod trend;
 
 pub use activity::{Activity, ActivityFeed, ActivityItem, ActivityKind};
 pub use broker_session::{BrokerSession, DAILY_EXPIRY_REASON, kite_session_end_ms};
-pub use executor::{ExecError, OrderExecutor};
+pub use executor::{ExecError, LOST_ANSWER_SETTLE_MS, OrderExecutor};
 pub use intents::{IntentError, IntentEvent, Reconciliation, advance, reconcile};
 pub use level_draft::{
     ConfirmationChoice, LevelDraft, RearmChoice, clock_text, parse_clock, parse_distance,

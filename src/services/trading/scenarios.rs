@@ -13,6 +13,7 @@ use crate::ports::{Broker, Clock, IntentStore, MarketData, RiskStore, TradeStore
 use crate::services::instruments::InstrumentCatalog;
 use crate::testing::{Answer, ManualClock, MemoryStore, NoTicks, ScriptedBroker, run};
 
+use super::executor::LOST_ANSWER_SETTLE_MS;
 use super::{BrokerSession, OrderExecutor, PreTradeCheck, RiskGate, RiskState};
 
 /// 2026-12-04 10:00 IST.
@@ -219,6 +220,41 @@ fn a_placement_whose_answer_was_lost_is_adopted_by_its_tag_never_placed_twice() 
         1,
         "exactly one order"
     );
+    assert!(!executor.awaiting_answers());
+}
+
+#[test]
+fn a_lost_placement_the_book_never_shows_is_refused_after_the_settle_time_never_resent() {
+    let desk = Desk::new(RiskLimits::NONE);
+    desk.broker.script([Answer::LoseRequest]);
+    let executor = desk.executor();
+    let uncertain = run(executor.submit(None, buy(2))).unwrap();
+    assert_eq!(uncertain.state, IntentState::Pending);
+    assert!(executor.awaiting_answers(), "the worker keeps asking");
+
+    // The book may not show it yet: asked at once and a second later, it stays pending.
+    let early = run(executor.reconcile_pending()).unwrap();
+    assert_eq!(early[0].state, IntentState::Pending);
+    desk.clock.advance(LOST_ANSWER_SETTLE_MS - 1);
+    assert_eq!(
+        run(executor.reconcile_pending()).unwrap()[0].state,
+        IntentState::Pending
+    );
+    assert!(
+        desk.broker.book().is_empty(),
+        "nothing sent again meanwhile"
+    );
+
+    // The book has had its time: not placed, and not sent late.
+    desk.clock.advance(1);
+    let settled = run(executor.reconcile_pending()).unwrap();
+    assert_eq!(settled[0].state, IntentState::Rejected);
+    let reason = settled[0].reason.clone().unwrap();
+    assert!(reason.contains("answer to this order was lost"), "{reason}");
+    assert!(reason.contains(uncertain.request.tag.as_str()), "{reason}");
+    assert!(desk.broker.book().is_empty());
+    assert!(!executor.awaiting_answers());
+    assert!(run(executor.reconcile_pending()).unwrap().is_empty());
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! Orders: place, modify, cancel, the order book, an order's history and trades, the trade
 //! book, and order margins. A placement is never retried blindly: when its outcome is unknown
-//! (timeout, broken connection, 5xx) it is looked up by its tag.
-
-use std::time::Duration;
+//! (timeout, broken connection, 5xx, an unreadable answer) it is reported at once as
+//! `PlacementUncertain` with its tag, and the caller looks it up by that tag
+//! (`find_order_by_tag`) when the book can be expected to show it.
 
 use super::client::{Call, KiteClient};
 use super::error::{KiteError, Retry};
@@ -13,12 +13,10 @@ use super::models::{
 };
 use crate::common::enums::Variety;
 
-/// Lookups of an uncertain placement, and the pause before each.
-const TAG_LOOKUPS: [Duration; 2] = [Duration::from_millis(300), Duration::from_millis(1200)];
-
 impl KiteClient {
     /// Places an order. Without a tag one is made up, so an uncertain outcome can be resolved
-    /// in the order book; the tag used is in the returned order's book entry.
+    /// in the order book; the tag used is in the returned order's book entry and in
+    /// `PlacementUncertain`.
     pub async fn place_order(&self, params: &OrderParams) -> Result<OrderId, KiteError> {
         let mut params = params.clone();
         let tag = params.tag.get_or_insert_with(new_tag).clone();
@@ -30,37 +28,15 @@ impl KiteClient {
         match self.send::<OrderId>(call).await {
             Ok(id) => Ok(id),
             // The request may have reached Kite: a lost or unreadable answer (the API changed
-            // shape, say) must not read as "not placed".
+            // shape, say) must not read as "not placed". Said at once; no waiting here.
             Err(e) if e.retry() == Retry::OnlyIfIdempotent || matches!(e, KiteError::Decode(_)) => {
-                tracing::warn!(%tag, error = %e, "order placement outcome unknown; looking it up by tag");
-                self.resolve_placement(&tag, e).await
+                tracing::warn!(%tag, error = %e, "order placement outcome unknown");
+                Err(KiteError::PlacementUncertain {
+                    tag,
+                    reason: e.to_string(),
+                })
             }
             Err(e) => Err(e),
-        }
-    }
-
-    async fn resolve_placement(&self, tag: &str, cause: KiteError) -> Result<OrderId, KiteError> {
-        let mut last_lookup_error = None;
-        for pause in TAG_LOOKUPS {
-            tokio::time::sleep(pause).await;
-            match self.find_order_by_tag(tag).await {
-                Ok(Some(order)) => {
-                    tracing::info!(%tag, order_id = %order.order_id, "uncertain placement found in the order book");
-                    return Ok(OrderId {
-                        order_id: order.order_id,
-                    });
-                }
-                Ok(None) => last_lookup_error = None,
-                Err(e) => last_lookup_error = Some(e),
-            }
-        }
-        match last_lookup_error {
-            // The book was read and holds no such order: the placement did not happen.
-            None => Err(cause),
-            Some(lookup) => Err(KiteError::PlacementUncertain {
-                tag: tag.to_owned(),
-                reason: format!("{cause}; the order book could not be read: {lookup}"),
-            }),
         }
     }
 
