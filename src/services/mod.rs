@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod announcer;
 pub mod instruments;
 pub mod market_calendar;
+pub mod matching;
 pub mod prices;
 pub mod status;
 pub mod trading;

@@ -2,9 +2,10 @@
 //! a real broker — it holds no client, so paper mode cannot place a live order whatever a
 //! caller does; which broker the trading engine gets is decided once, at start-up.
 //!
-//! Fills: a market order at the last price moved by the configured slippage against the
-//! trader; a limit when the price reaches it (at once if it already has); a stop-loss (market
-//! or limit) when the price reaches its trigger. `on_tick` matches resting orders. Every change
+//! Fills (the core's matching engine, `services/matching`, with this venue's rules): a market
+//! order at the last price moved by the configured slippage against the trader; a limit when
+//! the price reaches it (at once if it already has); a stop-loss (market or limit) when the
+//! price reaches its trigger. The positions are the engine's `NetPosition`s. `on_tick` matches resting orders. Every change
 //! (a fill, a cancel) is published on the `OrderUpdates` sink, which the engine reads like the
 //! broker's own order updates.
 //!
@@ -24,6 +25,9 @@ use crate::model::{
 };
 use crate::ports::{Broker, BrokerError, BrokerErrorKind, Clock, MarketData, OrderUpdates};
 use crate::services::instruments::InstrumentCatalog;
+use crate::services::matching::{
+    FillRules, NetPosition, RestingLimit, Slippage, Working, market_fill_price, on_price,
+};
 
 struct PaperOrder {
     id: String,
@@ -53,29 +57,31 @@ impl PaperOrder {
         }
     }
 
-    /// The price it fills at now, if `ltp` allows (a stop-loss limit arms on its trigger).
+    /// The price it fills at now, if `ltp` allows (a stop arms on its trigger): the core's
+    /// matching engine decides, with the paper broker's rules.
     fn fill_price(&mut self, ltp: Price, slippage_bp: u32) -> Option<Price> {
         if self.status.is_final() {
             return None;
         }
-        let buy = self.request.side == OrderSide::Buy;
-        let tick = self.tick;
-        let reached = |level: Price| if buy { ltp >= level } else { ltp <= level };
-        let marketable = |limit: Price| if buy { ltp <= limit } else { ltp >= limit };
-        match self.request.kind {
-            OrderKind::Market => Some(slipped(ltp, buy, slippage_bp, tick)),
-            OrderKind::Limit { price } => marketable(price).then(|| better(ltp, price, buy)),
-            OrderKind::StopLossMarket { trigger } => {
-                reached(trigger).then(|| slipped(ltp, buy, slippage_bp, tick))
-            }
-            OrderKind::StopLoss { trigger, price } => {
-                if !self.triggered && reached(trigger) {
-                    self.triggered = true;
-                    self.status = OrderStatus::Open;
-                }
-                (self.triggered && marketable(price)).then(|| better(ltp, price, buy))
-            }
+        let working = if self.triggered || self.status != OrderStatus::TriggerPending {
+            Working::Open
+        } else {
+            Working::TriggerPending
+        };
+        let step = on_price(
+            self.request.side,
+            self.request.kind,
+            self.tick,
+            working,
+            ltp,
+            false,
+            &paper_rules(slippage_bp),
+        );
+        if step.triggered {
+            self.triggered = true;
+            self.status = OrderStatus::Open;
         }
+        step.fill_at
     }
 
     /// Fills what is left at `price`; returns the units filled.
@@ -88,82 +94,17 @@ impl PaperOrder {
     }
 }
 
-/// The last price moved `bp` basis points against the trader, onto the tick grid (up for a
-/// buy, down for a sell: never better than the slippage asked).
-fn slipped(ltp: Price, buy: bool, bp: u32, tick: Price) -> Price {
-    // In i128: a large slippage setting must not overflow.
-    let delta = i128::from(ltp.raw()) * i128::from(bp) / 10_000;
-    let mut raw = if buy {
-        i128::from(ltp.raw()) + delta
-    } else {
-        i128::from(ltp.raw()) - delta
-    };
-    let t = i128::from(tick.raw());
-    if t > 0 {
-        let below = raw - raw.rem_euclid(t);
-        raw = if buy && below != raw {
-            below + t
-        } else {
-            below
-        };
-    }
-    Price::from_raw(i64::try_from(raw.max(0)).unwrap_or(i64::MAX))
-}
-
-/// A limit fills at the market when the market is better than the limit.
-fn better(ltp: Price, limit: Price, buy: bool) -> Price {
-    if buy { ltp.min(limit) } else { ltp.max(limit) }
-}
-
-/// A net position: positive units long, negative short.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PaperPosition {
-    pub units: i64,
-    pub average: Price,
-}
-
-impl PaperPosition {
-    /// Applies a fill; returns the profit it realised (closing units).
-    fn apply(&mut self, side: OrderSide, units: u32, price: Price) -> Price {
-        let signed = match side {
-            OrderSide::Buy => i64::from(units),
-            OrderSide::Sell => -i64::from(units),
-        };
-        let same_way = self.units == 0 || (self.units > 0) == (signed > 0);
-        if same_way {
-            let total = self.units + signed;
-            let cost = i128::from(self.average.raw()) * i128::from(self.units.abs())
-                + i128::from(price.raw()) * i128::from(signed.abs());
-            self.average = Price::from_raw(
-                i64::try_from(cost / i128::from(total.abs().max(1))).unwrap_or(price.raw()),
-            );
-            self.units = total;
-            return Price::ZERO;
-        }
-        let closing = signed.abs().min(self.units.abs());
-        let per_unit = if self.units > 0 {
-            price.raw() - self.average.raw()
-        } else {
-            self.average.raw() - price.raw()
-        };
-        let realised = Price::from_raw(per_unit.saturating_mul(closing));
-        self.units += signed;
-        if self.units == 0 {
-            self.average = Price::ZERO;
-        } else if (self.units > 0) == (signed > 0) {
-            // Flipped: the rest opened the other way at this price.
-            self.average = price;
-        }
-        realised
-    }
-
-    /// Funds the position ties up: its units at their average.
-    fn used(&self) -> Price {
-        self.average
-            .checked_mul_int(self.units.abs())
-            .unwrap_or(Price::from_raw(i64::MAX))
+/// The paper broker's fills: market orders slipped by basis points, a resting limit at the
+/// touch (never worse than its limit).
+fn paper_rules(slippage_bp: u32) -> FillRules {
+    FillRules {
+        slippage: Slippage::BasisPoints(slippage_bp),
+        resting_limit: RestingLimit::AtTouch,
     }
 }
+
+/// A net position of the paper account (the matching engine's ledger entry).
+pub type PaperPosition = NetPosition;
 
 /// The paper account as it stands.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -406,11 +347,11 @@ impl PaperBroker {
         ltp: Price,
     ) -> Option<String> {
         let price = match order.kind {
-            OrderKind::Market => slipped(
+            OrderKind::Market => market_fill_price(
                 ltp,
-                order.side == OrderSide::Buy,
-                self.settings.slippage_bp,
+                order.side,
                 tick,
+                Slippage::BasisPoints(self.settings.slippage_bp),
             ),
             OrderKind::Limit { price } | OrderKind::StopLoss { price, .. } => price,
             OrderKind::StopLossMarket { trigger } => trigger,

@@ -1,5 +1,5 @@
-//! The simulator's broker: an order book with Kite's status sequence and a matching engine
-//! over the simulated market. MARKET orders fill at the touch (plus configurable slippage in
+//! The simulator's broker: an order book with Kite's status sequence around the core's matching
+//! engine (`osp_core::services::matching`), over the simulated market. MARKET orders fill at the touch (plus configurable slippage in
 //! ticks); LIMIT orders fill at once when marketable, else rest and fill at their price when
 //! the market crosses it; SL / SL-M wait in `TRIGGER PENDING` until the trigger is touched.
 //! Fills make trades and positions; each visible state change is pushed as an order update.
@@ -8,8 +8,9 @@ mod positions;
 
 use std::sync::{Arc, Mutex};
 
-use osp_core::model::{Instrument, InstrumentToken, MarketSnapshot, Price};
+use osp_core::model::{Instrument, InstrumentToken, MarketSnapshot, OrderKind, OrderSide, Price};
 use osp_core::ports::Clock;
+use osp_core::services::matching::{FillRules, RestingLimit, Slippage, Working, on_price};
 use tokio::sync::broadcast;
 
 use super::clock_text::kite_time;
@@ -265,8 +266,10 @@ impl SimBroker {
         self.update(&sim.current)
     }
 
-    /// Triggers a stop whose trigger is touched, then fills what is marketable. `entering`:
-    /// the order just arrived (a marketable LIMIT fills at the touch, not at its limit).
+    /// Triggers a stop whose trigger is touched, then fills what is marketable (the core's
+    /// matching engine decides, with the simulator's rules: slippage in ticks, a resting limit
+    /// at its limit). `entering`: the order just arrived (a marketable LIMIT fills at the
+    /// touch, not at its limit).
     fn try_fill(
         &self,
         state: &mut State,
@@ -277,33 +280,26 @@ impl SimBroker {
         updates: &mut Vec<OrderUpdate>,
     ) {
         let buy = sim.current.transaction_type == "BUY";
-        if sim.current.status == "TRIGGER PENDING" {
-            let trigger = sim.current.trigger_price;
-            let touched = if buy { ltp >= trigger } else { ltp <= trigger };
-            if !touched {
-                return;
-            }
+        let side = if buy { OrderSide::Buy } else { OrderSide::Sell };
+        let Some(kind) = engine_kind(&sim.current) else {
+            return;
+        };
+        let working = if sim.current.status == "TRIGGER PENDING" {
+            Working::TriggerPending
+        } else {
+            Working::Open
+        };
+        let rules = FillRules {
+            slippage: Slippage::Ticks(self.config.slippage_ticks),
+            resting_limit: RestingLimit::AtLimit,
+        };
+        let step = on_price(side, kind, sim.tick, working, ltp, entering, &rules);
+        if step.triggered {
             transition(sim, "OPEN", now);
             updates.push(self.update(&sim.current));
         }
-        let fill_price = match sim.current.order_type.as_str() {
-            "MARKET" | "SL-M" => {
-                let slip = Price::from_raw(sim.tick.raw() * self.config.slippage_ticks);
-                let price = if buy {
-                    ltp.checked_add(slip)
-                } else {
-                    ltp.checked_sub(slip)
-                };
-                price.filter(|p| p.raw() > 0).unwrap_or(ltp)
-            }
-            _ => {
-                let limit = sim.current.price;
-                let crosses = if buy { ltp <= limit } else { ltp >= limit };
-                if !crosses {
-                    return;
-                }
-                if entering { ltp } else { limit }
-            }
+        let Some(fill_price) = step.fill_at else {
+            return;
         };
         let quantity = sim.current.pending_quantity;
         state.next_trade += 1;
@@ -511,6 +507,22 @@ fn find(state: &State, order_id: &str, variety: &str) -> Result<usize, BrokerErr
                 "Couldn't find that order: no {variety} order {order_id}."
             ))
         })
+}
+
+/// Kite's order type and prices as the matching engine's order kind.
+fn engine_kind(order: &Order) -> Option<OrderKind> {
+    match order.order_type.as_str() {
+        "MARKET" => Some(OrderKind::Market),
+        "LIMIT" => Some(OrderKind::Limit { price: order.price }),
+        "SL" => Some(OrderKind::StopLoss {
+            trigger: order.trigger_price,
+            price: order.price,
+        }),
+        "SL-M" => Some(OrderKind::StopLossMarket {
+            trigger: order.trigger_price,
+        }),
+        _ => None,
+    }
 }
 
 fn is_stop(order: &Order) -> bool {

@@ -1,19 +1,18 @@
-//! Positions that follow from fills: per (exchange, symbol, product) the day's buys and sells,
-//! from which quantity, average price, value and P&L are derived as Kite reports them.
+//! Positions that follow from fills: per (exchange, symbol, product) the day's buys and sells
+//! (the core's `DayBook`, which derives quantity, average price, value and P&L as Kite reports
+//! them), shaped as Kite's `Position`.
 
 use std::collections::BTreeMap;
 
-use osp_core::model::Price;
+use osp_core::model::{OrderSide, Price};
+use osp_core::services::matching::DayBook;
 
 use kite_connect::http::models::Position;
 
 #[derive(Clone, Debug, Default)]
 struct Book {
     token: u32,
-    buy_quantity: i64,
-    buy_value: Price,
-    sell_quantity: i64,
-    sell_value: Price,
+    day: DayBook,
 }
 
 /// One fill, as a position sees it.
@@ -48,17 +47,8 @@ impl PositionBook {
             .entry((exchange.into(), tradingsymbol.into(), product.into()))
             .or_default();
         book.token = token;
-        let value = price.checked_mul_int(quantity).unwrap_or(Price::ZERO);
-        if buy {
-            book.buy_quantity += quantity;
-            book.buy_value = book.buy_value.checked_add(value).unwrap_or(book.buy_value);
-        } else {
-            book.sell_quantity += quantity;
-            book.sell_value = book
-                .sell_value
-                .checked_add(value)
-                .unwrap_or(book.sell_value);
-        }
+        let side = if buy { OrderSide::Buy } else { OrderSide::Sell };
+        book.day.record(side, quantity, price);
     }
 
     /// Net quantity held (negative when short).
@@ -66,7 +56,7 @@ impl PositionBook {
     pub fn net_quantity(&self, exchange: &str, tradingsymbol: &str, product: &str) -> i64 {
         self.books
             .get(&(exchange.into(), tradingsymbol.into(), product.into()))
-            .map_or(0, |b| b.buy_quantity - b.sell_quantity)
+            .map_or(0, |b| b.day.net_quantity())
     }
 
     /// Moves `quantity` of a position from one product to another.
@@ -87,18 +77,17 @@ impl PositionBook {
         let Some(book) = self.books.get(&key).cloned() else {
             return Err(format!("no {from} position in {exchange}:{tradingsymbol}"));
         };
-        let held = book.buy_quantity - book.sell_quantity;
+        let held = book.day.net_quantity();
         if (buy && held < quantity) || (!buy && -held < quantity) {
             return Err(format!(
                 "the {from} position in {tradingsymbol} is {held}; cannot convert {quantity}"
             ));
         }
-        let (qty, value) = if buy {
-            (book.buy_quantity, book.buy_value)
+        let average = if buy {
+            book.day.buy_price()
         } else {
-            (book.sell_quantity, book.sell_value)
+            book.day.sell_price()
         };
-        let average = Price::from_raw(value.raw() / qty.max(1));
         // Take the quantity off the old product at its average, put it on the new one.
         for (product, side) in [(from, !buy), (to, buy)] {
             self.record_fill(Fill {
@@ -119,64 +108,40 @@ impl PositionBook {
         self.books
             .iter()
             .map(|((exchange, symbol, product), b)| {
-                let quantity = b.buy_quantity - b.sell_quantity;
+                let d = &b.day;
                 let ltp = last_price(b.token).unwrap_or(Price::ZERO);
-                let avg = |value: Price, qty: i64| {
-                    if qty == 0 {
-                        Price::ZERO
-                    } else {
-                        Price::from_raw(value.raw() / qty)
-                    }
-                };
-                let buy_price = avg(b.buy_value, b.buy_quantity);
-                let sell_price = avg(b.sell_value, b.sell_quantity);
-                // Kite's value: money in minus money out.
-                let value = b.sell_value.checked_sub(b.buy_value).unwrap_or(Price::ZERO);
-                let marked = ltp.checked_mul_int(quantity).unwrap_or(Price::ZERO);
-                let pnl = value.checked_add(marked).unwrap_or(Price::ZERO);
-                let average_price = match quantity {
-                    q if q > 0 => buy_price,
-                    q if q < 0 => sell_price,
-                    _ => Price::ZERO,
-                };
-                let unrealised = if quantity == 0 {
-                    Price::ZERO
-                } else {
-                    ltp.checked_sub(average_price)
-                        .and_then(|d| d.checked_mul_int(quantity))
-                        .unwrap_or(Price::ZERO)
-                };
-                let realised = pnl.checked_sub(unrealised).unwrap_or(Price::ZERO);
+                let (buy_price, sell_price) = (d.buy_price(), d.sell_price());
+                let pnl = d.pnl(ltp);
                 Position {
                     tradingsymbol: symbol.clone(),
                     exchange: exchange.clone(),
                     instrument_token: b.token,
                     product: product.clone(),
-                    quantity,
+                    quantity: d.net_quantity(),
                     overnight_quantity: 0,
                     multiplier: 1,
-                    average_price,
+                    average_price: d.average_price(),
                     close_price: Price::ZERO,
                     last_price: ltp,
-                    value,
+                    value: d.value(),
                     pnl,
                     m2m: pnl,
-                    unrealised,
-                    realised,
-                    buy_quantity: b.buy_quantity,
+                    unrealised: d.unrealised(ltp),
+                    realised: d.realised(ltp),
+                    buy_quantity: d.buy_quantity,
                     buy_price,
-                    buy_value: b.buy_value,
-                    buy_m2m: b.buy_value,
-                    sell_quantity: b.sell_quantity,
+                    buy_value: d.buy_value,
+                    buy_m2m: d.buy_value,
+                    sell_quantity: d.sell_quantity,
                     sell_price,
-                    sell_value: b.sell_value,
-                    sell_m2m: b.sell_value,
-                    day_buy_quantity: b.buy_quantity,
+                    sell_value: d.sell_value,
+                    sell_m2m: d.sell_value,
+                    day_buy_quantity: d.buy_quantity,
                     day_buy_price: buy_price,
-                    day_buy_value: b.buy_value,
-                    day_sell_quantity: b.sell_quantity,
+                    day_buy_value: d.buy_value,
+                    day_sell_quantity: d.sell_quantity,
                     day_sell_price: sell_price,
-                    day_sell_value: b.sell_value,
+                    day_sell_value: d.sell_value,
                 }
             })
             .collect()
