@@ -1,5 +1,7 @@
 //! Ports: the traits services depend on. The server implements them with real adapters
 //! (sqlx, the demo feed, the system clock); tests may implement them with plain values.
+//!
+//! Over 500 lines: every port in one file, so a newcomer finds any of them in a minute.
 
 use async_trait::async_trait;
 

@@ -1,4 +1,7 @@
 //! The typed settings and the rules that turn raw text into them.
+//!
+//! Over 500 lines: one typed section per configuration table and its parse, side by side so
+//! the whole configuration reads as one table.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -15,6 +15,9 @@
 //! does not hold it sends nothing and reconciles nothing. A web process running apart from the
 //! workers (`deferring`) holds no lease at all: it records each order pending and tells the
 //! workers, whose executor (holding the lease) sends it through the same reconciliation, once.
+//!
+//! Over 500 lines: the exactly-once protocol (record, send, apply, reconcile) is read as a whole
+//! or not at all; its scenarios live in `scenarios.rs`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -7,6 +7,9 @@
 //! active windows and the kill switch (nothing triggers while it is on) apply here.
 //!
 //! No IO of its own: the store, executor, catalog and feed are ports and services.
+//!
+//! Over 500 lines: one step (`process_ticks`) and the trigger's transaction around it, read
+//! together.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -8,6 +8,9 @@
 //!
 //! The worker calls `on_intent` with every order intent the executor changed, `process_ticks`
 //! with every tick batch and `housekeeping` once a minute. No IO of its own.
+//!
+//! Over 500 lines: the trade monitor's step, its exits and their recording, read together (the
+//! rules are in `trade_rules.rs`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -3,6 +3,9 @@
 //! ticks); LIMIT orders fill at once when marketable, else rest and fill at their price when
 //! the market crosses it; SL / SL-M wait in `TRIGGER PENDING` until the trigger is touched.
 //! Fills make trades and positions; each visible state change is pushed as an order update.
+//!
+//! Over 500 lines: Kite's order lifecycle (place, modify, cancel, fill, margins) under one
+//! state lock; the matching itself is the core's, the positions in `positions.rs`.
 
 mod positions;
 
