@@ -24,6 +24,9 @@ pub enum AppError {
     Invalid(Vec<FieldProblem>),
     #[error("{0} was not found")]
     NotFound(String),
+    /// Someone else changed it first: read it again and retry.
+    #[error("{0}")]
+    Conflict(String),
     /// Not signed in, or the session ended: sign in (again).
     #[error("{0}")]
     Unauthorized(String),
@@ -77,6 +80,24 @@ mod server {
 
     static NEXT_REFERENCE: AtomicU64 = AtomicU64::new(1);
 
+    /// The one mapping of a store port's error onto the wire: not found → 404, a conflict →
+    /// 409, an unavailable database → 503 (its cause logged, never sent), an unreadable row →
+    /// an internal error with a reference.
+    impl From<osp_core::ports::StoreError> for AppError {
+        fn from(e: osp_core::ports::StoreError) -> Self {
+            use osp_core::ports::StoreError;
+            match e {
+                StoreError::NotFound { what } => AppError::NotFound(what),
+                conflict @ StoreError::Conflict { .. } => AppError::Conflict(conflict.to_string()),
+                StoreError::Unavailable { ref what, .. } => {
+                    tracing::error!(cause = ?e, "the database is unavailable");
+                    AppError::Unavailable(format!("{what} cannot be read or stored right now"))
+                }
+                unreadable @ StoreError::Unreadable { .. } => AppError::internal(unreadable),
+            }
+        }
+    }
+
     impl From<osp_core::services::watchlists::WatchlistError> for AppError {
         fn from(e: osp_core::services::watchlists::WatchlistError) -> Self {
             use osp_core::services::watchlists::WatchlistError;
@@ -86,6 +107,7 @@ mod server {
                     AppError::NotFound("that watchlist (reload the page)".to_owned())
                 }
                 unavailable @ WatchlistError::Unavailable(_) => AppError::internal(unavailable),
+                WatchlistError::Store(e) => e.into(),
             }
         }
     }
@@ -120,6 +142,7 @@ mod server {
                     AppError::NotFound("that alert (reload the page)".to_owned())
                 }
                 unavailable @ AlertError::Unavailable(_) => AppError::internal(unavailable),
+                AlertError::Store(e) => e.into(),
             }
         }
     }
@@ -147,6 +170,7 @@ mod server {
                 | BrokerAlertError::Refused(_)) => AppError::BadRequest(refused.to_string()),
                 BrokerAlertError::BrokerUnavailable(message) => AppError::Unavailable(message),
                 unavailable @ BrokerAlertError::Unavailable(_) => AppError::internal(unavailable),
+                BrokerAlertError::Store(e) => e.into(),
             }
         }
     }
@@ -170,6 +194,7 @@ mod server {
                     AppError::NotFound("that level (reload the page)".to_owned())
                 }
                 unavailable @ LevelError::Unavailable(_) => AppError::internal(unavailable),
+                LevelError::Store(e) => e.into(),
             }
         }
     }
@@ -184,6 +209,7 @@ mod server {
                 not_open @ TradeError::NotOpen { .. } => AppError::BadRequest(not_open.to_string()),
                 waiting @ TradeError::Waiting(_) => AppError::BadRequest(waiting.to_string()),
                 failed @ TradeError::Failed(_) => AppError::internal(failed),
+                TradeError::Store(e) => e.into(),
             }
         }
     }
@@ -194,6 +220,7 @@ mod server {
             match e {
                 RiskError::Invalid(problems) => invalid(problems),
                 unavailable @ RiskError::Unavailable(_) => AppError::internal(unavailable),
+                RiskError::Store(e) => e.into(),
             }
         }
     }
@@ -208,6 +235,7 @@ mod server {
                 }
                 OrderDeskError::Refused(message) => AppError::BadRequest(message),
                 unavailable @ OrderDeskError::Unavailable(_) => AppError::internal(unavailable),
+                OrderDeskError::Store(e) => e.into(),
             }
         }
     }
@@ -255,6 +283,7 @@ mod server {
                     AppError::NotFound("that user (reload the page)".to_owned())
                 }
                 unavailable @ AccountError::Unavailable(_) => AppError::internal(unavailable),
+                AccountError::Store(e) => e.into(),
             }
         }
     }
@@ -276,6 +305,7 @@ mod server {
             match self {
                 AppError::BadRequest(_) | AppError::Invalid(_) => StatusCode::BAD_REQUEST,
                 AppError::NotFound(_) => StatusCode::NOT_FOUND,
+                AppError::Conflict(_) => StatusCode::CONFLICT,
                 AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
                 AppError::Forbidden(_) => StatusCode::FORBIDDEN,
                 AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -345,5 +375,23 @@ mod tests {
                 .status(),
             503
         );
+    }
+
+    #[test]
+    fn a_store_error_maps_to_its_status_and_never_sends_its_cause() {
+        use osp_core::ports::StoreError;
+        let gone = std::io::Error::other("connection to 10.0.0.7:5432 refused");
+        let unavailable = AppError::from(StoreError::unavailable("the level", gone));
+        let wire = serde_json::to_string(&unavailable).unwrap();
+        assert!(!wire.contains("10.0.0.7"), "{wire}");
+        assert_eq!(unavailable.into_response().status(), 503);
+        let conflict = AppError::from(StoreError::conflict("the watchlist"));
+        assert!(conflict.to_string().contains("changed meanwhile"));
+        assert_eq!(conflict.into_response().status(), 409);
+        let missing = AppError::from(StoreError::not_found("level 7"));
+        assert_eq!(missing.to_string(), "level 7 was not found");
+        assert_eq!(missing.into_response().status(), 404);
+        let unreadable = AppError::from(StoreError::unreadable("level 7", "bad JSON"));
+        assert!(matches!(unreadable, AppError::Internal { .. }));
     }
 }

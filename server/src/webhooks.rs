@@ -146,7 +146,7 @@ impl WebhookSender {
     }
 
     async fn config(&self) -> Result<Option<WebhookConfig>, String> {
-        self.database.webhook_config().await
+        Ok(self.database.webhook_config().await?)
     }
 
     /// One pass: firings since the last one become deliveries, and the deliveries due are
@@ -226,7 +226,8 @@ impl WebhookSender {
             tracing::info!(delivery = delivery.id, attempts, %error, "webhook delivery failed; trying again");
             DeliveryState::Pending
         };
-        self.database
+        Ok(self
+            .database
             .delivery_failed(
                 delivery.id,
                 state,
@@ -235,7 +236,7 @@ impl WebhookSender {
                 &error,
                 now + backoff_ms(attempts),
             )
-            .await
+            .await?)
     }
 }
 
@@ -287,9 +288,10 @@ impl Webhooks for WebhookSender {
     }
 
     async fn remove(&self) -> Result<(), String> {
-        self.database
+        Ok(self
+            .database
             .save_webhook_config(None, self.clock.now_ms())
-            .await
+            .await?)
     }
 
     async fn send_test(&self) -> Result<Result<WebhookDelivery, String>, String> {

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::model::{FeedMode, InstrumentToken, Watchlist, WatchlistItem};
-use crate::ports::WatchlistStore;
+use crate::ports::{StoreError, WatchlistStore};
 use crate::services::instruments::InstrumentCatalog;
 use crate::services::prices::FeedSubscriptions;
 
@@ -21,6 +21,9 @@ pub enum WatchlistError {
     NotFound,
     #[error("watchlists are unavailable right now: {0}")]
     Unavailable(String),
+    /// A store port failed (conflict, not found, unavailable), its kind kept.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 pub struct WatchlistService {
@@ -34,8 +37,8 @@ pub struct WatchlistService {
 /// How often an edit is read again when another one changed the list first.
 const EDIT_ATTEMPTS: usize = 8;
 
-fn unavailable(reason: String) -> WatchlistError {
-    WatchlistError::Unavailable(reason)
+fn unavailable(error: StoreError) -> WatchlistError {
+    WatchlistError::Store(error)
 }
 
 fn clean_name(name: &str) -> Result<String, WatchlistError> {
@@ -110,7 +113,7 @@ impl WatchlistService {
             lists = self.store.lists(owner).await.map_err(unavailable)?;
             if lists.is_empty() {
                 return Err(unavailable(created.err().unwrap_or_else(|| {
-                    "the first watchlist could not be created".to_owned()
+                    StoreError::not_found("the first watchlist (it could not be created)")
                 })));
             }
         }
@@ -231,9 +234,9 @@ impl WatchlistService {
                 }
             }
         }
-        Err(unavailable(
-            "the watchlist kept changing while this edit was saved; try again".to_owned(),
-        ))
+        Err(unavailable(StoreError::conflict(
+            "the watchlist (it kept changing while this edit was saved)",
+        )))
     }
 
     pub async fn add(

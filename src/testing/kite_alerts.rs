@@ -11,7 +11,7 @@ use crate::model::{
     BrokerAlertMirror, BrokerAlertSpec,
 };
 use crate::ports::{
-    BrokerAlertStore, BrokerAlerts, BrokerError, BrokerErrorKind, BrokerOrderAlerts,
+    BrokerAlertStore, BrokerAlerts, BrokerError, BrokerErrorKind, BrokerOrderAlerts, StoreError,
 };
 
 /// The broker's alerts (Kite's Alerts API) in memory.
@@ -128,11 +128,11 @@ impl MemoryAlertMirror {
 
 #[async_trait]
 impl BrokerAlertStore for MemoryAlertMirror {
-    async fn mirror(&self) -> Result<BrokerAlertMirror, String> {
+    async fn mirror(&self) -> Result<BrokerAlertMirror, StoreError> {
         Ok(self.mirror().clone())
     }
 
-    async fn put(&self, alert: &BrokerAlert, _now_ms: i64) -> Result<(), String> {
+    async fn put(&self, alert: &BrokerAlert, _now_ms: i64) -> Result<(), StoreError> {
         let mut mirror = self.mirror();
         let count = mirror
             .alerts
@@ -147,7 +147,7 @@ impl BrokerAlertStore for MemoryAlertMirror {
         Ok(())
     }
 
-    async fn remove(&self, id: &str) -> Result<(), String> {
+    async fn remove(&self, id: &str) -> Result<(), StoreError> {
         self.mirror().alerts.retain(|a| a.id != id);
         Ok(())
     }
@@ -157,7 +157,7 @@ impl BrokerAlertStore for MemoryAlertMirror {
         alerts: &[BrokerAlert],
         firings: &[BrokerAlertFiring],
         now_ms: i64,
-    ) -> Result<Vec<BrokerAlertFiring>, String> {
+    ) -> Result<Vec<BrokerAlertFiring>, StoreError> {
         {
             let mut mirror = self.mirror();
             mirror.alerts = alerts.to_vec();
@@ -178,12 +178,12 @@ impl BrokerAlertStore for MemoryAlertMirror {
         Ok(new)
     }
 
-    async fn sync_failed(&self, error: &str, _now_ms: i64) -> Result<(), String> {
+    async fn sync_failed(&self, error: &str, _now_ms: i64) -> Result<(), StoreError> {
         self.mirror().error = Some(error.to_owned());
         Ok(())
     }
 
-    async fn firings(&self, limit: u32) -> Result<Vec<BrokerAlertFiring>, String> {
+    async fn firings(&self, limit: u32) -> Result<Vec<BrokerAlertFiring>, StoreError> {
         let seen = self.firings.lock().unwrap_or_else(|p| p.into_inner());
         Ok(seen.iter().rev().take(limit as usize).cloned().collect())
     }

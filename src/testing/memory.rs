@@ -11,7 +11,7 @@ use crate::model::{
     InstrumentToken, IntentState, KillSwitch, OrderIntent, OrderTag, RiskLimits, Tick, Trade,
     TradeId, TradeState,
 };
-use crate::ports::{IntentStore, MarketData, RiskStore, TradeStore};
+use crate::ports::{IntentStore, MarketData, RiskStore, StoreError, TradeStore};
 
 #[derive(Default)]
 struct Tables {
@@ -57,14 +57,14 @@ impl Tables {
 
 #[async_trait]
 impl IntentStore for MemoryStore {
-    async fn insert(&self, intent: &OrderIntent) -> Result<Option<i64>, String> {
+    async fn insert(&self, intent: &OrderIntent) -> Result<Option<i64>, StoreError> {
         Ok(self.tables().insert_intent(intent))
     }
 
-    async fn update(&self, next: &OrderIntent, from: &OrderIntent) -> Result<bool, String> {
+    async fn update(&self, next: &OrderIntent, from: &OrderIntent) -> Result<bool, StoreError> {
         let mut tables = self.tables();
         let Some(stored) = tables.intents.iter_mut().find(|i| i.id == from.id) else {
-            return Err(format!("no order record {}", from.id));
+            return Err(StoreError::not_found(format!("order record {}", from.id)));
         };
         if stored.state != from.state || stored.filled_quantity != from.filled_quantity {
             return Ok(false);
@@ -79,7 +79,7 @@ impl IntentStore for MemoryStore {
         Ok(true)
     }
 
-    async fn pending(&self) -> Result<Vec<OrderIntent>, String> {
+    async fn pending(&self) -> Result<Vec<OrderIntent>, StoreError> {
         Ok(self
             .intents()
             .into_iter()
@@ -87,7 +87,7 @@ impl IntentStore for MemoryStore {
             .collect())
     }
 
-    async fn open(&self) -> Result<Vec<OrderIntent>, String> {
+    async fn open(&self) -> Result<Vec<OrderIntent>, StoreError> {
         Ok(self
             .intents()
             .into_iter()
@@ -95,15 +95,15 @@ impl IntentStore for MemoryStore {
             .collect())
     }
 
-    async fn by_tag(&self, tag: &OrderTag) -> Result<Option<OrderIntent>, String> {
+    async fn by_tag(&self, tag: &OrderTag) -> Result<Option<OrderIntent>, StoreError> {
         Ok(self.intents().into_iter().find(|i| &i.request.tag == tag))
     }
 
-    async fn by_id(&self, id: i64) -> Result<Option<OrderIntent>, String> {
+    async fn by_id(&self, id: i64) -> Result<Option<OrderIntent>, StoreError> {
         Ok(self.intents().into_iter().find(|i| i.id == id))
     }
 
-    async fn recent(&self, limit: u32) -> Result<Vec<OrderIntent>, String> {
+    async fn recent(&self, limit: u32) -> Result<Vec<OrderIntent>, StoreError> {
         Ok(self
             .intents()
             .into_iter()
@@ -112,7 +112,7 @@ impl IntentStore for MemoryStore {
             .collect())
     }
 
-    async fn entries_since(&self, since_ms: i64) -> Result<u32, String> {
+    async fn entries_since(&self, since_ms: i64) -> Result<u32, StoreError> {
         Ok(self
             .intents()
             .iter()
@@ -123,7 +123,7 @@ impl IntentStore for MemoryStore {
 
 #[async_trait]
 impl TradeStore for MemoryStore {
-    async fn insert(&self, trade: &Trade) -> Result<Option<Trade>, String> {
+    async fn insert(&self, trade: &Trade) -> Result<Option<Trade>, StoreError> {
         let mut tables = self.tables();
         if tables
             .trades
@@ -139,7 +139,7 @@ impl TradeStore for MemoryStore {
         Ok(Some(stored))
     }
 
-    async fn update(&self, trade: &Trade) -> Result<Option<Trade>, String> {
+    async fn update(&self, trade: &Trade) -> Result<Option<Trade>, StoreError> {
         let mut tables = self.tables();
         let Some(stored) = tables.trades.iter_mut().find(|t| t.id == trade.id) else {
             return Ok(None);
@@ -158,7 +158,7 @@ impl TradeStore for MemoryStore {
         &self,
         trade: &Trade,
         exit: &mut OrderIntent,
-    ) -> Result<Option<Trade>, String> {
+    ) -> Result<Option<Trade>, StoreError> {
         let mut tables = self.tables();
         let current = tables
             .trades
@@ -169,14 +169,17 @@ impl TradeStore for MemoryStore {
             return Ok(None);
         }
         let Some(id) = tables.insert_intent(exit) else {
-            return Err(format!("order tag {} is taken", exit.request.tag.as_str()));
+            return Err(StoreError::conflict(format!(
+                "order tag {}",
+                exit.request.tag.as_str()
+            )));
         };
         exit.id = id;
         let stored = tables
             .trades
             .iter_mut()
             .find(|t| t.id == trade.id)
-            .ok_or("the trade disappeared")?;
+            .ok_or_else(|| StoreError::not_found("the trade"))?;
         *stored = Trade {
             version: trade.version + 1,
             exit_intent: Some(id),
@@ -185,11 +188,11 @@ impl TradeStore for MemoryStore {
         Ok(Some(stored.clone()))
     }
 
-    async fn trade(&self, id: TradeId) -> Result<Option<Trade>, String> {
+    async fn trade(&self, id: TradeId) -> Result<Option<Trade>, StoreError> {
         Ok(self.tables().trades.iter().find(|t| t.id == id).cloned())
     }
 
-    async fn by_entry(&self, entry_intent: i64) -> Result<Option<Trade>, String> {
+    async fn by_entry(&self, entry_intent: i64) -> Result<Option<Trade>, StoreError> {
         Ok(self
             .tables()
             .trades
@@ -198,7 +201,7 @@ impl TradeStore for MemoryStore {
             .cloned())
     }
 
-    async fn active(&self) -> Result<Vec<Trade>, String> {
+    async fn active(&self) -> Result<Vec<Trade>, StoreError> {
         Ok(self
             .tables()
             .trades
@@ -208,7 +211,7 @@ impl TradeStore for MemoryStore {
             .collect())
     }
 
-    async fn recent(&self, limit: u32) -> Result<Vec<Trade>, String> {
+    async fn recent(&self, limit: u32) -> Result<Vec<Trade>, StoreError> {
         Ok(self
             .tables()
             .trades
@@ -219,7 +222,7 @@ impl TradeStore for MemoryStore {
             .collect())
     }
 
-    async fn closed_since(&self, since_ms: i64) -> Result<Vec<Trade>, String> {
+    async fn closed_since(&self, since_ms: i64) -> Result<Vec<Trade>, StoreError> {
         Ok(self
             .tables()
             .trades
@@ -229,7 +232,7 @@ impl TradeStore for MemoryStore {
             .collect())
     }
 
-    async fn unapplied(&self, since_ms: i64) -> Result<Vec<OrderIntent>, String> {
+    async fn unapplied(&self, since_ms: i64) -> Result<Vec<OrderIntent>, StoreError> {
         let tables = self.tables();
         Ok(tables
             .intents
@@ -256,16 +259,16 @@ impl TradeStore for MemoryStore {
 
 #[async_trait]
 impl RiskStore for MemoryStore {
-    async fn limits(&self) -> Result<Option<RiskLimits>, String> {
+    async fn limits(&self) -> Result<Option<RiskLimits>, StoreError> {
         Ok(self.tables().limits)
     }
 
-    async fn set_limits(&self, limits: &RiskLimits, _now_ms: i64) -> Result<(), String> {
+    async fn set_limits(&self, limits: &RiskLimits, _now_ms: i64) -> Result<(), StoreError> {
         self.tables().limits = Some(*limits);
         Ok(())
     }
 
-    async fn kill_switch(&self) -> Result<Option<KillSwitch>, String> {
+    async fn kill_switch(&self) -> Result<Option<KillSwitch>, StoreError> {
         Ok(self.tables().kill_switch.clone())
     }
 
@@ -273,7 +276,7 @@ impl RiskStore for MemoryStore {
         &self,
         state: Option<&KillSwitch>,
         _now_ms: i64,
-    ) -> Result<(), String> {
+    ) -> Result<(), StoreError> {
         self.tables().kill_switch = state.cloned();
         Ok(())
     }

@@ -3,11 +3,12 @@
 //! as JSON; `enabled` and `state` are columns so a firing is a compare-and-set (`WHERE state =
 //! 'armed' AND enabled`), written with its history entry in one transaction.
 
+use super::failed;
 use async_trait::async_trait;
 use osp_core::model::{
     ActiveWindow, Alert, AlertCondition, AlertEvent, AlertId, AlertRepeat, AlertState, Price,
 };
-use osp_core::ports::AlertStore;
+use osp_core::ports::{AlertStore, StoreError};
 use serde::{Deserialize, Serialize};
 
 use super::Database;
@@ -40,29 +41,37 @@ struct Spec {
     note: String,
 }
 
-fn failed(e: sqlx::Error) -> String {
-    format!("the database refused the alert: {e}")
-}
+/// What this store's errors name.
+const WHAT: &str = "the alert";
 
-fn spec_json(alert: &Alert) -> Result<String, String> {
+fn spec_json(alert: &Alert) -> Result<String, StoreError> {
     serde_json::to_string(&Spec {
         condition: alert.condition.clone(),
         repeat: alert.repeat,
         window: alert.window,
         note: alert.note.clone(),
     })
-    .map_err(|e| format!("cannot encode the alert: {e}"))
+    .map_err(|e| StoreError::unreadable(WHAT, format!("cannot encode the alert: {e}")))
 }
 
-fn from_row(row: Row) -> Result<Alert, String> {
+fn from_row(row: Row) -> Result<Alert, StoreError> {
     let (id, spec, enabled, state, last_fired_ms, fired_count, created_by, created_ms, updated_ms) =
         row;
-    let spec: Spec = serde_json::from_str(&spec)
-        .map_err(|e| format!("alert {id} holds an unreadable definition: {e}"))?;
+    let spec: Spec = serde_json::from_str(&spec).map_err(|e| {
+        StoreError::unreadable(
+            WHAT,
+            format!("alert {id} holds an unreadable definition: {e}"),
+        )
+    })?;
     let state = match state.as_str() {
         "armed" => AlertState::Armed,
         "fired" => AlertState::Fired,
-        other => return Err(format!("alert {id} has an unknown state '{other}'")),
+        other => {
+            return Err(StoreError::unreadable(
+                WHAT,
+                format!("alert {id} has an unknown state '{other}'"),
+            ));
+        }
     };
     Ok(Alert {
         id: AlertId(id),
@@ -95,7 +104,7 @@ fn from_event_row(row: EventRow) -> AlertEvent {
 
 #[async_trait]
 impl AlertStore for Database {
-    async fn insert(&self, alert: &Alert, now_ms: i64) -> Result<Alert, String> {
+    async fn insert(&self, alert: &Alert, now_ms: i64) -> Result<Alert, StoreError> {
         let spec = spec_json(alert)?;
         let row: Row = on_pool!(self, pool => {
             sqlx::query_as(&format!(
@@ -111,12 +120,12 @@ impl AlertStore for Database {
             .bind(now_ms)
             .fetch_one(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         from_row(row)
     }
 
-    async fn update(&self, alert: &Alert, now_ms: i64) -> Result<Option<Alert>, String> {
+    async fn update(&self, alert: &Alert, now_ms: i64) -> Result<Option<Alert>, StoreError> {
         let spec = spec_json(alert)?;
         let row: Option<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
@@ -132,7 +141,7 @@ impl AlertStore for Database {
             .bind(alert.id.0)
             .fetch_optional(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         row.map(from_row).transpose()
     }
@@ -142,7 +151,7 @@ impl AlertStore for Database {
         id: AlertId,
         enabled: bool,
         now_ms: i64,
-    ) -> Result<Option<Alert>, String> {
+    ) -> Result<Option<Alert>, StoreError> {
         // Enabling a fired one-shot alert watches it again.
         let row: Option<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
@@ -155,12 +164,12 @@ impl AlertStore for Database {
             .bind(id.0)
             .fetch_optional(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         row.map(from_row).transpose()
     }
 
-    async fn delete(&self, id: AlertId, now_ms: i64) -> Result<bool, String> {
+    async fn delete(&self, id: AlertId, now_ms: i64) -> Result<bool, StoreError> {
         let done = on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE alerts SET deleted_ms = $1, updated_ms = $1 \
@@ -170,13 +179,13 @@ impl AlertStore for Database {
             .bind(id.0)
             .execute(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
             .rows_affected()
         });
         Ok(done == 1)
     }
 
-    async fn get(&self, id: AlertId) -> Result<Option<Alert>, String> {
+    async fn get(&self, id: AlertId) -> Result<Option<Alert>, StoreError> {
         let row: Option<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
                 "SELECT {COLUMNS} FROM alerts WHERE id = $1 AND deleted_ms IS NULL"
@@ -184,19 +193,19 @@ impl AlertStore for Database {
             .bind(id.0)
             .fetch_optional(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         row.map(from_row).transpose()
     }
 
-    async fn list(&self) -> Result<Vec<Alert>, String> {
+    async fn list(&self) -> Result<Vec<Alert>, StoreError> {
         let rows: Vec<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
                 "SELECT {COLUMNS} FROM alerts WHERE deleted_ms IS NULL ORDER BY id DESC"
             ))
             .fetch_all(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         rows.into_iter().map(from_row).collect()
     }
@@ -205,9 +214,9 @@ impl AlertStore for Database {
         &self,
         event: &AlertEvent,
         done: bool,
-    ) -> Result<Option<AlertEvent>, String> {
+    ) -> Result<Option<AlertEvent>, StoreError> {
         let row: Option<EventRow> = on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(failed)?;
+            let mut tx = pool.begin().await.map_err(failed(WHAT))?;
             let counted = sqlx::query(
                 "UPDATE alerts SET fired_count = fired_count + 1, last_fired_ms = $1, \
                  state = CASE WHEN $2 THEN 'fired' ELSE state END \
@@ -218,7 +227,7 @@ impl AlertStore for Database {
             .bind(event.alert.0)
             .execute(&mut *tx)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
             .rows_affected();
             if counted != 1 {
                 return Ok(None);
@@ -235,14 +244,18 @@ impl AlertStore for Database {
             .bind(&event.text)
             .fetch_one(&mut *tx)
             .await
-            .map_err(failed)?;
-            tx.commit().await.map_err(failed)?;
+            .map_err(failed(WHAT))?;
+            tx.commit().await.map_err(failed(WHAT))?;
             Some(row)
         });
         Ok(row.map(from_event_row))
     }
 
-    async fn history(&self, alert: Option<AlertId>, limit: u32) -> Result<Vec<AlertEvent>, String> {
+    async fn history(
+        &self,
+        alert: Option<AlertId>,
+        limit: u32,
+    ) -> Result<Vec<AlertEvent>, StoreError> {
         let rows: Vec<EventRow> = on_pool!(self, pool => {
             match alert {
                 Some(id) => sqlx::query_as(&format!(
@@ -253,14 +266,14 @@ impl AlertStore for Database {
                 .bind(i64::from(limit))
                 .fetch_all(pool)
                 .await
-                .map_err(failed)?,
+                .map_err(failed(WHAT))?,
                 None => sqlx::query_as(&format!(
                     "SELECT {EVENT_COLUMNS} FROM alert_events ORDER BY id DESC LIMIT $1"
                 ))
                 .bind(i64::from(limit))
                 .fetch_all(pool)
                 .await
-                .map_err(failed)?,
+                .map_err(failed(WHAT))?,
             }
         });
         Ok(rows.into_iter().map(from_event_row).collect())

@@ -3,17 +3,18 @@
 
 use async_trait::async_trait;
 use osp_core::model::{BrokerAlert, BrokerAlertFiring, BrokerAlertMirror};
-use osp_core::ports::BrokerAlertStore;
+use osp_core::ports::{BrokerAlertStore, StoreError};
 
-use super::{BeginWrite, Database};
+use super::{BeginWrite, Database, failed};
 use crate::on_pool;
 
-fn failed(e: sqlx::Error) -> String {
-    format!("the database refused the Kite alerts: {e}")
-}
+/// What this store's errors name.
+const WHAT: &str = "the Kite alerts";
 
-fn encode(alert: &BrokerAlert) -> Result<String, String> {
-    serde_json::to_string(alert).map_err(|e| format!("cannot encode Kite alert {}: {e}", alert.id))
+fn encode(alert: &BrokerAlert) -> Result<String, StoreError> {
+    serde_json::to_string(alert).map_err(|e| {
+        StoreError::unreadable(WHAT, format!("cannot encode Kite alert {}: {e}", alert.id))
+    })
 }
 
 fn count(n: u32) -> i64 {
@@ -25,7 +26,7 @@ type FiringRow = (String, i64, String, String, i64);
 
 #[async_trait]
 impl BrokerAlertStore for Database {
-    async fn mirror(&self) -> Result<BrokerAlertMirror, String> {
+    async fn mirror(&self) -> Result<BrokerAlertMirror, StoreError> {
         let (rows, sync): (
             Vec<(String, String, i64)>,
             Option<(Option<i64>, Option<String>)>,
@@ -33,19 +34,20 @@ impl BrokerAlertStore for Database {
             let rows = sqlx::query_as("SELECT id, body, fired_count FROM broker_alerts")
                 .fetch_all(pool)
                 .await
-                .map_err(failed)?;
+                .map_err(failed(WHAT))?;
             let sync = sqlx::query_as(
                 "SELECT synced_ms, error FROM broker_alert_sync WHERE id = 1",
             )
             .fetch_optional(pool)
             .await
-            .map_err(failed)?;
+            .map_err(failed(WHAT))?;
             (rows, sync)
         });
         let mut alerts = Vec::with_capacity(rows.len());
         for (id, body, fired_count) in rows {
-            let mut alert: BrokerAlert = serde_json::from_str(&body)
-                .map_err(|e| format!("stored Kite alert {id} is unreadable: {e}"))?;
+            let mut alert: BrokerAlert = serde_json::from_str(&body).map_err(|e| {
+                StoreError::unreadable(WHAT, format!("stored Kite alert {id} is unreadable: {e}"))
+            })?;
             // The count the firings were recorded up to.
             alert.fired_count = u32::try_from(fired_count).unwrap_or(0);
             alerts.push(alert);
@@ -64,7 +66,7 @@ impl BrokerAlertStore for Database {
         })
     }
 
-    async fn put(&self, alert: &BrokerAlert, now_ms: i64) -> Result<(), String> {
+    async fn put(&self, alert: &BrokerAlert, now_ms: i64) -> Result<(), StoreError> {
         let body = encode(alert)?;
         on_pool!(self, pool => {
             sqlx::query(
@@ -78,18 +80,18 @@ impl BrokerAlertStore for Database {
             .bind(now_ms)
             .execute(pool)
             .await
-            .map_err(failed)?;
+            .map_err(failed(WHAT))?;
         });
         Ok(())
     }
 
-    async fn remove(&self, id: &str) -> Result<(), String> {
+    async fn remove(&self, id: &str) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query("DELETE FROM broker_alerts WHERE id = $1")
                 .bind(id)
                 .execute(pool)
                 .await
-                .map_err(failed)?;
+                .map_err(failed(WHAT))?;
         });
         Ok(())
     }
@@ -99,14 +101,14 @@ impl BrokerAlertStore for Database {
         alerts: &[BrokerAlert],
         firings: &[BrokerAlertFiring],
         now_ms: i64,
-    ) -> Result<Vec<BrokerAlertFiring>, String> {
+    ) -> Result<Vec<BrokerAlertFiring>, StoreError> {
         let bodies = alerts
             .iter()
             .map(|a| encode(a).map(|b| (a, b)))
             .collect::<Result<Vec<_>, _>>()?;
         let mut fresh = Vec::new();
         on_pool!(self, pool => {
-            let mut tx = pool.begin_write().await.map_err(failed)?;
+            let mut tx = pool.begin_write().await.map_err(failed(WHAT))?;
             for firing in firings {
                 let added = sqlx::query(
                     "INSERT INTO broker_alert_firings (alert_id, seq, name, text, recorded_ms) \
@@ -119,7 +121,7 @@ impl BrokerAlertStore for Database {
                 .bind(firing.recorded_ms)
                 .execute(&mut *tx)
                 .await
-                .map_err(failed)?
+                .map_err(failed(WHAT))?
                 .rows_affected();
                 if added == 1 {
                     fresh.push(firing.clone());
@@ -140,20 +142,20 @@ impl BrokerAlertStore for Database {
                 .bind(now_ms)
                 .execute(&mut *tx)
                 .await
-                .map_err(failed)?;
+                .map_err(failed(WHAT))?;
             }
             let stored: Vec<(String, i64)> =
                 sqlx::query_as("SELECT id, stored_ms FROM broker_alerts")
                     .fetch_all(&mut *tx)
                     .await
-                    .map_err(failed)?;
+                    .map_err(failed(WHAT))?;
             for (id, stored_ms) in stored {
                 if stored_ms <= now_ms && !alerts.iter().any(|a| a.id == id) {
                     sqlx::query("DELETE FROM broker_alerts WHERE id = $1")
                         .bind(&id)
                         .execute(&mut *tx)
                         .await
-                        .map_err(failed)?;
+                        .map_err(failed(WHAT))?;
                 }
             }
             sqlx::query(
@@ -164,13 +166,13 @@ impl BrokerAlertStore for Database {
             .bind(now_ms)
             .execute(&mut *tx)
             .await
-            .map_err(failed)?;
-            tx.commit().await.map_err(failed)?;
+            .map_err(failed(WHAT))?;
+            tx.commit().await.map_err(failed(WHAT))?;
         });
         Ok(fresh)
     }
 
-    async fn sync_failed(&self, error: &str, now_ms: i64) -> Result<(), String> {
+    async fn sync_failed(&self, error: &str, now_ms: i64) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query(
                 "INSERT INTO broker_alert_sync (id, synced_ms, error, tried_ms) \
@@ -181,12 +183,12 @@ impl BrokerAlertStore for Database {
             .bind(now_ms)
             .execute(pool)
             .await
-            .map_err(failed)?;
+            .map_err(failed(WHAT))?;
         });
         Ok(())
     }
 
-    async fn firings(&self, limit: u32) -> Result<Vec<BrokerAlertFiring>, String> {
+    async fn firings(&self, limit: u32) -> Result<Vec<BrokerAlertFiring>, StoreError> {
         let rows: Vec<FiringRow> = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT alert_id, seq, name, text, recorded_ms FROM broker_alert_firings \
@@ -195,7 +197,7 @@ impl BrokerAlertStore for Database {
             .bind(i64::from(limit))
             .fetch_all(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         Ok(rows
             .into_iter()

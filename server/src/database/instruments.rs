@@ -2,6 +2,7 @@
 //! searchable list before (or without) a fresh download. `replace_all` swaps the whole table in
 //! one transaction: readers see yesterday's list or today's, never half of one.
 
+use super::failed;
 use osp_core::model::{Exchange, Instrument, InstrumentToken, Price};
 
 use super::Database;
@@ -24,9 +25,8 @@ type Row = (
     i64,
 );
 
-fn failed(e: sqlx::Error) -> String {
-    format!("the database refused the instruments list: {e}")
-}
+/// What this store's errors name.
+const WHAT: &str = "the instruments list";
 
 fn from_row(row: Row) -> Option<Instrument> {
     let (
@@ -67,7 +67,7 @@ impl Database {
             )
             .fetch_all(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         Ok(rows.into_iter().filter_map(from_row).collect())
     }
@@ -81,11 +81,11 @@ impl Database {
     ) -> Result<(), String> {
         let total = instruments.len();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(failed)?;
+            let mut tx = pool.begin().await.map_err(failed(WHAT))?;
             sqlx::query("DELETE FROM instruments")
                 .execute(&mut *tx)
                 .await
-                .map_err(failed)?;
+                .map_err(failed(WHAT))?;
             let mut done = 0;
             for chunk in instruments.chunks(BATCH) {
                 let mut insert = sqlx::QueryBuilder::new(
@@ -107,11 +107,11 @@ impl Database {
                         .push_bind(i.strike.raw());
                 });
                 insert.push(" ON CONFLICT DO NOTHING");
-                insert.build().execute(&mut *tx).await.map_err(failed)?;
+                insert.build().execute(&mut *tx).await.map_err(failed(WHAT))?;
                 done += chunk.len();
                 progress(done, total);
             }
-            tx.commit().await.map_err(failed)?;
+            tx.commit().await.map_err(failed(WHAT))?;
             Ok::<(), String>(())
         })
     }

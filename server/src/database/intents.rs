@@ -2,9 +2,10 @@
 //! core's (`services::trading::intents`). The request is kept whole as JSON; the tag, which
 //! must be unique, also has its own column.
 
+use super::failed;
 use async_trait::async_trait;
 use osp_core::model::{IntentState, LevelId, OrderIntent, OrderRequest, OrderTag, Price, TradeId};
-use osp_core::ports::IntentStore;
+use osp_core::ports::{IntentStore, StoreError};
 
 use super::Database;
 use crate::on_pool;
@@ -26,9 +27,8 @@ pub(super) type Row = (
 pub(super) const COLUMNS: &str = "id, level_id, closes_trade, request, state, broker_order_id, \
                                   filled_quantity, average_price_raw, reason, created_ms, updated_ms";
 
-pub(super) fn failed(e: sqlx::Error) -> String {
-    format!("the database refused the order record: {e}")
-}
+/// What this store's errors name.
+const WHAT: &str = "the order record";
 
 pub(super) fn state_text(state: IntentState) -> &'static str {
     state.code()
@@ -46,18 +46,26 @@ fn parse_state(text: &str) -> Option<IntentState> {
     })
 }
 
-pub(super) fn from_row(row: Row) -> Result<OrderIntent, String> {
+pub(super) fn from_row(row: Row) -> Result<OrderIntent, StoreError> {
     let (id, level, closes, request, state, order_id, filled, average, reason, created, updated) =
         row;
-    let request: OrderRequest = serde_json::from_str(&request)
-        .map_err(|e| format!("order record {id} holds an unreadable request: {e}"))?;
+    let request: OrderRequest = serde_json::from_str(&request).map_err(|e| {
+        StoreError::unreadable(
+            WHAT,
+            format!("order record {id} holds an unreadable request: {e}"),
+        )
+    })?;
     Ok(OrderIntent {
         id,
         level: level.map(LevelId),
         closes: closes.map(TradeId),
         request,
-        state: parse_state(&state)
-            .ok_or_else(|| format!("order record {id} has an unknown state '{state}'"))?,
+        state: parse_state(&state).ok_or_else(|| {
+            StoreError::unreadable(
+                WHAT,
+                format!("order record {id} has an unknown state '{state}'"),
+            )
+        })?,
         broker_order_id: order_id,
         filled_quantity: u32::try_from(filled).unwrap_or(0),
         average_price: average.map(Price::from_raw),
@@ -68,9 +76,9 @@ pub(super) fn from_row(row: Row) -> Result<OrderIntent, String> {
 }
 
 /// The intent's request as stored.
-pub(super) fn request_json(intent: &OrderIntent) -> Result<String, String> {
+pub(super) fn request_json(intent: &OrderIntent) -> Result<String, StoreError> {
     serde_json::to_string(&intent.request)
-        .map_err(|e| format!("cannot encode the order request: {e}"))
+        .map_err(|e| StoreError::unreadable(WHAT, format!("cannot encode the order request: {e}")))
 }
 
 /// Inserts `intent` (its request already encoded as `request`) on `executor`, a pool or a
@@ -97,18 +105,18 @@ macro_rules! insert_intent {
         .fetch_optional($executor)
         .await
         .map(|row| row.map(|(id,)| id))
-        .map_err(failed)
+        .map_err(failed(WHAT))
     };
 }
 
 #[async_trait]
 impl IntentStore for Database {
-    async fn insert(&self, intent: &OrderIntent) -> Result<Option<i64>, String> {
+    async fn insert(&self, intent: &OrderIntent) -> Result<Option<i64>, StoreError> {
         let request = request_json(intent)?;
         on_pool!(self, pool => insert_intent!(pool, intent, request))
     }
 
-    async fn update(&self, next: &OrderIntent, from: &OrderIntent) -> Result<bool, String> {
+    async fn update(&self, next: &OrderIntent, from: &OrderIntent) -> Result<bool, StoreError> {
         let request = request_json(next)?;
         let done = on_pool!(self, pool => {
             sqlx::query(
@@ -128,25 +136,25 @@ impl IntentStore for Database {
             .bind(&request)
             .execute(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
             .rows_affected()
         });
         Ok(done == 1)
     }
 
-    async fn pending(&self) -> Result<Vec<OrderIntent>, String> {
+    async fn pending(&self) -> Result<Vec<OrderIntent>, StoreError> {
         let rows: Vec<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
                 "SELECT {COLUMNS} FROM order_intents WHERE state = 'pending' ORDER BY id"
             ))
             .fetch_all(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         rows.into_iter().map(from_row).collect()
     }
 
-    async fn open(&self) -> Result<Vec<OrderIntent>, String> {
+    async fn open(&self) -> Result<Vec<OrderIntent>, StoreError> {
         let rows: Vec<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
                 "SELECT {COLUMNS} FROM order_intents \
@@ -154,12 +162,12 @@ impl IntentStore for Database {
             ))
             .fetch_all(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         rows.into_iter().map(from_row).collect()
     }
 
-    async fn recent(&self, limit: u32) -> Result<Vec<OrderIntent>, String> {
+    async fn recent(&self, limit: u32) -> Result<Vec<OrderIntent>, StoreError> {
         let rows: Vec<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
                 "SELECT {COLUMNS} FROM order_intents ORDER BY id DESC LIMIT $1"
@@ -167,12 +175,12 @@ impl IntentStore for Database {
             .bind(i64::from(limit))
             .fetch_all(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         rows.into_iter().map(from_row).collect()
     }
 
-    async fn entries_since(&self, since_ms: i64) -> Result<u32, String> {
+    async fn entries_since(&self, since_ms: i64) -> Result<u32, StoreError> {
         let (n,): (i64,) = on_pool!(self, pool => {
             sqlx::query_as(
                 "SELECT COUNT(*) FROM order_intents WHERE closes_trade IS NULL AND created_ms >= $1",
@@ -180,29 +188,29 @@ impl IntentStore for Database {
             .bind(since_ms)
             .fetch_one(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
-    async fn by_id(&self, id: i64) -> Result<Option<OrderIntent>, String> {
+    async fn by_id(&self, id: i64) -> Result<Option<OrderIntent>, StoreError> {
         let row: Option<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!("SELECT {COLUMNS} FROM order_intents WHERE id = $1"))
                 .bind(id)
                 .fetch_optional(pool)
                 .await
-                .map_err(failed)?
+                .map_err(failed(WHAT))?
         });
         row.map(from_row).transpose()
     }
 
-    async fn by_tag(&self, tag: &OrderTag) -> Result<Option<OrderIntent>, String> {
+    async fn by_tag(&self, tag: &OrderTag) -> Result<Option<OrderIntent>, StoreError> {
         let row: Option<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!("SELECT {COLUMNS} FROM order_intents WHERE tag = $1"))
                 .bind(tag.as_str())
                 .fetch_optional(pool)
                 .await
-                .map_err(failed)?
+                .map_err(failed(WHAT))?
         });
         row.map(from_row).transpose()
     }

@@ -2,13 +2,13 @@
 //! sealed by `SecretBox` where they are secret.
 
 use super::Database;
+use super::failed;
 use crate::on_pool;
 
 const ACCOUNT: &str = "default";
 
-fn failed(e: sqlx::Error) -> String {
-    format!("the database refused the Kite credentials: {e}")
-}
+/// What this store's errors name.
+const WHAT: &str = "the Kite credentials";
 
 /// The stored row, secrets still sealed.
 #[derive(Clone, Debug, Default, PartialEq, Eq, sqlx::FromRow)]
@@ -31,7 +31,7 @@ impl Database {
             .bind(ACCOUNT)
             .fetch_optional(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         Ok(row.unwrap_or_default())
     }
@@ -57,7 +57,7 @@ impl Database {
             .bind(now_ms)
             .execute(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
             .rows_affected()
         });
         Ok(())
@@ -87,7 +87,7 @@ impl Database {
             .bind(now_ms)
             .execute(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
             .rows_affected()
         });
         Ok(())
@@ -103,7 +103,7 @@ impl Database {
             .bind(now_ms)
             .execute(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
             .rows_affected()
         });
         Ok(())

@@ -3,12 +3,13 @@
 //! JSON; `armed` is its own column so a trigger is a compare-and-set (`WHERE armed`), written
 //! with its log entry and its pending order intent in one transaction.
 
+use super::failed;
 use async_trait::async_trait;
 use osp_core::model::{
     Direction, LastTrigger, Level, LevelId, LevelLogEntry, LevelLogKind, OrderIntent, Price,
     StoredLevel,
 };
-use osp_core::ports::LevelStore;
+use osp_core::ports::{LevelStore, StoreError};
 
 use super::Database;
 use super::intents::{request_json, state_text};
@@ -20,20 +21,28 @@ type LogRow = (i64, i64, String, Option<String>, i64, i64, String);
 const COLUMNS: &str = "id, spec, enabled, armed, last_trigger, created_ms, updated_ms";
 const LOG_COLUMNS: &str = "id, level_id, kind, direction, price_raw, at_ms, detail";
 
-fn failed(e: sqlx::Error) -> String {
-    format!("the database refused the level: {e}")
-}
+/// What this store's errors name.
+const WHAT: &str = "the level";
 
-fn from_row(row: Row) -> Result<StoredLevel, String> {
+fn from_row(row: Row) -> Result<StoredLevel, StoreError> {
     let (id, spec, enabled, armed, last_trigger, created_ms, updated_ms) = row;
-    let mut level: Level = serde_json::from_str(&spec)
-        .map_err(|e| format!("level {id} holds an unreadable definition: {e}"))?;
+    let mut level: Level = serde_json::from_str(&spec).map_err(|e| {
+        StoreError::unreadable(
+            WHAT,
+            format!("level {id} holds an unreadable definition: {e}"),
+        )
+    })?;
     level.id = LevelId(id);
     level.enabled = enabled;
     let last_trigger = last_trigger
         .map(|t| serde_json::from_str::<LastTrigger>(&t))
         .transpose()
-        .map_err(|e| format!("level {id} holds an unreadable last trigger: {e}"))?;
+        .map_err(|e| {
+            StoreError::unreadable(
+                WHAT,
+                format!("level {id} holds an unreadable last trigger: {e}"),
+            )
+        })?;
     Ok(StoredLevel {
         level,
         armed,
@@ -43,8 +52,9 @@ fn from_row(row: Row) -> Result<StoredLevel, String> {
     })
 }
 
-fn spec_json(level: &Level) -> Result<String, String> {
-    serde_json::to_string(level).map_err(|e| format!("cannot encode the level: {e}"))
+fn spec_json(level: &Level) -> Result<String, StoreError> {
+    serde_json::to_string(level)
+        .map_err(|e| StoreError::unreadable(WHAT, format!("cannot encode the level: {e}")))
 }
 
 fn kind_text(kind: LevelLogKind) -> &'static str {
@@ -79,20 +89,25 @@ fn direction_text(direction: Option<Direction>) -> Option<&'static str> {
     })
 }
 
-fn from_log_row(row: LogRow) -> Result<LevelLogEntry, String> {
+fn from_log_row(row: LogRow) -> Result<LevelLogEntry, StoreError> {
     let (id, level, kind, direction, price, at_ms, detail) = row;
     Ok(LevelLogEntry {
         id,
         level: LevelId(level),
-        kind: parse_kind(&kind)
-            .ok_or_else(|| format!("level log entry {id} has an unknown kind '{kind}'"))?,
+        kind: parse_kind(&kind).ok_or_else(|| {
+            StoreError::unreadable(
+                WHAT,
+                format!("level log entry {id} has an unknown kind '{kind}'"),
+            )
+        })?,
         direction: match direction.as_deref() {
             None => None,
             Some("up") => Some(Direction::Up),
             Some("down") => Some(Direction::Down),
             Some(other) => {
-                return Err(format!(
-                    "level log entry {id} has an unknown direction '{other}'"
+                return Err(StoreError::unreadable(
+                    WHAT,
+                    format!("level log entry {id} has an unknown direction '{other}'"),
                 ));
             }
         },
@@ -117,7 +132,7 @@ macro_rules! insert_log {
         .bind($entry.detail.as_str())
         .execute($executor)
         .await
-        .map_err(failed)
+        .map_err(failed(WHAT))
         .map(drop)
     };
 }
@@ -134,10 +149,10 @@ impl Database {
         last_trigger: Option<String>,
         entry: &LevelLogEntry,
         order: Option<&mut OrderIntent>,
-    ) -> Result<bool, String> {
+    ) -> Result<bool, StoreError> {
         let request = order.as_deref().map(request_json).transpose()?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(failed)?;
+            let mut tx = pool.begin().await.map_err(failed(WHAT))?;
             let done = sqlx::query(
                 "UPDATE levels SET armed = $1, last_trigger = COALESCE($2, last_trigger), \
                  updated_ms = $3 \
@@ -150,7 +165,7 @@ impl Database {
             .bind(!armed)
             .execute(&mut *tx)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
             .rows_affected();
             if done != 1 {
                 return Ok(false);
@@ -160,9 +175,9 @@ impl Database {
                 // A taken tag rolls the whole trigger back (the level stays armed; the next crossing
                 // tries again with a new tag).
                 order.id = insert_intent!(&mut *tx, order, request)?
-                    .ok_or_else(|| format!("order tag {} is already used", order.request.tag))?;
+                    .ok_or_else(|| StoreError::unreadable(WHAT, format!("order tag {} is already used", order.request.tag)))?;
             }
-            tx.commit().await.map_err(failed)?;
+            tx.commit().await.map_err(failed(WHAT))?;
             Ok(true)
         })
     }
@@ -174,7 +189,7 @@ impl Database {
         &self,
         id: LevelId,
         with_deleted: bool,
-    ) -> Result<Option<StoredLevel>, String> {
+    ) -> Result<Option<StoredLevel>, StoreError> {
         let only_live = if with_deleted {
             ""
         } else {
@@ -185,7 +200,7 @@ impl Database {
                 .bind(id.0)
                 .fetch_optional(pool)
                 .await
-                .map_err(failed)?
+                .map_err(failed(WHAT))?
         });
         row.map(from_row).transpose()
     }
@@ -193,40 +208,44 @@ impl Database {
 
 #[async_trait]
 impl LevelStore for Database {
-    async fn levels(&self) -> Result<Vec<StoredLevel>, String> {
+    async fn levels(&self) -> Result<Vec<StoredLevel>, StoreError> {
         let rows: Vec<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
                 "SELECT {COLUMNS} FROM levels WHERE deleted_ms IS NULL ORDER BY id"
             ))
             .fetch_all(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         rows.into_iter().map(from_row).collect()
     }
 
-    async fn level(&self, id: LevelId) -> Result<Option<StoredLevel>, String> {
+    async fn level(&self, id: LevelId) -> Result<Option<StoredLevel>, StoreError> {
         self.level_row(id, false).await
     }
 
-    async fn definition(&self, id: LevelId) -> Result<Option<Level>, String> {
+    async fn definition(&self, id: LevelId) -> Result<Option<Level>, StoreError> {
         Ok(self.level_row(id, true).await?.map(|s| s.level))
     }
 
-    async fn insert(&self, level: &Level, now_ms: i64) -> Result<StoredLevel, String> {
+    async fn insert(&self, level: &Level, now_ms: i64) -> Result<StoredLevel, StoreError> {
         self.insert_many(std::slice::from_ref(level), now_ms)
             .await?
             .pop()
-            .ok_or_else(|| "the database stored no level".to_owned())
+            .ok_or_else(|| StoreError::unreadable(WHAT, "the database stored no level".to_owned()))
     }
 
-    async fn insert_many(&self, levels: &[Level], now_ms: i64) -> Result<Vec<StoredLevel>, String> {
+    async fn insert_many(
+        &self,
+        levels: &[Level],
+        now_ms: i64,
+    ) -> Result<Vec<StoredLevel>, StoreError> {
         let specs = levels
             .iter()
             .map(spec_json)
             .collect::<Result<Vec<_>, _>>()?;
         let rows: Vec<Row> = on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(failed)?;
+            let mut tx = pool.begin().await.map_err(failed(WHAT))?;
             let mut rows = Vec::with_capacity(levels.len());
             for (level, spec) in levels.iter().zip(specs) {
                 let row: Row = sqlx::query_as(&format!(
@@ -241,16 +260,16 @@ impl LevelStore for Database {
                 .bind(now_ms)
                 .fetch_one(&mut *tx)
                 .await
-                .map_err(failed)?;
+                .map_err(failed(WHAT))?;
                 rows.push(row);
             }
-            tx.commit().await.map_err(failed)?;
+            tx.commit().await.map_err(failed(WHAT))?;
             rows
         });
         rows.into_iter().map(from_row).collect()
     }
 
-    async fn update(&self, level: &Level, now_ms: i64) -> Result<Option<StoredLevel>, String> {
+    async fn update(&self, level: &Level, now_ms: i64) -> Result<Option<StoredLevel>, StoreError> {
         let spec = spec_json(level)?;
         let row: Option<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
@@ -267,7 +286,7 @@ impl LevelStore for Database {
             .bind(level.id.0)
             .fetch_optional(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         row.map(from_row).transpose()
     }
@@ -277,7 +296,7 @@ impl LevelStore for Database {
         id: LevelId,
         enabled: bool,
         now_ms: i64,
-    ) -> Result<Option<StoredLevel>, String> {
+    ) -> Result<Option<StoredLevel>, StoreError> {
         let row: Option<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
                 "UPDATE levels SET enabled = $1, updated_ms = $2 \
@@ -288,25 +307,25 @@ impl LevelStore for Database {
             .bind(id.0)
             .fetch_optional(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         row.map(from_row).transpose()
     }
 
-    async fn delete(&self, id: LevelId, now_ms: i64) -> Result<bool, String> {
+    async fn delete(&self, id: LevelId, now_ms: i64) -> Result<bool, StoreError> {
         let done = on_pool!(self, pool => {
             sqlx::query("UPDATE levels SET deleted_ms = $1 WHERE id = $2 AND deleted_ms IS NULL")
                 .bind(now_ms)
                 .bind(id.0)
                 .execute(pool)
                 .await
-                .map_err(failed)?
+                .map_err(failed(WHAT))?
                 .rows_affected()
         });
         Ok(done == 1)
     }
 
-    async fn restore(&self, id: LevelId, now_ms: i64) -> Result<Option<StoredLevel>, String> {
+    async fn restore(&self, id: LevelId, now_ms: i64) -> Result<Option<StoredLevel>, StoreError> {
         let row: Option<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
                 "UPDATE levels SET deleted_ms = NULL, updated_ms = $1 \
@@ -316,7 +335,7 @@ impl LevelStore for Database {
             .bind(id.0)
             .fetch_optional(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         row.map(from_row).transpose()
     }
@@ -327,22 +346,26 @@ impl LevelStore for Database {
         trigger: LastTrigger,
         entry: &LevelLogEntry,
         order: Option<&mut OrderIntent>,
-    ) -> Result<bool, String> {
+    ) -> Result<bool, StoreError> {
         let trigger = serde_json::to_string(&trigger)
-            .map_err(|e| format!("cannot encode the trigger: {e}"))?;
+            .map_err(|e| StoreError::unreadable(WHAT, format!("cannot encode the trigger: {e}")))?;
         self.flip_armed(id, false, Some(trigger), entry, order)
             .await
     }
 
-    async fn record_rearm(&self, id: LevelId, entry: &LevelLogEntry) -> Result<bool, String> {
+    async fn record_rearm(&self, id: LevelId, entry: &LevelLogEntry) -> Result<bool, StoreError> {
         self.flip_armed(id, true, None, entry, None).await
     }
 
-    async fn append_log(&self, entry: &LevelLogEntry) -> Result<(), String> {
+    async fn append_log(&self, entry: &LevelLogEntry) -> Result<(), StoreError> {
         on_pool!(self, pool => insert_log!(pool, entry))
     }
 
-    async fn log(&self, level: Option<LevelId>, limit: u32) -> Result<Vec<LevelLogEntry>, String> {
+    async fn log(
+        &self,
+        level: Option<LevelId>,
+        limit: u32,
+    ) -> Result<Vec<LevelLogEntry>, StoreError> {
         let rows: Vec<LogRow> = on_pool!(self, pool => {
             match level {
                 Some(id) => sqlx::query_as(&format!(
@@ -353,14 +376,14 @@ impl LevelStore for Database {
                 .bind(i64::from(limit))
                 .fetch_all(pool)
                 .await
-                .map_err(failed)?,
+                .map_err(failed(WHAT))?,
                 None => sqlx::query_as(&format!(
                     "SELECT {LOG_COLUMNS} FROM level_events ORDER BY id DESC LIMIT $1"
                 ))
                 .bind(i64::from(limit))
                 .fetch_all(pool)
                 .await
-                .map_err(failed)?,
+                .map_err(failed(WHAT))?,
             }
         });
         rows.into_iter().map(from_log_row).collect()

@@ -7,12 +7,32 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use osp_core::model::TradingMode;
-use osp_core::ports::DatabaseProbe;
+use osp_core::ports::{DatabaseProbe, StoreError};
 use secrecy::ExposeSecret;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
 
 use crate::config::DatabaseSettings;
+
+/// The one mapping from sqlx's errors to the store ports' `StoreError`: a missing row is
+/// not found, a unique key taken or a serialization failure is a conflict, a value that does
+/// not decode is unreadable, anything else (the pool, the connection, the statement) is
+/// unavailable with sqlx's error as its source. `what` names the thing ("the level").
+pub fn failed(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::RowNotFound => StoreError::not_found(what),
+        sqlx::Error::Database(db)
+            if db.is_unique_violation()
+                || matches!(db.code().as_deref(), Some("40001" | "40P01")) =>
+        {
+            StoreError::conflict(what)
+        }
+        sqlx::Error::Decode(_) | sqlx::Error::ColumnDecode { .. } => {
+            StoreError::unreadable(what, e.to_string())
+        }
+        _ => StoreError::unavailable(what, e),
+    }
+}
 
 mod alerts;
 mod broker_alerts;

@@ -2,7 +2,7 @@
 //! Storage only: what a reset means is the core's (`services::trading::paper_account`).
 
 use async_trait::async_trait;
-use osp_core::ports::PaperStore;
+use osp_core::ports::{PaperStore, StoreError};
 
 use super::Database;
 
@@ -10,18 +10,21 @@ const RESET: &str = "paper_reset";
 
 #[async_trait]
 impl PaperStore for Database {
-    async fn last_reset_ms(&self) -> Result<Option<i64>, String> {
+    async fn last_reset_ms(&self) -> Result<Option<i64>, StoreError> {
         self.setting(RESET)
             .await?
             .map(|text| {
                 text.trim().parse::<i64>().map_err(|_| {
-                    format!("the stored paper reset time '{text}' is not a time; reset again")
+                    StoreError::unreadable(
+                        "the paper reset time",
+                        format!("'{text}' is not a time; reset again"),
+                    )
                 })
             })
             .transpose()
     }
 
-    async fn record_reset(&self, now_ms: i64) -> Result<(), String> {
+    async fn record_reset(&self, now_ms: i64) -> Result<(), StoreError> {
         self.put_setting(RESET, Some(now_ms.to_string()), now_ms)
             .await
     }

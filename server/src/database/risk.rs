@@ -1,9 +1,10 @@
 //! The account's risk limits and kill switch in the database (`account_settings`, one JSON
 //! value per name). Storage only: what the limits mean is the core's (`services::trading::risk`).
 
+use super::failed;
 use async_trait::async_trait;
 use osp_core::model::{KillSwitch, RiskLimits};
-use osp_core::ports::RiskStore;
+use osp_core::ports::{RiskStore, StoreError};
 
 use super::Database;
 use crate::on_pool;
@@ -11,18 +12,17 @@ use crate::on_pool;
 const LIMITS: &str = "risk_limits";
 const KILL_SWITCH: &str = "kill_switch";
 
-fn failed(e: sqlx::Error) -> String {
-    format!("the database refused the account settings: {e}")
-}
+/// What this store's errors name.
+const WHAT: &str = "the account settings";
 
 impl Database {
-    pub(super) async fn setting(&self, name: &str) -> Result<Option<String>, String> {
+    pub(super) async fn setting(&self, name: &str) -> Result<Option<String>, StoreError> {
         let row: Option<(String,)> = on_pool!(self, pool => {
             sqlx::query_as("SELECT value FROM account_settings WHERE name = $1")
                 .bind(name)
                 .fetch_optional(pool)
                 .await
-                .map_err(failed)?
+                .map_err(failed(WHAT))?
         });
         Ok(row.map(|(v,)| v))
     }
@@ -32,7 +32,7 @@ impl Database {
         name: &str,
         value: Option<String>,
         now_ms: i64,
-    ) -> Result<(), String> {
+    ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             match value {
                 Some(value) => sqlx::query(
@@ -45,12 +45,12 @@ impl Database {
                 .bind(now_ms)
                 .execute(pool)
                 .await
-                .map_err(failed)?,
+                .map_err(failed(WHAT))?,
                 None => sqlx::query("DELETE FROM account_settings WHERE name = $1")
                     .bind(name)
                     .execute(pool)
                     .await
-                    .map_err(failed)?,
+                    .map_err(failed(WHAT))?,
             };
         });
         Ok(())
@@ -59,37 +59,49 @@ impl Database {
 
 #[async_trait]
 impl RiskStore for Database {
-    async fn limits(&self) -> Result<Option<RiskLimits>, String> {
+    async fn limits(&self) -> Result<Option<RiskLimits>, StoreError> {
         self.setting(LIMITS)
             .await?
             .map(|v| {
-                serde_json::from_str(&v)
-                    .map_err(|e| format!("the stored risk limits are unreadable: {e}"))
+                serde_json::from_str(&v).map_err(|e| {
+                    StoreError::unreadable(
+                        WHAT,
+                        format!("the stored risk limits are unreadable: {e}"),
+                    )
+                })
             })
             .transpose()
     }
 
-    async fn set_limits(&self, limits: &RiskLimits, now_ms: i64) -> Result<(), String> {
-        let value = serde_json::to_string(limits)
-            .map_err(|e| format!("cannot encode the risk limits: {e}"))?;
+    async fn set_limits(&self, limits: &RiskLimits, now_ms: i64) -> Result<(), StoreError> {
+        let value = serde_json::to_string(limits).map_err(|e| {
+            StoreError::unreadable(WHAT, format!("cannot encode the risk limits: {e}"))
+        })?;
         self.put_setting(LIMITS, Some(value), now_ms).await
     }
 
-    async fn kill_switch(&self) -> Result<Option<KillSwitch>, String> {
+    async fn kill_switch(&self) -> Result<Option<KillSwitch>, StoreError> {
         self.setting(KILL_SWITCH)
             .await?
             .map(|v| {
-                serde_json::from_str(&v)
-                    .map_err(|e| format!("the stored kill switch is unreadable: {e}"))
+                serde_json::from_str(&v).map_err(|e| {
+                    StoreError::unreadable(
+                        WHAT,
+                        format!("the stored kill switch is unreadable: {e}"),
+                    )
+                })
             })
             .transpose()
     }
 
-    async fn set_kill_switch(&self, state: Option<&KillSwitch>, now_ms: i64) -> Result<(), String> {
-        let value = state
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|e| format!("cannot encode the kill switch: {e}"))?;
+    async fn set_kill_switch(
+        &self,
+        state: Option<&KillSwitch>,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
+        let value = state.map(serde_json::to_string).transpose().map_err(|e| {
+            StoreError::unreadable(WHAT, format!("cannot encode the kill switch: {e}"))
+        })?;
         self.put_setting(KILL_SWITCH, value, now_ms).await
     }
 }

@@ -3,9 +3,10 @@
 //! makes every update a compare-and-set, and an exit is written with its pending exit order in
 //! one transaction.
 
+use super::failed;
 use async_trait::async_trait;
 use osp_core::model::{OrderIntent, Trade, TradeId, TradeState};
-use osp_core::ports::TradeStore;
+use osp_core::ports::{StoreError, TradeStore};
 
 use super::Database;
 use super::intents::{self, request_json, state_text};
@@ -15,9 +16,8 @@ type Row = (i64, i64, String);
 
 const COLUMNS: &str = "id, version, body";
 
-fn failed(e: sqlx::Error) -> String {
-    format!("the database refused the trade: {e}")
-}
+/// What this store's errors name.
+const WHAT: &str = "the trade";
 
 fn trade_state_text(state: TradeState) -> &'static str {
     match state {
@@ -27,16 +27,18 @@ fn trade_state_text(state: TradeState) -> &'static str {
     }
 }
 
-fn from_row((id, version, body): Row) -> Result<Trade, String> {
-    let mut trade: Trade = serde_json::from_str(&body)
-        .map_err(|e| format!("trade {id} holds an unreadable record: {e}"))?;
+fn from_row((id, version, body): Row) -> Result<Trade, StoreError> {
+    let mut trade: Trade = serde_json::from_str(&body).map_err(|e| {
+        StoreError::unreadable(WHAT, format!("trade {id} holds an unreadable record: {e}"))
+    })?;
     trade.id = TradeId(id);
     trade.version = version;
     Ok(trade)
 }
 
-fn body_json(trade: &Trade) -> Result<String, String> {
-    serde_json::to_string(trade).map_err(|e| format!("cannot encode the trade: {e}"))
+fn body_json(trade: &Trade) -> Result<String, StoreError> {
+    serde_json::to_string(trade)
+        .map_err(|e| StoreError::unreadable(WHAT, format!("cannot encode the trade: {e}")))
 }
 
 /// The intent columns, read through the alias `i`.
@@ -68,7 +70,7 @@ macro_rules! update_trade {
         .execute($executor)
         .await
         .map(|done| done.rows_affected() == 1)
-        .map_err(failed)
+        .map_err(failed(WHAT))
     };
 }
 
@@ -80,7 +82,7 @@ fn bumped(trade: &Trade) -> Trade {
 
 #[async_trait]
 impl TradeStore for Database {
-    async fn insert(&self, trade: &Trade) -> Result<Option<Trade>, String> {
+    async fn insert(&self, trade: &Trade) -> Result<Option<Trade>, StoreError> {
         let body = body_json(trade)?;
         let id: Option<(i64,)> = on_pool!(self, pool => {
             sqlx::query_as(
@@ -99,7 +101,7 @@ impl TradeStore for Database {
             .bind(trade.closed_ms)
             .fetch_optional(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         Ok(id.map(|(id,)| {
             let mut stored = trade.clone();
@@ -109,7 +111,7 @@ impl TradeStore for Database {
         }))
     }
 
-    async fn update(&self, trade: &Trade) -> Result<Option<Trade>, String> {
+    async fn update(&self, trade: &Trade) -> Result<Option<Trade>, StoreError> {
         let body = body_json(trade)?;
         let done = on_pool!(self, pool => update_trade!(pool, trade, body)?);
         Ok(done.then(|| bumped(trade)))
@@ -119,18 +121,18 @@ impl TradeStore for Database {
         &self,
         trade: &Trade,
         exit: &mut OrderIntent,
-    ) -> Result<Option<Trade>, String> {
+    ) -> Result<Option<Trade>, StoreError> {
         if trade.state != TradeState::Exiting {
-            return Err(format!(
-                "trade {} is not exiting: no exit to record",
-                trade.id.0
+            return Err(StoreError::unreadable(
+                WHAT,
+                format!("trade {} is not exiting: no exit to record", trade.id.0),
             ));
         }
         let request = request_json(exit)?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(failed)?;
+            let mut tx = pool.begin().await.map_err(failed(WHAT))?;
             let id = insert_intent!(&mut *tx, exit, request)?
-                .ok_or_else(|| format!("order tag {} is already used", exit.request.tag))?;
+                .ok_or_else(|| StoreError::unreadable(WHAT, format!("order tag {} is already used", exit.request.tag)))?;
             let mut next = trade.clone();
             next.exit_intent = Some(id);
             let body = body_json(&next)?;
@@ -138,58 +140,58 @@ impl TradeStore for Database {
                 // Rolled back with the exit order: nothing was recorded.
                 return Ok(None);
             }
-            tx.commit().await.map_err(failed)?;
+            tx.commit().await.map_err(failed(WHAT))?;
             exit.id = id;
             Ok(Some(bumped(&next)))
         })
     }
 
-    async fn trade(&self, id: TradeId) -> Result<Option<Trade>, String> {
+    async fn trade(&self, id: TradeId) -> Result<Option<Trade>, StoreError> {
         let row: Option<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!("SELECT {COLUMNS} FROM trades WHERE id = $1"))
                 .bind(id.0)
                 .fetch_optional(pool)
                 .await
-                .map_err(failed)?
+                .map_err(failed(WHAT))?
         });
         row.map(from_row).transpose()
     }
 
-    async fn by_entry(&self, entry_intent: i64) -> Result<Option<Trade>, String> {
+    async fn by_entry(&self, entry_intent: i64) -> Result<Option<Trade>, StoreError> {
         let row: Option<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!("SELECT {COLUMNS} FROM trades WHERE entry_intent = $1"))
                 .bind(entry_intent)
                 .fetch_optional(pool)
                 .await
-                .map_err(failed)?
+                .map_err(failed(WHAT))?
         });
         row.map(from_row).transpose()
     }
 
-    async fn active(&self) -> Result<Vec<Trade>, String> {
+    async fn active(&self) -> Result<Vec<Trade>, StoreError> {
         let rows: Vec<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
                 "SELECT {COLUMNS} FROM trades WHERE state IN ('open', 'exiting') ORDER BY id"
             ))
             .fetch_all(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         rows.into_iter().map(from_row).collect()
     }
 
-    async fn recent(&self, limit: u32) -> Result<Vec<Trade>, String> {
+    async fn recent(&self, limit: u32) -> Result<Vec<Trade>, StoreError> {
         let rows: Vec<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!("SELECT {COLUMNS} FROM trades ORDER BY id DESC LIMIT $1"))
                 .bind(i64::from(limit))
                 .fetch_all(pool)
                 .await
-                .map_err(failed)?
+                .map_err(failed(WHAT))?
         });
         rows.into_iter().map(from_row).collect()
     }
 
-    async fn closed_since(&self, since_ms: i64) -> Result<Vec<Trade>, String> {
+    async fn closed_since(&self, since_ms: i64) -> Result<Vec<Trade>, StoreError> {
         let rows: Vec<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
                 "SELECT {COLUMNS} FROM trades WHERE state = 'closed' AND closed_ms >= $1 \
@@ -198,12 +200,12 @@ impl TradeStore for Database {
             .bind(since_ms)
             .fetch_all(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         rows.into_iter().map(from_row).collect()
     }
 
-    async fn unapplied(&self, since_ms: i64) -> Result<Vec<OrderIntent>, String> {
+    async fn unapplied(&self, since_ms: i64) -> Result<Vec<OrderIntent>, StoreError> {
         let columns = intent_columns();
         let rows: Vec<intents::Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
@@ -221,7 +223,7 @@ impl TradeStore for Database {
             .bind(since_ms)
             .fetch_all(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         rows.into_iter().map(intents::from_row).collect()
     }

@@ -1,16 +1,16 @@
 //! App users (`users`): storage only. What a valid user is, and when an account locks, is the
 //! account service's (`osp_core::services::accounts`).
 
+use super::failed;
 use async_trait::async_trait;
 use osp_core::model::{Role, StoredUser, User, UserId};
-use osp_core::ports::{RoleUpdate, UserStore};
+use osp_core::ports::{RoleUpdate, StoreError, UserStore};
 
 use super::Database;
 use crate::on_pool;
 
-fn failed(e: sqlx::Error) -> String {
-    format!("the database refused the user change: {e}")
-}
+/// What this store's errors name.
+const WHAT: &str = "the user change";
 
 /// The advisory lock that serialises role changes on PostgreSQL (any fixed number).
 const ROLE_CHANGE_LOCK: i64 = 7_305_001;
@@ -35,7 +35,7 @@ type Row = (
     Option<i64>,
 );
 
-fn stored(row: Row) -> Result<StoredUser, String> {
+fn stored(row: Row) -> Result<StoredUser, StoreError> {
     let (
         id,
         username,
@@ -51,8 +51,12 @@ fn stored(row: Row) -> Result<StoredUser, String> {
         pending,
         last_step,
     ) = row;
-    let role = Role::parse(&role)
-        .ok_or_else(|| format!("user {id} has an unknown role {role:?} in the database"))?;
+    let role = Role::parse(&role).ok_or_else(|| {
+        StoreError::unreadable(
+            WHAT,
+            format!("user {id} has an unknown role {role:?} in the database"),
+        )
+    })?;
     Ok(StoredUser {
         user: User {
             id: UserId(id),
@@ -75,36 +79,36 @@ fn stored(row: Row) -> Result<StoredUser, String> {
 
 #[async_trait]
 impl UserStore for Database {
-    async fn count(&self) -> Result<u64, String> {
+    async fn count(&self) -> Result<u64, StoreError> {
         let (n,): (i64,) = on_pool!(self, pool => {
             sqlx::query_as("SELECT COUNT(*) FROM users")
                 .fetch_one(pool)
                 .await
-                .map_err(failed)?
+                .map_err(failed(WHAT))?
         });
         Ok(n.max(0) as u64)
     }
 
-    async fn by_name(&self, username: &str) -> Result<Option<StoredUser>, String> {
+    async fn by_name(&self, username: &str) -> Result<Option<StoredUser>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM users WHERE username = $1");
         let row: Option<Row> = on_pool!(self, pool => {
-            sqlx::query_as(&sql).bind(username).fetch_optional(pool).await.map_err(failed)?
+            sqlx::query_as(&sql).bind(username).fetch_optional(pool).await.map_err(failed(WHAT))?
         });
         row.map(stored).transpose()
     }
 
-    async fn by_id(&self, id: UserId) -> Result<Option<StoredUser>, String> {
+    async fn by_id(&self, id: UserId) -> Result<Option<StoredUser>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
         let row: Option<Row> = on_pool!(self, pool => {
-            sqlx::query_as(&sql).bind(id.0).fetch_optional(pool).await.map_err(failed)?
+            sqlx::query_as(&sql).bind(id.0).fetch_optional(pool).await.map_err(failed(WHAT))?
         });
         row.map(stored).transpose()
     }
 
-    async fn list(&self) -> Result<Vec<User>, String> {
+    async fn list(&self) -> Result<Vec<User>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM users ORDER BY username");
         let rows: Vec<Row> = on_pool!(self, pool => {
-            sqlx::query_as(&sql).fetch_all(pool).await.map_err(failed)?
+            sqlx::query_as(&sql).fetch_all(pool).await.map_err(failed(WHAT))?
         });
         rows.into_iter()
             .map(|r| stored(r).map(|s| s.user))
@@ -118,7 +122,7 @@ impl UserStore for Database {
         role: Role,
         now_ms: i64,
         only_if_first: bool,
-    ) -> Result<Option<UserId>, String> {
+    ) -> Result<Option<UserId>, StoreError> {
         // `WHERE NOT EXISTS` alone would let two PostgreSQL transactions both see an empty
         // table; the advisory lock makes the first-admin insert one at a time there (SQLite
         // has one writer anyway).
@@ -138,14 +142,14 @@ impl UserStore for Database {
                 .bind(now_ms)
                 .fetch_optional(pool)
                 .await
-                .map_err(failed)?,
+                .map_err(failed(WHAT))?,
             Database::Postgres(pool) => {
-                let mut tx = pool.begin().await.map_err(failed)?;
+                let mut tx = pool.begin().await.map_err(failed(WHAT))?;
                 if only_if_first {
                     sqlx::query("SELECT pg_advisory_xact_lock(7001)")
                         .execute(&mut *tx)
                         .await
-                        .map_err(failed)?;
+                        .map_err(failed(WHAT))?;
                 }
                 let id = sqlx::query_as(sql)
                     .bind(username)
@@ -154,15 +158,15 @@ impl UserStore for Database {
                     .bind(now_ms)
                     .fetch_optional(&mut *tx)
                     .await
-                    .map_err(failed)?;
-                tx.commit().await.map_err(failed)?;
+                    .map_err(failed(WHAT))?;
+                tx.commit().await.map_err(failed(WHAT))?;
                 id
             }
         };
         Ok(id.map(|(id,)| UserId(id)))
     }
 
-    async fn add_failure(&self, id: UserId) -> Result<u32, String> {
+    async fn add_failure(&self, id: UserId) -> Result<u32, StoreError> {
         let count: Option<(i64,)> = on_pool!(self, pool => {
             sqlx::query_as(
                 "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 \
@@ -171,25 +175,25 @@ impl UserStore for Database {
             .bind(id.0)
             .fetch_optional(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         Ok(count.map_or(0, |(n,)| u32::try_from(n.max(0)).unwrap_or(u32::MAX)))
     }
 
-    async fn lock(&self, id: UserId, until_ms: i64) -> Result<(), String> {
+    async fn lock(&self, id: UserId, until_ms: i64) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query("UPDATE users SET locked_until_ms = $1 WHERE id = $2")
                 .bind(until_ms)
                 .bind(id.0)
                 .execute(pool)
                 .await
-                .map_err(failed)?
+                .map_err(failed(WHAT))?
                 .rows_affected()
         });
         Ok(())
     }
 
-    async fn record_login(&self, id: UserId, now_ms: i64) -> Result<(), String> {
+    async fn record_login(&self, id: UserId, now_ms: i64) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE users SET failed_logins = 0, locked_until_ms = NULL, last_login_ms = $1 \
@@ -199,13 +203,18 @@ impl UserStore for Database {
             .bind(id.0)
             .execute(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
             .rows_affected()
         });
         Ok(())
     }
 
-    async fn update(&self, id: UserId, role: Role, disabled: bool) -> Result<RoleUpdate, String> {
+    async fn update(
+        &self,
+        id: UserId,
+        role: Role,
+        disabled: bool,
+    ) -> Result<RoleUpdate, StoreError> {
         // Written only if the user stays an enabled admin, was not one, or another enabled
         // admin remains — checked by the write itself. SQLite runs one write at a time;
         // PostgreSQL takes a transaction-scoped advisory lock first, so two such changes
@@ -222,24 +231,24 @@ impl UserStore for Database {
                 .bind(id.0)
                 .execute(pool)
                 .await
-                .map_err(failed)?
+                .map_err(failed(WHAT))?
                 .rows_affected(),
             Database::Postgres(pool) => {
-                let mut tx = pool.begin().await.map_err(failed)?;
+                let mut tx = pool.begin().await.map_err(failed(WHAT))?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(ROLE_CHANGE_LOCK)
                     .execute(&mut *tx)
                     .await
-                    .map_err(failed)?;
+                    .map_err(failed(WHAT))?;
                 let done = sqlx::query(UPDATE)
                     .bind(role.code())
                     .bind(disabled)
                     .bind(id.0)
                     .execute(&mut *tx)
                     .await
-                    .map_err(failed)?
+                    .map_err(failed(WHAT))?
                     .rows_affected();
-                tx.commit().await.map_err(failed)?;
+                tx.commit().await.map_err(failed(WHAT))?;
                 done
             }
         };
@@ -251,7 +260,7 @@ impl UserStore for Database {
                 .bind(id.0)
                 .fetch_optional(pool)
                 .await
-                .map_err(failed)?
+                .map_err(failed(WHAT))?
         });
         Ok(if exists.is_some() {
             RoleUpdate::LastAdmin
@@ -265,7 +274,7 @@ impl UserStore for Database {
         id: UserId,
         password_hash: &str,
         clear_totp: bool,
-    ) -> Result<bool, String> {
+    ) -> Result<bool, StoreError> {
         let done = on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until_ms = NULL, \
@@ -279,26 +288,26 @@ impl UserStore for Database {
             .bind(clear_totp)
             .execute(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
             .rows_affected()
         });
         Ok(done == 1)
     }
 
-    async fn set_totp_pending(&self, id: UserId, sealed: Option<&str>) -> Result<bool, String> {
+    async fn set_totp_pending(&self, id: UserId, sealed: Option<&str>) -> Result<bool, StoreError> {
         let done = on_pool!(self, pool => {
             sqlx::query("UPDATE users SET totp_pending_sealed = $1 WHERE id = $2")
                 .bind(sealed)
                 .bind(id.0)
                 .execute(pool)
                 .await
-                .map_err(failed)?
+                .map_err(failed(WHAT))?
                 .rows_affected()
         });
         Ok(done == 1)
     }
 
-    async fn set_totp(&self, id: UserId, sealed: Option<&str>) -> Result<bool, String> {
+    async fn set_totp(&self, id: UserId, sealed: Option<&str>) -> Result<bool, StoreError> {
         // Turning it on or off ends the user's other sessions, like a new password.
         let done = on_pool!(self, pool => {
             sqlx::query(
@@ -309,13 +318,13 @@ impl UserStore for Database {
             .bind(id.0)
             .execute(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
             .rows_affected()
         });
         Ok(done == 1)
     }
 
-    async fn use_totp_step(&self, id: UserId, step: i64) -> Result<bool, String> {
+    async fn use_totp_step(&self, id: UserId, step: i64) -> Result<bool, StoreError> {
         let done = on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE users SET totp_last_step = $1 WHERE id = $2 \
@@ -325,13 +334,13 @@ impl UserStore for Database {
             .bind(id.0)
             .execute(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
             .rows_affected()
         });
         Ok(done == 1)
     }
 
-    async fn end_sessions(&self, id: UserId) -> Result<bool, String> {
+    async fn end_sessions(&self, id: UserId) -> Result<bool, StoreError> {
         let done = on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE users SET session_generation = session_generation + 1 WHERE id = $1",
@@ -339,7 +348,7 @@ impl UserStore for Database {
             .bind(id.0)
             .execute(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
             .rows_affected()
         });
         Ok(done == 1)

@@ -2,9 +2,11 @@
 //! firing it starts after) and its deliveries (`webhook_deliveries`). Storage only: when and
 //! how to send is `webhooks.rs`'s.
 
+use super::failed;
 use osp_core::model::{
     AlertEvent, AlertId, BrokerAlertFiring, DeliveryState, Price, WebhookDelivery,
 };
+use osp_core::ports::StoreError;
 
 use super::Database;
 use crate::on_pool;
@@ -38,19 +40,22 @@ enum Firing<'a> {
     Kite(&'a str),
 }
 
-fn failed(e: sqlx::Error) -> String {
-    format!("the database refused the webhook delivery: {e}")
-}
+/// What this store's errors name.
+const WHAT: &str = "the webhook delivery";
 
-fn from_row(row: Row) -> Result<WebhookDelivery, String> {
+fn from_row(row: Row) -> Result<WebhookDelivery, StoreError> {
     let (id, event, url, payload, state, attempts, status, error, next, created, delivered) = row;
     Ok(WebhookDelivery {
         id,
         alert_event: event,
         url,
         payload,
-        state: DeliveryState::parse(&state)
-            .ok_or_else(|| format!("delivery {id} has an unknown state '{state}'"))?,
+        state: DeliveryState::parse(&state).ok_or_else(|| {
+            StoreError::unreadable(
+                WHAT,
+                format!("delivery {id} has an unknown state '{state}'"),
+            )
+        })?,
         attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
         last_status: status.and_then(|s| u16::try_from(s).ok()),
         last_error: error,
@@ -61,12 +66,16 @@ fn from_row(row: Row) -> Result<WebhookDelivery, String> {
 }
 
 impl Database {
-    pub async fn webhook_config(&self) -> Result<Option<WebhookConfig>, String> {
+    pub async fn webhook_config(&self) -> Result<Option<WebhookConfig>, StoreError> {
         self.setting(SETTING)
             .await?
             .map(|text| {
-                serde_json::from_str(&text)
-                    .map_err(|e| format!("the stored webhook setting is unreadable: {e}"))
+                serde_json::from_str(&text).map_err(|e| {
+                    StoreError::unreadable(
+                        WHAT,
+                        format!("the stored webhook setting is unreadable: {e}"),
+                    )
+                })
             })
             .transpose()
     }
@@ -77,11 +86,10 @@ impl Database {
         &self,
         config: Option<&WebhookConfig>,
         now_ms: i64,
-    ) -> Result<(), String> {
-        let value = config
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|e| format!("cannot encode the webhook setting: {e}"))?;
+    ) -> Result<(), StoreError> {
+        let value = config.map(serde_json::to_string).transpose().map_err(|e| {
+            StoreError::unreadable(WHAT, format!("cannot encode the webhook setting: {e}"))
+        })?;
         self.put_setting(SETTING, value, now_ms).await?;
         on_pool!(self, pool => {
             sqlx::query(
@@ -91,18 +99,18 @@ impl Database {
             )
             .execute(pool)
             .await
-            .map_err(failed)?;
+            .map_err(failed(WHAT))?;
         });
         Ok(())
     }
 
     /// The newest firing's id (0 without any).
-    pub async fn last_alert_event_id(&self) -> Result<i64, String> {
+    pub async fn last_alert_event_id(&self) -> Result<i64, StoreError> {
         let id: Option<i64> = on_pool!(self, pool => {
             sqlx::query_scalar("SELECT MAX(id) FROM alert_events")
                 .fetch_one(pool)
                 .await
-                .map_err(failed)?
+                .map_err(failed(WHAT))?
         });
         Ok(id.unwrap_or(0))
     }
@@ -114,7 +122,7 @@ impl Database {
         config: &WebhookConfig,
         now_ms: i64,
         payload: impl Fn(&AlertEvent) -> String,
-    ) -> Result<usize, String> {
+    ) -> Result<usize, StoreError> {
         type EventRow = (i64, i64, i64, i64, i64, i64, String);
         let rows: Vec<EventRow> = on_pool!(self, pool => {
             sqlx::query_as(
@@ -126,7 +134,7 @@ impl Database {
             .bind(config.after_event)
             .fetch_all(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         let mut added = 0;
         for (id, alert, at_ms, value, target_value, last_price, text) in rows {
@@ -154,7 +162,7 @@ impl Database {
         config: &WebhookConfig,
         now_ms: i64,
         payload: impl Fn(&BrokerAlertFiring) -> String,
-    ) -> Result<usize, String> {
+    ) -> Result<usize, StoreError> {
         type FiringRow = (String, i64, String, String, i64);
         let rows: Vec<FiringRow> = on_pool!(self, pool => {
             sqlx::query_as(
@@ -167,7 +175,7 @@ impl Database {
             .bind(config.after_kite_ms)
             .fetch_all(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         let mut added = 0;
         for (alert_id, seq, name, text, recorded_ms) in rows {
@@ -194,7 +202,7 @@ impl Database {
         url: &str,
         payload: &str,
         now_ms: i64,
-    ) -> Result<bool, String> {
+    ) -> Result<bool, StoreError> {
         // The unique column the firing is known by; never from input.
         let column = match firing {
             Firing::Alert(_) => "alert_event_id",
@@ -217,7 +225,7 @@ impl Database {
                 .bind(now_ms)
                 .execute(pool)
                 .await
-                .map_err(failed)?
+                .map_err(failed(WHAT))?
                 .rows_affected()
         });
         Ok(added == 1)
@@ -229,7 +237,7 @@ impl Database {
         url: &str,
         payload: &str,
         now_ms: i64,
-    ) -> Result<WebhookDelivery, String> {
+    ) -> Result<WebhookDelivery, StoreError> {
         let row: Row = on_pool!(self, pool => {
             sqlx::query_as(&format!(
                 "INSERT INTO webhook_deliveries (alert_event_id, url, payload, state, attempts, \
@@ -242,7 +250,7 @@ impl Database {
             .bind(now_ms)
             .fetch_one(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         from_row(row)
     }
@@ -252,7 +260,7 @@ impl Database {
         &self,
         now_ms: i64,
         limit: u32,
-    ) -> Result<Vec<WebhookDelivery>, String> {
+    ) -> Result<Vec<WebhookDelivery>, StoreError> {
         let rows: Vec<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
                 "SELECT {COLUMNS} FROM webhook_deliveries WHERE state = 'pending' \
@@ -262,7 +270,7 @@ impl Database {
             .bind(i64::from(limit))
             .fetch_all(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         rows.into_iter().map(from_row).collect()
     }
@@ -273,7 +281,7 @@ impl Database {
         attempts: u32,
         status: u16,
         now_ms: i64,
-    ) -> Result<(), String> {
+    ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE webhook_deliveries SET state = 'delivered', attempts = $1, \
@@ -285,7 +293,7 @@ impl Database {
             .bind(id)
             .execute(pool)
             .await
-            .map_err(failed)?;
+            .map_err(failed(WHAT))?;
         });
         Ok(())
     }
@@ -298,7 +306,7 @@ impl Database {
         status: Option<u16>,
         error: &str,
         next_attempt_ms: i64,
-    ) -> Result<(), String> {
+    ) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query(
                 "UPDATE webhook_deliveries SET state = $1, attempts = $2, last_status = $3, \
@@ -312,13 +320,13 @@ impl Database {
             .bind(id)
             .execute(pool)
             .await
-            .map_err(failed)?;
+            .map_err(failed(WHAT))?;
         });
         Ok(())
     }
 
     /// The newest deliveries first.
-    pub async fn deliveries(&self, limit: u32) -> Result<Vec<WebhookDelivery>, String> {
+    pub async fn deliveries(&self, limit: u32) -> Result<Vec<WebhookDelivery>, StoreError> {
         let rows: Vec<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
                 "SELECT {COLUMNS} FROM webhook_deliveries ORDER BY id DESC LIMIT $1"
@@ -326,7 +334,7 @@ impl Database {
             .bind(i64::from(limit))
             .fetch_all(pool)
             .await
-            .map_err(failed)?
+            .map_err(failed(WHAT))?
         });
         rows.into_iter().map(from_row).collect()
     }

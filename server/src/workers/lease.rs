@@ -69,7 +69,7 @@ impl Lease {
                 .store(now.saturating_add(self.ttl_ms() * 2 / 3), Ordering::Release),
             _ => self.valid_until_ms.store(i64::MIN, Ordering::Release),
         }
-        result
+        Ok(result?)
     }
 
     /// Gives it up (a clean shutdown: the standby takes over at once).

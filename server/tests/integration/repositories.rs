@@ -263,3 +263,53 @@ async fn postgres_the_last_admin_survives_concurrent_demotions() {
     db.close().await;
     drop_postgres_database(&name).await;
 }
+
+/// sqlx's errors as the store ports' kinds, on a real database: a taken unique key is a
+/// conflict, no row is not found, a broken statement is unavailable with its source.
+async fn store_errors_are_classified(db: &osp_server::database::Database) {
+    use osp_core::ports::StoreError;
+    use osp_server::database::failed;
+    use osp_server::on_pool;
+    let taken: Result<(), StoreError> = on_pool!(db, pool => {
+        sqlx::query("CREATE TABLE classify (k TEXT PRIMARY KEY)").execute(pool).await.unwrap();
+        sqlx::query("INSERT INTO classify (k) VALUES ('a')").execute(pool).await.unwrap();
+        sqlx::query("INSERT INTO classify (k) VALUES ('a')")
+            .execute(pool)
+            .await
+            .map(drop)
+            .map_err(failed("the key"))
+    });
+    assert!(taken.unwrap_err().is_conflict());
+    let missing: Result<(String,), StoreError> = on_pool!(db, pool => {
+        sqlx::query_as("SELECT k FROM classify WHERE k = 'b'")
+            .fetch_one(pool)
+            .await
+            .map_err(failed("key b"))
+    });
+    assert_eq!(missing.unwrap_err().to_string(), "key b was not found");
+    let broken: Result<(), StoreError> = on_pool!(db, pool => {
+        sqlx::query("SELECT * FROM no_such_table")
+            .execute(pool)
+            .await
+            .map(drop)
+            .map_err(failed("the report"))
+    });
+    let broken = broken.unwrap_err();
+    assert!(matches!(broken, StoreError::Unavailable { .. }), "{broken}");
+    assert!(std::error::Error::source(&broken).is_some());
+}
+
+#[tokio::test]
+async fn store_errors_are_classified_on_sqlite() {
+    let (db, _dir) = sqlite_database().await;
+    store_errors_are_classified(&db).await;
+    db.close().await;
+}
+
+#[tokio::test]
+async fn store_errors_are_classified_on_postgres() {
+    let (db, name) = postgres_database().await;
+    store_errors_are_classified(&db).await;
+    db.close().await;
+    drop_postgres_database(&name).await;
+}

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::model::{Role, StoredUser, TotpEnrolment, User, UserId};
-use crate::ports::{Clock, PasswordHasher, RoleUpdate, SecondFactor, UserStore};
+use crate::ports::{Clock, PasswordHasher, RoleUpdate, SecondFactor, StoreError, UserStore};
 
 use super::credentials::{normalise_username, password_problem, username_problem};
 use super::lockout::LockoutPolicy;
@@ -40,6 +40,9 @@ pub enum AccountError {
     Refused(String),
     #[error("the user store failed: {0}")]
     Unavailable(String),
+    /// A store port failed (conflict, not found, unavailable), its kind kept.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// A user to create.
@@ -95,12 +98,7 @@ impl AccountService {
 
     /// True until the first admin exists.
     pub async fn needs_setup(&self) -> Result<bool, AccountError> {
-        Ok(self
-            .store
-            .count()
-            .await
-            .map_err(AccountError::Unavailable)?
-            == 0)
+        Ok(self.store.count().await.map_err(AccountError::Store)? == 0)
     }
 
     /// The first admin (the first-run page, or `osp user create --admin`), signed in: the
@@ -124,7 +122,7 @@ impl AccountService {
         self.store
             .record_login(user.id, now)
             .await
-            .map_err(AccountError::Unavailable)?;
+            .map_err(AccountError::Store)?;
         let stored = self.stored(user.id).await?;
         Ok(SignIn {
             user: stored.user,
@@ -159,7 +157,7 @@ impl AccountService {
             .store
             .insert(&username, &hash, new.role, now, only_if_first)
             .await
-            .map_err(AccountError::Unavailable)?;
+            .map_err(AccountError::Store)?;
         match id {
             Some(id) => self.user(id).await,
             None if only_if_first => Err(AccountError::SetupDone),
@@ -181,7 +179,7 @@ impl AccountService {
             .store
             .by_name(&username)
             .await
-            .map_err(AccountError::Unavailable)?;
+            .map_err(AccountError::Store)?;
         let Some(stored) = stored else {
             let decoy = self.decoy.get(self.hasher.as_ref()).await;
             let _ = self.hasher.verify(password, &decoy).await;
@@ -210,7 +208,7 @@ impl AccountService {
                     .store
                     .use_totp_step(stored.user.id, step)
                     .await
-                    .map_err(AccountError::Unavailable)?,
+                    .map_err(AccountError::Store)?,
                 None => false,
             };
             if !fresh {
@@ -220,7 +218,7 @@ impl AccountService {
         self.store
             .record_login(stored.user.id, now)
             .await
-            .map_err(AccountError::Unavailable)?;
+            .map_err(AccountError::Store)?;
         let mut user = stored.user;
         user.last_login_ms = Some(now);
         user.locked_until_ms = None;
@@ -242,12 +240,12 @@ impl AccountService {
             .store
             .add_failure(id)
             .await
-            .map_err(AccountError::Unavailable)?;
+            .map_err(AccountError::Store)?;
         if let Some(until) = self.policy.lock_after(failures, now) {
             self.store
                 .lock(id, until)
                 .await
-                .map_err(AccountError::Unavailable)?;
+                .map_err(AccountError::Store)?;
             return Ok(locked(until, now));
         }
         Ok(error)
@@ -264,7 +262,7 @@ impl AccountService {
         self.store
             .set_totp_pending(id, Some(&sealed))
             .await
-            .map_err(AccountError::Unavailable)?;
+            .map_err(AccountError::Store)?;
         self.second_factor
             .enrolment(&base32, &stored.user.username)
             .map_err(AccountError::Unavailable)
@@ -290,12 +288,12 @@ impl AccountService {
         self.store
             .set_totp(id, Some(pending))
             .await
-            .map_err(AccountError::Unavailable)?;
+            .map_err(AccountError::Store)?;
         // The code that confirmed it does not sign anyone in as well.
         self.store
             .use_totp_step(id, step)
             .await
-            .map_err(AccountError::Unavailable)?;
+            .map_err(AccountError::Store)?;
         self.user(id).await
     }
 
@@ -311,7 +309,7 @@ impl AccountService {
         self.store
             .set_totp(id, None)
             .await
-            .map_err(AccountError::Unavailable)?;
+            .map_err(AccountError::Store)?;
         self.user(id).await
     }
 
@@ -322,18 +320,14 @@ impl AccountService {
         id: UserId,
         generation: i64,
     ) -> Result<Option<User>, AccountError> {
-        let stored = self
-            .store
-            .by_id(id)
-            .await
-            .map_err(AccountError::Unavailable)?;
+        let stored = self.store.by_id(id).await.map_err(AccountError::Store)?;
         Ok(stored
             .filter(|s| !s.user.disabled && s.session_generation == generation)
             .map(|s| s.user))
     }
 
     pub async fn list(&self) -> Result<Vec<User>, AccountError> {
-        self.store.list().await.map_err(AccountError::Unavailable)
+        self.store.list().await.map_err(AccountError::Store)
     }
 
     /// An admin changes a user's role or disables them. Refused when no enabled admin would
@@ -362,7 +356,7 @@ impl AccountService {
             .store
             .update(id, change.role, change.disabled)
             .await
-            .map_err(AccountError::Unavailable)?
+            .map_err(AccountError::Store)?
         {
             RoleUpdate::Done => self.user(id).await,
             RoleUpdate::NoSuchUser => Err(AccountError::NotFound),
@@ -417,7 +411,7 @@ impl AccountService {
             .store
             .set_password(stored.user.id, &hash, clear_totp)
             .await
-            .map_err(AccountError::Unavailable)?
+            .map_err(AccountError::Store)?
         {
             return Err(AccountError::NotFound);
         }
@@ -430,7 +424,7 @@ impl AccountService {
             .store
             .end_sessions(id)
             .await
-            .map_err(AccountError::Unavailable)?
+            .map_err(AccountError::Store)?
         {
             return Err(AccountError::NotFound);
         }
@@ -441,7 +435,7 @@ impl AccountService {
         self.store
             .by_id(id)
             .await
-            .map_err(AccountError::Unavailable)?
+            .map_err(AccountError::Store)?
             .ok_or(AccountError::NotFound)
     }
 

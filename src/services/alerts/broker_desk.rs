@@ -21,6 +21,7 @@ use crate::model::{
 };
 use crate::ports::{
     BrokerAlertStore, BrokerAlerts, BrokerError, BrokerErrorKind, BrokerOrderAlerts, Clock,
+    StoreError,
 };
 use crate::services::instruments::InstrumentCatalog;
 use crate::services::trading::PreTradeCheck;
@@ -52,6 +53,9 @@ pub enum BrokerAlertError {
     /// The app's own store failed.
     #[error("{0}")]
     Unavailable(String),
+    /// A store port failed (conflict, not found, unavailable), its kind kept.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 impl From<BrokerError> for BrokerAlertError {
@@ -148,11 +152,7 @@ impl BrokerAlertDesk {
 
     pub async fn board(&self) -> Result<BrokerAlertBoard, BrokerAlertError> {
         Ok(BrokerAlertBoard {
-            mirror: self
-                .store
-                .mirror()
-                .await
-                .map_err(BrokerAlertError::Unavailable)?,
+            mirror: self.store.mirror().await.map_err(BrokerAlertError::Store)?,
             limit: BROKER_ALERT_LIMIT,
             warn_at: BROKER_ALERT_WARN_AT,
             orders_allowed: self.orders_allowed(),
@@ -184,7 +184,7 @@ impl BrokerAlertDesk {
             .store
             .mirror()
             .await
-            .map_err(BrokerAlertError::Unavailable)?
+            .map_err(BrokerAlertError::Store)?
             .alerts
             .len();
         if used >= BROKER_ALERT_LIMIT {
@@ -201,7 +201,7 @@ impl BrokerAlertDesk {
         self.store
             .put(&alert, self.clock.now_ms())
             .await
-            .map_err(BrokerAlertError::Unavailable)?;
+            .map_err(BrokerAlertError::Store)?;
         Ok(alert)
     }
 
@@ -233,17 +233,14 @@ impl BrokerAlertDesk {
         self.store
             .put(&alert, self.clock.now_ms())
             .await
-            .map_err(BrokerAlertError::Unavailable)?;
+            .map_err(BrokerAlertError::Store)?;
         Ok(alert)
     }
 
     pub async fn delete(&self, id: &str) -> Result<(), BrokerAlertError> {
         self.find(id).await?;
         self.alerts.delete(id).await?;
-        self.store
-            .remove(id)
-            .await
-            .map_err(BrokerAlertError::Unavailable)
+        self.store.remove(id).await.map_err(BrokerAlertError::Store)
     }
 
     /// The broker's history of one alert, read from the broker now.
@@ -259,7 +256,7 @@ impl BrokerAlertDesk {
         self.store
             .mirror()
             .await
-            .map_err(BrokerAlertError::Unavailable)?
+            .map_err(BrokerAlertError::Store)?
             .alerts
             .into_iter()
             .find(|a| a.id == id)

@@ -10,7 +10,7 @@ use crate::model::{
     Alert, AlertEvent, AlertId, AlertState, AlertTarget, FeedMode, InstrumentToken, StateChange,
     Tick,
 };
-use crate::ports::{AlertStore, ChangeNotifier, Clock, MarketData};
+use crate::ports::{AlertStore, ChangeNotifier, Clock, MarketData, StoreError};
 use crate::services::announcer::Announcer;
 use crate::services::instruments::InstrumentCatalog;
 use crate::services::prices::FeedSubscriptions;
@@ -28,6 +28,9 @@ pub enum AlertError {
     NotFound,
     #[error("{0}")]
     Unavailable(String),
+    /// A store port failed (conflict, not found, unavailable), its kind kept.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 pub struct AlertService {
@@ -119,7 +122,7 @@ impl AlertService {
     }
 
     pub async fn list(&self) -> Result<Vec<Alert>, AlertError> {
-        self.store.list().await.map_err(AlertError::Unavailable)
+        self.store.list().await.map_err(AlertError::Store)
     }
 
     pub async fn create(&self, draft: &AlertDraft, by: &str) -> Result<Alert, AlertError> {
@@ -143,7 +146,7 @@ impl AlertService {
             .store
             .insert(&alert, now)
             .await
-            .map_err(AlertError::Unavailable)?;
+            .map_err(AlertError::Store)?;
         self.announce();
         self.watch(&stored)?;
         Ok(stored)
@@ -156,7 +159,7 @@ impl AlertService {
             .store
             .get(id)
             .await
-            .map_err(AlertError::Unavailable)?
+            .map_err(AlertError::Store)?
             .ok_or(AlertError::NotFound)?;
         let now = self.clock.now_ms();
         let next = Alert {
@@ -173,7 +176,7 @@ impl AlertService {
             .store
             .update(&next, now)
             .await
-            .map_err(AlertError::Unavailable)?
+            .map_err(AlertError::Store)?
             .ok_or(AlertError::NotFound)?;
         self.announce();
         self.watch(&stored)?;
@@ -185,7 +188,7 @@ impl AlertService {
             .store
             .set_enabled(id, enabled, self.clock.now_ms())
             .await
-            .map_err(AlertError::Unavailable)?
+            .map_err(AlertError::Store)?
             .ok_or(AlertError::NotFound)?;
         self.announce();
         self.watch(&stored)?;
@@ -197,7 +200,7 @@ impl AlertService {
             .store
             .delete(id, self.clock.now_ms())
             .await
-            .map_err(AlertError::Unavailable)?
+            .map_err(AlertError::Store)?
         {
             return Err(AlertError::NotFound);
         }
@@ -215,7 +218,7 @@ impl AlertService {
         self.store
             .history(alert, limit.clamp(1, MAX_HISTORY))
             .await
-            .map_err(AlertError::Unavailable)
+            .map_err(AlertError::Store)
     }
 
     /// How many alerts the monitor watches now.

@@ -30,7 +30,8 @@ use crate::model::{
     BrokerOrder, IntentState, LevelId, OrderIntent, OrderRequest, OrderTag, StateChange,
 };
 use crate::ports::{
-    Broker, BrokerError, BrokerErrorKind, ChangeNotifier, Clock, IntentStore, TradingLease,
+    Broker, BrokerError, BrokerErrorKind, ChangeNotifier, Clock, IntentStore, StoreError,
+    TradingLease,
 };
 
 use super::broker_session::BrokerSession;
@@ -41,7 +42,7 @@ use crate::services::announcer::Announcer;
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
     #[error("the order record could not be written: {0}")]
-    Store(String),
+    Store(#[from] StoreError),
     #[error("the broker could not be asked about the order: {0}")]
     Broker(BrokerError),
     #[error(transparent)]
@@ -206,9 +207,9 @@ impl OrderExecutor {
                 return Ok(intent);
             }
         }
-        Err(ExecError::Store(
-            "no unused order tag after 5 tries".to_owned(),
-        ))
+        Err(ExecError::Store(StoreError::conflict(
+            "every order tag tried (5 tries)",
+        )))
     }
 
     /// Step two: sends a pending intent and records the answer. An uncertain answer leaves it
@@ -240,7 +241,9 @@ impl OrderExecutor {
             .by_id(intent.id)
             .await
             .map_err(ExecError::Store)?
-            .ok_or_else(|| ExecError::Store(format!("order record {} disappeared", intent.id)))?;
+            .ok_or_else(|| {
+                ExecError::Store(StoreError::not_found(format!("order record {}", intent.id)))
+            })?;
         if stored.state != IntentState::Pending {
             return Ok(stored);
         }
@@ -329,13 +332,13 @@ impl OrderExecutor {
                 .await
                 .map_err(ExecError::Store)?
                 .ok_or_else(|| {
-                    ExecError::Store(format!("order record {} disappeared", intent.id))
+                    ExecError::Store(StoreError::not_found(format!("order record {}", intent.id)))
                 })?;
         }
-        Err(ExecError::Store(format!(
-            "order record {} kept changing while it was being updated; it is reconciled next time",
+        Err(ExecError::Store(StoreError::conflict(format!(
+            "order record {} (it kept changing while it was being updated; it is reconciled next time)",
             intent.id
-        )))
+        ))))
     }
 
     /// Both steps.

@@ -371,7 +371,7 @@ impl LevelTrader {
         for rearm in rearms {
             match self.store.record_rearm(rearm.level, &rearm).await {
                 Ok(_) => report.entries.push(rearm),
-                Err(e) => report.errors.push(e),
+                Err(e) => report.errors.push(e.to_string()),
             }
         }
         for (level, direction, price, at_ms) in triggers {
@@ -384,7 +384,7 @@ impl LevelTrader {
     async fn append(&self, report: &mut StepReport, log: LevelLogEntry) {
         match self.store.append_log(&log).await {
             Ok(()) => report.entries.push(log),
-            Err(e) => report.errors.push(e),
+            Err(e) => report.errors.push(e.to_string()),
         }
     }
 
@@ -547,7 +547,7 @@ impl LevelTrader {
             );
             match self.store.record_rearm(id, &log).await {
                 Ok(_) => report.entries.push(log),
-                Err(e) => report.errors.push(e),
+                Err(e) => report.errors.push(e.to_string()),
             }
         }
         report

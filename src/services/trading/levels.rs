@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{InstrumentToken, LevelId, LevelLogEntry, StateChange, StoredLevel};
-use crate::ports::{ChangeNotifier, Clock, LevelStore};
+use crate::ports::{ChangeNotifier, Clock, LevelStore, StoreError};
 use crate::services::announcer::Announcer;
 use crate::services::instruments::InstrumentCatalog;
 
@@ -34,6 +34,9 @@ pub enum LevelError {
     NotFound,
     #[error("levels are unavailable right now: {0}")]
     Unavailable(String),
+    /// A store port failed (conflict, not found, unavailable), its kind kept.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// A level with where it stands now.
@@ -98,12 +101,7 @@ impl LevelService {
 
     /// Refuses `adding` more levels when the account would pass `MAX_LEVELS`.
     async fn ensure_room(&self, adding: usize) -> Result<(), LevelError> {
-        let count = self
-            .store
-            .levels()
-            .await
-            .map_err(LevelError::Unavailable)?
-            .len();
+        let count = self.store.levels().await.map_err(LevelError::Store)?.len();
         if count + adding > MAX_LEVELS {
             return Err(LevelError::Refused(format!(
                 "you have {count} levels and this adds {adding}; one account keeps at most \
@@ -114,7 +112,7 @@ impl LevelService {
     }
 
     pub async fn list(&self) -> Result<Vec<LevelView>, LevelError> {
-        let stored = self.store.levels().await.map_err(LevelError::Unavailable)?;
+        let stored = self.store.levels().await.map_err(LevelError::Store)?;
         Ok(stored.into_iter().map(|s| self.view(s)).collect())
     }
 
@@ -128,7 +126,7 @@ impl LevelService {
             .store
             .insert(&level, self.clock.now_ms())
             .await
-            .map_err(LevelError::Unavailable)?;
+            .map_err(LevelError::Store)?;
         self.announce();
         self.watch(stored)
     }
@@ -158,7 +156,7 @@ impl LevelService {
             .store
             .insert_many(&levels, self.clock.now_ms())
             .await
-            .map_err(LevelError::Unavailable)?;
+            .map_err(LevelError::Store)?;
         self.announce();
         stored.into_iter().map(|s| self.watch(s)).collect()
     }
@@ -173,7 +171,7 @@ impl LevelService {
             .store
             .update(&level, self.clock.now_ms())
             .await
-            .map_err(LevelError::Unavailable)?
+            .map_err(LevelError::Store)?
             .ok_or(LevelError::NotFound)?;
         self.announce();
         self.watch(stored)
@@ -184,7 +182,7 @@ impl LevelService {
             .store
             .set_enabled(id, enabled, self.clock.now_ms())
             .await
-            .map_err(LevelError::Unavailable)?
+            .map_err(LevelError::Store)?
             .ok_or(LevelError::NotFound)?;
         self.announce();
         self.watch(stored)
@@ -196,7 +194,7 @@ impl LevelService {
             .store
             .delete(id, self.clock.now_ms())
             .await
-            .map_err(LevelError::Unavailable)?;
+            .map_err(LevelError::Store)?;
         if !done {
             return Err(LevelError::NotFound);
         }
@@ -209,7 +207,7 @@ impl LevelService {
             .store
             .restore(id, self.clock.now_ms())
             .await
-            .map_err(LevelError::Unavailable)?
+            .map_err(LevelError::Store)?
             .ok_or(LevelError::NotFound)?;
         self.announce();
         self.watch(stored)
@@ -224,6 +222,6 @@ impl LevelService {
         self.store
             .log(level, limit.clamp(1, MAX_LOG_ENTRIES))
             .await
-            .map_err(LevelError::Unavailable)
+            .map_err(LevelError::Store)
     }
 }

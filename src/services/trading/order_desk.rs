@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::model::OrderIntent;
-use crate::ports::IntentStore;
+use crate::ports::{IntentStore, StoreError};
 use crate::services::instruments::InstrumentCatalog;
 
 use super::executor::OrderExecutor;
@@ -23,6 +23,9 @@ pub enum OrderDeskError {
     Refused(String),
     #[error("{0}")]
     Unavailable(String),
+    /// A store port failed (conflict, not found, unavailable), its kind kept.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 pub struct OrderDesk {
@@ -94,7 +97,7 @@ impl OrderDesk {
         self.intents
             .by_id(id)
             .await
-            .map_err(OrderDeskError::Unavailable)?
+            .map_err(OrderDeskError::Store)?
             .ok_or(OrderDeskError::NotFound(id))
     }
 

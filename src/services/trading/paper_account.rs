@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::model::Price;
-use crate::ports::{Clock, IntentStore, PaperStore, TradeStore};
+use crate::ports::{Clock, IntentStore, PaperStore, StoreError, TradeStore};
 
 use super::paper_broker::{PaperAccount, PaperBroker};
 
@@ -15,7 +15,7 @@ pub enum PaperError {
     #[error("{0}")]
     Refused(String),
     #[error("{0}")]
-    Store(String),
+    Store(#[from] StoreError),
 }
 
 pub struct PaperAccountDesk {
@@ -56,19 +56,13 @@ impl PaperAccountDesk {
             .last_reset_ms()
             .await
             .map_err(PaperError::Store)?;
-        let open =
-            self.intents.open().await.map_err(|e| {
-                PaperError::Store(format!("cannot read the open paper orders: {e}"))
-            })?;
-        let active =
-            self.trades.active().await.map_err(|e| {
-                PaperError::Store(format!("cannot read the open paper trades: {e}"))
-            })?;
+        let open = self.intents.open().await.map_err(PaperError::Store)?;
+        let active = self.trades.active().await.map_err(PaperError::Store)?;
         let realised = self
             .trades
             .closed_since(since.unwrap_or(i64::MIN))
             .await
-            .map_err(|e| PaperError::Store(format!("cannot read the closed paper trades: {e}")))?
+            .map_err(PaperError::Store)?
             .iter()
             .fold(Price::ZERO, |sum, t| {
                 sum.checked_add(t.realised).unwrap_or(sum)
@@ -97,7 +91,7 @@ impl PaperAccountDesk {
         // The broker checks again under its own lock, in case an order came in meanwhile.
         self.broker.reset(now).map_err(PaperError::Refused)?;
         self.store.record_reset(now).await.map_err(|e| {
-            PaperError::Store(format!(
+            PaperError::Refused(format!(
                 "the account was reset, but the reset could not be stored (a restart would \
                  bring the old result back); reset again: {e}"
             ))

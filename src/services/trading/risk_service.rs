@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{ExitReason, KillSwitch, Price, RiskLimits, StateChange};
-use crate::ports::{ChangeNotifier, Clock, RiskStore};
+use crate::ports::{ChangeNotifier, Clock, RiskStore, StoreError};
 
 use super::executor::OrderExecutor;
 use super::level_rules::LevelProblem;
@@ -22,6 +22,9 @@ pub enum RiskError {
     Invalid(Vec<LevelProblem>),
     #[error("{0}")]
     Unavailable(String),
+    /// A store port failed (conflict, not found, unavailable), its kind kept.
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// The limits form as typed: each field empty (no limit) or a number.
@@ -238,7 +241,7 @@ impl RiskService {
         self.store
             .set_limits(&limits, self.clock.now_ms())
             .await
-            .map_err(RiskError::Unavailable)?;
+            .map_err(RiskError::Store)?;
         self.state.set_limits(limits);
         self.announce();
         Ok(limits)
@@ -255,7 +258,7 @@ impl RiskService {
         self.store
             .set_kill_switch(Some(&switch), now)
             .await
-            .map_err(RiskError::Unavailable)?;
+            .map_err(RiskError::Store)?;
         self.state.set_kill_switch(Some(switch.clone()));
         // Told before the cancels: the gate in the workers' process halts at once.
         self.announce();
@@ -282,7 +285,7 @@ impl RiskService {
         self.store
             .set_kill_switch(None, self.clock.now_ms())
             .await
-            .map_err(RiskError::Unavailable)?;
+            .map_err(RiskError::Store)?;
         self.state.set_kill_switch(None);
         self.announce();
         Ok(())

@@ -21,7 +21,7 @@ use crate::model::{
     ExitReason, FeedMode, InstrumentToken, IntentState, OrderIntent, Price, Tick, Trade, TradeId,
     TradeState,
 };
-use crate::ports::{Clock, LevelStore, MarketData, TradeStore};
+use crate::ports::{Clock, LevelStore, MarketData, StoreError, TradeStore};
 use crate::services::instruments::InstrumentCatalog;
 use crate::services::market_calendar::ist_day_number;
 use crate::services::prices::FeedSubscriptions;
@@ -60,6 +60,8 @@ pub enum TradeError {
     Waiting(i64),
     #[error("{0}")]
     Failed(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
 }
 
 /// A trade with its live numbers.
@@ -318,7 +320,7 @@ impl TradeService {
                     self.apply_intent(&mut report, &intent).await;
                 }
             }
-            Err(e) => report.errors.push(e),
+            Err(e) => report.errors.push(e.to_string()),
         }
         report
     }
@@ -374,9 +376,9 @@ impl TradeService {
             Ok(None) => match self.store.trade(trade.id).await {
                 Ok(Some(fresh)) => self.remember(report, &fresh),
                 Ok(None) => {}
-                Err(e) => report.errors.push(e),
+                Err(e) => report.errors.push(e.to_string()),
             },
-            Err(e) => report.errors.push(e),
+            Err(e) => report.errors.push(e.to_string()),
         }
     }
 
@@ -452,7 +454,7 @@ impl TradeService {
                 .store
                 .trade(id)
                 .await
-                .map_err(TradeError::Failed)?
+                .map_err(TradeError::Store)?
                 .ok_or(TradeError::NotFound(id.0))?,
         };
         if trade.state != TradeState::Open {
@@ -485,7 +487,7 @@ impl TradeService {
                     id.0
                 )));
             }
-            Err(e) => return Err(TradeError::Failed(e)),
+            Err(e) => return Err(TradeError::Store(e)),
         };
         lock(&self.retry_after).remove(&id);
         self.remember(report, &stored);

@@ -5,6 +5,9 @@
 
 use async_trait::async_trait;
 
+mod store_error;
+pub use store_error::StoreError;
+
 use crate::model::{
     Alert, AlertEvent, AlertId, AtoSpec, BrokerAlert, BrokerAlertFiring, BrokerAlertHistoryEntry,
     BrokerAlertMirror, BrokerAlertSpec, BrokerOrder, Candle, FeedChange, FeedFigures,
@@ -74,19 +77,19 @@ pub trait HistoricalPrices: Send + Sync {
 #[async_trait]
 pub trait WatchlistStore: Send + Sync {
     /// The owner's lists in display order, each with its items in order.
-    async fn lists(&self, owner: &str) -> Result<Vec<Watchlist>, String>;
+    async fn lists(&self, owner: &str) -> Result<Vec<Watchlist>, StoreError>;
     /// Appends a new, empty list; returns its id.
-    async fn create(&self, owner: &str, name: &str) -> Result<i64, String>;
+    async fn create(&self, owner: &str, name: &str) -> Result<i64, StoreError>;
     /// `false` when the owner has no such list.
-    async fn rename(&self, owner: &str, id: i64, name: &str) -> Result<bool, String>;
-    async fn delete(&self, owner: &str, id: i64) -> Result<bool, String>;
+    async fn rename(&self, owner: &str, id: i64, name: &str) -> Result<bool, StoreError>;
+    async fn delete(&self, owner: &str, id: i64) -> Result<bool, StoreError>;
     /// Replaces the list's items, in this order.
     async fn set_items(
         &self,
         owner: &str,
         id: i64,
         items: &[WatchlistItem],
-    ) -> Result<bool, String>;
+    ) -> Result<bool, StoreError>;
     /// Replaces the list's items only if they are still `expected` (the instruments, in order)
     /// — checked under the list's write lock, so two edits at once never lose one. `Ok(None)`
     /// when they changed meanwhile (read again and retry), `Ok(Some(false))` when the owner
@@ -97,7 +100,7 @@ pub trait WatchlistStore: Send + Sync {
         id: i64,
         expected: &[WatchlistItem],
         items: &[WatchlistItem],
-    ) -> Result<Option<bool>, String>;
+    ) -> Result<Option<bool>, StoreError>;
 }
 
 /// Leases in the database: which server process may do a piece of work (today, trading) while
@@ -112,11 +115,11 @@ pub trait LeaseStore: Send + Sync {
         holder: &str,
         now_ms: i64,
         ttl_ms: i64,
-    ) -> Result<bool, String>;
+    ) -> Result<bool, StoreError>;
     /// Gives it up, if `holder` has it (a clean shutdown lets the standby in at once).
-    async fn release(&self, name: &str, holder: &str) -> Result<(), String>;
+    async fn release(&self, name: &str, holder: &str) -> Result<(), StoreError>;
     /// Who holds it and until when, if anyone ever did.
-    async fn holder(&self, name: &str) -> Result<Option<(String, i64)>, String>;
+    async fn holder(&self, name: &str) -> Result<Option<(String, i64)>, StoreError>;
 }
 
 /// Whether this server process may send orders now: it holds the trading lease. A standby
@@ -178,22 +181,22 @@ pub struct BrokerError {
 pub trait IntentStore: Send + Sync {
     /// Records a new intent and returns its id. A tag already used is refused (`Ok(None)`), so
     /// the caller can pick another.
-    async fn insert(&self, intent: &OrderIntent) -> Result<Option<i64>, String>;
+    async fn insert(&self, intent: &OrderIntent) -> Result<Option<i64>, StoreError>;
     /// Writes `next`'s state, broker order id, fills, reason and request (a modification) —
     /// only if the stored intent is still as `from` left it (same state and fills). `Ok(false)`
     /// when it changed meanwhile (an order update raced the placement's answer): read it again
     /// and re-apply.
-    async fn update(&self, next: &OrderIntent, from: &OrderIntent) -> Result<bool, String>;
+    async fn update(&self, next: &OrderIntent, from: &OrderIntent) -> Result<bool, StoreError>;
     /// Every intent still pending, oldest first.
-    async fn pending(&self) -> Result<Vec<OrderIntent>, String>;
+    async fn pending(&self) -> Result<Vec<OrderIntent>, StoreError>;
     /// Every intent the broker has and has not finished (placed or partly filled), oldest first.
-    async fn open(&self) -> Result<Vec<OrderIntent>, String>;
-    async fn by_tag(&self, tag: &OrderTag) -> Result<Option<OrderIntent>, String>;
-    async fn by_id(&self, id: i64) -> Result<Option<OrderIntent>, String>;
+    async fn open(&self) -> Result<Vec<OrderIntent>, StoreError>;
+    async fn by_tag(&self, tag: &OrderTag) -> Result<Option<OrderIntent>, StoreError>;
+    async fn by_id(&self, id: i64) -> Result<Option<OrderIntent>, StoreError>;
     /// The newest `limit` intents, newest first (the order book the UI shows).
-    async fn recent(&self, limit: u32) -> Result<Vec<OrderIntent>, String>;
+    async fn recent(&self, limit: u32) -> Result<Vec<OrderIntent>, StoreError>;
     /// How many entry orders (not exits) were recorded at or after `since_ms`.
-    async fn entries_since(&self, since_ms: i64) -> Result<u32, String>;
+    async fn entries_since(&self, since_ms: i64) -> Result<u32, StoreError>;
 }
 
 /// Where alerts and their history are kept. Each call is one transaction; errors are messages
@@ -202,21 +205,21 @@ pub trait IntentStore: Send + Sync {
 #[async_trait]
 pub trait AlertStore: Send + Sync {
     /// Stores a new alert (its `id`, counts and times as given are ignored); returns it stored.
-    async fn insert(&self, alert: &Alert, now_ms: i64) -> Result<Alert, String>;
+    async fn insert(&self, alert: &Alert, now_ms: i64) -> Result<Alert, StoreError>;
     /// Replaces an alert's condition, repeat, window, note and enabled flag and arms it again
     /// (an edited alert watches anew). `Ok(None)`: no such alert.
-    async fn update(&self, alert: &Alert, now_ms: i64) -> Result<Option<Alert>, String>;
+    async fn update(&self, alert: &Alert, now_ms: i64) -> Result<Option<Alert>, StoreError>;
     /// Enables or disables; enabling a fired one-shot alert arms it again.
     async fn set_enabled(
         &self,
         id: AlertId,
         enabled: bool,
         now_ms: i64,
-    ) -> Result<Option<Alert>, String>;
-    async fn delete(&self, id: AlertId, now_ms: i64) -> Result<bool, String>;
-    async fn get(&self, id: AlertId) -> Result<Option<Alert>, String>;
+    ) -> Result<Option<Alert>, StoreError>;
+    async fn delete(&self, id: AlertId, now_ms: i64) -> Result<bool, StoreError>;
+    async fn get(&self, id: AlertId) -> Result<Option<Alert>, StoreError>;
     /// Every alert not deleted, newest first.
-    async fn list(&self) -> Result<Vec<Alert>, String>;
+    async fn list(&self) -> Result<Vec<Alert>, StoreError>;
     /// Records one firing: appends `event` and counts it on the alert (a one-shot alert, `done`,
     /// becomes fired) — only if the alert is still armed, enabled and not deleted.
     /// `Ok(None)`: it changed meanwhile, and nothing was written.
@@ -224,9 +227,13 @@ pub trait AlertStore: Send + Sync {
         &self,
         event: &AlertEvent,
         done: bool,
-    ) -> Result<Option<AlertEvent>, String>;
+    ) -> Result<Option<AlertEvent>, StoreError>;
     /// Firings newest first: of one alert, or of all.
-    async fn history(&self, alert: Option<AlertId>, limit: u32) -> Result<Vec<AlertEvent>, String>;
+    async fn history(
+        &self,
+        alert: Option<AlertId>,
+        limit: u32,
+    ) -> Result<Vec<AlertEvent>, StoreError>;
 }
 
 /// The live feed's figures (the Settings page's feed card).
@@ -238,9 +245,9 @@ pub trait FeedStats: Send + Sync {
 /// How far each user has read the notification centre.
 #[async_trait]
 pub trait NotificationReads: Send + Sync {
-    async fn read_until(&self, user: UserId) -> Result<Option<i64>, String>;
+    async fn read_until(&self, user: UserId) -> Result<Option<i64>, StoreError>;
     /// Moves the mark to `until_ms`, never back.
-    async fn mark_read(&self, user: UserId, until_ms: i64) -> Result<(), String>;
+    async fn mark_read(&self, user: UserId, until_ms: i64) -> Result<(), StoreError>;
 }
 
 /// The broker's own alerts (Kite's Alerts API): alerts that only tell. Placing orders is not
@@ -268,11 +275,11 @@ pub trait BrokerOrderAlerts: Send + Sync {
 /// The app's copy of the broker's alerts and the firings it saw. Each call is one transaction.
 #[async_trait]
 pub trait BrokerAlertStore: Send + Sync {
-    async fn mirror(&self) -> Result<BrokerAlertMirror, String>;
+    async fn mirror(&self) -> Result<BrokerAlertMirror, StoreError>;
     /// Stores one alert as the broker just answered it (a create or modify through the app, at
     /// `now_ms`). A stored alert keeps its count: only a sync raises it, recording the firings.
-    async fn put(&self, alert: &BrokerAlert, now_ms: i64) -> Result<(), String>;
-    async fn remove(&self, id: &str) -> Result<(), String>;
+    async fn put(&self, alert: &BrokerAlert, now_ms: i64) -> Result<(), StoreError>;
+    async fn remove(&self, id: &str) -> Result<(), StoreError>;
     /// Replaces the mirror with the broker's list asked for at `now_ms` (an alert stored after
     /// that moment is newer than the list, and stays) and records `firings` (each
     /// `(alert_id, seq)` once); returns the firings that were new.
@@ -281,11 +288,11 @@ pub trait BrokerAlertStore: Send + Sync {
         alerts: &[BrokerAlert],
         firings: &[BrokerAlertFiring],
         now_ms: i64,
-    ) -> Result<Vec<BrokerAlertFiring>, String>;
+    ) -> Result<Vec<BrokerAlertFiring>, StoreError>;
     /// Notes that reading the broker's list failed (the mirror stays as it was).
-    async fn sync_failed(&self, error: &str, now_ms: i64) -> Result<(), String>;
+    async fn sync_failed(&self, error: &str, now_ms: i64) -> Result<(), StoreError>;
     /// The firings seen, newest first.
-    async fn firings(&self, limit: u32) -> Result<Vec<BrokerAlertFiring>, String>;
+    async fn firings(&self, limit: u32) -> Result<Vec<BrokerAlertFiring>, StoreError>;
 }
 
 /// Where levels and their audit log are kept. Each call is one transaction; errors are
@@ -293,28 +300,32 @@ pub trait BrokerAlertStore: Send + Sync {
 #[async_trait]
 pub trait LevelStore: Send + Sync {
     /// Every level not deleted, oldest first.
-    async fn levels(&self) -> Result<Vec<StoredLevel>, String>;
-    async fn level(&self, id: LevelId) -> Result<Option<StoredLevel>, String>;
+    async fn levels(&self) -> Result<Vec<StoredLevel>, StoreError>;
+    async fn level(&self, id: LevelId) -> Result<Option<StoredLevel>, StoreError>;
     /// The level's definition even if it was deleted since: a trade its order opened keeps
     /// the target and stop the trader set.
-    async fn definition(&self, id: LevelId) -> Result<Option<Level>, String>;
+    async fn definition(&self, id: LevelId) -> Result<Option<Level>, StoreError>;
     /// Stores a new level, armed; returns it with its id.
-    async fn insert(&self, level: &Level, now_ms: i64) -> Result<StoredLevel, String>;
+    async fn insert(&self, level: &Level, now_ms: i64) -> Result<StoredLevel, StoreError>;
     /// Stores all of `levels` (armed) in one transaction, or none of them; in order.
-    async fn insert_many(&self, levels: &[Level], now_ms: i64) -> Result<Vec<StoredLevel>, String>;
+    async fn insert_many(
+        &self,
+        levels: &[Level],
+        now_ms: i64,
+    ) -> Result<Vec<StoredLevel>, StoreError>;
     /// Replaces a level's definition and arms it again (an edited level is a new level to
     /// watch). `Ok(None)` when there is no such level.
-    async fn update(&self, level: &Level, now_ms: i64) -> Result<Option<StoredLevel>, String>;
+    async fn update(&self, level: &Level, now_ms: i64) -> Result<Option<StoredLevel>, StoreError>;
     async fn set_enabled(
         &self,
         id: LevelId,
         enabled: bool,
         now_ms: i64,
-    ) -> Result<Option<StoredLevel>, String>;
+    ) -> Result<Option<StoredLevel>, StoreError>;
     /// Marks it deleted (kept for the audit log and an undo); `false` when there is none.
-    async fn delete(&self, id: LevelId, now_ms: i64) -> Result<bool, String>;
+    async fn delete(&self, id: LevelId, now_ms: i64) -> Result<bool, StoreError>;
     /// Brings a deleted level back as it was.
-    async fn restore(&self, id: LevelId, now_ms: i64) -> Result<Option<StoredLevel>, String>;
+    async fn restore(&self, id: LevelId, now_ms: i64) -> Result<Option<StoredLevel>, StoreError>;
     /// Disarms the level, writes `entry` (its `Triggered` record) and records `order` (the
     /// trigger's pending order intent; its `id` is set) in one transaction — only if the level
     /// is still armed, enabled and not deleted. So a crash leaves either nothing or a disarmed
@@ -326,12 +337,16 @@ pub trait LevelStore: Send + Sync {
         trigger: LastTrigger,
         entry: &LevelLogEntry,
         order: Option<&mut OrderIntent>,
-    ) -> Result<bool, String>;
+    ) -> Result<bool, StoreError>;
     /// Arms a triggered level again and writes `entry` (its `Rearmed` record).
-    async fn record_rearm(&self, id: LevelId, entry: &LevelLogEntry) -> Result<bool, String>;
-    async fn append_log(&self, entry: &LevelLogEntry) -> Result<(), String>;
+    async fn record_rearm(&self, id: LevelId, entry: &LevelLogEntry) -> Result<bool, StoreError>;
+    async fn append_log(&self, entry: &LevelLogEntry) -> Result<(), StoreError>;
     /// The newest `limit` log entries (of one level, or of all), newest first.
-    async fn log(&self, level: Option<LevelId>, limit: u32) -> Result<Vec<LevelLogEntry>, String>;
+    async fn log(
+        &self,
+        level: Option<LevelId>,
+        limit: u32,
+    ) -> Result<Vec<LevelLogEntry>, StoreError>;
 }
 
 /// Where trades are kept. Each call is one transaction; updates are compare-and-set on the
@@ -341,10 +356,10 @@ pub trait LevelStore: Send + Sync {
 pub trait TradeStore: Send + Sync {
     /// Stores the trade an entry order opened; returns it with its id and version. `Ok(None)`
     /// when that entry order already has a trade (the news came twice).
-    async fn insert(&self, trade: &Trade) -> Result<Option<Trade>, String>;
+    async fn insert(&self, trade: &Trade) -> Result<Option<Trade>, StoreError>;
     /// Writes `trade` if the stored one still has `trade.version`; returns it as stored (the
     /// version bumped). `Ok(None)` when it changed meanwhile: read it again.
-    async fn update(&self, trade: &Trade) -> Result<Option<Trade>, String>;
+    async fn update(&self, trade: &Trade) -> Result<Option<Trade>, StoreError>;
     /// Records the exit order `exit` (pending; its `id` is set) and writes `trade` (which must
     /// be `Exiting`; its `exit_intent` is set to the new order) in one transaction, only if the
     /// stored trade still has `trade.version`. So a crash leaves either an open trade or an
@@ -353,39 +368,43 @@ pub trait TradeStore: Send + Sync {
         &self,
         trade: &Trade,
         exit: &mut OrderIntent,
-    ) -> Result<Option<Trade>, String>;
-    async fn trade(&self, id: TradeId) -> Result<Option<Trade>, String>;
-    async fn by_entry(&self, entry_intent: i64) -> Result<Option<Trade>, String>;
+    ) -> Result<Option<Trade>, StoreError>;
+    async fn trade(&self, id: TradeId) -> Result<Option<Trade>, StoreError>;
+    async fn by_entry(&self, entry_intent: i64) -> Result<Option<Trade>, StoreError>;
     /// Every trade open or exiting, oldest first.
-    async fn active(&self) -> Result<Vec<Trade>, String>;
+    async fn active(&self) -> Result<Vec<Trade>, StoreError>;
     /// The newest `limit` trades, newest first.
-    async fn recent(&self, limit: u32) -> Result<Vec<Trade>, String>;
+    async fn recent(&self, limit: u32) -> Result<Vec<Trade>, StoreError>;
     /// Every trade closed at or after `since_ms`, oldest first.
-    async fn closed_since(&self, since_ms: i64) -> Result<Vec<Trade>, String>;
+    async fn closed_since(&self, since_ms: i64) -> Result<Vec<Trade>, StoreError>;
     /// Order intents whose news the trades do not reflect yet (a fill with no trade, or fewer
     /// units than filled; an exit that ended while its trade is still exiting): what a crash
     /// between the order's update and the trade's left behind. Only intents updated at or
     /// after `since_ms` (older fills are history, not a crash to repair). Oldest first.
-    async fn unapplied(&self, since_ms: i64) -> Result<Vec<OrderIntent>, String>;
+    async fn unapplied(&self, since_ms: i64) -> Result<Vec<OrderIntent>, StoreError>;
 }
 
 /// Where the account's risk limits and its kill switch are kept.
 #[async_trait]
 pub trait RiskStore: Send + Sync {
     /// `Ok(None)` when the account never set them (the defaults apply).
-    async fn limits(&self) -> Result<Option<RiskLimits>, String>;
-    async fn set_limits(&self, limits: &RiskLimits, now_ms: i64) -> Result<(), String>;
-    async fn kill_switch(&self) -> Result<Option<KillSwitch>, String>;
+    async fn limits(&self) -> Result<Option<RiskLimits>, StoreError>;
+    async fn set_limits(&self, limits: &RiskLimits, now_ms: i64) -> Result<(), StoreError>;
+    async fn kill_switch(&self) -> Result<Option<KillSwitch>, StoreError>;
     /// Engages (`Some`) or releases (`None`) the kill switch.
-    async fn set_kill_switch(&self, state: Option<&KillSwitch>, now_ms: i64) -> Result<(), String>;
+    async fn set_kill_switch(
+        &self,
+        state: Option<&KillSwitch>,
+        now_ms: i64,
+    ) -> Result<(), StoreError>;
 }
 
 /// Where the paper account keeps when it was last reset.
 #[async_trait]
 pub trait PaperStore: Send + Sync {
     /// `Ok(None)` when it was never reset.
-    async fn last_reset_ms(&self) -> Result<Option<i64>, String>;
-    async fn record_reset(&self, now_ms: i64) -> Result<(), String>;
+    async fn last_reset_ms(&self) -> Result<Option<i64>, StoreError>;
+    async fn record_reset(&self, now_ms: i64) -> Result<(), StoreError>;
 }
 
 /// Where orders go: Kite's REST API, or the paper broker. The trading engine depends on this
@@ -434,11 +453,11 @@ pub enum RoleUpdate {
 #[async_trait]
 pub trait UserStore: Send + Sync {
     /// How many users exist (none: the app asks for its first admin).
-    async fn count(&self) -> Result<u64, String>;
-    async fn by_name(&self, username: &str) -> Result<Option<StoredUser>, String>;
-    async fn by_id(&self, id: UserId) -> Result<Option<StoredUser>, String>;
+    async fn count(&self) -> Result<u64, StoreError>;
+    async fn by_name(&self, username: &str) -> Result<Option<StoredUser>, StoreError>;
+    async fn by_id(&self, id: UserId) -> Result<Option<StoredUser>, StoreError>;
     /// Every user, by username.
-    async fn list(&self) -> Result<Vec<User>, String>;
+    async fn list(&self) -> Result<Vec<User>, StoreError>;
     /// Adds a user; `Ok(None)` when the username is taken, or — with `only_if_first` — when
     /// any user exists already (checked in the same statement, so two first-run forms sent
     /// at once make one admin).
@@ -449,16 +468,21 @@ pub trait UserStore: Send + Sync {
         role: Role,
         now_ms: i64,
         only_if_first: bool,
-    ) -> Result<Option<UserId>, String>;
+    ) -> Result<Option<UserId>, StoreError>;
     /// Counts one more wrong password in a row and returns the count (one atomic step).
-    async fn add_failure(&self, id: UserId) -> Result<u32, String>;
-    async fn lock(&self, id: UserId, until_ms: i64) -> Result<(), String>;
+    async fn add_failure(&self, id: UserId) -> Result<u32, StoreError>;
+    async fn lock(&self, id: UserId, until_ms: i64) -> Result<(), StoreError>;
     /// A good sign-in: the failure count and any lock cleared.
-    async fn record_login(&self, id: UserId, now_ms: i64) -> Result<(), String>;
+    async fn record_login(&self, id: UserId, now_ms: i64) -> Result<(), StoreError>;
     /// Sets the role and the disabled flag, ending the user's sessions — unless that would
     /// leave no enabled admin, decided in the same write (two admins demoting each other at
     /// once cannot both succeed).
-    async fn update(&self, id: UserId, role: Role, disabled: bool) -> Result<RoleUpdate, String>;
+    async fn update(
+        &self,
+        id: UserId,
+        role: Role,
+        disabled: bool,
+    ) -> Result<RoleUpdate, StoreError>;
     /// A new password hash (and, with `clear_totp`, the second factor off), in one write; ends
     /// the user's sessions.
     async fn set_password(
@@ -466,16 +490,16 @@ pub trait UserStore: Send + Sync {
         id: UserId,
         password_hash: &str,
         clear_totp: bool,
-    ) -> Result<bool, String>;
+    ) -> Result<bool, StoreError>;
     /// Ends every session of the user.
-    async fn end_sessions(&self, id: UserId) -> Result<bool, String>;
+    async fn end_sessions(&self, id: UserId) -> Result<bool, StoreError>;
     /// A TOTP secret being enrolled (sealed), or none.
-    async fn set_totp_pending(&self, id: UserId, sealed: Option<&str>) -> Result<bool, String>;
+    async fn set_totp_pending(&self, id: UserId, sealed: Option<&str>) -> Result<bool, StoreError>;
     /// The TOTP secret in use (sealed), or none (turned off); clears the pending one.
-    async fn set_totp(&self, id: UserId, sealed: Option<&str>) -> Result<bool, String>;
+    async fn set_totp(&self, id: UserId, sealed: Option<&str>) -> Result<bool, StoreError>;
     /// Records that a sign-in used TOTP time `step`; `false` if that step (or a later one)
     /// was used already — the code was replayed.
-    async fn use_totp_step(&self, id: UserId, step: i64) -> Result<bool, String>;
+    async fn use_totp_step(&self, id: UserId, step: i64) -> Result<bool, StoreError>;
 }
 
 /// The second factor's secrets: made, sealed and checked by the server (TOTP, RFC 6238).
