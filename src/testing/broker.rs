@@ -24,7 +24,17 @@ pub enum Answer {
     /// The answer never arrives and the request never reached the broker: uncertain to the
     /// caller, nothing placed.
     LoseRequest,
+    /// `LoseRequest` after the call took this long on `clock` (a slow timeout).
+    LoseRequestAfter(std::sync::Arc<super::ManualClock>, i64),
 }
+
+impl PartialEq for super::ManualClock {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Eq for super::ManualClock {}
 
 #[derive(Default)]
 pub struct ScriptedBroker {
@@ -110,6 +120,13 @@ impl Broker for ScriptedBroker {
                 ))
             }
             Answer::Unavailable(reason) => Err(error(BrokerErrorKind::Unavailable, &reason)),
+            Answer::LoseRequestAfter(clock, ms) => {
+                clock.advance(ms);
+                Err(error(
+                    BrokerErrorKind::Uncertain,
+                    "the broker did not answer in time; the order may be placed",
+                ))
+            }
             Answer::LoseRequest => Err(error(
                 BrokerErrorKind::Uncertain,
                 "the broker did not answer in time; the order may be placed",

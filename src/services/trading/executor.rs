@@ -285,8 +285,15 @@ impl OrderExecutor {
         let event = match &answer {
             Ok(order_id) => IntentEvent::Accepted { order_id },
             // Stays pending: `reconcile_pending` looks it up by tag (the caller runs it within
-            // a second while `awaiting_answers`); it is never placed again.
-            Err(e) if e.kind == BrokerErrorKind::Uncertain => return Ok(intent.clone()),
+            // a second while `awaiting_answers`); it is never placed again. The settle time
+            // counts from now, when the answer was given up on, however long the call took.
+            Err(e) if e.kind == BrokerErrorKind::Uncertain => {
+                self.attempted
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert(intent.id, self.clock.now_ms());
+                return Ok(intent.clone());
+            }
             Err(e) if e.kind == BrokerErrorKind::Rejected => {
                 IntentEvent::Refused { reason: &e.message }
             }

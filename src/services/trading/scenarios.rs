@@ -258,6 +258,29 @@ fn a_lost_placement_the_book_never_shows_is_refused_after_the_settle_time_never_
 }
 
 #[test]
+fn the_settle_time_counts_from_when_a_slow_answer_was_given_up_on() {
+    let desk = Desk::new(RiskLimits::NONE);
+    // The call hangs longer than the settle time before it is given up on.
+    desk.broker.script([Answer::LoseRequestAfter(
+        desk.clock.clone(),
+        LOST_ANSWER_SETTLE_MS * 2,
+    )]);
+    let executor = desk.executor();
+    let uncertain = run(executor.submit(None, buy(1))).unwrap();
+    assert_eq!(uncertain.state, IntentState::Pending);
+    // Asked at once: the book has not had its time since the answer was lost.
+    assert_eq!(
+        run(executor.reconcile_pending()).unwrap()[0].state,
+        IntentState::Pending
+    );
+    desk.clock.advance(LOST_ANSWER_SETTLE_MS);
+    assert_eq!(
+        run(executor.reconcile_pending()).unwrap()[0].state,
+        IntentState::Rejected
+    );
+}
+
+#[test]
 fn a_crash_between_recording_and_sending_sends_once_after_the_restart() {
     let desk = Desk::new(RiskLimits::NONE);
     let recorded = run(desk.executor().record(None, buy(3))).unwrap();
