@@ -30,10 +30,6 @@ use sha2::Sha256;
 use crate::database::Database;
 use crate::secrets::SecretBox;
 
-/// Attempts before a delivery is given up.
-pub const MAX_ATTEMPTS: u32 = 6;
-/// The longest wait between attempts.
-const MAX_BACKOFF_MS: i64 = 300_000;
 /// One attempt, connect to last byte.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Deliveries sent per pass, at most.
@@ -62,33 +58,7 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// How long to wait after `attempts` failed attempts: 1 s, 2 s, 4 s… up to five minutes.
-pub fn backoff_ms(attempts: u32) -> i64 {
-    let exponent = attempts.saturating_sub(1).min(20);
-    (1000_i64 << exponent).min(MAX_BACKOFF_MS)
-}
-
-/// What is wrong with `url` as a webhook, if anything.
-pub fn url_problem(url: &str) -> Option<String> {
-    let url = url.trim();
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return Some(
-            "the address starts with https:// (or http://), like https://hooks.example.com/osp"
-                .to_owned(),
-        );
-    };
-    if !matches!(scheme, "http" | "https") {
-        return Some("only http:// and https:// addresses can receive a webhook".to_owned());
-    }
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if host.is_empty() || host.contains('@') || host.chars().any(char::is_whitespace) {
-        return Some("the address needs a host, without a user name or spaces".to_owned());
-    }
-    if url.len() > 2000 {
-        return Some("the address is too long (at most 2000 characters)".to_owned());
-    }
-    None
-}
+pub use osp_core::services::webhook_policy::{MAX_ATTEMPTS, backoff_ms, url_problem};
 
 /// The JSON a firing is sent as.
 pub fn alert_payload(event: &AlertEvent) -> String {
@@ -327,23 +297,5 @@ mod tests {
                 "a438e398bfafc57e4396bb7fc2304422f0f768e965d073ca313cb52e22e6ad03"
             )
         );
-    }
-
-    #[test]
-    fn back_off_doubles_up_to_five_minutes() {
-        assert_eq!(backoff_ms(1), 1000);
-        assert_eq!(backoff_ms(2), 2000);
-        assert_eq!(backoff_ms(5), 16_000);
-        assert_eq!(backoff_ms(30), 300_000);
-    }
-
-    #[test]
-    fn only_http_addresses_with_a_host_are_taken() {
-        assert!(url_problem("https://hooks.example.com/osp?k=1").is_none());
-        assert!(url_problem("http://127.0.0.1:9000/in").is_none());
-        assert!(url_problem("ftp://x").is_some());
-        assert!(url_problem("hooks.example.com").is_some());
-        assert!(url_problem("https://user:pw@host/").is_some());
-        assert!(url_problem("https:///path").is_some());
     }
 }
