@@ -33,6 +33,7 @@ test('a viewer reads everything and is offered no trading', async ({ page, brows
   const viewer = await context.newPage();
   try {
     await viewer.goto('/login');
+    await expect(viewer.locator('html')).toHaveAttribute('data-hydrated', 'true');
     await viewer.getByTestId('login-username').fill('vince');
     await viewer.getByTestId('login-password').fill('a viewer passphrase');
     await viewer.getByTestId('login-submit').click();
@@ -87,6 +88,8 @@ test('the admin adds a user on the Users page, who can then sign in', async ({ p
   const tara = await context.newPage();
   try {
     await tara.goto('/login');
+    // Typed before hydration, the username can be lost when the page comes alive.
+    await expect(tara.locator('html')).toHaveAttribute('data-hydrated', 'true');
     await tara.getByTestId('login-username').fill('tara');
     await tara.getByTestId('login-password').fill('a traders passphrase');
     await tara.getByTestId('login-submit').click();
@@ -107,6 +110,7 @@ test('two-step sign-in: turned on with the QR code and a code, then signing in t
   const user = await context.newPage();
   try {
     await user.goto('/login');
+    await expect(user.locator('html')).toHaveAttribute('data-hydrated', 'true');
     await user.getByTestId('login-username').fill('oskar');
     await user.getByTestId('login-password').fill('a long enough phrase');
     await user.getByTestId('login-submit').click();
