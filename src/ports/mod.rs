@@ -195,8 +195,8 @@ pub trait IntentStore: Send + Sync {
     async fn by_id(&self, id: i64) -> Result<Option<OrderIntent>, StoreError>;
     /// The newest `limit` intents, newest first (the order book the UI shows).
     async fn recent(&self, limit: u32) -> Result<Vec<OrderIntent>, StoreError>;
-    /// How many entry orders (not exits) were recorded at or after `since_ms`.
-    async fn entries_since(&self, since_ms: i64) -> Result<u32, StoreError>;
+    /// The ids of the entry orders (not exits) recorded at or after `since_ms`.
+    async fn entries_since(&self, since_ms: i64) -> Result<Vec<i64>, StoreError>;
 }
 
 /// Where alerts and their history are kept. Each call is one transaction; errors are messages

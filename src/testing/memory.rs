@@ -112,12 +112,13 @@ impl IntentStore for MemoryStore {
             .collect())
     }
 
-    async fn entries_since(&self, since_ms: i64) -> Result<u32, StoreError> {
+    async fn entries_since(&self, since_ms: i64) -> Result<Vec<i64>, StoreError> {
         Ok(self
             .intents()
             .iter()
             .filter(|i| i.closes.is_none() && i.created_ms >= since_ms)
-            .count() as u32)
+            .map(|i| i.id)
+            .collect())
     }
 }
 

@@ -180,17 +180,17 @@ impl IntentStore for Database {
         rows.into_iter().map(from_row).collect()
     }
 
-    async fn entries_since(&self, since_ms: i64) -> Result<u32, StoreError> {
-        let (n,): (i64,) = on_pool!(self, pool => {
+    async fn entries_since(&self, since_ms: i64) -> Result<Vec<i64>, StoreError> {
+        let ids: Vec<(i64,)> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT COUNT(*) FROM order_intents WHERE closes_trade IS NULL AND created_ms >= $1",
+                "SELECT id FROM order_intents WHERE closes_trade IS NULL AND created_ms >= $1",
             )
             .bind(since_ms)
-            .fetch_one(pool)
+            .fetch_all(pool)
             .await
             .map_err(failed(WHAT))?
         });
-        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        Ok(ids.into_iter().map(|(id,)| id).collect())
     }
 
     async fn by_id(&self, id: i64) -> Result<Option<OrderIntent>, StoreError> {

@@ -11,8 +11,8 @@ use osp_core::ports::{
     TradingLease,
 };
 use osp_core::services::trading::{
-    LevelService, LevelTrader, OrderExecutor, PaperAccountDesk, PaperBroker, PreTradeCheck,
-    RiskGate, RiskService, RiskState, TradeService, TradeServiceParts,
+    EntryCount, LevelService, LevelTrader, OrderExecutor, PaperAccountDesk, PaperBroker, Portfolio,
+    PreTradeCheck, RiskGate, RiskService, RiskState, TradeService, TradeServiceParts,
 };
 use tokio::sync::broadcast;
 
@@ -77,10 +77,14 @@ impl Trading {
                 "the kill switch is on: no level triggers and no entry order goes out until it is released on the Trades page"
             );
         }
+        // The trades that count for today, in memory: the trade monitor writes them, the gate
+        // reads them at every entry (loaded with the trades below, before anything is sent).
+        let portfolio = Arc::new(Portfolio::new());
         let gate = Arc::new(RiskGate {
             state: risk_state.clone(),
             intents: Arc::new(database.clone()) as Arc<dyn IntentStore>,
-            trades: Arc::new(database.clone()) as Arc<dyn TradeStore>,
+            portfolio: portfolio.clone(),
+            entries: EntryCount::default(),
             market: market.market.prices.clone() as Arc<dyn MarketData>,
             catalog: catalog.clone(),
             clock: clock.clone(),
@@ -99,13 +103,6 @@ impl Trading {
             ),
             lease.clone() as Arc<dyn TradingLease>,
         ));
-        // Before anything new is sent: orders a crash left pending are found by tag or sent
-        // (by the lease holder only; a standby's trading worker does it once it takes over).
-        if topology.runs_workers()
-            && let Err(e) = executor.reconcile_pending().await
-        {
-            tracing::warn!(error = %e, "pending orders could not be reconciled at start-up; the level worker retries every minute");
-        }
         let level_store = Arc::new(database.clone()) as Arc<dyn LevelStore>;
         let trader = Arc::new(
             LevelTrader::new(
@@ -137,6 +134,7 @@ impl Trading {
             subscriptions: market.subscriptions.clone(),
             clock: clock.clone(),
             square_off_minute: settings.trading.square_off_minute,
+            portfolio,
         }));
         // Open trades are watched again, and fills a crash left unapplied open their trades
         // (by the workers: a web process apart from them watches nothing and catches up nothing).
@@ -147,6 +145,21 @@ impl Trading {
                 .map_err(|e| anyhow::anyhow!("cannot load the trades: {e}"))?;
             for error in &report.errors {
                 tracing::warn!(%error, "trade catch-up at start-up");
+            }
+            // Before anything new is sent, and with the portfolio the gate reads loaded: orders
+            // a crash left pending are found by tag or sent (by the lease holder only; a
+            // standby's trading worker does it once it takes over).
+            match executor.reconcile_pending().await {
+                Ok(changed) => {
+                    for intent in &changed {
+                        for error in trades.on_intent(intent).await.errors {
+                            tracing::warn!(%error, "trade catch-up at start-up");
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "pending orders could not be reconciled at start-up; the trading worker retries every minute")
+                }
             }
         }
         let mut risk = RiskService::new(

@@ -14,10 +14,11 @@ use osp_core::model::{
     Exchange, IntentState, OrderIntent, OrderKind, OrderRequest, OrderSide, OrderTag, ProductKind,
     RiskLimits,
 };
-use osp_core::ports::{Broker, Clock, IntentStore, MarketData, TradeStore};
+use osp_core::ports::{Broker, Clock, IntentStore, MarketData};
 use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::trading::{
-    BrokerSession, LOST_ANSWER_SETTLE_MS, OrderExecutor, PreTradeCheck, RiskGate, RiskState,
+    BrokerSession, EntryCount, LOST_ANSWER_SETTLE_MS, OrderExecutor, Portfolio, PreTradeCheck,
+    RiskGate, RiskState,
 };
 use osp_core::testing::ManualClock;
 use osp_server::clock::SystemClock;
@@ -55,7 +56,8 @@ fn executor_on(
     let gate = RiskGate {
         state: Arc::new(RiskState::new(RiskLimits::NONE, None)),
         intents: Arc::new(db.clone()) as Arc<dyn IntentStore>,
-        trades: Arc::new(db.clone()) as Arc<dyn TradeStore>,
+        portfolio: Arc::new(Portfolio::holding([])),
+        entries: EntryCount::default(),
         market: app.prices.clone() as Arc<dyn MarketData>,
         catalog: Arc::new(InstrumentCatalog::default()),
         clock: clock.clone(),

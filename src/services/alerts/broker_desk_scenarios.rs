@@ -9,10 +9,10 @@ use crate::model::{
     OrderSide, Price, ProductKind, RiskLimits,
 };
 use crate::ports::{
-    BrokerAlertStore, BrokerAlerts, BrokerOrderAlerts, Clock, IntentStore, MarketData, TradeStore,
+    BrokerAlertStore, BrokerAlerts, BrokerOrderAlerts, Clock, IntentStore, MarketData,
 };
 use crate::services::instruments::InstrumentCatalog;
-use crate::services::trading::{PreTradeCheck, RiskGate, RiskState};
+use crate::services::trading::{EntryCount, Portfolio, PreTradeCheck, RiskGate, RiskState};
 use crate::testing::{
     ManualClock, MemoryAlertMirror, MemoryBrokerAlerts, MemoryStore, NoTicks, run,
 };
@@ -48,7 +48,8 @@ fn setup(limits: RiskLimits, kill_switch: Option<KillSwitch>) -> Setup {
     let gate = Arc::new(RiskGate {
         state: state.clone(),
         intents: store.clone() as Arc<dyn IntentStore>,
-        trades: store as Arc<dyn TradeStore>,
+        portfolio: Arc::new(Portfolio::holding([])),
+        entries: EntryCount::default(),
         market: Arc::new(NoTicks) as Arc<dyn MarketData>,
         catalog: catalog.clone(),
         clock: clock.clone(),

@@ -53,8 +53,10 @@ pub use order_desk::{OrderDesk, OrderDeskError};
 pub use order_ticket::{OrderChange, OrderTicket, TicketKind};
 pub use paper_account::{PaperAccountDesk, PaperError};
 pub use paper_broker::{PaperAccount, PaperBroker, PaperPosition, PaperSettings};
+pub use portfolio::Portfolio;
 pub use risk::{
-    PreTradeCheck, RiskContext, RiskGate, RiskState, order_problem, standing_orders_problem,
+    EntryCount, PreTradeCheck, RiskContext, RiskGate, RiskState, order_problem,
+    standing_orders_problem,
 };
 pub use risk_service::{KillSwitchReport, RiskError, RiskLimitsDraft, RiskService};
 pub use trade_rules::{DEFAULT_SQUARE_OFF_MINUTE, square_off_due, unrealised};

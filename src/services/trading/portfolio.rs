@@ -1,13 +1,16 @@
-//! The portfolio as numbers: which trades count, the last price of what is held, and the
-//! day's realised and unrealised profit — pure functions over trades and prices, read by the
-//! trade book and the risk gate alike (so risk needs nothing of the trade monitor, and the
-//! trade monitor nothing of risk).
+//! The portfolio: the trades held in memory that count for today (`Portfolio`: every open or
+//! exiting trade and those closed today, written by the trade monitor as it stores them, read
+//! by the risk gate at every order — no database read per order), and the numbers over them —
+//! the last price of what is held, the day's realised and unrealised profit — as pure
+//! functions read by the trade book and the risk gate alike (so risk needs nothing of the
+//! trade monitor, and the trade monitor nothing of risk).
 
 use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
 
-use crate::model::{InstrumentToken, Price, Trade, TradeState};
-use crate::ports::{MarketData, TradeStore};
-use crate::services::market_calendar::ist_day_number;
+use crate::model::{InstrumentToken, Price, Trade, TradeId, TradeState};
+use crate::ports::{MarketData, StoreError, TradeStore};
+use crate::services::market_calendar::{ist_day_number, ist_day_start_ms};
 
 use super::trade_rules::unrealised;
 
@@ -26,6 +29,81 @@ pub(crate) async fn open_and_recent(store: &dyn TradeStore) -> Result<Vec<Trade>
     }
     trades.sort_by_key(|t| std::cmp::Reverse(t.id));
     Ok(trades)
+}
+
+/// The trades that count for today's risk, in memory. Empty and not loaded until the trade
+/// monitor has read them from the store (`load`): until then the risk gate refuses entries
+/// rather than check them against nothing.
+#[derive(Debug, Default)]
+pub struct Portfolio {
+    inner: Mutex<Option<HashMap<TradeId, Trade>>>,
+}
+
+impl Portfolio {
+    /// Not loaded yet: the trade monitor loads it at start-up.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Loaded with `trades` (for a caller with nothing stored, or a test).
+    pub fn holding(trades: impl IntoIterator<Item = Trade>) -> Self {
+        let portfolio = Self::default();
+        portfolio.replace(trades);
+        portfolio
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Option<HashMap<TradeId, Trade>>> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Reads what counts at `now_ms` from `store` — every active trade and those closed since
+    /// the IST day began — and holds it from now on (two reads, once per load).
+    pub async fn load(&self, store: &dyn TradeStore, now_ms: i64) -> Result<(), StoreError> {
+        let mut trades = store.active().await?;
+        trades.extend(
+            store
+                .closed_since(ist_day_start_ms(ist_day_number(now_ms)))
+                .await?,
+        );
+        self.replace(trades);
+        Ok(())
+    }
+
+    fn replace(&self, trades: impl IntoIterator<Item = Trade>) {
+        *self.lock() = Some(trades.into_iter().map(|t| (t.id, t)).collect());
+    }
+
+    /// `trade` as just stored (opened, changed or closed). Closed trades of earlier days leave.
+    pub fn put(&self, trade: &Trade) {
+        let mut inner = self.lock();
+        let Some(trades) = inner.as_mut() else {
+            // Not loaded: the load that comes reads it from the store.
+            return;
+        };
+        if let Some(closed) = trade.closed_ms {
+            let today = ist_day_number(closed);
+            trades.retain(|_, t| t.closed_ms.is_none_or(|c| ist_day_number(c) >= today));
+        }
+        match trades.get(&trade.id) {
+            // An older copy arriving after a newer one (two tasks storing the same trade).
+            Some(held) if held.version > trade.version => {}
+            _ => {
+                trades.insert(trade.id, trade.clone());
+            }
+        }
+    }
+
+    /// What counts on IST day `today`: open and exiting trades, and those closed that day
+    /// (`None` until loaded).
+    pub fn today(&self, today: i64) -> Option<Vec<Trade>> {
+        self.lock().as_ref().map(|trades| {
+            trades
+                .values()
+                .filter(|t| t.closed_ms.is_none_or(|c| ist_day_number(c) == today))
+                .cloned()
+                .collect()
+        })
+    }
 }
 
 /// The last price of each instrument `trades` still hold.

@@ -9,12 +9,14 @@ use crate::model::{
     Exchange, IntentState, KillSwitch, OrderIntent, OrderKind, OrderRequest, OrderSide, OrderTag,
     Price, ProductKind, RiskLimits, TradeId,
 };
-use crate::ports::{Broker, Clock, IntentStore, MarketData, RiskStore, TradeStore};
+use crate::ports::{Broker, Clock, IntentStore, MarketData, RiskStore};
 use crate::services::instruments::InstrumentCatalog;
 use crate::testing::{Answer, ManualClock, MemoryStore, NoTicks, ScriptedBroker, run};
 
 use super::executor::LOST_ANSWER_SETTLE_MS;
-use super::{BrokerSession, OrderExecutor, PreTradeCheck, RiskGate, RiskState};
+use super::{
+    BrokerSession, EntryCount, OrderExecutor, Portfolio, PreTradeCheck, RiskGate, RiskState,
+};
 
 /// 2026-12-04 10:00 IST.
 const NOW_MS: i64 = 1_796_358_600_000;
@@ -29,8 +31,13 @@ struct Desk {
 }
 
 impl Desk {
-    /// One account: `limits`, the switch off, a standing session.
+    /// One account: `limits`, the switch off, a standing session, no trades.
     fn new(limits: RiskLimits) -> Desk {
+        Desk::holding(limits, Portfolio::holding([]))
+    }
+
+    /// One account whose trade monitor holds `portfolio`.
+    fn holding(limits: RiskLimits, portfolio: Portfolio) -> Desk {
         let store = Arc::new(MemoryStore::default());
         let clock = Arc::new(ManualClock::at(NOW_MS));
         let state = Arc::new(RiskState::new(limits, None));
@@ -39,7 +46,8 @@ impl Desk {
         let gate = Arc::new(RiskGate {
             state: state.clone(),
             intents: store.clone() as Arc<dyn IntentStore>,
-            trades: store.clone() as Arc<dyn TradeStore>,
+            portfolio: Arc::new(portfolio),
+            entries: EntryCount::default(),
             market: Arc::new(NoTicks) as Arc<dyn MarketData>,
             catalog: Arc::new(InstrumentCatalog::default()),
             clock: clock.clone() as Arc<dyn Clock>,
@@ -152,7 +160,8 @@ fn a_switch_stored_by_another_process_holds_here_for_orders_and_ato_baskets() {
         stored: Some(desk.store.clone() as Arc<dyn RiskStore>),
         state: desk.state.clone(),
         intents: desk.store.clone() as Arc<dyn IntentStore>,
-        trades: desk.store.clone() as Arc<dyn TradeStore>,
+        portfolio: Arc::new(Portfolio::holding([])),
+        entries: EntryCount::default(),
         market: Arc::new(NoTicks) as Arc<dyn MarketData>,
         catalog: Arc::new(InstrumentCatalog::default()),
         clock: desk.clock.clone() as Arc<dyn Clock>,
@@ -353,4 +362,138 @@ fn an_order_whose_answer_was_lost_is_never_placed_twice_by_a_second_send() {
     let resolved = run(executor.reconcile_pending()).unwrap();
     assert_eq!(resolved[0].state, IntentState::Placed);
     assert_eq!(desk.broker.placed_with(&pending.request.tag), 1);
+}
+
+/// A trade of `quantity` INFY opened by entry order `entry` at 1500, as the monitor stores it.
+fn infy_trade(id: i64, entry: i64, quantity: u32) -> crate::model::Trade {
+    let filled = OrderIntent {
+        id: entry,
+        state: IntentState::Filled,
+        filled_quantity: quantity,
+        average_price: Some(Price::parse("1500").unwrap()),
+        ..Desk::new(RiskLimits::NONE)
+            .executor()
+            .prepare(None, buy(quantity))
+    };
+    let mut trade = super::trade_rules::open_trade(
+        &filled,
+        crate::model::InstrumentToken(408_065),
+        None,
+        Price::parse("0.05").unwrap(),
+        NOW_MS,
+    )
+    .unwrap();
+    trade.id = TradeId(id);
+    trade.version = 1;
+    trade
+}
+
+#[test]
+fn the_gate_counts_the_trades_held_in_memory_and_refuses_entries_until_they_are_loaded() {
+    let desk = Desk::holding(
+        RiskLimits {
+            max_open_positions: Some(1),
+            max_daily_loss: Some(Price::parse("400").unwrap()),
+            ..RiskLimits::NONE
+        },
+        Portfolio::new(),
+    );
+    let executor = desk.executor();
+    // Not loaded yet (the trade monitor has not read the trades): refused, never guessed.
+    let early = run(executor.submit(None, buy(1))).unwrap();
+    assert_eq!(early.state, IntentState::Rejected);
+    assert!(
+        early
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("the open trades are not loaded yet"),
+        "{early:?}"
+    );
+    // An exit needs no portfolio: it goes out.
+    assert_eq!(send_exit(&desk, &executor, 1).state, IntentState::Placed);
+
+    // Loaded from the (empty) store, then one trade opens: the store never hears of it here,
+    // so a gate that read the database would let the next entry through.
+    run(desk.gate.portfolio.load(desk.store.as_ref(), NOW_MS)).unwrap();
+    assert_eq!(
+        run(executor.submit(None, buy(1))).unwrap().state,
+        IntentState::Placed
+    );
+    let open = infy_trade(1, 1, 5);
+    desk.gate.portfolio.put(&open);
+    let refused = run(executor.submit(None, buy(1))).unwrap();
+    assert_eq!(
+        refused.reason.as_deref(),
+        Some("risk check: 1 positions are open, the most allowed; close one first")
+    );
+
+    // Closed at a loss of 500 (a stale copy arriving late changes nothing): the daily loss
+    // limit holds today ...
+    let mut closed = open.clone();
+    closed.version = 2;
+    closed.state = crate::model::TradeState::Closed;
+    closed.realised = Price::parse("-500").unwrap();
+    closed.closed_ms = Some(NOW_MS + 1_000);
+    desk.gate.portfolio.put(&closed);
+    desk.gate.portfolio.put(&open);
+    let refused = run(executor.submit(None, buy(1))).unwrap();
+    assert!(
+        refused
+            .reason
+            .as_deref()
+            .unwrap()
+            .starts_with("risk check: today's loss of"),
+        "{refused:?}"
+    );
+    // ... and not tomorrow.
+    desk.clock.advance(24 * 3_600_000);
+    // (The trader logs in again: Kite's sessions end at 06:00 IST.)
+    desk.session.started(NOW_MS + 24 * 3_600_000 - 60_000);
+    assert_eq!(
+        run(executor.submit(None, buy(1))).unwrap().state,
+        IntentState::Placed
+    );
+}
+
+#[test]
+fn orders_per_day_count_what_was_stored_before_and_each_entry_asked_since_then_a_new_day() {
+    let desk = Desk::new(RiskLimits {
+        max_orders_per_day: Some(3),
+        ..RiskLimits::NONE
+    });
+    // One entry recorded today before this process started (its executor is gone).
+    let earlier = desk.executor();
+    run(earlier.record(None, buy(1))).unwrap();
+    // An exit recorded today does not count.
+    send_exit(&desk, &earlier, 1);
+
+    let executor = desk.executor();
+    assert_eq!(
+        run(executor.submit(None, buy(1))).unwrap().state,
+        IntentState::Placed
+    );
+    assert_eq!(
+        run(executor.submit(None, buy(1))).unwrap().state,
+        IntentState::Placed
+    );
+    let fourth = run(executor.submit(None, buy(1))).unwrap();
+    assert_eq!(
+        fourth.reason.as_deref(),
+        Some("risk check: 3 orders were placed today, the most allowed per day")
+    );
+    // The refused one was asked about once; asking again (a reconciliation) counts it once.
+    assert_eq!(
+        run(desk.gate.check(&fourth)).unwrap_err(),
+        "3 orders were placed today, the most allowed per day"
+    );
+
+    // The next IST day starts from what that day holds.
+    desk.clock.advance(24 * 3_600_000);
+    // (The trader logs in again: Kite's sessions end at 06:00 IST.)
+    desk.session.started(NOW_MS + 24 * 3_600_000 - 60_000);
+    assert_eq!(
+        run(executor.submit(None, buy(1))).unwrap().state,
+        IntentState::Placed
+    );
 }

@@ -27,7 +27,7 @@ use crate::services::market_calendar::ist_day_number;
 use crate::services::prices::FeedSubscriptions;
 
 use super::executor::OrderExecutor;
-use super::portfolio::{day_totals, open_and_recent, open_prices};
+use super::portfolio::{Portfolio, day_totals, open_and_recent, open_prices};
 use super::trade_rules::{
     add_fills, auto_exit_allowed, exit_order, exiting, on_exit_update, on_price, open_trade,
     square_off_due, unrealised,
@@ -96,6 +96,8 @@ pub struct TradeService {
     square_off_minute: u16,
     /// Open and exiting trades, as last stored.
     active: Mutex<HashMap<TradeId, Trade>>,
+    /// What the risk gate reads: every trade it stores goes here too.
+    portfolio: Arc<Portfolio>,
     /// Trades whose exit the broker refused: not tried again before this time.
     retry_after: Mutex<HashMap<TradeId, i64>>,
 }
@@ -114,6 +116,8 @@ pub struct TradeServiceParts {
     pub clock: Arc<dyn Clock>,
     /// Minutes after IST midnight at which intraday trades are squared off.
     pub square_off_minute: u16,
+    /// Shared with the risk gate, which reads it at every entry; loaded here.
+    pub portfolio: Arc<Portfolio>,
 }
 
 impl TradeService {
@@ -128,6 +132,7 @@ impl TradeService {
             clock: parts.clock,
             square_off_minute: parts.square_off_minute,
             active: Mutex::new(HashMap::new()),
+            portfolio: parts.portfolio,
             retry_after: Mutex::new(HashMap::new()),
         }
     }
@@ -139,8 +144,12 @@ impl TradeService {
             .unwrap_or(Price::ZERO)
     }
 
-    /// Start-up: watches the stored open trades, then applies what a crash left unapplied.
+    /// Start-up: watches the stored open trades and gives the risk gate today's, then applies
+    /// what a crash left unapplied.
     pub async fn load(&self) -> Result<TradeReport, String> {
+        self.portfolio
+            .load(self.store.as_ref(), self.clock.now_ms())
+            .await?;
         let active = self.store.active().await?;
         {
             let mut map = lock(&self.active);
@@ -164,6 +173,7 @@ impl TradeService {
 
     /// Keeps the in-memory copy as stored: closed trades leave it.
     fn remember(&self, report: &mut TradeReport, trade: &Trade) {
+        self.portfolio.put(trade);
         let changed_set = {
             let mut map = lock(&self.active);
             if trade.state == TradeState::Closed {

@@ -5,16 +5,17 @@
 //! before anything is sent (`RiskGate`). Exit orders are never refused: they reduce risk, and
 //! the kill switch's square-off must get through.
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use crate::model::{KillSwitch, OrderIntent, OrderKind, OrderRequest, Price, RiskLimits, Trade};
-use crate::ports::{Clock, IntentStore, MarketData, RiskStore, TradeStore};
+use crate::model::{KillSwitch, OrderIntent, OrderKind, OrderRequest, Price, RiskLimits};
+use crate::ports::{Clock, IntentStore, MarketData, RiskStore};
 use crate::services::instruments::InstrumentCatalog;
 use crate::services::market_calendar::{ist_day_number, ist_day_start_ms};
 
-use super::portfolio::{day_totals, open_and_recent, open_prices};
+use super::portfolio::{Portfolio, day_totals, open_prices};
 
 /// Asked by the executor before an order is sent; `Err` carries the reason, in words the trader
 /// understands, and the order is refused without reaching the broker.
@@ -247,12 +248,64 @@ pub fn standing_orders_problem(
     })
 }
 
-/// The executor's gate: reads what the check needs (last price, open trades, today's orders
-/// and P&L) and refuses what breaks a limit.
+/// Today's entry orders, counted in memory: the ids the store held at the day's first check
+/// (one read a day, and one per process), then each entry the gate is asked about.
+#[derive(Debug, Default)]
+pub struct EntryCount {
+    inner: Mutex<Option<(i64, HashSet<i64>)>>,
+}
+
+impl EntryCount {
+    /// How many entries were recorded on `intent`'s IST day at `now_ms`, `intent` among them.
+    async fn with(
+        &self,
+        intent: &OrderIntent,
+        now_ms: i64,
+        store: &dyn IntentStore,
+    ) -> Result<u32, String> {
+        let day = ist_day_number(now_ms);
+        let count = |ids: &mut HashSet<i64>| {
+            ids.insert(intent.id);
+            u32::try_from(ids.len()).unwrap_or(u32::MAX)
+        };
+        {
+            let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((counted_day, ids)) = inner.as_mut()
+                && *counted_day == day
+            {
+                return Ok(count(ids));
+            }
+        }
+        let stored: HashSet<i64> = store
+            .entries_since(ist_day_start_ms(day))
+            .await
+            .map_err(|e| format!("the risk limits could not be checked (orders unreadable): {e}"))?
+            .into_iter()
+            .collect();
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        match inner.as_mut() {
+            // Another check read the day meanwhile: both reads' ids count.
+            Some((counted_day, ids)) if *counted_day == day => {
+                ids.extend(stored);
+                Ok(count(ids))
+            }
+            _ => {
+                let (_, ids) = inner.insert((day, stored));
+                Ok(count(ids))
+            }
+        }
+    }
+}
+
+/// The executor's gate: reads what the check needs — the last price, the portfolio in memory
+/// (open trades, today's P&L) and today's entry count — and refuses what breaks a limit.
 pub struct RiskGate {
     pub state: Arc<RiskState>,
+    /// Read once a day for the count of entries recorded before this process counted them.
     pub intents: Arc<dyn IntentStore>,
-    pub trades: Arc<dyn TradeStore>,
+    /// The trade monitor's trades: read at every entry, never the database.
+    pub portfolio: Arc<Portfolio>,
+    pub entries: EntryCount,
     pub market: Arc<dyn MarketData>,
     pub catalog: Arc<InstrumentCatalog>,
     pub clock: Arc<dyn Clock>,
@@ -329,19 +382,20 @@ impl PreTradeCheck for RiskGate {
         }
         let now = self.clock.now_ms();
         let ltp = self.last_price(&intent.request);
-        let trades: Vec<Trade> = open_and_recent(self.trades.as_ref()).await.map_err(|e| {
-            format!("the risk limits could not be checked (trades unreadable): {e}")
-        })?;
-        let prices = open_prices(self.market.as_ref(), &trades);
         let today = ist_day_number(now);
+        let Some(trades) = self.portfolio.today(today) else {
+            return Err(
+                "the open trades are not loaded yet, so the risk limits cannot be \
+                        checked; try again in a moment"
+                    .to_owned(),
+            );
+        };
+        let prices = open_prices(self.market.as_ref(), &trades);
         let (realised, unrealised, open) = day_totals(&trades, &prices, today);
         let entries_today = self
-            .intents
-            .entries_since(ist_day_start_ms(today))
-            .await
-            .map_err(|e| {
-                format!("the risk limits could not be checked (orders unreadable): {e}")
-            })?;
+            .entries
+            .with(intent, now, self.intents.as_ref())
+            .await?;
         let cx = RiskContext {
             ltp,
             open_positions: u32::try_from(open).unwrap_or(u32::MAX),
