@@ -1,7 +1,9 @@
-//! The stores in memory: order intents, trades and the risk settings in one `MemoryStore`
-//! (as the database holds them in one place, so an exit order and its trade's move to
-//! `exiting` are one write), each write compare-and-set as the database's. And a market with
-//! no ticks yet.
+//! The stores in memory: order intents, trades, levels and the risk settings in one
+//! `MemoryStore` (as the database holds them in one place, so a trigger and its order, or an
+//! exit order and its trade's move to `exiting`, are one write), each write compare-and-set as
+//! the database's. And a market with no ticks yet.
+
+mod levels;
 
 use std::sync::Mutex;
 
@@ -19,6 +21,7 @@ struct Tables {
     trades: Vec<Trade>,
     limits: Option<RiskLimits>,
     kill_switch: Option<KillSwitch>,
+    levels: levels::LevelTable,
 }
 
 /// What the database keeps of the trading core, in memory.
@@ -294,5 +297,18 @@ impl MarketData for NoTicks {
 
     fn last_update_ms(&self) -> Option<i64> {
         None
+    }
+}
+
+/// A market feed that takes every subscription and sends nothing (the scenarios hand the
+/// engine its ticks themselves).
+#[derive(Default)]
+pub struct QuietFeed;
+
+impl crate::ports::MarketFeed for QuietFeed {
+    fn apply(&self, _change: crate::model::FeedChange) {}
+
+    fn capacity(&self) -> usize {
+        3_000
     }
 }

@@ -14,7 +14,7 @@ mod memory;
 pub use broker::{Answer, ScriptedBroker};
 pub use clock::ManualClock;
 pub use kite_alerts::{MemoryAlertMirror, MemoryBrokerAlerts};
-pub use memory::{MemoryStore, NoTicks};
+pub use memory::{MemoryStore, NoTicks, QuietFeed};
 
 /// Runs a future to its end on this thread (`futures`' executor): the kit's parts never wait
 /// on IO, so no runtime is needed.

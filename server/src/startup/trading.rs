@@ -1,7 +1,7 @@
 //! The third builder: the trading services — the venue (chosen once from the mode), the risk
 //! state and its gate, the trading lease, the order executor (which cannot be built without
 //! the gate and the broker session), the level trader and service, the trade monitor and the
-//! risk service.
+//! risk service — and the trading engine the trading worker drives over them.
 
 use std::sync::Arc;
 
@@ -10,9 +10,11 @@ use osp_core::ports::{
     BrokerAlerts, BrokerOrderAlerts, IntentStore, LevelStore, MarketData, RiskStore, TradeStore,
     TradingLease,
 };
+use osp_core::services::announcer::Announcer;
 use osp_core::services::trading::{
     EntryCount, LevelService, LevelTrader, OrderExecutor, PaperAccountDesk, PaperBroker, Portfolio,
     PreTradeCheck, RiskGate, RiskService, RiskState, TradeService, TradeServiceParts,
+    TradingEngine, TradingEngineParts,
 };
 use tokio::sync::broadcast;
 
@@ -33,6 +35,8 @@ pub(super) struct Trading {
     pub levels: Arc<LevelService>,
     pub trades: Arc<TradeService>,
     pub risk: Arc<RiskService>,
+    /// The trading loop the trading worker drives: level monitor, executor, trade monitor.
+    pub engine: Arc<TradingEngine>,
     /// The paper account, in paper mode (shown and reset from the UI).
     pub paper: Option<Arc<PaperAccountDesk>>,
     /// The paper broker, whose resting orders the paper matcher fills on ticks.
@@ -172,6 +176,16 @@ impl Trading {
         if let Some(announce) = topology.announce() {
             risk = risk.with_changes(announce);
         }
+        let risk = Arc::new(risk);
+        let engine = Arc::new(TradingEngine::new(TradingEngineParts {
+            trader: trader.clone(),
+            trades: trades.clone(),
+            risk: risk.clone(),
+            executor: executor.clone(),
+            announce: Announcer::maybe(topology.announce()),
+            // The limits are read again at each housekeeping when the web side runs apart.
+            web_apart: topology.workers_on_a_bus(),
+        }));
         Ok(Trading {
             risk_state,
             gate,
@@ -180,7 +194,8 @@ impl Trading {
             trader,
             levels: Arc::new(levels),
             trades,
-            risk: Arc::new(risk),
+            risk,
+            engine,
             paper: venue.paper,
             paper_broker: venue.paper_broker,
             order_events: Some(venue.order_events),

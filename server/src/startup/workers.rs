@@ -88,13 +88,7 @@ impl Workers {
         handles.push(
             manager.supervise_leased("trading", shutdown.clone(), lease, {
                 let changes = changes.clone();
-                let announce = announce.clone();
-                let (trader, trades, executor, risk) = (
-                    trading.trader.clone(),
-                    trading.trades.clone(),
-                    trading.executor.clone(),
-                    trading.risk.clone(),
-                );
+                let engine = trading.engine.clone();
                 let bus = market.market.bus.clone() as Arc<dyn TickBus>;
                 // The first run reads the receiver subscribed before anything was sent; a later
                 // run reads a fresh one from the spare.
@@ -104,15 +98,11 @@ impl Workers {
                     let reload = first.is_none() || !fresh;
                     let order_events = first.take().unwrap_or_else(|| spare.resubscribe());
                     let worker = TradingWorker {
-                        trader: trader.clone(),
-                        trades: trades.clone(),
-                        risk: risk.clone(),
-                        executor: executor.clone(),
+                        engine: engine.clone(),
                         bus: bus.clone(),
                         order_events,
                         reload,
                         changes: changes(),
-                        announce: Announcer::maybe(announce.clone()),
                     };
                     worker.run_until_stopped(run)
                 }

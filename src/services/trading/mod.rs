@@ -8,10 +8,14 @@
 //! and the risk service (editing limits, engaging and releasing the kill switch); the manual
 //! order ticket and the order desk (place a ticket, modify or cancel an open order); the paper
 //! account (restore, reset); the activity feed behind the toasts, and the notification centre
-//! (`notifications`: the newest of it and what each user has not read).
+//! (`notifications`: the newest of it and what each user has not read). The `engine` runs the
+//! loop over them: ticks, order updates, timers and changes in; a report out.
 
 mod activity;
 mod broker_session;
+mod engine;
+#[cfg(test)]
+mod engine_scenarios;
 mod executor;
 mod intents;
 mod level_draft;
@@ -37,6 +41,7 @@ mod trend;
 
 pub use activity::{Activity, ActivityFeed, ActivityItem, ActivityKind};
 pub use broker_session::{BrokerSession, DAILY_EXPIRY_REASON, kite_session_end_ms};
+pub use engine::{EngineReport, Timer, TradingEngine, TradingEngineParts};
 pub use executor::{ExecError, LOST_ANSWER_SETTLE_MS, OrderExecutor};
 pub use intents::{IntentError, IntentEvent, Reconciliation, advance, reconcile};
 pub use level_draft::{

@@ -1,0 +1,282 @@
+//! Scenarios of the whole trading loop on the core's test kit: ticks go into the engine, a
+//! crossing places its one entry, the broker's fill opens the trade, a later tick exits it —
+//! every order through the one executor and its risk gate, on in-memory stores and a manual
+//! clock, as the server's trading worker drives the same engine.
+
+use std::sync::Arc;
+
+use crate::model::{
+    Confirmation, Distance, Exchange, Instrument, InstrumentToken, IntentState, KillSwitch, Level,
+    LevelId, LevelOrderType, LevelTrigger, Ohlc, OrderSide, Price, ProductKind, Rearm, RiskLimits,
+    StateChange, Tick, TradeState,
+};
+use crate::ports::{Broker, Clock, IntentStore, LevelStore, MarketData, RiskStore, TradeStore};
+use crate::services::announcer::Announcer;
+use crate::services::instruments::InstrumentCatalog;
+use crate::services::prices::FeedSubscriptions;
+use crate::testing::{ManualClock, MemoryStore, NoTicks, QuietFeed, ScriptedBroker, run};
+
+use super::{
+    BrokerSession, EntryCount, LevelTrader, OrderExecutor, Portfolio, PreTradeCheck, RiskGate,
+    RiskService, RiskState, TradeService, TradeServiceParts, TradingEngine, TradingEngineParts,
+};
+
+/// 2026-12-04 10:00 IST.
+const NOW_MS: i64 = 1_796_358_600_000;
+const INFY: InstrumentToken = InstrumentToken(408_065);
+
+fn p(text: &str) -> Price {
+    Price::parse(text).unwrap()
+}
+
+fn tick(price: &str) -> Tick {
+    Tick {
+        token: INFY,
+        last_price: p(price),
+        last_quantity: 1,
+        volume: 0,
+        ohlc: Ohlc::default(),
+        exchange_time_ms: NOW_MS,
+        depth: None,
+    }
+}
+
+/// A level at 1500 that buys 10 INFY on an upward cross, with a target 20 and a stop 10 away.
+fn level() -> Level {
+    Level {
+        id: LevelId(0),
+        token: INFY,
+        exchange: Exchange::Nse,
+        tradingsymbol: "INFY".to_owned(),
+        price: p("1500"),
+        trigger: LevelTrigger::Up,
+        on_up: Some(OrderSide::Buy),
+        on_down: None,
+        quantity: 10,
+        product: ProductKind::Intraday,
+        order: LevelOrderType::Market,
+        target: Some(Distance::Points(p("20"))),
+        stop_loss: Some(Distance::Points(p("10"))),
+        trailing_stop: None,
+        confirmation: Confirmation::Cross,
+        rearm: Rearm::Once,
+        window: None,
+        enabled: true,
+        note: String::new(),
+    }
+}
+
+/// The engine as the server's composition root builds it, on the kit's parts.
+struct Bench {
+    store: Arc<MemoryStore>,
+    broker: Arc<ScriptedBroker>,
+    state: Arc<RiskState>,
+    engine: TradingEngine,
+}
+
+impl Bench {
+    fn new() -> Bench {
+        let store = Arc::new(MemoryStore::default());
+        run(store.set_limits(&RiskLimits::NONE, NOW_MS)).unwrap();
+        run(LevelStore::insert(store.as_ref(), &level(), NOW_MS)).unwrap();
+        let clock = Arc::new(ManualClock::at(NOW_MS)) as Arc<dyn Clock>;
+        let broker = Arc::new(ScriptedBroker::default());
+        let catalog = Arc::new(InstrumentCatalog::default());
+        catalog.replace(vec![Instrument {
+            token: INFY,
+            exchange_token: 1594,
+            tradingsymbol: "INFY".to_owned(),
+            name: "INFOSYS".to_owned(),
+            exchange: Exchange::Nse,
+            segment: "NSE".to_owned(),
+            instrument_type: "EQ".to_owned(),
+            tick_size: p("0.05"),
+            lot_size: 1,
+            expiry: None,
+            strike: Price::ZERO,
+        }]);
+        let subscriptions = Arc::new(FeedSubscriptions::new(Arc::new(QuietFeed)));
+        let market = Arc::new(NoTicks) as Arc<dyn MarketData>;
+        let state = Arc::new(RiskState::new(RiskLimits::NONE, None));
+        let session = Arc::new(BrokerSession::new(clock.clone()));
+        session.started(NOW_MS - 60_000);
+        let portfolio = Arc::new(Portfolio::new());
+        let gate = Arc::new(RiskGate {
+            state: state.clone(),
+            intents: store.clone() as Arc<dyn IntentStore>,
+            portfolio: portfolio.clone(),
+            entries: EntryCount::default(),
+            market: market.clone(),
+            catalog: catalog.clone(),
+            clock: clock.clone(),
+            stored: None,
+        }) as Arc<dyn PreTradeCheck>;
+        let executor = Arc::new(OrderExecutor::new(
+            store.clone() as Arc<dyn IntentStore>,
+            broker.clone() as Arc<dyn Broker>,
+            clock.clone(),
+            gate,
+            session.clone(),
+        ));
+        let trader = Arc::new(
+            LevelTrader::new(
+                store.clone() as Arc<dyn LevelStore>,
+                executor.clone(),
+                catalog.clone(),
+                subscriptions.clone(),
+                clock.clone(),
+                state.clone(),
+            )
+            .with_session(session),
+        );
+        let trades = Arc::new(TradeService::new(TradeServiceParts {
+            store: store.clone() as Arc<dyn TradeStore>,
+            levels: store.clone() as Arc<dyn LevelStore>,
+            executor: executor.clone(),
+            catalog,
+            market,
+            subscriptions,
+            clock: clock.clone(),
+            square_off_minute: 15 * 60 + 20,
+            portfolio,
+        }));
+        let risk = Arc::new(RiskService::new(
+            store.clone() as Arc<dyn RiskStore>,
+            state.clone(),
+            executor.clone(),
+            trades.clone(),
+            clock,
+        ));
+        let engine = TradingEngine::new(TradingEngineParts {
+            trader,
+            trades,
+            risk,
+            executor,
+            announce: Announcer::default(),
+            web_apart: false,
+        });
+        let loaded = run(engine.reload()).unwrap();
+        assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+        Bench {
+            store,
+            broker,
+            state,
+            engine,
+        }
+    }
+
+    /// The side and quantity of each order recorded, oldest first.
+    fn sent(&self) -> Vec<(OrderSide, u32)> {
+        self.store
+            .intents()
+            .iter()
+            .map(|i| (i.request.side, i.request.quantity))
+            .collect()
+    }
+
+    /// The broker fills its newest order whole at `price`; the engine hears of it.
+    fn fill_newest(&self, price: &str) -> Vec<String> {
+        let newest = self.broker.book().pop().expect("an order at the broker");
+        let update = self
+            .broker
+            .fill(newest.tag.as_ref().unwrap(), p(price))
+            .unwrap();
+        let report = run(self.engine.on_order_update(&update));
+        assert!(report.errors.is_empty(), "{:?}", report.errors);
+        report.trade_notes
+    }
+}
+
+#[test]
+fn a_crossing_places_one_entry_its_fill_opens_the_trade_and_the_target_exits_it() {
+    let bench = Bench::new();
+    let below = run(bench.engine.on_entry_ticks(&[tick("1495")]));
+    assert!(below.intents.is_empty());
+    assert!(bench.broker.book().is_empty(), "no crossing yet");
+
+    let crossed = run(bench.engine.on_entry_ticks(&[tick("1501")]));
+    assert_eq!(crossed.intents.len(), 1, "{crossed:?}");
+    assert_eq!(crossed.intents[0].state, IntentState::Placed);
+    assert_eq!(crossed.intents[0].level, Some(LevelId(1)));
+    assert_eq!(bench.broker.book().len(), 1);
+    assert_eq!(bench.sent(), [(OrderSide::Buy, 10)]);
+
+    let opened = bench.fill_newest("1501");
+    assert!(opened[0].starts_with("trade 1 opened"), "{opened:?}");
+    let trade = run(TradeStore::trade(
+        bench.store.as_ref(),
+        crate::model::TradeId(1),
+    ))
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        (trade.target, trade.stop_loss),
+        (Some(p("1521")), Some(p("1491")))
+    );
+
+    // Short of the target nothing goes out; at it, the exit does — once.
+    assert!(
+        run(bench.engine.on_ticks(&[tick("1520")]))
+            .trade_notes
+            .is_empty()
+    );
+    assert_eq!(bench.broker.book().len(), 1);
+    run(bench.engine.on_ticks(&[tick("1521.5")]));
+    run(bench.engine.on_ticks(&[tick("1523")]));
+    assert_eq!(bench.broker.book().len(), 2, "one exit");
+    assert_eq!(bench.sent(), [(OrderSide::Buy, 10), (OrderSide::Sell, 10)]);
+
+    let closed = bench.fill_newest("1521.5");
+    assert!(closed[0].starts_with("trade 1 closed"), "{closed:?}");
+    let trade = run(TradeStore::trade(
+        bench.store.as_ref(),
+        crate::model::TradeId(1),
+    ))
+    .unwrap()
+    .unwrap();
+    assert_eq!(trade.state, TradeState::Closed);
+    assert_eq!(trade.realised, p("205"));
+
+    // A level that arms once places nothing on the next crossing.
+    run(bench.engine.on_entry_ticks(&[tick("1490")]));
+    let again = run(bench.engine.on_entry_ticks(&[tick("1505")]));
+    assert!(again.intents.is_empty(), "{again:?}");
+    assert_eq!(bench.broker.book().len(), 2);
+}
+
+#[test]
+fn with_the_kill_switch_on_a_crossing_places_nothing_but_the_stop_loss_still_exits() {
+    let bench = Bench::new();
+    run(bench.engine.on_entry_ticks(&[tick("1495")]));
+    run(bench.engine.on_entry_ticks(&[tick("1501")]));
+    bench.fill_newest("1501");
+    // Engaged on the Trades page of a web process apart: stored, then announced.
+    let switch = KillSwitch {
+        engaged_ms: NOW_MS,
+        squared_off: false,
+    };
+    run(bench.store.set_kill_switch(Some(&switch), NOW_MS)).unwrap();
+    run(bench.engine.on_change(Some(StateChange::Risk)));
+    assert!(bench.state.halted());
+
+    // The stop is hit: the exit reduces risk, so it goes out.
+    run(bench.engine.on_ticks(&[tick("1490")]));
+    assert_eq!(bench.broker.book().len(), 2);
+    assert_eq!(bench.sent(), [(OrderSide::Buy, 10), (OrderSide::Sell, 10)]);
+    let closed = bench.fill_newest("1490");
+    assert!(closed[0].contains("closed"), "{closed:?}");
+
+    // A level armed again crosses while halted: no trigger, no order; it stays armed.
+    let mut rearmed = level();
+    rearmed.id = LevelId(1);
+    run(LevelStore::update(bench.store.as_ref(), &rearmed, NOW_MS)).unwrap();
+    run(bench.engine.on_change(Some(StateChange::Levels)));
+    run(bench.engine.on_entry_ticks(&[tick("1495")]));
+    let halted = run(bench.engine.on_entry_ticks(&[tick("1502")]));
+    assert!(halted.intents.is_empty(), "{halted:?}");
+    assert_eq!(bench.broker.book().len(), 2);
+    let stored = run(LevelStore::level(bench.store.as_ref(), LevelId(1)))
+        .unwrap()
+        .unwrap();
+    assert!(stored.armed, "still armed for after the release");
+}
