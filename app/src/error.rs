@@ -6,12 +6,8 @@ use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
 use serde::{Deserialize, Serialize};
 
-/// What is wrong with one field of a form, so the form can show it beside the field.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FieldProblem {
-    pub field: String,
-    pub message: String,
-}
+/// What is wrong with one field of a form: the core's one type, shown beside the field.
+pub use osp_core::model::FieldProblem;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 #[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
@@ -112,32 +108,11 @@ mod server {
         }
     }
 
-    /// The core's per-field problems, on the wire.
-    fn invalid(problems: Vec<osp_core::services::trading::LevelProblem>) -> AppError {
-        AppError::Invalid(
-            problems
-                .into_iter()
-                .map(|p| super::FieldProblem {
-                    field: p.field.to_owned(),
-                    message: p.message,
-                })
-                .collect(),
-        )
-    }
-
     impl From<osp_core::services::alerts::AlertError> for AppError {
         fn from(e: osp_core::services::alerts::AlertError) -> Self {
             use osp_core::services::alerts::AlertError;
             match e {
-                AlertError::Invalid(problems) => AppError::Invalid(
-                    problems
-                        .into_iter()
-                        .map(|p| super::FieldProblem {
-                            field: p.field.to_owned(),
-                            message: p.message,
-                        })
-                        .collect(),
-                ),
+                AlertError::Invalid(problems) => AppError::Invalid(problems),
                 AlertError::NotFound => {
                     AppError::NotFound("that alert (reload the page)".to_owned())
                 }
@@ -151,15 +126,7 @@ mod server {
         fn from(e: osp_core::services::alerts::BrokerAlertError) -> Self {
             use osp_core::services::alerts::BrokerAlertError;
             match e {
-                BrokerAlertError::Invalid(problems) => AppError::Invalid(
-                    problems
-                        .into_iter()
-                        .map(|p| super::FieldProblem {
-                            field: p.field,
-                            message: p.message,
-                        })
-                        .collect(),
-                ),
+                BrokerAlertError::Invalid(problems) => AppError::Invalid(problems),
                 BrokerAlertError::NotFound => AppError::NotFound(
                     "that Kite alert (it may have been deleted at Kite: sync to see Kite's list)"
                         .to_owned(),
@@ -179,7 +146,7 @@ mod server {
         fn from(e: osp_core::services::trading::LevelError) -> Self {
             use osp_core::services::trading::LevelError;
             match e {
-                LevelError::Invalid(problems) => invalid(problems),
+                LevelError::Invalid(problems) => AppError::Invalid(problems),
                 LevelError::InvalidRows(problems) => AppError::Invalid(
                     problems
                         .into_iter()
@@ -218,7 +185,7 @@ mod server {
         fn from(e: osp_core::services::trading::RiskError) -> Self {
             use osp_core::services::trading::RiskError;
             match e {
-                RiskError::Invalid(problems) => invalid(problems),
+                RiskError::Invalid(problems) => AppError::Invalid(problems),
                 unavailable @ RiskError::Unavailable(_) => AppError::internal(unavailable),
                 RiskError::Store(e) => e.into(),
             }
@@ -229,7 +196,7 @@ mod server {
         fn from(e: osp_core::services::trading::OrderDeskError) -> Self {
             use osp_core::services::trading::OrderDeskError;
             match e {
-                OrderDeskError::Invalid(problems) => invalid(problems),
+                OrderDeskError::Invalid(problems) => AppError::Invalid(problems),
                 OrderDeskError::NotFound(_) => {
                     AppError::NotFound("that order (reload the page)".to_owned())
                 }
@@ -260,15 +227,7 @@ mod server {
         fn from(e: osp_core::services::accounts::AccountError) -> Self {
             use osp_core::services::accounts::AccountError;
             match e {
-                AccountError::Invalid(problems) => AppError::Invalid(
-                    problems
-                        .into_iter()
-                        .map(|(field, message)| super::FieldProblem {
-                            field: field.to_owned(),
-                            message,
-                        })
-                        .collect(),
-                ),
+                AccountError::Invalid(problems) => AppError::Invalid(problems),
                 wrong @ (AccountError::WrongCredentials
                 | AccountError::Disabled
                 | AccountError::CodeNeeded

@@ -1,6 +1,7 @@
 //! The account's Kite connection as the Settings page shows it: which Kite app (API key) it
 //! uses, whether its secret is stored, and whose Kite session it holds. Never a secret.
 
+use super::FieldProblem;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,23 +26,21 @@ pub struct KiteSession {
 }
 
 /// What is wrong with an API key and secret as typed, per field (`api_key`, `api_secret`).
-pub fn kite_credentials_problems(api_key: &str, api_secret: &str) -> Vec<(&'static str, String)> {
+pub fn kite_credentials_problems(api_key: &str, api_secret: &str) -> Vec<FieldProblem> {
     let token = |text: &str| {
         (6..=64).contains(&text.len()) && text.chars().all(|c| c.is_ascii_alphanumeric())
     };
     let mut problems = Vec::new();
     if !token(api_key.trim()) {
-        problems.push((
+        problems.push(FieldProblem::new(
             "api_key",
-            "the API key is 6 to 64 letters and digits, as shown on developers.kite.trade"
-                .to_owned(),
+            "the API key is 6 to 64 letters and digits, as shown on developers.kite.trade",
         ));
     }
     if !token(api_secret.trim()) {
-        problems.push((
+        problems.push(FieldProblem::new(
             "api_secret",
-            "the API secret is 6 to 64 letters and digits, as shown on developers.kite.trade"
-                .to_owned(),
+            "the API secret is 6 to 64 letters and digits, as shown on developers.kite.trade",
         ));
     }
     problems
@@ -55,7 +54,7 @@ mod tests {
     fn credentials_are_letters_and_digits() {
         assert!(kite_credentials_problems("abcd1234efgh", "s3cr3tvalue9").is_empty());
         let problems = kite_credentials_problems("ab", "has space in it");
-        let fields: Vec<_> = problems.iter().map(|(f, _)| *f).collect();
+        let fields: Vec<_> = problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(fields, ["api_key", "api_secret"]);
     }
 }

@@ -549,7 +549,7 @@ pub trait KiteConnection: Send + Sync {
         &self,
         api_key: &str,
         api_secret: &str,
-    ) -> Result<Result<KiteStatus, Vec<(&'static str, String)>>, String>;
+    ) -> Result<Result<KiteStatus, Vec<crate::model::FieldProblem>>, String>;
     /// Ends the Kite session: invalidated at Kite, forgotten here.
     async fn disconnect(&self) -> Result<KiteStatus, String>;
 }

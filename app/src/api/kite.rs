@@ -31,15 +31,7 @@ pub async fn save_kite_app(api_key: String, api_secret: String) -> Result<KiteSt
                 .map_err(AppError::internal)?
             {
                 Ok(status) => Ok(status),
-                Err(problems) => Err(AppError::Invalid(
-                    problems
-                        .into_iter()
-                        .map(|(field, message)| crate::error::FieldProblem {
-                            field: field.to_owned(),
-                            message,
-                        })
-                        .collect(),
-                )),
+                Err(problems) => Err(AppError::Invalid(problems)),
             }
         }
         .await,

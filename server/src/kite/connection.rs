@@ -16,7 +16,8 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 use osp_core::model::{
-    BrokerOrder, KiteSession, KiteStatus, StateChange, UserId, kite_credentials_problems,
+    BrokerOrder, FieldProblem, KiteSession, KiteStatus, StateChange, UserId,
+    kite_credentials_problems,
 };
 use osp_core::ports::{ChangeNotifier, Clock, KiteConnection};
 use osp_core::services::accounts::PendingLogins;
@@ -351,7 +352,7 @@ impl KiteConnection for KiteAccount {
         &self,
         api_key: &str,
         api_secret: &str,
-    ) -> Result<Result<KiteStatus, Vec<(&'static str, String)>>, String> {
+    ) -> Result<Result<KiteStatus, Vec<FieldProblem>>, String> {
         let problems = kite_credentials_problems(api_key, api_secret);
         if !problems.is_empty() {
             return Ok(Err(problems));

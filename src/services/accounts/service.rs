@@ -1,6 +1,7 @@
 //! `AccountService`: the first admin, signing in (with the lockout), a session's user, and the
 //! admin's user management. Every refusal says what to do instead.
 
+use crate::model::FieldProblem;
 use std::sync::Arc;
 
 use crate::model::{Role, StoredUser, TotpEnrolment, User, UserId};
@@ -12,8 +13,8 @@ use super::lockout::LockoutPolicy;
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AccountError {
     /// Problems per field (`username`, `password`, `role`); nothing was stored.
-    #[error("{}", .0.iter().map(|(_, m)| m.as_str()).collect::<Vec<_>>().join("; "))]
-    Invalid(Vec<(&'static str, String)>),
+    #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldProblem>),
     /// Deliberately the same for an unknown user and a wrong password.
     #[error("the username or the password is wrong")]
     WrongCredentials,
@@ -139,10 +140,10 @@ impl AccountService {
         let username = normalise_username(&new.username);
         let mut problems = Vec::new();
         if let Some(p) = username_problem(&username) {
-            problems.push(("username", p));
+            problems.push(FieldProblem::new("username", p));
         }
         if let Some(p) = password_problem(&new.password, &username) {
-            problems.push(("password", p));
+            problems.push(FieldProblem::new("password", p));
         }
         if !problems.is_empty() {
             return Err(AccountError::Invalid(problems));
@@ -280,7 +281,7 @@ impl AccountService {
             .second_factor
             .verify(pending, code.trim(), self.clock.now_ms())
         else {
-            return Err(AccountError::Invalid(vec![(
+            return Err(AccountError::Invalid(vec![FieldProblem::new(
                 "code",
                 "that code does not match: enter the code your app shows now".to_owned(),
             )]));
@@ -301,7 +302,7 @@ impl AccountService {
     pub async fn disable_totp(&self, id: UserId, password: &str) -> Result<User, AccountError> {
         let stored = self.stored(id).await?;
         if !self.hasher.verify(password, &stored.password_hash).await {
-            return Err(AccountError::Invalid(vec![(
+            return Err(AccountError::Invalid(vec![FieldProblem::new(
                 "password",
                 "the password is wrong".to_owned(),
             )]));
@@ -385,7 +386,7 @@ impl AccountService {
     ) -> Result<(), AccountError> {
         let stored = self.stored(id).await?;
         if !self.hasher.verify(current, &stored.password_hash).await {
-            return Err(AccountError::Invalid(vec![(
+            return Err(AccountError::Invalid(vec![FieldProblem::new(
                 "current",
                 "the current password is wrong".to_owned(),
             )]));
@@ -400,7 +401,9 @@ impl AccountService {
         clear_totp: bool,
     ) -> Result<(), AccountError> {
         if let Some(p) = password_problem(password, &stored.user.username) {
-            return Err(AccountError::Invalid(vec![("password", p)]));
+            return Err(AccountError::Invalid(vec![FieldProblem::new(
+                "password", p,
+            )]));
         }
         let hash = self
             .hasher

@@ -10,11 +10,12 @@
 //! app sends (a constructor argument, so no desk skips it): while the kill switch is on, or
 //! with an order over a per-order limit, the alert is refused before Kite is asked.
 
+use crate::model::FieldProblem;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::broker_draft::{BrokerAlertDraft, BrokerAlertProblem, BrokerAlertRequest};
+use super::broker_draft::{BrokerAlertDraft, BrokerAlertRequest};
 use crate::model::{
     AtoOrder, AtoSpec, BROKER_ALERT_LIMIT, BROKER_ALERT_WARN_AT, BrokerAlert, BrokerAlertFiring,
     BrokerAlertHistoryEntry, BrokerAlertKind, BrokerAlertMirror, OrderRequest,
@@ -29,7 +30,7 @@ use crate::services::trading::PreTradeCheck;
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum BrokerAlertError {
     #[error("the alert has problems")]
-    Invalid(Vec<BrokerAlertProblem>),
+    Invalid(Vec<FieldProblem>),
     #[error("no such alert at Kite (it may have been deleted there): sync to see Kite's list")]
     NotFound,
     #[error(
@@ -213,7 +214,7 @@ impl BrokerAlertDesk {
         let request = self.parse(draft)?;
         let current = self.find(id).await?;
         if current.kind != request.kind() {
-            return Err(BrokerAlertError::Invalid(vec![BrokerAlertProblem {
+            return Err(BrokerAlertError::Invalid(vec![FieldProblem {
                 field: "kind".into(),
                 message: format!(
                     "this is a {} alert and Kite does not change an alert's type: \

@@ -1,6 +1,7 @@
 //! The form for an alert kept at the broker (Kite's Alerts API), and its checks: every field's
 //! problem at once, in words that say how to fix it, before anything is sent.
 
+use crate::model::FieldProblem;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
@@ -72,13 +73,6 @@ impl Default for BrokerAlertDraft {
     }
 }
 
-/// One field's problem. `field` is the form's name for it (`basket.0.quantity` for a row).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BrokerAlertProblem {
-    pub field: String,
-    pub message: String,
-}
-
 /// What a checked draft asks the broker for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum BrokerAlertRequest {
@@ -134,10 +128,10 @@ impl BrokerAlertDraft {
     pub fn parse(
         &self,
         catalog: &InstrumentCatalog,
-    ) -> Result<BrokerAlertRequest, Vec<BrokerAlertProblem>> {
+    ) -> Result<BrokerAlertRequest, Vec<FieldProblem>> {
         let mut problems = Vec::new();
         let mut problem = |field: &str, message: String| {
-            problems.push(BrokerAlertProblem {
+            problems.push(FieldProblem {
                 field: field.to_owned(),
                 message,
             })
@@ -386,7 +380,7 @@ mod tests {
         }
     }
 
-    fn fields(problems: &[BrokerAlertProblem]) -> Vec<&str> {
+    fn fields(problems: &[FieldProblem]) -> Vec<&str> {
         problems.iter().map(|p| p.field.as_str()).collect()
     }
 

@@ -1,6 +1,7 @@
 //! `AlertDraft`: an alert as the form sends it — every number as text — and its parse into an
 //! `AlertCondition` and the rest, or every problem with it, field by field.
 
+use crate::model::FieldProblem;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
@@ -35,12 +36,6 @@ pub struct AlertDraft {
     pub window_to: String,
     pub note: String,
     pub enabled: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AlertProblem {
-    pub field: &'static str,
-    pub message: String,
 }
 
 /// What a draft describes, before it is stored.
@@ -107,11 +102,11 @@ impl AlertDraft {
         &self,
         instrument: Option<&Instrument>,
         other: Option<&Instrument>,
-    ) -> Result<ParsedAlert, Vec<AlertProblem>> {
+    ) -> Result<ParsedAlert, Vec<FieldProblem>> {
         let mut problems = Vec::new();
         let mut note = |field: &'static str, message: &str| {
-            problems.push(AlertProblem {
-                field,
+            problems.push(FieldProblem {
+                field: field.into(),
                 message: message.to_owned(),
             });
         };
@@ -394,7 +389,7 @@ mod tests {
             enabled: true,
         };
         let problems = draft.parse(None, None).unwrap_err();
-        let fields: Vec<_> = problems.iter().map(|p| p.field).collect();
+        let fields: Vec<_> = problems.iter().map(|p| p.field.as_str()).collect();
         assert_eq!(
             fields,
             [

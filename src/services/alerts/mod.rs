@@ -17,12 +17,10 @@ pub use broker_desk::{
     BrokerAlertBoard, BrokerAlertDesk, BrokerAlertError, MAX_FIRINGS_PER_SYNC, SyncReport,
 };
 pub use broker_draft::{
-    AtoOrderDraft, AtoOrderType, BrokerAlertDraft, BrokerAlertProblem, BrokerAlertRequest,
-    MAX_ATO_ORDERS, MAX_BROKER_ALERT_NAME,
+    AtoOrderDraft, AtoOrderType, BrokerAlertDraft, BrokerAlertRequest, MAX_ATO_ORDERS,
+    MAX_BROKER_ALERT_NAME,
 };
 pub use condition::{Watch, step};
-pub use draft::{
-    AlertDraft, AlertProblem, ParsedAlert, cooldown_text, parse_cooldown, parse_value, value_text,
-};
+pub use draft::{AlertDraft, ParsedAlert, cooldown_text, parse_cooldown, parse_value, value_text};
 pub use monitor::{AlertMonitor, Fired};
 pub use service::{ALERTS_FEED_OWNER, AlertError, AlertReport, AlertService, MAX_HISTORY};

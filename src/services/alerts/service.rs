@@ -2,9 +2,10 @@
 //! monitor kept in step with what is stored, the feed following every instrument a watched
 //! alert reads, and each tick's firings recorded (the history) before anyone is told.
 
+use crate::model::FieldProblem;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use super::draft::{AlertDraft, AlertProblem, ParsedAlert};
+use super::draft::{AlertDraft, ParsedAlert};
 use super::monitor::{AlertMonitor, Fired};
 use crate::model::{
     Alert, AlertEvent, AlertId, AlertState, AlertTarget, FeedMode, InstrumentToken, StateChange,
@@ -23,7 +24,7 @@ pub const MAX_HISTORY: u32 = 500;
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AlertError {
     #[error("the alert has problems")]
-    Invalid(Vec<AlertProblem>),
+    Invalid(Vec<FieldProblem>),
     #[error("no such alert (it may have been deleted)")]
     NotFound,
     #[error("{0}")]

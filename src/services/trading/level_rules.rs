@@ -1,20 +1,13 @@
 //! What makes a level valid, with a message per field that says what to change. Checked
 //! against the instrument as today's instruments list describes it.
 
-use serde::{Deserialize, Serialize};
+use crate::model::FieldProblem;
 
 use crate::model::{
     Distance, Exchange, Instrument, Level, LevelOrderType, LevelTrigger, Price, ProductKind, Rearm,
 };
 
 pub const MAX_NOTE_CHARS: usize = 500;
-
-/// One thing wrong with a level, for the form field it belongs to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LevelProblem {
-    pub field: &'static str,
-    pub message: String,
-}
 
 fn is_derivative(exchange: Exchange) -> bool {
     !matches!(exchange, Exchange::Nse | Exchange::Bse)
@@ -39,7 +32,7 @@ pub(super) fn tick_hint(price: Price, tick: Price) -> String {
 }
 
 fn check_distance(
-    problems: &mut Vec<LevelProblem>,
+    problems: &mut Vec<FieldProblem>,
     field: &'static str,
     what: &str,
     distance: Option<Distance>,
@@ -48,23 +41,23 @@ fn check_distance(
     match distance {
         None => {}
         Some(Distance::Points(points)) if points.is_negative() || points.is_zero() => {
-            problems.push(LevelProblem {
-                field,
+            problems.push(FieldProblem {
+                field: field.into(),
                 message: format!("the {what} must be more than 0 points away"),
             });
         }
         Some(Distance::Points(points)) if !tick.is_zero() && !points.is_multiple_of(tick) => {
-            problems.push(LevelProblem {
-                field,
+            problems.push(FieldProblem {
+                field: field.into(),
                 message: format!("the {what}: {}", tick_hint(points, tick)),
             });
         }
-        Some(Distance::BasisPoints(0)) => problems.push(LevelProblem {
-            field,
+        Some(Distance::BasisPoints(0)) => problems.push(FieldProblem {
+            field: field.into(),
             message: format!("the {what} must be more than 0 % away"),
         }),
-        Some(Distance::BasisPoints(bp)) if bp > 5_000 => problems.push(LevelProblem {
-            field,
+        Some(Distance::BasisPoints(bp)) if bp > 5_000 => problems.push(FieldProblem {
+            field: field.into(),
             message: format!(
                 "the {what} is at most 50 % away (not {}.{:02} %)",
                 bp / 100,
@@ -111,10 +104,14 @@ pub(super) fn product_problem(product: ProductKind, instrument: &Instrument) -> 
 }
 
 /// Every problem with `level` on `instrument`; empty when it can be saved.
-pub fn level_problems(level: &Level, instrument: &Instrument) -> Vec<LevelProblem> {
+pub fn level_problems(level: &Level, instrument: &Instrument) -> Vec<FieldProblem> {
     let mut problems = Vec::new();
-    let mut problem =
-        |field: &'static str, message: String| problems.push(LevelProblem { field, message });
+    let mut problem = |field: &'static str, message: String| {
+        problems.push(FieldProblem {
+            field: field.into(),
+            message,
+        })
+    };
     if instrument.token != level.token {
         problem(
             "instrument",
@@ -195,14 +192,14 @@ pub fn level_problems(level: &Level, instrument: &Instrument) -> Vec<LevelProble
     if let Some(window) = level.window
         && (window.from_minute >= window.to_minute || window.to_minute > 24 * 60)
     {
-        problems.push(LevelProblem {
-            field: "window",
+        problems.push(FieldProblem {
+            field: "window".into(),
             message: "the active window must start before it ends, within the day".to_owned(),
         });
     }
     if level.note.chars().count() > MAX_NOTE_CHARS {
-        problems.push(LevelProblem {
-            field: "note",
+        problems.push(FieldProblem {
+            field: "note".into(),
             message: format!("a note has at most {MAX_NOTE_CHARS} characters"),
         });
     }
@@ -257,8 +254,8 @@ mod tests {
         }
     }
 
-    fn fields(problems: &[LevelProblem]) -> Vec<&'static str> {
-        problems.iter().map(|p| p.field).collect()
+    fn fields(problems: &[FieldProblem]) -> Vec<&str> {
+        problems.iter().map(|p| p.field.as_str()).collect()
     }
 
     #[test]

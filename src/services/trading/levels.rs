@@ -2,6 +2,7 @@
 //! and each level's audit log. A draft is parsed and checked against today's instrument before
 //! anything is stored; what is stored is what the level trader then watches.
 
+use crate::model::FieldProblem;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -12,7 +13,6 @@ use crate::services::announcer::Announcer;
 use crate::services::instruments::InstrumentCatalog;
 
 use super::level_draft::LevelDraft;
-use super::level_rules::LevelProblem;
 use super::level_trader::{LevelPhase, LevelTrader};
 
 /// Most levels one account keeps (the feed follows their instruments; Kite caps it at 9000).
@@ -23,11 +23,11 @@ pub const MAX_LOG_ENTRIES: u32 = 500;
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum LevelError {
     #[error("the level has problems: {}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "))]
-    Invalid(Vec<LevelProblem>),
+    Invalid(Vec<FieldProblem>),
     /// Problems of an import, by the row they are on (the file's line number); nothing was
     /// stored.
     #[error("the file has problems: {}", .0.iter().map(|(row, p)| format!("row {row}: {}", p.message)).collect::<Vec<_>>().join("; "))]
-    InvalidRows(Vec<(usize, LevelProblem)>),
+    InvalidRows(Vec<(usize, FieldProblem)>),
     #[error("{0}")]
     Refused(String),
     #[error("no such level; reload the page to see your current levels")]

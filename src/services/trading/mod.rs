@@ -50,7 +50,7 @@ pub use level_draft::{
 pub use level_index::{Crossed, LevelId, LevelIndex};
 pub use level_monitor::{LevelEvent, LevelMonitor, LevelSpec, LevelState};
 pub use level_orders::{exit_prices, order_for};
-pub use level_rules::{LevelProblem, MAX_NOTE_CHARS, level_problems};
+pub use level_rules::{MAX_NOTE_CHARS, level_problems};
 pub use level_trader::{LEVELS_FEED_OWNER, LevelPhase, LevelTrader, StepReport};
 pub use levels::{LevelError, LevelService, LevelView, MAX_LEVELS, MAX_LOG_ENTRIES};
 pub use notifications::{CENTRE_SIZE, NotificationCentre, NotificationCentreView};

@@ -2,6 +2,7 @@
 //! (recorded first, exactly once, through the risk gate; its fill opens a trade like any
 //! other), and modifying or cancelling an open order.
 
+use crate::model::FieldProblem;
 use std::sync::Arc;
 
 use crate::model::OrderIntent;
@@ -9,13 +10,12 @@ use crate::ports::{IntentStore, StoreError};
 use crate::services::instruments::InstrumentCatalog;
 
 use super::executor::OrderExecutor;
-use super::level_rules::LevelProblem;
 use super::order_ticket::{OrderChange, OrderTicket};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OrderDeskError {
     #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "))]
-    Invalid(Vec<LevelProblem>),
+    Invalid(Vec<FieldProblem>),
     #[error("there is no order {0}")]
     NotFound(i64),
     /// The broker or the rules refused it; the message says why.
@@ -51,8 +51,8 @@ impl OrderDesk {
     /// here: the order comes back `rejected` with its reason, as the order book shows it.
     pub async fn place(&self, ticket: &OrderTicket) -> Result<OrderIntent, OrderDeskError> {
         let instrument = self.catalog.get(ticket.token).ok_or_else(|| {
-            OrderDeskError::Invalid(vec![LevelProblem {
-                field: "instrument",
+            OrderDeskError::Invalid(vec![FieldProblem {
+                field: "instrument".into(),
                 message: "that instrument is not in today's list; search for it again".to_owned(),
             }])
         })?;

@@ -2,13 +2,14 @@
 //! every wrong field named at once, checked against today's instrument (tradable, whole lots,
 //! prices on the tick grid, a stop's trigger on the right side of its limit).
 
+use crate::model::FieldProblem;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
     Instrument, InstrumentToken, OrderKind, OrderRequest, OrderSide, OrderTag, Price, ProductKind,
 };
 
-use super::level_rules::{LevelProblem, product_problem, quantity_problem, tick_hint};
+use super::level_rules::{product_problem, quantity_problem, tick_hint};
 
 /// The ticket's order type.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,10 +52,14 @@ impl OrderTicket {
 
     /// The order, or every problem with the ticket on `instrument` (today's list entry for
     /// `token`). The tag is a placeholder: the executor gives every order its own.
-    pub fn parse(&self, instrument: &Instrument) -> Result<OrderRequest, Vec<LevelProblem>> {
+    pub fn parse(&self, instrument: &Instrument) -> Result<OrderRequest, Vec<FieldProblem>> {
         let mut problems = Vec::new();
-        let mut problem =
-            |field: &'static str, message: String| problems.push(LevelProblem { field, message });
+        let mut problem = |field: &'static str, message: String| {
+            problems.push(FieldProblem {
+                field: field.into(),
+                message,
+            })
+        };
         if instrument.token != self.token {
             problem(
                 "instrument",
@@ -158,8 +163,8 @@ impl OrderTicket {
                 kind,
                 product: self.product,
                 tag: OrderTag::parse("pending").map_err(|e| {
-                    vec![LevelProblem {
-                        field: "instrument",
+                    vec![FieldProblem {
+                        field: "instrument".into(),
                         message: e.to_string(),
                     }]
                 })?,
@@ -249,11 +254,11 @@ mod tests {
         t.kind = TicketKind::StopLoss;
         t.price = "24000.02".to_owned();
         t.trigger = String::new();
-        let fields: Vec<&str> = t
+        let fields: Vec<String> = t
             .parse(&nifty)
             .unwrap_err()
             .iter()
-            .map(|p| p.field)
+            .map(|p| p.field.clone())
             .collect();
         assert_eq!(fields, ["quantity", "product", "price", "trigger"]);
         let problems = t.parse(&nifty).unwrap_err();
@@ -293,11 +298,11 @@ mod tests {
         index.segment = "INDICES".to_owned();
         let mut i = OrderTicket::new(InstrumentToken(7));
         i.quantity = "x".to_owned();
-        let fields: Vec<&str> = i
+        let fields: Vec<String> = i
             .parse(&index)
             .unwrap_err()
             .iter()
-            .map(|p| p.field)
+            .map(|p| p.field.clone())
             .collect();
         assert_eq!(fields, ["instrument", "quantity"]);
     }

@@ -3,6 +3,7 @@
 //! restart), stops every level from triggering and every entry from going out, cancels the open
 //! entry orders and, if asked, squares off every open trade; releasing it lets trading resume.
 
+use crate::model::FieldProblem;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -11,7 +12,6 @@ use crate::model::{ExitReason, KillSwitch, Price, RiskLimits, StateChange};
 use crate::ports::{ChangeNotifier, Clock, RiskStore, StoreError};
 
 use super::executor::OrderExecutor;
-use super::level_rules::LevelProblem;
 use super::risk::RiskState;
 use super::trades::TradeService;
 use crate::services::announcer::Announcer;
@@ -19,7 +19,7 @@ use crate::services::announcer::Announcer;
 #[derive(Debug, thiserror::Error)]
 pub enum RiskError {
     #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "))]
-    Invalid(Vec<LevelProblem>),
+    Invalid(Vec<FieldProblem>),
     #[error("{0}")]
     Unavailable(String),
     /// A store port failed (conflict, not found, unavailable), its kind kept.
@@ -39,7 +39,7 @@ pub struct RiskLimitsDraft {
     pub price_band: String,
 }
 
-fn count(field: &'static str, text: &str, problems: &mut Vec<LevelProblem>) -> Option<u32> {
+fn count(field: &'static str, text: &str, problems: &mut Vec<FieldProblem>) -> Option<u32> {
     let text = text.trim();
     if text.is_empty() {
         return None;
@@ -47,8 +47,8 @@ fn count(field: &'static str, text: &str, problems: &mut Vec<LevelProblem>) -> O
     match text.replace([',', '_'], "").parse::<u32>() {
         Ok(n) if n > 0 => Some(n),
         _ => {
-            problems.push(LevelProblem {
-                field,
+            problems.push(FieldProblem {
+                field: field.into(),
                 message: format!(
                     "'{text}' is not a whole number of at least 1; leave it empty for no limit"
                 ),
@@ -58,7 +58,7 @@ fn count(field: &'static str, text: &str, problems: &mut Vec<LevelProblem>) -> O
     }
 }
 
-fn rupees(field: &'static str, text: &str, problems: &mut Vec<LevelProblem>) -> Option<Price> {
+fn rupees(field: &'static str, text: &str, problems: &mut Vec<FieldProblem>) -> Option<Price> {
     let text = text.trim().trim_start_matches('₹').trim();
     if text.is_empty() {
         return None;
@@ -66,15 +66,15 @@ fn rupees(field: &'static str, text: &str, problems: &mut Vec<LevelProblem>) -> 
     match Price::parse(text) {
         Ok(p) if p > Price::ZERO => Some(p),
         Ok(_) => {
-            problems.push(LevelProblem {
-                field,
+            problems.push(FieldProblem {
+                field: field.into(),
                 message: "an amount above zero, or empty for no limit".to_owned(),
             });
             None
         }
         Err(e) => {
-            problems.push(LevelProblem {
-                field,
+            problems.push(FieldProblem {
+                field: field.into(),
                 message: format!("'{text}' is not an amount: {e}"),
             });
             None
@@ -82,7 +82,7 @@ fn rupees(field: &'static str, text: &str, problems: &mut Vec<LevelProblem>) -> 
     }
 }
 
-fn band(text: &str, problems: &mut Vec<LevelProblem>) -> Option<u32> {
+fn band(text: &str, problems: &mut Vec<FieldProblem>) -> Option<u32> {
     let text = text.trim().trim_end_matches('%').trim();
     if text.is_empty() {
         return None;
@@ -93,8 +93,8 @@ fn band(text: &str, problems: &mut Vec<LevelProblem>) -> Option<u32> {
         (p.raw() * 100 % Price::SCALE == 0 && bp > 0 && bp <= 10_000).then_some(bp as u32)
     });
     if parsed.is_none() {
-        problems.push(LevelProblem {
-            field: "price_band",
+        problems.push(FieldProblem {
+            field: "price_band".into(),
             message: format!(
                 "'{text}' is not a percentage between 0.01 and 100 (like 5 or 2.5%); leave it \
                  empty for no band"
@@ -106,7 +106,7 @@ fn band(text: &str, problems: &mut Vec<LevelProblem>) -> Option<u32> {
 
 impl RiskLimitsDraft {
     /// Every wrong field at once, or the limits.
-    pub fn parse(&self) -> Result<RiskLimits, Vec<LevelProblem>> {
+    pub fn parse(&self) -> Result<RiskLimits, Vec<FieldProblem>> {
         let mut problems = Vec::new();
         let limits = RiskLimits {
             max_order_quantity: count(
@@ -306,7 +306,12 @@ mod tests {
             max_daily_loss: "0".to_owned(),
             price_band: "150%".to_owned(),
         };
-        let fields: Vec<&str> = draft.parse().unwrap_err().iter().map(|p| p.field).collect();
+        let fields: Vec<String> = draft
+            .parse()
+            .unwrap_err()
+            .iter()
+            .map(|p| p.field.clone())
+            .collect();
         assert_eq!(
             fields,
             [

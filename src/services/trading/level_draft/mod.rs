@@ -3,6 +3,7 @@
 //! parses is then checked against the instrument by `level_problems`. Compiled for the browser
 //! too, so the form and the server speak one shape.
 
+use crate::model::FieldProblem;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
@@ -10,7 +11,7 @@ use crate::model::{
     OrderSide, Price, ProductKind, Rearm,
 };
 
-use super::level_rules::{LevelProblem, level_problems};
+use super::level_rules::level_problems;
 
 /// How the crossing is confirmed; the number it needs is `confirmation_value`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,18 +138,21 @@ impl LevelDraft {
         &self,
         id: LevelId,
         instrument: Option<&Instrument>,
-    ) -> Result<Level, Vec<LevelProblem>> {
+    ) -> Result<Level, Vec<FieldProblem>> {
         let mut problems = Vec::new();
         let Some(instrument) = instrument else {
-            return Err(vec![LevelProblem {
-                field: "instrument",
+            return Err(vec![FieldProblem {
+                field: "instrument".into(),
                 message: "choose an instrument from the search: this one is not in today's \
                           instruments list"
                     .to_owned(),
             }]);
         };
         let mut note = |field: &'static str, message: String| {
-            problems.push(LevelProblem { field, message });
+            problems.push(FieldProblem {
+                field: field.into(),
+                message,
+            });
         };
         let price = match Price::parse(&self.price) {
             Ok(p) => Some(p),
@@ -196,8 +200,8 @@ impl LevelDraft {
         {
             Ok(d) => Some(d),
             Err(message) => {
-                problems.push(LevelProblem {
-                    field,
+                problems.push(FieldProblem {
+                    field: field.into(),
                     message: format!("the {what}: {message}"),
                 });
                 None
@@ -213,8 +217,8 @@ impl LevelDraft {
                 match distance("rearm", "re-arm distance", &self.rearm_distance) {
                     Some(Some(distance)) => Some(Rearm::AfterMove { distance }),
                     Some(None) => {
-                        problems.push(LevelProblem {
-                            field: "rearm",
+                        problems.push(FieldProblem {
+                            field: "rearm".into(),
                             message: "say how far the price must move away before the level \
                                       arms again, like 10 or 0.5%"
                                 .to_owned(),
@@ -280,11 +284,11 @@ impl LevelDraft {
         }
     }
 
-    fn confirmation(&self, problems: &mut Vec<LevelProblem>) -> Option<Confirmation> {
+    fn confirmation(&self, problems: &mut Vec<FieldProblem>) -> Option<Confirmation> {
         let value = self.confirmation_value.trim();
         let mut wrong = |message: &str| {
-            problems.push(LevelProblem {
-                field: "confirmation",
+            problems.push(FieldProblem {
+                field: "confirmation".into(),
                 message: message.to_owned(),
             });
             None
@@ -312,7 +316,7 @@ impl LevelDraft {
         }
     }
 
-    fn window(&self, problems: &mut Vec<LevelProblem>) -> Option<Option<ActiveWindow>> {
+    fn window(&self, problems: &mut Vec<FieldProblem>) -> Option<Option<ActiveWindow>> {
         let (from, to) = (self.window_from.trim(), self.window_to.trim());
         if from.is_empty() && to.is_empty() {
             return Some(None);
@@ -323,8 +327,8 @@ impl LevelDraft {
                 to_minute,
             })),
             _ => {
-                problems.push(LevelProblem {
-                    field: "window",
+                problems.push(FieldProblem {
+                    field: "window".into(),
                     message: "the active window is two times of day in IST, like 09:20 and \
                               15:00 (leave both empty for all day)"
                         .to_owned(),

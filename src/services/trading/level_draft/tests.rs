@@ -19,8 +19,8 @@ fn infy() -> Instrument {
     }
 }
 
-fn fields(problems: &[LevelProblem]) -> Vec<&'static str> {
-    problems.iter().map(|p| p.field).collect()
+fn fields(problems: &[FieldProblem]) -> Vec<&str> {
+    problems.iter().map(|p| p.field.as_str()).collect()
 }
 
 #[test]
