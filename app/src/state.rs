@@ -7,14 +7,14 @@ use axum::extract::FromRef;
 use leptos::prelude::*;
 use osp_core::ports::{BusStats, Clock, FeedStats, KiteConnection, Webhooks, WorkerControl};
 use osp_core::services::accounts::AccountService;
+use osp_core::services::activity::{Activity, NotificationCentre};
 use osp_core::services::alerts::{AlertService, BrokerAlertDesk};
 use osp_core::services::instruments::InstrumentCatalog;
 use osp_core::services::market_calendar::MarketCalendar;
 use osp_core::services::prices::PriceService;
 use osp_core::services::status::StatusService;
 use osp_core::services::trading::{
-    Activity, LevelService, NotificationCentre, OrderDesk, OrderExecutor, PaperAccountDesk,
-    RiskService, TradeService,
+    LevelService, OrderDesk, OrderExecutor, PaperAccountDesk, RiskService, TradeService,
 };
 use osp_core::services::watchlists::WatchlistService;
 

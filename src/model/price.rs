@@ -106,6 +106,21 @@ impl Price {
         }
     }
 
+    /// The multiple of `tick` at or above this price (`up`) or at or below it; the price as it
+    /// is for a tick that is not positive.
+    pub fn snap_to_tick(self, tick: Price, up: bool) -> Price {
+        let t = tick.raw;
+        if t <= 0 {
+            return self;
+        }
+        let below = self.raw - self.raw.rem_euclid(t);
+        if up && below != self.raw {
+            Self::from_raw(below + t)
+        } else {
+            Self::from_raw(below)
+        }
+    }
+
     /// The change from `base` to `self` in basis points (1/100 of a percent), rounded half away
     /// from zero. `None` when `base` is zero or on overflow.
     pub fn change_basis_points(self, base: Price) -> Option<i64> {

@@ -1,6 +1,7 @@
 //! Services: the business rules. Each takes its collaborators as ports.
 
 pub mod accounts;
+pub mod activity;
 pub mod alerts;
 pub mod announcer;
 pub mod instruments;

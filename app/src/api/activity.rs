@@ -2,7 +2,7 @@
 //! closed), for the toasts every page shows.
 
 use leptos::prelude::*;
-use osp_core::services::trading::ActivityFeed;
+use osp_core::services::activity::ActivityFeed;
 
 use crate::error::AppError;
 

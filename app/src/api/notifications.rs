@@ -2,7 +2,7 @@
 //! read; marking it read.
 
 use leptos::prelude::*;
-use osp_core::services::trading::NotificationCentreView;
+use osp_core::services::activity::NotificationCentreView;
 
 use crate::error::AppError;
 

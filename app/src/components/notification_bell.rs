@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use super::icons::{Glyph, Icon};
 use osp_core::format::ist_clock;
-use osp_core::services::trading::{ActivityItem, CENTRE_SIZE, NotificationCentreView};
+use osp_core::services::activity::{ActivityItem, CENTRE_SIZE, NotificationCentreView};
 
 use super::toasts::kind_name;
 use crate::api::notifications::{mark_notifications_read, notifications};

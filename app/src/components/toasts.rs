@@ -8,7 +8,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 
 use super::icons::{Glyph, Icon};
-use osp_core::services::trading::{ActivityItem, ActivityKind};
+use osp_core::services::activity::{ActivityItem, ActivityKind};
 
 use crate::live::use_market_stream;
 

@@ -1,7 +1,7 @@
 //! Messages on the price websocket. JSON text frames, one message each.
 
 use osp_core::model::{InstrumentToken, Tick};
-use osp_core::services::trading::ActivityItem;
+use osp_core::services::activity::ActivityItem;
 use serde::{Deserialize, Serialize};
 
 /// Where browsers open the price stream.

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use leptos::prelude::*;
 use osp_core::model::{InstrumentToken, Tick};
-use osp_core::services::trading::ActivityItem;
+use osp_core::services::activity::ActivityItem;
 
 use super::LinkState;
 

@@ -9,8 +9,9 @@ use osp_core::ports::{
     AlertStore, BrokerAlertStore, BusStats, DatabaseProbe, IntentStore, KiteConnection, LevelStore,
     MarketData, NotificationReads, TradeStore, Webhooks, WorkerControl,
 };
+use osp_core::services::activity::{Activity, NotificationCentre};
 use osp_core::services::status::{StatusService, StatusSources};
-use osp_core::services::trading::{Activity, NotificationCentre, OrderDesk};
+use osp_core::services::trading::OrderDesk;
 use tokio::task::JoinHandle;
 
 use super::accounts::Accounts;

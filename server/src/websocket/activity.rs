@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use osp_core::model::StateChange;
-use osp_core::services::trading::{Activity, ActivityItem};
+use osp_core::services::activity::{Activity, ActivityItem};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;

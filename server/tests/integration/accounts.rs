@@ -2,6 +2,10 @@
 //! role, sessions (rotation, logout, logout everywhere, idle and absolute expiry), cross-site
 //! refusal, the sign-in limit and the lockout, the first run, the admin's user changes, the
 //! security headers, and what the database keeps of a password.
+//!
+//! Over 500 lines: the access matrix is one table written in this file that must name every
+//! server function, and the session and sign-in tests share its users and fixtures. Split it by
+//! area (matrix, sessions, sign-in) when it grows again.
 
 use std::time::Duration;
 

@@ -1,4 +1,7 @@
 //! `spawn_app` and friends: start the real application the way `osp serve` does.
+//!
+//! Over 500 lines: every integration test starts the app through these helpers; the server,
+//! its simulator, the signed-in clients and the waits on events live together so none drifts.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -3,6 +3,9 @@
 //! websocket and the notification centre; an ATO alert places its basket's order at Kite when
 //! it fires; paper mode refuses ATO before Kite is asked; a wrong draft is refused field by
 //! field with nothing sent; Kite's limit of 200 is warned of and enforced before Kite.
+//!
+//! Over 500 lines: the simple and ATO alerts' round trips share the simulator fixture and the
+//! mirror's checks; the limit test needs both.
 
 use std::time::Duration;
 

@@ -5,6 +5,9 @@
 //! sees the same prices; a level made through one web process fires once in the workers; the
 //! leader is killed and the standby places the next crossing's order, with exactly one order
 //! per crossing at the broker.
+//!
+//! Over 500 lines: the processes are started once and the scenarios run in sequence on them
+//! (starting them takes most of the time), so they share one file and one fixture.
 
 use std::net::SocketAddr;
 use std::process::Stdio;

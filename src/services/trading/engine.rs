@@ -20,10 +20,10 @@ use std::sync::Arc;
 use crate::model::{BrokerOrder, IntentState, LevelLogEntry, OrderIntent, StateChange, Tick};
 use crate::services::announcer::Announcer;
 
-use super::executor::OrderExecutor;
-use super::level_trader::{LevelTrader, StepReport};
-use super::risk_service::RiskService;
-use super::trades::{TradeReport, TradeService};
+use super::execution::executor::OrderExecutor;
+use super::portfolio::trades::{TradeReport, TradeService};
+use super::risk::service::RiskService;
+use super::strategy::level_trader::{LevelTrader, StepReport};
 
 /// The timers a driver runs for the engine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,72 +1,57 @@
-//! The trading engine's rules: the order intent's transitions and reconciliation (the
-//! exactly-once core) and the executor that drives them; what makes a level valid and how a
-//! form becomes one (`level_draft`); the level index, trend detector and level monitor (each
-//! crossing triggers at most once per arm); the level trader that runs the monitor on live ticks
-//! and places orders through the executor; the level service (CRUD); the paper broker; the trade
-//! rules and the trade monitor (`trades`: entries, target / stop / trailing exits, square-off,
-//! the trade book); pre-trade risk (`risk`: limits, the kill switch, the executor's gate)
-//! and the risk service (editing limits, engaging and releasing the kill switch); the manual
-//! order ticket and the order desk (place a ticket, modify or cancel an open order); the paper
-//! account (restore, reset); the activity feed behind the toasts, and the notification centre
-//! (`notifications`: the newest of it and what each user has not read). The `engine` runs the
-//! loop over them: ticks, order updates, timers and changes in; a report out.
+//! Trading: the engine (`engine`: the loop — ticks, order updates, timers and changes in, a
+//! report out) over five groups, each importing only those after it:
+//!
+//! - `strategy`: levels — valid levels and their form, the level index, trend detector and
+//!   monitor (each crossing triggers at most once per arm), the order a trigger places, the
+//!   level trader that runs it all on live ticks, and the level service (CRUD, CSV);
+//! - `risk`: the gate every order meets (`gate`: limits, the kill switch, the price band,
+//!   orders and loss per day, read from memory) and the risk service that edits them;
+//! - `portfolio`: today's trades in memory and the P&L over them, the trade's rules and the
+//!   trade monitor (target / stop / trailing exits, square-off, the trade book);
+//! - `execution`: the order intent's exactly-once transitions and the executor that drives
+//!   them, which cannot be built without its pre-trade check and the broker session; every
+//!   order's own rules; the manual ticket and the order desk;
+//! - `venues`: the paper broker and the paper account.
 
-mod activity;
-mod broker_session;
 mod engine;
 #[cfg(test)]
 mod engine_scenarios;
-mod executor;
-mod intents;
-mod level_draft;
-mod level_index;
-mod level_monitor;
-mod level_orders;
-mod level_rules;
-mod level_trader;
-mod levels;
-mod notifications;
-mod order_desk;
-mod order_ticket;
-mod paper_account;
-mod paper_broker;
+mod execution;
 mod portfolio;
 mod risk;
-mod risk_service;
 #[cfg(test)]
 mod scenarios;
-mod trade_rules;
-mod trades;
-mod trend;
+mod strategy;
+mod venues;
 
-pub use activity::{Activity, ActivityFeed, ActivityItem, ActivityKind};
-pub use broker_session::{BrokerSession, DAILY_EXPIRY_REASON, kite_session_end_ms};
 pub use engine::{EngineReport, Timer, TradingEngine, TradingEngineParts};
-pub use executor::{ExecError, LOST_ANSWER_SETTLE_MS, OrderExecutor};
-pub use intents::{IntentError, IntentEvent, Reconciliation, advance, reconcile};
-pub use level_draft::{
-    ConfirmationChoice, LevelDraft, RearmChoice, clock_text, parse_clock, parse_distance,
-};
-pub use level_index::{Crossed, LevelId, LevelIndex};
-pub use level_monitor::{LevelEvent, LevelMonitor, LevelSpec, LevelState};
-pub use level_orders::{exit_prices, order_for};
-pub use level_rules::{MAX_NOTE_CHARS, level_problems};
-pub use level_trader::{LEVELS_FEED_OWNER, LevelPhase, LevelTrader, StepReport};
-pub use levels::{LevelError, LevelService, LevelView, MAX_LEVELS, MAX_LOG_ENTRIES};
-pub use notifications::{CENTRE_SIZE, NotificationCentre, NotificationCentreView};
-pub use order_desk::{OrderDesk, OrderDeskError};
-pub use order_ticket::{OrderChange, OrderTicket, TicketKind};
-pub use paper_account::{PaperAccountDesk, PaperError};
-pub use paper_broker::{PaperAccount, PaperBroker, PaperPosition, PaperSettings};
+pub use execution::PreTradeCheck;
+pub use execution::broker_session::{BrokerSession, DAILY_EXPIRY_REASON, kite_session_end_ms};
+pub use execution::executor::{ExecError, LOST_ANSWER_SETTLE_MS, OrderExecutor};
+pub use execution::intents::{IntentError, IntentEvent, Reconciliation, advance, reconcile};
+pub use execution::order_desk::{OrderDesk, OrderDeskError};
+pub use execution::order_ticket::{OrderChange, OrderTicket, TicketKind};
 pub use portfolio::Portfolio;
-pub use risk::{
-    EntryCount, PreTradeCheck, RiskContext, RiskGate, RiskState, order_problem,
-    standing_orders_problem,
+pub use portfolio::trade_rules::{
+    DEFAULT_SQUARE_OFF_MINUTE, exit_prices, square_off_due, unrealised,
 };
-pub use risk_service::{KillSwitchReport, RiskError, RiskLimitsDraft, RiskService};
-pub use trade_rules::{DEFAULT_SQUARE_OFF_MINUTE, square_off_due, unrealised};
-pub use trades::{
+pub use portfolio::trades::{
     EXIT_RETRY_MS, MAX_TRADES, TRADES_FEED_OWNER, TradeBook, TradeError, TradeReport, TradeService,
     TradeServiceParts, TradeView,
 };
-pub use trend::{TrendRule, Verdict, Watch, judge, rule_for};
+pub use risk::gate::{
+    EntryCount, RiskContext, RiskGate, RiskState, order_problem, standing_orders_problem,
+};
+pub use risk::service::{KillSwitchReport, RiskError, RiskLimitsDraft, RiskService};
+pub use strategy::level_draft::{
+    ConfirmationChoice, LevelDraft, RearmChoice, clock_text, parse_clock, parse_distance,
+};
+pub use strategy::level_index::{Crossed, LevelId, LevelIndex};
+pub use strategy::level_monitor::{LevelEvent, LevelMonitor, LevelSpec, LevelState};
+pub use strategy::level_orders::order_for;
+pub use strategy::level_rules::{MAX_NOTE_CHARS, level_problems};
+pub use strategy::level_trader::{LEVELS_FEED_OWNER, LevelPhase, LevelTrader, StepReport};
+pub use strategy::levels::{LevelError, LevelService, LevelView, MAX_LEVELS, MAX_LOG_ENTRIES};
+pub use strategy::trend::{TrendRule, Verdict, Watch, judge, rule_for};
+pub use venues::paper_account::{PaperAccountDesk, PaperError};
+pub use venues::paper_broker::{PaperAccount, PaperBroker, PaperPosition, PaperSettings};

@@ -13,7 +13,7 @@ use crate::ports::{Broker, Clock, IntentStore, MarketData, RiskStore};
 use crate::services::instruments::InstrumentCatalog;
 use crate::testing::{Answer, ManualClock, MemoryStore, NoTicks, ScriptedBroker, run};
 
-use super::executor::LOST_ANSWER_SETTLE_MS;
+use super::execution::executor::LOST_ANSWER_SETTLE_MS;
 use super::{
     BrokerSession, EntryCount, OrderExecutor, Portfolio, PreTradeCheck, RiskGate, RiskState,
 };
@@ -375,7 +375,7 @@ fn infy_trade(id: i64, entry: i64, quantity: u32) -> crate::model::Trade {
             .executor()
             .prepare(None, buy(quantity))
     };
-    let mut trade = super::trade_rules::open_trade(
+    let mut trade = super::portfolio::trade_rules::open_trade(
         &filled,
         crate::model::InstrumentToken(408_065),
         None,

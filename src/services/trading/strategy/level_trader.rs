@@ -23,11 +23,11 @@ use crate::services::instruments::InstrumentCatalog;
 use crate::services::market_calendar::{ist_day_number, ist_minute_of_day};
 use crate::services::prices::FeedSubscriptions;
 
-use super::broker_session::BrokerSession;
-use super::executor::OrderExecutor;
 use super::level_monitor::{LevelEvent, LevelMonitor, LevelSpec, LevelState};
 use super::level_orders::order_for;
-use super::risk::RiskState;
+use crate::services::trading::execution::broker_session::BrokerSession;
+use crate::services::trading::execution::executor::OrderExecutor;
+use crate::services::trading::risk::gate::RiskState;
 
 /// The feed owner for the levels' instruments.
 pub const LEVELS_FEED_OWNER: &str = "levels";

@@ -3,7 +3,12 @@
 //! by the risk gate at every order — no database read per order), and the numbers over them —
 //! the last price of what is held, the day's realised and unrealised profit — as pure
 //! functions read by the trade book and the risk gate alike (so risk needs nothing of the
-//! trade monitor, and the trade monitor nothing of risk).
+//! trade monitor, and the trade monitor nothing of risk). Below it: the trade's rules without
+//! IO (`trade_rules`: entry, target / stop / trailing exits, square-off) and the trade monitor
+//! that applies them (`trades`).
+
+pub(super) mod trade_rules;
+pub(super) mod trades;
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -12,7 +17,7 @@ use crate::model::{InstrumentToken, Price, Trade, TradeId, TradeState};
 use crate::ports::{MarketData, StoreError, TradeStore};
 use crate::services::market_calendar::{ist_day_number, ist_day_start_ms};
 
-use super::trade_rules::unrealised;
+use trade_rules::unrealised;
 
 /// The most trades the trade book shows.
 pub const MAX_TRADES: u32 = 200;

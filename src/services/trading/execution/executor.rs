@@ -36,7 +36,7 @@ use crate::ports::{
 
 use super::broker_session::BrokerSession;
 use super::intents::{IntentError, IntentEvent, Reconciliation, advance, reconcile};
-use super::risk::PreTradeCheck;
+use super::pre_trade::PreTradeCheck;
 use crate::services::announcer::Announcer;
 
 #[derive(Debug, thiserror::Error)]

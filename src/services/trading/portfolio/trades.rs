@@ -26,12 +26,12 @@ use crate::services::instruments::InstrumentCatalog;
 use crate::services::market_calendar::ist_day_number;
 use crate::services::prices::FeedSubscriptions;
 
-use super::executor::OrderExecutor;
-use super::portfolio::{Portfolio, day_totals, open_and_recent, open_prices};
 use super::trade_rules::{
     add_fills, auto_exit_allowed, exit_order, exiting, on_exit_update, on_price, open_trade,
     square_off_due, unrealised,
 };
+use super::{Portfolio, day_totals, open_and_recent, open_prices};
+use crate::services::trading::execution::executor::OrderExecutor;
 
 /// The feed owner for the open trades' instruments.
 pub const TRADES_FEED_OWNER: &str = "trades";
@@ -39,7 +39,7 @@ pub const TRADES_FEED_OWNER: &str = "trades";
 pub const EXIT_RETRY_MS: i64 = 30_000;
 /// How far back start-up and the minutely catch-up look for fills a crash left unapplied.
 pub const CATCH_UP_WINDOW_MS: i64 = 24 * 3_600_000;
-pub use super::portfolio::MAX_TRADES;
+pub use super::MAX_TRADES;
 
 /// What a step did, for the worker's log.
 #[derive(Debug, Default)]

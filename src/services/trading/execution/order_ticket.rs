@@ -9,7 +9,7 @@ use crate::model::{
     Instrument, InstrumentToken, OrderKind, OrderRequest, OrderSide, OrderTag, Price, ProductKind,
 };
 
-use super::level_rules::{product_problem, quantity_problem, tick_hint};
+use super::order_rules::{product_problem, quantity_problem, tick_hint};
 
 /// The ticket's order type.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -4,6 +4,10 @@
 //! A read model over the level log, the order book, the trades and the alerts' firings; it
 //! stores nothing.
 
+mod notifications;
+
+pub use notifications::{CENTRE_SIZE, NotificationCentre, NotificationCentreView};
+
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};

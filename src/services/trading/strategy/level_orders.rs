@@ -1,9 +1,9 @@
-//! What a triggered level orders, and where its trade exits: arithmetic on fixed-point prices,
-//! rounded to the instrument's tick on the cautious side — a limit never allows a fill worse
-//! than the offset asked, and a target or a stop is never further from the entry than asked.
+//! What a triggered level orders: arithmetic on fixed-point prices, rounded to the
+//! instrument's tick on the cautious side — a limit never allows a fill worse than the offset
+//! asked. (Where its trade exits is the portfolio's `trade_rules::exit_prices`.)
 
 use crate::model::{
-    Direction, Distance, Level, LevelOrderType, OrderKind, OrderRequest, OrderSide, OrderTag, Price,
+    Direction, Level, LevelOrderType, OrderKind, OrderRequest, OrderSide, OrderTag, Price,
 };
 
 /// The order a level places for a crossing in `direction`, or `None` when it has no order that
@@ -22,7 +22,7 @@ pub fn order_for(level: &Level, direction: Direction, tick: Price) -> Option<Ord
                 OrderSide::Sell => level.price.checked_sub(offset)?,
             };
             OrderKind::Limit {
-                price: round(raw, tick, side == OrderSide::Sell),
+                price: raw.snap_to_tick(tick, side == OrderSide::Sell),
             }
         }
     };
@@ -35,48 +35,6 @@ pub fn order_for(level: &Level, direction: Direction, tick: Price) -> Option<Ord
         product: level.product,
         tag: OrderTag::parse("pending").ok()?,
     })
-}
-
-/// Rounds to the tick grid, up or down.
-fn round(price: Price, tick: Price, up: bool) -> Price {
-    let t = tick.raw();
-    if t <= 0 {
-        return price;
-    }
-    let below = price.raw() - price.raw().rem_euclid(t);
-    if up && below != price.raw() {
-        Price::from_raw(below + t)
-    } else {
-        Price::from_raw(below)
-    }
-}
-
-/// Target and stop-loss prices for a position entered at `entry` on `side` (the entry order's
-/// side). Both land on the tick grid on the cautious side: the target no further than asked,
-/// the stop no further than asked.
-pub fn exit_prices(
-    entry: Price,
-    side: OrderSide,
-    target: Option<Distance>,
-    stop: Option<Distance>,
-    tick: Price,
-) -> (Option<Price>, Option<Price>) {
-    let long = side == OrderSide::Buy;
-    let target = target.and_then(|d| d.from_price(entry)).and_then(|d| {
-        if long {
-            entry.checked_add(d).map(|p| round(p, tick, false))
-        } else {
-            entry.checked_sub(d).map(|p| round(p, tick, true))
-        }
-    });
-    let stop = stop.and_then(|d| d.from_price(entry)).and_then(|d| {
-        if long {
-            entry.checked_sub(d).map(|p| round(p, tick, true))
-        } else {
-            entry.checked_add(d).map(|p| round(p, tick, false))
-        }
-    });
-    (target, stop)
 }
 
 #[cfg(test)]
@@ -144,32 +102,5 @@ mod tests {
             OrderKind::Limit { price: p("812.30") },
             "812.28 rounds up"
         );
-    }
-
-    #[test]
-    fn exits_sit_on_the_right_side_rounded_cautiously() {
-        let tick = p("0.05");
-        let (target, stop) = exit_prices(
-            p("100"),
-            OrderSide::Buy,
-            Some(Distance::BasisPoints(150)),
-            Some(Distance::Points(p("0.73"))),
-            tick,
-        );
-        assert_eq!(target, Some(p("101.50")));
-        assert_eq!(
-            stop,
-            Some(p("99.30")),
-            "99.27 rounds up: never further than asked"
-        );
-        let (target, stop) = exit_prices(
-            p("100"),
-            OrderSide::Sell,
-            Some(Distance::Points(p("2.02"))),
-            Some(Distance::BasisPoints(33)),
-            tick,
-        );
-        assert_eq!(target, Some(p("98.00")), "97.98 rounds up for a short");
-        assert_eq!(stop, Some(p("100.30")), "100.33 rounds down for a short");
     }
 }

@@ -11,10 +11,10 @@ use serde::{Deserialize, Serialize};
 use crate::model::{ExitReason, KillSwitch, Price, RiskLimits, StateChange};
 use crate::ports::{ChangeNotifier, Clock, RiskStore, StoreError};
 
-use super::executor::OrderExecutor;
-use super::risk::RiskState;
-use super::trades::TradeService;
+use super::gate::RiskState;
 use crate::services::announcer::Announcer;
+use crate::services::trading::execution::executor::OrderExecutor;
+use crate::services::trading::portfolio::trades::TradeService;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RiskError {

@@ -2,34 +2,13 @@
 //! against the instrument as today's instruments list describes it.
 
 use crate::model::FieldProblem;
-
-use crate::model::{
-    Distance, Exchange, Instrument, Level, LevelOrderType, LevelTrigger, Price, ProductKind, Rearm,
+use crate::services::trading::execution::order_rules::{
+    product_problem, quantity_problem, tick_hint,
 };
 
+use crate::model::{Distance, Instrument, Level, LevelOrderType, LevelTrigger, Price, Rearm};
+
 pub const MAX_NOTE_CHARS: usize = 500;
-
-fn is_derivative(exchange: Exchange) -> bool {
-    !matches!(exchange, Exchange::Nse | Exchange::Bse)
-}
-
-pub(super) fn tick_hint(price: Price, tick: Price) -> String {
-    let below = Price::from_raw(price.raw() - price.raw().rem_euclid(tick.raw().max(1)));
-    match below.checked_add(tick) {
-        Some(above) => format!(
-            "{} is not a multiple of the tick size {}; use {} or {}",
-            price.format_indian(),
-            tick.format_indian(),
-            below.format_indian(),
-            above.format_indian()
-        ),
-        None => format!(
-            "{} is not a multiple of the tick size {}",
-            price.format_indian(),
-            tick.format_indian()
-        ),
-    }
-}
 
 fn check_distance(
     problems: &mut Vec<FieldProblem>,
@@ -65,41 +44,6 @@ fn check_distance(
             ),
         }),
         Some(_) => {}
-    }
-}
-
-/// Why `quantity` cannot be ordered on `instrument` (zero, or not whole lots of a derivative).
-pub(super) fn quantity_problem(quantity: u32, instrument: &Instrument) -> Option<String> {
-    if quantity == 0 {
-        return Some("the quantity must be at least 1".to_owned());
-    }
-    if is_derivative(instrument.exchange)
-        && instrument.lot_size > 1
-        && !quantity.is_multiple_of(instrument.lot_size)
-    {
-        let lots = quantity / instrument.lot_size;
-        return Some(format!(
-            "{} trades in lots of {}; use {} or {}",
-            instrument.tradingsymbol,
-            instrument.lot_size,
-            lots.max(1) * instrument.lot_size,
-            (lots + 1) * instrument.lot_size
-        ));
-    }
-    None
-}
-
-/// Why `product` does not suit `instrument` (delivery for equity, carry-forward for derivatives).
-pub(super) fn product_problem(product: ProductKind, instrument: &Instrument) -> Option<String> {
-    match (product, is_derivative(instrument.exchange)) {
-        (ProductKind::Delivery, true) => Some(
-            "CNC (delivery) is for equity; use NRML to carry a derivative overnight, or MIS"
-                .to_owned(),
-        ),
-        (ProductKind::CarryForward, false) => {
-            Some("NRML is for derivatives; use CNC to hold equity overnight, or MIS".to_owned())
-        }
-        _ => None,
     }
 }
 
@@ -209,7 +153,9 @@ pub fn level_problems(level: &Level, instrument: &Instrument) -> Vec<FieldProble
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ActiveWindow, Confirmation, InstrumentToken, LevelId, OrderSide};
+    use crate::model::{
+        ActiveWindow, Confirmation, Exchange, InstrumentToken, LevelId, OrderSide, ProductKind,
+    };
 
     fn instrument(exchange: Exchange, symbol: &str, lot: u32, segment: &str) -> Instrument {
         Instrument {

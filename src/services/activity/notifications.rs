@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::activity::{Activity, ActivityItem};
+use super::{Activity, ActivityItem};
 use crate::model::UserId;
 use crate::ports::{Clock, NotificationReads};
 
