@@ -6,9 +6,9 @@
 use std::sync::Arc;
 
 use crate::model::{
-    Confirmation, Distance, Exchange, Instrument, InstrumentToken, IntentState, KillSwitch, Level,
-    LevelId, LevelOrderType, LevelTrigger, Ohlc, OrderSide, Price, ProductKind, Rearm, RiskLimits,
-    StateChange, Tick, TradeState,
+    Confirmation, Distance, Exchange, ExitReason, Instrument, InstrumentToken, IntentState,
+    KillSwitch, Level, LevelId, LevelOrderType, LevelTrigger, Ohlc, OrderSide, Price, ProductKind,
+    Rearm, RiskLimits, StateChange, Tick, TradeState,
 };
 use crate::ports::{Broker, Clock, IntentStore, LevelStore, MarketData, RiskStore, TradeStore};
 use crate::services::announcer::Announcer;
@@ -76,9 +76,14 @@ struct Bench {
 
 impl Bench {
     fn new() -> Bench {
+        Bench::with(level())
+    }
+
+    /// The engine watching `level` (stored as level 1).
+    fn with(level: Level) -> Bench {
         let store = Arc::new(MemoryStore::default());
         run(store.set_limits(&RiskLimits::NONE, NOW_MS)).unwrap();
-        run(LevelStore::insert(store.as_ref(), &level(), NOW_MS)).unwrap();
+        run(LevelStore::insert(store.as_ref(), &level, NOW_MS)).unwrap();
         let clock = Arc::new(ManualClock::at(NOW_MS)) as Arc<dyn Clock>;
         let broker = Arc::new(ScriptedBroker::default());
         let catalog = Arc::new(InstrumentCatalog::default());
@@ -279,4 +284,39 @@ fn with_the_kill_switch_on_a_crossing_places_nothing_but_the_stop_loss_still_exi
         .unwrap()
         .unwrap();
     assert!(stored.armed, "still armed for after the release");
+}
+
+#[test]
+fn a_trailing_stop_follows_the_best_price_and_exits_once_when_the_price_falls_back_to_it() {
+    let mut trailing = level();
+    trailing.target = None;
+    trailing.trailing_stop = Some(Distance::Points(p("10")));
+    let bench = Bench::with(trailing);
+    run(bench.engine.on_entry_ticks(&[tick("1495")]));
+    run(bench.engine.on_entry_ticks(&[tick("1501")]));
+    bench.fill_newest("1501");
+
+    // Up to 1530: the stop trails to 1520. Falling to 1521 is still above it: nothing sent.
+    for price in ["1510", "1530", "1521"] {
+        run(bench.engine.on_ticks(&[tick(price)]));
+    }
+    assert_eq!(
+        bench.broker.book().len(),
+        1,
+        "no exit above the trailing stop"
+    );
+    // At 1519.95 the trailing stop is crossed: one exit, however many ticks follow.
+    run(bench.engine.on_ticks(&[tick("1519.95")]));
+    run(bench.engine.on_ticks(&[tick("1518")]));
+    assert_eq!(bench.sent(), [(OrderSide::Buy, 10), (OrderSide::Sell, 10)]);
+    bench.fill_newest("1519.95");
+    let trade = run(TradeStore::trade(
+        bench.store.as_ref(),
+        crate::model::TradeId(1),
+    ))
+    .unwrap()
+    .unwrap();
+    assert_eq!(trade.state, TradeState::Closed);
+    assert_eq!(trade.exit_reason, Some(ExitReason::TrailingStop));
+    assert_eq!(trade.realised, p("189.5"));
 }
