@@ -131,6 +131,10 @@ mod server {
                     "that Kite alert (it may have been deleted at Kite: sync to see Kite's list)"
                         .to_owned(),
                 ),
+                BrokerAlertError::NotSuspended => AppError::NotFound(
+                    "that suspended Kite alert (it may have been put back already: reload the page)"
+                        .to_owned(),
+                ),
                 refused @ (BrokerAlertError::LimitReached(_)
                 | BrokerAlertError::OrdersNotHere
                 | BrokerAlertError::RiskRefused(_)

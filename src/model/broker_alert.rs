@@ -222,3 +222,24 @@ pub struct BrokerAlertMirror {
     /// Why the last read failed, if it did.
     pub error: Option<String>,
 }
+
+/// An ATO alert the kill switch took out of the broker's hands: deleted at the broker (which
+/// has no way to pause one) and kept here as it was, to be put back at the broker only by a
+/// deliberate act once the switch is released. Kept under the broker's old id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SuspendedBrokerAlert {
+    pub alert: BrokerAlert,
+    /// When the kill switch took it.
+    pub suspended_ms: i64,
+}
+
+impl SuspendedBrokerAlert {
+    /// The alert with its basket as this app makes it again, if it can (an alert made
+    /// elsewhere, with a condition or orders this app does not make, is never suspended).
+    pub fn ato_spec(&self) -> Option<AtoSpec> {
+        Some(AtoSpec {
+            alert: self.alert.spec.clone()?,
+            basket: self.alert.orders.clone()?,
+        })
+    }
+}

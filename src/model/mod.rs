@@ -49,7 +49,7 @@ pub use app_status::{AppStatus, ComponentHealth, HealthState};
 pub use broker_alert::{
     AtoOrder, AtoPricing, AtoSpec, BROKER_ALERT_LIMIT, BROKER_ALERT_WARN_AT, BrokerAlert,
     BrokerAlertFiring, BrokerAlertHistoryEntry, BrokerAlertKind, BrokerAlertMirror,
-    BrokerAlertOperator, BrokerAlertSpec,
+    BrokerAlertOperator, BrokerAlertSpec, SuspendedBrokerAlert,
 };
 pub use broker_order::{BrokerOrder, OrderStatus};
 pub use bus_status::{BusPeer, BusStatus};

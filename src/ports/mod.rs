@@ -13,8 +13,8 @@ use crate::model::{
     BrokerAlertMirror, BrokerAlertSpec, BrokerOrder, Candle, FeedChange, FeedFigures,
     InstrumentToken, KillSwitch, KiteStatus, LastTrigger, Level, LevelId, LevelLogEntry,
     OrderIntent, OrderRequest, OrderTag, RiskLimits, Role, StateChange, StoredLevel, StoredUser,
-    Tick, TotpEnrolment, Trade, TradeId, User, UserId, Watchlist, WatchlistItem, WebhookDelivery,
-    WebhookSaved, WebhookView, WorkerState,
+    SuspendedBrokerAlert, Tick, TotpEnrolment, Trade, TradeId, User, UserId, Watchlist,
+    WatchlistItem, WebhookDelivery, WebhookSaved, WebhookView, WorkerState,
 };
 
 /// Reachability of the database.
@@ -293,6 +293,14 @@ pub trait BrokerAlertStore: Send + Sync {
     async fn sync_failed(&self, error: &str, now_ms: i64) -> Result<(), StoreError>;
     /// The firings seen, newest first.
     async fn firings(&self, limit: u32) -> Result<Vec<BrokerAlertFiring>, StoreError>;
+    /// Keeps `alert` as the kill switch took it, before it is deleted at the broker (a second
+    /// call for the same id keeps the first: a retried suspension changes nothing).
+    async fn suspend(&self, alert: &BrokerAlert, now_ms: i64) -> Result<(), StoreError>;
+    /// The alerts the kill switch took, oldest first.
+    async fn suspended(&self) -> Result<Vec<SuspendedBrokerAlert>, StoreError>;
+    /// Forgets one suspended alert (put back at the broker, or let go by the trader); `false`
+    /// when there was none by that id.
+    async fn unsuspend(&self, id: &str) -> Result<bool, StoreError>;
 }
 
 /// Where levels and their audit log are kept. Each call is one transaction; errors are

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use crate::model::{
     AtoSpec, BrokerAlert, BrokerAlertFiring, BrokerAlertHistoryEntry, BrokerAlertKind,
-    BrokerAlertMirror, BrokerAlertSpec,
+    BrokerAlertMirror, BrokerAlertSpec, SuspendedBrokerAlert,
 };
 use crate::ports::{
     BrokerAlertStore, BrokerAlerts, BrokerError, BrokerErrorKind, BrokerOrderAlerts, StoreError,
@@ -19,12 +19,37 @@ use crate::ports::{
 pub struct MemoryBrokerAlerts {
     alerts: Mutex<Vec<BrokerAlert>>,
     calls: AtomicUsize,
+    /// Ids given so far: a new alert's id is never one given before (as Kite's uuids).
+    made: AtomicUsize,
+    /// While set, every call fails as if Kite could not be reached.
+    down: std::sync::atomic::AtomicBool,
 }
 
 impl MemoryBrokerAlerts {
     /// How many creates and modifications reached the broker.
     pub fn calls(&self) -> usize {
         self.calls.load(Ordering::SeqCst)
+    }
+
+    /// From now on every call fails as if Kite could not be reached (`false`: it answers).
+    pub fn set_down(&self, down: bool) {
+        self.down.store(down, Ordering::SeqCst);
+    }
+
+    fn reachable(&self) -> Result<(), BrokerError> {
+        if self.down.load(Ordering::SeqCst) {
+            Err(BrokerError {
+                kind: BrokerErrorKind::Unavailable,
+                message: "connection refused".into(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The alert Kite holds as if it had been made at Kite itself (not through this app).
+    pub fn made_at_kite(&self, alert: BrokerAlert) {
+        self.held().push(alert);
     }
 
     fn held(&self) -> std::sync::MutexGuard<'_, Vec<BrokerAlert>> {
@@ -39,7 +64,10 @@ impl MemoryBrokerAlerts {
     ) -> BrokerAlert {
         self.calls.fetch_add(1, Ordering::SeqCst);
         let mut held = self.held();
-        let id = id.map_or_else(|| format!("alert-{}", held.len() + 1), str::to_owned);
+        let id = id.map_or_else(
+            || format!("alert-{}", self.made.fetch_add(1, Ordering::SeqCst) + 1),
+            str::to_owned,
+        );
         let alert = BrokerAlert {
             id: id.clone(),
             name: spec.name.clone(),
@@ -63,6 +91,7 @@ impl MemoryBrokerAlerts {
     }
 
     fn exists(&self, id: &str) -> Result<(), BrokerError> {
+        self.reachable()?;
         if self.held().iter().any(|a| a.id == id) {
             Ok(())
         } else {
@@ -77,10 +106,12 @@ impl MemoryBrokerAlerts {
 #[async_trait]
 impl BrokerAlerts for MemoryBrokerAlerts {
     async fn list(&self) -> Result<Vec<BrokerAlert>, BrokerError> {
+        self.reachable()?;
         Ok(self.held().clone())
     }
 
     async fn create(&self, spec: &BrokerAlertSpec) -> Result<BrokerAlert, BrokerError> {
+        self.reachable()?;
         Ok(self.store(None, spec, None))
     }
 
@@ -104,6 +135,7 @@ impl BrokerAlerts for MemoryBrokerAlerts {
 #[async_trait]
 impl BrokerOrderAlerts for MemoryBrokerAlerts {
     async fn create_ato(&self, spec: &AtoSpec) -> Result<BrokerAlert, BrokerError> {
+        self.reachable()?;
         Ok(self.store(None, &spec.alert, Some(spec)))
     }
 
@@ -118,11 +150,16 @@ impl BrokerOrderAlerts for MemoryBrokerAlerts {
 pub struct MemoryAlertMirror {
     mirror: Mutex<BrokerAlertMirror>,
     firings: Mutex<Vec<BrokerAlertFiring>>,
+    suspended: Mutex<Vec<SuspendedBrokerAlert>>,
 }
 
 impl MemoryAlertMirror {
     fn mirror(&self) -> std::sync::MutexGuard<'_, BrokerAlertMirror> {
         self.mirror.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn kept(&self) -> std::sync::MutexGuard<'_, Vec<SuspendedBrokerAlert>> {
+        self.suspended.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -186,5 +223,27 @@ impl BrokerAlertStore for MemoryAlertMirror {
     async fn firings(&self, limit: u32) -> Result<Vec<BrokerAlertFiring>, StoreError> {
         let seen = self.firings.lock().unwrap_or_else(|p| p.into_inner());
         Ok(seen.iter().rev().take(limit as usize).cloned().collect())
+    }
+
+    async fn suspend(&self, alert: &BrokerAlert, now_ms: i64) -> Result<(), StoreError> {
+        let mut kept = self.kept();
+        if !kept.iter().any(|k| k.alert.id == alert.id) {
+            kept.push(SuspendedBrokerAlert {
+                alert: alert.clone(),
+                suspended_ms: now_ms,
+            });
+        }
+        Ok(())
+    }
+
+    async fn suspended(&self) -> Result<Vec<SuspendedBrokerAlert>, StoreError> {
+        Ok(self.kept().clone())
+    }
+
+    async fn unsuspend(&self, id: &str) -> Result<bool, StoreError> {
+        let mut kept = self.kept();
+        let before = kept.len();
+        kept.retain(|k| k.alert.id != id);
+        Ok(kept.len() < before)
     }
 }

@@ -1,6 +1,7 @@
 //! Kite's own alerts (its Alerts API): the mirror with its freshness and Kite's limit, create
-//! (simple or ATO), modify, delete, Kite's history of one, and sync now. Each write goes to
-//! Kite first and answers with what Kite now holds.
+//! (simple or ATO), modify, delete, Kite's history of one, sync now, and the ATO alerts the
+//! kill switch took from Kite: put one back (through the risk gate) or let it go. Each write
+//! goes to Kite first and answers with what Kite now holds.
 
 use leptos::prelude::*;
 use osp_core::model::{BrokerAlert, BrokerAlertHistoryEntry};
@@ -83,6 +84,32 @@ pub async fn sync_kite_alerts() -> Result<BrokerAlertBoard, AppError> {
                 .await
                 .map_err(AppError::Unavailable)?;
             Ok(state.kite_alerts.board().await?)
+        }
+        .await,
+    )
+}
+
+/// `POST /api/kite-alerts/put-back`: makes an ATO alert the kill switch took from Kite again
+/// at Kite, as it was (refused while the kill switch is on, or over a risk limit).
+#[server(endpoint = "kite-alerts/put-back")]
+pub async fn put_back_kite_alert(id: String) -> Result<BrokerAlert, AppError> {
+    crate::error::with_status(
+        async move {
+            let state = crate::state::app_state()?;
+            Ok(state.kite_alerts.put_back(&id).await?)
+        }
+        .await,
+    )
+}
+
+/// `POST /api/kite-alerts/let-go`: forgets an ATO alert the kill switch took, without making
+/// it again at Kite.
+#[server(endpoint = "kite-alerts/let-go")]
+pub async fn let_go_kite_alert(id: String) -> Result<(), AppError> {
+    crate::error::with_status(
+        async move {
+            let state = crate::state::app_state()?;
+            Ok(state.kite_alerts.let_go(&id).await?)
         }
         .await,
     )

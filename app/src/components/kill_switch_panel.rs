@@ -42,6 +42,12 @@ pub fn KillSwitchPanel(
                         plural(report.cancelled_orders, "open order", "open orders"),
                         plural(report.exits_sent, "position", "positions"),
                     );
+                    if report.alerts_suspended > 0 {
+                        text.push_str(&format!(
+                            " {} taken from Kite: put back on the Alerts page once released.",
+                            plural(report.alerts_suspended, "ATO alert", "ATO alerts"),
+                        ));
+                    }
                     for p in &report.problems {
                         text.push(' ');
                         text.push_str(p);

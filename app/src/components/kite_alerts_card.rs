@@ -2,18 +2,22 @@
 //! is, why the last sync failed if it did, and a warning before Kite's limit of 200 per
 //! account is hit — each alert's condition, type (simple or ATO with its orders), state and
 //! count; create, change, delete, Kite's history of one, and "Sync now". These fire at Kite
-//! even while this app is off; the app learns of each firing at the next sync.
+//! even while this app is off; the app learns of each firing at the next sync. The ATO alerts
+//! the kill switch took from Kite are listed apart, to put back (after the release) or let go.
 
 use std::time::Duration;
 
 use leptos::prelude::*;
 use osp_core::format::ist_clock;
-use osp_core::model::{Access, BrokerAlert, BrokerAlertHistoryEntry, BrokerAlertKind};
+use osp_core::model::{
+    Access, BrokerAlert, BrokerAlertHistoryEntry, BrokerAlertKind, SuspendedBrokerAlert,
+};
 use osp_core::services::alerts::BrokerAlertBoard;
 
 use super::kite_alert_form::{KiteAlertForm, KiteAlertTarget};
 use crate::api::kite_alerts::{
-    delete_kite_alert, kite_alert_history, kite_alerts, sync_kite_alerts,
+    delete_kite_alert, kite_alert_history, kite_alerts, let_go_kite_alert, put_back_kite_alert,
+    sync_kite_alerts,
 };
 use crate::user_context::use_user;
 
@@ -77,6 +81,28 @@ pub fn KiteAlertsCard(initial: BrokerAlertBoard) -> impl IntoView {
             }
         });
     });
+    let put_back = Callback::new(move |(id, name): (String, String)| {
+        leptos::task::spawn_local(async move {
+            match put_back_kite_alert(id).await {
+                Ok(_) => {
+                    message.set(Some(format!("\"{name}\" is back at Kite.")));
+                    refresh();
+                }
+                Err(e) => message.set(Some(e.to_string())),
+            }
+        });
+    });
+    let let_go = Callback::new(move |(id, name): (String, String)| {
+        leptos::task::spawn_local(async move {
+            match let_go_kite_alert(id).await {
+                Ok(()) => {
+                    message.set(Some(format!("\"{name}\" is let go: it stays off Kite.")));
+                    refresh();
+                }
+                Err(e) => message.set(Some(e.to_string())),
+            }
+        });
+    });
     let edit = Callback::new(move |alert: BrokerAlert| {
         match KiteAlertTarget::edit(&alert) {
         Some(t) => target.set(Some(t)),
@@ -129,6 +155,7 @@ pub fn KiteAlertsCard(initial: BrokerAlertBoard) -> impl IntoView {
                     key=|a| (a.id.clone(), a.name.clone(), a.condition.clone(), a.basket.clone(), a.fired_count, a.enabled)
                     children=move |alert| view! { <KiteAlertRow alert edit remove show_history/> }/>
             </ul>
+            <SuspendedKiteAlerts board put_back let_go/>
             <KiteAlertHistory history/>
         </section>
     }
@@ -185,6 +212,59 @@ fn KiteAlertRow(
         </li>
     }
     .into_any()
+}
+
+/// The ATO alerts the kill switch took from Kite: kept here, off Kite, until the trader puts
+/// one back (refused while the switch is on) or lets it go.
+#[component]
+fn SuspendedKiteAlerts(
+    board: RwSignal<BrokerAlertBoard>,
+    put_back: Callback<(String, String)>,
+    let_go: Callback<(String, String)>,
+) -> impl IntoView {
+    let may_trade = use_user().can(Access::Trader);
+    move || {
+        let suspended = board.with(|b| b.suspended.clone());
+        (!suspended.is_empty()).then(|| view! {
+            <div class="kite-alerts-suspended" data-testid="kite-alerts-suspended">
+                <h3>"Taken from Kite by the kill switch"</h3>
+                <p class="muted small">
+                    "These ATO alerts no longer exist at Kite, so they place no orders. Once the kill switch is released, put back the ones you still want."
+                </p>
+                <ul class="kite-alert-list">
+                    {suspended.into_iter().map(|kept: SuspendedBrokerAlert| {
+                        let alert = kept.alert;
+                        let (id, name) = (alert.id.clone(), alert.name.clone());
+                        view! {
+                            <li class="kite-alert" data-testid="kite-alert-suspended-row">
+                                <div>
+                                    <strong>{alert.name.clone()}</strong>
+                                    " "
+                                    <span class="muted small">{format!("taken {} IST", ist_clock(kept.suspended_ms))}</span>
+                                </div>
+                                <div>{alert.condition.clone()}</div>
+                                <ul class="small ato-orders">
+                                    {alert.basket.iter().map(|o| view! { <li>{o.clone()}</li> }).collect_view()}
+                                </ul>
+                                {move || may_trade.get().then(|| {
+                                    let (id, name) = (id.clone(), name.clone());
+                                    let (id2, name2) = (id.clone(), name.clone());
+                                    view! {
+                                        <div class="actions">
+                                            <button type="button" class="button" data-testid="kite-alert-put-back"
+                                                on:click=move |_| put_back.run((id.clone(), name.clone()))>"Put back at Kite"</button>
+                                            <button type="button" class="button subtle danger" data-testid="kite-alert-let-go"
+                                                on:click=move |_| let_go.run((id2.clone(), name2.clone()))>"Let go"</button>
+                                        </div>
+                                    }
+                                })}
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            </div>
+        })
+    }
 }
 
 /// Kite's record of one alert's firings, as read from Kite.

@@ -1,8 +1,9 @@
-//! The mirror of the broker's alerts (`broker_alerts`), the firings seen (`broker_alert_firings`)
-//! and how the last read of the broker's list went (`broker_alert_sync`).
+//! The mirror of the broker's alerts (`broker_alerts`), the firings seen (`broker_alert_firings`),
+//! how the last read of the broker's list went (`broker_alert_sync`), and the ATO alerts the
+//! kill switch took from the broker (`broker_alerts_suspended`).
 
 use async_trait::async_trait;
-use osp_core::model::{BrokerAlert, BrokerAlertFiring, BrokerAlertMirror};
+use osp_core::model::{BrokerAlert, BrokerAlertFiring, BrokerAlertMirror, SuspendedBrokerAlert};
 use osp_core::ports::{BrokerAlertStore, StoreError};
 
 use super::{BeginWrite, Database, failed};
@@ -211,5 +212,60 @@ impl BrokerAlertStore for Database {
                 },
             )
             .collect())
+    }
+
+    async fn suspend(&self, alert: &BrokerAlert, now_ms: i64) -> Result<(), StoreError> {
+        let body = encode(alert)?;
+        on_pool!(self, pool => {
+            sqlx::query(
+                "INSERT INTO broker_alerts_suspended (id, body, suspended_ms) \
+                 VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+            )
+            .bind(&alert.id)
+            .bind(&body)
+            .bind(now_ms)
+            .execute(pool)
+            .await
+            .map_err(failed(WHAT))?;
+        });
+        Ok(())
+    }
+
+    async fn suspended(&self) -> Result<Vec<SuspendedBrokerAlert>, StoreError> {
+        let rows: Vec<(String, String, i64)> = on_pool!(self, pool => {
+            sqlx::query_as(
+                "SELECT id, body, suspended_ms FROM broker_alerts_suspended \
+                 ORDER BY suspended_ms, id",
+            )
+            .fetch_all(pool)
+            .await
+            .map_err(failed(WHAT))?
+        });
+        rows.into_iter()
+            .map(|(id, body, suspended_ms)| {
+                let alert = serde_json::from_str(&body).map_err(|e| {
+                    StoreError::unreadable(
+                        WHAT,
+                        format!("suspended Kite alert {id} is unreadable: {e}"),
+                    )
+                })?;
+                Ok(SuspendedBrokerAlert {
+                    alert,
+                    suspended_ms,
+                })
+            })
+            .collect()
+    }
+
+    async fn unsuspend(&self, id: &str) -> Result<bool, StoreError> {
+        let gone = on_pool!(self, pool => {
+            sqlx::query("DELETE FROM broker_alerts_suspended WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await
+                .map_err(failed(WHAT))?
+                .rows_affected()
+        });
+        Ok(gone == 1)
     }
 }

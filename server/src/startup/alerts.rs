@@ -1,11 +1,11 @@
-//! The fourth builder: price alerts (watched by the alert worker), Kite's own alerts (an ATO
-//! basket meets the trading builder's risk gate before Kite is given it), and the outgoing
-//! webhook their firings go to.
+//! The fourth builder: price alerts (watched by the alert worker), Kite's own alerts (built by
+//! the trading builder, since an ATO alert is an order Kite holds), and the outgoing webhook
+//! their firings go to.
 
 use std::sync::Arc;
 
 use anyhow::Context;
-use osp_core::ports::{AlertStore, BrokerAlertStore, MarketData};
+use osp_core::ports::{AlertStore, MarketData};
 use osp_core::services::alerts::{AlertService, BrokerAlertDesk};
 
 use super::infra::Infra;
@@ -46,24 +46,13 @@ impl Alerts {
             .await
             .map_err(|e| anyhow::anyhow!("cannot load the alerts: {e}"))?;
         tracing::info!(alerts = watched, "alerts loaded");
-        // Kite's own alerts: made, mirrored and synced here; ATO ones only where the venue
-        // sends orders to Kite, and their baskets meet the same gate before Kite is given them.
-        let (broker_alerts, order_alerts) = trading.broker_alerts.clone();
-        let kite_alerts = Arc::new(BrokerAlertDesk::new(
-            broker_alerts,
-            order_alerts,
-            Arc::new(database.clone()) as Arc<dyn BrokerAlertStore>,
-            market.catalog.clone(),
-            clock.clone(),
-            trading.gate.clone(),
-        ));
         let webhooks = Arc::new(
             WebhookSender::new(database.clone(), infra.secrets.clone(), clock.clone())
                 .context("building the webhook client")?,
         );
         Ok(Alerts {
             alerts,
-            kite_alerts,
+            kite_alerts: trading.kite_alerts.clone(),
             webhooks,
         })
     }

@@ -1,20 +1,22 @@
 //! The third builder: the trading services — the venue (chosen once from the mode), the risk
 //! state and its gate, the trading lease, the order executor (which cannot be built without
-//! the gate and the broker session), the level trader and service, the trade monitor and the
-//! risk service — and the trading engine the trading worker drives over them.
+//! the gate and the broker session), the level trader and service, the trade monitor, the desk
+//! of Kite's alerts (an ATO alert is an order Kite holds: its basket meets the gate, and the
+//! risk service's kill switch takes it back out of Kite's hands) and the risk service — and the
+//! trading engine the trading worker drives over them.
 
 use std::sync::Arc;
 
 use osp_core::model::BrokerOrder;
 use osp_core::ports::{
-    BrokerAlerts, BrokerOrderAlerts, IntentStore, LevelStore, MarketData, RiskStore, TradeStore,
-    TradingLease,
+    BrokerAlertStore, IntentStore, LevelStore, MarketData, RiskStore, TradeStore, TradingLease,
 };
+use osp_core::services::alerts::BrokerAlertDesk;
 use osp_core::services::announcer::Announcer;
 use osp_core::services::trading::{
     EntryCount, LevelService, LevelTrader, OrderExecutor, PaperAccountDesk, PaperBroker, Portfolio,
-    PreTradeCheck, RiskGate, RiskService, RiskState, TradeService, TradeServiceParts,
-    TradingEngine, TradingEngineParts,
+    PreTradeCheck, RiskGate, RiskService, RiskState, StandingOrders, TradeService,
+    TradeServiceParts, TradingEngine, TradingEngineParts,
 };
 use tokio::sync::broadcast;
 
@@ -26,8 +28,6 @@ use crate::workers::{Lease, TRADING_LEASE};
 
 pub(super) struct Trading {
     pub risk_state: Arc<RiskState>,
-    /// The one risk gate: the executor's, and the ATO baskets' (the alerts builder's).
-    pub gate: Arc<dyn PreTradeCheck>,
     /// Only the process holding it sends orders (the trading worker runs under it).
     pub lease: Arc<Lease>,
     pub executor: Arc<OrderExecutor>,
@@ -44,8 +44,9 @@ pub(super) struct Trading {
     /// Order updates, subscribed before anything was sent (so no fill is missed); taken by
     /// the workers builder for the trading worker's first run.
     pub order_events: Option<broadcast::Receiver<BrokerOrder>>,
-    /// Kite's alerts that only tell, and (demo and live only) those that place orders.
-    pub broker_alerts: (Arc<dyn BrokerAlerts>, Option<Arc<dyn BrokerOrderAlerts>>),
+    /// Kite's own alerts (simple and ATO): made at Kite, mirrored, synced; ATO ones only where
+    /// the venue sends orders to Kite (demo and live).
+    pub kite_alerts: Arc<BrokerAlertDesk>,
 }
 
 impl Trading {
@@ -166,6 +167,16 @@ impl Trading {
                 }
             }
         }
+        // Kite's alerts: an ATO basket meets the same gate before Kite is given it.
+        let ato_alerts = venue.alert_orders.is_some();
+        let kite_alerts = Arc::new(BrokerAlertDesk::new(
+            venue.alerts,
+            venue.alert_orders,
+            Arc::new(database.clone()) as Arc<dyn BrokerAlertStore>,
+            catalog.clone(),
+            clock.clone(),
+            gate.clone(),
+        ));
         let mut risk = RiskService::new(
             risk_store,
             risk_state.clone(),
@@ -175,6 +186,10 @@ impl Trading {
         );
         if let Some(announce) = topology.announce() {
             risk = risk.with_changes(announce);
+        }
+        if ato_alerts {
+            // Engaging the kill switch takes the ATO alerts out of Kite's hands.
+            risk = risk.with_standing_orders(kite_alerts.clone() as Arc<dyn StandingOrders>);
         }
         let risk = Arc::new(risk);
         let engine = Arc::new(TradingEngine::new(TradingEngineParts {
@@ -188,7 +203,6 @@ impl Trading {
         }));
         Ok(Trading {
             risk_state,
-            gate,
             lease,
             executor,
             trader,
@@ -199,7 +213,7 @@ impl Trading {
             paper: venue.paper,
             paper_broker: venue.paper_broker,
             order_events: Some(venue.order_events),
-            broker_alerts: (venue.alerts, venue.alert_orders),
+            kite_alerts,
         })
     }
 }

@@ -4,6 +4,7 @@
 //! has ended (Kite would refuse; Connect Kite starts it again). It runs under the
 //! `kite-alerts` lease, so one process calls Kite (a second stands by); a firing is recorded
 //! once by its alert and count besides, so two syncing would still record nothing twice.
+//! While the kill switch is on, each sync takes any ATO alert Kite lists out of its hands.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,6 +41,16 @@ impl KiteAlertSync {
                         Ok(report) => {
                             if !report.fired.is_empty() {
                                 self.announce.tell(StateChange::Activity);
+                            }
+                            if report.stood_down.suspended > 0 {
+                                tracing::warn!(
+                                    alerts = report.stood_down.suspended,
+                                    "kill switch on: ATO alerts taken out of Kite's hands (kept to put back)"
+                                );
+                                self.announce.tell(StateChange::Activity);
+                            }
+                            for problem in &report.stood_down.problems {
+                                tracing::warn!(%problem, "kill switch on: a Kite ATO alert");
                             }
                             for firing in &report.fired {
                                 metrics::counter!("osp_kite_alerts_fired_total").increment(1);

@@ -111,6 +111,8 @@ const EXPECTED: &[(&str, Access)] = &[
     ("kite-alerts/create", Access::Trader),
     ("kite-alerts/modify", Access::Trader),
     ("kite-alerts/delete", Access::Trader),
+    ("kite-alerts/put-back", Access::Trader),
+    ("kite-alerts/let-go", Access::Trader),
     ("levels/import", Access::Trader),
     ("orders/place", Access::Trader),
     ("orders/cancel", Access::Trader),

@@ -11,6 +11,7 @@ mod executor;
 mod http;
 mod kite_account;
 mod kite_alerts;
+mod kite_alerts_kill_switch;
 mod kite_connection;
 mod kite_rest;
 mod kite_ticker;

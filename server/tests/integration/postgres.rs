@@ -38,6 +38,7 @@ async fn postgres_migrations_apply_and_are_idempotent() {
             "broker_alert_firings",
             "broker_alert_sync",
             "broker_alerts",
+            "broker_alerts_suspended",
             "instruments",
             "kite_credentials",
             "level_events",
@@ -57,7 +58,7 @@ async fn postgres_migrations_apply_and_are_idempotent() {
         .fetch_one(pool)
         .await
         .unwrap();
-    assert_eq!(applied, 15);
+    assert_eq!(applied, 16);
     db.close().await;
     drop_postgres_database(&name).await;
 }

@@ -313,3 +313,51 @@ async fn store_errors_are_classified_on_postgres() {
     db.close().await;
     drop_postgres_database(&name).await;
 }
+
+/// An ATO alert the kill switch took is kept whole under its old id; a retried suspension
+/// keeps the first; forgetting it says whether there was one.
+async fn suspended_kite_alerts_are_kept_once_and_forgotten(db: &Database) {
+    use osp_core::model::{BrokerAlert, BrokerAlertKind};
+    use osp_core::ports::BrokerAlertStore;
+    let alert = BrokerAlert {
+        id: "uuid-1".into(),
+        name: "breakout".into(),
+        kind: BrokerAlertKind::Ato,
+        enabled: true,
+        disabled_reason: String::new(),
+        fired_count: 3,
+        condition: "LTP of NSE:INFY >= 1600".into(),
+        basket: vec!["BUY 2 NSE:INFY MARKET CNC".into()],
+        spec: None,
+        orders: None,
+        updated_at: None,
+    };
+    assert!(db.suspended().await.unwrap().is_empty());
+    db.suspend(&alert, 10).await.unwrap();
+    let renamed = BrokerAlert {
+        name: "renamed".into(),
+        ..alert.clone()
+    };
+    db.suspend(&renamed, 20).await.unwrap();
+    let kept = db.suspended().await.unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].alert, alert, "the first suspension is kept");
+    assert_eq!(kept[0].suspended_ms, 10);
+    assert!(db.unsuspend("uuid-1").await.unwrap());
+    assert!(!db.unsuspend("uuid-1").await.unwrap());
+    assert!(db.suspended().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn sqlite_suspended_kite_alerts_are_kept_once_and_forgotten() {
+    let (db, _dir) = sqlite_database().await;
+    suspended_kite_alerts_are_kept_once_and_forgotten(&db).await;
+}
+
+#[tokio::test]
+async fn postgres_suspended_kite_alerts_are_kept_once_and_forgotten() {
+    let (db, name) = postgres_database().await;
+    suspended_kite_alerts_are_kept_once_and_forgotten(&db).await;
+    db.close().await;
+    drop_postgres_database(&name).await;
+}

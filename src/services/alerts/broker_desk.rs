@@ -8,7 +8,10 @@
 //! the broker gives the desk `BrokerOrderAlerts`; in paper mode it has none, and an ATO alert
 //! is refused before anything is sent. Its basket meets the same risk gate as every order the
 //! app sends (a constructor argument, so no desk skips it): while the kill switch is on, or
-//! with an order over a per-order limit, the alert is refused before Kite is asked.
+//! with an order over a per-order limit, the alert is refused before Kite is asked. Engaging
+//! the kill switch takes the ATO alerts out of Kite's hands (`suspension.rs`).
+
+mod suspension;
 
 use crate::model::FieldProblem;
 use std::sync::Arc;
@@ -19,13 +22,14 @@ use super::broker_draft::{BrokerAlertDraft, BrokerAlertRequest};
 use crate::model::{
     AtoOrder, AtoSpec, BROKER_ALERT_LIMIT, BROKER_ALERT_WARN_AT, BrokerAlert, BrokerAlertFiring,
     BrokerAlertHistoryEntry, BrokerAlertKind, BrokerAlertMirror, OrderRequest,
+    SuspendedBrokerAlert,
 };
 use crate::ports::{
     BrokerAlertStore, BrokerAlerts, BrokerError, BrokerErrorKind, BrokerOrderAlerts, Clock,
     StoreError,
 };
 use crate::services::instruments::InstrumentCatalog;
-use crate::services::trading::PreTradeCheck;
+use crate::services::trading::{PreTradeCheck, StandDown};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum BrokerAlertError {
@@ -33,6 +37,8 @@ pub enum BrokerAlertError {
     Invalid(Vec<FieldProblem>),
     #[error("no such alert at Kite (it may have been deleted there): sync to see Kite's list")]
     NotFound,
+    #[error("no such suspended alert (it may have been put back already): reload the page")]
+    NotSuspended,
     #[error(
         "Kite keeps at most {BROKER_ALERT_LIMIT} alerts per account and {0} are in use: delete some first"
     )]
@@ -87,6 +93,9 @@ pub struct BrokerAlertBoard {
     pub warn_at: usize,
     /// Whether ATO alerts can be made here (not in paper mode).
     pub orders_allowed: bool,
+    /// The ATO alerts the kill switch took from Kite, to put back or let go.
+    #[serde(default)]
+    pub suspended: Vec<SuspendedBrokerAlert>,
 }
 
 impl BrokerAlertBoard {
@@ -116,6 +125,8 @@ pub struct SyncReport {
     pub alerts: usize,
     /// Firings recorded for the first time.
     pub fired: Vec<BrokerAlertFiring>,
+    /// ATO alerts the kill switch took from Kite at this sync, and what it could not take.
+    pub stood_down: StandDown,
 }
 
 pub struct BrokerAlertDesk {
@@ -157,6 +168,7 @@ impl BrokerAlertDesk {
             limit: BROKER_ALERT_LIMIT,
             warn_at: BROKER_ALERT_WARN_AT,
             orders_allowed: self.orders_allowed(),
+            suspended: self.store.suspended().await?,
         })
     }
 
@@ -309,10 +321,13 @@ impl BrokerAlertDesk {
                 });
             }
         }
+        // What fired is told first; then, while the kill switch is on, the ATO alerts leave.
+        let (listed, stood_down) = self.hold_to_the_switch(listed).await?;
         let fired = self.store.replace(&listed, &firings, started_ms).await?;
         Ok(SyncReport {
             alerts: listed.len(),
             fired,
+            stood_down,
         })
     }
 }
@@ -374,6 +389,7 @@ mod tests {
             limit: BROKER_ALERT_LIMIT,
             warn_at: BROKER_ALERT_WARN_AT,
             orders_allowed: true,
+            suspended: Vec::new(),
         }
     }
 

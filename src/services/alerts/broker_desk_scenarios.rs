@@ -1,6 +1,7 @@
 //! Kite's ATO alerts place their basket at Kite when they fire, without asking the app again:
 //! the desk holds each basket to the risk gate before Kite is given it — on the core's test
-//! kit, with the same `RiskGate` the executor has.
+//! kit, with the same `RiskGate` the executor has. Engaging the kill switch takes them back
+//! out of Kite's hands, until the trader puts them back.
 
 use std::sync::Arc;
 
@@ -9,10 +10,12 @@ use crate::model::{
     OrderSide, Price, ProductKind, RiskLimits,
 };
 use crate::ports::{
-    BrokerAlertStore, BrokerAlerts, BrokerOrderAlerts, Clock, IntentStore, MarketData,
+    BrokerAlertStore, BrokerAlerts, BrokerOrderAlerts, Clock, IntentStore, MarketData, RiskStore,
 };
 use crate::services::instruments::InstrumentCatalog;
-use crate::services::trading::{EntryCount, Portfolio, PreTradeCheck, RiskGate, RiskState};
+use crate::services::trading::{
+    EntryCount, Portfolio, PreTradeCheck, RiskGate, RiskState, StandingOrders,
+};
 use crate::testing::{
     ManualClock, MemoryAlertMirror, MemoryBrokerAlerts, MemoryStore, NoTicks, run,
 };
@@ -25,6 +28,9 @@ struct Setup {
     desk: BrokerAlertDesk,
     kite: Arc<MemoryBrokerAlerts>,
     state: Arc<RiskState>,
+    /// The stored limits and switch, which the gate reads before each check (as where the web
+    /// side runs apart): engaging and releasing here is what the gate sees.
+    store: Arc<MemoryStore>,
 }
 
 fn setup(limits: RiskLimits, kill_switch: Option<KillSwitch>) -> Setup {
@@ -43,6 +49,8 @@ fn setup(limits: RiskLimits, kill_switch: Option<KillSwitch>) -> Setup {
         strike: Price::ZERO,
     }]);
     let store = Arc::new(MemoryStore::default());
+    run(store.set_limits(&limits, 0)).unwrap();
+    run(store.set_kill_switch(kill_switch.as_ref(), 0)).unwrap();
     let clock = Arc::new(ManualClock::at(1_796_358_600_000)) as Arc<dyn Clock>;
     let state = Arc::new(RiskState::new(limits, kill_switch));
     let gate = Arc::new(RiskGate {
@@ -53,7 +61,7 @@ fn setup(limits: RiskLimits, kill_switch: Option<KillSwitch>) -> Setup {
         market: Arc::new(NoTicks) as Arc<dyn MarketData>,
         catalog: catalog.clone(),
         clock: clock.clone(),
-        stored: None,
+        stored: Some(store.clone() as Arc<dyn RiskStore>),
     });
     let kite = Arc::new(MemoryBrokerAlerts::default());
     let desk = BrokerAlertDesk::new(
@@ -64,7 +72,12 @@ fn setup(limits: RiskLimits, kill_switch: Option<KillSwitch>) -> Setup {
         clock,
         gate as Arc<dyn PreTradeCheck>,
     );
-    Setup { desk, kite, state }
+    Setup {
+        desk,
+        kite,
+        state,
+        store,
+    }
 }
 
 fn ato(quantity: u32) -> BrokerAlertDraft {
@@ -139,4 +152,151 @@ fn an_ato_basket_over_a_per_order_limit_is_refused_at_creation_and_at_modificati
     assert_eq!(s.kite.calls(), 1, "the change never reached Kite");
     let at_kite = run(s.kite.list()).unwrap();
     assert_eq!(at_kite[0].orders.as_ref().unwrap()[0].quantity, 5);
+}
+
+fn halt(s: &Setup) {
+    let switch = KillSwitch {
+        engaged_ms: 1,
+        squared_off: false,
+    };
+    run(s.store.set_kill_switch(Some(&switch), 1)).unwrap();
+}
+
+fn release(s: &Setup) {
+    run(s.store.set_kill_switch(None, 2)).unwrap();
+}
+
+fn ids(alerts: &[crate::model::BrokerAlert]) -> Vec<String> {
+    alerts.iter().map(|a| a.id.clone()).collect()
+}
+
+#[test]
+fn engaging_the_kill_switch_takes_the_ato_alerts_from_kite_and_keeps_them_until_put_back() {
+    let s = setup(RiskLimits::NONE, None);
+    let ato = run(s.desk.create(&ato(5))).unwrap();
+    let simple = run(s.desk.create(&simple())).unwrap();
+    halt(&s);
+
+    let taken = run(s.desk.stand_down());
+    assert_eq!(taken.suspended, 1, "{:?}", taken.problems);
+    assert!(taken.problems.is_empty(), "{:?}", taken.problems);
+    assert_eq!(
+        ids(&run(s.kite.list()).unwrap()),
+        vec![simple.id.clone()],
+        "the ATO alert is gone from Kite, the simple one (it places nothing) stays"
+    );
+    let board = run(s.desk.board()).unwrap();
+    assert_eq!(ids(&board.mirror.alerts), vec![simple.id.clone()]);
+    assert_eq!(board.suspended.len(), 1);
+    assert_eq!(board.suspended[0].alert, ato, "kept as Kite held it");
+
+    // While the switch is on, putting it back meets the gate and is refused before Kite.
+    let calls = s.kite.calls();
+    match run(s.desk.put_back(&ato.id)) {
+        Err(BrokerAlertError::RiskRefused(reason)) => {
+            assert!(reason.starts_with("the kill switch is on"), "{reason}")
+        }
+        other => panic!("expected the gate's refusal, got {other:?}"),
+    }
+    assert_eq!(s.kite.calls(), calls, "Kite was not asked");
+
+    // Released, nothing comes back by itself: a sync leaves it suspended.
+    release(&s);
+    run(s.desk.sync()).unwrap();
+    assert_eq!(run(s.kite.list()).unwrap().len(), 1);
+    assert_eq!(run(s.desk.suspended()).unwrap().len(), 1);
+
+    // Put back deliberately: made again at Kite, as it was, under a new id.
+    let back = run(s.desk.put_back(&ato.id)).unwrap();
+    assert_ne!(back.id, ato.id);
+    assert_eq!(back.orders, ato.orders);
+    assert_eq!(back.spec, ato.spec);
+    assert!(run(s.desk.suspended()).unwrap().is_empty());
+    assert_eq!(run(s.kite.list()).unwrap().len(), 2);
+    assert!(matches!(
+        run(s.desk.put_back(&ato.id)),
+        Err(BrokerAlertError::NotSuspended)
+    ));
+}
+
+#[test]
+fn while_halted_each_sync_takes_any_ato_alert_kite_lists_and_what_a_failed_stand_down_left() {
+    let s = setup(RiskLimits::NONE, None);
+    let first = run(s.desk.create(&ato(5))).unwrap();
+    halt(&s);
+    // Kite cannot be reached when the switch is engaged: nothing is lost, the trader is told.
+    s.kite.set_down(true);
+    let taken = run(s.desk.stand_down());
+    assert_eq!(taken.suspended, 0);
+    assert!(
+        taken.problems[0].starts_with("Kite's alerts could not be read"),
+        "{:?}",
+        taken.problems
+    );
+    s.kite.set_down(false);
+    assert_eq!(run(s.kite.list()).unwrap().len(), 1, "still at Kite");
+
+    // Back up, with a second ATO alert made at Kite meanwhile: the next sync takes both.
+    let mut second = first.clone();
+    second.id = "made-at-kite".into();
+    second.name = "another".into();
+    s.kite.made_at_kite(second);
+    let report = run(s.desk.sync()).unwrap();
+    assert_eq!(report.stood_down.suspended, 2, "{:?}", report.stood_down);
+    assert!(run(s.kite.list()).unwrap().is_empty());
+    assert!(run(s.desk.board()).unwrap().mirror.alerts.is_empty());
+    assert_eq!(run(s.desk.suspended()).unwrap().len(), 2);
+
+    // Let go: forgotten without being made again.
+    run(s.desk.let_go("made-at-kite")).unwrap();
+    let kept: Vec<_> = run(s.desk.suspended()).unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].alert.id, first.id);
+    assert!(matches!(
+        run(s.desk.let_go("made-at-kite")),
+        Err(BrokerAlertError::NotSuspended)
+    ));
+}
+
+#[test]
+fn an_ato_alert_this_app_cannot_make_again_is_left_at_kite_and_named() {
+    let s = setup(RiskLimits::NONE, None);
+    let mut foreign = run(s.desk.create(&ato(5))).unwrap();
+    run(s.kite.delete(&foreign.id)).unwrap();
+    foreign.id = "foreign".into();
+    foreign.name = "stop-loss basket".into();
+    foreign.orders = None;
+    s.kite.made_at_kite(foreign);
+    halt(&s);
+    let taken = run(s.desk.stand_down());
+    assert_eq!(taken.suspended, 0);
+    assert!(
+        taken.problems[0].contains("\"stop-loss basket\" was made outside this app"),
+        "{:?}",
+        taken.problems
+    );
+    assert_eq!(
+        ids(&run(s.kite.list()).unwrap()),
+        vec!["foreign".to_owned()]
+    );
+    assert!(run(s.desk.suspended()).unwrap().is_empty());
+}
+
+#[test]
+fn a_put_back_whose_answer_was_lost_is_not_made_twice() {
+    let s = setup(RiskLimits::NONE, None);
+    let ato = run(s.desk.create(&ato(5))).unwrap();
+    halt(&s);
+    run(s.desk.stand_down());
+    release(&s);
+    // Made again at Kite, then a crash before it was forgotten here: the sync mirrors it.
+    let spec = run(s.desk.suspended()).unwrap()[0].ato_spec().unwrap();
+    run(s.kite.create_ato(&spec)).unwrap();
+    run(s.desk.sync()).unwrap();
+    let calls = s.kite.calls();
+    let back = run(s.desk.put_back(&ato.id)).unwrap();
+    assert_eq!(s.kite.calls(), calls, "not made a second time");
+    assert_eq!(back.orders, ato.orders);
+    assert_eq!(run(s.kite.list()).unwrap().len(), 1);
+    assert!(run(s.desk.suspended()).unwrap().is_empty());
 }

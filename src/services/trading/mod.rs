@@ -43,6 +43,7 @@ pub use risk::gate::{
     EntryCount, RiskContext, RiskGate, RiskState, order_problem, standing_orders_problem,
 };
 pub use risk::service::{KillSwitchReport, RiskError, RiskLimitsDraft, RiskService};
+pub use risk::standing::{StandDown, StandingOrders};
 pub use strategy::level_draft::{
     ConfirmationChoice, LevelDraft, RearmChoice, clock_text, parse_clock, parse_distance,
 };

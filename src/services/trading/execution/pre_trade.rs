@@ -16,4 +16,7 @@ pub trait PreTradeCheck: Send + Sync {
     /// basket, sent by Kite when the alert fires, without asking this app again): the kill
     /// switch and each order's own limits now. Nothing reaches the broker if it says no.
     async fn check_standing(&self, orders: &[OrderRequest]) -> Result<(), String>;
+    /// Whether the kill switch is on now: orders the broker holds to place on its own must
+    /// leave its hands. `Err` when that cannot be known.
+    async fn halted(&self) -> Result<bool, String>;
 }

@@ -352,6 +352,10 @@ impl PreTradeCheck for RiskGate {
         }
     }
 
+    async fn halted(&self) -> Result<bool, String> {
+        Ok(self.current().await?.1.is_some())
+    }
+
     async fn check(&self, intent: &OrderIntent) -> Result<(), String> {
         if intent.closes.is_some() {
             return Ok(());

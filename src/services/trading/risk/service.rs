@@ -12,6 +12,7 @@ use crate::model::{ExitReason, KillSwitch, Price, RiskLimits, StateChange};
 use crate::ports::{ChangeNotifier, Clock, RiskStore, StoreError};
 
 use super::gate::RiskState;
+use super::standing::StandingOrders;
 use crate::services::announcer::Announcer;
 use crate::services::trading::execution::executor::OrderExecutor;
 use crate::services::trading::portfolio::trades::TradeService;
@@ -165,6 +166,9 @@ pub struct KillSwitchReport {
     pub state: Option<KillSwitch>,
     pub cancelled_orders: u32,
     pub exits_sent: u32,
+    /// Orders the broker held to place on its own (ATO alerts) taken out of its hands.
+    #[serde(default)]
+    pub alerts_suspended: u32,
     /// What could not be done (an order the broker would not cancel, an exit refused).
     pub problems: Vec<String>,
 }
@@ -177,6 +181,8 @@ pub struct RiskService {
     clock: Arc<dyn Clock>,
     /// Told of every write, for the process whose gate checks orders apart from this one.
     changes: Announcer,
+    /// What the broker holds to place on its own: taken back when the switch is engaged.
+    standing: Option<Arc<dyn StandingOrders>>,
 }
 
 impl RiskService {
@@ -202,7 +208,15 @@ impl RiskService {
             trades,
             clock,
             changes: Announcer::default(),
+            standing: None,
         }
+    }
+
+    /// Engaging the kill switch takes `standing` out of the broker's hands too (a venue that
+    /// sends orders to the broker; paper mode has none at the broker).
+    pub fn with_standing_orders(mut self, standing: Arc<dyn StandingOrders>) -> Self {
+        self.standing = Some(standing);
+        self
     }
 
     /// Every stored change is announced to `changes` (the workers run in another process).
@@ -272,6 +286,11 @@ impl RiskService {
                 report.problems.extend(problems);
             }
             Err(e) => report.problems.push(e.to_string()),
+        }
+        if let Some(standing) = &self.standing {
+            let taken = standing.stand_down().await;
+            report.alerts_suspended = taken.suspended;
+            report.problems.extend(taken.problems);
         }
         if square_off {
             let (sent, problems) = self.trades.exit_all(ExitReason::KillSwitch).await;
