@@ -72,184 +72,66 @@ mod server {
     use axum::Json;
     use axum::http::StatusCode;
     use axum::response::{IntoResponse, Response};
+    use osp_core::ports::StoreError;
+    use osp_core::services::service_error::ServiceError;
     use std::sync::atomic::{AtomicU64, Ordering};
 
     static NEXT_REFERENCE: AtomicU64 = AtomicU64::new(1);
 
-    /// The one mapping of a store port's error onto the wire: not found → 404, a conflict →
-    /// 409, an unavailable database → 503 (its cause logged, never sent), an unreadable row →
-    /// an internal error with a reference.
-    impl From<osp_core::ports::StoreError> for AppError {
-        fn from(e: osp_core::ports::StoreError) -> Self {
-            use osp_core::ports::StoreError;
+    /// The one mapping of the services' errors onto the wire. A store error: not found → 404,
+    /// a conflict → 409, an unavailable database → 503 (its cause logged, never sent), an
+    /// unreadable row → an internal error with a reference. A fault → an internal error with
+    /// a reference (logged, never sent).
+    impl From<ServiceError> for AppError {
+        fn from(e: ServiceError) -> Self {
             match e {
-                StoreError::NotFound { what } => AppError::NotFound(what),
-                conflict @ StoreError::Conflict { .. } => AppError::Conflict(conflict.to_string()),
-                StoreError::Unavailable { ref what, .. } => {
-                    tracing::error!(cause = ?e, "the database is unavailable");
-                    AppError::Unavailable(format!("{what} cannot be read or stored right now"))
+                ServiceError::Invalid(problems) => AppError::Invalid(problems),
+                ServiceError::Refused(message) => AppError::BadRequest(message),
+                ServiceError::NotFound(what) => AppError::NotFound(what),
+                ServiceError::Unauthorized(message) => AppError::Unauthorized(message),
+                ServiceError::TooManyAttempts(message) => AppError::TooManyRequests(message),
+                ServiceError::Unavailable(message) => AppError::Unavailable(message),
+                ServiceError::Store(e) => match e {
+                    StoreError::NotFound { what } => AppError::NotFound(what),
+                    conflict @ StoreError::Conflict { .. } => {
+                        AppError::Conflict(conflict.to_string())
+                    }
+                    StoreError::Unavailable { ref what, .. } => {
+                        tracing::error!(cause = ?e, "the database is unavailable");
+                        AppError::Unavailable(format!("{what} cannot be read or stored right now"))
+                    }
+                    unreadable @ StoreError::Unreadable { .. } => AppError::internal(unreadable),
+                },
+                ServiceError::Fault(cause) => AppError::internal(cause),
+            }
+        }
+    }
+
+    /// Each service's own error reaches the wire through `ServiceError`, so `?` works on it in
+    /// a server function.
+    macro_rules! through_service_error {
+        ($($error:ty),* $(,)?) => {$(
+            impl From<$error> for AppError {
+                fn from(e: $error) -> Self {
+                    ServiceError::from(e).into()
                 }
-                unreadable @ StoreError::Unreadable { .. } => AppError::internal(unreadable),
             }
-        }
+        )*};
     }
 
-    impl From<osp_core::services::watchlists::WatchlistError> for AppError {
-        fn from(e: osp_core::services::watchlists::WatchlistError) -> Self {
-            use osp_core::services::watchlists::WatchlistError;
-            match e {
-                WatchlistError::Invalid(message) => AppError::BadRequest(message),
-                WatchlistError::NotFound => {
-                    AppError::NotFound("that watchlist (reload the page)".to_owned())
-                }
-                unavailable @ WatchlistError::Unavailable(_) => AppError::internal(unavailable),
-                WatchlistError::Store(e) => e.into(),
-            }
-        }
-    }
-
-    impl From<osp_core::services::alerts::AlertError> for AppError {
-        fn from(e: osp_core::services::alerts::AlertError) -> Self {
-            use osp_core::services::alerts::AlertError;
-            match e {
-                AlertError::Invalid(problems) => AppError::Invalid(problems),
-                AlertError::NotFound => {
-                    AppError::NotFound("that alert (reload the page)".to_owned())
-                }
-                unavailable @ AlertError::Unavailable(_) => AppError::internal(unavailable),
-                AlertError::Store(e) => e.into(),
-            }
-        }
-    }
-
-    impl From<osp_core::services::alerts::BrokerAlertError> for AppError {
-        fn from(e: osp_core::services::alerts::BrokerAlertError) -> Self {
-            use osp_core::services::alerts::BrokerAlertError;
-            match e {
-                BrokerAlertError::Invalid(problems) => AppError::Invalid(problems),
-                BrokerAlertError::NotFound => AppError::NotFound(
-                    "that Kite alert (it may have been deleted at Kite: sync to see Kite's list)"
-                        .to_owned(),
-                ),
-                BrokerAlertError::NotSuspended => AppError::NotFound(
-                    "that suspended Kite alert (it may have been put back already: reload the page)"
-                        .to_owned(),
-                ),
-                refused @ (BrokerAlertError::LimitReached(_)
-                | BrokerAlertError::OrdersNotHere
-                | BrokerAlertError::RiskRefused(_)
-                | BrokerAlertError::Refused(_)) => AppError::BadRequest(refused.to_string()),
-                BrokerAlertError::BrokerUnavailable(message) => AppError::Unavailable(message),
-                unavailable @ BrokerAlertError::Unavailable(_) => AppError::internal(unavailable),
-                BrokerAlertError::Store(e) => e.into(),
-            }
-        }
-    }
-
-    impl From<osp_core::services::trading::LevelError> for AppError {
-        fn from(e: osp_core::services::trading::LevelError) -> Self {
-            use osp_core::services::trading::LevelError;
-            match e {
-                LevelError::Invalid(problems) => AppError::Invalid(problems),
-                LevelError::InvalidRows(problems) => AppError::Invalid(
-                    problems
-                        .into_iter()
-                        .map(|(row, p)| super::FieldProblem {
-                            field: format!("row {row}: {}", p.field),
-                            message: format!("row {row}: {}", p.message),
-                        })
-                        .collect(),
-                ),
-                LevelError::Refused(message) => AppError::BadRequest(message),
-                LevelError::NotFound => {
-                    AppError::NotFound("that level (reload the page)".to_owned())
-                }
-                unavailable @ LevelError::Unavailable(_) => AppError::internal(unavailable),
-                LevelError::Store(e) => e.into(),
-            }
-        }
-    }
-
-    impl From<osp_core::services::trading::TradeError> for AppError {
-        fn from(e: osp_core::services::trading::TradeError) -> Self {
-            use osp_core::services::trading::TradeError;
-            match e {
-                TradeError::NotFound(_) => {
-                    AppError::NotFound("that trade (reload the page)".to_owned())
-                }
-                not_open @ TradeError::NotOpen { .. } => AppError::BadRequest(not_open.to_string()),
-                waiting @ TradeError::Waiting(_) => AppError::BadRequest(waiting.to_string()),
-                failed @ TradeError::Failed(_) => AppError::internal(failed),
-                TradeError::Store(e) => e.into(),
-            }
-        }
-    }
-
-    impl From<osp_core::services::trading::RiskError> for AppError {
-        fn from(e: osp_core::services::trading::RiskError) -> Self {
-            use osp_core::services::trading::RiskError;
-            match e {
-                RiskError::Invalid(problems) => AppError::Invalid(problems),
-                unavailable @ RiskError::Unavailable(_) => AppError::internal(unavailable),
-                RiskError::Store(e) => e.into(),
-            }
-        }
-    }
-
-    impl From<osp_core::services::trading::OrderDeskError> for AppError {
-        fn from(e: osp_core::services::trading::OrderDeskError) -> Self {
-            use osp_core::services::trading::OrderDeskError;
-            match e {
-                OrderDeskError::Invalid(problems) => AppError::Invalid(problems),
-                OrderDeskError::NotFound(_) => {
-                    AppError::NotFound("that order (reload the page)".to_owned())
-                }
-                OrderDeskError::Refused(message) => AppError::BadRequest(message),
-                unavailable @ OrderDeskError::Unavailable(_) => AppError::internal(unavailable),
-                OrderDeskError::Store(e) => e.into(),
-            }
-        }
-    }
-
-    impl From<osp_core::services::trading::PaperError> for AppError {
-        fn from(e: osp_core::services::trading::PaperError) -> Self {
-            use osp_core::services::trading::PaperError;
-            match e {
-                PaperError::Refused(message) => AppError::BadRequest(message),
-                store @ PaperError::Store(_) => AppError::internal(store),
-            }
-        }
-    }
-
-    impl From<osp_core::services::trading::ExecError> for AppError {
-        fn from(e: osp_core::services::trading::ExecError) -> Self {
-            AppError::internal(e)
-        }
-    }
-
-    impl From<osp_core::services::accounts::AccountError> for AppError {
-        fn from(e: osp_core::services::accounts::AccountError) -> Self {
-            use osp_core::services::accounts::AccountError;
-            match e {
-                AccountError::Invalid(problems) => AppError::Invalid(problems),
-                wrong @ (AccountError::WrongCredentials
-                | AccountError::Disabled
-                | AccountError::CodeNeeded
-                | AccountError::WrongCode) => AppError::Unauthorized(wrong.to_string()),
-                locked @ AccountError::Locked { .. } => {
-                    AppError::TooManyRequests(locked.to_string())
-                }
-                refused @ (AccountError::SetupDone
-                | AccountError::Taken(_)
-                | AccountError::Refused(_)) => AppError::BadRequest(refused.to_string()),
-                AccountError::NotFound => {
-                    AppError::NotFound("that user (reload the page)".to_owned())
-                }
-                unavailable @ AccountError::Unavailable(_) => AppError::internal(unavailable),
-                AccountError::Store(e) => e.into(),
-            }
-        }
-    }
+    through_service_error!(
+        StoreError,
+        osp_core::services::watchlists::WatchlistError,
+        osp_core::services::alerts::AlertError,
+        osp_core::services::alerts::BrokerAlertError,
+        osp_core::services::trading::LevelError,
+        osp_core::services::trading::TradeError,
+        osp_core::services::trading::RiskError,
+        osp_core::services::trading::OrderDeskError,
+        osp_core::services::trading::PaperError,
+        osp_core::services::trading::ExecError,
+        osp_core::services::accounts::AccountError,
+    );
 
     impl AppError {
         /// Logs `cause` with its whole chain and returns the opaque error the user sees.
@@ -356,5 +238,46 @@ mod tests {
         assert_eq!(missing.into_response().status(), 404);
         let unreadable = AppError::from(StoreError::unreadable("level 7", "bad JSON"));
         assert!(matches!(unreadable, AppError::Internal { .. }));
+    }
+
+    #[test]
+    fn each_service_error_reaches_the_wire_through_the_one_vocabulary() {
+        use osp_core::model::FieldProblem;
+        use osp_core::ports::StoreError;
+        use osp_core::services::accounts::AccountError;
+        use osp_core::services::alerts::BrokerAlertError;
+        use osp_core::services::trading::{LevelError, PaperError, TradeError};
+        let status = |e: AppError| e.status_code().as_u16();
+        let not_open = TradeError::NotOpen {
+            id: 7,
+            state: "closed",
+        };
+        assert_eq!(status(not_open.into()), 400);
+        assert_eq!(status(TradeError::NotFound(7).into()), 404);
+        let locked = AccountError::Locked {
+            until_ms: 0,
+            minutes: 5,
+        };
+        assert_eq!(status(locked.into()), 429);
+        assert_eq!(status(AccountError::WrongCode.into()), 401);
+        assert_eq!(
+            status(BrokerAlertError::BrokerUnavailable("Kite: 503".into()).into()),
+            503
+        );
+        assert_eq!(status(BrokerAlertError::NotSuspended.into()), 404);
+        // A store error inside a service keeps its kind: a lost compare-and-set is a 409.
+        let changed = PaperError::Store(StoreError::conflict("the paper account"));
+        assert_eq!(status(changed.into()), 409);
+        // An import's problems name their rows.
+        let rows = LevelError::InvalidRows(vec![(3, FieldProblem::new("price", "not a price"))]);
+        let AppError::Invalid(problems) = AppError::from(rows) else {
+            panic!("an import's problems are a form's")
+        };
+        assert_eq!(problems[0].field, "row 3: price");
+        assert_eq!(problems[0].message, "row 3: not a price");
+        // A fault is told by its reference only.
+        let failed = AppError::from(TradeError::Failed("disk /secret full".into()));
+        assert_eq!(status(failed.clone()), 500);
+        assert!(!failed.to_string().contains("secret"), "{failed}");
     }
 }

@@ -19,9 +19,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use hmac::{Hmac, Mac};
 use osp_core::model::{
-    AlertEvent, BrokerAlertFiring, DeliveryState, WebhookDelivery, WebhookSaved, WebhookView,
+    AlertEvent, BrokerAlertFiring, DeliveryState, FieldProblem, WebhookDelivery, WebhookSaved,
+    WebhookView,
 };
 use osp_core::ports::{Clock, Webhooks};
+use osp_core::services::service_error::ServiceError;
 use rand::Rng as _;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -222,16 +224,18 @@ fn describe(error: &reqwest::Error) -> String {
 
 #[async_trait]
 impl Webhooks for WebhookSender {
-    async fn view(&self, limit: u32) -> Result<WebhookView, String> {
+    async fn view(&self, limit: u32) -> Result<WebhookView, ServiceError> {
         Ok(WebhookView {
-            url: self.config().await?.map(|c| c.url),
+            url: self.database.webhook_config().await?.map(|c| c.url),
             deliveries: self.database.deliveries(limit.clamp(1, 200)).await?,
         })
     }
 
-    async fn save(&self, url: &str) -> Result<Result<WebhookSaved, String>, String> {
+    async fn save(&self, url: &str) -> Result<WebhookSaved, ServiceError> {
         if let Some(problem) = url_problem(url) {
-            return Ok(Err(problem));
+            return Err(ServiceError::Invalid(vec![FieldProblem::new(
+                "url", problem,
+            )]));
         }
         let secret: String = {
             let mut rng = rand::rng();
@@ -251,22 +255,24 @@ impl Webhooks for WebhookSender {
             .save_webhook_config(Some(&config), self.clock.now_ms())
             .await?;
         tracing::info!(url = %config.url, "webhook saved (a new secret)");
-        Ok(Ok(WebhookSaved {
+        Ok(WebhookSaved {
             url: config.url,
             secret,
-        }))
+        })
     }
 
-    async fn remove(&self) -> Result<(), String> {
+    async fn remove(&self) -> Result<(), ServiceError> {
         Ok(self
             .database
             .save_webhook_config(None, self.clock.now_ms())
             .await?)
     }
 
-    async fn send_test(&self) -> Result<Result<WebhookDelivery, String>, String> {
-        let Some(config) = self.config().await? else {
-            return Ok(Err("save a webhook address first".to_owned()));
+    async fn send_test(&self) -> Result<WebhookDelivery, ServiceError> {
+        let Some(config) = self.database.webhook_config().await? else {
+            return Err(ServiceError::Refused(
+                "save a webhook address first".to_owned(),
+            ));
         };
         let now = self.clock.now_ms();
         let payload = serde_json::json!({
@@ -279,7 +285,7 @@ impl Webhooks for WebhookSender {
             .database
             .insert_delivery(None, &config.url, &payload, now)
             .await?;
-        Ok(Ok(delivery))
+        Ok(delivery)
     }
 }
 

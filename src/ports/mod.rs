@@ -16,6 +16,7 @@ use crate::model::{
     SuspendedBrokerAlert, Tick, TotpEnrolment, Trade, TradeId, User, UserId, Watchlist,
     WatchlistItem, WebhookDelivery, WebhookSaved, WebhookView, WorkerState,
 };
+use crate::services::service_error::ServiceError;
 
 /// Reachability of the database.
 #[async_trait]
@@ -536,14 +537,14 @@ pub trait PasswordHasher: Send + Sync {
 #[async_trait]
 pub trait Webhooks: Send + Sync {
     /// The webhook and its newest `limit` deliveries.
-    async fn view(&self, limit: u32) -> Result<WebhookView, String>;
+    async fn view(&self, limit: u32) -> Result<WebhookView, ServiceError>;
     /// Sends firings to `url` from now on, signed with a new secret (returned this once).
-    /// `Err` with the problem when the URL is not one to send to; nothing changes then.
-    async fn save(&self, url: &str) -> Result<Result<WebhookSaved, String>, String>;
+    /// `Invalid` (the `url` field) when the URL is not one to send to; nothing changes then.
+    async fn save(&self, url: &str) -> Result<WebhookSaved, ServiceError>;
     /// No webhook any more (deliveries still pending are dropped as failed).
-    async fn remove(&self) -> Result<(), String>;
-    /// Queues a test payload now; its delivery shows in the log.
-    async fn send_test(&self) -> Result<Result<WebhookDelivery, String>, String>;
+    async fn remove(&self) -> Result<(), ServiceError>;
+    /// Queues a test payload now; its delivery shows in the log. `Refused` without a webhook.
+    async fn send_test(&self) -> Result<WebhookDelivery, ServiceError>;
 }
 
 /// The account's Kite connection, for the Settings page (the login redirect itself is an HTTP

@@ -2,6 +2,7 @@
 //! live here: names, limits, duplicates, that an instrument exists; and the live feed follows
 //! every instrument on a user's lists (quote mode) so a list shows prices the moment it opens.
 
+use crate::services::service_error::ServiceError;
 use std::sync::Arc;
 
 use crate::model::{FeedMode, InstrumentToken, Watchlist, WatchlistItem};
@@ -24,6 +25,20 @@ pub enum WatchlistError {
     /// A store port failed (conflict, not found, unavailable), its kind kept.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// How the outside is told of it.
+impl From<WatchlistError> for ServiceError {
+    fn from(e: WatchlistError) -> Self {
+        match e {
+            WatchlistError::Invalid(message) => ServiceError::Refused(message),
+            WatchlistError::NotFound => {
+                ServiceError::NotFound("that watchlist (reload the page)".to_owned())
+            }
+            unavailable @ WatchlistError::Unavailable(_) => ServiceError::fault(unavailable),
+            WatchlistError::Store(e) => ServiceError::Store(e),
+        }
+    }
 }
 
 pub struct WatchlistService {

@@ -10,15 +10,12 @@ use crate::error::AppError;
 /// from (a page that just opened shows nothing old).
 #[server(endpoint = "activity")]
 pub async fn recent_activity(since_ms: Option<i64>) -> Result<ActivityFeed, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            state
-                .activity
-                .since(since_ms)
-                .await
-                .map_err(AppError::internal)
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        state
+            .activity
+            .since(since_ms)
+            .await
+            .map_err(AppError::internal)
+    })
+    .await
 }

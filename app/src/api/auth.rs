@@ -17,20 +17,24 @@ pub async fn me() -> Result<Option<User>, AppError> {
 /// `POST /api/auth/setup`: the first admin, on a new installation; signs them in.
 #[server(endpoint = "auth/setup")]
 pub async fn setup_admin(username: String, password: String) -> Result<User, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            let signed = state.accounts.create_first_admin(&username, &password).await?;
-            tracing::info!(user = %signed.user.username, ip = ?crate::auth::client_ip(), "first admin created");
-            crate::auth::session()?
-                .0
-                .sign_in(&signed.user, signed.session_generation)
-                .await
-                .map_err(AppError::internal)?;
-            Ok(signed.user)
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        let signed = state
+            .accounts
+            .create_first_admin(&username, &password)
+            .await?;
+        tracing::info!(
+            user = %signed.user.username,
+            ip = ?crate::auth::client_ip(),
+            "first admin created",
+        );
+        crate::auth::session()?
+            .0
+            .sign_in(&signed.user, signed.session_generation)
+            .await
+            .map_err(AppError::internal)?;
+        Ok(signed.user)
+    })
+    .await
 }
 
 /// `POST /api/auth/login`; `code` is the authenticator app's, for accounts that use one.
@@ -40,34 +44,31 @@ pub async fn log_in(
     password: String,
     code: Option<String>,
 ) -> Result<User, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            let ip = crate::auth::client_ip();
-            match state
-                .accounts
-                .sign_in(&username, &password, code.as_deref())
-                .await
-            {
-                Ok(signed) => {
-                    crate::auth::session()?
-                        .0
-                        .sign_in(&signed.user, signed.session_generation)
-                        .await
-                        .map_err(AppError::internal)?;
-                    tracing::info!(user = %signed.user.username, ?ip, "signed in");
-                    Ok(signed.user)
-                }
-                Err(e) => {
-                    // Never the password; the username as typed, trimmed and cut short.
-                    let name: String = username.trim().chars().take(40).collect();
-                    tracing::warn!(username = %name, ?ip, reason = %e, "sign-in refused");
-                    Err(e.into())
-                }
+    crate::api::serve(|state| async move {
+        let ip = crate::auth::client_ip();
+        match state
+            .accounts
+            .sign_in(&username, &password, code.as_deref())
+            .await
+        {
+            Ok(signed) => {
+                crate::auth::session()?
+                    .0
+                    .sign_in(&signed.user, signed.session_generation)
+                    .await
+                    .map_err(AppError::internal)?;
+                tracing::info!(user = %signed.user.username, ?ip, "signed in");
+                Ok(signed.user)
+            }
+            Err(e) => {
+                // Never the password; the username as typed, trimmed and cut short.
+                let name: String = username.trim().chars().take(40).collect();
+                tracing::warn!(username = %name, ?ip, reason = %e, "sign-in refused");
+                Err(e.into())
             }
         }
-        .await,
-    )
+    })
+    .await
 }
 
 /// Tells the browser to drop what it kept of the signed-in pages (the offline copies in the
@@ -95,95 +96,78 @@ async fn end_this_session() -> Result<(), AppError> {
 /// `POST /api/auth/logout`: ends this session.
 #[server(endpoint = "auth/logout")]
 pub async fn log_out() -> Result<(), AppError> {
-    crate::error::with_status(
-        async move {
-            clear_site_data();
-            end_this_session().await
-        }
-        .await,
-    )
+    crate::api::serve(|_state| async move {
+        clear_site_data();
+        end_this_session().await
+    })
+    .await
 }
 
 /// `POST /api/auth/logout-everywhere`: ends every session of the signed-in user (other
 /// browsers and phones too), this one included.
 #[server(endpoint = "auth/logout-everywhere")]
 pub async fn log_out_everywhere() -> Result<(), AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            let user = crate::auth::signed_in()?;
-            state.accounts.sign_out_everywhere(user.id).await?;
-            tracing::info!(user = %user.username, "signed out everywhere");
-            clear_site_data();
-            end_this_session().await
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        let user = crate::auth::signed_in()?;
+        state.accounts.sign_out_everywhere(user.id).await?;
+        tracing::info!(user = %user.username, "signed out everywhere");
+        clear_site_data();
+        end_this_session().await
+    })
+    .await
 }
 
 /// `POST /api/auth/password`: a new password for the signed-in user, who proves the current
 /// one. Every session of the user ends (this one too): sign in again with the new password.
 #[server(endpoint = "auth/password")]
 pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            let user = crate::auth::signed_in()?;
-            state
-                .accounts
-                .change_password(user.id, &current, &new)
-                .await?;
-            tracing::info!(user = %user.username, "password changed");
-            end_this_session().await
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        let user = crate::auth::signed_in()?;
+        state
+            .accounts
+            .change_password(user.id, &current, &new)
+            .await?;
+        tracing::info!(user = %user.username, "password changed");
+        end_this_session().await
+    })
+    .await
 }
 
 /// `POST /api/auth/totp/begin`: a new authenticator secret for the signed-in user, with its
 /// QR code; it is used only once `auth/totp/confirm` sees a code from it.
 #[server(endpoint = "auth/totp/begin")]
 pub async fn begin_totp() -> Result<TotpEnrolment, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            let user = crate::auth::signed_in()?;
-            Ok(state.accounts.begin_totp(user.id).await?)
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        let user = crate::auth::signed_in()?;
+        Ok(state.accounts.begin_totp(user.id).await?)
+    })
+    .await
 }
 
 /// `POST /api/auth/totp/confirm`: turns the second factor on. Every session of the user ends
 /// (this one too): sign in again, with a code.
 #[server(endpoint = "auth/totp/confirm")]
 pub async fn confirm_totp(code: String) -> Result<User, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            let user = crate::auth::signed_in()?;
-            let user = state.accounts.confirm_totp(user.id, &code).await?;
-            tracing::info!(user = %user.username, "second factor turned on");
-            end_this_session().await?;
-            Ok(user)
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        let user = crate::auth::signed_in()?;
+        let user = state.accounts.confirm_totp(user.id, &code).await?;
+        tracing::info!(user = %user.username, "second factor turned on");
+        end_this_session().await?;
+        Ok(user)
+    })
+    .await
 }
 
 /// `POST /api/auth/totp/disable`: turns the second factor off, proving the password. Every
 /// session of the user ends.
 #[server(endpoint = "auth/totp/disable")]
 pub async fn disable_totp(password: String) -> Result<User, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            let user = crate::auth::signed_in()?;
-            let user = state.accounts.disable_totp(user.id, &password).await?;
-            tracing::info!(user = %user.username, "second factor turned off");
-            end_this_session().await?;
-            Ok(user)
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        let user = crate::auth::signed_in()?;
+        let user = state.accounts.disable_totp(user.id, &password).await?;
+        tracing::info!(user = %user.username, "second factor turned off");
+        end_this_session().await?;
+        Ok(user)
+    })
+    .await
 }

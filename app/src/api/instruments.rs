@@ -23,43 +23,37 @@ pub struct InstrumentView {
 /// `POST /api/instruments/search`: up to 20 matches for `query`.
 #[server(endpoint = "instruments/search")]
 pub async fn search_instruments(query: String) -> Result<Vec<Instrument>, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            if query.chars().count() > 64 {
-                return Err(AppError::BadRequest(
-                    "a search has at most 64 characters".to_owned(),
-                ));
-            }
-            Ok(state.catalog.search(&query, 20))
+    crate::api::serve(|state| async move {
+        if query.chars().count() > 64 {
+            return Err(AppError::BadRequest(
+                "a search has at most 64 characters".to_owned(),
+            ));
         }
-        .await,
-    )
+        Ok(state.catalog.search(&query, 20))
+    })
+    .await
 }
 
 /// `POST /api/instruments/chart`.
 #[server(endpoint = "instruments/chart")]
 pub async fn get_instrument(token: u32) -> Result<InstrumentView, AppError> {
-    crate::error::with_status(
-        async move {
-            use osp_core::model::InstrumentToken;
-            let state = crate::state::app_state()?;
-            let token = InstrumentToken(token);
-            let instrument = state
-                .catalog
-                .get(token)
-                .ok_or_else(|| AppError::NotFound(format!("instrument {}", token.0)))?;
-            let now = state.clock.now_ms();
-            let chart = state.prices.chart(token, now).await;
-            Ok(InstrumentView {
-                session: state.calendar.session(instrument.exchange, now),
-                latest: state.prices.latest_tick(token),
-                instrument,
-                candles: chart.candles,
-                interval_ms: chart.interval_ms,
-                history_error: chart.history_error,
-            })
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        use osp_core::model::InstrumentToken;
+        let token = InstrumentToken(token);
+        let instrument = state
+            .catalog
+            .get(token)
+            .ok_or_else(|| AppError::NotFound(format!("instrument {}", token.0)))?;
+        let now = state.clock.now_ms();
+        let chart = state.prices.chart(token, now).await;
+        Ok(InstrumentView {
+            session: state.calendar.session(instrument.exchange, now),
+            latest: state.prices.latest_tick(token),
+            instrument,
+            candles: chart.candles,
+            interval_ms: chart.interval_ms,
+            history_error: chart.history_error,
+        })
+    })
+    .await
 }

@@ -15,33 +15,31 @@ fn kite() -> Result<std::sync::Arc<dyn osp_core::ports::KiteConnection>, AppErro
 /// `POST /api/kite/status`.
 #[server(endpoint = "kite/status")]
 pub async fn read_kite_status() -> Result<KiteStatus, AppError> {
-    crate::error::with_status(
-        async move { kite()?.status().await.map_err(AppError::internal) }.await,
-    )
+    crate::api::serve(|_state| async move { kite()?.status().await.map_err(AppError::internal) })
+        .await
 }
 
 /// `POST /api/kite/app`: the Kite app's API key and secret.
 #[server(endpoint = "kite/app")]
 pub async fn save_kite_app(api_key: String, api_secret: String) -> Result<KiteStatus, AppError> {
-    crate::error::with_status(
-        async move {
-            match kite()?
-                .save_app(&api_key, &api_secret)
-                .await
-                .map_err(AppError::internal)?
-            {
-                Ok(status) => Ok(status),
-                Err(problems) => Err(AppError::Invalid(problems)),
-            }
+    crate::api::serve(|_state| async move {
+        match kite()?
+            .save_app(&api_key, &api_secret)
+            .await
+            .map_err(AppError::internal)?
+        {
+            Ok(status) => Ok(status),
+            Err(problems) => Err(AppError::Invalid(problems)),
         }
-        .await,
-    )
+    })
+    .await
 }
 
 /// `POST /api/kite/disconnect`: the session is invalidated at Kite and forgotten here.
 #[server(endpoint = "kite/disconnect")]
 pub async fn disconnect_kite() -> Result<KiteStatus, AppError> {
-    crate::error::with_status(
-        async move { kite()?.disconnect().await.map_err(AppError::internal) }.await,
+    crate::api::serve(
+        |_state| async move { kite()?.disconnect().await.map_err(AppError::internal) },
     )
+    .await
 }

@@ -17,96 +17,72 @@ pub struct LevelsView {
 /// `POST /api/levels`.
 #[server(endpoint = "levels")]
 pub async fn list_levels() -> Result<LevelsView, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            let levels = state.levels.list().await?;
-            let tokens: Vec<osp_core::model::InstrumentToken> =
-                levels.iter().map(|l| l.stored.level.token).collect();
-            let ticks = osp_core::ports::MarketData::latest(state.prices.as_ref(), &tokens);
-            Ok(LevelsView { levels, ticks })
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        let levels = state.levels.list().await?;
+        let tokens: Vec<osp_core::model::InstrumentToken> =
+            levels.iter().map(|l| l.stored.level.token).collect();
+        let ticks = osp_core::ports::MarketData::latest(state.prices.as_ref(), &tokens);
+        Ok(LevelsView { levels, ticks })
+    })
+    .await
 }
 
 /// `POST /api/levels/create` with `{"draft": {...}}`.
 #[server(endpoint = "levels/create", input = leptos::server_fn::codec::Json)]
 pub async fn create_level(draft: LevelDraft) -> Result<LevelView, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            Ok(state.levels.create(&draft).await?)
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move { Ok(state.levels.create(&draft).await?) }).await
 }
 
 /// `POST /api/levels/update` with `{"id": N, "draft": {...}}`.
 #[server(endpoint = "levels/update", input = leptos::server_fn::codec::Json)]
 pub async fn update_level(id: i64, draft: LevelDraft) -> Result<LevelView, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            Ok(state
-                .levels
-                .update(osp_core::model::LevelId(id), &draft)
-                .await?)
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        Ok(state
+            .levels
+            .update(osp_core::model::LevelId(id), &draft)
+            .await?)
+    })
+    .await
 }
 
 /// `POST /api/levels/enable`.
 #[server(endpoint = "levels/enable")]
 pub async fn set_level_enabled(id: i64, enabled: bool) -> Result<LevelView, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            Ok(state
-                .levels
-                .set_enabled(osp_core::model::LevelId(id), enabled)
-                .await?)
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        Ok(state
+            .levels
+            .set_enabled(osp_core::model::LevelId(id), enabled)
+            .await?)
+    })
+    .await
 }
 
 /// `POST /api/levels/delete`.
 #[server(endpoint = "levels/delete")]
 pub async fn delete_level(id: i64) -> Result<(), AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            Ok(state.levels.delete(osp_core::model::LevelId(id)).await?)
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        Ok(state.levels.delete(osp_core::model::LevelId(id)).await?)
+    })
+    .await
 }
 
 /// `POST /api/levels/restore`: undoes a delete.
 #[server(endpoint = "levels/restore")]
 pub async fn restore_level(id: i64) -> Result<LevelView, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            Ok(state.levels.restore(osp_core::model::LevelId(id)).await?)
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        Ok(state.levels.restore(osp_core::model::LevelId(id)).await?)
+    })
+    .await
 }
 
 /// `POST /api/levels/log`: the newest entries of one level's audit log (or of all levels).
 #[server(endpoint = "levels/log")]
 pub async fn level_log(level: Option<i64>, limit: u32) -> Result<Vec<LevelLogEntry>, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            Ok(state
-                .levels
-                .log(level.map(osp_core::model::LevelId), limit)
-                .await?)
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        Ok(state
+            .levels
+            .log(level.map(osp_core::model::LevelId), limit)
+            .await?)
+    })
+    .await
 }

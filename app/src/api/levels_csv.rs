@@ -202,19 +202,16 @@ pub use rows::{from_csv, to_csv};
 /// any problem refuses the whole file with the rows and fields named, nothing stored.
 #[server(endpoint = "levels/import")]
 pub async fn import_levels(csv: String) -> Result<Vec<LevelView>, AppError> {
-    crate::error::with_status(
-        async move {
-            if csv.len() > MAX_IMPORT_BYTES {
-                return Err(AppError::BadRequest(format!(
-                    "the file is {} KB; an import takes at most {} KB",
-                    csv.len() / 1024,
-                    MAX_IMPORT_BYTES / 1024
-                )));
-            }
-            let state = crate::state::app_state()?;
-            let rows = from_csv(&csv, &state.catalog).map_err(AppError::Invalid)?;
-            Ok(state.levels.import(&rows).await?)
+    crate::api::serve(|state| async move {
+        if csv.len() > MAX_IMPORT_BYTES {
+            return Err(AppError::BadRequest(format!(
+                "the file is {} KB; an import takes at most {} KB",
+                csv.len() / 1024,
+                MAX_IMPORT_BYTES / 1024
+            )));
         }
-        .await,
-    )
+        let rows = from_csv(&csv, &state.catalog).map_err(AppError::Invalid)?;
+        Ok(state.levels.import(&rows).await?)
+    })
+    .await
 }

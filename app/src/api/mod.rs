@@ -18,3 +18,19 @@ pub mod users;
 pub mod watchlists;
 pub mod webhooks;
 pub mod workers;
+
+/// Every server function's body runs here: `work` gets the app's state, and an error answers
+/// with the status it calls for (a 400, a 404, a 503 — server functions otherwise answer every
+/// error with 500).
+#[cfg(feature = "ssr")]
+pub(crate) async fn serve<T, Work, Done>(work: Work) -> Result<T, crate::error::AppError>
+where
+    Work: FnOnce(crate::state::AppState) -> Done,
+    Done: std::future::Future<Output = Result<T, crate::error::AppError>>,
+{
+    let result = match crate::state::app_state() {
+        Ok(state) => work(state).await,
+        Err(e) => Err(e),
+    };
+    crate::error::with_status(result)
+}

@@ -9,33 +9,27 @@ use crate::error::AppError;
 /// `POST /api/notifications`.
 #[server(endpoint = "notifications")]
 pub async fn notifications() -> Result<NotificationCentreView, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            let user = crate::auth::signed_in()?;
-            state
-                .notifications
-                .view(user.id)
-                .await
-                .map_err(AppError::internal)
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        let user = crate::auth::signed_in()?;
+        state
+            .notifications
+            .view(user.id)
+            .await
+            .map_err(AppError::internal)
+    })
+    .await
 }
 
 /// `POST /api/notifications/read`: everything up to `until_ms` (the newest item shown) is read.
 #[server(endpoint = "notifications/read")]
 pub async fn mark_notifications_read(until_ms: i64) -> Result<NotificationCentreView, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            let user = crate::auth::signed_in()?;
-            state
-                .notifications
-                .mark_read(user.id, until_ms)
-                .await
-                .map_err(AppError::internal)
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        let user = crate::auth::signed_in()?;
+        state
+            .notifications
+            .mark_read(user.id, until_ms)
+            .await
+            .map_err(AppError::internal)
+    })
+    .await
 }

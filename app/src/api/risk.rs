@@ -26,50 +26,29 @@ fn view(state: &crate::state::AppState) -> RiskView {
 /// `POST /api/risk`.
 #[server(endpoint = "risk")]
 pub async fn risk_settings() -> Result<RiskView, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            Ok(view(&state))
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move { Ok(view(&state)) }).await
 }
 
 /// `POST /api/risk/limits` (JSON `{"draft": {...}}`): every wrong field is named; nothing
 /// changes unless all are right.
 #[server(endpoint = "risk/limits", input = leptos::server_fn::codec::Json)]
 pub async fn set_risk_limits(draft: RiskLimitsDraft) -> Result<RiskView, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            state.risk.set_limits(&draft).await?;
-            Ok(view(&state))
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        state.risk.set_limits(&draft).await?;
+        Ok(view(&state))
+    })
+    .await
 }
 
 /// `POST /api/risk/kill-switch`: stops all triggering and entries, cancels open entry orders
 /// and, with `square_off`, exits every open trade. Holds across restarts until released.
 #[server(endpoint = "risk/kill-switch")]
 pub async fn engage_kill_switch(square_off: bool) -> Result<KillSwitchReport, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            Ok(state.risk.engage(square_off).await?)
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move { Ok(state.risk.engage(square_off).await?) }).await
 }
 
 /// `POST /api/risk/release`.
 #[server(endpoint = "risk/release")]
 pub async fn release_kill_switch() -> Result<(), AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            Ok(state.risk.release().await?)
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move { Ok(state.risk.release().await?) }).await
 }

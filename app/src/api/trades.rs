@@ -10,54 +10,37 @@ use crate::error::AppError;
 /// `POST /api/trades`.
 #[server(endpoint = "trades")]
 pub async fn list_trades() -> Result<TradeBook, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            state.trades.book().await.map_err(AppError::internal)
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move { state.trades.book().await.map_err(AppError::internal) })
+        .await
 }
 
 /// `POST /api/trades/exit`: a market order for everything the trade still holds.
 #[server(endpoint = "trades/exit")]
 pub async fn exit_trade(id: i64) -> Result<Trade, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            Ok(state.trades.exit(osp_core::model::TradeId(id)).await?)
-        }
-        .await,
+    crate::api::serve(
+        |state| async move { Ok(state.trades.exit(osp_core::model::TradeId(id)).await?) },
     )
+    .await
 }
 
 /// `POST /api/paper/account`: the paper account (capital, free funds, realised profit), or
 /// nothing outside paper mode.
 #[server(endpoint = "paper/account")]
 pub async fn get_paper_account() -> Result<Option<PaperAccount>, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            Ok(state.paper.as_ref().map(|p| p.account()))
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move { Ok(state.paper.as_ref().map(|p| p.account())) }).await
 }
 
 /// `POST /api/paper/reset`: starts the paper account afresh (full capital, no result), once no
 /// trade is open and no order working. Refused outside paper mode.
 #[server(endpoint = "paper/reset")]
 pub async fn reset_paper_account() -> Result<PaperAccount, AppError> {
-    crate::error::with_status(
-        async move {
-            let state = crate::state::app_state()?;
-            let paper = state.paper.as_ref().ok_or_else(|| {
-                AppError::BadRequest(
-                    "this is not paper mode: only the paper account can be reset".to_owned(),
-                )
-            })?;
-            Ok(paper.reset().await?)
-        }
-        .await,
-    )
+    crate::api::serve(|state| async move {
+        let paper = state.paper.as_ref().ok_or_else(|| {
+            AppError::BadRequest(
+                "this is not paper mode: only the paper account can be reset".to_owned(),
+            )
+        })?;
+        Ok(paper.reset().await?)
+    })
+    .await
 }

@@ -2,6 +2,7 @@
 //! admin's user management. Every refusal says what to do instead.
 
 use crate::model::FieldProblem;
+use crate::services::service_error::ServiceError;
 use std::sync::Arc;
 
 use crate::model::{Role, StoredUser, TotpEnrolment, User, UserId};
@@ -44,6 +45,30 @@ pub enum AccountError {
     /// A store port failed (conflict, not found, unavailable), its kind kept.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// How the outside is told of it.
+impl From<AccountError> for ServiceError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Invalid(problems) => ServiceError::Invalid(problems),
+            wrong @ (AccountError::WrongCredentials
+            | AccountError::Disabled
+            | AccountError::CodeNeeded
+            | AccountError::WrongCode) => ServiceError::Unauthorized(wrong.to_string()),
+            locked @ AccountError::Locked { .. } => {
+                ServiceError::TooManyAttempts(locked.to_string())
+            }
+            refused @ (AccountError::SetupDone
+            | AccountError::Taken(_)
+            | AccountError::Refused(_)) => ServiceError::Refused(refused.to_string()),
+            AccountError::NotFound => {
+                ServiceError::NotFound("that user (reload the page)".to_owned())
+            }
+            unavailable @ AccountError::Unavailable(_) => ServiceError::fault(unavailable),
+            AccountError::Store(e) => ServiceError::Store(e),
+        }
+    }
 }
 
 /// A user to create.

@@ -14,6 +14,7 @@
 mod suspension;
 
 use crate::model::FieldProblem;
+use crate::services::service_error::ServiceError;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -63,6 +64,30 @@ pub enum BrokerAlertError {
     /// A store port failed (conflict, not found, unavailable), its kind kept.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// How the outside is told of it.
+impl From<BrokerAlertError> for ServiceError {
+    fn from(e: BrokerAlertError) -> Self {
+        match e {
+            BrokerAlertError::Invalid(problems) => ServiceError::Invalid(problems),
+            BrokerAlertError::NotFound => ServiceError::NotFound(
+                "that Kite alert (it may have been deleted at Kite: sync to see Kite's list)"
+                    .to_owned(),
+            ),
+            BrokerAlertError::NotSuspended => ServiceError::NotFound(
+                "that suspended Kite alert (it may have been put back already: reload the page)"
+                    .to_owned(),
+            ),
+            refused @ (BrokerAlertError::LimitReached(_)
+            | BrokerAlertError::OrdersNotHere
+            | BrokerAlertError::RiskRefused(_)
+            | BrokerAlertError::Refused(_)) => ServiceError::Refused(refused.to_string()),
+            BrokerAlertError::BrokerUnavailable(message) => ServiceError::Unavailable(message),
+            unavailable @ BrokerAlertError::Unavailable(_) => ServiceError::fault(unavailable),
+            BrokerAlertError::Store(e) => ServiceError::Store(e),
+        }
+    }
 }
 
 impl From<BrokerError> for BrokerAlertError {

@@ -3,6 +3,7 @@
 //! alert reads, and each tick's firings recorded (the history) before anyone is told.
 
 use crate::model::FieldProblem;
+use crate::services::service_error::ServiceError;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::draft::{AlertDraft, ParsedAlert};
@@ -32,6 +33,20 @@ pub enum AlertError {
     /// A store port failed (conflict, not found, unavailable), its kind kept.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// How the outside is told of it.
+impl From<AlertError> for ServiceError {
+    fn from(e: AlertError) -> Self {
+        match e {
+            AlertError::Invalid(problems) => ServiceError::Invalid(problems),
+            AlertError::NotFound => {
+                ServiceError::NotFound("that alert (reload the page)".to_owned())
+            }
+            unavailable @ AlertError::Unavailable(_) => ServiceError::fault(unavailable),
+            AlertError::Store(e) => ServiceError::Store(e),
+        }
+    }
 }
 
 pub struct AlertService {

@@ -19,6 +19,7 @@
 //! Over 500 lines: the exactly-once protocol (record, send, apply, reconcile) is read as a whole
 //! or not at all; its scenarios live in `scenarios.rs`.
 
+use crate::services::service_error::ServiceError;
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -47,6 +48,16 @@ pub enum ExecError {
     Broker(BrokerError),
     #[error(transparent)]
     Intent(#[from] IntentError),
+}
+
+/// How the outside is told of it.
+impl From<ExecError> for ServiceError {
+    fn from(e: ExecError) -> Self {
+        match e {
+            ExecError::Store(e) => ServiceError::Store(e),
+            other => ServiceError::fault(other),
+        }
+    }
 }
 
 pub struct OrderExecutor {

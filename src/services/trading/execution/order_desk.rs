@@ -3,6 +3,7 @@
 //! other), and modifying or cancelling an open order.
 
 use crate::model::FieldProblem;
+use crate::services::service_error::ServiceError;
 use std::sync::Arc;
 
 use crate::model::OrderIntent;
@@ -26,6 +27,21 @@ pub enum OrderDeskError {
     /// A store port failed (conflict, not found, unavailable), its kind kept.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// How the outside is told of it.
+impl From<OrderDeskError> for ServiceError {
+    fn from(e: OrderDeskError) -> Self {
+        match e {
+            OrderDeskError::Invalid(problems) => ServiceError::Invalid(problems),
+            OrderDeskError::NotFound(_) => {
+                ServiceError::NotFound("that order (reload the page)".to_owned())
+            }
+            OrderDeskError::Refused(message) => ServiceError::Refused(message),
+            unavailable @ OrderDeskError::Unavailable(_) => ServiceError::fault(unavailable),
+            OrderDeskError::Store(e) => ServiceError::Store(e),
+        }
+    }
 }
 
 pub struct OrderDesk {

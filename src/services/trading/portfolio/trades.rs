@@ -12,6 +12,7 @@
 //! Over 500 lines: the trade monitor's step, its exits and their recording, read together (the
 //! rules are in `trade_rules.rs`).
 
+use crate::services::service_error::ServiceError;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -62,6 +63,22 @@ pub enum TradeError {
     Failed(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// How the outside is told of it.
+impl From<TradeError> for ServiceError {
+    fn from(e: TradeError) -> Self {
+        match e {
+            TradeError::NotFound(_) => {
+                ServiceError::NotFound("that trade (reload the page)".to_owned())
+            }
+            refused @ (TradeError::NotOpen { .. } | TradeError::Waiting(_)) => {
+                ServiceError::Refused(refused.to_string())
+            }
+            failed @ TradeError::Failed(_) => ServiceError::fault(failed),
+            TradeError::Store(e) => ServiceError::Store(e),
+        }
+    }
 }
 
 /// A trade with its live numbers.

@@ -4,6 +4,7 @@
 //! entry orders and, if asked, squares off every open trade; releasing it lets trading resume.
 
 use crate::model::FieldProblem;
+use crate::services::service_error::ServiceError;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,17 @@ pub enum RiskError {
     /// A store port failed (conflict, not found, unavailable), its kind kept.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// How the outside is told of it.
+impl From<RiskError> for ServiceError {
+    fn from(e: RiskError) -> Self {
+        match e {
+            RiskError::Invalid(problems) => ServiceError::Invalid(problems),
+            unavailable @ RiskError::Unavailable(_) => ServiceError::fault(unavailable),
+            RiskError::Store(e) => ServiceError::Store(e),
+        }
+    }
 }
 
 /// The limits form as typed: each field empty (no limit) or a number.

@@ -3,6 +3,7 @@
 //! anything is stored; what is stored is what the level trader then watches.
 
 use crate::model::FieldProblem;
+use crate::services::service_error::{ServiceError, by_row};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -37,6 +38,22 @@ pub enum LevelError {
     /// A store port failed (conflict, not found, unavailable), its kind kept.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// How the outside is told of it.
+impl From<LevelError> for ServiceError {
+    fn from(e: LevelError) -> Self {
+        match e {
+            LevelError::Invalid(problems) => ServiceError::Invalid(problems),
+            LevelError::InvalidRows(problems) => ServiceError::Invalid(by_row(problems)),
+            LevelError::Refused(message) => ServiceError::Refused(message),
+            LevelError::NotFound => {
+                ServiceError::NotFound("that level (reload the page)".to_owned())
+            }
+            unavailable @ LevelError::Unavailable(_) => ServiceError::fault(unavailable),
+            LevelError::Store(e) => ServiceError::Store(e),
+        }
+    }
 }
 
 /// A level with where it stands now.

@@ -2,6 +2,7 @@
 //! result since the last reset — restored after a restart from the stored orders and trades,
 //! and reset to a fresh start once nothing is open.
 
+use crate::services::service_error::ServiceError;
 use std::sync::Arc;
 
 use crate::model::Price;
@@ -16,6 +17,16 @@ pub enum PaperError {
     Refused(String),
     #[error("{0}")]
     Store(#[from] StoreError),
+}
+
+/// How the outside is told of it.
+impl From<PaperError> for ServiceError {
+    fn from(e: PaperError) -> Self {
+        match e {
+            PaperError::Refused(message) => ServiceError::Refused(message),
+            PaperError::Store(e) => ServiceError::Store(e),
+        }
+    }
 }
 
 pub struct PaperAccountDesk {
