@@ -56,7 +56,16 @@ impl SimMarket {
         snapshot
     }
 
-    /// Trades one instrument at `price` now and publishes the market (a test's lever).
+    /// The walk moves `token` again from where it was held.
+    pub fn release(&self, token: InstrumentToken) {
+        self.market
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .release(token);
+    }
+
+    /// Trades one instrument at `price` now, holds it there (the walk leaves it until the next
+    /// price put on it, or `release`) and publishes the market (a test's lever).
     pub fn set_last_price(&self, token: InstrumentToken, price: Price) -> bool {
         let now = self.clock.now_ms();
         let snapshot = {

@@ -175,8 +175,14 @@ impl KiteSim {
         });
     }
 
-    /// Trades an instrument at `price` now and matches orders against it before returning
-    /// (tests move the market to a level with this).
+    /// The walk moves `token` again from where `set_last_price` held it.
+    pub fn release_price(&self, token: u32) {
+        self.state.market.release(InstrumentToken(token));
+    }
+
+    /// Trades an instrument at `price` now, holds it there (the walk leaves it until the next
+    /// price put on it, or `release_price`) and matches orders against it before returning
+    /// (tests move the market to a level with this, and see exactly this price).
     pub fn set_last_price(&self, token: u32, price: Price) -> bool {
         if !self
             .state

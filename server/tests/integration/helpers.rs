@@ -203,14 +203,61 @@ impl TestApp {
         self.kite.ltp(&[key]).await.expect("a quote")[key].last_price
     }
 
-    /// Trades `token` at `price` on the simulator, then gives the ticker and the workers time
-    /// to see it.
+    /// Trades `token` at `price` on the simulator (which holds it there), then waits for the
+    /// app to work through it: its prices show it, and every level on `token` has been checked
+    /// against it (`seen`), any order it triggered recorded. Someone must follow `token` (a
+    /// level, an alert, a trade), or its price never comes.
     pub async fn trade_at(&self, token: u32, price: Price) {
+        use osp_core::ports::MarketData;
         assert!(
             self.sim.set_last_price(token, price),
             "the simulator trades {token}"
         );
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        let instrument = osp_core::model::InstrumentToken(token);
+        eventually(
+            &format!("the app's price of {token} at {price}"),
+            async || {
+                let latest = self.prices.latest(&[instrument]);
+                latest
+                    .first()
+                    .is_some_and(|t| t.last_price == price)
+                    .then_some(())
+            },
+        )
+        .await;
+        eventually(
+            &format!("every level on {token} working through {price}"),
+            async || {
+                let (status, view) = self.call_form("levels", &[]).await;
+                assert_eq!(status, 200, "{view}");
+                let seen_there = view["levels"]
+                    .as_array()
+                    .expect("a list of levels")
+                    .iter()
+                    .filter(|l| l["stored"]["level"]["token"] == token)
+                    .all(|l| {
+                        serde_json::from_value::<Price>(l["seen"]["price"].clone()).ok()
+                            == Some(price)
+                    });
+                seen_there.then_some(())
+            },
+        )
+        .await;
+    }
+
+    /// Waits until the level monitor has a price of `token` to watch its levels from (a level
+    /// made on an instrument no one followed waits for its first tick before it can cross).
+    pub async fn watching(&self, token: u32) {
+        eventually(&format!("the level monitor watching {token}"), async || {
+            let (_, view) = self.call_form("levels", &[]).await;
+            view["levels"]
+                .as_array()?
+                .iter()
+                .filter(|l| l["stored"]["level"]["token"] == token)
+                .all(|l| !l["seen"].is_null())
+                .then_some(())
+        })
+        .await;
     }
 
     /// The order book (`orders`), newest first.
@@ -233,17 +280,11 @@ impl TestApp {
         what: &str,
         done: impl Fn(&serde_json::Value) -> bool,
     ) -> serde_json::Value {
-        for _ in 0..100 {
+        eventually(&format!("the trade book showing {what}"), async || {
             let found = self.trade_book().await;
-            if done(&found) {
-                return found;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!(
-            "the trade book never showed {what}: {}",
-            self.trade_book().await
-        );
+            done(&found).then_some(found)
+        })
+        .await
     }
 }
 

@@ -5,9 +5,12 @@ use crate::helpers::spawn_app;
 #[tokio::test]
 async fn health_reports_database_feed_and_version() {
     let app = spawn_app().await;
-    // The demo feed ticks every 50 ms; give it a moment to report in.
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let response = app.client.get(app.url("/health")).send().await.unwrap();
+    // The demo feed ticks every 50 ms: health says ok once the first tick is in.
+    let response = crate::helpers::eventually("the feed reporting in", async || {
+        let response = app.client.get(app.url("/health")).send().await.unwrap();
+        (response.status() == 200).then_some(response)
+    })
+    .await;
     assert_eq!(response.status(), 200);
     assert!(response.headers().contains_key("x-request-id"));
     let body: Value = response.json().await.unwrap();

@@ -5,8 +5,6 @@
 //! only — sends its orders to Kite; paper mode never does. A restart the same day goes on with
 //! the saved session; one that Kite has ended meanwhile is found out at start-up.
 
-use std::time::Duration;
-
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
@@ -193,7 +191,14 @@ async fn paper_mode_on_kite_takes_kites_prices_and_never_sends_kite_an_order() {
     wait_for_kite_market(&app).await;
     // Kite's price for INFY reaches the paper broker through the ticker.
     let ltp = app.ltp("NSE:INFY").await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    eventually("Kite's INFY price in the app", async || {
+        use osp_core::ports::MarketData;
+        let latest = app
+            .prices
+            .latest(&[osp_core::model::InstrumentToken(408_065)]);
+        (!latest.is_empty()).then_some(())
+    })
+    .await;
     let (code, placed) = app.call_json("orders/place", market_buy()).await;
     assert_eq!(code, 200, "{placed}");
     let order = eventually("the paper fill", async || {

@@ -385,7 +385,7 @@ async fn an_ended_kite_session_stops_every_order_until_kite_is_connected_again()
         .as_i64()
         .unwrap()
         .to_string();
-    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    app.watching(INFY).await;
     app.trade_at(INFY, crate::helpers::moved(level, 50)).await;
     let log = crate::helpers::eventually("the level's skip", async || {
         let (_, log) = app

@@ -4,12 +4,10 @@
 //! triggered level stays triggered across a restart; a disabled level never fires; bad input is
 //! refused field by field with nothing stored.
 
-use std::time::Duration;
-
 use osp_core::model::{InstrumentToken, Price};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, moved, problem_fields, spawn_app, spawn_app_in};
+use crate::helpers::{TestApp, eventually, moved, problem_fields, spawn_app, spawn_app_in};
 
 const INFY: u32 = 408_065;
 
@@ -53,17 +51,11 @@ fn phase_of(levels: &[Value], id: i64) -> String {
 
 /// Waits until the orders list satisfies `done` (at most 10 s) and returns it.
 async fn wait_for_orders(app: &TestApp, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    for _ in 0..100 {
+    eventually("the orders in the expected state", async || {
         let found = app.orders().await;
-        if done(&found) {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!(
-        "orders never reached the expected state: {:?}",
-        app.orders().await
-    );
+        done(&found).then_some(found)
+    })
+    .await
 }
 
 #[tokio::test]
@@ -97,7 +89,7 @@ async fn a_crossed_level_places_one_order_that_fills_and_never_fires_again_even_
     );
 
     // Let the monitor see where the market is, then go through the level.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.watching(INFY).await;
     app.trade_at(INFY, moved(level_price, 100)).await;
     let filled = wait_for_orders(&app, |o| o.len() == 1 && o[0]["state"] == "filled").await;
     let order = &filled[0];
@@ -148,7 +140,7 @@ async fn a_crossed_level_places_one_order_that_fills_and_never_fires_again_even_
         .find(|l| l["stored"]["level"]["id"] == id)
         .unwrap()["stored"]["last_trigger"];
     assert_eq!(last["direction"], "up", "{last}");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.watching(INFY).await;
     app.trade_at(INFY, moved(level_price, -100)).await;
     app.trade_at(INFY, moved(level_price, 100)).await;
     assert_eq!(
@@ -227,10 +219,19 @@ async fn a_deleted_level_stops_watching_and_undo_brings_it_back_as_it_was() {
         .as_i64()
         .unwrap()
         .to_string();
+    // A level far above keeps the instrument watched: the monitor's working through a price
+    // shows on it.
+    let (status, far) = app
+        .call_json(
+            "levels/create",
+            json!({ "draft": draft(moved(level_price, 2_000), true) }),
+        )
+        .await;
+    assert_eq!(status, 200, "{far}");
     let (status, _) = app.call_form("levels/delete", &[("id", &id)]).await;
     assert_eq!(status, 200);
-    assert!(levels(&app).await.is_empty());
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(levels(&app).await.len(), 1, "only the far one");
+    app.watching(INFY).await;
     app.trade_at(INFY, moved(level_price, 100)).await;
     assert!(
         app.orders().await.is_empty(),
@@ -241,7 +242,7 @@ async fn a_deleted_level_stops_watching_and_undo_brings_it_back_as_it_was() {
     assert_eq!(status, 200, "{restored}");
     assert_eq!(restored["stored"]["level"]["note"], "breakout");
     assert_eq!(restored["phase"], "armed");
-    assert_eq!(levels(&app).await.len(), 1);
+    assert_eq!(levels(&app).await.len(), 2);
     // Armed again: back below, then through it.
     app.trade_at(INFY, moved(level_price, -100)).await;
     app.trade_at(INFY, moved(level_price, 100)).await;
@@ -259,7 +260,7 @@ async fn a_level_rearms_after_the_price_moves_away_and_then_fires_again() {
     let (status, created) = app.call_json("levels/create", json!({ "draft": d })).await;
     assert_eq!(status, 200, "{created}");
     let id = created["stored"]["level"]["id"].as_i64().unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.watching(INFY).await;
 
     app.trade_at(INFY, moved(level_price, 20)).await;
     wait_for_orders(&app, |o| o.len() == 1).await;
@@ -310,9 +311,8 @@ async fn a_crossing_outside_the_active_window_is_logged_and_not_traded() {
     let (status, created) = app.call_json("levels/create", json!({ "draft": d })).await;
     assert_eq!(status, 200, "{created}");
     let id = created["stored"]["level"]["id"].as_i64().unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.watching(INFY).await;
     app.trade_at(INFY, moved(level_price, 100)).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
     let (_, log) = app
         .call_form("levels/log", &[("level", &id.to_string()), ("limit", "10")])
         .await;
@@ -416,7 +416,7 @@ async fn a_crash_after_a_trigger_was_recorded_sends_its_order_once_at_the_next_s
         1
     );
     assert_eq!(phase_of(&levels(&app).await, id.0), "triggered");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.watching(INFY).await;
     app.trade_at(INFY, moved(level_price, -100)).await;
     app.trade_at(INFY, moved(level_price, 100)).await;
     assert_eq!(app.orders().await.len(), 1, "not fired again");

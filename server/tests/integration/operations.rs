@@ -328,7 +328,7 @@ async fn a_second_server_on_the_same_database_stands_by_and_takes_over_when_the_
     })
     .await;
     // Once its monitor has seen a price under the level, the market jumps over it.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    second.watching(408_065).await;
     second
         .trade_at(408_065, crate::helpers::moved(level, 50))
         .await;

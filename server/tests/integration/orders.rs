@@ -2,8 +2,6 @@
 //! the broker for its tag, a trade opened by its fill), a wrong ticket is refused field by field
 //! with nothing sent, the risk limits apply to it, and an open order is cancelled once.
 
-use std::time::Duration;
-
 use osp_core::model::Price;
 use serde_json::{Value, json};
 
@@ -30,14 +28,11 @@ async fn order(app: &TestApp, id: i64) -> Value {
 }
 
 async fn wait_for_state(app: &TestApp, id: i64, state: &str) -> Value {
-    for _ in 0..100 {
+    eventually(&format!("order {id} {state}"), async || {
         let found = order(app, id).await;
-        if found["state"] == state {
-            return found;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("order {id} never became {state}: {}", order(app, id).await);
+        (found["state"] == state).then_some(found)
+    })
+    .await
 }
 
 #[tokio::test]
@@ -74,22 +69,17 @@ async fn a_manual_ticket_is_placed_once_opens_a_trade_and_a_wrong_one_sends_noth
         1,
         "exactly one order at the broker"
     );
-    for _ in 0..50 {
-        let (_, book) = app.call_form("trades", &[]).await;
-        if book["open_positions"] == 1 {
-            let trade = &book["trades"][0]["trade"];
-            assert_eq!(trade["entry_intent"], id);
-            assert_eq!(trade["quantity"], 2);
-            assert!(
-                trade["target"].is_null() && trade["stop_loss"].is_null(),
-                "a manual trade has no exits"
-            );
-            app.stop().await;
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the manual fill opened no trade");
+    let book = app
+        .wait_for_book("the manual fill's trade", |b| b["open_positions"] == 1)
+        .await;
+    let trade = &book["trades"][0]["trade"];
+    assert_eq!(trade["entry_intent"], id);
+    assert_eq!(trade["quantity"], 2);
+    assert!(
+        trade["target"].is_null() && trade["stop_loss"].is_null(),
+        "a manual trade has no exits"
+    );
+    app.stop().await;
 }
 
 #[tokio::test]

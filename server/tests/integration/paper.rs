@@ -3,8 +3,6 @@
 //! simulator's order book) never sees an order, because the paper broker holds no Kite client.
 //! A database used in one mode is refused in another.
 
-use std::time::Duration;
-
 use osp_core::model::Price;
 use serde_json::{Value, json};
 
@@ -39,7 +37,7 @@ async fn paper_orders_fill_at_the_paper_broker_and_never_reach_kite() {
         .call_json("levels/create", json!({ "draft": draft(level) }))
         .await;
     assert_eq!(status, 200, "{created}");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.watching(INFY).await;
     app.trade_at(INFY, moved(level, 50)).await;
     let opened = app
         .wait_for_book("a paper trade", |b| b["open_positions"] == 1)

@@ -3,8 +3,6 @@
 //! reason on the level and the order; the kill switch squares off, stops every level from
 //! triggering, holds across a restart, and releasing it lets trading resume.
 
-use std::time::Duration;
-
 use osp_core::model::Price;
 use serde_json::{Value, json};
 
@@ -75,7 +73,7 @@ async fn an_order_over_a_limit_is_refused_before_the_broker_with_its_reason() {
 
     let level = moved(app.ltp("NSE:INFY").await, 300);
     let id = create_level(&app, level).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.watching(INFY).await;
     app.trade_at(INFY, moved(level, 50)).await;
     let refused = eventually("the refusal", async || {
         let o = app.orders().await;
@@ -116,7 +114,7 @@ async fn the_kill_switch_squares_off_stops_triggering_survives_a_restart_and_rel
     // One level opens a trade; a second, higher one is crossed while the switch is on.
     let first = moved(start, 300);
     create_level(&app, first).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.watching(INFY).await;
     app.trade_at(INFY, moved(first, 50)).await;
     eventually("the trade", async || {
         let (_, book) = app.call_form("trades", &[]).await;
@@ -142,7 +140,7 @@ async fn the_kill_switch_squares_off_stops_triggering_survives_a_restart_and_rel
 
     let second = moved(first, 300);
     let id = create_level(&app, second).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.watching(INFY).await;
     app.trade_at(INFY, moved(second, 50)).await;
     let log = level_log(&app, id).await;
     assert_eq!(log[0]["kind"], "skipped", "{log:?}");

@@ -56,7 +56,7 @@ async fn open_trade_through_a_level(app: &TestApp, target: &str, stop: &str) -> 
         )
         .await;
     assert_eq!(status, 200, "{created}");
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.watching(INFY).await;
     app.trade_at(INFY, moved(level, 50)).await;
     let book = app
         .wait_for_book("an open trade", |b| {
@@ -195,7 +195,7 @@ async fn an_open_trade_survives_a_restart_and_its_stop_loss_exits_it_afterwards(
     assert_eq!(first_trade(&after)["trade"]["state"], "open");
 
     // Below the stop: the monitor, loaded again, exits it.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.watching(INFY).await;
     app.trade_at(INFY, stop.checked_sub(Price::from_raw(TICK)).unwrap())
         .await;
     let closed = app
@@ -245,7 +245,7 @@ async fn a_stop_loss_exit_goes_out_while_an_entry_placement_hangs() {
             .collect::<Vec<_>>()
     };
     let answered = |kinds: &[String]| kinds.iter().any(|k| k.starts_with("order_"));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.watching(SBIN).await;
     assert!(app.sim.set_last_price(SBIN, moved(sbin, 50)));
     eventually("the SBIN entry sent", async || {
         kinds()

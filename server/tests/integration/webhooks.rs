@@ -110,7 +110,6 @@ async fn firings_reach_the_receiver_signed_and_are_retried_until_taken() {
     let (_, alert) = app.call_json("alerts/create", always("after")).await;
     let alert = alert["id"].as_i64().unwrap();
     let (headers, body) = eventually("the delivery", async || {
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         receiver.taken.lock().unwrap().first().cloned()
     })
     .await;
@@ -146,7 +145,6 @@ async fn firings_reach_the_receiver_signed_and_are_retried_until_taken() {
     let (status, queued) = app.call_form("webhook/test", &[]).await;
     assert_eq!(status, 200, "{queued}");
     let (headers, body) = eventually("the test delivery", async || {
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         receiver.taken.lock().unwrap().get(1).cloned()
     })
     .await;
@@ -182,7 +180,6 @@ async fn a_firing_of_an_alert_kept_at_kite_is_relayed_once_and_signed() {
         .await;
     assert_eq!(status, 200, "{created}");
     let (headers, body) = eventually("the Kite firing's delivery", async || {
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
         receiver.taken.lock().unwrap().first().cloned()
     })
     .await;

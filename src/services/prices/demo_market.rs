@@ -45,6 +45,8 @@ pub struct DemoMarket {
     instruments: Vec<DemoInstrument>,
     quotes: Vec<Quote>,
     seq: u64,
+    /// Instruments a price was put on by hand: the walk leaves them there until released.
+    held: std::collections::HashSet<InstrumentToken>,
 }
 
 impl DemoMarket {
@@ -75,6 +77,7 @@ impl DemoMarket {
             instruments,
             quotes,
             seq: 0,
+            held: std::collections::HashSet::new(),
         }
     }
 
@@ -87,7 +90,9 @@ impl DemoMarket {
     }
 
     /// Puts a trade at `price` on one instrument (tests and the simulator's controls move the
-    /// market to a level this way). False if the token is not in this market.
+    /// market to a level this way) and holds it there: the walk leaves it until the next price
+    /// put on it or `release`, so whoever watches sees exactly this price. False if the token
+    /// is not in this market.
     pub fn set_last_price(&mut self, token: InstrumentToken, price: Price, now_ms: i64) -> bool {
         let Some(quote) = self.quotes.iter_mut().find(|q| q.tick.token == token) else {
             return false;
@@ -98,8 +103,14 @@ impl DemoMarket {
         tick.volume = tick.volume.saturating_add(1);
         tick.ohlc = tick.ohlc.with_trade(price);
         tick.exchange_time_ms = now_ms;
+        self.held.insert(token);
         self.seq += 1;
         true
+    }
+
+    /// The walk moves `token` again from where it was held.
+    pub fn release(&mut self, token: InstrumentToken) {
+        self.held.remove(&token);
     }
 
     /// Moves every instrument by a few basis points (on its tick grid, pulled back towards the
@@ -113,6 +124,11 @@ impl DemoMarket {
                 _ => 0,
             };
             let move_bp: i64 = self.rng.random_range(-8..=8) + drift_bp;
+            let quantity: u32 = self.rng.random_range(1..=500);
+            // Drawn all the same: holding one instrument leaves the others' walk as it was.
+            if self.held.contains(&inst.token) {
+                continue;
+            }
             let delta = Price::from_raw(tick.last_price.raw() * move_bp / 10_000);
             let next = tick
                 .last_price
@@ -120,7 +136,6 @@ impl DemoMarket {
                 .and_then(|p| p.round_to_tick(inst.tick_size))
                 .filter(|p| p.raw() > 0)
                 .unwrap_or(tick.last_price);
-            let quantity: u32 = self.rng.random_range(1..=500);
             tick.last_price = next;
             tick.last_quantity = quantity;
             tick.volume = tick.volume.saturating_add(u64::from(quantity));
@@ -181,5 +196,31 @@ mod tests {
             assert!(bp.abs() < 800, "{} drifted {bp} bp", q.tradingsymbol);
             assert!(q.tick.volume > 0);
         }
+    }
+
+    #[test]
+    fn a_price_put_by_hand_holds_until_released_and_the_others_walk_on_as_before() {
+        let infy = InstrumentToken(408_065);
+        let held_at = Price::from_raw(15_000_000);
+        let mut held = DemoMarket::new(7, demo_instruments(), 0);
+        let mut free = DemoMarket::new(7, demo_instruments(), 0);
+        assert!(held.set_last_price(infy, held_at, 0));
+        let price_of = |s: &MarketSnapshot, t: InstrumentToken| {
+            s.quotes
+                .iter()
+                .find(|q| q.tick.token == t)
+                .unwrap()
+                .tick
+                .last_price
+        };
+        let sbin = InstrumentToken(779_521);
+        for i in 1..=50 {
+            let (h, f) = (held.step(i), free.step(i));
+            assert_eq!(price_of(&h, infy), held_at, "held at step {i}");
+            assert_eq!(price_of(&h, sbin), price_of(&f, sbin), "others unchanged");
+        }
+        held.release(infy);
+        let moved = (51..=60).any(|i| price_of(&held.step(i), infy) != held_at);
+        assert!(moved, "released, it walks again");
     }
 }

@@ -51,7 +51,9 @@ pub use strategy::level_index::{Crossed, LevelId, LevelIndex};
 pub use strategy::level_monitor::{LevelEvent, LevelMonitor, LevelSpec, LevelState};
 pub use strategy::level_orders::order_for;
 pub use strategy::level_rules::{MAX_NOTE_CHARS, level_problems};
-pub use strategy::level_trader::{LEVELS_FEED_OWNER, LevelPhase, LevelTrader, StepReport};
+pub use strategy::level_trader::{
+    LEVELS_FEED_OWNER, LevelPhase, LevelSeen, LevelTrader, StepReport,
+};
 pub use strategy::levels::{LevelError, LevelService, LevelView, MAX_LEVELS, MAX_LOG_ENTRIES};
 pub use strategy::trend::{TrendRule, Verdict, Watch, judge, rule_for};
 pub use venues::paper_account::{PaperAccountDesk, PaperError};

@@ -64,6 +64,15 @@ pub struct StepReport {
     pub errors: Vec<String>,
 }
 
+/// The last price the level monitor worked through for an instrument, and when (this app's
+/// clock): every level on the instrument has been checked against it, and any order it
+/// triggered was recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LevelSeen {
+    pub price: Price,
+    pub at_ms: i64,
+}
+
 struct Watched {
     level: Level,
     last_trigger: Option<LastTrigger>,
@@ -75,6 +84,8 @@ struct Engine {
     levels: HashMap<LevelId, Watched>,
     /// Triggered levels that re-arm once the price has moved far enough away, per instrument.
     rearm_on_move: HashMap<InstrumentToken, Vec<LevelId>>,
+    /// The last price worked through, per instrument.
+    seen: HashMap<InstrumentToken, LevelSeen>,
 }
 
 impl Engine {
@@ -378,7 +389,24 @@ impl LevelTrader {
             self.trigger(&mut report, &level, direction, price, at_ms)
                 .await;
         }
+        // Worked through: what each crossing made of these prices is stored.
+        let mut engine = self.engine();
+        for tick in ticks {
+            engine.seen.insert(
+                tick.token,
+                LevelSeen {
+                    price: tick.last_price,
+                    at_ms: now,
+                },
+            );
+        }
         report
+    }
+
+    /// The last price of `token` the monitor worked through (none yet: no tick of it came
+    /// since start, or levels are watched in another process).
+    pub fn seen(&self, token: InstrumentToken) -> Option<LevelSeen> {
+        self.engine().seen.get(&token).copied()
     }
 
     async fn append(&self, report: &mut StepReport, log: LevelLogEntry) {

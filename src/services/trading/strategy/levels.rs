@@ -14,7 +14,7 @@ use crate::services::announcer::Announcer;
 use crate::services::instruments::InstrumentCatalog;
 
 use super::level_draft::LevelDraft;
-use super::level_trader::{LevelPhase, LevelTrader};
+use super::level_trader::{LevelPhase, LevelSeen, LevelTrader};
 
 /// Most levels one account keeps (the feed follows their instruments; Kite caps it at 9000).
 pub const MAX_LEVELS: usize = 1_000;
@@ -61,6 +61,9 @@ impl From<LevelError> for ServiceError {
 pub struct LevelView {
     pub stored: StoredLevel,
     pub phase: LevelPhase,
+    /// The last price of its instrument the monitor worked through (where it is watched from).
+    #[serde(default)]
+    pub seen: Option<LevelSeen>,
 }
 
 pub struct LevelService {
@@ -101,6 +104,7 @@ impl LevelService {
     fn view(&self, stored: StoredLevel) -> LevelView {
         LevelView {
             phase: self.trader.phase(&stored),
+            seen: self.trader.seen(stored.level.token),
             stored,
         }
     }
