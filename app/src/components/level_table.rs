@@ -122,6 +122,7 @@ pub fn LevelTable(
                                     <td class="num wide">{level.quantity}</td>
                                     <td>
                                         <span class=format!("phase phase-{}", view.phase.label())
+                                            title=seen_text(&view)
                                             data-testid="level-phase">{view.phase.label()}</span>
                                     </td>
                                     <td class="wide small" data-testid="level-last-trigger">{trigger_text(&view)}</td>
@@ -145,4 +146,18 @@ pub fn LevelTable(
         </div>
     }
     .into_any()
+}
+
+/// Where the level monitor watches the level from: the last price of its instrument it worked
+/// through, and when (empty where no monitor runs in this process).
+fn seen_text(view: &LevelView) -> String {
+    view.seen
+        .map(|seen| {
+            format!(
+                "watched from {} (at {} IST)",
+                seen.price.format_indian(),
+                ist_clock(seen.at_ms)
+            )
+        })
+        .unwrap_or_default()
 }
