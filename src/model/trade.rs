@@ -117,11 +117,10 @@ impl Trade {
     pub fn trailing_stop(&self, tick: Price) -> Option<Price> {
         let d = self.trailing?.from_price(self.best_price)?;
         if self.is_long() {
-            let raw = self.best_price.checked_sub(d)?;
-            Some(round_up(raw, tick))
+            // Rounded towards the best price: never a wider stop than asked for.
+            Some(self.best_price.checked_sub(d)?.snap_to_tick(tick, true))
         } else {
-            let raw = self.best_price.checked_add(d)?;
-            Some(round_down(raw, tick))
+            Some(self.best_price.checked_add(d)?.snap_to_tick(tick, false))
         }
     }
 
@@ -133,22 +132,5 @@ impl Trade {
             self.entry_price.checked_sub(price)?
         };
         per_unit.checked_mul_int(i64::from(quantity))
-    }
-}
-
-fn round_down(price: Price, tick: Price) -> Price {
-    let t = tick.raw();
-    if t <= 0 {
-        return price;
-    }
-    Price::from_raw(price.raw() - price.raw().rem_euclid(t))
-}
-
-fn round_up(price: Price, tick: Price) -> Price {
-    let down = round_down(price, tick);
-    if down == price {
-        price
-    } else {
-        Price::from_raw(down.raw() + tick.raw())
     }
 }

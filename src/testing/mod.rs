@@ -8,11 +8,13 @@
 
 mod broker;
 mod clock;
+mod instruments;
 mod kite_alerts;
 mod memory;
 
 pub use broker::{Answer, ScriptedBroker};
 pub use clock::ManualClock;
+pub use instruments::infy;
 pub use kite_alerts::{MemoryAlertMirror, MemoryBrokerAlerts};
 pub use memory::{MemoryStore, NoTicks, QuietFeed};
 

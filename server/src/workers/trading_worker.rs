@@ -75,7 +75,8 @@ async fn entries(
         let started = std::time::Instant::now();
         let report = engine.on_entry_ticks(&batch).await;
         if !report.intents.is_empty() {
-            // From the ticks' arrival here to the order's answer from the broker.
+            // From the ticks' arrival here to the order's answer from the broker, and the
+            // changed intents applied to the trades (the engine's one step for the batch).
             metrics::histogram!("osp_tick_to_order_seconds")
                 .record(started.elapsed().as_secs_f64());
         }

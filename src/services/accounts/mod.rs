@@ -4,11 +4,13 @@
 //! hashing and the storage are ports.
 
 mod credentials;
+mod error;
 mod lockout;
 mod pending_logins;
 mod service;
 
 pub use credentials::{MIN_PASSWORD_LEN, normalise_username, password_problem, username_problem};
+pub use error::AccountError;
 pub use lockout::LockoutPolicy;
 pub use pending_logins::{MAX_PENDING, PendingLogins, STATE_TTL_MS};
-pub use service::{AccountError, AccountService, NewUser, SignIn, UserChange};
+pub use service::{AccountService, NewUser, SignIn, UserChange};

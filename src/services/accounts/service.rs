@@ -2,74 +2,14 @@
 //! admin's user management. Every refusal says what to do instead.
 
 use crate::model::FieldProblem;
-use crate::services::service_error::ServiceError;
 use std::sync::Arc;
 
 use crate::model::{Role, StoredUser, TotpEnrolment, User, UserId};
-use crate::ports::{Clock, PasswordHasher, RoleUpdate, SecondFactor, StoreError, UserStore};
+use crate::ports::{Clock, PasswordHasher, RoleUpdate, SecondFactor, UserStore};
 
 use super::credentials::{normalise_username, password_problem, username_problem};
+use super::error::AccountError;
 use super::lockout::LockoutPolicy;
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum AccountError {
-    /// Problems per field (`username`, `password`, `role`); nothing was stored.
-    #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "))]
-    Invalid(Vec<FieldProblem>),
-    /// Deliberately the same for an unknown user and a wrong password.
-    #[error("the username or the password is wrong")]
-    WrongCredentials,
-    #[error(
-        "too many wrong passwords: this account is locked for {} more minute(s); try again then, or ask an admin to reset the password",
-        .minutes
-    )]
-    Locked { until_ms: i64, minutes: i64 },
-    #[error("this account is disabled; ask an admin to enable it")]
-    Disabled,
-    #[error(
-        "this account signs in with a code too: enter the 6-digit code from your authenticator app"
-    )]
-    CodeNeeded,
-    #[error("the authenticator code is wrong, expired or used already; enter the current one")]
-    WrongCode,
-    #[error("the first admin exists already; sign in instead")]
-    SetupDone,
-    #[error("the username {0} is taken; pick another")]
-    Taken(String),
-    #[error("that user was not found (reload the page)")]
-    NotFound,
-    #[error("{0}")]
-    Refused(String),
-    #[error("the user store failed: {0}")]
-    Unavailable(String),
-    /// A store port failed (conflict, not found, unavailable), its kind kept.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
-
-/// How the outside is told of it.
-impl From<AccountError> for ServiceError {
-    fn from(e: AccountError) -> Self {
-        match e {
-            AccountError::Invalid(problems) => ServiceError::Invalid(problems),
-            wrong @ (AccountError::WrongCredentials
-            | AccountError::Disabled
-            | AccountError::CodeNeeded
-            | AccountError::WrongCode) => ServiceError::Unauthorized(wrong.to_string()),
-            locked @ AccountError::Locked { .. } => {
-                ServiceError::TooManyAttempts(locked.to_string())
-            }
-            refused @ (AccountError::SetupDone
-            | AccountError::Taken(_)
-            | AccountError::Refused(_)) => ServiceError::Refused(refused.to_string()),
-            AccountError::NotFound => {
-                ServiceError::NotFound("that user (reload the page)".to_owned())
-            }
-            unavailable @ AccountError::Unavailable(_) => ServiceError::fault(unavailable),
-            AccountError::Store(e) => ServiceError::Store(e),
-        }
-    }
-}
 
 /// A user to create.
 #[derive(Clone, Debug, PartialEq, Eq)]

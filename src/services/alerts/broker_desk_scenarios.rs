@@ -6,8 +6,8 @@
 use std::sync::Arc;
 
 use crate::model::{
-    BrokerAlertKind, BrokerAlertOperator, Exchange, Instrument, InstrumentToken, KillSwitch,
-    OrderSide, Price, ProductKind, RiskLimits,
+    BrokerAlertKind, BrokerAlertOperator, InstrumentToken, KillSwitch, OrderSide, ProductKind,
+    RiskLimits,
 };
 use crate::ports::{
     BrokerAlertStore, BrokerAlerts, BrokerOrderAlerts, Clock, IntentStore, MarketData, RiskStore,
@@ -35,19 +35,7 @@ struct Setup {
 
 fn setup(limits: RiskLimits, kill_switch: Option<KillSwitch>) -> Setup {
     let catalog = Arc::new(InstrumentCatalog::default());
-    catalog.replace(vec![Instrument {
-        token: InstrumentToken(INFY),
-        exchange_token: 1,
-        tradingsymbol: "INFY".into(),
-        name: "INFOSYS".into(),
-        exchange: Exchange::Nse,
-        segment: "NSE".into(),
-        instrument_type: "EQ".into(),
-        tick_size: Price::parse("0.05").unwrap(),
-        lot_size: 1,
-        expiry: None,
-        strike: Price::ZERO,
-    }]);
+    catalog.replace(vec![crate::testing::infy()]);
     let store = Arc::new(MemoryStore::default());
     run(store.set_limits(&limits, 0)).unwrap();
     run(store.set_kill_switch(kill_switch.as_ref(), 0)).unwrap();

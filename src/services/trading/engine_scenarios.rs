@@ -6,9 +6,9 @@
 use std::sync::Arc;
 
 use crate::model::{
-    Confirmation, Distance, Exchange, ExitReason, Instrument, InstrumentToken, IntentState,
-    KillSwitch, Level, LevelId, LevelOrderType, LevelTrigger, Ohlc, OrderSide, Price, ProductKind,
-    Rearm, RiskLimits, StateChange, Tick, TradeState,
+    Confirmation, Distance, Exchange, ExitReason, InstrumentToken, IntentState, KillSwitch, Level,
+    LevelId, LevelOrderType, LevelTrigger, Ohlc, OrderSide, Price, ProductKind, Rearm, RiskLimits,
+    StateChange, Tick, TradeState,
 };
 use crate::ports::{Broker, Clock, IntentStore, LevelStore, MarketData, RiskStore, TradeStore};
 use crate::services::announcer::Announcer;
@@ -87,19 +87,7 @@ impl Bench {
         let clock = Arc::new(ManualClock::at(NOW_MS)) as Arc<dyn Clock>;
         let broker = Arc::new(ScriptedBroker::default());
         let catalog = Arc::new(InstrumentCatalog::default());
-        catalog.replace(vec![Instrument {
-            token: INFY,
-            exchange_token: 1594,
-            tradingsymbol: "INFY".to_owned(),
-            name: "INFOSYS".to_owned(),
-            exchange: Exchange::Nse,
-            segment: "NSE".to_owned(),
-            instrument_type: "EQ".to_owned(),
-            tick_size: p("0.05"),
-            lot_size: 1,
-            expiry: None,
-            strike: Price::ZERO,
-        }]);
+        catalog.replace(vec![crate::testing::infy()]);
         let subscriptions = Arc::new(FeedSubscriptions::new(Arc::new(QuietFeed)));
         let market = Arc::new(NoTicks) as Arc<dyn MarketData>;
         let state = Arc::new(RiskState::new(RiskLimits::NONE, None));
@@ -179,6 +167,16 @@ impl Bench {
             .collect()
     }
 
+    /// Trade `id` as stored.
+    fn trade(&self, id: i64) -> crate::model::Trade {
+        run(TradeStore::trade(
+            self.store.as_ref(),
+            crate::model::TradeId(id),
+        ))
+        .unwrap()
+        .unwrap_or_else(|| panic!("trade {id} is stored"))
+    }
+
     /// The broker fills its newest order whole at `price`; the engine hears of it.
     fn fill_newest(&self, price: &str) -> Vec<String> {
         let newest = self.broker.book().pop().expect("an order at the broker");
@@ -208,12 +206,7 @@ fn a_crossing_places_one_entry_its_fill_opens_the_trade_and_the_target_exits_it(
 
     let opened = bench.fill_newest("1501");
     assert!(opened[0].starts_with("trade 1 opened"), "{opened:?}");
-    let trade = run(TradeStore::trade(
-        bench.store.as_ref(),
-        crate::model::TradeId(1),
-    ))
-    .unwrap()
-    .unwrap();
+    let trade = bench.trade(1);
     assert_eq!(
         (trade.target, trade.stop_loss),
         (Some(p("1521")), Some(p("1491")))
@@ -233,12 +226,7 @@ fn a_crossing_places_one_entry_its_fill_opens_the_trade_and_the_target_exits_it(
 
     let closed = bench.fill_newest("1521.5");
     assert!(closed[0].starts_with("trade 1 closed"), "{closed:?}");
-    let trade = run(TradeStore::trade(
-        bench.store.as_ref(),
-        crate::model::TradeId(1),
-    ))
-    .unwrap()
-    .unwrap();
+    let trade = bench.trade(1);
     assert_eq!(trade.state, TradeState::Closed);
     assert_eq!(trade.realised, p("205"));
 
@@ -310,12 +298,7 @@ fn a_trailing_stop_follows_the_best_price_and_exits_once_when_the_price_falls_ba
     run(bench.engine.on_ticks(&[tick("1518")]));
     assert_eq!(bench.sent(), [(OrderSide::Buy, 10), (OrderSide::Sell, 10)]);
     bench.fill_newest("1519.95");
-    let trade = run(TradeStore::trade(
-        bench.store.as_ref(),
-        crate::model::TradeId(1),
-    ))
-    .unwrap()
-    .unwrap();
+    let trade = bench.trade(1);
     assert_eq!(trade.state, TradeState::Closed);
     assert_eq!(trade.exit_reason, Some(ExitReason::TrailingStop));
     assert_eq!(trade.realised, p("189.5"));

@@ -1,22 +1,9 @@
 //! The level form's parse: every wrong field named at once, and the round trip.
 
 use super::*;
-use crate::model::{Exchange, InstrumentToken};
 
 fn infy() -> Instrument {
-    Instrument {
-        token: InstrumentToken(408_065),
-        exchange_token: 1594,
-        tradingsymbol: "INFY".to_owned(),
-        name: "INFOSYS".to_owned(),
-        exchange: Exchange::Nse,
-        segment: "NSE".to_owned(),
-        instrument_type: "EQ".to_owned(),
-        tick_size: Price::parse("0.05").unwrap(),
-        lot_size: 1,
-        expiry: None,
-        strike: Price::ZERO,
-    }
+    crate::testing::infy()
 }
 
 fn fields(problems: &[FieldProblem]) -> Vec<&str> {
