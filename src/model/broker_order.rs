@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{OrderKind, OrderTag, Price};
+use super::{Exchange, OrderKind, OrderTag, Price, ProductKind};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -41,4 +41,27 @@ pub struct BrokerOrder {
     pub average_price: Option<Price>,
     /// The broker's reason, for a rejection.
     pub status_message: Option<String>,
+}
+
+/// A net position as the broker holds it for the account: one instrument and product, however
+/// its orders were placed (through this app or not).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerPosition {
+    pub exchange: Exchange,
+    pub tradingsymbol: String,
+    /// `None` where the venue keeps one position per instrument whatever the product (the
+    /// paper broker).
+    pub product: Option<ProductKind>,
+    /// Units held: positive long, negative short, zero closed.
+    pub quantity: i64,
+    pub average_price: Price,
+}
+
+impl BrokerPosition {
+    /// Whether this is the position an order on `exchange:tradingsymbol` with `product` moves.
+    pub fn holds(&self, exchange: Exchange, tradingsymbol: &str, product: ProductKind) -> bool {
+        self.exchange == exchange
+            && self.tradingsymbol == tradingsymbol
+            && self.product.is_none_or(|p| p == product)
+    }
 }

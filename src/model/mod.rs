@@ -51,7 +51,7 @@ pub use broker_alert::{
     BrokerAlertFiring, BrokerAlertHistoryEntry, BrokerAlertKind, BrokerAlertMirror,
     BrokerAlertOperator, BrokerAlertSpec, SuspendedBrokerAlert,
 };
-pub use broker_order::{BrokerOrder, OrderStatus};
+pub use broker_order::{BrokerOrder, BrokerPosition, OrderStatus};
 pub use bus_status::{BusPeer, BusStatus};
 pub use candle::Candle;
 pub use confirmation::Confirmation;

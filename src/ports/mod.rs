@@ -10,10 +10,10 @@ pub use store_error::StoreError;
 
 use crate::model::{
     Alert, AlertEvent, AlertId, AtoSpec, BrokerAlert, BrokerAlertFiring, BrokerAlertHistoryEntry,
-    BrokerAlertMirror, BrokerAlertSpec, BrokerOrder, Candle, FeedChange, FeedFigures,
-    InstrumentToken, KillSwitch, KiteStatus, LastTrigger, Level, LevelId, LevelLogEntry,
-    OrderIntent, OrderRequest, OrderTag, RiskLimits, Role, StateChange, StoredLevel, StoredUser,
-    SuspendedBrokerAlert, Tick, TotpEnrolment, Trade, TradeId, User, UserId, Watchlist,
+    BrokerAlertMirror, BrokerAlertSpec, BrokerOrder, BrokerPosition, Candle, FeedChange,
+    FeedFigures, InstrumentToken, KillSwitch, KiteStatus, LastTrigger, Level, LevelId,
+    LevelLogEntry, OrderIntent, OrderRequest, OrderTag, RiskLimits, Role, StateChange, StoredLevel,
+    StoredUser, SuspendedBrokerAlert, Tick, TotpEnrolment, Trade, TradeId, User, UserId, Watchlist,
     WatchlistItem, WebhookDelivery, WebhookSaved, WebhookView, WorkerState,
 };
 use crate::services::service_error::ServiceError;
@@ -432,6 +432,9 @@ pub trait Broker: Send + Sync {
     /// Today's newest order carrying `tag`.
     async fn order_by_tag(&self, tag: &OrderTag) -> Result<Option<BrokerOrder>, BrokerError>;
     async fn orders(&self) -> Result<Vec<BrokerOrder>, BrokerError>;
+    /// The account's net positions now (every instrument and product held today or carried),
+    /// including what was placed outside this app.
+    async fn positions(&self) -> Result<Vec<BrokerPosition>, BrokerError>;
 }
 
 /// Where a broker's order updates go (the paper broker publishes its fills and cancels here; the

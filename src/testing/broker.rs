@@ -1,13 +1,15 @@
 //! A broker that answers as the test scripts it: accepts, refuses, fails, or places the order
 //! and loses the answer (the uncertain case) — and keeps a book the executor can search by tag,
-//! as Kite's.
+//! as Kite's, and the net positions its fills (and trades made outside the app) leave.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
 
-use crate::model::{BrokerOrder, OrderRequest, OrderStatus, OrderTag, Price};
+use crate::model::{
+    BrokerOrder, BrokerPosition, OrderRequest, OrderSide, OrderStatus, OrderTag, Price,
+};
 use crate::ports::{Broker, BrokerError, BrokerErrorKind};
 
 /// How the broker answers the next placement.
@@ -40,6 +42,9 @@ impl Eq for super::ManualClock {}
 pub struct ScriptedBroker {
     script: Mutex<VecDeque<Answer>>,
     book: Mutex<Vec<BrokerOrder>>,
+    /// What each order in the book asked for, by order id.
+    requests: Mutex<Vec<(String, OrderRequest)>>,
+    positions: Mutex<Vec<BrokerPosition>>,
 }
 
 impl ScriptedBroker {
@@ -66,15 +71,49 @@ impl ScriptedBroker {
 
     /// Fills the order tagged `tag` whole at `price`, and returns the update the broker sends.
     pub fn fill(&self, tag: &OrderTag, price: Price) -> Option<BrokerOrder> {
-        let mut book = self.book.lock().unwrap_or_else(|p| p.into_inner());
-        let order = book
+        let filled = {
+            let mut book = self.book.lock().unwrap_or_else(|p| p.into_inner());
+            let order = book
+                .iter_mut()
+                .rev()
+                .find(|o| o.tag.as_ref() == Some(tag))?;
+            order.status = OrderStatus::Complete;
+            order.filled_quantity = order.quantity;
+            order.average_price = Some(price);
+            order.clone()
+        };
+        let request = self
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .find(|(id, _)| *id == filled.order_id)
+            .map(|(_, r)| r.clone())?;
+        self.trade_outside(&request, price);
+        Some(filled)
+    }
+
+    /// A trade on the account that did not come through the app (the trader's own, in Kite's
+    /// app; Kite's square-off): `request` filled whole at `price`, in the positions only.
+    pub fn trade_outside(&self, request: &OrderRequest, price: Price) {
+        let signed = match request.side {
+            OrderSide::Buy => i64::from(request.quantity),
+            OrderSide::Sell => -i64::from(request.quantity),
+        };
+        let mut positions = self.positions.lock().unwrap_or_else(|p| p.into_inner());
+        match positions
             .iter_mut()
-            .rev()
-            .find(|o| o.tag.as_ref() == Some(tag))?;
-        order.status = OrderStatus::Complete;
-        order.filled_quantity = order.quantity;
-        order.average_price = Some(price);
-        Some(order.clone())
+            .find(|p| p.holds(request.exchange, &request.tradingsymbol, request.product))
+        {
+            Some(held) => held.quantity += signed,
+            None => positions.push(BrokerPosition {
+                exchange: request.exchange,
+                tradingsymbol: request.tradingsymbol.clone(),
+                product: Some(request.product),
+                quantity: signed,
+                average_price: price,
+            }),
+        }
     }
 }
 
@@ -107,6 +146,10 @@ impl Broker for ScriptedBroker {
                 average_price: None,
                 status_message: None,
             });
+            self.requests
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((order_id.clone(), order.clone()));
             order_id
         };
         match answer {
@@ -171,5 +214,13 @@ impl Broker for ScriptedBroker {
 
     async fn orders(&self) -> Result<Vec<BrokerOrder>, BrokerError> {
         Ok(self.book())
+    }
+
+    async fn positions(&self) -> Result<Vec<BrokerPosition>, BrokerError> {
+        Ok(self
+            .positions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone())
     }
 }

@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use osp_core::model::{
-    BrokerOrder, OrderKind, OrderRequest, OrderSide, OrderStatus, OrderTag, Price, ProductKind,
+    BrokerOrder, BrokerPosition, Exchange, OrderKind, OrderRequest, OrderSide, OrderStatus,
+    OrderTag, Price, ProductKind,
 };
 use osp_core::ports::{Broker, BrokerError, BrokerErrorKind};
 
 use super::common::enums::{OrderType, Product, TransactionType, Variety};
-use super::http::models::{ModifyParams, Order, OrderParams};
+use super::http::models::{ModifyParams, Order, OrderParams, Position};
 use super::http::{KiteClient, KiteError, Retry};
 
 pub struct KiteBroker {
@@ -126,6 +127,18 @@ pub fn domain_order(order: Order) -> BrokerOrder {
     }
 }
 
+/// A Kite net position in domain terms; `None` for an exchange or product the platform does
+/// not trade.
+pub fn domain_position(position: &Position) -> Option<BrokerPosition> {
+    Some(BrokerPosition {
+        exchange: position.exchange.parse::<Exchange>().ok()?,
+        tradingsymbol: position.tradingsymbol.clone(),
+        product: Some(domain_product(position.product.parse::<Product>().ok()?)?),
+        quantity: position.quantity,
+        average_price: position.average_price,
+    })
+}
+
 pub(crate) fn domain_error(error: KiteError) -> BrokerError {
     let kind = match (&error, error.retry()) {
         (KiteError::PlacementUncertain { .. }, _) => BrokerErrorKind::Uncertain,
@@ -189,6 +202,14 @@ impl Broker for KiteBroker {
             .orders()
             .await
             .map(|orders| orders.into_iter().map(domain_order).collect())
+            .map_err(domain_error)
+    }
+
+    async fn positions(&self) -> Result<Vec<BrokerPosition>, BrokerError> {
+        self.client
+            .positions()
+            .await
+            .map(|positions| positions.net.iter().filter_map(domain_position).collect())
             .map_err(domain_error)
     }
 }

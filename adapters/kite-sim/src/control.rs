@@ -43,6 +43,8 @@ pub enum RestFault {
 #[derive(Debug, Default)]
 struct RestFaults {
     next: Vec<RestFault>,
+    /// Faults for the next order placements only (other calls pass).
+    next_placements: Vec<RestFault>,
     share_percent: u8,
     share_kind: Option<RestFault>,
     /// Placements of this trading symbol take effect, and their answer comes this late.
@@ -102,6 +104,14 @@ impl SimControl {
         rest.next.extend(std::iter::repeat_n(fault, count));
     }
 
+    /// The next `count` order placements fail this way; other calls (the book, positions)
+    /// answer as usual.
+    pub fn fail_next_placements(&self, count: usize, fault: RestFault) {
+        let mut rest = self.inner.rest.lock().unwrap_or_else(|p| p.into_inner());
+        rest.next_placements
+            .extend(std::iter::repeat_n(fault, count));
+    }
+
     /// A share of all REST calls (0–100 %) fail this way; 0 turns it off.
     pub fn set_rest_failure_share(&self, percent: u8, fault: RestFault) {
         let mut rest = self.inner.rest.lock().unwrap_or_else(|p| p.into_inner());
@@ -131,10 +141,12 @@ impl SimControl {
         rest.slow_placements.is_some()
     }
 
-    /// The fault this REST call suffers, if any.
-    pub(super) fn take_rest_fault(&self) -> Option<RestFault> {
+    /// The fault this REST call (an order placement, or not) suffers, if any.
+    pub(super) fn take_rest_fault(&self, placement: bool) -> Option<RestFault> {
         let mut rest = self.inner.rest.lock().unwrap_or_else(|p| p.into_inner());
-        let fault = if rest.next.is_empty() {
+        let fault = if placement && !rest.next_placements.is_empty() {
+            Some(rest.next_placements.remove(0))
+        } else if rest.next.is_empty() {
             rest.share_kind
                 .filter(|_| rest.share_percent > 0)
                 .filter(|_| rand::random_range(0..100u8) < rest.share_percent)

@@ -193,6 +193,22 @@ async fn an_open_trade_survives_a_restart_and_its_stop_loss_exits_it_afterwards(
     assert_eq!(after["open_positions"], 1, "{after}");
     assert_eq!(first_trade(&after)["trade"]["id"], id);
     assert_eq!(first_trade(&after)["trade"]["state"], "open");
+    // Kite keeps the position while the app is down; the demo's simulator restarts with the
+    // app, empty, so the position is put back there as Kite would still hold it (without it,
+    // the stop rightly sends nothing: see the next test).
+    {
+        use kite_connect::common::enums::{OrderType, Product, TransactionType};
+        use kite_connect::http::models::OrderParams;
+        let held = OrderParams::new(
+            "NSE",
+            "INFY",
+            TransactionType::Buy,
+            OrderType::Market,
+            Product::Mis,
+            3,
+        );
+        app.kite.place_order(&held).await.unwrap();
+    }
 
     // Below the stop: the monitor, loaded again, exits it.
     app.watching(INFY).await;
@@ -343,7 +359,7 @@ async fn a_refused_exit_hands_the_trade_back_and_the_exit_button_still_closes_it
 
     // The broker fails the stop's exit order: the trade is open again, and says why.
     app.simulator
-        .fail_next_rest_calls(1, kite_sim::RestFault::ServerError);
+        .fail_next_placements(1, kite_sim::RestFault::ServerError);
     app.trade_at(INFY, stop.checked_sub(Price::from_raw(TICK)).unwrap())
         .await;
     let back = app
@@ -380,5 +396,62 @@ async fn a_refused_exit_hands_the_trade_back_and_the_exit_button_still_closes_it
         3,
         "entry, refused exit, manual exit"
     );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_position_sold_outside_the_app_is_not_sold_again_by_its_stop() {
+    use kite_connect::common::enums::{OrderType, Product, TransactionType};
+    use kite_connect::http::models::OrderParams;
+    let app = spawn_app().await;
+    let trade = open_trade_through_a_level(&app, "", "3%").await;
+    let stop = price(&trade["stop_loss"]);
+    // The trader sells the 3 INFY in Kite's own app: Kite's position is flat, the app is not
+    // told (the order carries none of its tags).
+    let outside = OrderParams::new(
+        "NSE",
+        "INFY",
+        TransactionType::Sell,
+        OrderType::Market,
+        Product::Mis,
+        3,
+    );
+    app.kite.place_order(&outside).await.unwrap();
+    let flat = app.kite.positions().await.unwrap();
+    assert!(
+        flat.net
+            .iter()
+            .filter(|p| p.tradingsymbol == "INFY")
+            .all(|p| p.quantity == 0),
+        "{flat:?}"
+    );
+
+    // The stop is hit: selling 3 now would open a short of 3. Nothing is sent; the trade says
+    // why.
+    app.trade_at(INFY, stop.checked_sub(Price::from_raw(TICK)).unwrap())
+        .await;
+    let told = app
+        .wait_for_book("the trade saying the position is gone", |b| {
+            first_trade(b)["trade"]["problem"]
+                .as_str()
+                .is_some_and(|p| p.contains("closed outside the app"))
+        })
+        .await;
+    assert_eq!(first_trade(&told)["trade"]["state"], "open");
+    assert_eq!(app.orders().await.len(), 1, "only the entry: no exit sent");
+    let at_kite = app.kite.orders().await.unwrap();
+    assert_eq!(at_kite.len(), 2, "the entry and the trader's own sale");
+    // The exit button says the same, and sends nothing either.
+    let id = first_trade(&told)["trade"]["id"]
+        .as_i64()
+        .unwrap()
+        .to_string();
+    let (status, refused) = app.call_form("trades/exit", &[("id", &id)]).await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused.to_string().contains("closed outside the app"),
+        "{refused}"
+    );
+    assert_eq!(app.kite.orders().await.unwrap().len(), 2);
     app.stop().await;
 }

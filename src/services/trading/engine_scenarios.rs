@@ -303,3 +303,66 @@ fn a_trailing_stop_follows_the_best_price_and_exits_once_when_the_price_falls_ba
     assert_eq!(trade.exit_reason, Some(ExitReason::TrailingStop));
     assert_eq!(trade.realised, p("189.5"));
 }
+
+/// The trader sells `quantity` INFY in Kite's own app: the broker's position drops, the app
+/// hears nothing of it.
+fn sold_outside(bench: &Bench, quantity: u32) {
+    bench.broker.trade_outside(
+        &crate::model::OrderRequest {
+            exchange: Exchange::Nse,
+            tradingsymbol: "INFY".to_owned(),
+            side: OrderSide::Sell,
+            quantity,
+            kind: crate::model::OrderKind::Market,
+            product: ProductKind::Intraday,
+            tag: crate::model::OrderTag::parse("outside1").unwrap(),
+        },
+        p("1505"),
+    );
+}
+
+#[test]
+fn a_stop_never_sells_what_was_already_sold_outside_the_app() {
+    let bench = Bench::new();
+    run(bench.engine.on_entry_ticks(&[tick("1495")]));
+    run(bench.engine.on_entry_ticks(&[tick("1501")]));
+    bench.fill_newest("1501");
+    sold_outside(&bench, 10);
+
+    // The stop is hit: the broker holds nothing to sell, so nothing is sent (a sell now would
+    // open a short of 10); the trade says why, and the next ticks do not ask again at once.
+    let hit = run(bench.engine.on_ticks(&[tick("1490")]));
+    assert_eq!(bench.sent(), [(OrderSide::Buy, 10)], "no exit sent");
+    assert!(
+        hit.errors
+            .iter()
+            .any(|e| e.contains("closed outside the app")),
+        "{hit:?}"
+    );
+    run(bench.engine.on_ticks(&[tick("1489")]));
+    assert_eq!(bench.broker.book().len(), 1);
+    let trade = bench.trade(1);
+    assert_eq!(trade.state, TradeState::Open);
+    assert!(
+        trade
+            .problem
+            .as_deref()
+            .is_some_and(|p| p.starts_with("exit not sent: the broker holds no INFY long")),
+        "{trade:?}"
+    );
+}
+
+#[test]
+fn a_stop_after_part_was_sold_outside_sells_only_what_is_left() {
+    let bench = Bench::new();
+    run(bench.engine.on_entry_ticks(&[tick("1495")]));
+    run(bench.engine.on_entry_ticks(&[tick("1501")]));
+    bench.fill_newest("1501");
+    sold_outside(&bench, 4);
+    run(bench.engine.on_ticks(&[tick("1490")]));
+    assert_eq!(
+        bench.sent(),
+        [(OrderSide::Buy, 10), (OrderSide::Sell, 6)],
+        "the exit is bounded by the 6 the broker holds"
+    );
+}

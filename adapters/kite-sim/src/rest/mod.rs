@@ -164,7 +164,9 @@ async fn limits_and_faults(
         )
         .into_response();
     }
-    let fault = sim.control.take_rest_fault();
+    let placement = request.method() == axum::http::Method::POST
+        && request.uri().path().starts_with("/orders/");
+    let fault = sim.control.take_rest_fault(placement);
     match fault {
         Some(RestFault::ServerError) => {
             return SimError {

@@ -28,7 +28,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use crate::model::{
-    BrokerOrder, IntentState, LevelId, OrderIntent, OrderRequest, OrderTag, StateChange,
+    BrokerOrder, IntentState, LevelId, OrderIntent, OrderRequest, OrderSide, OrderTag, StateChange,
 };
 use crate::ports::{
     Broker, BrokerError, BrokerErrorKind, ChangeNotifier, Clock, IntentStore, StoreError,
@@ -357,6 +357,32 @@ impl OrderExecutor {
             "order record {} (it kept changing while it was being updated; it is reconciled next time)",
             intent.id
         ))))
+    }
+
+    /// How many units an exit `request` may close now: what the broker holds of its instrument
+    /// and product on the side it closes (a sell closes what is held long, a buy what is held
+    /// short). An exit never closes more than that, so a position closed or reduced outside
+    /// this app (in Kite's own app, by Kite's square-off) is never reversed into an opposite
+    /// one. `None` when the broker's positions cannot be read now: the exit goes out as asked,
+    /// since a stop must not wait on a read.
+    pub async fn closable(&self, request: &OrderRequest) -> Option<u32> {
+        let positions = match self.broker.positions().await {
+            Ok(positions) => positions,
+            Err(e) => {
+                self.note(&e);
+                return None;
+            }
+        };
+        let net: i64 = positions
+            .iter()
+            .filter(|p| p.holds(request.exchange, &request.tradingsymbol, request.product))
+            .map(|p| p.quantity)
+            .sum();
+        let held = match request.side {
+            OrderSide::Sell => net,
+            OrderSide::Buy => -net,
+        };
+        Some(u32::try_from(held.max(0)).unwrap_or(u32::MAX))
     }
 
     /// Both steps.

@@ -59,6 +59,9 @@ pub enum TradeError {
     /// an error to report, the trade says why.
     #[error("trade {0}'s exit is waiting after a refusal")]
     Waiting(i64),
+    /// The broker holds less than the exit would close (closed outside the app): not sent.
+    #[error("{0}")]
+    NotHeld(String),
     #[error("{0}")]
     Failed(String),
     #[error(transparent)]
@@ -72,9 +75,9 @@ impl From<TradeError> for ServiceError {
             TradeError::NotFound(_) => {
                 ServiceError::NotFound("that trade (reload the page)".to_owned())
             }
-            refused @ (TradeError::NotOpen { .. } | TradeError::Waiting(_)) => {
-                ServiceError::Refused(refused.to_string())
-            }
+            refused @ (TradeError::NotOpen { .. }
+            | TradeError::Waiting(_)
+            | TradeError::NotHeld(_)) => ServiceError::Refused(refused.to_string()),
             failed @ TradeError::Failed(_) => ServiceError::fault(failed),
             TradeError::Store(e) => ServiceError::Store(e),
         }
@@ -397,6 +400,20 @@ impl TradeService {
         report
     }
 
+    /// Stores `problem` on the trade, for the trader (the trade stays as it is otherwise).
+    async fn note_problem(&self, report: &mut TradeReport, trade: &Trade, problem: &str) {
+        if trade.problem.as_deref() == Some(problem) {
+            return;
+        }
+        let noted = Trade {
+            problem: Some(problem.to_owned()),
+            updated_ms: self.clock.now_ms(),
+            ..trade.clone()
+        };
+        report.notes.push(problem.to_owned());
+        self.store_best_price(report, noted).await;
+    }
+
     async fn store_best_price(&self, report: &mut TradeReport, trade: Trade) {
         match self.store.update(&trade).await {
             Ok(Some(stored)) => self.remember(report, &stored),
@@ -493,12 +510,28 @@ impl TradeService {
         if !by_hand && !auto_exit_allowed(&trade) {
             return Err(TradeError::Waiting(id.0));
         }
-        let Some(request) = exit_order(&trade) else {
+        let Some(mut request) = exit_order(&trade) else {
             return Err(TradeError::NotOpen {
                 id: id.0,
                 state: "empty",
             });
         };
+        // Never more than the broker holds, asked just before sending: what was closed outside
+        // the app is not closed twice into an opposite position.
+        if let Some(held) = self.executor.closable(&request).await {
+            if held == 0 {
+                let problem = format!(
+                    "exit not sent: the broker holds no {} {} to close (this trade expected {});                      it was closed outside the app, so sending it would open an opposite                      position — check the position at Kite",
+                    request.tradingsymbol,
+                    if trade.is_long() { "long" } else { "short" },
+                    request.quantity
+                );
+                lock(&self.retry_after).insert(id, now + EXIT_RETRY_MS);
+                self.note_problem(report, &trade, &problem).await;
+                return Err(TradeError::NotHeld(problem));
+            }
+            request.quantity = request.quantity.min(held);
+        }
         let mut order = self.executor.prepare(trade.level, request);
         order.closes = Some(trade.id);
         let next = exiting(&trade, reason, now);

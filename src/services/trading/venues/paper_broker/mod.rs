@@ -23,8 +23,8 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 
 use crate::model::{
-    BrokerOrder, InstrumentToken, IntentState, OrderIntent, OrderKind, OrderRequest, OrderSide,
-    OrderStatus, OrderTag, Price, Tick, Trade, TradeState,
+    BrokerOrder, BrokerPosition, InstrumentToken, IntentState, OrderIntent, OrderKind,
+    OrderRequest, OrderSide, OrderStatus, OrderTag, Price, Tick, Trade, TradeState,
 };
 use crate::ports::{Broker, BrokerError, BrokerErrorKind, Clock, MarketData, OrderUpdates};
 use crate::services::instruments::InstrumentCatalog;
@@ -565,6 +565,24 @@ impl Broker for PaperBroker {
 
     async fn orders(&self) -> Result<Vec<BrokerOrder>, BrokerError> {
         Ok(lock(&self.book).iter().map(PaperOrder::view).collect())
+    }
+
+    async fn positions(&self) -> Result<Vec<BrokerPosition>, BrokerError> {
+        let ledger = lock(&self.ledger);
+        Ok(ledger
+            .positions
+            .iter()
+            .filter_map(|(token, p)| {
+                let instrument = self.catalog.get(*token)?;
+                Some(BrokerPosition {
+                    exchange: instrument.exchange,
+                    tradingsymbol: instrument.tradingsymbol,
+                    product: None,
+                    quantity: p.units,
+                    average_price: p.average,
+                })
+            })
+            .collect())
     }
 }
 
