@@ -55,6 +55,10 @@ pub struct BrokerPosition {
     /// Units held: positive long, negative short, zero closed.
     pub quantity: i64,
     pub average_price: Price,
+    /// The average price of today's sells and buys on it, when there were some: the price a
+    /// position closed outside the app was closed at.
+    pub sold_average: Option<Price>,
+    pub bought_average: Option<Price>,
 }
 
 impl BrokerPosition {

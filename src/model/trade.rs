@@ -42,6 +42,9 @@ pub enum ExitReason {
     /// The trader pressed exit.
     Manual,
     KillSwitch,
+    /// The broker no longer held it when an exit was due: closed in Kite's own app, or by
+    /// Kite's square-off.
+    Outside,
 }
 
 impl ExitReason {
@@ -53,6 +56,7 @@ impl ExitReason {
             ExitReason::SquareOff => "square-off",
             ExitReason::Manual => "manual exit",
             ExitReason::KillSwitch => "kill switch",
+            ExitReason::Outside => "closed outside the app",
         }
     }
 }

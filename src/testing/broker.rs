@@ -101,18 +101,29 @@ impl ScriptedBroker {
             OrderSide::Sell => -i64::from(request.quantity),
         };
         let mut positions = self.positions.lock().unwrap_or_else(|p| p.into_inner());
-        match positions
+        let held = match positions
             .iter_mut()
-            .find(|p| p.holds(request.exchange, &request.tradingsymbol, request.product))
+            .position(|p| p.holds(request.exchange, &request.tradingsymbol, request.product))
         {
-            Some(held) => held.quantity += signed,
-            None => positions.push(BrokerPosition {
-                exchange: request.exchange,
-                tradingsymbol: request.tradingsymbol.clone(),
-                product: Some(request.product),
-                quantity: signed,
-                average_price: price,
-            }),
+            Some(i) => &mut positions[i],
+            None => {
+                positions.push(BrokerPosition {
+                    exchange: request.exchange,
+                    tradingsymbol: request.tradingsymbol.clone(),
+                    product: Some(request.product),
+                    quantity: 0,
+                    average_price: price,
+                    sold_average: None,
+                    bought_average: None,
+                });
+                positions.last_mut().expect("just pushed")
+            }
+        };
+        held.quantity += signed;
+        // The latest fill's price on each side (the kit does not average).
+        match request.side {
+            OrderSide::Buy => held.bought_average = Some(price),
+            OrderSide::Sell => held.sold_average = Some(price),
         }
     }
 }

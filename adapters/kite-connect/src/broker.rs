@@ -136,6 +136,8 @@ pub fn domain_position(position: &Position) -> Option<BrokerPosition> {
         product: Some(domain_product(position.product.parse::<Product>().ok()?)?),
         quantity: position.quantity,
         average_price: position.average_price,
+        sold_average: (position.sell_quantity > 0).then_some(position.sell_price),
+        bought_average: (position.buy_quantity > 0).then_some(position.buy_price),
     })
 }
 

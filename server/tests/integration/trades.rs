@@ -400,7 +400,7 @@ async fn a_refused_exit_hands_the_trade_back_and_the_exit_button_still_closes_it
 }
 
 #[tokio::test]
-async fn a_position_sold_outside_the_app_is_not_sold_again_by_its_stop() {
+async fn a_position_sold_outside_the_app_is_not_sold_again_and_its_trade_closes_as_outside() {
     use kite_connect::common::enums::{OrderType, Product, TransactionType};
     use kite_connect::http::models::OrderParams;
     let app = spawn_app().await;
@@ -426,32 +426,44 @@ async fn a_position_sold_outside_the_app_is_not_sold_again_by_its_stop() {
         "{flat:?}"
     );
 
-    // The stop is hit: selling 3 now would open a short of 3. Nothing is sent; the trade says
-    // why.
+    // The stop is hit: selling 3 now would open a short of 3. Nothing is sent; the trade
+    // closes as closed outside the app, at the price Kite sold at.
     app.trade_at(INFY, stop.checked_sub(Price::from_raw(TICK)).unwrap())
         .await;
-    let told = app
-        .wait_for_book("the trade saying the position is gone", |b| {
-            first_trade(b)["trade"]["problem"]
-                .as_str()
-                .is_some_and(|p| p.contains("closed outside the app"))
+    let closed = app
+        .wait_for_book("the trade closed outside the app", |b| {
+            first_trade(b)["trade"]["state"] == "closed"
         })
         .await;
-    assert_eq!(first_trade(&told)["trade"]["state"], "open");
-    assert_eq!(app.orders().await.len(), 1, "only the entry: no exit sent");
-    let at_kite = app.kite.orders().await.unwrap();
-    assert_eq!(at_kite.len(), 2, "the entry and the trader's own sale");
-    // The exit button says the same, and sends nothing either.
-    let id = first_trade(&told)["trade"]["id"]
-        .as_i64()
+    let t = &first_trade(&closed)["trade"];
+    assert_eq!(t["exit_reason"], "outside", "{t}");
+    assert!(
+        t["problem"]
+            .as_str()
+            .is_some_and(|p| p.starts_with("closed outside the app")),
+        "{t}"
+    );
+    let sold_at = app
+        .kite
+        .positions()
+        .await
         .unwrap()
-        .to_string();
+        .net
+        .into_iter()
+        .find(|p| p.tradingsymbol == "INFY")
+        .unwrap()
+        .sell_price;
+    assert_eq!(price(&t["exit_price"]), sold_at, "Kite's sale price");
+    assert_eq!(app.orders().await.len(), 1, "only the entry: no exit sent");
+    assert_eq!(
+        app.kite.orders().await.unwrap().len(),
+        2,
+        "the entry and the trader's own sale"
+    );
+    // The exit button has nothing left to do.
+    let id = t["id"].as_i64().unwrap().to_string();
     let (status, refused) = app.call_form("trades/exit", &[("id", &id)]).await;
     assert_eq!(status, 400, "{refused}");
-    assert!(
-        refused.to_string().contains("closed outside the app"),
-        "{refused}"
-    );
     assert_eq!(app.kite.orders().await.unwrap().len(), 2);
     app.stop().await;
 }

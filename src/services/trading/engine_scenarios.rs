@@ -69,6 +69,7 @@ fn level() -> Level {
 /// The engine as the server's composition root builds it, on the kit's parts.
 struct Bench {
     store: Arc<MemoryStore>,
+    clock: Arc<ManualClock>,
     broker: Arc<ScriptedBroker>,
     state: Arc<RiskState>,
     engine: TradingEngine,
@@ -84,7 +85,8 @@ impl Bench {
         let store = Arc::new(MemoryStore::default());
         run(store.set_limits(&RiskLimits::NONE, NOW_MS)).unwrap();
         run(LevelStore::insert(store.as_ref(), &level, NOW_MS)).unwrap();
-        let clock = Arc::new(ManualClock::at(NOW_MS)) as Arc<dyn Clock>;
+        let manual = Arc::new(ManualClock::at(NOW_MS));
+        let clock = manual.clone() as Arc<dyn Clock>;
         let broker = Arc::new(ScriptedBroker::default());
         let catalog = Arc::new(InstrumentCatalog::default());
         catalog.replace(vec![crate::testing::infy()]);
@@ -152,6 +154,7 @@ impl Bench {
         assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
         Bench {
             store,
+            clock: manual,
             broker,
             state,
             engine,
@@ -322,7 +325,7 @@ fn sold_outside(bench: &Bench, quantity: u32) {
 }
 
 #[test]
-fn a_stop_never_sells_what_was_already_sold_outside_the_app() {
+fn a_stop_never_sells_what_was_already_sold_outside_the_app_and_closes_the_trade_there() {
     let bench = Bench::new();
     run(bench.engine.on_entry_ticks(&[tick("1495")]));
     run(bench.engine.on_entry_ticks(&[tick("1501")]));
@@ -330,26 +333,25 @@ fn a_stop_never_sells_what_was_already_sold_outside_the_app() {
     sold_outside(&bench, 10);
 
     // The stop is hit: the broker holds nothing to sell, so nothing is sent (a sell now would
-    // open a short of 10); the trade says why, and the next ticks do not ask again at once.
+    // open a short of 10). The trade closes as closed outside, at the broker's sale price.
     let hit = run(bench.engine.on_ticks(&[tick("1490")]));
+    assert!(hit.errors.is_empty(), "{hit:?}");
     assert_eq!(bench.sent(), [(OrderSide::Buy, 10)], "no exit sent");
-    assert!(
-        hit.errors
-            .iter()
-            .any(|e| e.contains("closed outside the app")),
-        "{hit:?}"
-    );
-    run(bench.engine.on_ticks(&[tick("1489")]));
-    assert_eq!(bench.broker.book().len(), 1);
     let trade = bench.trade(1);
-    assert_eq!(trade.state, TradeState::Open);
+    assert_eq!(trade.state, TradeState::Closed);
+    assert_eq!(trade.exit_reason, Some(ExitReason::Outside));
+    assert_eq!(trade.exit_price, Some(p("1505")));
+    assert_eq!(trade.realised, p("40"), "(1505 - 1501) × 10");
     assert!(
         trade
             .problem
             .as_deref()
-            .is_some_and(|p| p.starts_with("exit not sent: the broker holds no INFY long")),
+            .is_some_and(|p| p.starts_with("closed outside the app")),
         "{trade:?}"
     );
+    // Later ticks send nothing either.
+    run(bench.engine.on_ticks(&[tick("1480")]));
+    assert_eq!(bench.broker.book().len(), 1);
 }
 
 #[test]
@@ -365,4 +367,14 @@ fn a_stop_after_part_was_sold_outside_sells_only_what_is_left() {
         [(OrderSide::Buy, 10), (OrderSide::Sell, 6)],
         "the exit is bounded by the 6 the broker holds"
     );
+    // Its fill leaves 4 the broker does not hold: the next exit closes them as outside.
+    bench.fill_newest("1490");
+    let trade = bench.trade(1);
+    assert_eq!((trade.state, trade.quantity), (TradeState::Open, 4));
+    bench.clock.advance(super::EXIT_RETRY_MS);
+    run(bench.engine.on_ticks(&[tick("1489")]));
+    let trade = bench.trade(1);
+    assert_eq!(trade.state, TradeState::Closed, "{trade:?}");
+    assert_eq!(trade.exit_reason, Some(ExitReason::Outside));
+    assert_eq!(bench.broker.book().len(), 2, "no third order");
 }

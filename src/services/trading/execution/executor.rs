@@ -28,7 +28,8 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use crate::model::{
-    BrokerOrder, IntentState, LevelId, OrderIntent, OrderRequest, OrderSide, OrderTag, StateChange,
+    BrokerOrder, IntentState, LevelId, OrderIntent, OrderRequest, OrderSide, OrderTag, Price,
+    StateChange,
 };
 use crate::ports::{
     Broker, BrokerError, BrokerErrorKind, ChangeNotifier, Clock, IntentStore, StoreError,
@@ -39,6 +40,16 @@ use super::broker_session::BrokerSession;
 use super::intents::{IntentError, IntentEvent, Reconciliation, advance, reconcile};
 use super::pre_trade::PreTradeCheck;
 use crate::services::announcer::Announcer;
+
+/// What the broker lets an exit close (`OrderExecutor::closable`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Closable {
+    /// Units held on the side the exit closes.
+    pub units: u32,
+    /// The broker's average price of today's orders on the exit's side: what a position
+    /// closed outside the app was closed at.
+    pub closed_at: Option<Price>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
@@ -359,13 +370,13 @@ impl OrderExecutor {
         ))))
     }
 
-    /// How many units an exit `request` may close now: what the broker holds of its instrument
-    /// and product on the side it closes (a sell closes what is held long, a buy what is held
+    /// What an exit `request` may close now: what the broker holds of its instrument and
+    /// product on the side it closes (a sell closes what is held long, a buy what is held
     /// short). An exit never closes more than that, so a position closed or reduced outside
     /// this app (in Kite's own app, by Kite's square-off) is never reversed into an opposite
     /// one. `None` when the broker's positions cannot be read now: the exit goes out as asked,
     /// since a stop must not wait on a read.
-    pub async fn closable(&self, request: &OrderRequest) -> Option<u32> {
+    pub async fn closable(&self, request: &OrderRequest) -> Option<Closable> {
         let positions = match self.broker.positions().await {
             Ok(positions) => positions,
             Err(e) => {
@@ -373,16 +384,19 @@ impl OrderExecutor {
                 return None;
             }
         };
-        let net: i64 = positions
+        let held: Vec<_> = positions
             .iter()
             .filter(|p| p.holds(request.exchange, &request.tradingsymbol, request.product))
-            .map(|p| p.quantity)
-            .sum();
-        let held = match request.side {
-            OrderSide::Sell => net,
-            OrderSide::Buy => -net,
+            .collect();
+        let net: i64 = held.iter().map(|p| p.quantity).sum();
+        let (units, closed_at) = match request.side {
+            OrderSide::Sell => (net, held.iter().find_map(|p| p.sold_average)),
+            OrderSide::Buy => (-net, held.iter().find_map(|p| p.bought_average)),
         };
-        Some(u32::try_from(held.max(0)).unwrap_or(u32::MAX))
+        Some(Closable {
+            units: u32::try_from(units.max(0)).unwrap_or(u32::MAX),
+            closed_at,
+        })
     }
 
     /// Both steps.

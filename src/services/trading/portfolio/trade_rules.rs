@@ -270,6 +270,35 @@ pub fn on_exit_update(trade: &Trade, intent: &OrderIntent, now_ms: i64) -> Optio
     Some(next)
 }
 
+/// `trade` closed outside the app: when an exit was due, the broker held none of it (sold in
+/// Kite's own app, squared off by Kite). Closed at `price` — the broker's average on that side
+/// today, or the last price when the broker does not say — with nothing sent.
+pub fn closed_outside(trade: &Trade, price: Price, from_broker: bool, now_ms: i64) -> Trade {
+    let mut next = trade.clone();
+    let units = trade.quantity;
+    let profit = trade.profit_at(price, units).unwrap_or(Price::ZERO);
+    next.realised = trade.realised.checked_add(profit).unwrap_or(trade.realised);
+    next.exit_price = Some(weighted(trade.exit_price, trade.exited, price, units));
+    next.exited += units;
+    next.quantity = 0;
+    next.state = TradeState::Closed;
+    next.exit_reason = Some(ExitReason::Outside);
+    next.exit_intent = None;
+    next.closed_ms = Some(now_ms);
+    next.updated_ms = now_ms;
+    let at = if from_broker {
+        "the broker's average price on that side today"
+    } else {
+        "the last price: the broker did not say"
+    };
+    next.problem = Some(format!(
+        "closed outside the app: the broker held none of its {units} {} when an exit was due,          so nothing was sent; counted at {} ({at})",
+        trade.tradingsymbol,
+        price.format_indian()
+    ));
+    next
+}
+
 /// The average of two groups of fills.
 fn weighted(before: Option<Price>, before_qty: u32, price: Price, qty: u32) -> Price {
     let Some(before) = before.filter(|_| before_qty > 0) else {

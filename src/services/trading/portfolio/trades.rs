@@ -28,8 +28,8 @@ use crate::services::market_calendar::ist_day_number;
 use crate::services::prices::FeedSubscriptions;
 
 use super::trade_rules::{
-    add_fills, auto_exit_allowed, exit_order, exiting, on_exit_update, on_price, open_trade,
-    square_off_due, unrealised,
+    add_fills, auto_exit_allowed, closed_outside, exit_order, exiting, on_exit_update, on_price,
+    open_trade, square_off_due, unrealised,
 };
 use super::{Portfolio, day_totals, open_and_recent, open_prices};
 use crate::services::trading::execution::executor::OrderExecutor;
@@ -400,6 +400,53 @@ impl TradeService {
         report
     }
 
+    /// The broker holds none of `trade`: it was closed outside the app. Closed here at the
+    /// broker's price (or the last price), nothing sent; with no price at all it stays open,
+    /// saying why, and is asked about again after `EXIT_RETRY_MS`.
+    async fn close_outside(
+        &self,
+        report: &mut TradeReport,
+        trade: &Trade,
+        broker_price: Option<Price>,
+    ) -> Result<Trade, TradeError> {
+        let now = self.clock.now_ms();
+        let last = self
+            .market
+            .latest(&[trade.token])
+            .first()
+            .map(|t| t.last_price);
+        let Some(price) = broker_price.or(last) else {
+            let problem = format!(
+                "exit not sent: the broker holds no {} {} to close (this trade expected {}); \
+                 it was closed outside the app, and with no price for it yet it stays open \
+                 here until one comes",
+                trade.tradingsymbol,
+                if trade.is_long() { "long" } else { "short" },
+                trade.quantity
+            );
+            lock(&self.retry_after).insert(trade.id, now + EXIT_RETRY_MS);
+            self.note_problem(report, trade, &problem).await;
+            return Err(TradeError::NotHeld(problem));
+        };
+        let closed = closed_outside(trade, price, broker_price.is_some(), now);
+        match self.store.update(&closed).await {
+            Ok(Some(stored)) => {
+                report.notes.push(format!(
+                    "trade {} closed outside the app at {}: {}",
+                    stored.id.0, price, stored.realised
+                ));
+                self.remember(report, &stored);
+                Ok(stored)
+            }
+            Ok(None) => Err(TradeError::Failed(format!(
+                "trade {} changed while it was being closed as closed outside the app; \
+                 it is looked at again on the next exit",
+                trade.id.0
+            ))),
+            Err(e) => Err(TradeError::Store(e)),
+        }
+    }
+
     /// Stores `problem` on the trade, for the trader (the trade stays as it is otherwise).
     async fn note_problem(&self, report: &mut TradeReport, trade: &Trade, problem: &str) {
         if trade.problem.as_deref() == Some(problem) {
@@ -519,18 +566,10 @@ impl TradeService {
         // Never more than the broker holds, asked just before sending: what was closed outside
         // the app is not closed twice into an opposite position.
         if let Some(held) = self.executor.closable(&request).await {
-            if held == 0 {
-                let problem = format!(
-                    "exit not sent: the broker holds no {} {} to close (this trade expected {});                      it was closed outside the app, so sending it would open an opposite                      position — check the position at Kite",
-                    request.tradingsymbol,
-                    if trade.is_long() { "long" } else { "short" },
-                    request.quantity
-                );
-                lock(&self.retry_after).insert(id, now + EXIT_RETRY_MS);
-                self.note_problem(report, &trade, &problem).await;
-                return Err(TradeError::NotHeld(problem));
+            if held.units == 0 {
+                return self.close_outside(report, &trade, held.closed_at).await;
             }
-            request.quantity = request.quantity.min(held);
+            request.quantity = request.quantity.min(held.units);
         }
         let mut order = self.executor.prepare(trade.level, request);
         order.closes = Some(trade.id);

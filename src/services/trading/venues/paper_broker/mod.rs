@@ -580,6 +580,9 @@ impl Broker for PaperBroker {
                     product: None,
                     quantity: p.units,
                     average_price: p.average,
+                    // The paper ledger keeps net units only.
+                    sold_average: None,
+                    bought_average: None,
                 })
             })
             .collect())
