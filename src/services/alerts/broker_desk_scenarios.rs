@@ -247,6 +247,21 @@ fn while_halted_each_sync_takes_any_ato_alert_kite_lists_and_what_a_failed_stand
 }
 
 #[test]
+fn an_ato_alert_that_fired_already_is_left_as_it_is() {
+    let s = setup(RiskLimits::NONE, None);
+    let mut fired = run(s.desk.create(&ato(5))).unwrap();
+    run(s.kite.delete(&fired.id)).unwrap();
+    fired.id = "fired".into();
+    fired.enabled = false;
+    fired.disabled_reason = "triggered".into();
+    s.kite.made_at_kite(fired);
+    halt(&s);
+    let taken = run(s.desk.stand_down());
+    assert_eq!(taken, crate::services::trading::StandDown::default());
+    assert_eq!(ids(&run(s.kite.list()).unwrap()), vec!["fired".to_owned()]);
+}
+
+#[test]
 fn an_ato_alert_this_app_cannot_make_again_is_left_at_kite_and_named() {
     let s = setup(RiskLimits::NONE, None);
     let mut foreign = run(s.desk.create(&ato(5))).unwrap();

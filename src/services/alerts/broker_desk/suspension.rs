@@ -24,7 +24,12 @@ impl BrokerAlertDesk {
     pub(super) async fn suspend_listed(&self, listed: &[BrokerAlert]) -> (StandDown, Vec<String>) {
         let mut done = StandDown::default();
         let mut deleted = Vec::new();
-        for alert in listed.iter().filter(|a| a.kind == BrokerAlertKind::Ato) {
+        // A disabled one (fired already: Kite disables an ATO alert once it has placed its
+        // basket) places nothing, and stays as it is.
+        for alert in listed
+            .iter()
+            .filter(|a| a.kind == BrokerAlertKind::Ato && a.enabled)
+        {
             if !suspendable(alert) {
                 done.problems.push(format!(
                     "Kite ATO alert \"{}\" was made outside this app with a condition or orders \
