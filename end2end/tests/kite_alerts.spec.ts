@@ -102,3 +102,54 @@ test('an ATO alert at Kite carries its order, and an edit keeps it', async ({ pa
   await row.getByTestId('kite-alert-delete').click();
   await expect(row).toHaveCount(0);
 });
+
+test('the kill switch takes an ATO alert from Kite; it is put back only by hand, after the release', async ({ page, baseURL }) => {
+  const headers = { Origin: baseURL! };
+  const made = await page.request.post(`${baseURL}/api/kite-alerts/create`, {
+    headers,
+    data: {
+      draft: {
+        name: 'e2e held back', token: 408065, operator: '>=', value: '99999', kind: 'ato',
+        order_token: null,
+        basket: [{ side: 'buy', quantity: '1', order_type: 'market', price: '', product: 'delivery' }],
+      },
+    },
+  });
+  expect(made.status()).toBe(200);
+  const engaged = await page.request.post(`${baseURL}/api/risk/kill-switch`, {
+    headers, form: { square_off: 'false' },
+  });
+  try {
+    expect(engaged.status()).toBe(200);
+    expect((await engaged.json()).alerts_suspended).toBe(1);
+
+    await page.goto('/alerts');
+    const card = page.getByTestId('kite-alerts-card');
+    await expect(card.getByTestId('kite-alert-row')).toHaveCount(0);
+    const held = card.getByTestId('kite-alert-suspended-row');
+    await expect(held).toHaveCount(1);
+    await expect(held).toContainText('e2e held back');
+    await expect(held).toContainText('BUY 1 INFY MARKET (CNC)');
+    // While the switch is on, putting it back is refused with the gate's reason.
+    await held.getByTestId('kite-alert-put-back').click();
+    await expect(card.getByTestId('kite-alerts-message')).toContainText('the kill switch is on');
+    await expect(card.getByTestId('kite-alert-row')).toHaveCount(0);
+  } finally {
+    const released = await page.request.post(`${baseURL}/api/risk/release`, { headers });
+    expect(released.status()).toBe(200);
+  }
+
+  // Released: still off Kite until the trader puts it back.
+  await page.reload();
+  const card = page.getByTestId('kite-alerts-card');
+  const held = card.getByTestId('kite-alert-suspended-row');
+  await expect(held).toHaveCount(1);
+  await held.getByTestId('kite-alert-put-back').click();
+  await expect(card.getByTestId('kite-alerts-message')).toContainText('is back at Kite');
+  const row = card.getByTestId('kite-alert-row');
+  await expect(row).toHaveCount(1);
+  await expect(row.getByTestId('kite-alert-orders')).toHaveText('BUY 1 INFY MARKET (CNC)');
+  await expect(card.getByTestId('kite-alerts-suspended')).toHaveCount(0);
+  await row.getByTestId('kite-alert-delete').click();
+  await expect(row).toHaveCount(0);
+});

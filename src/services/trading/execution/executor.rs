@@ -29,7 +29,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::model::{
     BrokerOrder, IntentState, LevelId, OrderIntent, OrderRequest, OrderSide, OrderTag, Price,
-    StateChange,
+    ProductKind, StateChange,
 };
 use crate::ports::{
     Broker, BrokerError, BrokerErrorKind, ChangeNotifier, Clock, IntentStore, StoreError,
@@ -376,7 +376,14 @@ impl OrderExecutor {
     /// this app (in Kite's own app, by Kite's square-off) is never reversed into an opposite
     /// one. `None` when the broker's positions cannot be read now: the exit goes out as asked,
     /// since a stop must not wait on a read.
+    ///
+    /// Delivery (CNC) exits are not bounded yet: bought shares move from the broker's
+    /// positions to its holdings once settled, so positions alone would call a held delivery
+    /// trade closed; holdings are read with the account view (issue 20's next step).
     pub async fn closable(&self, request: &OrderRequest) -> Option<Closable> {
+        if request.product == ProductKind::Delivery {
+            return None;
+        }
         let positions = match self.broker.positions().await {
             Ok(positions) => positions,
             Err(e) => {
