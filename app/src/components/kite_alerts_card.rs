@@ -223,7 +223,8 @@ fn SuspendedKiteAlerts(
     let_go: Callback<(String, String)>,
 ) -> impl IntoView {
     let may_trade = use_user().can(Access::Trader);
-    move || {
+    // Erased to `AnyView`: the card's view type would otherwise nest too deep to compile.
+    (move || {
         let suspended = board.with(|b| b.suspended.clone());
         (!suspended.is_empty()).then(|| view! {
             <div class="kite-alerts-suspended" data-testid="kite-alerts-suspended">
@@ -264,7 +265,8 @@ fn SuspendedKiteAlerts(
                 </ul>
             </div>
         })
-    }
+    })
+    .into_any()
 }
 
 /// Kite's record of one alert's firings, as read from Kite.
@@ -272,7 +274,7 @@ fn SuspendedKiteAlerts(
 fn KiteAlertHistory(
     history: RwSignal<Option<(String, Vec<BrokerAlertHistoryEntry>)>>,
 ) -> impl IntoView {
-    move || {
+    (move || {
         history.get().map(|(name, entries)| {
             view! {
                 <div class="kite-alert-history" data-testid="kite-alert-history-panel">
@@ -291,5 +293,6 @@ fn KiteAlertHistory(
                 </div>
             }
         })
-    }
+    })
+    .into_any()
 }
