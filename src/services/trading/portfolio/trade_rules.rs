@@ -292,7 +292,8 @@ pub fn closed_outside(trade: &Trade, price: Price, from_broker: bool, now_ms: i6
         "the last price: the broker did not say"
     };
     next.problem = Some(format!(
-        "closed outside the app: the broker held none of its {units} {} when an exit was due,          so nothing was sent; counted at {} ({at})",
+        "closed outside the app: the broker held none of its {units} {} when an exit was due, \
+         so nothing was sent; counted at {} ({at})",
         trade.tradingsymbol,
         price.format_indian()
     ));

@@ -1,7 +1,8 @@
 //! `RiskService`: the account's risk limits (read, and edited from a form whose every wrong
 //! field is named) and the kill switch — engaging it stores it first (so it holds across a
 //! restart), stops every level from triggering and every entry from going out, cancels the open
-//! entry orders and, if asked, squares off every open trade; releasing it lets trading resume.
+//! entry orders and, if asked, squares off every open trade, then takes what the broker holds to
+//! place later (ATO alerts) out of its hands; releasing it lets trading resume.
 
 use crate::model::FieldProblem;
 use crate::services::service_error::ServiceError;
@@ -273,7 +274,8 @@ impl RiskService {
         Ok(limits)
     }
 
-    /// Engages the kill switch (again, if it is on: the cancels and the square-off run again).
+    /// Engages the kill switch (again, if it is on: the cancels, the square-off and the
+    /// stand-down of the orders the broker holds for later run again).
     pub async fn engage(&self, square_off: bool) -> Result<KillSwitchReport, RiskError> {
         let now = self.clock.now_ms();
         let switch = KillSwitch {
@@ -299,15 +301,17 @@ impl RiskService {
             }
             Err(e) => report.problems.push(e.to_string()),
         }
-        if let Some(standing) = &self.standing {
-            let taken = standing.stand_down().await;
-            report.alerts_suspended = taken.suspended;
-            report.problems.extend(taken.problems);
-        }
         if square_off {
             let (sent, problems) = self.trades.exit_all(ExitReason::KillSwitch).await;
             report.exits_sent = sent;
             report.problems.extend(problems);
+        }
+        // After the exits (what is held now is the nearer risk): what the broker holds to
+        // place later leaves its hands.
+        if let Some(standing) = &self.standing {
+            let taken = standing.stand_down().await;
+            report.alerts_suspended = taken.suspended;
+            report.problems.extend(taken.problems);
         }
         Ok(report)
     }
