@@ -467,3 +467,48 @@ async fn a_position_sold_outside_the_app_is_not_sold_again_and_its_trade_closes_
     assert_eq!(app.kite.orders().await.unwrap().len(), 2);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn hedged_trades_on_one_instrument_each_exit_in_full() {
+    let app = spawn_app().await;
+    // A long of 3 through a level, then a short of 2 by hand: the broker nets them to 1 long.
+    open_trade_through_a_level(&app, "", "").await;
+    let (status, placed) = app
+        .call_json(
+            "orders/place",
+            json!({ "ticket": {
+                "token": INFY, "side": "sell", "quantity": "2", "product": "intraday",
+                "kind": "market", "price": "", "trigger": "",
+            }}),
+        )
+        .await;
+    assert_eq!(status, 200, "{placed}");
+    app.wait_for_book("both trades open", |b| b["open_positions"] == 2)
+        .await;
+
+    // The kill switch squares both off: each exit for its whole quantity (nothing was closed
+    // outside the app, though the broker holds only the net 1).
+    let (status, report) = app
+        .call_form("risk/kill-switch", &[("square_off", "true")])
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["exits_sent"], 2, "{report}");
+    let book = app
+        .wait_for_book("both closed", |b| b["open_positions"] == 0)
+        .await;
+    for t in book["trades"].as_array().unwrap() {
+        assert_eq!(t["trade"]["exit_reason"], "kill_switch", "{t}");
+    }
+    let exits: Vec<u64> = app
+        .orders()
+        .await
+        .iter()
+        .filter(|o| !o["closes"].is_null())
+        .map(|o| o["filled_quantity"].as_u64().unwrap())
+        .collect();
+    assert_eq!(exits.len(), 2);
+    assert_eq!(exits.iter().sum::<u64>(), 5, "3 sold and 2 bought back");
+    let (status, _) = app.call_form("risk/release", &[]).await;
+    assert_eq!(status, 200);
+    app.stop().await;
+}

@@ -28,8 +28,8 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use crate::model::{
-    BrokerOrder, IntentState, LevelId, OrderIntent, OrderRequest, OrderSide, OrderTag, Price,
-    ProductKind, StateChange,
+    BrokerOrder, IntentState, LevelId, OrderIntent, OrderRequest, OrderTag, Price, ProductKind,
+    StateChange,
 };
 use crate::ports::{
     Broker, BrokerError, BrokerErrorKind, ChangeNotifier, Clock, IntentStore, StoreError,
@@ -41,14 +41,17 @@ use super::intents::{IntentError, IntentEvent, Reconciliation, advance, reconcil
 use super::pre_trade::PreTradeCheck;
 use crate::services::announcer::Announcer;
 
-/// What the broker lets an exit close (`OrderExecutor::closable`).
+/// What the broker holds of one instrument and product (`OrderExecutor::holding`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Closable {
-    /// Units held on the side the exit closes.
-    pub units: u32,
-    /// The broker's average price of today's orders on the exit's side: what a position
-    /// closed outside the app was closed at.
-    pub closed_at: Option<Price>,
+pub struct Holding {
+    /// Net units: positive long, negative short.
+    pub net: i64,
+    /// The venue keeps one position per instrument whatever the product (the paper broker):
+    /// `net` counts every product.
+    pub any_product: bool,
+    /// The broker's average price of today's sells and buys on it, if any.
+    pub sold_average: Option<Price>,
+    pub bought_average: Option<Price>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -370,17 +373,16 @@ impl OrderExecutor {
         ))))
     }
 
-    /// What an exit `request` may close now: what the broker holds of its instrument and
-    /// product on the side it closes (a sell closes what is held long, a buy what is held
-    /// short). An exit never closes more than that, so a position closed or reduced outside
-    /// this app (in Kite's own app, by Kite's square-off) is never reversed into an opposite
-    /// one. `None` when the broker's positions cannot be read now: the exit goes out as asked,
-    /// since a stop must not wait on a read.
+    /// What the broker holds now of `request`'s instrument and product, however it got there
+    /// (through this app or not): what an exit is checked against, so a position closed or
+    /// reduced outside this app (in Kite's own app, by Kite's square-off) is never reversed
+    /// into an opposite one. `None` when the broker's positions cannot be read now: the exit
+    /// goes out as asked, since a stop must not wait on a read.
     ///
-    /// Delivery (CNC) exits are not bounded yet: bought shares move from the broker's
-    /// positions to its holdings once settled, so positions alone would call a held delivery
-    /// trade closed; holdings are read with the account view (issue 20's next step).
-    pub async fn closable(&self, request: &OrderRequest) -> Option<Closable> {
+    /// Delivery (CNC) is not read yet: bought shares move from the broker's positions to its
+    /// holdings once settled, so positions alone would call a held delivery trade closed;
+    /// holdings are read with the account view (issue 20's next step).
+    pub async fn holding(&self, request: &OrderRequest) -> Option<Holding> {
         if request.product == ProductKind::Delivery {
             return None;
         }
@@ -395,14 +397,11 @@ impl OrderExecutor {
             .iter()
             .filter(|p| p.holds(request.exchange, &request.tradingsymbol, request.product))
             .collect();
-        let net: i64 = held.iter().map(|p| p.quantity).sum();
-        let (units, closed_at) = match request.side {
-            OrderSide::Sell => (net, held.iter().find_map(|p| p.sold_average)),
-            OrderSide::Buy => (-net, held.iter().find_map(|p| p.bought_average)),
-        };
-        Some(Closable {
-            units: u32::try_from(units.max(0)).unwrap_or(u32::MAX),
-            closed_at,
+        Some(Holding {
+            net: held.iter().map(|p| p.quantity).sum(),
+            any_product: held.iter().any(|p| p.product.is_none()),
+            sold_average: held.iter().find_map(|p| p.sold_average),
+            bought_average: held.iter().find_map(|p| p.bought_average),
         })
     }
 

@@ -270,6 +270,30 @@ pub fn on_exit_update(trade: &Trade, intent: &OrderIntent, now_ms: i64) -> Optio
     Some(next)
 }
 
+/// How many of `quantity` an exit of `trade` may close, given what the broker holds (`net`,
+/// signed) and what this app's open trades on the same instrument and product add up to
+/// (`expected`, signed, `trade` included). The broker nets every trade, hedged ones too: only
+/// what it lacks of what the app expects on this trade's side was closed outside, and that
+/// much is not sent again — a sell of it would open a short, a buy a long.
+pub fn closable_units(trade: &Trade, quantity: u32, expected: i64, net: i64) -> u32 {
+    let lacking = if trade.is_long() {
+        expected - net
+    } else {
+        net - expected
+    };
+    let units = i64::from(quantity) - lacking.max(0);
+    u32::try_from(units.max(0)).unwrap_or(0)
+}
+
+/// A trade's open units, signed: positive long, negative short.
+pub fn signed_units(trade: &Trade) -> i64 {
+    if trade.is_long() {
+        i64::from(trade.quantity)
+    } else {
+        -i64::from(trade.quantity)
+    }
+}
+
 /// `trade` closed outside the app: when an exit was due, the broker held none of it (sold in
 /// Kite's own app, squared off by Kite). Closed at `price` — the broker's average on that side
 /// today, or the last price when the broker does not say — with nothing sent.

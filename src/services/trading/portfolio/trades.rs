@@ -28,8 +28,8 @@ use crate::services::market_calendar::ist_day_number;
 use crate::services::prices::FeedSubscriptions;
 
 use super::trade_rules::{
-    add_fills, auto_exit_allowed, closed_outside, exit_order, exiting, on_exit_update, on_price,
-    open_trade, square_off_due, unrealised,
+    add_fills, auto_exit_allowed, closable_units, closed_outside, exit_order, exiting,
+    on_exit_update, on_price, open_trade, signed_units, square_off_due, unrealised,
 };
 use super::{Portfolio, day_totals, open_and_recent, open_prices};
 use crate::services::trading::execution::executor::OrderExecutor;
@@ -400,6 +400,26 @@ impl TradeService {
         report
     }
 
+    /// What this app's open trades on `trade`'s instrument (and product, unless the venue keeps
+    /// one position whatever the product) add up to at the broker, signed; `trade` included.
+    /// Exiting trades are left out: their exits may have filled already.
+    async fn expected_net(&self, trade: &Trade, any_product: bool) -> Result<i64, TradeError> {
+        let open = self.store.active().await.map_err(TradeError::Store)?;
+        let mut expected: i64 = open
+            .iter()
+            .filter(|t| {
+                t.id != trade.id
+                    && t.state == TradeState::Open
+                    && t.exchange == trade.exchange
+                    && t.tradingsymbol == trade.tradingsymbol
+                    && (any_product || t.product == trade.product)
+            })
+            .map(signed_units)
+            .sum();
+        expected += signed_units(trade);
+        Ok(expected)
+    }
+
     /// The broker holds none of `trade`: it was closed outside the app. Closed here at the
     /// broker's price (or the last price), nothing sent; with no price at all it stays open,
     /// saying why, and is asked about again after `EXIT_RETRY_MS`.
@@ -565,11 +585,18 @@ impl TradeService {
         };
         // Never more than the broker holds, asked just before sending: what was closed outside
         // the app is not closed twice into an opposite position.
-        if let Some(held) = self.executor.closable(&request).await {
-            if held.units == 0 {
-                return self.close_outside(report, &trade, held.closed_at).await;
+        if let Some(held) = self.executor.holding(&request).await {
+            let expected = self.expected_net(&trade, held.any_product).await?;
+            let units = closable_units(&trade, request.quantity, expected, held.net);
+            if units == 0 {
+                let at = if trade.is_long() {
+                    held.sold_average
+                } else {
+                    held.bought_average
+                };
+                return self.close_outside(report, &trade, at).await;
             }
-            request.quantity = request.quantity.min(held.units);
+            request.quantity = units;
         }
         let mut order = self.executor.prepare(trade.level, request);
         order.closes = Some(trade.id);

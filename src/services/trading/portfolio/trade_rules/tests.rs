@@ -215,3 +215,28 @@ fn exits_sit_on_the_right_side_rounded_cautiously() {
     assert_eq!(target, Some(p("98.00")), "97.98 rounds up for a short");
     assert_eq!(stop, Some(p("100.30")), "100.33 rounds down for a short");
 }
+
+#[test]
+fn an_exit_closes_only_what_the_broker_still_holds_of_the_apps_trades() {
+    let long = trade(OrderSide::Buy);
+    let short = trade(OrderSide::Sell);
+    let q = long.quantity;
+    let signed = i64::from(q);
+    // As expected: the whole exit goes.
+    assert_eq!(closable_units(&long, q, signed, signed), q);
+    assert_eq!(closable_units(&short, q, -signed, -signed), q);
+    // Sold (or bought back) outside the app: nothing to send.
+    assert_eq!(closable_units(&long, q, signed, 0), 0);
+    assert_eq!(closable_units(&short, q, -signed, 0), 0);
+    // Reduced outside by one: one less.
+    assert_eq!(closable_units(&long, q, signed, signed - 1), q - 1);
+    assert_eq!(closable_units(&short, q, -signed, -signed + 1), q - 1);
+    // The broker holds more than the app's trades (bought outside): the exit is as asked.
+    assert_eq!(closable_units(&long, q, signed, signed + 50), q);
+    // Hedged in the app — this long and a short of 4 on the same instrument — the broker nets
+    // them: nothing was closed outside, the whole exit goes.
+    assert_eq!(closable_units(&long, q, signed - 4, signed - 4), q);
+    assert_eq!(closable_units(&short, q, 4 - signed, 4 - signed), q);
+    assert_eq!(signed_units(&long), signed);
+    assert_eq!(signed_units(&short), -signed);
+}
