@@ -8,9 +8,10 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::model::{
-    BrokerOrder, BrokerPosition, OrderRequest, OrderSide, OrderStatus, OrderTag, Price,
+    BrokerOrder, BrokerPosition, Exchange, OrderRequest, OrderStatus, OrderTag, Price, ProductKind,
 };
 use crate::ports::{Broker, BrokerError, BrokerErrorKind};
+use crate::services::matching::DayBook;
 
 /// How the broker answers the next placement.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -38,13 +39,17 @@ impl PartialEq for super::ManualClock {
 
 impl Eq for super::ManualClock {}
 
+/// Exchange, trading symbol and product: one position at the broker.
+type PositionKey = (Exchange, String, ProductKind);
+
 #[derive(Default)]
 pub struct ScriptedBroker {
     script: Mutex<VecDeque<Answer>>,
     book: Mutex<Vec<BrokerOrder>>,
     /// What each order in the book asked for, by order id.
     requests: Mutex<Vec<(String, OrderRequest)>>,
-    positions: Mutex<Vec<BrokerPosition>>,
+    /// The day's fills per instrument and product, kept as Kite reports a position.
+    positions: Mutex<Vec<(PositionKey, DayBook)>>,
 }
 
 impl ScriptedBroker {
@@ -96,35 +101,22 @@ impl ScriptedBroker {
     /// A trade on the account that did not come through the app (the trader's own, in Kite's
     /// app; Kite's square-off): `request` filled whole at `price`, in the positions only.
     pub fn trade_outside(&self, request: &OrderRequest, price: Price) {
-        let signed = match request.side {
-            OrderSide::Buy => i64::from(request.quantity),
-            OrderSide::Sell => -i64::from(request.quantity),
-        };
-        let mut positions = self.positions.lock().unwrap_or_else(|p| p.into_inner());
-        let held = match positions
-            .iter_mut()
-            .position(|p| p.holds(request.exchange, &request.tradingsymbol, request.product))
-        {
-            Some(i) => &mut positions[i],
+        let key = (
+            request.exchange,
+            request.tradingsymbol.clone(),
+            request.product,
+        );
+        let mut books = self.positions.lock().unwrap_or_else(|p| p.into_inner());
+        let i = match books.iter().position(|(k, _)| *k == key) {
+            Some(i) => i,
             None => {
-                positions.push(BrokerPosition {
-                    exchange: request.exchange,
-                    tradingsymbol: request.tradingsymbol.clone(),
-                    product: Some(request.product),
-                    quantity: 0,
-                    average_price: price,
-                    sold_average: None,
-                    bought_average: None,
-                });
-                positions.last_mut().expect("just pushed")
+                books.push((key, DayBook::default()));
+                books.len() - 1
             }
         };
-        held.quantity += signed;
-        // The latest fill's price on each side (the kit does not average).
-        match request.side {
-            OrderSide::Buy => held.bought_average = Some(price),
-            OrderSide::Sell => held.sold_average = Some(price),
-        }
+        books[i]
+            .1
+            .record(request.side, i64::from(request.quantity), price);
     }
 }
 
@@ -228,10 +220,18 @@ impl Broker for ScriptedBroker {
     }
 
     async fn positions(&self) -> Result<Vec<BrokerPosition>, BrokerError> {
-        Ok(self
-            .positions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone())
+        let books = self.positions.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(books
+            .iter()
+            .map(|((exchange, tradingsymbol, product), day)| BrokerPosition {
+                exchange: *exchange,
+                tradingsymbol: tradingsymbol.clone(),
+                product: Some(*product),
+                quantity: day.net_quantity(),
+                average_price: day.average_price(),
+                sold_average: (day.sell_quantity > 0).then(|| day.sell_price()),
+                bought_average: (day.buy_quantity > 0).then(|| day.buy_price()),
+            })
+            .collect())
     }
 }
