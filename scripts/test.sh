@@ -59,6 +59,15 @@ step "wasm tests in headless Chromium"
 CHROMEDRIVER=/usr/bin/chromedriver cargo test -p frontend --target wasm32-unknown-unknown 2>&1 | tee "$LOGS/wasm"
 
 build_release
+# A ratchet, not the goal: the bundle is ~1.2 MB gzip today and the first screen's target is
+# 300 KB (see the closing note of stop 35); a change that grows it past this fails here.
+WASM_GZIP_BUDGET=1300000
+step "wasm bundle within its budget ($WASM_GZIP_BUDGET bytes gzip)"
+wasm_gzip=$(gzip -c target/site/pkg/osp.wasm | wc -c)
+echo "target/site/pkg/osp.wasm: $wasm_gzip bytes gzip"
+[ "$wasm_gzip" -le "$WASM_GZIP_BUDGET" ] || \
+  fail "the wasm bundle is $wasm_gzip bytes gzip, over its budget of $WASM_GZIP_BUDGET: look at what the change added to app/ and frontend/ (new crates, large views)"
+
 step "Zerodha's official Python client against osp kite-sim"
 SIM_LOG="$LOGS/kite-sim"
 target/release/osp kite-sim --listen 127.0.0.1:0 --api-key check_key --api-secret check_secret \
