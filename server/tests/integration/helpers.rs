@@ -655,12 +655,26 @@ pub async fn approve_kite_login(browser: &reqwest::Client, login_url: &str) -> S
 
 /// Every byte SQLite keeps for the databases in `dir`: the main file and its write-ahead log
 /// (a recent write may be only in `-wal` until a checkpoint), as text for plain-text searches.
+///
+/// SQLite removes `-wal` and `-shm` as the last connection closes, after checkpointing them
+/// into the main file; a file listed and then gone means that happened between the listing and
+/// the read, so everything is read again (the main file then holds what the log did).
 pub fn database_bytes(dir: &std::path::Path) -> String {
-    let mut all = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
-        if entry.file_name().to_string_lossy().contains(".db") {
-            all.extend(std::fs::read(entry.path()).unwrap());
+    'again: for _ in 0..10 {
+        let mut all = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+            if entry.file_name().to_string_lossy().contains(".db") {
+                match std::fs::read(entry.path()) {
+                    Ok(bytes) => all.extend(bytes),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue 'again,
+                    Err(e) => panic!("cannot read {}: {e}", entry.path().display()),
+                }
+            }
         }
+        return String::from_utf8_lossy(&all).into_owned();
     }
-    String::from_utf8_lossy(&all).into_owned()
+    panic!(
+        "the database files in {} kept changing while read",
+        dir.display()
+    )
 }
