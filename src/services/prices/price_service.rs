@@ -12,10 +12,11 @@ use super::candles::{CandleSeries, MINUTE_MS};
 use crate::model::{Candle, InstrumentToken, Tick};
 use crate::ports::{HistoricalPrices, MarketData, TickBus};
 
-/// Candles kept per chart: more than a whole day of 1-minute candles (375 in a session).
+/// Candles kept per chart: four sessions of 1-minute candles (375 in a session).
 const CANDLES_PER_CHART: usize = 1_500;
-/// How far back a chart is backfilled.
-const BACKFILL_MS: i64 = 24 * 60 * MINUTE_MS;
+/// How far back a chart is backfilled: four days, so a chart opened on a weekend or after a
+/// holiday still shows the last session (a day back from a Saturday finds no candle at all).
+const BACKFILL_MS: i64 = 4 * 24 * 60 * MINUTE_MS;
 /// Charts kept live at once; the least recently opened goes first.
 const MAX_CHARTS: usize = 256;
 
