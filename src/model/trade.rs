@@ -107,6 +107,11 @@ pub struct Trade {
     /// Exits refused or cancelled in a row; past a few, the monitor stops trying by itself.
     #[serde(default)]
     pub refused_exits: u32,
+    /// The protective stop order held at the broker for this trade (its order intent), while
+    /// one stands: the broker exits at the stop even if this app, its machine or its network
+    /// is down.
+    #[serde(default)]
+    pub protective: Option<i64>,
     pub opened_ms: i64,
     pub updated_ms: i64,
     pub closed_ms: Option<i64>,

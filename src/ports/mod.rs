@@ -378,6 +378,15 @@ pub trait TradeStore: Send + Sync {
         trade: &Trade,
         exit: &mut OrderIntent,
     ) -> Result<Option<Trade>, StoreError>;
+    /// Records the protective stop order `order` (pending; its `id` is set) and writes `trade`
+    /// (which must be `Open`; its `protective` is set to the new order) in one transaction,
+    /// only if the stored trade still has `trade.version`. So a crash never leaves a stop order
+    /// at the broker that its trade does not know of (a second one would exit twice).
+    async fn begin_protection(
+        &self,
+        trade: &Trade,
+        order: &mut OrderIntent,
+    ) -> Result<Option<Trade>, StoreError>;
     async fn trade(&self, id: TradeId) -> Result<Option<Trade>, StoreError>;
     async fn by_entry(&self, entry_intent: i64) -> Result<Option<Trade>, StoreError>;
     /// Every trade open or exiting, oldest first.

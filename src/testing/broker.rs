@@ -50,6 +50,8 @@ pub struct ScriptedBroker {
     requests: Mutex<Vec<(String, OrderRequest)>>,
     /// The day's fills per instrument and product, kept as Kite reports a position.
     positions: Mutex<Vec<(PositionKey, DayBook)>>,
+    /// Modifications made, all orders together.
+    modified: std::sync::atomic::AtomicUsize,
 }
 
 impl ScriptedBroker {
@@ -64,6 +66,11 @@ impl ScriptedBroker {
     /// Every order the broker holds, oldest first.
     pub fn book(&self) -> Vec<BrokerOrder> {
         self.book.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// How many modifications the broker has made (Kite allows 25 per order).
+    pub fn modifications(&self) -> usize {
+        self.modified.load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// How many orders carry `tag`: an order placed twice shows as 2.
@@ -198,6 +205,8 @@ impl Broker for ScriptedBroker {
             Some(held) if !held.status.is_final() => {
                 held.quantity = order.quantity;
                 held.kind = Some(order.kind);
+                self.modified
+                    .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
                 Ok(())
             }
             _ => Err(error(

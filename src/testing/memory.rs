@@ -192,6 +192,46 @@ impl TradeStore for MemoryStore {
         Ok(Some(stored.clone()))
     }
 
+    async fn begin_protection(
+        &self,
+        trade: &Trade,
+        order: &mut OrderIntent,
+    ) -> Result<Option<Trade>, StoreError> {
+        if trade.state != TradeState::Open {
+            return Err(StoreError::unreadable(
+                "the trade",
+                format!("trade {} is not open: nothing to protect", trade.id.0),
+            ));
+        }
+        let mut tables = self.tables();
+        let current = tables
+            .trades
+            .iter()
+            .find(|t| t.id == trade.id)
+            .map(|t| t.version);
+        if current != Some(trade.version) {
+            return Ok(None);
+        }
+        let Some(id) = tables.insert_intent(order) else {
+            return Err(StoreError::conflict(format!(
+                "order tag {}",
+                order.request.tag.as_str()
+            )));
+        };
+        order.id = id;
+        let stored = tables
+            .trades
+            .iter_mut()
+            .find(|t| t.id == trade.id)
+            .ok_or_else(|| StoreError::not_found("the trade"))?;
+        *stored = Trade {
+            version: trade.version + 1,
+            protective: Some(id),
+            ..trade.clone()
+        };
+        Ok(Some(stored.clone()))
+    }
+
     async fn trade(&self, id: TradeId) -> Result<Option<Trade>, StoreError> {
         Ok(self.tables().trades.iter().find(|t| t.id == id).cloned())
     }

@@ -146,6 +146,35 @@ impl TradeStore for Database {
         })
     }
 
+    async fn begin_protection(
+        &self,
+        trade: &Trade,
+        order: &mut OrderIntent,
+    ) -> Result<Option<Trade>, StoreError> {
+        if trade.state != TradeState::Open {
+            return Err(StoreError::unreadable(
+                WHAT,
+                format!("trade {} is not open: nothing to protect", trade.id.0),
+            ));
+        }
+        let request = request_json(order)?;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await.map_err(failed(WHAT))?;
+            let id = insert_intent!(&mut *tx, order, request)?
+                .ok_or_else(|| StoreError::unreadable(WHAT, format!("order tag {} is already used", order.request.tag)))?;
+            let mut next = trade.clone();
+            next.protective = Some(id);
+            let body = body_json(&next)?;
+            if !update_trade!(&mut *tx, next, body)? {
+                // Rolled back with the stop order: nothing was recorded.
+                return Ok(None);
+            }
+            tx.commit().await.map_err(failed(WHAT))?;
+            order.id = id;
+            Ok(Some(bumped(&next)))
+        })
+    }
+
     async fn trade(&self, id: TradeId) -> Result<Option<Trade>, StoreError> {
         let row: Option<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!("SELECT {COLUMNS} FROM trades WHERE id = $1"))

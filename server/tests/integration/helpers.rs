@@ -453,7 +453,17 @@ pub async fn spawn_app_on_kite(
 impl TestApp {
     /// Stops the app and starts it again in `mode` on the same data directory and the same
     /// standalone simulator (`spawn_app_on_kite`), which keeps its sessions and orders.
-    pub async fn restart_on_same_kite(mut self, mode: &str) -> TestApp {
+    pub async fn restart_on_same_kite(self, mode: &str) -> TestApp {
+        self.restart_on_same_kite_after(mode, async |_| {}).await
+    }
+
+    /// `restart_on_same_kite`, doing `while_down` to the simulator while the app is stopped
+    /// (the market moves on at Kite while the app is down).
+    pub async fn restart_on_same_kite_after(
+        mut self,
+        mode: &str,
+        while_down: impl AsyncFnOnce(&kite_sim::KiteSim),
+    ) -> TestApp {
         let stop = self
             .sim_stop
             .take()
@@ -467,6 +477,7 @@ impl TestApp {
             stop: Some(stop),
         };
         let data_dir = self.stop_keeping_data().await;
+        while_down(&own.sim).await;
         spawn_on_remote(data_dir, mode, &[], own).await
     }
 }
@@ -677,4 +688,64 @@ pub fn database_bytes(dir: &std::path::Path) -> String {
         "the database files in {} kept changing while read",
         dir.display()
     )
+}
+
+/// "Connect Kite" as the admin's browser does it: to Kite's login page, approved, and back
+/// (Kite's redirect is cross-site: it carries no session cookie). Where the browser lands.
+pub async fn connect_kite(app: &TestApp) -> String {
+    let plain = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let to_kite = app
+        .client
+        .get(app.url("/kite/connect"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(to_kite.status(), 303);
+    let login = to_kite.headers()["location"].to_str().unwrap().to_owned();
+    if !login.contains("/connect/login?") {
+        return login;
+    }
+    let callback = approve_kite_login(&plain, &login).await;
+    let back = plain.get(&callback).send().await.unwrap();
+    assert_eq!(back.status(), 303);
+    back.headers()["location"].to_str().unwrap().to_owned()
+}
+
+pub async fn save_kite_app(app: &TestApp) {
+    let (code, saved) = app
+        .call_form(
+            "kite/app",
+            &[
+                ("api_key", REMOTE_API_KEY),
+                ("api_secret", REMOTE_API_SECRET),
+            ],
+        )
+        .await;
+    assert_eq!(code, 200, "{saved}");
+    assert_eq!(saved["api_key"], REMOTE_API_KEY);
+    assert_eq!(saved["simulated"], false, "{saved}");
+}
+
+/// Waits until the app has Kite's instruments and its ticker streams Kite's prices.
+pub async fn wait_for_kite_market(app: &TestApp) {
+    eventually("Kite's instruments in the catalog", async || {
+        let (_, found) = app
+            .call_form("instruments/search", &[("query", "INFY")])
+            .await;
+        found.to_string().contains("\"INFY\"").then_some(())
+    })
+    .await;
+    // The starter watchlist holds INFY: its price has come through Kite's ticker.
+    eventually("INFY's price from Kite's ticker", async || {
+        let (_, view) = app.call_form("watchlists", &[]).await;
+        view["ticks"]
+            .as_array()?
+            .iter()
+            .any(|t| t["token"] == 408_065)
+            .then_some(())
+    })
+    .await;
 }

@@ -9,7 +9,7 @@ use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    REMOTE_API_KEY, REMOTE_API_SECRET, TestApp, approve_kite_login, eventually, spawn_app_on_kite,
+    TestApp, connect_kite, eventually, save_kite_app, spawn_app_on_kite, wait_for_kite_market,
 };
 
 const INFY: u32 = 408_065;
@@ -25,66 +25,6 @@ async fn status(app: &TestApp) -> Value {
     let (code, status) = app.call_form("status", &[]).await;
     assert_eq!(code, 200, "{status}");
     status
-}
-
-/// "Connect Kite" as the admin's browser does it: to Kite's login page, approved, and back
-/// (Kite's redirect is cross-site: it carries no session cookie). Where the browser lands.
-async fn connect_kite(app: &TestApp) -> String {
-    let plain = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let to_kite = app
-        .client
-        .get(app.url("/kite/connect"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(to_kite.status(), 303);
-    let login = to_kite.headers()["location"].to_str().unwrap().to_owned();
-    if !login.contains("/connect/login?") {
-        return login;
-    }
-    let callback = approve_kite_login(&plain, &login).await;
-    let back = plain.get(&callback).send().await.unwrap();
-    assert_eq!(back.status(), 303);
-    back.headers()["location"].to_str().unwrap().to_owned()
-}
-
-async fn save_kite_app(app: &TestApp) {
-    let (code, saved) = app
-        .call_form(
-            "kite/app",
-            &[
-                ("api_key", REMOTE_API_KEY),
-                ("api_secret", REMOTE_API_SECRET),
-            ],
-        )
-        .await;
-    assert_eq!(code, 200, "{saved}");
-    assert_eq!(saved["api_key"], REMOTE_API_KEY);
-    assert_eq!(saved["simulated"], false, "{saved}");
-}
-
-/// Waits until the app has Kite's instruments and its ticker streams Kite's prices.
-async fn wait_for_kite_market(app: &TestApp) {
-    eventually("Kite's instruments in the catalog", async || {
-        let (_, found) = app
-            .call_form("instruments/search", &[("query", "INFY")])
-            .await;
-        found.to_string().contains("\"INFY\"").then_some(())
-    })
-    .await;
-    // The starter watchlist holds INFY: its price has come through Kite's ticker.
-    eventually("INFY's price from Kite's ticker", async || {
-        let (_, view) = app.call_form("watchlists", &[]).await;
-        view["ticks"]
-            .as_array()?
-            .iter()
-            .any(|t| t["token"] == INFY)
-            .then_some(())
-    })
-    .await;
 }
 
 #[tokio::test]

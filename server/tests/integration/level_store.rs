@@ -292,6 +292,7 @@ fn trade_for(entry: &OrderIntent) -> Trade {
         realised: Price::ZERO,
         problem: None,
         refused_exits: 0,
+        protective: None,
         opened_ms: entry.updated_ms,
         updated_ms: entry.updated_ms,
         closed_ms: None,

@@ -24,6 +24,7 @@ mod orders;
 mod paper;
 mod postgres;
 mod price_stream;
+mod protection;
 mod repositories;
 mod risk;
 mod scale_out;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use osp_core::model::Price;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, eventually, moved, spawn_app, spawn_app_in};
+use crate::helpers::{TestApp, eventually, moved, spawn_app};
 
 const INFY: u32 = 408_065;
 const TICK: i64 = 500; // ₹0.05 in raw fixed-point units
@@ -84,7 +84,12 @@ async fn a_fill_opens_a_trade_at_its_average_and_the_target_closes_it_with_one_e
     );
     let since = start["next_since"].as_i64().unwrap().to_string();
     let trade = open_trade_through_a_level(&app, "4%", "4%").await;
-    let entry_order = app.orders().await[0].clone();
+    let entry_order = app
+        .orders()
+        .await
+        .into_iter()
+        .find(|o| o["closes"].is_null())
+        .unwrap();
     assert_eq!(entry_order["state"], "filled");
     assert_eq!(trade["entry_intent"], entry_order["id"]);
     assert_eq!(trade["state"], "open");
@@ -136,14 +141,28 @@ async fn a_fill_opens_a_trade_at_its_average_and_the_target_closes_it_with_one_e
     assert_eq!(price(&closed["realised_today"]), expected);
     assert_eq!(closed["open_positions"], 0);
 
+    // The entry, its stop order at the broker (cancelled before the exit went) and one exit.
     let all = app.orders().await;
-    assert_eq!(all.len(), 2, "the entry and one exit: {all:?}");
+    assert_eq!(all.len(), 3, "{all:?}");
     let exit_order = &all[0];
     assert_eq!(exit_order["closes"], t["id"]);
     assert_eq!(exit_order["request"]["side"], "sell");
+    assert_eq!(exit_order["request"]["kind"]["type"], "market");
     assert_eq!(exit_order["request"]["quantity"], 3);
     assert_eq!(exit_order["state"], "filled");
     assert_eq!(t["exit_intent"], exit_order["id"]);
+    let stop_order = &all[1];
+    assert_eq!(stop_order["closes"], t["id"]);
+    assert_eq!(stop_order["request"]["kind"]["type"], "stop_loss_market");
+    assert_eq!(
+        price(&stop_order["request"]["kind"]["trigger"]),
+        stop,
+        "at the trade's stop"
+    );
+    assert_eq!(
+        stop_order["state"], "cancelled",
+        "the target and the stop never both fill"
+    );
 
     // The toasts' feed: the trigger, both fills and the close, once each.
     let (_, feed) = app.call_form("activity", &[("since_ms", &since)]).await;
@@ -173,56 +192,7 @@ async fn a_fill_opens_a_trade_at_its_average_and_the_target_closes_it_with_one_e
     // Further moves do nothing more.
     app.trade_at(INFY, moved(target, 100)).await;
     app.trade_at(INFY, moved(entry, -600)).await;
-    assert_eq!(app.orders().await.len(), 2, "no order after the close");
-    app.stop().await;
-}
-
-#[tokio::test]
-async fn an_open_trade_survives_a_restart_and_its_stop_loss_exits_it_afterwards() {
-    let app = spawn_app().await;
-    // The entry is 3.5 % above the market, and the restarted simulator starts from its first
-    // price again: a stop 5 % under the entry stays below where the market resumes.
-    let trade = open_trade_through_a_level(&app, "", "5%").await;
-    let id = trade["id"].clone();
-    let stop = price(&trade["stop_loss"]);
-    assert!(trade["target"].is_null());
-
-    let data = app.stop_keeping_data().await;
-    let app = spawn_app_in(data, &[]).await;
-    let after = app.trade_book().await;
-    assert_eq!(after["open_positions"], 1, "{after}");
-    assert_eq!(first_trade(&after)["trade"]["id"], id);
-    assert_eq!(first_trade(&after)["trade"]["state"], "open");
-    // Kite keeps the position while the app is down; the demo's simulator restarts with the
-    // app, empty, so the position is put back there as Kite would still hold it (without it,
-    // the stop rightly sends nothing: see the next test).
-    {
-        use kite_connect::common::enums::{OrderType, Product, TransactionType};
-        use kite_connect::http::models::OrderParams;
-        let held = OrderParams::new(
-            "NSE",
-            "INFY",
-            TransactionType::Buy,
-            OrderType::Market,
-            Product::Mis,
-            3,
-        );
-        app.kite.place_order(&held).await.unwrap();
-    }
-
-    // Below the stop: the monitor, loaded again, exits it.
-    app.watching(INFY).await;
-    app.trade_at(INFY, stop.checked_sub(Price::from_raw(TICK)).unwrap())
-        .await;
-    let closed = app
-        .wait_for_book("the stop-loss exit", |b| {
-            first_trade(b)["trade"]["state"] == "closed"
-        })
-        .await;
-    let t = &first_trade(&closed)["trade"];
-    assert_eq!(t["exit_reason"], "stop_loss");
-    assert!(price(&t["realised"]) < Price::ZERO, "a stop is a loss: {t}");
-    assert_eq!(app.orders().await.len(), 2, "one entry, one exit");
+    assert_eq!(app.orders().await.len(), 3, "no order after the close");
     app.stop().await;
 }
 
@@ -341,7 +311,7 @@ async fn the_exit_button_exits_once_and_a_second_press_is_refused() {
     assert_eq!(
         app.orders().await.len(),
         2,
-        "one exit order for two presses"
+        "one exit order for two presses (no stop order: the trade has no stop)"
     );
 
     let (status, missing) = app.call_form("trades/exit", &[("id", "999")]).await;
@@ -354,14 +324,14 @@ async fn the_exit_button_exits_once_and_a_second_press_is_refused() {
 #[tokio::test]
 async fn a_refused_exit_hands_the_trade_back_and_the_exit_button_still_closes_it() {
     let app = spawn_app().await;
-    let trade = open_trade_through_a_level(&app, "", "3%").await;
-    let stop = Price::parse(trade["stop_loss"].as_str().unwrap()).unwrap();
+    let trade = open_trade_through_a_level(&app, "", "").await;
+    let id = trade["id"].as_i64().unwrap().to_string();
 
-    // The broker fails the stop's exit order: the trade is open again, and says why.
+    // The broker fails the exit order: the trade is open again, and says why.
     app.simulator
         .fail_next_placements(1, kite_sim::RestFault::ServerError);
-    app.trade_at(INFY, stop.checked_sub(Price::from_raw(TICK)).unwrap())
-        .await;
+    let (status, exiting) = app.call_form("trades/exit", &[("id", &id)]).await;
+    assert_eq!(status, 200, "{exiting}");
     let back = app
         .wait_for_book("the refused exit", |b| {
             b["trades"][0]["trade"]["refused_exits"] == 1
@@ -382,7 +352,6 @@ async fn a_refused_exit_hands_the_trade_back_and_the_exit_button_still_closes_it
     assert_eq!(orders[0]["closes"], t["id"]);
 
     // The trader does not wait for the retry.
-    let id = t["id"].as_i64().unwrap().to_string();
     let (status, exiting) = app.call_form("trades/exit", &[("id", &id)]).await;
     assert_eq!(status, 200, "{exiting}");
     let closed = app
@@ -426,10 +395,9 @@ async fn a_position_sold_outside_the_app_is_not_sold_again_and_its_trade_closes_
         "{flat:?}"
     );
 
-    // The stop is hit: selling 3 now would open a short of 3. Nothing is sent; the trade
-    // closes as closed outside the app, at the price Kite sold at.
-    app.trade_at(INFY, stop.checked_sub(Price::from_raw(TICK)).unwrap())
-        .await;
+    // Kite's news of that sale reaches the app: its stop order at Kite (which would now open a
+    // short of 3 when the price falls to it) is cancelled, and the trade closes as closed
+    // outside the app, at the price Kite sold at.
     let closed = app
         .wait_for_book("the trade closed outside the app", |b| {
             first_trade(b)["trade"]["state"] == "closed"
@@ -454,17 +422,41 @@ async fn a_position_sold_outside_the_app_is_not_sold_again_and_its_trade_closes_
         .unwrap()
         .sell_price;
     assert_eq!(price(&t["exit_price"]), sold_at, "Kite's sale price");
-    assert_eq!(app.orders().await.len(), 1, "only the entry: no exit sent");
+    let at_kite = app.kite.orders().await.unwrap();
     assert_eq!(
-        app.kite.orders().await.unwrap().len(),
-        2,
-        "the entry and the trader's own sale"
+        at_kite.len(),
+        3,
+        "the entry, its stop order and the trader's own sale: {at_kite:?}"
     );
+    let stop_order = at_kite.iter().find(|o| o.order_type == "SL-M").unwrap();
+    assert_eq!(stop_order.status, "CANCELLED");
+    let orders = app.orders().await;
+    assert!(
+        orders
+            .iter()
+            .all(|o| o["request"]["kind"]["type"] != "market" || o["closes"].is_null()),
+        "no exit sent: {orders:?}"
+    );
+
+    // The price falls through the old stop: nothing is sold at Kite.
+    app.trade_at(INFY, stop.checked_sub(Price::from_raw(TICK)).unwrap())
+        .await;
+    let net: i64 = app
+        .kite
+        .positions()
+        .await
+        .unwrap()
+        .net
+        .iter()
+        .filter(|p| p.tradingsymbol == "INFY")
+        .map(|p| p.quantity)
+        .sum();
+    assert_eq!(net, 0, "flat: no short opened by a forgotten stop order");
     // The exit button has nothing left to do.
     let id = t["id"].as_i64().unwrap().to_string();
     let (status, refused) = app.call_form("trades/exit", &[("id", &id)]).await;
     assert_eq!(status, 400, "{refused}");
-    assert_eq!(app.kite.orders().await.unwrap().len(), 2);
+    assert_eq!(app.kite.orders().await.unwrap().len(), 3);
     app.stop().await;
 }
 

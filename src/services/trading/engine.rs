@@ -17,7 +17,9 @@
 
 use std::sync::Arc;
 
-use crate::model::{BrokerOrder, IntentState, LevelLogEntry, OrderIntent, StateChange, Tick};
+use crate::model::{
+    BrokerOrder, IntentState, LevelLogEntry, OrderIntent, OrderStatus, StateChange, Tick,
+};
 use crate::services::announcer::Announcer;
 
 use super::execution::executor::OrderExecutor;
@@ -159,6 +161,11 @@ impl TradingEngine {
         let mut report = EngineReport::default();
         match self.executor.on_order_update(order).await {
             Ok(Some(intent)) => self.apply(&mut report, vec![intent]).await,
+            // An order of the account's that this app did not place filled: the trades are
+            // held against the broker's positions now, not at the next housekeeping.
+            Ok(None) if order.status == OrderStatus::Complete => {
+                report.trades(self.trades.reconcile_positions().await)
+            }
             Ok(None) => {}
             Err(e) => report.errors.push(format!(
                 "the update of order {} was not recorded: {e}",

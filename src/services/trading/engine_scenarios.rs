@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use crate::model::{
     Confirmation, Distance, Exchange, ExitReason, InstrumentToken, IntentState, KillSwitch, Level,
-    LevelId, LevelOrderType, LevelTrigger, Ohlc, OrderSide, Price, ProductKind, Rearm, RiskLimits,
-    StateChange, Tick, TradeState,
+    LevelId, LevelOrderType, LevelTrigger, Ohlc, OrderKind, OrderSide, OrderStatus, Price,
+    ProductKind, Rearm, RiskLimits, StateChange, Tick, TradeState,
 };
 use crate::ports::{Broker, Clock, IntentStore, LevelStore, MarketData, RiskStore, TradeStore};
 use crate::services::announcer::Announcer;
@@ -16,6 +16,7 @@ use crate::services::instruments::InstrumentCatalog;
 use crate::services::prices::FeedSubscriptions;
 use crate::testing::{ManualClock, MemoryStore, NoTicks, QuietFeed, ScriptedBroker, run};
 
+use super::portfolio::protection::PROTECTIVE_GRACE_MS;
 use super::{
     BrokerSession, EntryCount, LevelTrader, OrderExecutor, Portfolio, PreTradeCheck, RiskGate,
     RiskService, RiskState, TradeService, TradeServiceParts, TradingEngine, TradingEngineParts,
@@ -183,13 +184,33 @@ impl Bench {
     /// The broker fills its newest order whole at `price`; the engine hears of it.
     fn fill_newest(&self, price: &str) -> Vec<String> {
         let newest = self.broker.book().pop().expect("an order at the broker");
+        self.fill(&newest, price)
+    }
+
+    fn fill(&self, order: &crate::model::BrokerOrder, price: &str) -> Vec<String> {
         let update = self
             .broker
-            .fill(newest.tag.as_ref().unwrap(), p(price))
+            .fill(order.tag.as_ref().unwrap(), p(price))
             .unwrap();
         let report = run(self.engine.on_order_update(&update));
         assert!(report.errors.is_empty(), "{:?}", report.errors);
         report.trade_notes
+    }
+
+    /// The stop orders at the broker, oldest first.
+    fn stops(&self) -> Vec<crate::model::BrokerOrder> {
+        self.broker
+            .book()
+            .into_iter()
+            .filter(|o| matches!(o.kind, Some(OrderKind::StopLossMarket { .. })))
+            .collect()
+    }
+
+    /// The broker's stop order for the trade triggers and fills at `price`.
+    fn stop_fills(&self, price: &str) -> Vec<String> {
+        let stop = self.stops().pop().expect("a stop order at the broker");
+        assert_eq!(stop.status, crate::model::OrderStatus::Open);
+        self.fill(&stop, price)
     }
 }
 
@@ -214,30 +235,53 @@ fn a_crossing_places_one_entry_its_fill_opens_the_trade_and_the_target_exits_it(
         (trade.target, trade.stop_loss),
         (Some(p("1521")), Some(p("1491")))
     );
+    // The stop stands at the broker at once: an SL-M sell of all ten at 1491.
+    let stops = bench.stops();
+    assert_eq!(stops.len(), 1, "{:?}", bench.broker.book());
+    assert_eq!(
+        (stops[0].quantity, stops[0].kind, stops[0].status),
+        (
+            10,
+            Some(OrderKind::StopLossMarket { trigger: p("1491") }),
+            OrderStatus::Open
+        )
+    );
+    assert_eq!(trade.protective, Some(2));
 
-    // Short of the target nothing goes out; at it, the exit does — once.
+    // Short of the target nothing goes out; at it, the stop order is cancelled first and then
+    // the exit goes — once.
     assert!(
         run(bench.engine.on_ticks(&[tick("1520")]))
             .trade_notes
             .is_empty()
     );
-    assert_eq!(bench.broker.book().len(), 1);
+    assert_eq!(bench.broker.book().len(), 2);
     run(bench.engine.on_ticks(&[tick("1521.5")]));
     run(bench.engine.on_ticks(&[tick("1523")]));
-    assert_eq!(bench.broker.book().len(), 2, "one exit");
-    assert_eq!(bench.sent(), [(OrderSide::Buy, 10), (OrderSide::Sell, 10)]);
+    assert_eq!(bench.broker.book().len(), 3, "one exit");
+    assert_eq!(bench.stops()[0].status, OrderStatus::Cancelled);
+    assert_eq!(
+        bench.sent(),
+        [
+            (OrderSide::Buy, 10),
+            (OrderSide::Sell, 10),
+            (OrderSide::Sell, 10)
+        ]
+    );
 
     let closed = bench.fill_newest("1521.5");
     assert!(closed[0].starts_with("trade 1 closed"), "{closed:?}");
     let trade = bench.trade(1);
     assert_eq!(trade.state, TradeState::Closed);
+    assert_eq!(trade.exit_reason, Some(ExitReason::Target));
+    assert_eq!(trade.protective, None);
     assert_eq!(trade.realised, p("205"));
 
     // A level that arms once places nothing on the next crossing.
     run(bench.engine.on_entry_ticks(&[tick("1490")]));
     let again = run(bench.engine.on_entry_ticks(&[tick("1505")]));
     assert!(again.intents.is_empty(), "{again:?}");
-    assert_eq!(bench.broker.book().len(), 2);
+    assert_eq!(bench.broker.book().len(), 3);
 }
 
 #[test]
@@ -255,12 +299,13 @@ fn with_the_kill_switch_on_a_crossing_places_nothing_but_the_stop_loss_still_exi
     run(bench.engine.on_change(Some(StateChange::Risk)));
     assert!(bench.state.halted());
 
-    // The stop is hit: the exit reduces risk, so it goes out.
+    // The stop is hit: the stop order standing at the broker fills, the switch or not.
     run(bench.engine.on_ticks(&[tick("1490")]));
     assert_eq!(bench.broker.book().len(), 2);
     assert_eq!(bench.sent(), [(OrderSide::Buy, 10), (OrderSide::Sell, 10)]);
-    let closed = bench.fill_newest("1490");
-    assert!(closed[0].contains("closed"), "{closed:?}");
+    let closed = bench.stop_fills("1490");
+    assert!(closed[0].contains("closed by its stop order"), "{closed:?}");
+    assert_eq!(bench.trade(1).exit_reason, Some(ExitReason::StopLoss));
 
     // A level armed again crosses while halted: no trigger, no order; it stays armed.
     let mut rearmed = level();
@@ -287,20 +332,26 @@ fn a_trailing_stop_follows_the_best_price_and_exits_once_when_the_price_falls_ba
     run(bench.engine.on_entry_ticks(&[tick("1501")]));
     bench.fill_newest("1501");
 
-    // Up to 1530: the stop trails to 1520. Falling to 1521 is still above it: nothing sent.
+    // Up to 1530: the stop trails to 1520, and the stop order at the broker with it. Falling to
+    // 1521 is still above it: nothing sent.
     for price in ["1510", "1530", "1521"] {
         run(bench.engine.on_ticks(&[tick(price)]));
     }
     assert_eq!(
         bench.broker.book().len(),
-        1,
-        "no exit above the trailing stop"
+        2,
+        "the entry and its stop order; no exit above the trailing stop"
     );
-    // At 1519.95 the trailing stop is crossed: one exit, however many ticks follow.
+    assert_eq!(
+        bench.stops()[0].kind,
+        Some(OrderKind::StopLossMarket { trigger: p("1520") })
+    );
+    // At 1519.95 the trailing stop is crossed: the broker's stop order exits it, and the app
+    // sends nothing of its own, however many ticks follow within the grace.
     run(bench.engine.on_ticks(&[tick("1519.95")]));
     run(bench.engine.on_ticks(&[tick("1518")]));
     assert_eq!(bench.sent(), [(OrderSide::Buy, 10), (OrderSide::Sell, 10)]);
-    bench.fill_newest("1519.95");
+    bench.stop_fills("1519.95");
     let trade = bench.trade(1);
     assert_eq!(trade.state, TradeState::Closed);
     assert_eq!(trade.exit_reason, Some(ExitReason::TrailingStop));
@@ -332,11 +383,20 @@ fn a_stop_never_sells_what_was_already_sold_outside_the_app_and_closes_the_trade
     bench.fill_newest("1501");
     sold_outside(&bench, 10);
 
-    // The stop is hit: the broker holds nothing to sell, so nothing is sent (a sell now would
-    // open a short of 10). The trade closes as closed outside, at the broker's sale price.
+    // The stop is hit and the broker's stop order did not fill: past the grace the app takes
+    // it back and would exit itself, but the broker holds nothing to sell, so nothing is sent
+    // (a sell now would open a short of 10). The trade closes as closed outside, at the
+    // broker's sale price.
+    run(bench.engine.on_ticks(&[tick("1490")]));
+    bench.clock.advance(PROTECTIVE_GRACE_MS);
     let hit = run(bench.engine.on_ticks(&[tick("1490")]));
     assert!(hit.errors.is_empty(), "{hit:?}");
-    assert_eq!(bench.sent(), [(OrderSide::Buy, 10)], "no exit sent");
+    assert_eq!(bench.stops()[0].status, OrderStatus::Cancelled);
+    assert_eq!(
+        bench.sent(),
+        [(OrderSide::Buy, 10), (OrderSide::Sell, 10)],
+        "the stop order, and no exit"
+    );
     let trade = bench.trade(1);
     assert_eq!(trade.state, TradeState::Closed);
     assert_eq!(trade.exit_reason, Some(ExitReason::Outside));
@@ -351,7 +411,7 @@ fn a_stop_never_sells_what_was_already_sold_outside_the_app_and_closes_the_trade
     );
     // Later ticks send nothing either.
     run(bench.engine.on_ticks(&[tick("1480")]));
-    assert_eq!(bench.broker.book().len(), 1);
+    assert_eq!(bench.broker.book().len(), 2);
 }
 
 #[test]
@@ -362,10 +422,16 @@ fn a_stop_after_part_was_sold_outside_sells_only_what_is_left() {
     bench.fill_newest("1501");
     sold_outside(&bench, 4);
     run(bench.engine.on_ticks(&[tick("1490")]));
+    bench.clock.advance(PROTECTIVE_GRACE_MS);
+    run(bench.engine.on_ticks(&[tick("1490")]));
     assert_eq!(
         bench.sent(),
-        [(OrderSide::Buy, 10), (OrderSide::Sell, 6)],
-        "the exit is bounded by the 6 the broker holds"
+        [
+            (OrderSide::Buy, 10),
+            (OrderSide::Sell, 10),
+            (OrderSide::Sell, 6)
+        ],
+        "the stop order taken back, then an exit bounded by the 6 the broker holds"
     );
     // Its fill leaves 4 the broker does not hold: the next exit closes them as outside.
     bench.fill_newest("1490");
@@ -376,5 +442,220 @@ fn a_stop_after_part_was_sold_outside_sells_only_what_is_left() {
     let trade = bench.trade(1);
     assert_eq!(trade.state, TradeState::Closed, "{trade:?}");
     assert_eq!(trade.exit_reason, Some(ExitReason::Outside));
-    assert_eq!(bench.broker.book().len(), 2, "no third order");
+    assert_eq!(bench.broker.book().len(), 3, "no fourth order");
+}
+
+#[test]
+fn a_stop_order_filled_while_its_news_was_lost_closes_the_trade_at_the_next_housekeeping() {
+    let bench = Bench::new();
+    run(bench.engine.on_entry_ticks(&[tick("1495")]));
+    run(bench.engine.on_entry_ticks(&[tick("1501")]));
+    bench.fill_newest("1501");
+    // The broker's stop triggers while the app hears nothing (down, its ticker cut).
+    let stop = bench.stops().pop().unwrap();
+    bench.broker.fill(stop.tag.as_ref().unwrap(), p("1490.5"));
+
+    let caught_up = run(bench.engine.on_timer(super::Timer::Housekeeping));
+    assert!(caught_up.errors.is_empty(), "{caught_up:?}");
+    let trade = bench.trade(1);
+    assert_eq!(trade.state, TradeState::Closed, "{trade:?}");
+    assert_eq!(trade.exit_reason, Some(ExitReason::StopLoss));
+    assert_eq!(trade.exit_price, Some(p("1490.5")));
+    assert_eq!(trade.realised, p("-105"));
+    // The price below the stop afterwards sends nothing: there is nothing left to exit.
+    run(bench.engine.on_ticks(&[tick("1489")]));
+    bench.clock.advance(PROTECTIVE_GRACE_MS);
+    run(bench.engine.on_ticks(&[tick("1488")]));
+    assert_eq!(bench.sent(), [(OrderSide::Buy, 10), (OrderSide::Sell, 10)]);
+}
+
+#[test]
+fn a_stop_order_cancelled_at_the_broker_is_placed_again_and_the_app_still_exits_meanwhile() {
+    let bench = Bench::new();
+    run(bench.engine.on_entry_ticks(&[tick("1495")]));
+    run(bench.engine.on_entry_ticks(&[tick("1501")]));
+    bench.fill_newest("1501");
+    // The trader cancels the stop order in Kite's own app.
+    let stop = bench.stops().pop().unwrap();
+    run(bench.broker.cancel_order(&stop.order_id)).unwrap();
+    let mut cancelled = bench.broker.book().pop().unwrap();
+    cancelled.status_message = Some("cancelled by the user".to_owned());
+    let report = run(bench.engine.on_order_update(&cancelled));
+    assert!(report.errors.is_empty(), "{report:?}");
+    let trade = bench.trade(1);
+    assert_eq!(trade.protective, None);
+    assert!(
+        trade
+            .problem
+            .as_deref()
+            .is_some_and(|p| p.contains("unprotected at the broker")),
+        "{trade:?}"
+    );
+    // Not at once (the trader may have meant it), but after the retry time it stands again.
+    run(bench.engine.on_timer(super::Timer::Housekeeping));
+    assert_eq!(bench.stops().len(), 1);
+    bench
+        .clock
+        .advance(super::portfolio::protection::PROTECT_RETRY_MS);
+    run(bench.engine.on_timer(super::Timer::Housekeeping));
+    let stops = bench.stops();
+    assert_eq!(stops.len(), 2);
+    assert_eq!(stops[1].status, OrderStatus::Open);
+    assert_eq!(bench.trade(1).protective, Some(3));
+}
+
+/// One step of a market on the kit's broker: the broker's stop orders the price reached fill
+/// first (as an exchange triggers them), then the engine sees the tick, then its market orders
+/// fill at the price.
+fn market_step(bench: &Bench, price: Price) {
+    for order in bench.broker.book() {
+        let Some(OrderKind::StopLossMarket { trigger }) = order.kind else {
+            continue;
+        };
+        if order.status == OrderStatus::Open && price <= trigger {
+            bench.fill(&order, &price.to_string());
+        }
+    }
+    let t = Tick {
+        last_price: price,
+        ..tick("1")
+    };
+    let report = run(bench.engine.on_ticks(&[t]));
+    assert!(report.errors.is_empty(), "{report:?}");
+    for order in bench.broker.book() {
+        if order.status == OrderStatus::Open && order.kind == Some(OrderKind::Market) {
+            bench.fill(&order, &price.to_string());
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+    /// Over any price path, with or without a trailing stop: the trade is exited once — by the
+    /// broker's stop order or by the app's own exit, never both — so no more is sold than
+    /// was bought.
+    #[test]
+    fn the_target_and_the_stop_never_both_execute(
+        steps in proptest::collection::vec((-40i64..=40, 0i64..4_000), 1..60),
+        trailing in proptest::bool::ANY,
+    ) {
+        let mut level = level();
+        if trailing {
+            level.trailing_stop = Some(Distance::Points(p("5")));
+        }
+        let bench = Bench::with(level);
+        run(bench.engine.on_entry_ticks(&[tick("1495")]));
+        run(bench.engine.on_entry_ticks(&[tick("1501")]));
+        bench.fill_newest("1501");
+        let mut price = p("1501");
+        for (ticks, ms) in steps {
+            bench.clock.advance(ms);
+            price = Price::from_raw(price.raw() + ticks * 500);
+            market_step(&bench, price);
+        }
+        let sold: u32 = bench
+            .broker
+            .book()
+            .iter()
+            .filter(|o| o.status == OrderStatus::Complete && o.order_id != "SCRIPTED-1")
+            .map(|o| o.filled_quantity)
+            .sum();
+        proptest::prop_assert!(sold <= 10, "sold {} of 10: {:?}", sold, bench.broker.book());
+        let trade = bench.trade(1);
+        if trade.state == TradeState::Closed {
+            proptest::prop_assert_eq!(sold, 10);
+        }
+    }
+}
+
+/// The broker's news of an order placed outside the app (no tag of ours), filled.
+fn outside_update(quantity: u32) -> crate::model::BrokerOrder {
+    crate::model::BrokerOrder {
+        order_id: "KITE-APP-1".to_owned(),
+        tag: None,
+        status: OrderStatus::Complete,
+        quantity,
+        kind: Some(OrderKind::Market),
+        filled_quantity: quantity,
+        average_price: Some(p("1505")),
+        status_message: None,
+    }
+}
+
+#[test]
+fn a_sale_outside_the_app_takes_the_stop_order_back_and_reduces_or_closes_the_trade_at_once() {
+    let bench = Bench::new();
+    run(bench.engine.on_entry_ticks(&[tick("1495")]));
+    run(bench.engine.on_entry_ticks(&[tick("1501")]));
+    bench.fill_newest("1501");
+
+    // 4 of the 10 sold in Kite's own app: the stop order for 10 would sell 4 the account no
+    // longer has. It is taken back, the trade holds 6, and a stop for 6 stands instead.
+    sold_outside(&bench, 4);
+    let report = run(bench.engine.on_order_update(&outside_update(4)));
+    assert!(report.errors.is_empty(), "{report:?}");
+    let trade = bench.trade(1);
+    assert_eq!((trade.state, trade.quantity), (TradeState::Open, 6));
+    assert_eq!(trade.realised, p("16"), "(1505 - 1501) × 4");
+    let stops = bench.stops();
+    assert_eq!(stops.len(), 2, "{stops:?}");
+    assert_eq!(stops[0].status, OrderStatus::Cancelled);
+    assert_eq!((stops[1].status, stops[1].quantity), (OrderStatus::Open, 6));
+
+    // The other 6 sold there too: closed outside, its stop order taken back, nothing sent.
+    sold_outside(&bench, 6);
+    run(bench.engine.on_order_update(&outside_update(6)));
+    let trade = bench.trade(1);
+    assert_eq!(trade.state, TradeState::Closed, "{trade:?}");
+    assert_eq!(trade.exit_reason, Some(ExitReason::Outside));
+    assert_eq!(trade.realised, p("40"));
+    assert!(
+        bench
+            .stops()
+            .iter()
+            .all(|o| o.status == OrderStatus::Cancelled),
+        "no stop order left to open a short: {:?}",
+        bench.stops()
+    );
+    assert_eq!(
+        bench.sent(),
+        [
+            (OrderSide::Buy, 10),
+            (OrderSide::Sell, 10),
+            (OrderSide::Sell, 6)
+        ],
+        "stop orders only, never an exit"
+    );
+}
+
+#[test]
+fn a_trailing_stop_in_a_fast_market_moves_the_broker_order_within_its_budget_to_the_newest_price() {
+    let mut trailing = level();
+    trailing.target = None;
+    trailing.trailing_stop = Some(Distance::Points(p("10")));
+    let bench = Bench::with(trailing);
+    run(bench.engine.on_entry_ticks(&[tick("1495")]));
+    run(bench.engine.on_entry_ticks(&[tick("1501")]));
+    bench.fill_newest("1501");
+
+    // Forty new highs within one minute: the trailing stop moves forty times, the order at the
+    // broker only as often as the budget allows.
+    for step in 1..=40 {
+        bench.clock.advance(1_000);
+        run(bench.engine.on_ticks(&[tick(&format!("{}", 1501 + step))]));
+    }
+    let moves = bench.broker.modifications();
+    assert!(
+        (1..=crate::services::trading::MOVES_PER_MINUTE).contains(&moves),
+        "{moves} modifications in the first minute"
+    );
+    // A minute on, the next tick brings it to the newest price at once (coalesced, not queued).
+    bench.clock.advance(60_000);
+    run(bench.engine.on_ticks(&[tick("1541")]));
+    assert_eq!(bench.broker.modifications(), moves + 1);
+    assert_eq!(
+        bench.stops()[0].kind,
+        Some(OrderKind::StopLossMarket { trigger: p("1531") })
+    );
+    assert_eq!(bench.stops().len(), 1, "moved, never placed anew");
 }

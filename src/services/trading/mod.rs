@@ -32,6 +32,9 @@ pub use execution::intents::{IntentError, IntentEvent, Reconciliation, advance, 
 pub use execution::order_desk::{OrderDesk, OrderDeskError};
 pub use execution::order_ticket::{OrderChange, OrderTicket, TicketKind};
 pub use portfolio::Portfolio;
+pub use portfolio::protection::{
+    MAX_MODIFICATIONS, MOVES_PER_MINUTE, PROTECTIVE_GRACE_MS, protective_order,
+};
 pub use portfolio::trade_rules::{
     DEFAULT_SQUARE_OFF_MINUTE, exit_prices, square_off_due, unrealised,
 };

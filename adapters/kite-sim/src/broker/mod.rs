@@ -585,6 +585,15 @@ fn validate_place(req: &OrderParams, instrument: &Instrument) -> Result<(), Brok
         }
         _ => {}
     }
+    // As at Kite since SEBI's 2021 rule: options take no SL-M (an SL with a limit instead).
+    if req.order_type == OrderType::SlM
+        && matches!(instrument.instrument_type.as_str(), "CE" | "PE")
+    {
+        return Err(BrokerError::Input(
+            "SL-M orders are blocked for options; place an SL order with a limit price instead."
+                .into(),
+        ));
+    }
     if let Some(p) = req.price.filter(|_| req.order_type != OrderType::Market) {
         check_tick("price", p, instrument.tick_size)?;
     }

@@ -206,3 +206,29 @@ fn refusals_name_what_is_wrong() {
         "refused orders are not in the book"
     );
 }
+
+#[test]
+fn an_sl_m_order_on_an_option_is_refused_as_kite_refuses_it() {
+    let f = Fixture::new();
+    let universe = Universe::generate(1, 0);
+    let csv = universe.dump_csv(Some("NFO"));
+    let option = csv
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split(',').collect();
+            fields.contains(&"CE").then(|| fields[2].to_owned())
+        })
+        .next()
+        .expect("the simulator lists options");
+    let mut slm = order(TransactionType::Sell, OrderType::SlM, 1);
+    slm.exchange = "NFO".into();
+    slm.tradingsymbol = option.clone();
+    let lot = universe.by_symbol("NFO", &option).unwrap().lot_size;
+    slm.quantity = lot;
+    slm.trigger_price = Some(p("1"));
+    assert!(
+        matches!(f.broker.place(slm.clone(), &f.snap()), Err(BrokerError::Input(m)) if m.contains("SL-M orders are blocked for options")),
+        "{option}"
+    );
+    assert!(f.broker.orders().is_empty());
+}

@@ -28,8 +28,8 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use crate::model::{
-    BrokerOrder, IntentState, LevelId, OrderIntent, OrderRequest, OrderTag, Price, ProductKind,
-    StateChange,
+    BrokerOrder, IntentState, LevelId, OrderIntent, OrderRequest, OrderStatus, OrderTag, Price,
+    ProductKind, StateChange,
 };
 use crate::ports::{
     Broker, BrokerError, BrokerErrorKind, ChangeNotifier, Clock, IntentStore, StoreError,
@@ -624,6 +624,84 @@ impl OrderExecutor {
             .apply(&current, IntentEvent::Order(&order))
             .await
             .unwrap_or(current))
+    }
+
+    /// One recorded intent, as stored.
+    pub async fn intent(&self, id: i64) -> Result<Option<OrderIntent>, ExecError> {
+        self.store.by_id(id).await.map_err(ExecError::Store)
+    }
+
+    /// Brings one placed intent up to the broker's book now (after a cancel, before acting on
+    /// it). An order today's book no longer has (a day order the day ended, a broker that
+    /// restarted) is over: recorded as cancelled with that reason, its fills as they were.
+    pub async fn refresh(&self, intent: &OrderIntent) -> Result<OrderIntent, ExecError> {
+        if intent.state.is_final() || intent.state == IntentState::Pending {
+            return Ok(intent.clone());
+        }
+        let found = self
+            .broker
+            .order_by_tag(&intent.request.tag)
+            .await
+            .map_err(|e| {
+                self.note(&e);
+                ExecError::Broker(e)
+            })?;
+        let order = match found {
+            Some(order) => order,
+            None => BrokerOrder {
+                order_id: intent.broker_order_id.clone().unwrap_or_default(),
+                tag: Some(intent.request.tag.clone()),
+                status: OrderStatus::Cancelled,
+                quantity: intent.request.quantity,
+                kind: Some(intent.request.kind),
+                filled_quantity: intent.filled_quantity,
+                average_price: intent.average_price,
+                status_message: Some(
+                    "the broker's order book no longer has this order (a day order ends with \
+                     the day)"
+                        .to_owned(),
+                ),
+            },
+        };
+        self.apply(intent, IntentEvent::Order(&order)).await
+    }
+
+    /// Changes a standing exit order of the trade monitor's (a protective stop: its quantity
+    /// as the trade grows, its trigger as the trailing stop moves). An exit is never refused by
+    /// the risk gate; an ended broker session refuses it. Returns the record as the book then
+    /// shows it.
+    pub async fn amend(
+        &self,
+        intent: &OrderIntent,
+        request: &OrderRequest,
+    ) -> Result<OrderIntent, BrokerError> {
+        let refused = |message: String| BrokerError {
+            kind: BrokerErrorKind::Rejected,
+            message,
+        };
+        if intent.closes.is_none() || intent.state.is_final() {
+            return Err(refused(format!(
+                "order #{} is not a standing exit order",
+                intent.id
+            )));
+        }
+        let Some(order_id) = &intent.broker_order_id else {
+            return Err(refused(format!(
+                "order #{} is still being sent to the broker",
+                intent.id
+            )));
+        };
+        if let Some(reason) = self.session_refusal() {
+            return Err(refused(reason));
+        }
+        let mut changed = intent.clone();
+        changed.request.quantity = request.quantity;
+        changed.request.kind = request.kind;
+        if let Err(e) = self.broker.modify_order(order_id, &changed.request).await {
+            self.note(&e);
+            return Err(e);
+        }
+        Ok(self.refresh(intent).await.unwrap_or(changed))
     }
 
     /// Asks the broker to cancel every open entry order (exits are left to fill). Returns how

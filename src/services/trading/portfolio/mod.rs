@@ -4,9 +4,11 @@
 //! the last price of what is held, the day's realised and unrealised profit — as pure
 //! functions read by the trade book and the risk gate alike (so risk needs nothing of the
 //! trade monitor, and the trade monitor nothing of risk). Below it: the trade's rules without
-//! IO (`trade_rules`: entry, target / stop / trailing exits, square-off) and the trade monitor
+//! IO (`trade_rules`: entry, target / stop / trailing exits, square-off; `protection`: the stop
+//! order held at the broker for each trade) and the trade monitor
 //! that applies them (`trades`).
 
+pub(crate) mod protection;
 pub(super) mod trade_rules;
 pub(super) mod trades;
 

@@ -89,6 +89,7 @@ pub fn open_trade(
         realised: Price::ZERO,
         problem: None,
         refused_exits: 0,
+        protective: None,
         opened_ms: now_ms,
         updated_ms: now_ms,
         closed_ms: None,
@@ -163,24 +164,32 @@ pub fn on_price(trade: &Trade, ltp: Price, tick: Price) -> (Trade, Option<ExitRe
     {
         return (next, Some(ExitReason::Target));
     }
-    let trail = next.trailing_stop(tick);
-    let stop = trade.stop_loss;
-    let (effective, reason) = match (stop, trail) {
-        (Some(s), Some(t)) => {
-            let trail_tighter = if long { t > s } else { t < s };
-            if trail_tighter {
-                (Some(t), ExitReason::TrailingStop)
-            } else {
-                (Some(s), ExitReason::StopLoss)
-            }
-        }
-        (Some(s), None) => (Some(s), ExitReason::StopLoss),
-        (None, Some(t)) => (Some(t), ExitReason::TrailingStop),
-        (None, None) => (None, ExitReason::StopLoss),
+    let (effective, reason) = match effective_stop(&next, tick) {
+        Some((level, reason)) => (Some(level), reason),
+        None => (None, ExitReason::StopLoss),
     };
     match effective {
         Some(level) if beyond(level, false) => (next, Some(reason)),
         _ => (next, None),
+    }
+}
+
+/// The stop that stands for `trade` now: the tighter of its stop-loss and its trailing stop
+/// (at its stored best price), with which of the two it is.
+pub fn effective_stop(trade: &Trade, tick: Price) -> Option<(Price, ExitReason)> {
+    let long = trade.is_long();
+    match (trade.stop_loss, trade.trailing_stop(tick)) {
+        (Some(s), Some(t)) => {
+            let trail_tighter = if long { t > s } else { t < s };
+            if trail_tighter {
+                Some((t, ExitReason::TrailingStop))
+            } else {
+                Some((s, ExitReason::StopLoss))
+            }
+        }
+        (Some(s), None) => Some((s, ExitReason::StopLoss)),
+        (None, Some(t)) => Some((t, ExitReason::TrailingStop)),
+        (None, None) => None,
     }
 }
 
@@ -294,30 +303,48 @@ pub fn signed_units(trade: &Trade) -> i64 {
     }
 }
 
-/// `trade` closed outside the app: when an exit was due, the broker held none of it (sold in
-/// Kite's own app, squared off by Kite). Closed at `price` — the broker's average on that side
-/// today, or the last price when the broker does not say — with nothing sent.
-pub fn closed_outside(trade: &Trade, price: Price, from_broker: bool, now_ms: i64) -> Trade {
+/// `units` of `trade` closed outside the app (sold in Kite's own app, squared off by Kite):
+/// the broker no longer holds them. Counted as exited at `price` — the broker's average on
+/// that side today, or the last price when the broker does not say — with nothing sent. All
+/// of it, and the trade is closed as closed outside; part, and it holds the rest.
+pub fn closed_outside(
+    trade: &Trade,
+    units: u32,
+    price: Price,
+    from_broker: bool,
+    now_ms: i64,
+) -> Trade {
     let mut next = trade.clone();
-    let units = trade.quantity;
+    let units = units.min(trade.quantity);
     let profit = trade.profit_at(price, units).unwrap_or(Price::ZERO);
     next.realised = trade.realised.checked_add(profit).unwrap_or(trade.realised);
     next.exit_price = Some(weighted(trade.exit_price, trade.exited, price, units));
     next.exited += units;
-    next.quantity = 0;
-    next.state = TradeState::Closed;
-    next.exit_reason = Some(ExitReason::Outside);
-    next.exit_intent = None;
-    next.closed_ms = Some(now_ms);
+    next.quantity -= units;
     next.updated_ms = now_ms;
     let at = if from_broker {
         "the broker's average price on that side today"
     } else {
         "the last price: the broker did not say"
     };
+    if next.quantity > 0 {
+        next.problem = Some(format!(
+            "reduced outside the app: the broker no longer holds {units} of its {} {}; \
+             they are counted at {} ({at}) and the trade holds the other {}",
+            trade.quantity,
+            trade.tradingsymbol,
+            price.format_indian(),
+            next.quantity
+        ));
+        return next;
+    }
+    next.state = TradeState::Closed;
+    next.exit_reason = Some(ExitReason::Outside);
+    next.exit_intent = None;
+    next.closed_ms = Some(now_ms);
     next.problem = Some(format!(
-        "closed outside the app: the broker held none of its {units} {} when an exit was due, \
-         so nothing was sent; counted at {} ({at})",
+        "closed outside the app: the broker held none of its {units} {}, so nothing was \
+         sent; counted at {} ({at})",
         trade.tradingsymbol,
         price.format_indian()
     ));
@@ -325,7 +352,7 @@ pub fn closed_outside(trade: &Trade, price: Price, from_broker: bool, now_ms: i6
 }
 
 /// The average of two groups of fills.
-fn weighted(before: Option<Price>, before_qty: u32, price: Price, qty: u32) -> Price {
+pub(super) fn weighted(before: Option<Price>, before_qty: u32, price: Price, qty: u32) -> Price {
     let Some(before) = before.filter(|_| before_qty > 0) else {
         return price;
     };

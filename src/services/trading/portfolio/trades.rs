@@ -13,7 +13,7 @@
 //! rules are in `trade_rules.rs`).
 
 use crate::services::service_error::ServiceError;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
@@ -27,6 +27,10 @@ use crate::services::instruments::InstrumentCatalog;
 use crate::services::market_calendar::ist_day_number;
 use crate::services::prices::FeedSubscriptions;
 
+mod protective;
+mod reconciliation;
+
+use super::protection::PROTECTIVE_GRACE_MS;
 use super::trade_rules::{
     add_fills, auto_exit_allowed, closable_units, closed_outside, exit_order, exiting,
     on_exit_update, on_price, open_trade, signed_units, square_off_due, unrealised,
@@ -62,6 +66,9 @@ pub enum TradeError {
     /// The broker holds less than the exit would close (closed outside the app): not sent.
     #[error("{0}")]
     NotHeld(String),
+    /// The trade's stop order at the broker is not cancelled yet: the exit waits for it.
+    #[error("{0}")]
+    Busy(String),
     #[error("{0}")]
     Failed(String),
     #[error(transparent)]
@@ -77,7 +84,8 @@ impl From<TradeError> for ServiceError {
             }
             refused @ (TradeError::NotOpen { .. }
             | TradeError::Waiting(_)
-            | TradeError::NotHeld(_)) => ServiceError::Refused(refused.to_string()),
+            | TradeError::NotHeld(_)
+            | TradeError::Busy(_)) => ServiceError::Refused(refused.to_string()),
             failed @ TradeError::Failed(_) => ServiceError::fault(failed),
             TradeError::Store(e) => ServiceError::Store(e),
         }
@@ -120,6 +128,19 @@ pub struct TradeService {
     portfolio: Arc<Portfolio>,
     /// Trades whose exit the broker refused: not tried again before this time.
     retry_after: Mutex<HashMap<TradeId, i64>>,
+    /// Trades whose stop order the broker refused or dropped: not placed again before this time.
+    protect_after: Mutex<HashMap<TradeId, i64>>,
+    /// Trades whose stop has been due (the price past it) since then, while their stop order
+    /// at the broker stands: the app steps in only after `PROTECTIVE_GRACE_MS`.
+    stop_due_since: Mutex<HashMap<TradeId, i64>>,
+    /// Each standing stop order as last known, by trade: a tick that changes nothing costs no IO.
+    standing: Mutex<HashMap<TradeId, crate::model::OrderRequest>>,
+    /// When each standing order was modified (by intent id): the modification budget.
+    moves: Mutex<HashMap<i64, Vec<i64>>>,
+    /// Standing orders this monitor is cancelling itself (before an exit of its own).
+    withdrawing: Mutex<HashSet<i64>>,
+    /// A reconciliation with the broker's positions is due at the next tick.
+    reconcile_due: std::sync::atomic::AtomicBool,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -154,6 +175,12 @@ impl TradeService {
             active: Mutex::new(HashMap::new()),
             portfolio: parts.portfolio,
             retry_after: Mutex::new(HashMap::new()),
+            protect_after: Mutex::new(HashMap::new()),
+            stop_due_since: Mutex::new(HashMap::new()),
+            standing: Mutex::new(HashMap::new()),
+            moves: Mutex::new(HashMap::new()),
+            withdrawing: Mutex::new(HashSet::new()),
+            reconcile_due: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -273,6 +300,7 @@ impl TradeService {
                             stored.entry_price
                         ));
                         self.remember(report, &stored);
+                        self.protect(report, &stored).await;
                         return Ok(());
                     }
                 }
@@ -287,6 +315,7 @@ impl TradeService {
                             stored.id.0, stored.quantity, stored.entry_price
                         ));
                         self.remember(report, &stored);
+                        self.protect(report, &stored).await;
                         return Ok(());
                     }
                 }
@@ -311,6 +340,12 @@ impl TradeService {
                     intent.id, id.0
                 ));
             };
+            if trade.protective == Some(intent.id) {
+                match self.apply_protective(report, &trade, intent).await {
+                    Ok(_) => return Ok(()),
+                    Err(_) => continue,
+                }
+            }
             let Some(next) = on_exit_update(&trade, intent, self.clock.now_ms()) else {
                 return Ok(());
             };
@@ -352,15 +387,30 @@ impl TradeService {
             }
             Err(e) => report.errors.push(e.to_string()),
         }
+        self.catch_up_protection(&mut report).await;
         report
     }
 
     /// The single tick step: trailing stops move, and the exits that fall due are sent.
     pub async fn process_ticks(&self, ticks: &[Tick]) -> TradeReport {
+        if !self.reconcile_asked() {
+            return self.tick_step(ticks).await;
+        }
+        let mut report = self.reconcile_positions().await;
+        let step = self.tick_step(ticks).await;
+        report.notes.extend(step.notes);
+        report.errors.extend(step.errors);
+        report
+    }
+
+    async fn tick_step(&self, ticks: &[Tick]) -> TradeReport {
         let mut moved = Vec::new();
+        let mut touched = Vec::new();
         let mut due = Vec::new();
+        let now = self.clock.now_ms();
         {
             let mut map = lock(&self.active);
+            let mut due_since = lock(&self.stop_due_since);
             if map.is_empty() {
                 return TradeReport::default();
             }
@@ -369,21 +419,37 @@ impl TradeService {
                 let mut tick_size = None;
                 for trade in map.values_mut().filter(|t| t.token == tick.token) {
                     let size = *tick_size.get_or_insert_with(|| self.tick_size(tick.token));
+                    if trade.protective.is_some() {
+                        touched.push(trade.id);
+                    }
                     let (next, exit) = on_price(trade, tick.last_price, size);
                     if next.best_price != trade.best_price {
                         *trade = next;
                         moved.push(trade.id);
                     }
-                    if let Some(reason) = exit {
-                        due.push((trade.id, reason));
+                    let Some(reason) = exit else {
+                        due_since.remove(&trade.id);
+                        continue;
+                    };
+                    // The stop order standing at the broker exits it; the app steps in only
+                    // when it has not filled within the grace (an SL whose limit the market
+                    // ran past, a broker that did not trigger).
+                    if trade.protective.is_some()
+                        && matches!(reason, ExitReason::StopLoss | ExitReason::TrailingStop)
+                    {
+                        let since = *due_since.entry(trade.id).or_insert(now);
+                        if now - since < PROTECTIVE_GRACE_MS {
+                            continue;
+                        }
                     }
+                    due.push((trade.id, reason));
                 }
             }
         }
         let mut report = TradeReport::default();
         for (id, reason) in &due {
             match self.exit_trade(&mut report, *id, *reason, false).await {
-                Ok(_) | Err(TradeError::Waiting(_)) => {}
+                Ok(_) | Err(TradeError::Waiting(_)) | Err(TradeError::Busy(_)) => {}
                 Err(e) => report.errors.push(e.to_string()),
             }
         }
@@ -396,6 +462,20 @@ impl TradeService {
                 continue;
             };
             self.store_best_price(&mut report, trade).await;
+            touched.push(id);
+        }
+        // The trailing stop moved (now, or earlier while the budget held the broker's order
+        // back): so does the stop order at the broker. No IO when it already stands there.
+        touched.sort_unstable();
+        touched.dedup();
+        for id in touched
+            .into_iter()
+            .filter(|id| !due.iter().any(|(d, _)| d == id))
+        {
+            let stored = lock(&self.active).get(&id).cloned();
+            if let Some(trade) = stored {
+                self.protect(&mut report, &trade).await;
+            }
         }
         report
     }
@@ -420,13 +500,15 @@ impl TradeService {
         Ok(expected)
     }
 
-    /// The broker holds none of `trade`: it was closed outside the app. Closed here at the
-    /// broker's price (or the last price), nothing sent; with no price at all it stays open,
-    /// saying why, and is asked about again after `EXIT_RETRY_MS`.
+    /// The broker no longer holds `units` of `trade`: they were closed outside the app.
+    /// Counted here at the broker's price (or the last price), nothing sent; with no price at
+    /// all the trade stays as it is, saying why, and is asked about again after
+    /// `EXIT_RETRY_MS`.
     async fn close_outside(
         &self,
         report: &mut TradeReport,
         trade: &Trade,
+        units: u32,
         broker_price: Option<Price>,
     ) -> Result<Trade, TradeError> {
         let now = self.clock.now_ms();
@@ -448,13 +530,20 @@ impl TradeService {
             self.note_problem(report, trade, &problem).await;
             return Err(TradeError::NotHeld(problem));
         };
-        let closed = closed_outside(trade, price, broker_price.is_some(), now);
+        let closed = closed_outside(trade, units, price, broker_price.is_some(), now);
         match self.store.update(&closed).await {
             Ok(Some(stored)) => {
-                report.notes.push(format!(
-                    "trade {} closed outside the app at {}: {}",
-                    stored.id.0, price, stored.realised
-                ));
+                report.notes.push(if stored.state == TradeState::Closed {
+                    format!(
+                        "trade {} closed outside the app at {}: {}",
+                        stored.id.0, price, stored.realised
+                    )
+                } else {
+                    format!(
+                        "trade {}: {units} units closed outside the app at {}; it holds {}",
+                        stored.id.0, price, stored.quantity
+                    )
+                });
                 self.remember(report, &stored);
                 Ok(stored)
             }
@@ -511,6 +600,10 @@ impl TradeService {
                 report.errors.push(e.to_string());
             }
         }
+        let reconciled = self.reconcile_positions().await;
+        report.notes.extend(reconciled.notes);
+        report.errors.extend(reconciled.errors);
+        self.protect_all(&mut report).await;
         report
     }
 
@@ -577,6 +670,16 @@ impl TradeService {
         if !by_hand && !auto_exit_allowed(&trade) {
             return Err(TradeError::Waiting(id.0));
         }
+        // The stop order at the broker is taken back first: the app's exit and the broker's
+        // stop never both execute.
+        let trade = match trade.protective {
+            Some(standing) => match self.withdraw(report, &trade, standing).await? {
+                protective::Withdrawn::Open(trade) => trade,
+                protective::Withdrawn::Filled(trade) => return Ok(trade),
+            },
+            None => trade,
+        };
+        lock(&self.stop_due_since).remove(&id);
         let Some(mut request) = exit_order(&trade) else {
             return Err(TradeError::NotOpen {
                 id: id.0,
@@ -594,7 +697,7 @@ impl TradeService {
                 } else {
                     held.bought_average
                 };
-                return self.close_outside(report, &trade, at).await;
+                return self.close_outside(report, &trade, trade.quantity, at).await;
             }
             request.quantity = units;
         }

@@ -1,0 +1,306 @@
+//! Protection held at the broker, without IO: for every open trade with a stop, a stop order
+//! stands at the broker for what the trade holds, so the broker exits it at the stop even if
+//! this app, its machine or its network is down. SL-M where the exchange allows it; for
+//! options, where SL-M is barred, SL with a limit a protection band beyond the trigger. The
+//! trailing stop moves it within a modification budget; the app exits by itself only once the
+//! standing order is cancelled (or found filled), so a target and a stop never both execute.
+
+use crate::model::{ExitReason, OrderIntent, OrderKind, OrderRequest, Price, Trade, TradeState};
+
+use super::trade_rules::{effective_stop, exit_order, weighted};
+
+/// How long a stop may stand due (the price past it) while the broker's stop order has not
+/// filled, before the app cancels it and exits at market itself: an SL whose limit the market
+/// ran past, a broker that did not trigger.
+pub const PROTECTIVE_GRACE_MS: i64 = 5_000;
+/// Trigger moves of one standing order within a minute (Kite allows 25 modifications per
+/// order in all; a trailing stop in a fast market coalesces to the newest price instead).
+pub const MOVES_PER_MINUTE: usize = 3;
+/// Modifications of one standing order in all, below Kite's 25: the rest stays for the
+/// quantity changes of later fills. Past it the order stays where it is (still protecting, a
+/// little wider), and the app's own trailing stop goes on watching.
+pub const MAX_MODIFICATIONS: usize = 20;
+/// After the broker refused or cancelled a protective order by itself, the next one waits.
+pub const PROTECT_RETRY_MS: i64 = 300_000;
+/// The SL limit's distance beyond the trigger for options, in basis points.
+pub const OPTION_BAND_BP: i64 = 500;
+
+/// The stop order that should stand at the broker for `trade`: everything it holds, at its
+/// effective stop (the tighter of the stop-loss and the trailing stop). `None` when the trade
+/// has no stop or is not open.
+pub fn protective_order(trade: &Trade, tick: Price, option: bool) -> Option<OrderRequest> {
+    if trade.state != TradeState::Open {
+        return None;
+    }
+    let (trigger, _) = effective_stop(trade, tick)?;
+    let mut request = exit_order(trade)?;
+    request.kind = if option {
+        let band = Price::from_raw(
+            i64::try_from(i128::from(trigger.raw()) * i128::from(OPTION_BAND_BP) / 10_000).ok()?,
+        );
+        // A sell stop's limit sits below the trigger, a buy stop's above: the band is how far
+        // the fill may slip before the limit holds it back.
+        let price = if trade.is_long() {
+            trigger
+                .checked_sub(band)?
+                .max(tick)
+                .snap_to_tick(tick, false)
+        } else {
+            trigger.checked_add(band)?.snap_to_tick(tick, true)
+        };
+        OrderKind::StopLoss { trigger, price }
+    } else {
+        OrderKind::StopLossMarket { trigger }
+    };
+    Some(request)
+}
+
+/// The trigger of a standing stop order.
+pub fn trigger_of(kind: OrderKind) -> Option<Price> {
+    match kind {
+        OrderKind::StopLoss { trigger, .. } | OrderKind::StopLossMarket { trigger } => {
+            Some(trigger)
+        }
+        _ => None,
+    }
+}
+
+/// What a standing order must change to become `wanted`: `None` when it already is. A
+/// trigger is only ever moved towards the price (a trailing stop tightens); a looser one
+/// wanted (the stop-loss moved with a new average) waits for no budget, like a quantity.
+pub fn needs_change(standing: &OrderRequest, wanted: &OrderRequest) -> Option<Change> {
+    if standing.quantity != wanted.quantity {
+        return Some(Change::Quantity);
+    }
+    if standing.kind != wanted.kind {
+        return Some(Change::Trigger);
+    }
+    None
+}
+
+/// What kind of change a standing order needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// More units filled (or some exited): always made.
+    Quantity,
+    /// The trailing stop moved: made within the budget, coalesced to the newest price.
+    Trigger,
+}
+
+/// Whether one more trigger move of an order may go now, given when its earlier
+/// modifications were made (`made`, oldest first).
+pub fn move_allowed(made: &[i64], now_ms: i64) -> bool {
+    if made.len() >= MAX_MODIFICATIONS {
+        return false;
+    }
+    made.iter().filter(|t| now_ms - **t < 60_000).count() < MOVES_PER_MINUTE
+}
+
+/// What the protective order's news does to `trade`: filled, the trade closes (or shrinks) at
+/// the broker's price with `reason`; ended without a fill, the trade stands unprotected at the
+/// broker again — saying why unless the app cancelled it itself (`withdrawn`). `None` when the
+/// order is not the trade's standing one or is still working.
+pub fn on_protective_update(
+    trade: &Trade,
+    intent: &OrderIntent,
+    reason: ExitReason,
+    withdrawn: bool,
+    now_ms: i64,
+) -> Option<Trade> {
+    if trade.protective != Some(intent.id) || !intent.state.is_final() {
+        return None;
+    }
+    let mut next = trade.clone();
+    next.protective = None;
+    next.updated_ms = now_ms;
+    let filled = intent.filled_quantity.min(trade.quantity);
+    if filled > 0
+        && let Some(price) = intent.average_price
+    {
+        let profit = trade.profit_at(price, filled).unwrap_or(Price::ZERO);
+        next.realised = trade.realised.checked_add(profit).unwrap_or(trade.realised);
+        next.exit_price = Some(weighted(trade.exit_price, trade.exited, price, filled));
+        next.exited += filled;
+        next.quantity -= filled;
+    }
+    if next.quantity == 0 {
+        next.state = TradeState::Closed;
+        next.exit_reason = Some(reason);
+        next.exit_intent = Some(intent.id);
+        next.closed_ms = Some(now_ms);
+        next.problem = None;
+        return Some(next);
+    }
+    if !withdrawn {
+        next.problem = Some(format!(
+            "the stop order at the broker was {}: {}; {} units are unprotected at the broker \
+             until it is placed again (the app still exits at the stop while it runs)",
+            if intent.state == crate::model::IntentState::Rejected {
+                "refused"
+            } else {
+                "cancelled"
+            },
+            intent.reason.as_deref().unwrap_or("no reason given"),
+            next.quantity
+        ));
+    }
+    Some(next)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        Distance, Exchange, InstrumentToken, IntentState, OrderSide, OrderTag, ProductKind,
+    };
+    use crate::services::trading::portfolio::trade_rules::open_trade;
+
+    fn p(s: &str) -> Price {
+        Price::parse(s).unwrap()
+    }
+
+    /// An order intent `id` for `side` of `qty` INFY, filled at `avg`.
+    fn intent(id: i64, side: OrderSide, qty: u32, avg: &str) -> OrderIntent {
+        OrderIntent {
+            id,
+            level: None,
+            closes: None,
+            request: OrderRequest {
+                exchange: Exchange::Nse,
+                tradingsymbol: "INFY".to_owned(),
+                side,
+                quantity: qty,
+                kind: OrderKind::Market,
+                product: ProductKind::Intraday,
+                tag: OrderTag::parse("t1").unwrap(),
+            },
+            state: IntentState::Filled,
+            broker_order_id: Some("1".to_owned()),
+            filled_quantity: qty,
+            average_price: Some(p(avg)),
+            reason: None,
+            created_ms: 0,
+            updated_ms: 0,
+        }
+    }
+
+    fn infy_trade(side: OrderSide, entry: &str, qty: u32) -> Trade {
+        open_trade(
+            &intent(1, side, qty, entry),
+            InstrumentToken(408_065),
+            None,
+            p("0.05"),
+            0,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_long_trade_is_protected_by_a_sell_stop_for_all_it_holds_at_its_stop() {
+        let mut trade = infy_trade(OrderSide::Buy, "1500", 3);
+        trade.stop_loss = Some(p("1480"));
+        let order = protective_order(&trade, p("0.05"), false).unwrap();
+        assert_eq!(order.side, OrderSide::Sell);
+        assert_eq!(order.quantity, 3);
+        assert_eq!(order.kind, OrderKind::StopLossMarket { trigger: p("1480") });
+        // The trailing stop, once tighter, is what stands.
+        trade.trailing = Some(Distance::Points(p("10")));
+        trade.best_price = p("1520");
+        let order = protective_order(&trade, p("0.05"), false).unwrap();
+        assert_eq!(trigger_of(order.kind), Some(p("1510")));
+        // An option gets an SL with its limit 5 % beyond the trigger, on the grid.
+        let order = protective_order(&trade, p("0.05"), true).unwrap();
+        assert_eq!(
+            order.kind,
+            OrderKind::StopLoss {
+                trigger: p("1510"),
+                price: p("1434.50")
+            }
+        );
+        // No stop, nothing to stand; nor for a trade that is exiting.
+        trade.stop_loss = None;
+        trade.trailing = None;
+        assert!(protective_order(&trade, p("0.05"), false).is_none());
+        trade.stop_loss = Some(p("1480"));
+        trade.state = TradeState::Exiting;
+        assert!(protective_order(&trade, p("0.05"), false).is_none());
+    }
+
+    #[test]
+    fn a_short_trade_is_protected_by_a_buy_stop_above() {
+        let mut trade = infy_trade(OrderSide::Sell, "1500", 2);
+        trade.stop_loss = Some(p("1520"));
+        let order = protective_order(&trade, p("0.05"), true).unwrap();
+        assert_eq!(order.side, OrderSide::Buy);
+        assert_eq!(
+            order.kind,
+            OrderKind::StopLoss {
+                trigger: p("1520"),
+                price: p("1596")
+            }
+        );
+    }
+
+    #[test]
+    fn trigger_moves_are_budgeted_per_minute_and_in_all() {
+        assert!(move_allowed(&[], 0));
+        assert!(move_allowed(&[0, 1_000], 2_000));
+        assert!(!move_allowed(&[0, 1_000, 2_000], 3_000));
+        assert!(move_allowed(&[0, 1_000, 2_000], 60_001));
+        let many: Vec<i64> = (0..MAX_MODIFICATIONS as i64).map(|i| i * 120_000).collect();
+        assert!(!move_allowed(&many, 10_000_000));
+        let standing = protective_order(
+            &Trade {
+                stop_loss: Some(p("1480")),
+                ..infy_trade(OrderSide::Buy, "1500", 3)
+            },
+            p("0.05"),
+            false,
+        )
+        .unwrap();
+        let mut wanted = standing.clone();
+        assert_eq!(needs_change(&standing, &wanted), None);
+        wanted.kind = OrderKind::StopLossMarket { trigger: p("1490") };
+        assert_eq!(needs_change(&standing, &wanted), Some(Change::Trigger));
+        wanted.quantity = 5;
+        assert_eq!(needs_change(&standing, &wanted), Some(Change::Quantity));
+    }
+
+    #[test]
+    fn the_protective_fill_closes_the_trade_and_a_cancel_leaves_it_open_unprotected() {
+        let mut trade = infy_trade(OrderSide::Buy, "1500", 3);
+        trade.protective = Some(7);
+        let mut intent = intent(7, OrderSide::Sell, 3, "1479.95");
+        intent.closes = Some(trade.id);
+        intent.state = IntentState::Placed;
+        intent.filled_quantity = 0;
+        assert!(on_protective_update(&trade, &intent, ExitReason::StopLoss, false, 1).is_none());
+        intent.state = IntentState::Filled;
+        intent.filled_quantity = 3;
+        intent.average_price = Some(p("1479.95"));
+        let closed = on_protective_update(&trade, &intent, ExitReason::StopLoss, false, 2).unwrap();
+        assert_eq!(closed.state, TradeState::Closed);
+        assert_eq!(closed.quantity, 0);
+        assert_eq!(closed.exit_reason, Some(ExitReason::StopLoss));
+        assert_eq!(closed.exit_intent, Some(7));
+        assert_eq!(closed.protective, None);
+        assert_eq!(closed.realised, p("-60.15"));
+
+        intent.state = IntentState::Cancelled;
+        intent.filled_quantity = 0;
+        intent.reason = Some("cancelled in Kite".to_owned());
+        let open = on_protective_update(&trade, &intent, ExitReason::StopLoss, false, 3).unwrap();
+        assert_eq!(open.state, TradeState::Open);
+        assert_eq!(open.protective, None);
+        assert!(open.problem.unwrap().contains("cancelled in Kite"));
+        let withdrawn =
+            on_protective_update(&trade, &intent, ExitReason::StopLoss, true, 3).unwrap();
+        assert_eq!(
+            withdrawn.problem, None,
+            "the app's own cancel is no problem"
+        );
+        // Another order's news is not this trade's.
+        intent.id = 8;
+        assert!(on_protective_update(&trade, &intent, ExitReason::StopLoss, false, 4).is_none());
+    }
+}

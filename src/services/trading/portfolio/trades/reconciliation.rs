@@ -1,0 +1,93 @@
+//! The trades held against the broker's positions: after an order of the account's that this
+//! app did not place fills (the trader's, in Kite's own app; Kite's square-off), and at every
+//! housekeeping, each open trade is compared with what the broker holds of its instrument and
+//! product. What the broker no longer holds was closed outside the app: the trade's stop order
+//! there is taken back first (left standing, it would open an opposite position when it
+//! triggers), then the trade is reduced or closed at the broker's price, with nothing sent.
+
+use crate::model::{ProductKind, Trade, TradeState};
+
+use super::super::trade_rules::{closable_units, exit_order};
+use super::protective::Withdrawn;
+use super::{TradeError, TradeReport, TradeService, lock};
+
+impl TradeService {
+    /// Asks for a reconciliation at the next tick: one could not finish now (a stop order
+    /// still being sent), or a stop order was held back for units the broker may not hold.
+    pub(super) fn reconcile_soon(&self) {
+        self.reconcile_due
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Whether a reconciliation was asked for since the last one (and clears the ask).
+    pub(super) fn reconcile_asked(&self) -> bool {
+        self.reconcile_due
+            .swap(false, std::sync::atomic::Ordering::AcqRel)
+    }
+
+    /// Compares every open trade with the broker's positions now (see the module).
+    pub async fn reconcile_positions(&self) -> TradeReport {
+        let mut report = TradeReport::default();
+        let open: Vec<Trade> = lock(&self.active)
+            .values()
+            // Delivery moves from positions to holdings once settled: not read here yet.
+            .filter(|t| t.state == TradeState::Open && t.product != ProductKind::Delivery)
+            .cloned()
+            .collect();
+        for trade in open {
+            if let Err(e) = self.reconcile_one(&mut report, &trade).await {
+                match e {
+                    TradeError::Busy(_) | TradeError::NotHeld(_) => self.reconcile_soon(),
+                    e => report.errors.push(e.to_string()),
+                }
+            }
+        }
+        report
+    }
+
+    async fn reconcile_one(
+        &self,
+        report: &mut TradeReport,
+        trade: &Trade,
+    ) -> Result<(), TradeError> {
+        let Some(request) = exit_order(trade) else {
+            return Ok(());
+        };
+        let Some(held) = self.executor.holding(&request).await else {
+            return Ok(());
+        };
+        let expected = self.expected_net(trade, held.any_product).await?;
+        let kept = closable_units(trade, trade.quantity, expected, held.net);
+        if kept >= trade.quantity {
+            return Ok(());
+        }
+        let trade = match trade.protective {
+            Some(id) => match self.withdraw(report, trade, id).await? {
+                Withdrawn::Open(trade) => trade,
+                // Its own stop order sold it: nothing happened outside.
+                Withdrawn::Filled(_) => return Ok(()),
+            },
+            None => trade.clone(),
+        };
+        // The withdrawal may have changed what is held (a partial fill of the stop order).
+        let Some(held) = self.executor.holding(&request).await else {
+            return Ok(());
+        };
+        let expected = self.expected_net(&trade, held.any_product).await?;
+        let kept = closable_units(&trade, trade.quantity, expected, held.net);
+        if kept >= trade.quantity {
+            return Ok(());
+        }
+        let at = if trade.is_long() {
+            held.sold_average
+        } else {
+            held.bought_average
+        };
+        let reduced = self
+            .close_outside(report, &trade, trade.quantity - kept, at)
+            .await?;
+        // What is left is protected again at its new size.
+        self.protect(report, &reduced).await;
+        Ok(())
+    }
+}
