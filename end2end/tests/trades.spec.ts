@@ -48,11 +48,17 @@ test('a filled level opens a trade at its entry price and the monitor exits it',
   // A toast said so, on whatever page was open.
   await expect(page.getByTestId('toast').filter({ hasText: 'INFY closed' })).toHaveCount(1);
 
-  // The order book has the entry and its exit.
+  // The order book has the entry, its stop order at the broker and — when the app exited it
+  // (at the target) — the exit, the stop order then cancelled first: one closing order filled.
   await page.getByRole('link', { name: 'Orders', exact: true }).first().click();
   const infy = page.getByTestId('order-row').filter({ hasText: 'INFY' });
-  await expect(infy).toHaveCount(2);
-  await expect(infy.filter({ hasText: 'exit of trade' })).toHaveAttribute('data-state', 'filled');
+  await expect(infy.filter({ hasText: /level #\d+/ })).toHaveCount(1);
+  await expect(infy.filter({ hasText: 'stop at the broker for trade' })).toHaveCount(1);
+  await expect(
+    page.locator('[data-testid="order-row"][data-state="filled"]').filter({ hasText: 'INFY' }).filter({
+      hasText: /exit of trade|stop at the broker for trade/,
+    }),
+  ).toHaveCount(1);
 });
 
 test('a risk limit refuses an order and says why', async ({ page }) => {

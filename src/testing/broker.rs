@@ -52,6 +52,10 @@ pub struct ScriptedBroker {
     positions: Mutex<Vec<(PositionKey, DayBook)>>,
     /// Modifications made, all orders together.
     modified: std::sync::atomic::AtomicUsize,
+    /// Cancels are taken but not done until `confirm_cancels` (Kite's CANCEL PENDING).
+    slow_cancels: std::sync::atomic::AtomicBool,
+    /// The orders whose cancel was taken and not yet done.
+    cancelling: Mutex<Vec<String>>,
 }
 
 impl ScriptedBroker {
@@ -66,6 +70,27 @@ impl ScriptedBroker {
     /// Every order the broker holds, oldest first.
     pub fn book(&self) -> Vec<BrokerOrder> {
         self.book.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// From now on a cancel is taken but not done until `confirm_cancels` (`false`: done at
+    /// once again).
+    pub fn slow_cancels(&self, slow: bool) {
+        self.slow_cancels
+            .store(slow, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Does the cancels taken meanwhile; returns the updates the broker sends.
+    pub fn confirm_cancels(&self) -> Vec<BrokerOrder> {
+        let ids: Vec<String> =
+            std::mem::take(&mut *self.cancelling.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut book = self.book.lock().unwrap_or_else(|p| p.into_inner());
+        book.iter_mut()
+            .filter(|o| ids.contains(&o.order_id) && !o.status.is_final())
+            .map(|o| {
+                o.status = OrderStatus::Cancelled;
+                o.clone()
+            })
+            .collect()
     }
 
     /// How many modifications the broker has made (Kite allows 25 per order).
@@ -191,7 +216,14 @@ impl Broker for ScriptedBroker {
         let mut book = self.book.lock().unwrap_or_else(|p| p.into_inner());
         match book.iter_mut().find(|o| o.order_id == order_id) {
             Some(order) if !order.status.is_final() => {
-                order.status = OrderStatus::Cancelled;
+                if self.slow_cancels.load(std::sync::atomic::Ordering::Acquire) {
+                    self.cancelling
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push(order.order_id.clone());
+                } else {
+                    order.status = OrderStatus::Cancelled;
+                }
                 Ok(())
             }
             Some(_) => Err(error(BrokerErrorKind::Rejected, "the order is complete")),

@@ -209,6 +209,12 @@ fn OrderRow(
             </td>
             <td class="wide small">
                 {match (order.closes, order.level) {
+                    // The trade monitor's exits are market orders; a stop order is the one
+                    // standing at the broker for the trade.
+                    (Some(trade), _) if matches!(
+                        r.kind,
+                        OrderKind::StopLoss { .. } | OrderKind::StopLossMarket { .. }
+                    ) => format!("stop at the broker for trade #{}", trade.0),
                     (Some(trade), _) => format!("exit of trade #{}", trade.0),
                     (None, Some(l)) => format!("level #{}", l.0),
                     (None, None) => "manual".to_owned(),

@@ -314,7 +314,14 @@ fn PositionRow(view: TradeView, on_exit: Callback<i64>) -> impl IntoView {
             <td class="num" data-testid="entry-price">{t.entry_price.format_indian()}</td>
             <td class="num" data-testid="position-ltp">{move || price_or_dash(ltp())}</td>
             <td class="num wide">{price_or_dash(t.target)}</td>
-            <td class="num wide" data-testid="stop">{stop}</td>
+            <td class="num wide" data-testid="stop">
+                {stop}
+                // The stop order standing at the broker: it exits even if this app is down.
+                {t.protective.map(|order| view! {
+                    <span class="muted small stop-at-broker" data-testid="stop-at-broker"
+                        title=format!("stop order #{order} stands at the broker")>" at broker"</span>
+                })}
+            </td>
             <td class=move || sign_class(pnl()) data-testid="unrealised">
                 {move || pnl().map(money).unwrap_or_else(|| "—".to_owned())}
             </td>

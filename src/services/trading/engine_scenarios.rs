@@ -73,6 +73,7 @@ struct Bench {
     clock: Arc<ManualClock>,
     broker: Arc<ScriptedBroker>,
     state: Arc<RiskState>,
+    trades: Arc<TradeService>,
     engine: TradingEngine,
 }
 
@@ -145,7 +146,7 @@ impl Bench {
         ));
         let engine = TradingEngine::new(TradingEngineParts {
             trader,
-            trades,
+            trades: trades.clone(),
             risk,
             executor,
             announce: Announcer::default(),
@@ -158,8 +159,14 @@ impl Bench {
             clock: manual,
             broker,
             state,
+            trades,
             engine,
         }
+    }
+
+    /// The trade monitor, as the Trades page's server functions call it.
+    fn trades(&self) -> Arc<TradeService> {
+        self.trades.clone()
     }
 
     /// The side and quantity of each order recorded, oldest first.
@@ -658,4 +665,48 @@ fn a_trailing_stop_in_a_fast_market_moves_the_broker_order_within_its_budget_to_
         Some(OrderKind::StopLossMarket { trigger: p("1531") })
     );
     assert_eq!(bench.stops().len(), 1, "moved, never placed anew");
+}
+
+#[test]
+fn an_exit_by_hand_waits_for_the_broker_to_confirm_the_stop_orders_cancel_and_then_goes_once() {
+    let bench = Bench::new();
+    run(bench.engine.on_entry_ticks(&[tick("1495")]));
+    run(bench.engine.on_entry_ticks(&[tick("1501")]));
+    bench.fill_newest("1501");
+    let trades = bench.trades();
+
+    // Kite takes the cancel but has not done it yet: no exit goes (the stop order could still
+    // fill), the trader's press is taken and the trade says why it waits.
+    bench.broker.slow_cancels(true);
+    let waiting = run(trades.exit(crate::model::TradeId(1))).unwrap();
+    assert_eq!(waiting.state, TradeState::Open);
+    assert!(
+        waiting
+            .problem
+            .as_deref()
+            .is_some_and(|p| p.contains("once the broker confirms the cancel")),
+        "{waiting:?}"
+    );
+    run(bench.engine.on_ticks(&[tick("1502")]));
+    assert_eq!(bench.sent(), [(OrderSide::Buy, 10), (OrderSide::Sell, 10)]);
+
+    // Kite confirms: the next tick sends the exit, once.
+    for update in bench.broker.confirm_cancels() {
+        run(bench.engine.on_order_update(&update));
+    }
+    run(bench.engine.on_ticks(&[tick("1502")]));
+    run(bench.engine.on_ticks(&[tick("1503")]));
+    assert_eq!(
+        bench.sent(),
+        [
+            (OrderSide::Buy, 10),
+            (OrderSide::Sell, 10),
+            (OrderSide::Sell, 10)
+        ]
+    );
+    bench.fill_newest("1502");
+    let trade = bench.trade(1);
+    assert_eq!(trade.state, TradeState::Closed);
+    assert_eq!(trade.exit_reason, Some(ExitReason::Manual));
+    assert_eq!(bench.stops()[0].status, OrderStatus::Cancelled);
 }

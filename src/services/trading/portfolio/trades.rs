@@ -141,6 +141,29 @@ pub struct TradeService {
     withdrawing: Mutex<HashSet<i64>>,
     /// A reconciliation with the broker's positions is due at the next tick.
     reconcile_due: std::sync::atomic::AtomicBool,
+    /// Trades an exit is being decided and recorded for right now.
+    exiting: Mutex<HashSet<TradeId>>,
+    /// Exits by hand waiting for Kite to confirm the cancel of the trade's stop order.
+    exits_waiting: Mutex<HashMap<TradeId, ExitReason>>,
+}
+
+/// Marks a trade as being exited for as long as it lives.
+struct Exiting<'a> {
+    set: &'a Mutex<HashSet<TradeId>>,
+    id: TradeId,
+}
+
+impl<'a> Exiting<'a> {
+    fn start(set: &'a Mutex<HashSet<TradeId>>, id: TradeId) -> Self {
+        lock(set).insert(id);
+        Exiting { set, id }
+    }
+}
+
+impl Drop for Exiting<'_> {
+    fn drop(&mut self) {
+        lock(self.set).remove(&self.id);
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -181,6 +204,8 @@ impl TradeService {
             moves: Mutex::new(HashMap::new()),
             withdrawing: Mutex::new(HashSet::new()),
             reconcile_due: std::sync::atomic::AtomicBool::new(false),
+            exiting: Mutex::new(HashSet::new()),
+            exits_waiting: Mutex::new(HashMap::new()),
         }
     }
 
@@ -404,6 +429,10 @@ impl TradeService {
     }
 
     async fn tick_step(&self, ticks: &[Tick]) -> TradeReport {
+        let mut report = TradeReport::default();
+        if !lock(&self.exits_waiting).is_empty() {
+            self.retry_waiting_exits(&mut report).await;
+        }
         let mut moved = Vec::new();
         let mut touched = Vec::new();
         let mut due = Vec::new();
@@ -412,7 +441,7 @@ impl TradeService {
             let mut map = lock(&self.active);
             let mut due_since = lock(&self.stop_due_since);
             if map.is_empty() {
-                return TradeReport::default();
+                return report;
             }
             for tick in ticks {
                 // Looked up once per tick, and only for an instrument a trade holds.
@@ -446,7 +475,6 @@ impl TradeService {
                 }
             }
         }
-        let mut report = TradeReport::default();
         for (id, reason) in &due {
             match self.exit_trade(&mut report, *id, *reason, false).await {
                 Ok(_) | Err(TradeError::Waiting(_)) | Err(TradeError::Busy(_)) => {}
@@ -586,6 +614,7 @@ impl TradeService {
     /// unapplied is applied.
     pub async fn housekeeping(&self) -> TradeReport {
         let mut report = self.catch_up().await;
+        self.retry_waiting_exits(&mut report).await;
         let now = self.clock.now_ms();
         let due: Vec<TradeId> = lock(&self.active)
             .values()
@@ -631,9 +660,23 @@ impl TradeService {
     /// The trader's exit button: a market order for everything the trade holds.
     pub async fn exit(&self, id: TradeId) -> Result<Trade, TradeError> {
         let mut report = TradeReport::default();
-        let trade = self
+        let trade = match self
             .exit_trade(&mut report, id, ExitReason::Manual, true)
-            .await?;
+            .await
+        {
+            Ok(trade) => trade,
+            // Taken: it goes once the broker confirms the stop order's cancel. The trade says so.
+            Err(TradeError::Busy(waits)) => {
+                let trade = self
+                    .store
+                    .trade(id)
+                    .await?
+                    .ok_or(TradeError::NotFound(id.0))?;
+                self.note_problem(&mut report, &trade, &waits).await;
+                return Ok(lock(&self.active).get(&id).cloned().unwrap_or(trade));
+            }
+            Err(e) => return Err(e),
+        };
         if let Some(e) = report.errors.first() {
             return Err(TradeError::Failed(e.clone()));
         }
@@ -641,6 +684,37 @@ impl TradeService {
     }
 
     async fn exit_trade(
+        &self,
+        report: &mut TradeReport,
+        id: TradeId,
+        reason: ExitReason,
+        by_hand: bool,
+    ) -> Result<Trade, TradeError> {
+        // No stop order is placed for the trade meanwhile (one placed after the old one was
+        // taken back and before the exit is recorded would make two exits).
+        let _exiting = Exiting::start(&self.exiting, id);
+        let result = self.exit_now(report, id, reason, by_hand).await;
+        if by_hand && let Err(TradeError::Busy(_)) = &result {
+            // Kite has not confirmed the stop order's cancel yet: the exit goes by itself once
+            // it does (looked at with every tick and housekeeping).
+            lock(&self.exits_waiting).insert(id, reason);
+        }
+        result
+    }
+
+    /// Exits asked for by hand (or by the kill switch) that wait for the cancel of the trade's
+    /// stop order at the broker: tried again now.
+    async fn retry_waiting_exits(&self, report: &mut TradeReport) {
+        let waiting: Vec<(TradeId, ExitReason)> = lock(&self.exits_waiting).drain().collect();
+        for (id, reason) in waiting {
+            match self.exit_trade(report, id, reason, true).await {
+                Ok(_) | Err(TradeError::Busy(_)) | Err(TradeError::NotOpen { .. }) => {}
+                Err(e) => report.errors.push(e.to_string()),
+            }
+        }
+    }
+
+    async fn exit_now(
         &self,
         report: &mut TradeReport,
         id: TradeId,

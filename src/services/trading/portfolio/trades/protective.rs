@@ -52,9 +52,11 @@ impl TradeService {
         wanted: OrderRequest,
     ) {
         let now = self.clock.now_ms();
-        if lock(&self.protect_after)
-            .get(&trade.id)
-            .is_some_and(|t| now < *t)
+        if lock(&self.exiting).contains(&trade.id)
+            || lock(&self.exits_waiting).contains_key(&trade.id)
+            || lock(&self.protect_after)
+                .get(&trade.id)
+                .is_some_and(|t| now < *t)
         {
             return;
         }
@@ -247,8 +249,8 @@ impl TradeService {
     ) -> Result<Withdrawn, TradeError> {
         let busy = |why: &str| {
             TradeError::Busy(format!(
-                "trade {}'s exit waits: its stop order at the broker {why}; the exit goes once \
-                 it is cancelled (try again in a moment)",
+                "trade {}'s exit waits: its stop order at the broker {why}; the exit goes by \
+                 itself once the broker confirms the cancel",
                 trade.id.0
             ))
         };
