@@ -23,8 +23,8 @@ use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 
 use components::{NavBar, OfflineNotice, Toasts, TopBar};
 use pages::{
-    AlertsPage, DashboardPage, InstrumentPage, LevelsPage, LoginPage, NotFoundPage, OrdersPage,
-    SettingsPage, SetupPage, TradesPage, UsersPage,
+    AccountPage, AlertsPage, DashboardPage, InstrumentPage, LevelsPage, LoginPage, NotFoundPage,
+    OrdersPage, SettingsPage, SetupPage, TradesPage, UsersPage,
 };
 
 /// Applies the remembered theme before first paint, so a dark-theme user never sees a flash of
@@ -176,6 +176,7 @@ fn signed_in_app() -> impl IntoView {
                             <Route path=StaticSegment("alerts") ssr=SsrMode::InOrder view=AlertsPage/>
                             <Route path=StaticSegment("orders") ssr=SsrMode::InOrder view=OrdersPage/>
                             <Route path=StaticSegment("trades") ssr=SsrMode::InOrder view=TradesPage/>
+                            <Route path=StaticSegment("account") ssr=SsrMode::InOrder view=AccountPage/>
                             <Route path=StaticSegment("settings") ssr=SsrMode::InOrder view=SettingsPage/>
                             <Route path=StaticSegment("users") ssr=SsrMode::InOrder view=UsersPage/>
                             // Served by the bare tree in `App`; listed here too so the route

@@ -79,7 +79,7 @@ test('offline, the installed shell still opens and says it is offline', async ({
 test('a 375 px phone screen has no horizontal scroll', async ({ browser }) => {
   const context = await browser.newContext({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
   const page = await context.newPage();
-  for (const path of ['/', '/instrument/738561', '/levels', '/alerts', '/orders', '/settings', '/nowhere']) {
+  for (const path of ['/', '/instrument/738561', '/levels', '/alerts', '/orders', '/account', '/settings', '/nowhere']) {
     await page.goto(path);
     await page.waitForLoadState('networkidle').catch(() => undefined);
     const { scroll, client } = await page.evaluate(() => ({
@@ -99,7 +99,7 @@ test('a 375 px phone screen has no horizontal scroll', async ({ browser }) => {
 // A hydration mismatch panics the wasm and leaves the page dead while it still looks right:
 // every page must hydrate without a page error. Nor may the page's Content-Security-Policy
 // block anything of the app's own (a script without the page's nonce, say).
-for (const path of ['/', '/levels', '/orders', '/trades', '/settings', '/users', '/alerts', '/instrument/408065']) {
+for (const path of ['/', '/levels', '/orders', '/trades', '/account', '/settings', '/users', '/alerts', '/instrument/408065']) {
   test(`${path} hydrates without an error`, async ({ page }) => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));

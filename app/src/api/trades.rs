@@ -14,6 +14,13 @@ pub async fn list_trades() -> Result<TradeBook, AppError> {
         .await
 }
 
+/// `POST /api/account`: the broker's net positions now, each with the app's trades on it and
+/// what of it is outside the app.
+#[server(endpoint = "account")]
+pub async fn account_view() -> Result<osp_core::services::trading::AccountView, AppError> {
+    crate::api::serve(|state| async move { Ok(state.trades.account().await) }).await
+}
+
 /// `POST /api/trades/exit`: a market order for everything the trade still holds.
 #[server(endpoint = "trades/exit")]
 pub async fn exit_trade(id: i64) -> Result<Trade, AppError> {

@@ -11,6 +11,7 @@ pub fn NavBar() -> impl IntoView {
             <A href="/alerts">"Alerts"</A>
             <A href="/orders">"Orders"</A>
             <A href="/trades">"Trades"</A>
+            <A href="/account">"Account"</A>
             <A href="/settings">"Settings"</A>
         </nav>
     }

@@ -1,5 +1,6 @@
 //! One component per route.
 
+mod account;
 mod alerts;
 mod dashboard;
 mod instrument;
@@ -12,6 +13,7 @@ mod setup;
 mod trades;
 mod users;
 
+pub use account::AccountPage;
 pub use alerts::AlertsPage;
 pub use dashboard::DashboardPage;
 pub use instrument::InstrumentPage;

@@ -35,6 +35,8 @@ pub const SERVER_FUNCTIONS: &[(&str, Access)] = &[
     ("levels/log", Access::SignedIn),
     ("orders", Access::SignedIn),
     ("trades", Access::SignedIn),
+    // The broker's positions, each the app's or outside: what the Trades page shows too.
+    ("account", Access::SignedIn),
     ("paper/account", Access::SignedIn),
     ("risk", Access::SignedIn),
     ("workers", Access::SignedIn),

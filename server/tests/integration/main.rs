@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod account;
 mod accounts;
 mod alerts;
 mod config_cli;

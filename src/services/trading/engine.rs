@@ -175,10 +175,13 @@ impl TradingEngine {
         report
     }
 
-    /// Order updates were lost on the way: the open orders are caught up with the broker's book.
+    /// Order updates were lost on the way (a ticker reconnect, a reader that fell behind): the
+    /// open orders are caught up with the broker's book, and the trades held against its
+    /// positions (an outside sale meanwhile would otherwise wait for the next housekeeping).
     pub async fn on_updates_missed(&self) -> EngineReport {
         let mut report = EngineReport::default();
         self.sync_open(&mut report).await;
+        report.trades(self.trades.reconcile_positions().await);
         report
     }
 

@@ -405,6 +405,12 @@ impl OrderExecutor {
         })
     }
 
+    /// The account's net positions at the broker now (every instrument and product, however
+    /// placed).
+    pub async fn positions(&self) -> Result<Vec<crate::model::BrokerPosition>, BrokerError> {
+        self.broker.positions().await.inspect_err(|e| self.note(e))
+    }
+
     /// Both steps.
     pub async fn submit(
         &self,

@@ -27,6 +27,7 @@ use crate::services::instruments::InstrumentCatalog;
 use crate::services::market_calendar::ist_day_number;
 use crate::services::prices::FeedSubscriptions;
 
+mod account;
 mod protective;
 mod reconciliation;
 
@@ -37,6 +38,7 @@ use super::trade_rules::{
 };
 use super::{Portfolio, day_totals, open_and_recent, open_prices};
 use crate::services::trading::execution::executor::OrderExecutor;
+pub use account::{AccountPosition, AccountView, account_positions};
 
 /// The feed owner for the open trades' instruments.
 pub const TRADES_FEED_OWNER: &str = "trades";
