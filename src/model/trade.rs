@@ -61,6 +61,16 @@ impl ExitReason {
     }
 }
 
+/// The record of a position adopted from outside the app: its entry price and who set it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Adoption {
+    /// The user who adopted it.
+    pub by: String,
+    pub at_ms: i64,
+    /// The entry price is the broker's average (`true`) or the one the trader typed.
+    pub broker_average: bool,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Trade {
     pub id: TradeId,
@@ -68,7 +78,8 @@ pub struct Trade {
     pub version: i64,
     /// The level whose order opened it, if any.
     pub level: Option<LevelId>,
-    /// The order intent that opened it (one trade per entry order).
+    /// The order intent that opened it (one trade per entry order); 0 for a trade adopted from
+    /// a position the broker held outside the app (`adopted`).
     pub entry_intent: i64,
     pub token: InstrumentToken,
     pub exchange: Exchange,
@@ -112,6 +123,10 @@ pub struct Trade {
     /// is down.
     #[serde(default)]
     pub protective: Option<i64>,
+    /// Who adopted it, when, and where its entry price came from, for a trade that began as a
+    /// position held outside the app.
+    #[serde(default)]
+    pub adopted: Option<Adoption>,
     pub opened_ms: i64,
     pub updated_ms: i64,
     pub closed_ms: Option<i64>,

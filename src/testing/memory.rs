@@ -129,10 +129,11 @@ impl IntentStore for MemoryStore {
 impl TradeStore for MemoryStore {
     async fn insert(&self, trade: &Trade) -> Result<Option<Trade>, StoreError> {
         let mut tables = self.tables();
-        if tables
-            .trades
-            .iter()
-            .any(|t| t.entry_intent == trade.entry_intent)
+        if trade.entry_intent != 0
+            && tables
+                .trades
+                .iter()
+                .any(|t| t.entry_intent == trade.entry_intent)
         {
             return Ok(None);
         }

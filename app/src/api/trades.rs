@@ -21,6 +21,20 @@ pub async fn account_view() -> Result<osp_core::services::trading::AccountView, 
     crate::api::serve(|state| async move { Ok(state.trades.account().await) }).await
 }
 
+/// `POST /api/account/adopt`: the outside units of one broker position become a trade the app
+/// manages (entry price, stop, target), recorded with who adopted it. No order is placed but
+/// the stop order that protects a trade with a stop.
+#[server(endpoint = "account/adopt", input = leptos::server_fn::codec::Json)]
+pub async fn adopt_position(
+    draft: osp_core::services::trading::AdoptionDraft,
+) -> Result<Trade, AppError> {
+    crate::api::serve(|state| async move {
+        let by = crate::auth::signed_in()?.username;
+        Ok(state.trades.adopt(&draft, &by).await?)
+    })
+    .await
+}
+
 /// `POST /api/trades/exit`: a market order for everything the trade still holds.
 #[server(endpoint = "trades/exit")]
 pub async fn exit_trade(id: i64) -> Result<Trade, AppError> {

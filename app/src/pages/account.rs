@@ -10,11 +10,26 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use osp_core::format::ist_clock;
 use osp_core::model::ProductKind;
-use osp_core::services::trading::{AccountPosition, AccountView};
+use osp_core::services::trading::{AccountPosition, AccountView, AdoptionDraft};
 
-use crate::api::trades::account_view;
+use crate::api::trades::{account_view, adopt_position};
 
 const REFRESH_EVERY: Duration = Duration::from_secs(15);
+
+fn product_code(product: Option<ProductKind>) -> &'static str {
+    match product {
+        Some(ProductKind::Intraday) => "intraday",
+        Some(ProductKind::Delivery) => "delivery",
+        Some(ProductKind::CarryForward) => "carry_forward",
+        None => "",
+    }
+}
+
+/// Whether the broker holds units beyond the app's trades, on the side it holds them.
+fn adoptable(row: &AccountPosition) -> bool {
+    let q = row.position.quantity;
+    row.outside != 0 && q != 0 && (q > 0) == (row.outside > 0) && row.outside.abs() <= q.abs()
+}
 
 fn product_text(product: Option<ProductKind>) -> &'static str {
     match product {
@@ -70,6 +85,13 @@ fn Positions(initial: AccountView) -> impl IntoView {
         }
     });
     let rows = move || account.with(|a| a.positions.clone());
+    let refresh = Callback::new(move |()| {
+        leptos::task::spawn_local(async move {
+            if let Ok(found) = account_view().await {
+                account.set(found);
+            }
+        });
+    });
     view! {
         <Show when=move || read_error.with(Option::is_some)>
             <p class="error small" role="alert">{move || read_error.get().unwrap_or_default()}</p>
@@ -100,7 +122,7 @@ fn Positions(initial: AccountView) -> impl IntoView {
                         </thead>
                         <tbody>
                             <For each=rows key=|r| (r.position.tradingsymbol.clone(), product_text(r.position.product), r.position.quantity, r.managed)
-                                children=|row| view! { <PositionRow row/> }/>
+                                children=move |row| view! { <PositionRow row on_adopted=refresh/> }/>
                         </tbody>
                     </table>
                 </div>
@@ -111,7 +133,39 @@ fn Positions(initial: AccountView) -> impl IntoView {
 }
 
 #[component]
-fn PositionRow(row: AccountPosition) -> impl IntoView {
+fn PositionRow(row: AccountPosition, on_adopted: Callback<()>) -> impl IntoView {
+    let can_adopt = adoptable(&row);
+    let adopting = RwSignal::new(false);
+    let entry = RwSignal::new(String::new());
+    let stop = RwSignal::new(String::new());
+    let target = RwSignal::new(String::new());
+    let message = RwSignal::new(None::<String>);
+    let can_trade = crate::user_context::use_user().can(osp_core::model::Access::Trader);
+    let draft = {
+        let p = row.position.clone();
+        move || AdoptionDraft {
+            exchange: p.exchange.code().to_owned(),
+            tradingsymbol: p.tradingsymbol.clone(),
+            product: product_code(p.product).to_owned(),
+            entry_price: entry.get_untracked(),
+            stop_loss: stop.get_untracked(),
+            target: target.get_untracked(),
+        }
+    };
+    let adopt = Callback::new(move |()| {
+        let draft = draft();
+        leptos::task::spawn_local(async move {
+            match adopt_position(draft).await {
+                Ok(trade) => {
+                    message.set(Some(format!("adopted as trade #{}", trade.id.0)));
+                    adopting.set(false);
+                    on_adopted.run(());
+                }
+                Err(e) => message.set(Some(e.to_string())),
+            }
+        });
+    });
+    let average = row.position.average_price.format_indian();
     let p = &row.position;
     let managed = if row.trades.is_empty() {
         "outside the app".to_owned()
@@ -148,6 +202,26 @@ fn PositionRow(row: AccountPosition) -> impl IntoView {
             <td data-testid="position-managed">
                 <span class=if row.trades.is_empty() { "badge warn" } else { "badge" }>{managed}</span>
                 {outside.map(|o| view! { <span class="muted small">" "{o}</span> })}
+                <Show when=move || can_adopt && can_trade.get() && !adopting.get()>
+                    <button type="button" class="button subtle" data-testid="adopt"
+                        on:click=move |_| adopting.set(true)>"Adopt"</button>
+                </Show>
+                <Show when=move || adopting.get()>
+                    <form class="adopt-form" data-testid="adopt-form"
+                        on:submit=move |ev| { ev.prevent_default(); adopt.run(()); }>
+                        <label>"Entry"<input data-testid="adopt-entry" inputmode="decimal"
+                            placeholder=average.clone() prop:value=entry
+                            on:input=move |ev| entry.set(event_target_value(&ev))/></label>
+                        <label>"Stop-loss"<input data-testid="adopt-stop" inputmode="decimal"
+                            prop:value=stop on:input=move |ev| stop.set(event_target_value(&ev))/></label>
+                        <label>"Target"<input data-testid="adopt-target" inputmode="decimal"
+                            prop:value=target on:input=move |ev| target.set(event_target_value(&ev))/></label>
+                        <button type="submit" class="button" data-testid="adopt-confirm">"Adopt"</button>
+                        <button type="button" class="button subtle"
+                            on:click=move |_| adopting.set(false)>"Cancel"</button>
+                    </form>
+                </Show>
+                {move || message.get().map(|m| view! { <span class="small" data-testid="adopt-message">{m}</span> })}
             </td>
         </tr>
     }

@@ -72,6 +72,8 @@ pub const SERVER_FUNCTIONS: &[(&str, Access)] = &[
     ("orders/cancel", Access::Trader),
     ("orders/modify", Access::Trader),
     ("trades/exit", Access::Trader),
+    // Makes a trade the monitor manages (and may place its stop order at the broker).
+    ("account/adopt", Access::Trader),
     ("paper/reset", Access::Trader),
     ("risk/kill-switch", Access::Trader),
     // The limits guard the account against its traders: the admin sets and lifts them.

@@ -91,7 +91,8 @@ impl TradeStore for Database {
                  VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8) \
                  ON CONFLICT (entry_intent) DO NOTHING RETURNING id",
             )
-            .bind(trade.entry_intent)
+            // An adopted trade has no entry order.
+            .bind((trade.entry_intent != 0).then_some(trade.entry_intent))
             .bind(trade.exit_intent)
             .bind(trade_state_text(trade.state))
             .bind(i64::from(trade.entry_filled))

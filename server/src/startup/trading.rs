@@ -130,7 +130,7 @@ impl Trading {
         if let Some(announce) = topology.announce() {
             levels = levels.with_changes(announce);
         }
-        let trades = Arc::new(TradeService::new(TradeServiceParts {
+        let trades = TradeService::new(TradeServiceParts {
             store: Arc::new(database.clone()) as Arc<dyn TradeStore>,
             levels: Arc::new(database.clone()) as Arc<dyn LevelStore>,
             executor: executor.clone(),
@@ -140,7 +140,12 @@ impl Trading {
             clock: clock.clone(),
             square_off_minute: settings.trading.square_off_minute,
             portfolio,
-        }));
+        });
+        let trades = Arc::new(match topology.announce() {
+            // A trade adopted through a web process apart is watched by the workers at once.
+            Some(announce) => trades.with_changes(announce),
+            None => trades,
+        });
         // Open trades are watched again, and fills a crash left unapplied open their trades
         // (by the workers: a web process apart from them watches nothing and catches up nothing).
         if topology.runs_workers() {

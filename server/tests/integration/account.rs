@@ -96,3 +96,95 @@ async fn the_account_shows_each_broker_position_as_the_apps_or_outside() {
     assert!(html.contains(&format!("trade #{trade_id}")), "{html}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_outside_position_adopted_becomes_a_trade_and_its_stop_stands_at_kite() {
+    use kite_connect::common::enums::{OrderType, Product, TransactionType};
+    use kite_connect::http::models::OrderParams;
+    use osp_core::model::Price;
+    let app = spawn_app().await;
+    // 4 SBIN bought at Kite directly, as in Kite's own app.
+    let outside = OrderParams::new(
+        "NSE",
+        "SBIN",
+        TransactionType::Buy,
+        OrderType::Market,
+        Product::Mis,
+        4,
+    );
+    app.kite.place_order(&outside).await.unwrap();
+    let view = eventually("the SBIN position on the account", async || {
+        let view = account(&app).await;
+        row(&view, "SBIN").is_some().then_some(view)
+    })
+    .await;
+    let sbin = row(&view, "SBIN").unwrap();
+    assert_eq!(sbin["outside"], 4, "{sbin}");
+    let average = Price::parse(sbin["position"]["average_price"].as_str().unwrap()).unwrap();
+    let ltp = Price::parse(sbin["ltp"].as_str().unwrap()).unwrap();
+    let stop = ltp
+        .checked_sub(Price::parse("20").unwrap())
+        .unwrap()
+        .snap_to_tick(Price::parse("0.05").unwrap(), false);
+    let draft = |entry: &str, stop: &str| {
+        json!({ "draft": {
+            "exchange": "NSE", "tradingsymbol": "SBIN", "product": "intraday",
+            "entry_price": entry, "stop_loss": stop, "target": "",
+        }})
+    };
+
+    // A stop above the market is refused, named, and nothing is adopted or sent.
+    let above = ltp.checked_add(Price::parse("50").unwrap()).unwrap();
+    let (status, refused) = app
+        .call_json("account/adopt", draft("", &above.to_string()))
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(refused.to_string().contains("stop_loss"), "{refused}");
+    assert_eq!(app.trade_book().await["open_positions"], 0);
+
+    // Adopted at Kite's average with a stop: a trade of 4, who adopted it and when, and its
+    // stop order at Kite — the only order the app placed.
+    let (status, trade) = app
+        .call_json("account/adopt", draft("", &stop.to_string()))
+        .await;
+    assert_eq!(status, 200, "{trade}");
+    assert_eq!(
+        (trade["quantity"].clone(), trade["side"].clone()),
+        (json!(4), json!("buy"))
+    );
+    assert_eq!(
+        Price::parse(trade["entry_price"].as_str().unwrap()).unwrap(),
+        average
+    );
+    assert_eq!(trade["adopted"]["by"], "admin", "{trade}");
+    assert_eq!(trade["adopted"]["broker_average"], true);
+    let standing = eventually("the adopted trade's stop order at Kite", async || {
+        app.kite
+            .orders()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|o| o.order_type == "SL-M" && o.tradingsymbol == "SBIN")
+    })
+    .await;
+    assert_eq!(
+        (
+            standing.transaction_type.as_str(),
+            standing.quantity,
+            standing.trigger_price
+        ),
+        ("SELL", 4, stop)
+    );
+    assert_eq!(app.orders().await.len(), 1, "only the stop order");
+    let after = account(&app).await;
+    let sbin = row(&after, "SBIN").unwrap();
+    assert_eq!(
+        (sbin["managed"].clone(), sbin["outside"].clone()),
+        (json!(4), json!(0))
+    );
+    // Nothing is left outside to adopt a second time.
+    let (status, again) = app.call_json("account/adopt", draft("", "")).await;
+    assert_eq!(status, 400, "{again}");
+    assert!(again.to_string().contains("nothing of SBIN"), "{again}");
+    app.stop().await;
+}

@@ -119,6 +119,7 @@ const EXPECTED: &[(&str, Access)] = &[
     ("orders/cancel", Access::Trader),
     ("orders/modify", Access::Trader),
     ("trades/exit", Access::Trader),
+    ("account/adopt", Access::Trader),
     ("paper/reset", Access::Trader),
     ("risk/kill-switch", Access::Trader),
     // The limits guard the account against its traders: the admin sets and lifts them.

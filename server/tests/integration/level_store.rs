@@ -293,6 +293,7 @@ fn trade_for(entry: &OrderIntent) -> Trade {
         problem: None,
         refused_exits: 0,
         protective: None,
+        adopted: None,
         opened_ms: entry.updated_ms,
         updated_ms: entry.updated_ms,
         closed_ms: None,

@@ -39,8 +39,9 @@ pub use portfolio::trade_rules::{
     DEFAULT_SQUARE_OFF_MINUTE, exit_prices, square_off_due, unrealised,
 };
 pub use portfolio::trades::{
-    AccountPosition, AccountView, EXIT_RETRY_MS, MAX_TRADES, TRADES_FEED_OWNER, TradeBook,
-    TradeError, TradeReport, TradeService, TradeServiceParts, TradeView, account_positions,
+    AccountPosition, AccountView, AdoptionDraft, EXIT_RETRY_MS, MAX_TRADES, TRADES_FEED_OWNER,
+    TradeBook, TradeError, TradeReport, TradeService, TradeServiceParts, TradeView,
+    account_positions, adopted_trade,
 };
 pub use risk::gate::{
     EntryCount, RiskContext, RiskGate, RiskState, order_problem, standing_orders_problem,

@@ -90,6 +90,7 @@ pub fn open_trade(
         problem: None,
         refused_exits: 0,
         protective: None,
+        adopted: None,
         opened_ms: now_ms,
         updated_ms: now_ms,
         closed_ms: None,

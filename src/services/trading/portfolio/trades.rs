@@ -28,6 +28,7 @@ use crate::services::market_calendar::ist_day_number;
 use crate::services::prices::FeedSubscriptions;
 
 mod account;
+mod adopt;
 mod protective;
 mod reconciliation;
 
@@ -39,6 +40,7 @@ use super::trade_rules::{
 use super::{Portfolio, day_totals, open_and_recent, open_prices};
 use crate::services::trading::execution::executor::OrderExecutor;
 pub use account::{AccountPosition, AccountView, account_positions};
+pub use adopt::{AdoptionDraft, adopted_trade};
 
 /// The feed owner for the open trades' instruments.
 pub const TRADES_FEED_OWNER: &str = "trades";
@@ -71,6 +73,9 @@ pub enum TradeError {
     /// The trade's stop order at the broker is not cancelled yet: the exit waits for it.
     #[error("{0}")]
     Busy(String),
+    /// A form with problems, one per field (an adoption); nothing was stored.
+    #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<crate::model::FieldProblem>),
     #[error("{0}")]
     Failed(String),
     #[error(transparent)]
@@ -88,6 +93,7 @@ impl From<TradeError> for ServiceError {
             | TradeError::Waiting(_)
             | TradeError::NotHeld(_)
             | TradeError::Busy(_)) => ServiceError::Refused(refused.to_string()),
+            TradeError::Invalid(problems) => ServiceError::Invalid(problems),
             failed @ TradeError::Failed(_) => ServiceError::fault(failed),
             TradeError::Store(e) => ServiceError::Store(e),
         }
@@ -147,6 +153,8 @@ pub struct TradeService {
     exiting: Mutex<HashSet<TradeId>>,
     /// Exits by hand waiting for Kite to confirm the cancel of the trade's stop order.
     exits_waiting: Mutex<HashMap<TradeId, ExitReason>>,
+    /// Told of a trade this process made outside the engine (an adoption), for workers apart.
+    changes: crate::services::announcer::Announcer,
 }
 
 /// Marks a trade as being exited for as long as it lives.
@@ -208,7 +216,14 @@ impl TradeService {
             reconcile_due: std::sync::atomic::AtomicBool::new(false),
             exiting: Mutex::new(HashSet::new()),
             exits_waiting: Mutex::new(HashMap::new()),
+            changes: crate::services::announcer::Announcer::default(),
         }
+    }
+
+    /// The workers running apart are told of a trade adopted here, so they watch it.
+    pub fn with_changes(mut self, notifier: Arc<dyn crate::ports::ChangeNotifier>) -> Self {
+        self.changes = crate::services::announcer::Announcer::to(notifier);
+        self
     }
 
     fn tick_size(&self, token: InstrumentToken) -> Price {
