@@ -47,7 +47,8 @@ test('a level beyond the live price triggers once and its order fills', async ({
   });
 
   await page.getByRole('link', { name: 'Orders' }).first().click();
-  const order = page.getByTestId('order-row');
+  // This level's order (specs before this one on the same server place manual orders too).
+  const order = page.locator('[data-testid="order-row"][data-level]').filter({ hasText: 'SBIN' });
   await expect(order).toHaveCount(1);
   await expect(order).toHaveAttribute('data-state', 'filled', { timeout: 10_000 });
   await expect(order).toContainText('SBIN');
