@@ -125,6 +125,46 @@ impl IntentStore for MemoryStore {
     }
 }
 
+impl MemoryStore {
+    /// Records `order` and writes `trade` with `link` naming the new order, in one step, only
+    /// if the stored trade still has `trade.version` (`begin_exit`, `begin_protection`).
+    fn record_with_trade(
+        &self,
+        trade: &Trade,
+        order: &mut OrderIntent,
+        link: impl FnOnce(&mut Trade, i64),
+    ) -> Result<Option<Trade>, StoreError> {
+        let mut tables = self.tables();
+        let current = tables
+            .trades
+            .iter()
+            .find(|t| t.id == trade.id)
+            .map(|t| t.version);
+        if current != Some(trade.version) {
+            return Ok(None);
+        }
+        let Some(id) = tables.insert_intent(order) else {
+            return Err(StoreError::conflict(format!(
+                "order tag {}",
+                order.request.tag.as_str()
+            )));
+        };
+        order.id = id;
+        let stored = tables
+            .trades
+            .iter_mut()
+            .find(|t| t.id == trade.id)
+            .ok_or_else(|| StoreError::not_found("the trade"))?;
+        let mut next = Trade {
+            version: trade.version + 1,
+            ..trade.clone()
+        };
+        link(&mut next, id);
+        *stored = next;
+        Ok(Some(stored.clone()))
+    }
+}
+
 #[async_trait]
 impl TradeStore for MemoryStore {
     async fn insert(&self, trade: &Trade) -> Result<Option<Trade>, StoreError> {
@@ -164,33 +204,7 @@ impl TradeStore for MemoryStore {
         trade: &Trade,
         exit: &mut OrderIntent,
     ) -> Result<Option<Trade>, StoreError> {
-        let mut tables = self.tables();
-        let current = tables
-            .trades
-            .iter()
-            .find(|t| t.id == trade.id)
-            .map(|t| t.version);
-        if current != Some(trade.version) {
-            return Ok(None);
-        }
-        let Some(id) = tables.insert_intent(exit) else {
-            return Err(StoreError::conflict(format!(
-                "order tag {}",
-                exit.request.tag.as_str()
-            )));
-        };
-        exit.id = id;
-        let stored = tables
-            .trades
-            .iter_mut()
-            .find(|t| t.id == trade.id)
-            .ok_or_else(|| StoreError::not_found("the trade"))?;
-        *stored = Trade {
-            version: trade.version + 1,
-            exit_intent: Some(id),
-            ..trade.clone()
-        };
-        Ok(Some(stored.clone()))
+        self.record_with_trade(trade, exit, |t, id| t.exit_intent = Some(id))
     }
 
     async fn begin_protection(
@@ -204,33 +218,7 @@ impl TradeStore for MemoryStore {
                 format!("trade {} is not open: nothing to protect", trade.id.0),
             ));
         }
-        let mut tables = self.tables();
-        let current = tables
-            .trades
-            .iter()
-            .find(|t| t.id == trade.id)
-            .map(|t| t.version);
-        if current != Some(trade.version) {
-            return Ok(None);
-        }
-        let Some(id) = tables.insert_intent(order) else {
-            return Err(StoreError::conflict(format!(
-                "order tag {}",
-                order.request.tag.as_str()
-            )));
-        };
-        order.id = id;
-        let stored = tables
-            .trades
-            .iter_mut()
-            .find(|t| t.id == trade.id)
-            .ok_or_else(|| StoreError::not_found("the trade"))?;
-        *stored = Trade {
-            version: trade.version + 1,
-            protective: Some(id),
-            ..trade.clone()
-        };
-        Ok(Some(stored.clone()))
+        self.record_with_trade(trade, order, |t, id| t.protective = Some(id))
     }
 
     async fn trade(&self, id: TradeId) -> Result<Option<Trade>, StoreError> {

@@ -7,7 +7,7 @@
 
 use crate::model::{ExitReason, OrderIntent, OrderKind, OrderRequest, Price, Trade, TradeState};
 
-use super::trade_rules::{effective_stop, exit_order, weighted};
+use super::trade_rules::{count_exited, effective_stop, exit_order};
 
 /// How long a stop may stand due (the price past it) while the broker's stop order has not
 /// filled, before the app cancels it and exits at market itself: an SL whose limit the market
@@ -117,11 +117,7 @@ pub fn on_protective_update(
     if filled > 0
         && let Some(price) = intent.average_price
     {
-        let profit = trade.profit_at(price, filled).unwrap_or(Price::ZERO);
-        next.realised = trade.realised.checked_add(profit).unwrap_or(trade.realised);
-        next.exit_price = Some(weighted(trade.exit_price, trade.exited, price, filled));
-        next.exited += filled;
-        next.quantity -= filled;
+        count_exited(&mut next, filled, price);
     }
     if next.quantity == 0 {
         next.state = TradeState::Closed;

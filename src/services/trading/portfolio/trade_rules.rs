@@ -245,11 +245,7 @@ pub fn on_exit_update(trade: &Trade, intent: &OrderIntent, now_ms: i64) -> Optio
     if filled > 0
         && let Some(price) = intent.average_price
     {
-        let profit = trade.profit_at(price, filled).unwrap_or(Price::ZERO);
-        next.realised = trade.realised.checked_add(profit).unwrap_or(trade.realised);
-        next.exit_price = Some(weighted(trade.exit_price, trade.exited, price, filled));
-        next.exited += filled;
-        next.quantity -= filled;
+        count_exited(&mut next, filled, price);
     }
     if next.quantity == 0 {
         next.state = TradeState::Closed;
@@ -317,11 +313,7 @@ pub fn closed_outside(
 ) -> Trade {
     let mut next = trade.clone();
     let units = units.min(trade.quantity);
-    let profit = trade.profit_at(price, units).unwrap_or(Price::ZERO);
-    next.realised = trade.realised.checked_add(profit).unwrap_or(trade.realised);
-    next.exit_price = Some(weighted(trade.exit_price, trade.exited, price, units));
-    next.exited += units;
-    next.quantity -= units;
+    count_exited(&mut next, units, price);
     next.updated_ms = now_ms;
     let at = if from_broker {
         "the broker's average price on that side today"
@@ -352,8 +344,19 @@ pub fn closed_outside(
     next
 }
 
+/// `units` of what `trade` holds counted as exited at `price`: the realised profit, the
+/// average exit price and the units held move together.
+pub(super) fn count_exited(trade: &mut Trade, units: u32, price: Price) {
+    let units = units.min(trade.quantity);
+    let profit = trade.profit_at(price, units).unwrap_or(Price::ZERO);
+    trade.realised = trade.realised.checked_add(profit).unwrap_or(trade.realised);
+    trade.exit_price = Some(weighted(trade.exit_price, trade.exited, price, units));
+    trade.exited += units;
+    trade.quantity -= units;
+}
+
 /// The average of two groups of fills.
-pub(super) fn weighted(before: Option<Price>, before_qty: u32, price: Price, qty: u32) -> Price {
+fn weighted(before: Option<Price>, before_qty: u32, price: Price, qty: u32) -> Price {
     let Some(before) = before.filter(|_| before_qty > 0) else {
         return price;
     };
