@@ -8,7 +8,7 @@
 //! the Settings page.
 //!
 //! The request: `POST <url>`, `Content-Type: application/json`, `X-OSP-Event: alert.fired`
-//! (or `kite_alert.fired`, or `test`), `X-OSP-Delivery: <id>`, `X-OSP-Timestamp: <unix seconds>`, and
+//! (or `kite_alert.fired`, `broker.mismatch`, or `test`), `X-OSP-Delivery: <id>`, `X-OSP-Timestamp: <unix seconds>`, and
 //! `X-OSP-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`. A receiver
 //! recomputes it with its copy of the secret, compares in constant time, and refuses a
 //! timestamp far from its clock (a replay).
@@ -19,8 +19,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use hmac::{Hmac, Mac};
 use osp_core::model::{
-    AlertEvent, BrokerAlertFiring, DeliveryState, FieldProblem, WebhookDelivery, WebhookSaved,
-    WebhookView,
+    AlertEvent, BrokerAlertFiring, DeliveryState, FieldProblem, Mismatch, WebhookDelivery,
+    WebhookSaved, WebhookView,
 };
 use osp_core::ports::{Clock, Webhooks};
 use osp_core::services::service_error::ServiceError;
@@ -90,6 +90,23 @@ pub fn kite_alert_payload(firing: &BrokerAlertFiring) -> String {
     .to_string()
 }
 
+/// The JSON a broker mismatch is posted as: units the broker holds that the app's trades do
+/// not explain, which hold entries on the instrument back until acknowledged.
+pub fn mismatch_payload(m: &Mismatch) -> String {
+    serde_json::json!({
+        "type": "broker.mismatch",
+        "exchange": m.exchange.code(),
+        "tradingsymbol": m.tradingsymbol,
+        "product": m.product.map(|p| p.kite_name()),
+        "held": m.held,
+        "managed": m.managed,
+        "outside": m.outside(),
+        "at_ms": m.seen_ms,
+        "text": m.describe(),
+    })
+    .to_string()
+}
+
 pub struct WebhookSender {
     database: Database,
     secrets: SecretBox,
@@ -134,6 +151,9 @@ impl WebhookSender {
         self.database
             .enqueue_kite_deliveries(&config, now, kite_alert_payload)
             .await?;
+        self.database
+            .enqueue_mismatch_deliveries(&config, now, mismatch_payload)
+            .await?;
         let secret = self
             .secrets
             .open(&config.secret_sealed)
@@ -153,7 +173,7 @@ impl WebhookSender {
         secret: &SecretString,
     ) -> Result<(), String> {
         let timestamp = self.clock.now_ms() / 1000;
-        // Every payload names its event (`alert.fired`, `kite_alert.fired`, `test`).
+        // Every payload names its event (`alert.fired`, `kite_alert.fired`, `broker.mismatch`, `test`).
         let kind = serde_json::from_str::<serde_json::Value>(&delivery.payload)
             .ok()
             .and_then(|v| v["type"].as_str().map(str::to_owned))

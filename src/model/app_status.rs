@@ -36,6 +36,10 @@ pub struct AppStatus {
     /// The kill switch is on: no level triggers and no entry order goes out.
     #[serde(default)]
     pub halted: bool,
+    /// Broker positions the app's trades do not explain, not yet acknowledged: entries on
+    /// their instruments are held back (the Account page names them).
+    #[serde(default)]
+    pub mismatches: u32,
     /// The broker session has ended: nothing is sent until Kite is connected again.
     #[serde(default)]
     pub session_expired: Option<super::SessionExpiry>,

@@ -69,3 +69,22 @@ impl BrokerPosition {
             && self.product.is_none_or(|p| p == product)
     }
 }
+
+/// What the broker says orders would need against what the account has (Kite's order-margins
+/// and funds): the app refuses an entry the account cannot afford before it is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarginNeed {
+    /// The margin the orders need together (charges included), with the broker's netting.
+    pub required: Price,
+    /// What the account's segment has available now.
+    pub available: Price,
+}
+
+impl MarginNeed {
+    /// How much is missing, when the account cannot afford it.
+    pub fn shortfall(&self) -> Option<Price> {
+        self.required
+            .checked_sub(self.available)
+            .filter(|short| *short > Price::ZERO)
+    }
+}

@@ -22,6 +22,7 @@ mod level;
 mod level_log;
 mod market_session;
 mod market_snapshot;
+mod mismatch;
 mod ohlc;
 mod order_intent;
 mod order_request;
@@ -51,7 +52,7 @@ pub use broker_alert::{
     BrokerAlertFiring, BrokerAlertHistoryEntry, BrokerAlertKind, BrokerAlertMirror,
     BrokerAlertOperator, BrokerAlertSpec, SuspendedBrokerAlert,
 };
-pub use broker_order::{BrokerOrder, BrokerPosition, OrderStatus};
+pub use broker_order::{BrokerOrder, BrokerPosition, MarginNeed, OrderStatus};
 pub use bus_status::{BusPeer, BusStatus};
 pub use candle::Candle;
 pub use confirmation::Confirmation;
@@ -69,6 +70,7 @@ pub use level::{ActiveWindow, Distance, Level, LevelId, LevelOrderType, Rearm};
 pub use level_log::{LevelLogEntry, LevelLogKind};
 pub use market_session::MarketSession;
 pub use market_snapshot::MarketSnapshot;
+pub use mismatch::{Mismatch, MismatchAck};
 pub use ohlc::Ohlc;
 pub use order_intent::{IntentState, OrderIntent};
 pub use order_request::{OrderKind, OrderRequest, ProductKind};

@@ -36,6 +36,17 @@ pub enum ProductKind {
     CarryForward,
 }
 
+impl ProductKind {
+    /// Kite's name for it, as traders know it.
+    pub fn kite_name(self) -> &'static str {
+        match self {
+            ProductKind::Intraday => "MIS",
+            ProductKind::Delivery => "CNC",
+            ProductKind::CarryForward => "NRML",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderRequest {
     pub exchange: Exchange,

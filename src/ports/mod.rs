@@ -12,9 +12,10 @@ use crate::model::{
     Alert, AlertEvent, AlertId, AtoSpec, BrokerAlert, BrokerAlertFiring, BrokerAlertHistoryEntry,
     BrokerAlertMirror, BrokerAlertSpec, BrokerOrder, BrokerPosition, Candle, FeedChange,
     FeedFigures, InstrumentToken, KillSwitch, KiteStatus, LastTrigger, Level, LevelId,
-    LevelLogEntry, OrderIntent, OrderRequest, OrderTag, RiskLimits, Role, StateChange, StoredLevel,
-    StoredUser, SuspendedBrokerAlert, Tick, TotpEnrolment, Trade, TradeId, User, UserId, Watchlist,
-    WatchlistItem, WebhookDelivery, WebhookSaved, WebhookView, WorkerState,
+    LevelLogEntry, MarginNeed, Mismatch, OrderIntent, OrderRequest, OrderTag, RiskLimits, Role,
+    StateChange, StoredLevel, StoredUser, SuspendedBrokerAlert, Tick, TotpEnrolment, Trade,
+    TradeId, User, UserId, Watchlist, WatchlistItem, WebhookDelivery, WebhookSaved, WebhookView,
+    WorkerState,
 };
 use crate::services::service_error::ServiceError;
 
@@ -415,6 +416,11 @@ pub trait RiskStore: Send + Sync {
         state: Option<&KillSwitch>,
         now_ms: i64,
     ) -> Result<(), StoreError>;
+    /// The broker positions the app's trades did not explain when last read, with their
+    /// acknowledgments (empty when there were none).
+    async fn mismatches(&self) -> Result<Vec<Mismatch>, StoreError>;
+    /// Replaces them, whole.
+    async fn set_mismatches(&self, mismatches: &[Mismatch], now_ms: i64) -> Result<(), StoreError>;
 }
 
 /// Where the paper account keeps when it was last reset.
@@ -444,6 +450,15 @@ pub trait Broker: Send + Sync {
     /// The account's net positions now (every instrument and product held today or carried),
     /// including what was placed outside this app.
     async fn positions(&self) -> Result<Vec<BrokerPosition>, BrokerError>;
+    /// What `orders` would need together and what the account has available for them, as the
+    /// broker reckons margins (Kite's order and basket margins against its funds). `None`: a
+    /// venue that keeps no margins (the paper broker checks its cash when it fills).
+    async fn margin_needed(
+        &self,
+        _orders: &[OrderRequest],
+    ) -> Result<Option<MarginNeed>, BrokerError> {
+        Ok(None)
+    }
 }
 
 /// Where a broker's order updates go (the paper broker publishes its fills and cancels here; the

@@ -76,6 +76,7 @@ impl StatusService {
             instruments: self.sources.catalog.load_state(),
             server_time_ms: now,
             halted: self.sources.risk.halted(),
+            mismatches: self.sources.risk.blocking_mismatches(),
             session_expired: self.sources.session.expired(),
         }
     }

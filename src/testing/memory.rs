@@ -10,8 +10,8 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 
 use crate::model::{
-    InstrumentToken, IntentState, KillSwitch, OrderIntent, OrderTag, RiskLimits, Tick, Trade,
-    TradeId, TradeState,
+    InstrumentToken, IntentState, KillSwitch, Mismatch, OrderIntent, OrderTag, RiskLimits, Tick,
+    Trade, TradeId, TradeState,
 };
 use crate::ports::{IntentStore, MarketData, RiskStore, StoreError, TradeStore};
 
@@ -21,6 +21,7 @@ struct Tables {
     trades: Vec<Trade>,
     limits: Option<RiskLimits>,
     kill_switch: Option<KillSwitch>,
+    mismatches: Vec<Mismatch>,
     levels: levels::LevelTable,
 }
 
@@ -311,6 +312,19 @@ impl RiskStore for MemoryStore {
         _now_ms: i64,
     ) -> Result<(), StoreError> {
         self.tables().kill_switch = state.cloned();
+        Ok(())
+    }
+
+    async fn mismatches(&self) -> Result<Vec<Mismatch>, StoreError> {
+        Ok(self.tables().mismatches.clone())
+    }
+
+    async fn set_mismatches(
+        &self,
+        mismatches: &[Mismatch],
+        _now_ms: i64,
+    ) -> Result<(), StoreError> {
+        self.tables().mismatches = mismatches.to_vec();
         Ok(())
     }
 }

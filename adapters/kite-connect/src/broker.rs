@@ -5,13 +5,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use osp_core::model::{
-    BrokerOrder, BrokerPosition, Exchange, OrderKind, OrderRequest, OrderSide, OrderStatus,
-    OrderTag, Price, ProductKind,
+    BrokerOrder, BrokerPosition, Exchange, MarginNeed, OrderKind, OrderRequest, OrderSide,
+    OrderStatus, OrderTag, Price, ProductKind,
 };
 use osp_core::ports::{Broker, BrokerError, BrokerErrorKind};
 
 use super::common::enums::{OrderType, Product, TransactionType, Variety};
-use super::http::models::{ModifyParams, Order, OrderParams, Position};
+use super::http::models::{MarginOrder, ModifyParams, Order, OrderParams, Position};
 use super::http::{KiteClient, KiteError, Retry};
 
 pub struct KiteBroker {
@@ -99,6 +99,27 @@ fn params(order: &OrderRequest) -> OrderParams {
     params.trigger_price = trigger;
     params.tag = Some(order.tag.as_str().to_owned());
     params
+}
+
+/// A sum of money that cannot overflow into a smaller one (it saturates).
+fn add(a: Price, b: Price) -> Price {
+    a.checked_add(b).unwrap_or(Price::from_raw(i64::MAX))
+}
+
+/// One order as Kite's margin calculator takes it.
+fn margin_order(order: &OrderRequest) -> MarginOrder {
+    let (order_type, price, trigger) = pricing(order.kind);
+    MarginOrder {
+        exchange: order.exchange.code().to_owned(),
+        tradingsymbol: order.tradingsymbol.clone(),
+        transaction_type: kite_side(order.side).as_str().to_owned(),
+        variety: Variety::Regular.as_str().to_owned(),
+        product: kite_product(order.product).as_str().to_owned(),
+        order_type: order_type.as_str().to_owned(),
+        quantity: i64::from(order.quantity),
+        price: price.unwrap_or(Price::ZERO),
+        trigger_price: trigger.unwrap_or(Price::ZERO),
+    }
 }
 
 /// Kite's statuses in domain terms; the transitional ones are `Pending`.
@@ -213,5 +234,41 @@ impl Broker for KiteBroker {
             .await
             .map(|positions| positions.net.iter().filter_map(domain_position).collect())
             .map_err(domain_error)
+    }
+
+    /// Kite's order margins (one order) or basket margins (several, with the netting of the
+    /// account's positions), and the funds of the segment they trade in, read together.
+    async fn margin_needed(
+        &self,
+        orders: &[OrderRequest],
+    ) -> Result<Option<MarginNeed>, BrokerError> {
+        let Some(first) = orders.first() else {
+            return Ok(None);
+        };
+        let segment = if first.exchange == Exchange::Mcx {
+            "commodity"
+        } else {
+            "equity"
+        };
+        let wanted: Vec<MarginOrder> = orders.iter().map(margin_order).collect();
+        let required = async {
+            if wanted.len() == 1 {
+                self.client.order_margins(&wanted).await.map(|each| {
+                    each.iter().fold(Price::ZERO, |sum, m| {
+                        add(add(sum, m.total), m.charges.total)
+                    })
+                })
+            } else {
+                self.client
+                    .basket_margins(&wanted)
+                    .await
+                    .map(|basket| add(basket.final_.total, basket.final_.charges.total))
+            }
+        };
+        let (required, funds) = tokio::join!(required, self.client.segment_margins(segment));
+        Ok(Some(MarginNeed {
+            required: required.map_err(domain_error)?,
+            available: funds.map_err(domain_error)?.net,
+        }))
     }
 }

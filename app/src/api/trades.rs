@@ -18,7 +18,26 @@ pub async fn list_trades() -> Result<TradeBook, AppError> {
 /// what of it is outside the app.
 #[server(endpoint = "account")]
 pub async fn account_view() -> Result<osp_core::services::trading::AccountView, AppError> {
-    crate::api::serve(|state| async move { Ok(state.trades.account().await) }).await
+    crate::api::serve(|state| async move {
+        let mut view = state.trades.account().await;
+        view.mismatches = state.risk.mismatches();
+        Ok(view)
+    })
+    .await
+}
+
+/// `POST /api/account/acknowledge`: the trader knows of the units the app's trades do not
+/// explain on one broker position; entries on its instrument may go out again (until those
+/// units change). Nothing is placed or changed at the broker.
+#[server(endpoint = "account/acknowledge", input = leptos::server_fn::codec::Json)]
+pub async fn acknowledge_mismatch(
+    key: osp_core::services::trading::MismatchKey,
+) -> Result<osp_core::model::Mismatch, AppError> {
+    crate::api::serve(|state| async move {
+        let by = crate::auth::signed_in()?.username;
+        Ok(state.risk.acknowledge(&key, &by).await?)
+    })
+    .await
 }
 
 /// `POST /api/account/adopt`: the outside units of one broker position become a trade the app
@@ -30,7 +49,13 @@ pub async fn adopt_position(
 ) -> Result<Trade, AppError> {
     crate::api::serve(|state| async move {
         let by = crate::auth::signed_in()?.username;
-        Ok(state.trades.adopt(&draft, &by).await?)
+        let trade = state.trades.adopt(&draft, &by).await?;
+        // The adopted units are explained now: a mismatch on them is cleared at once, not at
+        // the next housekeeping.
+        if let Err(e) = state.risk.check_mismatches().await {
+            tracing::warn!(error = %e, "the mismatches could not be read again after an adoption");
+        }
+        Ok(trade)
     })
     .await
 }

@@ -39,6 +39,12 @@ pub fn TopBar() -> impl IntoView {
                                             "KITE DISCONNECTED · reconnect"
                                         </a>
                                     })}
+                                    {(s.mismatches > 0).then(|| view! {
+                                        <a class="halt-badge" href="/account" data-testid="mismatch-badge"
+                                            title="The broker holds units the app's trades do not explain; new entries on those instruments wait until a trader acknowledges them on the Account page">
+                                            {format!("BROKER MISMATCH ×{} · review", s.mismatches)}
+                                        </a>
+                                    })}
                                     {s.halted.then(|| view! {
                                         <a class="halt-badge" href="/trades" data-testid="halt-badge"
                                             title="No level triggers and no entry order goes out until it is released on the Trades page">

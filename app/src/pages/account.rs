@@ -9,10 +9,11 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use osp_core::format::ist_clock;
+use osp_core::model::Mismatch;
 use osp_core::model::ProductKind;
-use osp_core::services::trading::{AccountPosition, AccountView, AdoptionDraft};
+use osp_core::services::trading::{AccountPosition, AccountView, AdoptionDraft, MismatchKey};
 
-use crate::api::trades::{account_view, adopt_position};
+use crate::api::trades::{account_view, acknowledge_mismatch, adopt_position};
 
 const REFRESH_EVERY: Duration = Duration::from_secs(15);
 
@@ -99,6 +100,20 @@ fn Positions(initial: AccountView) -> impl IntoView {
         {move || account.with(|a| a.problem.clone()).map(|p| view! {
             <p class="error" role="alert" data-testid="account-problem">{p}</p>
         })}
+        <Show when=move || account.with(|a| !a.mismatches.is_empty())>
+            <section class="card mismatches" data-testid="mismatches">
+                <h2>"Not explained by the app's trades"</h2>
+                <p class="muted small">
+                    "New entries on these instruments are held back until a trader acknowledges \
+                     them (or adopts the units below). Exits and stops are never held back."
+                </p>
+                <ul class="plain">
+                    <For each=move || account.with(|a| a.mismatches.clone())
+                        key=|m| (m.tradingsymbol.clone(), product_text(m.product), m.held, m.managed, m.acknowledged.is_some())
+                        children=move |m| view! { <MismatchRow m on_done=refresh/> }/>
+                </ul>
+            </section>
+        </Show>
         <section class="card">
             <h2>"Positions"</h2>
             <p class="muted small" data-testid="account-read">
@@ -226,4 +241,53 @@ fn PositionRow(row: AccountPosition, on_adopted: Callback<()>) -> impl IntoView 
         </tr>
     }
     .into_any()
+}
+
+#[component]
+fn MismatchRow(m: Mismatch, on_done: Callback<()>) -> impl IntoView {
+    let can_trade = crate::user_context::use_user().can(osp_core::model::Access::Trader);
+    let message = RwSignal::new(None::<String>);
+    let key = MismatchKey {
+        exchange: m.exchange,
+        tradingsymbol: m.tradingsymbol.clone(),
+        product: m.product,
+    };
+    let acknowledge = move |_| {
+        let key = key.clone();
+        leptos::task::spawn_local(async move {
+            match acknowledge_mismatch(key).await {
+                Ok(_) => on_done.run(()),
+                Err(e) => message.set(Some(e.to_string())),
+            }
+        });
+    };
+    let acknowledged = m.acknowledged.clone();
+    let state = move || {
+        match &acknowledged {
+        Some(ack) => view! {
+            <span class="muted small" data-testid="mismatch-acknowledged">
+                {format!("acknowledged by {} at {}", ack.by, ist_clock(ack.at_ms))}
+            </span>
+        }
+        .into_any(),
+        None if can_trade.get() => view! {
+            <button type="button" class="danger small" data-testid="acknowledge-mismatch" on:click=acknowledge.clone()>
+                "Acknowledge"
+            </button>
+        }
+        .into_any(),
+        None => view! { <span class="muted small">"a trader must acknowledge it"</span> }.into_any(),
+    }
+    };
+    view! {
+        <li data-testid="mismatch" data-blocks=m.blocks().to_string()>
+            <strong>{m.tradingsymbol.clone()}</strong>
+            " "
+            <span>{m.describe()}</span>
+            <span class="muted small">{format!(" (since {})", ist_clock(m.seen_ms))}</span>
+            " "
+            {state}
+            {move || message.get().map(|t| view! { <p class="error small" role="alert">{t}</p> })}
+        </li>
+    }
 }

@@ -3,7 +3,7 @@
 
 use super::failed;
 use async_trait::async_trait;
-use osp_core::model::{KillSwitch, RiskLimits};
+use osp_core::model::{KillSwitch, Mismatch, RiskLimits};
 use osp_core::ports::{RiskStore, StoreError};
 
 use super::Database;
@@ -11,6 +11,7 @@ use crate::on_pool;
 
 const LIMITS: &str = "risk_limits";
 const KILL_SWITCH: &str = "kill_switch";
+const MISMATCHES: &str = "broker_mismatches";
 
 /// What this store's errors name.
 const WHAT: &str = "the account settings";
@@ -103,5 +104,32 @@ impl RiskStore for Database {
             StoreError::unreadable(WHAT, format!("cannot encode the kill switch: {e}"))
         })?;
         self.put_setting(KILL_SWITCH, value, now_ms).await
+    }
+
+    async fn mismatches(&self) -> Result<Vec<Mismatch>, StoreError> {
+        Ok(self
+            .setting(MISMATCHES)
+            .await?
+            .map(|v| {
+                serde_json::from_str(&v).map_err(|e| {
+                    StoreError::unreadable(
+                        WHAT,
+                        format!("the stored broker mismatches are unreadable: {e}"),
+                    )
+                })
+            })
+            .transpose()?
+            .unwrap_or_default())
+    }
+
+    async fn set_mismatches(&self, mismatches: &[Mismatch], now_ms: i64) -> Result<(), StoreError> {
+        let value = if mismatches.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(mismatches).map_err(|e| {
+                StoreError::unreadable(WHAT, format!("cannot encode the broker mismatches: {e}"))
+            })?)
+        };
+        self.put_setting(MISMATCHES, value, now_ms).await
     }
 }

@@ -4,7 +4,7 @@
 
 use super::failed;
 use osp_core::model::{
-    AlertEvent, AlertId, BrokerAlertFiring, DeliveryState, Price, WebhookDelivery,
+    AlertEvent, AlertId, BrokerAlertFiring, DeliveryState, Mismatch, Price, WebhookDelivery,
 };
 use osp_core::ports::StoreError;
 
@@ -33,11 +33,14 @@ type Row = (
 const COLUMNS: &str = "id, alert_event_id, url, payload, state, attempts, last_status, \
                        last_error, next_attempt_ms, created_ms, delivered_ms";
 
-/// What a delivery is for: a firing of the app's own alert, or of one kept at Kite.
+/// What a delivery is for: a firing of the app's own alert, or an event known by a text key —
+/// a firing of an alert kept at Kite (`<alert_id>:<seq>`), a broker mismatch raised
+/// (`mismatch:<exchange>:<symbol>:<product>:<seen_ms>`). Keyed events share the unique
+/// `kite_firing` column, named for the first of them.
 #[derive(Clone, Copy)]
 enum Firing<'a> {
     Alert(i64),
-    Kite(&'a str),
+    Keyed(&'a str),
 }
 
 /// What this store's errors name.
@@ -189,7 +192,34 @@ impl Database {
             };
             let body = payload(&firing);
             added += self
-                .queue_once(Firing::Kite(&key), &config.url, &body, now_ms)
+                .queue_once(Firing::Keyed(&key), &config.url, &body, now_ms)
+                .await? as usize;
+        }
+        Ok(added)
+    }
+
+    /// Each broker mismatch raised after the webhook was saved and not acknowledged, once
+    /// (by its key: the same units raised again later are a new event).
+    pub async fn enqueue_mismatch_deliveries(
+        &self,
+        config: &WebhookConfig,
+        now_ms: i64,
+        payload: impl Fn(&Mismatch) -> String,
+    ) -> Result<usize, StoreError> {
+        let mut added = 0;
+        for m in osp_core::ports::RiskStore::mismatches(self).await? {
+            if !m.blocks() || m.seen_ms <= config.after_kite_ms {
+                continue;
+            }
+            let key = format!(
+                "mismatch:{}:{}:{}:{}",
+                m.exchange.code(),
+                m.tradingsymbol,
+                m.product.map_or("any", |p| p.kite_name()),
+                m.seen_ms
+            );
+            added += self
+                .queue_once(Firing::Keyed(&key), &config.url, &payload(&m), now_ms)
                 .await? as usize;
         }
         Ok(added)
@@ -206,7 +236,7 @@ impl Database {
         // The unique column the firing is known by; never from input.
         let column = match firing {
             Firing::Alert(_) => "alert_event_id",
-            Firing::Kite(_) => "kite_firing",
+            Firing::Keyed(_) => "kite_firing",
         };
         let sql = format!(
             "INSERT INTO webhook_deliveries ({column}, url, payload, state, attempts, \
@@ -217,7 +247,7 @@ impl Database {
             let query = sqlx::query(&sql);
             let query = match firing {
                 Firing::Alert(id) => query.bind(id),
-                Firing::Kite(key) => query.bind(key),
+                Firing::Keyed(key) => query.bind(key),
             };
             query
                 .bind(url)

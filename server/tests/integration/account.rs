@@ -113,10 +113,15 @@ async fn an_outside_position_adopted_becomes_a_trade_and_its_stop_stands_at_kite
         4,
     );
     app.kite.place_order(&outside).await.unwrap();
-    let view = eventually("the SBIN position on the account", async || {
-        let view = account(&app).await;
-        row(&view, "SBIN").is_some().then_some(view)
-    })
+    // Its fill raises a mismatch: nothing of the app's explains those units yet.
+    let view = eventually(
+        "the SBIN position on the account, unexplained",
+        async || {
+            let view = account(&app).await;
+            (row(&view, "SBIN").is_some() && view["mismatches"].as_array().unwrap().len() == 1)
+                .then_some(view)
+        },
+    )
     .await;
     let sbin = row(&view, "SBIN").unwrap();
     assert_eq!(sbin["outside"], 4, "{sbin}");
@@ -182,9 +187,105 @@ async fn an_outside_position_adopted_becomes_a_trade_and_its_stop_stands_at_kite
         (sbin["managed"].clone(), sbin["outside"].clone()),
         (json!(4), json!(0))
     );
+    assert_eq!(
+        after["mismatches"],
+        json!([]),
+        "adopted units are explained"
+    );
     // Nothing is left outside to adopt a second time.
     let (status, again) = app.call_json("account/adopt", draft("", "")).await;
     assert_eq!(status, 400, "{again}");
     assert!(again.to_string().contains("nothing of SBIN"), "{again}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn units_bought_outside_hold_entries_back_on_that_instrument_until_a_trader_acknowledges() {
+    use kite_connect::common::enums::{OrderType, Product, TransactionType};
+    use kite_connect::http::models::OrderParams;
+    const SBIN: u32 = 779_521;
+    let app = spawn_app().await;
+    let buy = |token: u32| {
+        json!({ "ticket": {
+            "token": token, "side": "buy", "quantity": "1", "product": "intraday",
+            "kind": "market", "price": "", "trigger": "",
+        }})
+    };
+    // 2 SBIN bought at Kite directly: no trade of the app's explains them.
+    let outside = OrderParams::new(
+        "NSE",
+        "SBIN",
+        TransactionType::Buy,
+        OrderType::Market,
+        Product::Mis,
+        2,
+    );
+    app.kite.place_order(&outside).await.unwrap();
+    let view = eventually("the mismatch raised", async || {
+        let view = account(&app).await;
+        (view["mismatches"].as_array().unwrap().len() == 1).then_some(view)
+    })
+    .await;
+    let mismatch = &view["mismatches"][0];
+    assert_eq!(
+        (mismatch["tradingsymbol"].clone(), mismatch["held"].clone()),
+        (json!("SBIN"), json!(2)),
+        "{mismatch}"
+    );
+    assert!(mismatch["acknowledged"].is_null());
+    // Every page's top bar counts it.
+    let (_, status) = app.call_form("status", &[]).await;
+    assert_eq!(status["mismatches"], 1, "{status}");
+
+    // An entry on SBIN is refused and says why; one on INFY goes.
+    let (_, refused) = app.call_json("orders/place", buy(SBIN)).await;
+    assert_eq!(refused["state"], "rejected", "{refused}");
+    let reason = refused["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("2 units the app cannot explain") && reason.contains("Account page"),
+        "{refused}"
+    );
+    let (_, placed) = app.call_json("orders/place", buy(INFY)).await;
+    assert_eq!(placed["state"], "placed", "{placed}");
+
+    // A viewer may not acknowledge it; a trader may.
+    let key =
+        json!({ "key": { "exchange": "NSE", "tradingsymbol": "SBIN", "product": "intraday" } });
+    let viewer = app.user_client("vic", "viewer").await;
+    let forbidden = viewer
+        .post(app.url("/api/account/acknowledge"))
+        .json(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forbidden.status().as_u16(), 403);
+    let (code, acked) = app.call_json("account/acknowledge", key.clone()).await;
+    assert_eq!(code, 200, "{acked}");
+    assert!(acked["acknowledged"]["by"].is_string(), "{acked}");
+    let (_, status) = app.call_form("status", &[]).await;
+    assert_eq!(status["mismatches"], 0, "{status}");
+    let (_, placed) = app.call_json("orders/place", buy(SBIN)).await;
+    assert_eq!(placed["state"], "placed", "{placed}");
+    // A position with none to acknowledge is named.
+    let (code, missing) = app
+        .call_json(
+            "account/acknowledge",
+            json!({ "key": { "exchange": "NSE", "tradingsymbol": "TCS", "product": "intraday" } }),
+        )
+        .await;
+    assert_eq!(code, 404, "{missing}");
+    assert!(missing.to_string().contains("TCS"), "{missing}");
+
+    // The page's first HTML shows it, acknowledged, for a viewer too.
+    let html = viewer
+        .get(app.url("/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-testid=\"mismatch\""), "{html}");
+    assert!(html.contains("acknowledged by"), "{html}");
     app.stop().await;
 }

@@ -120,6 +120,7 @@ const EXPECTED: &[(&str, Access)] = &[
     ("orders/modify", Access::Trader),
     ("trades/exit", Access::Trader),
     ("account/adopt", Access::Trader),
+    ("account/acknowledge", Access::Trader),
     ("paper/reset", Access::Trader),
     ("risk/kill-switch", Access::Trader),
     // The limits guard the account against its traders: the admin sets and lifts them.

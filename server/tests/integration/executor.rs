@@ -204,7 +204,7 @@ async fn broker_faults_end_every_intent_final_with_a_reason_and_none_twice() {
     // once and the executor alone resolves it by tag. The book has no such order: pending until
     // the book has had its settle time, then final with the reason, and never sent again.
     app.simulator
-        .fail_next_rest_calls(1, RestFault::ServerError);
+        .fail_next_placements(1, RestFault::ServerError);
     let unavailable = executor.submit(None, buy("SBIN", 1)).await.unwrap();
     assert_eq!(unavailable.state, IntentState::Pending);
     assert!(executor.awaiting_answers());
@@ -221,7 +221,7 @@ async fn broker_faults_end_every_intent_final_with_a_reason_and_none_twice() {
 
     // 429: Kite refused it without acting, so the client may try again: placed once.
     app.simulator
-        .fail_next_rest_calls(1, RestFault::TooManyRequests);
+        .fail_next_placements(1, RestFault::TooManyRequests);
     let throttled = executor.submit(None, buy("SBIN", 1)).await.unwrap();
     assert_eq!(throttled.state, IntentState::Placed);
     assert_eq!(orders_tagged(&app, &throttled.request.tag).await, 1);
@@ -229,7 +229,7 @@ async fn broker_faults_end_every_intent_final_with_a_reason_and_none_twice() {
     // The placement takes effect but its answer is lost (longer than the client's timeout):
     // uncertain at once, then adopted by tag as soon as the book shows it; never placed twice.
     app.simulator
-        .fail_next_rest_calls(1, RestFault::Hang(Duration::from_secs(2)));
+        .fail_next_placements(1, RestFault::Hang(Duration::from_secs(2)));
     let lost = executor.submit(None, buy("INFY", 3)).await.unwrap();
     assert_eq!(lost.state, IntentState::Pending, "reported at once");
     // The fault answers only after the placement took effect: the book has it already.

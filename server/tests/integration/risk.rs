@@ -179,3 +179,37 @@ async fn the_kill_switch_squares_off_stops_triggering_survives_a_restart_and_rel
     assert_eq!(after[0]["level"], id);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_entry_the_account_cannot_afford_is_refused_before_the_broker_with_the_shortfall() {
+    let app = spawn_app().await;
+    let ticket = |quantity: &str| {
+        json!({ "ticket": {
+            "token": INFY, "side": "buy", "quantity": quantity, "product": "delivery",
+            "kind": "market", "price": "", "trigger": "",
+        }})
+    };
+    // No limit on an order's value here: the broker's margin is what refuses it.
+    let (status, saved) = app
+        .call_json("risk/limits", json!({ "draft": limits("") }))
+        .await;
+    assert_eq!(status, 200, "{saved}");
+    // Delivery takes the full value: 1,000 INFY are worth far more than the simulator's
+    // ₹10 lakh of funds.
+    let (status, refused) = app.call_json("orders/place", ticket("1000")).await;
+    assert_eq!(status, 200, "{refused}");
+    assert_eq!(refused["state"], "rejected", "{refused}");
+    let reason = refused["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("not enough margin")
+            && reason.contains("₹10,00,000.00 available")
+            && reason.contains("short"),
+        "{refused}"
+    );
+    // Refused here, never sent: Kite's book is empty.
+    assert!(app.kite.orders().await.unwrap().is_empty());
+    // One the account can afford goes.
+    let (_, placed) = app.call_json("orders/place", ticket("2")).await;
+    assert_eq!(placed["state"], "placed", "{placed}");
+    app.stop().await;
+}

@@ -197,3 +197,51 @@ async fn a_firing_of_an_alert_kept_at_kite_is_relayed_once_and_signed() {
     let taken = receiver.taken.lock().unwrap().len();
     assert_eq!(taken, 1, "one firing, one delivery");
 }
+
+#[tokio::test]
+async fn a_broker_mismatch_is_posted_once_signed() {
+    use kite_connect::common::enums::{OrderType, Product, TransactionType};
+    use kite_connect::http::models::OrderParams;
+    let app = spawn_app().await;
+    let receiver = Arc::new(Receiver::default());
+    let url = start_receiver(receiver.clone()).await;
+    let (_, saved) = app.call_form("webhook/save", &[("url", &url)]).await;
+    let secret = saved["secret"].as_str().unwrap().to_owned();
+    // 3 TCS bought at Kite directly, as in Kite's own app.
+    let outside = OrderParams::new(
+        "NSE",
+        "TCS",
+        TransactionType::Buy,
+        OrderType::Market,
+        Product::Mis,
+        3,
+    );
+    app.kite.place_order(&outside).await.unwrap();
+    let (headers, body) = eventually("the mismatch's delivery", async || {
+        receiver.taken.lock().unwrap().first().cloned()
+    })
+    .await;
+    assert_eq!(headers["x-osp-event"], "broker.mismatch");
+    assert!(signed_by(&secret, &headers, &body));
+    let payload: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (
+            payload["tradingsymbol"].clone(),
+            payload["outside"].clone(),
+            payload["product"].clone()
+        ),
+        (json!("TCS"), json!(3), json!("MIS")),
+        "{payload}"
+    );
+    // The delivery log shows it, delivered.
+    let (_, view) = app.call_form("webhook", &[]).await;
+    let deliveries = view["deliveries"].as_array().unwrap();
+    assert_eq!(deliveries.len(), 1, "{view}");
+    assert!(
+        deliveries[0]["payload"]
+            .as_str()
+            .unwrap()
+            .contains("broker.mismatch"),
+        "{view}"
+    );
+}

@@ -164,7 +164,8 @@ impl TradingEngine {
             // An order of the account's that this app did not place filled: the trades are
             // held against the broker's positions now, not at the next housekeeping.
             Ok(None) if order.status == OrderStatus::Complete => {
-                report.trades(self.trades.reconcile_positions().await)
+                report.trades(self.trades.reconcile_positions().await);
+                self.check_mismatches(&mut report).await;
             }
             Ok(None) => {}
             Err(e) => report.errors.push(format!(
@@ -182,7 +183,28 @@ impl TradingEngine {
         let mut report = EngineReport::default();
         self.sync_open(&mut report).await;
         report.trades(self.trades.reconcile_positions().await);
+        self.check_mismatches(&mut report).await;
         report
+    }
+
+    /// What the broker holds that the trades (just reconciled) do not explain is found again:
+    /// a new mismatch holds entries on its instrument back until a trader acknowledges it.
+    async fn check_mismatches(&self, report: &mut EngineReport) {
+        match self.risk.check_mismatches().await {
+            Ok(raised) => {
+                for m in raised {
+                    report.errors.push(format!(
+                        "{}; new entries on {} wait until it is acknowledged on the Account page",
+                        m.describe(),
+                        m.tradingsymbol
+                    ));
+                }
+            }
+            Err(e) => report.retries.push(format!(
+                "the broker's positions could not be compared with the trades; trying again in \
+                 a minute: {e}"
+            )),
+        }
     }
 
     async fn sync_open(&self, report: &mut EngineReport) {
@@ -238,6 +260,7 @@ impl TradingEngine {
                 .await;
                 self.sync_open(&mut report).await;
                 report.trades(self.trades.housekeeping().await);
+                self.check_mismatches(&mut report).await;
             }
         }
         report

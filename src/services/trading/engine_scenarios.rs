@@ -74,6 +74,8 @@ struct Bench {
     broker: Arc<ScriptedBroker>,
     state: Arc<RiskState>,
     trades: Arc<TradeService>,
+    risk: Arc<RiskService>,
+    executor: Arc<OrderExecutor>,
     engine: TradingEngine,
 }
 
@@ -147,8 +149,8 @@ impl Bench {
         let engine = TradingEngine::new(TradingEngineParts {
             trader,
             trades: trades.clone(),
-            risk,
-            executor,
+            risk: risk.clone(),
+            executor: executor.clone(),
             announce: Announcer::default(),
             web_apart: false,
         });
@@ -160,6 +162,8 @@ impl Bench {
             broker,
             state,
             trades,
+            risk,
+            executor,
             engine,
         }
     }
@@ -709,4 +713,110 @@ fn an_exit_by_hand_waits_for_the_broker_to_confirm_the_stop_orders_cancel_and_th
     assert_eq!(trade.state, TradeState::Closed);
     assert_eq!(trade.exit_reason, Some(ExitReason::Manual));
     assert_eq!(bench.stops()[0].status, OrderStatus::Cancelled);
+}
+
+/// An entry of `quantity` INFY at market, as the order ticket sends one.
+fn manual_entry(bench: &Bench, quantity: u32) -> crate::model::OrderIntent {
+    let request = crate::model::OrderRequest {
+        exchange: Exchange::Nse,
+        tradingsymbol: "INFY".to_owned(),
+        side: OrderSide::Buy,
+        quantity,
+        kind: OrderKind::Market,
+        product: ProductKind::Intraday,
+        tag: crate::model::OrderTag::parse("unset").unwrap(),
+    };
+    run(bench.executor.submit(None, request)).unwrap()
+}
+
+/// The trader buys `quantity` INFY in Kite's own app; the broker's news of it arrives.
+fn bought_outside(bench: &Bench, quantity: u32) -> super::EngineReport {
+    bench.broker.trade_outside(
+        &crate::model::OrderRequest {
+            exchange: Exchange::Nse,
+            tradingsymbol: "INFY".to_owned(),
+            side: OrderSide::Buy,
+            quantity,
+            kind: OrderKind::Market,
+            product: ProductKind::Intraday,
+            tag: crate::model::OrderTag::parse("outside2").unwrap(),
+        },
+        p("1499"),
+    );
+    run(bench.engine.on_order_update(&outside_update(quantity)))
+}
+
+#[test]
+fn units_bought_outside_the_app_block_entries_on_that_instrument_until_acknowledged() {
+    let bench = Bench::new();
+    // 5 INFY bought in Kite's own app: the app has no trade that explains them.
+    let report = bought_outside(&bench, 5);
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.contains("5 units the app cannot explain")),
+        "{report:?}"
+    );
+    assert_eq!(bench.state.blocking_mismatches(), 1);
+    let stored = run(RiskStore::mismatches(bench.store.as_ref())).unwrap();
+    assert_eq!((stored.len(), stored[0].outside()), (1, 5));
+
+    // The level's crossing meets the gate: refused, nothing sent.
+    run(bench.engine.on_entry_ticks(&[tick("1495")]));
+    run(bench.engine.on_entry_ticks(&[tick("1501")]));
+    let refused = bench
+        .store
+        .intents()
+        .pop()
+        .expect("the level's entry is recorded");
+    assert_eq!(refused.state, IntentState::Rejected);
+    let reason = refused.reason.clone().unwrap_or_default();
+    assert!(reason.contains("acknowledged"), "{reason}");
+    assert!(bench.broker.book().is_empty(), "nothing sent");
+    // A manual entry on it is refused the same way; housekeeping does not clear it.
+    run(bench.engine.on_timer(super::Timer::Housekeeping));
+    assert_eq!(manual_entry(&bench, 1).state, IntentState::Rejected);
+
+    // Acknowledged: entries on INFY go out again, and the app's own trade does not count as
+    // unexplained.
+    let key = super::MismatchKey {
+        exchange: Exchange::Nse,
+        tradingsymbol: "INFY".into(),
+        product: Some(ProductKind::Intraday),
+    };
+    let acked = run(bench.risk.acknowledge(&key, "asha")).unwrap();
+    assert_eq!(
+        acked.acknowledged.as_ref().map(|a| a.by.as_str()),
+        Some("asha")
+    );
+    assert_eq!(bench.state.blocking_mismatches(), 0);
+    let placed = manual_entry(&bench, 2);
+    assert_eq!(placed.state, IntentState::Placed, "{placed:?}");
+    bench.fill_newest("1502");
+    let quiet = run(bench.engine.on_timer(super::Timer::Housekeeping));
+    assert!(quiet.errors.is_empty(), "{quiet:?}");
+    assert_eq!(bench.state.blocking_mismatches(), 0);
+
+    // 3 more bought outside: 8 unexplained now, a new mismatch that blocks again.
+    let report = bought_outside(&bench, 3);
+    assert!(
+        report
+            .errors
+            .iter()
+            .any(|e| e.contains("8 units the app cannot explain")),
+        "{report:?}"
+    );
+    assert_eq!(manual_entry(&bench, 1).state, IntentState::Rejected);
+    // The exits of the app's trade are never held back by it.
+    let trade = bench.trade(1);
+    assert_eq!(trade.state, TradeState::Open);
+    // Acknowledging a position that has none is named.
+    let mut other = key.clone();
+    other.tradingsymbol = "SBIN".into();
+    let missing = run(bench.risk.acknowledge(&other, "asha")).unwrap_err();
+    assert!(
+        missing.to_string().contains("the mismatch on SBIN (MIS)"),
+        "{missing}"
+    );
 }

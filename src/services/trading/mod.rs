@@ -38,14 +38,17 @@ pub use portfolio::protection::{
 pub use portfolio::trade_rules::{
     DEFAULT_SQUARE_OFF_MINUTE, exit_prices, square_off_due, unrealised,
 };
+pub use portfolio::trades::mismatches_now;
 pub use portfolio::trades::{
     AccountPosition, AccountView, AdoptionDraft, EXIT_RETRY_MS, MAX_TRADES, TRADES_FEED_OWNER,
     TradeBook, TradeError, TradeReport, TradeService, TradeServiceParts, TradeView,
     account_positions, adopted_trade,
 };
 pub use risk::gate::{
-    EntryCount, RiskContext, RiskGate, RiskState, order_problem, standing_orders_problem,
+    EntryCount, RiskContext, RiskGate, RiskState, mismatch_problem, order_problem,
+    standing_orders_problem,
 };
+pub use risk::mismatches::MismatchKey;
 pub use risk::service::{KillSwitchReport, RiskError, RiskLimitsDraft, RiskService};
 pub use risk::standing::{StandDown, StandingOrders};
 pub use strategy::level_draft::{

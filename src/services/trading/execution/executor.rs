@@ -38,6 +38,7 @@ use crate::ports::{
 
 use super::broker_session::BrokerSession;
 use super::intents::{IntentError, IntentEvent, Reconciliation, advance, reconcile};
+use super::order_rules::margin_problem;
 use super::pre_trade::PreTradeCheck;
 use crate::services::announcer::Announcer;
 
@@ -302,6 +303,11 @@ impl OrderExecutor {
                 .apply(intent, IntentEvent::Refused { reason: &reason })
                 .await;
         }
+        if let Some(reason) = self.margin_refusal(intent).await {
+            return self
+                .apply(intent, IntentEvent::Refused { reason: &reason })
+                .await;
+        }
         let answer = self.broker.place_order(&intent.request).await;
         if let Err(e) = &answer {
             self.note(e);
@@ -329,6 +335,33 @@ impl OrderExecutor {
             }
         };
         self.apply(intent, event).await
+    }
+
+    /// Why an entry may not go out for want of margin, asked of the broker just before it is
+    /// sent (exits never are: they free margin). A broker that cannot say refuses it too —
+    /// the account must be known to afford it.
+    async fn margin_refusal(&self, intent: &OrderIntent) -> Option<String> {
+        if intent.closes.is_some() {
+            return None;
+        }
+        match self
+            .broker
+            .margin_needed(std::slice::from_ref(&intent.request))
+            .await
+        {
+            Ok(Some(need)) => margin_problem(&need).map(|p| format!("risk check: {p}")),
+            Ok(None) => None,
+            // The broker refused the order itself (an instrument it does not know): its words.
+            Err(e) if e.kind == BrokerErrorKind::Rejected => Some(e.message),
+            Err(e) => {
+                self.note(&e);
+                Some(format!(
+                    "not sent: the margin it needs could not be read from the broker ({}); \
+                     try again",
+                    e.message
+                ))
+            }
+        }
     }
 
     /// Applies `event` to the stored intent. When an order update got there first (a fill
@@ -409,6 +442,14 @@ impl OrderExecutor {
     /// placed).
     pub async fn positions(&self) -> Result<Vec<crate::model::BrokerPosition>, BrokerError> {
         self.broker.positions().await.inspect_err(|e| self.note(e))
+    }
+
+    /// Every order of the app's not final yet: pending here, or placed and not done at the
+    /// broker.
+    pub async fn unfinished(&self) -> Result<Vec<OrderIntent>, ExecError> {
+        let mut all = self.store.pending().await.map_err(ExecError::Store)?;
+        all.extend(self.store.open().await.map_err(ExecError::Store)?);
+        Ok(all)
     }
 
     /// Both steps.

@@ -2,7 +2,7 @@
 //! instrument's tick grid, whole lots of a derivative, a product that suits the instrument.
 //! Each rule gives the words the form shows beside its field.
 
-use crate::model::{Exchange, Instrument, Price, ProductKind};
+use crate::model::{Exchange, Instrument, MarginNeed, Price, ProductKind};
 
 pub(in crate::services::trading) fn is_derivative(exchange: Exchange) -> bool {
     !matches!(exchange, Exchange::Nse | Exchange::Bse)
@@ -65,5 +65,37 @@ pub(in crate::services::trading) fn product_problem(
             Some("NRML is for derivatives; use CNC to hold equity overnight, or MIS".to_owned())
         }
         _ => None,
+    }
+}
+
+/// Why an entry the broker reckons at `need` may not be sent: the account cannot afford it,
+/// said with the shortfall. `None` when it can.
+pub(in crate::services::trading) fn margin_problem(need: &MarginNeed) -> Option<String> {
+    need.shortfall().map(|short| {
+        format!(
+            "not enough margin: the order needs {} and the account has {} available at the \
+             broker, {} short; add funds or lower the quantity",
+            need.required.format_inr(),
+            need.available.format_inr(),
+            short.format_inr()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shortfall_is_named_and_an_affordable_order_passes() {
+        let need = |required: i64, available: i64| MarginNeed {
+            required: Price::from_rupees(required).unwrap(),
+            available: Price::from_rupees(available).unwrap(),
+        };
+        let problem = margin_problem(&need(1_500, 1_000)).unwrap();
+        assert!(problem.contains("₹1,500.00"), "{problem}");
+        assert!(problem.contains("₹500.00 short"), "{problem}");
+        assert_eq!(margin_problem(&need(1_000, 1_000)), None);
+        assert_eq!(margin_problem(&need(10, 1_000)), None);
     }
 }

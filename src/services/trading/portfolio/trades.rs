@@ -29,6 +29,7 @@ use crate::services::prices::FeedSubscriptions;
 
 mod account;
 mod adopt;
+mod mismatches;
 mod protective;
 mod reconciliation;
 
@@ -41,6 +42,7 @@ use super::{Portfolio, day_totals, open_and_recent, open_prices};
 use crate::services::trading::execution::executor::OrderExecutor;
 pub use account::{AccountPosition, AccountView, account_positions};
 pub use adopt::{AdoptionDraft, adopted_trade};
+pub use mismatches::mismatches_now;
 
 /// The feed owner for the open trades' instruments.
 pub const TRADES_FEED_OWNER: &str = "trades";

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use crate::model::{KillSwitch, OrderIntent, OrderKind, OrderRequest, Price, RiskLimits};
+use crate::model::{KillSwitch, Mismatch, OrderIntent, OrderKind, OrderRequest, Price, RiskLimits};
 use crate::ports::{Clock, IntentStore, MarketData, RiskStore};
 use crate::services::instruments::InstrumentCatalog;
 use crate::services::market_calendar::{ist_day_number, ist_day_start_ms};
@@ -23,13 +23,33 @@ use crate::services::trading::portfolio::{Portfolio, day_totals, open_prices};
 #[derive(Debug, Default)]
 pub struct RiskState {
     inner: Mutex<(RiskLimits, Option<KillSwitch>)>,
+    /// The broker positions the app's trades do not explain (see `Mismatch`).
+    mismatches: Mutex<Vec<Mismatch>>,
 }
 
 impl RiskState {
     pub fn new(limits: RiskLimits, kill_switch: Option<KillSwitch>) -> Self {
         Self {
             inner: Mutex::new((limits, kill_switch)),
+            mismatches: Mutex::default(),
         }
+    }
+
+    pub fn mismatches(&self) -> Vec<Mismatch> {
+        self.mismatches
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// How many mismatches hold entries back (not acknowledged).
+    pub fn blocking_mismatches(&self) -> u32 {
+        let list = self.mismatches.lock().unwrap_or_else(|p| p.into_inner());
+        u32::try_from(list.iter().filter(|m| m.blocks()).count()).unwrap_or(u32::MAX)
+    }
+
+    pub(in crate::services::trading) fn set_mismatches(&self, mismatches: Vec<Mismatch>) {
+        *self.mismatches.lock().unwrap_or_else(|p| p.into_inner()) = mismatches;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, (RiskLimits, Option<KillSwitch>)> {
@@ -121,6 +141,22 @@ pub fn order_problem(
         ));
     }
     None
+}
+
+/// Why an entry on `r`'s instrument may not go out while the broker holds units there that
+/// the app's trades do not explain (until they are acknowledged or adopted), or `None`.
+pub fn mismatch_problem(mismatches: &[Mismatch], r: &OrderRequest) -> Option<String> {
+    mismatches
+        .iter()
+        .find(|m| m.blocks() && m.on(r.exchange, &r.tradingsymbol))
+        .map(|m| {
+            format!(
+                "{}; no new entry on {} until that is acknowledged (or the units adopted) on \
+                 the Account page",
+                m.describe(),
+                r.tradingsymbol
+            )
+        })
 }
 
 /// What is wrong with `r` by itself (its quantity, value and price against the last price
@@ -307,6 +343,10 @@ impl RiskGate {
     /// `state`'s in one process.
     async fn current(&self) -> Result<(RiskLimits, Option<KillSwitch>), String> {
         if let Some(store) = &self.stored {
+            let mismatches = store.mismatches().await.map_err(|e| {
+                format!("the broker mismatches could not be read, so nothing is sent: {e}")
+            })?;
+            self.state.set_mismatches(mismatches);
             let limits = store
                 .limits()
                 .await
@@ -344,9 +384,13 @@ impl PreTradeCheck for RiskGate {
 
     async fn check_standing(&self, orders: &[OrderRequest]) -> Result<(), String> {
         let (limits, kill_switch) = self.current().await?;
-        match standing_orders_problem(&limits, kill_switch.as_ref(), orders, |r| {
+        if let Some(problem) = standing_orders_problem(&limits, kill_switch.as_ref(), orders, |r| {
             self.last_price(r)
         }) {
+            return Err(problem);
+        }
+        let mismatches = self.state.mismatches();
+        match orders.iter().find_map(|r| mismatch_problem(&mismatches, r)) {
             Some(problem) => Err(problem),
             None => Ok(()),
         }
@@ -371,6 +415,9 @@ impl PreTradeCheck for RiskGate {
                 Some(problem) => Err(problem),
                 None => Ok(()),
             };
+        }
+        if let Some(problem) = mismatch_problem(&self.state.mismatches(), &intent.request) {
+            return Err(problem);
         }
         let now = self.clock.now_ms();
         let ltp = self.last_price(&intent.request);

@@ -5,5 +5,6 @@
 //! orders the broker holds for later (`standing`: Kite's ATO alerts) out of the broker's hands.
 
 pub(super) mod gate;
+pub(super) mod mismatches;
 pub(super) mod service;
 pub(super) mod standing;

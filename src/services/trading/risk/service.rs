@@ -187,11 +187,11 @@ pub struct KillSwitchReport {
 }
 
 pub struct RiskService {
-    store: Arc<dyn RiskStore>,
-    state: Arc<RiskState>,
+    pub(super) store: Arc<dyn RiskStore>,
+    pub(super) state: Arc<RiskState>,
     executor: Arc<OrderExecutor>,
-    trades: Arc<TradeService>,
-    clock: Arc<dyn Clock>,
+    pub(super) trades: Arc<TradeService>,
+    pub(super) clock: Arc<dyn Clock>,
     /// Told of every write, for the process whose gate checks orders apart from this one.
     changes: Announcer,
     /// What the broker holds to place on its own: taken back when the switch is engaged.
@@ -204,7 +204,9 @@ impl RiskService {
     pub async fn load_state(store: &dyn RiskStore) -> Result<RiskState, String> {
         let limits = store.limits().await?.unwrap_or_default();
         let kill_switch = store.kill_switch().await?;
-        Ok(RiskState::new(limits, kill_switch))
+        let state = RiskState::new(limits, kill_switch);
+        state.set_mismatches(store.mismatches().await?);
+        Ok(state)
     }
 
     pub fn new(
@@ -238,7 +240,7 @@ impl RiskService {
         self
     }
 
-    fn announce(&self) {
+    pub(super) fn announce(&self) {
         self.changes.tell(StateChange::Risk);
     }
 
@@ -250,6 +252,7 @@ impl RiskService {
             .map_err(RiskError::Unavailable)?;
         self.state.set_limits(fresh.limits());
         self.state.set_kill_switch(fresh.kill_switch());
+        self.state.set_mismatches(fresh.mismatches());
         Ok(())
     }
 

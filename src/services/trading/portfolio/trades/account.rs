@@ -33,6 +33,10 @@ pub struct AccountView {
     pub read_ms: i64,
     /// Why the broker could not be read, when it could not (the positions are then empty).
     pub problem: Option<String>,
+    /// What the broker holds that the app's trades do not explain, as last found (the risk
+    /// service keeps them).
+    #[serde(default)]
+    pub mismatches: Vec<crate::model::Mismatch>,
 }
 
 /// Each of the broker's `positions` with the app's `open` trades on it (same instrument, and
@@ -114,6 +118,7 @@ impl TradeService {
                     positions: Vec::new(),
                     read_ms,
                     problem: Some(format!("the broker's positions could not be read: {e}")),
+                    mismatches: Vec::new(),
                 };
             }
         };
@@ -139,6 +144,7 @@ impl TradeService {
             positions: rows,
             read_ms,
             problem: None,
+            mismatches: Vec::new(),
         }
     }
 }
