@@ -100,20 +100,7 @@ fn Positions(initial: AccountView) -> impl IntoView {
         {move || account.with(|a| a.problem.clone()).map(|p| view! {
             <p class="error" role="alert" data-testid="account-problem">{p}</p>
         })}
-        <Show when=move || account.with(|a| !a.mismatches.is_empty())>
-            <section class="card mismatches" data-testid="mismatches">
-                <h2>"Not explained by the app's trades"</h2>
-                <p class="muted small">
-                    "New entries on these instruments are held back until a trader acknowledges \
-                     them (or adopts the units below). Exits and stops are never held back."
-                </p>
-                <ul class="plain">
-                    <For each=move || account.with(|a| a.mismatches.clone())
-                        key=|m| (m.tradingsymbol.clone(), product_text(m.product), m.held, m.managed, m.acknowledged.is_some())
-                        children=move |m| view! { <MismatchRow m on_done=refresh/> }/>
-                </ul>
-            </section>
-        </Show>
+        <Mismatches account refresh/>
         <section class="card">
             <h2>"Positions"</h2>
             <p class="muted small" data-testid="account-read">
@@ -213,7 +200,7 @@ fn PositionRow(row: AccountPosition, on_adopted: Callback<()>) -> impl IntoView 
                 {p.quantity}
             </td>
             <td class="num">{p.average_price.format_indian()}</td>
-            <td class="num">{row.ltp.map(|l| l.format_indian()).unwrap_or_else(|| "—".to_owned())}</td>
+            <td class="num" data-testid="position-ltp">{row.ltp.map(|l| l.format_indian()).unwrap_or_else(|| "—".to_owned())}</td>
             <td data-testid="position-managed">
                 <span class=if row.trades.is_empty() { "badge warn" } else { "badge" }>{managed}</span>
                 {outside.map(|o| view! { <span class="muted small">" "{o}</span> })}
@@ -239,6 +226,28 @@ fn PositionRow(row: AccountPosition, on_adopted: Callback<()>) -> impl IntoView 
                 {move || message.get().map(|m| view! { <span class="small" data-testid="adopt-message">{m}</span> })}
             </td>
         </tr>
+    }
+    .into_any()
+}
+
+/// What the broker holds that the app's trades do not explain, each with its acknowledgment.
+#[component]
+fn Mismatches(account: RwSignal<AccountView>, refresh: Callback<()>) -> impl IntoView {
+    view! {
+        <Show when=move || account.with(|a| !a.mismatches.is_empty())>
+            <section class="card mismatches" data-testid="mismatches">
+                <h2>"Not explained by the app's trades"</h2>
+                <p class="muted small">
+                    "New entries on these instruments are held back until a trader acknowledges \
+                     them (or adopts the units below). Exits and stops are never held back."
+                </p>
+                <ul class="plain">
+                    <For each=move || account.with(|a| a.mismatches.clone())
+                        key=|m| (m.tradingsymbol.clone(), product_text(m.product), m.held, m.managed, m.acknowledged.is_some())
+                        children=move |m| view! { <MismatchRow m on_done=refresh/> }/>
+                </ul>
+            </section>
+        </Show>
     }
     .into_any()
 }
@@ -290,4 +299,5 @@ fn MismatchRow(m: Mismatch, on_done: Callback<()>) -> impl IntoView {
             {move || message.get().map(|t| view! { <p class="error small" role="alert">{t}</p> })}
         </li>
     }
+    .into_any()
 }
