@@ -35,7 +35,7 @@ const COLUMNS: &str = "id, alert_event_id, url, payload, state, attempts, last_s
 
 /// What a delivery is for: a firing of the app's own alert, or an event known by a text key —
 /// a firing of an alert kept at Kite (`<alert_id>:<seq>`), a broker mismatch raised
-/// (`mismatch:<exchange>:<symbol>:<product>:<seen_ms>`). Keyed events share the unique
+/// (`mismatch:<exchange>:<symbol>:<product>:<outside>:<seen_ms>`). Keyed events share the unique
 /// `kite_firing` column, named for the first of them.
 #[derive(Clone, Copy)]
 enum Firing<'a> {
@@ -212,10 +212,11 @@ impl Database {
                 continue;
             }
             let key = format!(
-                "mismatch:{}:{}:{}:{}",
+                "mismatch:{}:{}:{}:{}:{}",
                 m.exchange.code(),
                 m.tradingsymbol,
                 m.product.map_or("any", |p| p.kite_name()),
+                m.outside(),
                 m.seen_ms
             );
             added += self

@@ -354,7 +354,7 @@ pub fn browser_client(addr: SocketAddr) -> (reqwest::Client, std::sync::Arc<reqw
 }
 
 /// Signs the first admin in: made on a new database, signed in on a restart.
-async fn admin_session(addr: SocketAddr, client: &reqwest::Client) {
+pub async fn admin_session(addr: SocketAddr, client: &reqwest::Client) {
     let url = |path: &str| format!("http://{addr}{path}");
     let form = [("username", ADMIN), ("password", ADMIN_PASSWORD)];
     let setup = client

@@ -10,14 +10,12 @@
 //! (starting them takes most of the time), so they share one file and one fixture.
 
 use std::net::SocketAddr;
-use std::process::Stdio;
 use std::time::Duration;
 
 use app::live::{ClientMessage, ServerMessage};
 use futures::{SinkExt, StreamExt};
 use osp_core::model::{InstrumentToken, Price};
 use serde_json::{Value, json};
-use tokio::process::{Child, Command};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
@@ -25,83 +23,16 @@ use crate::helpers::{
     REMOTE_API_KEY, REMOTE_API_SECRET, approve_kite_login, browser_client, drop_postgres_database,
     fresh_postgres_database, moved,
 };
+use crate::processes::{Layout, free_addr};
 
 const INFY: u32 = 408_065;
-/// "0123456789abcdef0123456789abcdef": every process opens what another sealed.
-const SECRETS_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+use crate::processes::SECRETS_KEY;
 
 fn redis_url() -> String {
     std::env::var("OSP_TEST_REDIS_URL").expect(
         "OSP_TEST_REDIS_URL is not set: run the README's test command (scripts/test.sh), \
          which starts a throwaway Redis on loopback",
     )
-}
-
-fn free_addr() -> SocketAddr {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
-    listener.local_addr().expect("its address")
-}
-
-struct Process {
-    name: &'static str,
-    addr: SocketAddr,
-    child: Child,
-    log: std::path::PathBuf,
-}
-
-impl Process {
-    fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    async fn kill(&mut self) {
-        self.child.kill().await.expect("the process is killed");
-    }
-}
-
-struct Layout {
-    dir: tempfile::TempDir,
-    env: Vec<(String, String)>,
-}
-
-impl Layout {
-    /// Starts `osp <args>` on `addr` and waits for its `/health`.
-    async fn start(&self, name: &'static str, args: &[&str], addr: SocketAddr) -> Process {
-        let log = self.dir.path().join(format!("{name}.log"));
-        let file = std::fs::File::create(&log).expect("a log file");
-        let data_dir = self.dir.path().join(name);
-        let child = Command::new(env!("CARGO_BIN_EXE_osp"))
-            .args(args)
-            .arg("--addr")
-            .arg(addr.to_string())
-            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-            .env("OSP__DATA_DIR", &data_dir)
-            .stdout(Stdio::null())
-            .stderr(file)
-            .kill_on_drop(true)
-            .spawn()
-            .expect("osp starts");
-        let mut process = Process {
-            name,
-            addr,
-            child,
-            log,
-        };
-        let client = reqwest::Client::new();
-        for _ in 0..300 {
-            if let Ok(Some(status)) = process.child.try_wait() {
-                panic!("{name} exited ({status}): {}", process.log());
-            }
-            if let Ok(response) = client.get(format!("http://{addr}/health")).send().await
-                && response.status().is_success()
-            {
-                return process;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        process.kill().await;
-        panic!("{name} never answered /health: {}", process.log());
-    }
 }
 
 async fn ready(addr: SocketAddr) -> Value {

@@ -32,9 +32,16 @@ impl RiskService {
                 .await?;
             self.announce();
         }
+        // New: not carried from before (the same position with the same unexplained units,
+        // whatever else of it moved).
         let raised = found
             .iter()
-            .filter(|m| m.blocks() && !known.contains(m))
+            .filter(|m| {
+                m.blocks()
+                    && !known
+                        .iter()
+                        .any(|k| k.same_position(m) && k.outside() == m.outside())
+            })
             .cloned()
             .collect();
         self.state.set_mismatches(found);
