@@ -1,7 +1,8 @@
 // Live mode on a Kite of the test's own (`osp kite-sim`, standing in for Zerodha's servers): a
 // position bought in "Kite's own app" — a REST call the test makes with a session of its own,
 // not through the app — shows on the Account page as outside the app, raises a mismatch on every
-// page, and is adopted as a trade whose stop-loss then stands at Kite as an order.
+// page, and is adopted as a trade whose stop-loss then stands at Kite as an order; another is
+// exited with one click.
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { expect, test } from '@playwright/test';
@@ -81,7 +82,7 @@ async function buyAtKite(token: string, symbol: string, quantity: number): Promi
   if (!placed.ok) throw new Error(`the outside order was refused: ${await placed.text()}`);
 }
 
-test('an outside position is shown, adopted, and its stop stands at Kite', async ({ page }) => {
+test('an outside position is shown, adopted, and its stop stands at Kite; another is exited', async ({ page }) => {
   test.setTimeout(120_000);
   const kite = await startKite();
   const server = await own.start();
@@ -140,6 +141,26 @@ test('an outside position is shown, adopted, and its stop stands at Kite', async
     await expect(stopOrder).toHaveCount(1, { timeout: 15_000 });
     await expect(stopOrder).toContainText('SBIN');
     await expect(stopOrder).toContainText(stop);
+
+    // 2 INFY bought in "Kite's own app" again: this time exited with one click, one market
+    // sell of just those 2, and the Orders page says what it was.
+    await buyAtKite(await outsideSession(), 'INFY', 2);
+    await page.goto(`${BASE}/account`);
+    const infy = page.getByTestId('account-position').filter({ hasText: 'INFY' });
+    await expect(async () => {
+      await page.reload();
+      await expect(infy).toHaveAttribute('data-outside', '2', { timeout: 1_000 });
+    }).toPass({ timeout: 20_000 });
+    await infy.getByTestId('exit-outside').click();
+    await expect(async () => {
+      await page.reload();
+      await expect(infy).toHaveAttribute('data-outside', '0', { timeout: 1_000 });
+      await expect(page.getByTestId('mismatch')).toHaveCount(0, { timeout: 1_000 });
+    }).toPass({ timeout: 20_000 });
+    await page.goto(`${BASE}/orders`);
+    const exitOrder = page.getByTestId('order-row').filter({ hasText: 'exit of units held outside the app' });
+    await expect(exitOrder).toHaveCount(1);
+    await expect(exitOrder).toContainText('INFY');
   } finally {
     await stopServer(server);
     kite.kill('SIGTERM');

@@ -8,6 +8,16 @@ use serde::{Deserialize, Serialize};
 
 use super::{Exchange, ProductKind};
 
+/// One net position at the broker: its instrument and product, as the Account page names it
+/// (which mismatch a trader acknowledges, which outside position a trader exits).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PositionKey {
+    pub exchange: Exchange,
+    pub tradingsymbol: String,
+    /// `None`: a venue with one position per instrument whatever the product.
+    pub product: Option<ProductKind>,
+}
+
 /// Who acknowledged a mismatch, and when: the units stay outside, known.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MismatchAck {

@@ -70,7 +70,7 @@ pub use level::{ActiveWindow, Distance, Level, LevelId, LevelOrderType, Rearm};
 pub use level_log::{LevelLogEntry, LevelLogKind};
 pub use market_session::MarketSession;
 pub use market_snapshot::MarketSnapshot;
-pub use mismatch::{Mismatch, MismatchAck};
+pub use mismatch::{Mismatch, MismatchAck, PositionKey};
 pub use ohlc::Ohlc;
 pub use order_intent::{IntentState, OrderIntent};
 pub use order_request::{OrderKind, OrderRequest, ProductKind};

@@ -47,6 +47,11 @@ pub struct OrderIntent {
     /// The trade this order exits, for an exit order (`None`: it opens a trade).
     #[serde(default)]
     pub closes: Option<TradeId>,
+    /// An exit of units the broker holds outside the app's trades (the Account page's Exit on
+    /// an outside position): it opens no trade and closes none, and like every exit it is
+    /// never refused by the risk limits or the kill switch.
+    #[serde(default)]
+    pub outside_exit: bool,
     /// Carries the unique tag the broker echoes back.
     pub request: OrderRequest,
     pub state: IntentState,
@@ -57,4 +62,11 @@ pub struct OrderIntent {
     pub reason: Option<String>,
     pub created_ms: i64,
     pub updated_ms: i64,
+}
+
+impl OrderIntent {
+    /// Whether it opens (or adds to) a position: neither a trade's exit nor an outside exit.
+    pub fn is_entry(&self) -> bool {
+        self.closes.is_none() && !self.outside_exit
+    }
 }

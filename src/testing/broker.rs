@@ -40,7 +40,7 @@ impl PartialEq for super::ManualClock {
 impl Eq for super::ManualClock {}
 
 /// Exchange, trading symbol and product: one position at the broker.
-type PositionKey = (Exchange, String, ProductKind);
+type BookKey = (Exchange, String, ProductKind);
 
 #[derive(Default)]
 pub struct ScriptedBroker {
@@ -49,7 +49,7 @@ pub struct ScriptedBroker {
     /// What each order in the book asked for, by order id.
     requests: Mutex<Vec<(String, OrderRequest)>>,
     /// The day's fills per instrument and product, kept as Kite reports a position.
-    positions: Mutex<Vec<(PositionKey, DayBook)>>,
+    positions: Mutex<Vec<(BookKey, DayBook)>>,
     /// Modifications made, all orders together.
     modified: std::sync::atomic::AtomicUsize,
     /// Cancels are taken but not done until `confirm_cancels` (Kite's CANCEL PENDING).

@@ -120,7 +120,7 @@ impl IntentStore for MemoryStore {
         Ok(self
             .intents()
             .iter()
-            .filter(|i| i.closes.is_none() && i.created_ms >= since_ms)
+            .filter(|i| i.is_entry() && i.created_ms >= since_ms)
             .map(|i| i.id)
             .collect())
     }
@@ -273,7 +273,7 @@ impl TradeStore for MemoryStore {
             .iter()
             .filter(|i| i.updated_ms >= since_ms)
             .filter(|i| {
-                let unapplied_fill = i.closes.is_none()
+                let unapplied_fill = i.is_entry()
                     && i.filled_quantity > 0
                     && !tables
                         .trades

@@ -31,7 +31,7 @@ pub async fn account_view() -> Result<osp_core::services::trading::AccountView, 
 /// units change). Nothing is placed or changed at the broker.
 #[server(endpoint = "account/acknowledge", input = leptos::server_fn::codec::Json)]
 pub async fn acknowledge_mismatch(
-    key: osp_core::services::trading::MismatchKey,
+    key: osp_core::model::PositionKey,
 ) -> Result<osp_core::model::Mismatch, AppError> {
     crate::api::serve(|state| async move {
         let by = crate::auth::signed_in()?.username;
@@ -56,6 +56,28 @@ pub async fn adopt_position(
             tracing::warn!(error = %e, "the mismatches could not be read again after an adoption");
         }
         Ok(trade)
+    })
+    .await
+}
+
+/// `POST /api/account/exit-outside`: one market order for exactly the units the broker holds
+/// outside the app's trades on one position (read again just before it is sent). It passes the
+/// risk gate as an exit — the kill switch never holds it back — and opens no trade.
+#[server(endpoint = "account/exit-outside", input = leptos::server_fn::codec::Json)]
+pub async fn exit_outside(
+    key: osp_core::model::PositionKey,
+) -> Result<osp_core::model::OrderIntent, AppError> {
+    crate::api::serve(|state| async move {
+        let by = crate::auth::signed_in()?.username;
+        let sent = state.trades.exit_outside(&key).await?;
+        tracing::info!(
+            user = %by,
+            order = sent.id,
+            instrument = %key.tradingsymbol,
+            quantity = sent.request.quantity,
+            "units held outside the app sent to exit"
+        );
+        Ok(sent)
     })
     .await
 }

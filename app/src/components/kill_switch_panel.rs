@@ -48,6 +48,18 @@ pub fn KillSwitchPanel(
                             plural(report.alerts_suspended, "ATO alert", "ATO alerts"),
                         ));
                     }
+                    if !report.outside.is_empty() {
+                        let held: Vec<String> = report
+                            .outside
+                            .iter()
+                            .map(|r| format!("{} {}", r.position.tradingsymbol, r.outside))
+                            .collect();
+                        text.push_str(&format!(
+                            " Held outside the app, never squared off by the switch: {}; exit \
+                             each with one click on the Account page.",
+                            held.join(", ")
+                        ));
+                    }
                     for p in &report.problems {
                         text.push(' ');
                         text.push_str(p);

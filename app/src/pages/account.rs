@@ -10,10 +10,13 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use osp_core::format::ist_clock;
 use osp_core::model::Mismatch;
-use osp_core::model::ProductKind;
-use osp_core::services::trading::{AccountPosition, AccountView, AdoptionDraft, MismatchKey};
+use osp_core::model::PositionKey;
+use osp_core::model::{OrderSide, ProductKind};
+use osp_core::services::trading::{
+    AccountPosition, AccountView, AdoptionDraft, outside_exit_order,
+};
 
-use crate::api::trades::{account_view, acknowledge_mismatch, adopt_position};
+use crate::api::trades::{account_view, acknowledge_mismatch, adopt_position, exit_outside};
 
 const REFRESH_EVERY: Duration = Duration::from_secs(15);
 
@@ -28,8 +31,7 @@ fn product_code(product: Option<ProductKind>) -> &'static str {
 
 /// Whether the broker holds units beyond the app's trades, on the side it holds them.
 fn adoptable(row: &AccountPosition) -> bool {
-    let q = row.position.quantity;
-    row.outside != 0 && q != 0 && (q > 0) == (row.outside > 0) && row.outside.abs() <= q.abs()
+    outside_exit_order(row).is_ok()
 }
 
 fn product_text(product: Option<ProductKind>) -> &'static str {
@@ -167,6 +169,35 @@ fn PositionRow(row: AccountPosition, on_adopted: Callback<()>) -> impl IntoView 
             }
         });
     });
+    // One market order for just the outside units (never the app's trades' own).
+    let exit_label = outside_exit_order(&row)
+        .map(|o| {
+            let side = if o.side == OrderSide::Sell {
+                "Sell"
+            } else {
+                "Buy"
+            };
+            format!("{side} {} at market", o.quantity)
+        })
+        .unwrap_or_default();
+    let key = PositionKey {
+        exchange: row.position.exchange,
+        tradingsymbol: row.position.tradingsymbol.clone(),
+        product: row.position.product,
+    };
+    let exit = move |_| {
+        let key = key.clone();
+        leptos::task::spawn_local(async move {
+            message.set(Some(match exit_outside(key).await {
+                Ok(o) => match o.reason {
+                    Some(why) => format!("exit order #{} not placed: {why}", o.id),
+                    None => format!("exit order #{} sent", o.id),
+                },
+                Err(e) => e.to_string(),
+            }));
+            on_adopted.run(());
+        });
+    };
     let average = row.position.average_price.format_indian();
     let p = &row.position;
     let managed = if row.trades.is_empty() {
@@ -207,6 +238,9 @@ fn PositionRow(row: AccountPosition, on_adopted: Callback<()>) -> impl IntoView 
                 <Show when=move || can_adopt && can_trade.get() && !adopting.get()>
                     <button type="button" class="button subtle" data-testid="adopt"
                         on:click=move |_| adopting.set(true)>"Adopt"</button>
+                    <button type="button" class="danger small" data-testid="exit-outside"
+                        title="one market order for the units held outside the app"
+                        on:click=exit.clone()>{exit_label.clone()}</button>
                 </Show>
                 <Show when=move || adopting.get()>
                     <form class="adopt-form" data-testid="adopt-form"
@@ -239,7 +273,7 @@ fn Mismatches(account: RwSignal<AccountView>, refresh: Callback<()>) -> impl Int
                 <h2>"Not explained by the app's trades"</h2>
                 <p class="muted small">
                     "New entries on these instruments are held back until a trader acknowledges \
-                     them (or adopts the units below). Exits and stops are never held back."
+                     them (or adopts or exits the units below). Exits and stops are never held back."
                 </p>
                 <ul class="plain">
                     <For each=move || account.with(|a| a.mismatches.clone())
@@ -256,7 +290,7 @@ fn Mismatches(account: RwSignal<AccountView>, refresh: Callback<()>) -> impl Int
 fn MismatchRow(m: Mismatch, on_done: Callback<()>) -> impl IntoView {
     let can_trade = crate::user_context::use_user().can(osp_core::model::Access::Trader);
     let message = RwSignal::new(None::<String>);
-    let key = MismatchKey {
+    let key = PositionKey {
         exchange: m.exchange,
         tradingsymbol: m.tradingsymbol.clone(),
         product: m.product,

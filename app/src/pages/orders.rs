@@ -180,7 +180,7 @@ fn OrderRow(
     // Exits are the trade monitor's: they are cancelled or left, never re-priced here.
     let modifiable = cancellable
         .then(|| order.clone())
-        .filter(|o| o.closes.is_none());
+        .filter(OrderIntent::is_entry);
     let r = &order.request;
     let side = match r.side {
         OrderSide::Buy => "BUY",
@@ -216,6 +216,7 @@ fn OrderRow(
                         OrderKind::StopLoss { .. } | OrderKind::StopLossMarket { .. }
                     ) => format!("stop at the broker for trade #{}", trade.0),
                     (Some(trade), _) => format!("exit of trade #{}", trade.0),
+                    (None, _) if order.outside_exit => "exit of units held outside the app".to_owned(),
                     (None, Some(l)) => format!("level #{}", l.0),
                     (None, None) => "manual".to_owned(),
                 }}

@@ -75,6 +75,7 @@ pub const SERVER_FUNCTIONS: &[(&str, Access)] = &[
     // Makes a trade the monitor manages (and may place its stop order at the broker).
     ("account/adopt", Access::Trader),
     ("account/acknowledge", Access::Trader),
+    ("account/exit-outside", Access::Trader),
     ("paper/reset", Access::Trader),
     ("risk/kill-switch", Access::Trader),
     // The limits guard the account against its traders: the admin sets and lifts them.

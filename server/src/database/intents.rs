@@ -22,10 +22,12 @@ pub(super) type Row = (
     Option<String>,
     i64,
     i64,
+    bool,
 );
 
 pub(super) const COLUMNS: &str = "id, level_id, closes_trade, request, state, broker_order_id, \
-                                  filled_quantity, average_price_raw, reason, created_ms, updated_ms";
+                                  filled_quantity, average_price_raw, reason, created_ms, updated_ms, \
+                                  outside_exit";
 
 /// What this store's errors name.
 const WHAT: &str = "the order record";
@@ -47,8 +49,20 @@ fn parse_state(text: &str) -> Option<IntentState> {
 }
 
 pub(super) fn from_row(row: Row) -> Result<OrderIntent, StoreError> {
-    let (id, level, closes, request, state, order_id, filled, average, reason, created, updated) =
-        row;
+    let (
+        id,
+        level,
+        closes,
+        request,
+        state,
+        order_id,
+        filled,
+        average,
+        reason,
+        created,
+        updated,
+        outside_exit,
+    ) = row;
     let request: OrderRequest = serde_json::from_str(&request).map_err(|e| {
         StoreError::unreadable(
             WHAT,
@@ -59,6 +73,7 @@ pub(super) fn from_row(row: Row) -> Result<OrderIntent, StoreError> {
         id,
         level: level.map(LevelId),
         closes: closes.map(TradeId),
+        outside_exit,
         request,
         state: parse_state(&state).ok_or_else(|| {
             StoreError::unreadable(
@@ -87,8 +102,9 @@ macro_rules! insert_intent {
     ($executor:expr, $intent:expr, $request:expr) => {
         sqlx::query_as::<_, (i64,)>(
             "INSERT INTO order_intents (level_id, tag, request, state, broker_order_id, \
-             filled_quantity, average_price_raw, reason, created_ms, updated_ms, closes_trade) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             filled_quantity, average_price_raw, reason, created_ms, updated_ms, closes_trade, \
+             outside_exit) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
              ON CONFLICT (tag) DO NOTHING RETURNING id",
         )
         .bind($intent.level.map(|l| l.0))
@@ -102,6 +118,7 @@ macro_rules! insert_intent {
         .bind($intent.created_ms)
         .bind($intent.updated_ms)
         .bind($intent.closes.map(|t| t.0))
+        .bind($intent.outside_exit)
         .fetch_optional($executor)
         .await
         .map(|row| row.map(|(id,)| id))
@@ -183,7 +200,8 @@ impl IntentStore for Database {
     async fn entries_since(&self, since_ms: i64) -> Result<Vec<i64>, StoreError> {
         let ids: Vec<(i64,)> = on_pool!(self, pool => {
             sqlx::query_as(
-                "SELECT id FROM order_intents WHERE closes_trade IS NULL AND created_ms >= $1",
+                "SELECT id FROM order_intents WHERE closes_trade IS NULL AND NOT outside_exit \
+                 AND created_ms >= $1",
             )
             .bind(since_ms)
             .fetch_all(pool)

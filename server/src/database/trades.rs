@@ -240,7 +240,8 @@ impl TradeStore for Database {
         let rows: Vec<intents::Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
                 "SELECT {columns} FROM order_intents i \
-                 WHERE i.updated_ms >= $4 AND ((i.closes_trade IS NULL AND i.filled_quantity > 0 AND NOT EXISTS \
+                 WHERE i.updated_ms >= $4 AND ((i.closes_trade IS NULL AND NOT i.outside_exit \
+                        AND i.filled_quantity > 0 AND NOT EXISTS \
                         (SELECT 1 FROM trades t WHERE t.entry_intent = i.id \
                          AND t.entry_filled >= i.filled_quantity)) \
                     OR (i.state IN ($1, $2, $3) AND EXISTS \

@@ -246,7 +246,10 @@ async fn units_bought_outside_hold_entries_back_on_that_instrument_until_a_trade
         "{refused}"
     );
     let (_, placed) = app.call_json("orders/place", buy(INFY)).await;
-    assert_eq!(placed["state"], "placed", "{placed}");
+    assert!(
+        matches!(placed["state"].as_str(), Some("placed" | "filled")),
+        "{placed}"
+    );
 
     // A viewer may not acknowledge it; a trader may.
     let key =
@@ -265,7 +268,10 @@ async fn units_bought_outside_hold_entries_back_on_that_instrument_until_a_trade
     let (_, status) = app.call_form("status", &[]).await;
     assert_eq!(status["mismatches"], 0, "{status}");
     let (_, placed) = app.call_json("orders/place", buy(SBIN)).await;
-    assert_eq!(placed["state"], "placed", "{placed}");
+    assert!(
+        matches!(placed["state"].as_str(), Some("placed" | "filled")),
+        "{placed}"
+    );
     // A position with none to acknowledge is named.
     let (code, missing) = app
         .call_json(
@@ -287,5 +293,133 @@ async fn units_bought_outside_hold_entries_back_on_that_instrument_until_a_trade
         .unwrap();
     assert!(html.contains("data-testid=\"mismatch\""), "{html}");
     assert!(html.contains("acknowledged by"), "{html}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn units_held_outside_are_exited_at_kite_by_one_order_even_with_the_kill_switch_on() {
+    use kite_connect::common::enums::{OrderType, Product, TransactionType};
+    use kite_connect::http::models::OrderParams;
+    const SBIN: u32 = 779_521;
+    let app = spawn_app().await;
+    // The app's own trade of 1 SBIN, then 3 more bought at Kite directly.
+    let (_, placed) = app
+        .call_json(
+            "orders/place",
+            json!({ "ticket": {
+                "token": SBIN, "side": "buy", "quantity": "1", "product": "intraday",
+                "kind": "market", "price": "", "trigger": "",
+            }}),
+        )
+        .await;
+    assert!(
+        matches!(placed["state"].as_str(), Some("placed" | "filled")),
+        "{placed}"
+    );
+    app.wait_for_book("the app's trade open", |b| b["open_positions"] == 1)
+        .await;
+    let outside = OrderParams::new(
+        "NSE",
+        "SBIN",
+        TransactionType::Buy,
+        OrderType::Market,
+        Product::Mis,
+        3,
+    );
+    app.kite.place_order(&outside).await.unwrap();
+    eventually("the mismatch raised", async || {
+        let view = account(&app).await;
+        (view["mismatches"].as_array().unwrap().len() == 1).then_some(())
+    })
+    .await;
+
+    // The kill switch, without square-off, lists the outside units; it sends nothing for them.
+    let (code, halted) = app
+        .call_form("risk/kill-switch", &[("square_off", "false")])
+        .await;
+    assert_eq!(code, 200, "{halted}");
+    let listed = &halted["outside"];
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{halted}");
+    assert_eq!(
+        (
+            listed[0]["position"]["tradingsymbol"].clone(),
+            listed[0]["outside"].clone(),
+            listed[0]["managed"].clone()
+        ),
+        (json!("SBIN"), json!(3), json!(1))
+    );
+
+    // A viewer may not exit them; a wrong exchange is named; a trader's Exit sends one sell of
+    // just the 3 at market, through the switch.
+    let key =
+        json!({ "key": { "exchange": "NSE", "tradingsymbol": "SBIN", "product": "intraday" } });
+    let viewer = app.user_client("vic", "viewer").await;
+    let forbidden = viewer
+        .post(app.url("/api/account/exit-outside"))
+        .json(&key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forbidden.status().as_u16(), 403);
+    let (code, wrong) = app
+        .call_json(
+            "account/exit-outside",
+            json!({ "key": { "exchange": "XYZ", "tradingsymbol": "SBIN", "product": "intraday" } }),
+        )
+        .await;
+    assert_eq!(code, 400, "{wrong}");
+    let (code, exit) = app.call_json("account/exit-outside", key.clone()).await;
+    assert_eq!(code, 200, "{exit}");
+    assert_eq!(exit["outside_exit"], true, "{exit}");
+    assert_ne!(exit["state"], "rejected", "{exit}");
+    assert_eq!(
+        (
+            exit["request"]["side"].clone(),
+            exit["request"]["quantity"].clone()
+        ),
+        (json!("sell"), json!(3))
+    );
+    let tag = exit["request"]["tag"].as_str().unwrap().to_owned();
+    let at_kite = eventually("the exit filled at Kite", async || {
+        let positions = app.kite.positions().await.unwrap();
+        positions
+            .net
+            .into_iter()
+            .find(|p| p.tradingsymbol == "SBIN" && p.quantity == 1)
+    })
+    .await;
+    assert_eq!(at_kite.quantity, 1, "the app's trade's unit is left");
+    let ours: Vec<_> = app
+        .kite
+        .orders()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|o| o.tag.as_deref() == Some(tag.as_str()))
+        .collect();
+    assert_eq!(ours.len(), 1, "one order: {ours:?}");
+    assert_eq!(
+        (ours[0].transaction_type.as_str(), ours[0].quantity),
+        ("SELL", 3)
+    );
+    // Its fill clears the mismatch and opens no trade: the app's one trade of 1 stands.
+    eventually("the mismatch cleared", async || {
+        let view = account(&app).await;
+        view["mismatches"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+            .then_some(())
+    })
+    .await;
+    let book = app.trade_book().await;
+    assert_eq!(book["open_positions"], 1, "{book}");
+    assert_eq!(book["trades"].as_array().unwrap().len(), 1, "{book}");
+    assert_eq!(book["trades"][0]["trade"]["quantity"], 1, "{book}");
+    // Nothing is outside now: a second Exit is refused and sends nothing.
+    let (code, again) = app.call_json("account/exit-outside", key).await;
+    assert_eq!(code, 400, "{again}");
+    assert!(again.to_string().contains("nothing of SBIN"), "{again}");
+    assert_eq!(app.kite.orders().await.unwrap().len(), 3);
     app.stop().await;
 }

@@ -121,6 +121,7 @@ const EXPECTED: &[(&str, Access)] = &[
     ("trades/exit", Access::Trader),
     ("account/adopt", Access::Trader),
     ("account/acknowledge", Access::Trader),
+    ("account/exit-outside", Access::Trader),
     ("paper/reset", Access::Trader),
     ("risk/kill-switch", Access::Trader),
     // The limits guard the account against its traders: the admin sets and lifts them.

@@ -206,6 +206,7 @@ fn pending_intent(level: Option<LevelId>, tag: &str, at_ms: i64) -> OrderIntent 
         id: 0,
         level,
         closes: None,
+        outside_exit: false,
         request: OrderRequest {
             exchange: Exchange::Nse,
             tradingsymbol: "INFY".to_owned(),

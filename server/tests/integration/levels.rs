@@ -363,6 +363,7 @@ async fn a_crash_after_a_trigger_was_recorded_sends_its_order_once_at_the_next_s
             id: 0,
             level: Some(id),
             closes: None,
+            outside_exit: false,
             request: OrderRequest {
                 exchange: Exchange::Nse,
                 tradingsymbol: "INFY".to_owned(),

@@ -100,6 +100,7 @@ async fn intents_update_only_from_the_state_they_were_read_in(db: &Database) {
         id: 0,
         level: None,
         closes: None,
+        outside_exit: false,
         request: OrderRequest {
             exchange: Exchange::Nse,
             tradingsymbol: "SBIN".to_owned(),

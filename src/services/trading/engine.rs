@@ -109,6 +109,14 @@ impl TradingEngine {
         for intent in &intents {
             report.trades(self.trades.on_intent(intent).await);
         }
+        // An exit of units held outside the app ended: the mismatch it was sent for is found
+        // gone (or smaller) at once, not at the next housekeeping.
+        if intents
+            .iter()
+            .any(|i| i.outside_exit && i.state.is_final() && i.filled_quantity > 0)
+        {
+            self.check_mismatches(report).await;
+        }
         report.intents.extend(intents);
     }
 

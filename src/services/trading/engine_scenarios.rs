@@ -780,7 +780,7 @@ fn units_bought_outside_the_app_block_entries_on_that_instrument_until_acknowled
 
     // Acknowledged: entries on INFY go out again, and the app's own trade does not count as
     // unexplained.
-    let key = super::MismatchKey {
+    let key = crate::model::PositionKey {
         exchange: Exchange::Nse,
         tradingsymbol: "INFY".into(),
         product: Some(ProductKind::Intraday),
@@ -819,4 +819,67 @@ fn units_bought_outside_the_app_block_entries_on_that_instrument_until_acknowled
         missing.to_string().contains("the mismatch on SBIN (MIS)"),
         "{missing}"
     );
+}
+
+#[test]
+fn units_held_outside_are_exited_by_one_order_for_just_them_that_the_kill_switch_lets_through() {
+    let bench = Bench::new();
+    // The app's own trade of 2 INFY, then 5 more bought in Kite's own app.
+    manual_entry(&bench, 2);
+    bench.fill_newest("1500");
+    bought_outside(&bench, 5);
+    assert_eq!(bench.state.blocking_mismatches(), 1);
+    let key = crate::model::PositionKey {
+        exchange: Exchange::Nse,
+        tradingsymbol: "INFY".into(),
+        product: Some(ProductKind::Intraday),
+    };
+
+    // The kill switch is engaged without square-off: it lists the outside position.
+    let halted = run(bench.risk.engage(false)).unwrap();
+    assert_eq!(halted.outside.len(), 1, "{halted:?}");
+    assert_eq!(
+        (halted.outside[0].outside, halted.outside[0].managed),
+        (5, 2)
+    );
+
+    // Exit: one market sell of the 5 outside units, never the trade's 2; the switch lets it
+    // through, as an exit.
+    let exit = run(bench.trades.exit_outside(&key)).unwrap();
+    assert!(exit.outside_exit);
+    assert_eq!(exit.state, IntentState::Placed, "{exit:?}");
+    assert_eq!(
+        (exit.request.side, exit.request.quantity),
+        (OrderSide::Sell, 5)
+    );
+    // A second kill switch press does not cancel it: it is no entry.
+    let again = run(bench.risk.engage(false)).unwrap();
+    assert_eq!(again.cancelled_orders, 0, "{again:?}");
+    assert_eq!(
+        bench.broker.book().last().unwrap().status,
+        OrderStatus::Open
+    );
+    // Once it fills, the mismatch is gone at once, and its fill opened no trade of its own.
+    bench.fill_newest("1498");
+    assert_eq!(bench.state.blocking_mismatches(), 0);
+    assert!(
+        run(RiskStore::mismatches(bench.store.as_ref()))
+            .unwrap()
+            .is_empty()
+    );
+    let trades = run(TradeStore::recent(bench.store.as_ref(), 10)).unwrap();
+    assert_eq!(trades.len(), 1, "{trades:?}");
+    assert_eq!(
+        (trades[0].id.0, trades[0].quantity, trades[0].state),
+        (1, 2, TradeState::Open)
+    );
+    // Nothing is outside now: a second Exit is refused and sends nothing.
+    let nothing = run(bench.trades.exit_outside(&key)).unwrap_err();
+    assert!(
+        nothing
+            .to_string()
+            .contains("nothing of INFY is held outside"),
+        "{nothing}"
+    );
+    assert_eq!(bench.broker.book().len(), 2, "the entry and the one exit");
 }

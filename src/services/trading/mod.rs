@@ -42,13 +42,13 @@ pub use portfolio::trades::mismatches_now;
 pub use portfolio::trades::{
     AccountPosition, AccountView, AdoptionDraft, EXIT_RETRY_MS, MAX_TRADES, TRADES_FEED_OWNER,
     TradeBook, TradeError, TradeReport, TradeService, TradeServiceParts, TradeView,
-    account_positions, adopted_trade,
+    account_positions, adopted_trade, outside_exit_order,
 };
 pub use risk::gate::{
     EntryCount, RiskContext, RiskGate, RiskState, mismatch_problem, order_problem,
     standing_orders_problem,
 };
-pub use risk::mismatches::MismatchKey;
+
 pub use risk::service::{KillSwitchReport, RiskError, RiskLimitsDraft, RiskService};
 pub use risk::standing::{StandDown, StandingOrders};
 pub use strategy::level_draft::{

@@ -304,6 +304,43 @@ fn a_crash_between_recording_and_sending_sends_once_after_the_restart() {
 }
 
 #[test]
+fn an_outside_exit_recorded_before_a_crash_is_sent_by_a_worker_at_once_but_never_late() {
+    let desk = Desk::new(RiskLimits::NONE);
+    let record = |executor: &OrderExecutor| {
+        let mut exit = executor.prepare(None, buy(3));
+        exit.request.side = OrderSide::Sell;
+        exit.outside_exit = true;
+        exit.id = run(IntentStore::insert(desk.store.as_ref(), &exit))
+            .unwrap()
+            .unwrap();
+        exit
+    };
+    // Recorded by a web process apart; the trading worker's reconciliation sends it moments
+    // later.
+    let prompt = record(&desk.executor());
+    desk.clock.advance(1_000);
+    let sent = run(desk.executor().reconcile_pending()).unwrap();
+    assert_eq!(sent[0].state, IntentState::Placed, "{sent:?}");
+    assert_eq!(desk.broker.placed_with(&prompt.request.tag), 1);
+    // Recorded, then the process died; found after the restart a minute later: what the broker
+    // holds may have changed, so it is refused, never sent late (a sale of units already sold
+    // would open a short).
+    let stale = record(&desk.executor());
+    desk.clock.advance(60_000);
+    let refused = run(desk.executor().reconcile_pending()).unwrap();
+    assert_eq!(refused[0].state, IntentState::Rejected, "{refused:?}");
+    assert!(
+        refused[0]
+            .reason
+            .as_deref()
+            .unwrap_or_default()
+            .contains("not sent late"),
+        "{refused:?}"
+    );
+    assert_eq!(desk.broker.placed_with(&stale.request.tag), 0);
+}
+
+#[test]
 fn refusals_and_failures_end_the_order_with_a_reason_and_a_fill_completes_it() {
     let desk = Desk::new(RiskLimits::NONE);
     desk.broker.script([

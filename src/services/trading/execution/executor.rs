@@ -101,6 +101,10 @@ pub struct OrderExecutor {
 /// How long after a placement whose answer was lost the broker's book is trusted to show the
 /// order: not found by then, it was not placed.
 pub const LOST_ANSWER_SETTLE_MS: i64 = 5_000;
+/// How old an unsent exit of units held outside the app may be and still be sent by the
+/// reconciliation: a web process apart records it and the trading worker sends it within
+/// moments; one found after a restart is refused, not sent late.
+pub const OUTSIDE_EXIT_STALE_MS: i64 = 10_000;
 
 const STANDBY: &str = "not sent: this server is a standby — another server process holds the \
                        trading lease and places the orders; use that one, or stop it and this one \
@@ -209,6 +213,7 @@ impl OrderExecutor {
             id: 0,
             level,
             closes: None,
+            outside_exit: false,
             request,
             state: IntentState::Pending,
             broker_order_id: None,
@@ -341,7 +346,7 @@ impl OrderExecutor {
     /// sent (exits never are: they free margin). A broker that cannot say refuses it too —
     /// the account must be known to afford it.
     async fn margin_refusal(&self, intent: &OrderIntent) -> Option<String> {
-        if intent.closes.is_some() {
+        if !intent.is_entry() {
             return None;
         }
         match self
@@ -452,6 +457,25 @@ impl OrderExecutor {
         Ok(all)
     }
 
+    /// Both steps for an exit of units the broker holds outside the app's trades
+    /// (`OrderIntent::outside_exit`): it passes the gate as an exit, and its fill opens no trade.
+    pub async fn submit_outside_exit(
+        &self,
+        request: OrderRequest,
+    ) -> Result<OrderIntent, ExecError> {
+        for _ in 0..5 {
+            let mut intent = self.prepare(None, request.clone());
+            intent.outside_exit = true;
+            if let Some(id) = self.store.insert(&intent).await.map_err(ExecError::Store)? {
+                intent.id = id;
+                return self.send(&intent).await;
+            }
+        }
+        Err(ExecError::Store(StoreError::conflict(
+            "every order tag tried (5 tries)",
+        )))
+    }
+
     /// Both steps.
     pub async fn submit(
         &self,
@@ -516,6 +540,24 @@ impl OrderExecutor {
                          again (a trigger must not fire late)",
                         (now - at) / 1000,
                         intent.request.tag.as_str()
+                    );
+                    out.push(
+                        self.apply(&intent, IntentEvent::Refused { reason: &reason })
+                            .await?,
+                    );
+                }
+                // An exit of units held outside the app, recorded and never sent (a crash between
+                // the two): the positions may have changed since, and a late sell of units no
+                // longer held opens a short. The trader presses Exit again.
+                (Reconciliation::Send, _, None)
+                    if intent.outside_exit && now - intent.created_ms > OUTSIDE_EXIT_STALE_MS =>
+                {
+                    let reason = format!(
+                        "not sent: this exit of units held outside the app was recorded {} s ago \
+                         and never reached the broker (the app stopped meanwhile); what the \
+                         broker holds may have changed, so it is not sent late — exit again from \
+                         the Account page if the units are still there",
+                        (now - intent.created_ms) / 1000
                     );
                     out.push(
                         self.apply(&intent, IntentEvent::Refused { reason: &reason })
@@ -622,6 +664,12 @@ impl OrderExecutor {
             return Err(refused(format!(
                 "order #{} exits a trade and is managed by the trade monitor; use Exit on the \
                  Trades page instead",
+                intent.id
+            )));
+        }
+        if intent.outside_exit {
+            return Err(refused(format!(
+                "order #{} exits a position held outside the app at market; cancel it instead",
                 intent.id
             )));
         }
@@ -757,7 +805,7 @@ impl OrderExecutor {
         let open = self.store.open().await.map_err(ExecError::Store)?;
         let mut cancelled = 0;
         let mut problems = Vec::new();
-        for intent in open.iter().filter(|i| i.closes.is_none()) {
+        for intent in open.iter().filter(|i| i.is_entry()) {
             match self.cancel(intent).await {
                 Ok(()) => cancelled += 1,
                 Err(e) => problems.push(format!("order #{} was not cancelled: {e}", intent.id)),

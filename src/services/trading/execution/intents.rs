@@ -173,6 +173,7 @@ mod tests {
             id: 1,
             level: None,
             closes: None,
+            outside_exit: false,
             request: OrderRequest {
                 exchange: Exchange::Nse,
                 tradingsymbol: "SBIN".to_owned(),

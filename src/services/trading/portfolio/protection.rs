@@ -161,6 +161,7 @@ mod tests {
             id,
             level: None,
             closes: None,
+            outside_exit: false,
             request: OrderRequest {
                 exchange: Exchange::Nse,
                 tradingsymbol: "INFY".to_owned(),

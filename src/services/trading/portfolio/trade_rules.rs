@@ -52,7 +52,7 @@ pub fn open_trade(
     tick: Price,
     now_ms: i64,
 ) -> Option<Trade> {
-    if intent.filled_quantity == 0 || intent.closes.is_some() {
+    if intent.filled_quantity == 0 || !intent.is_entry() {
         return None;
     }
     let entry = intent.average_price?;

@@ -30,6 +30,7 @@ use crate::services::prices::FeedSubscriptions;
 mod account;
 mod adopt;
 mod mismatches;
+mod outside_exit;
 mod protective;
 mod reconciliation;
 
@@ -43,6 +44,7 @@ use crate::services::trading::execution::executor::OrderExecutor;
 pub use account::{AccountPosition, AccountView, account_positions};
 pub use adopt::{AdoptionDraft, adopted_trade};
 pub use mismatches::mismatches_now;
+pub use outside_exit::outside_exit_order;
 
 /// The feed owner for the open trades' instruments.
 pub const TRADES_FEED_OWNER: &str = "trades";
@@ -291,6 +293,9 @@ impl TradeService {
     async fn apply_intent(&self, report: &mut TradeReport, intent: &OrderIntent) {
         let result = match intent.closes {
             Some(id) => self.apply_exit(report, id, intent).await,
+            // Units held outside the app: no trade of the app's changes (the reconciliation
+            // that follows its fill finds the position as it is).
+            None if intent.outside_exit => Ok(()),
             None => self.apply_entry(report, intent).await,
         };
         if let Err(e) = result {

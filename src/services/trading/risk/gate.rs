@@ -106,7 +106,7 @@ pub fn order_problem(
     intent: &OrderIntent,
     cx: RiskContext,
 ) -> Option<String> {
-    if intent.closes.is_some() {
+    if !intent.is_entry() {
         return None;
     }
     if kill_switch.is_some() {
@@ -401,7 +401,7 @@ impl PreTradeCheck for RiskGate {
     }
 
     async fn check(&self, intent: &OrderIntent) -> Result<(), String> {
-        if intent.closes.is_some() {
+        if !intent.is_entry() {
             return Ok(());
         }
         let (limits, kill_switch) = self.current().await?;

@@ -3,18 +3,10 @@
 //! the gate in every process — and announced; a trader acknowledges one to let entries on its
 //! instrument go out again (the units stay outside, known).
 
-use crate::model::{Exchange, Mismatch, MismatchAck, ProductKind};
+use crate::model::{Mismatch, MismatchAck, PositionKey};
 use crate::ports::StoreError;
 
 use super::service::{RiskError, RiskService};
-
-/// Which mismatch a trader acknowledges: the broker position, as the Account page shows it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct MismatchKey {
-    pub exchange: Exchange,
-    pub tradingsymbol: String,
-    pub product: Option<ProductKind>,
-}
 
 impl RiskService {
     /// The mismatches now: the broker's positions against the open trades. Stored and
@@ -55,7 +47,7 @@ impl RiskService {
 
     /// `by` knows of the mismatch on `key`: entries on its instrument may go out again, until
     /// its units change. `NotFound` when there is none (any more) on that position.
-    pub async fn acknowledge(&self, key: &MismatchKey, by: &str) -> Result<Mismatch, RiskError> {
+    pub async fn acknowledge(&self, key: &PositionKey, by: &str) -> Result<Mismatch, RiskError> {
         let mut list = self.store.mismatches().await?;
         let Some(found) = list
             .iter_mut()

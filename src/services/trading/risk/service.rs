@@ -184,6 +184,10 @@ pub struct KillSwitchReport {
     pub alerts_suspended: u32,
     /// What could not be done (an order the broker would not cancel, an exit refused).
     pub problems: Vec<String>,
+    /// Positions the broker holds outside the app's trades: the switch never exits them by
+    /// itself (they are not the app's); the panel offers an Exit on each.
+    #[serde(default)]
+    pub outside: Vec<crate::services::trading::AccountPosition>,
 }
 
 pub struct RiskService {
@@ -315,6 +319,13 @@ impl RiskService {
             let taken = standing.stand_down().await;
             report.alerts_suspended = taken.suspended;
             report.problems.extend(taken.problems);
+        }
+        match self.trades.outside_positions().await {
+            Ok(outside) => report.outside = outside,
+            Err(e) => report.problems.push(format!(
+                "the broker's positions could not be read to list what is held outside the \
+                 app ({e}); see the Account page"
+            )),
         }
         Ok(report)
     }

@@ -10,6 +10,7 @@ fn filled(id: i64, side: OrderSide, qty: u32, avg: &str) -> OrderIntent {
         id,
         level: Some(LevelId(1)),
         closes: None,
+        outside_exit: false,
         request: OrderRequest {
             exchange: Exchange::Nse,
             tradingsymbol: "SBIN".to_owned(),

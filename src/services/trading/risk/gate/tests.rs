@@ -14,6 +14,7 @@ fn order(quantity: u32, kind: OrderKind) -> OrderIntent {
         id: 1,
         level: None,
         closes: None,
+        outside_exit: false,
         request: OrderRequest {
             exchange: Exchange::Nse,
             tradingsymbol: "INFY".to_owned(),

@@ -296,6 +296,7 @@ fn a_restart_restores_resting_orders_and_positions() {
         id: 1,
         level: None,
         closes: None,
+        outside_exit: false,
         request: order(OrderSide::Buy, resting, "r1"),
         state: IntentState::Placed,
         broker_order_id: Some(id.clone()),
