@@ -58,7 +58,7 @@ async fn postgres_migrations_apply_and_are_idempotent() {
         .fetch_one(pool)
         .await
         .unwrap();
-    assert_eq!(applied, 17);
+    assert_eq!(applied, 18);
     db.close().await;
     drop_postgres_database(&name).await;
 }
