@@ -10,7 +10,7 @@ use super::{Exchange, ProductKind};
 
 /// One net position at the broker: its instrument and product, as the Account page names it
 /// (which mismatch a trader acknowledges, which outside position a trader exits).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PositionKey {
     pub exchange: Exchange,
     pub tradingsymbol: String,

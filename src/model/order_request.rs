@@ -25,7 +25,7 @@ pub enum OrderKind {
 }
 
 /// How long the position may be held.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProductKind {
     /// Squared off the same day (Kite MIS).

@@ -852,6 +852,11 @@ fn units_held_outside_are_exited_by_one_order_for_just_them_that_the_kill_switch
         (exit.request.side, exit.request.quantity),
         (OrderSide::Sell, 5)
     );
+    // A second press while it is on its way (not filled, so Kite still shows the units) sends
+    // nothing: it would sell them twice and open a short.
+    let twice = run(bench.trades.exit_outside(&key)).unwrap_err();
+    assert!(twice.to_string().contains("already on its way"), "{twice}");
+    assert_eq!(bench.broker.book().len(), 2, "the entry and the one exit");
     // A second kill switch press does not cancel it: it is no entry.
     let again = run(bench.risk.engage(false)).unwrap();
     assert_eq!(again.cancelled_orders, 0, "{again:?}");

@@ -155,6 +155,9 @@ pub struct TradeService {
     reconcile_due: std::sync::atomic::AtomicBool,
     /// Trades an exit is being decided and recorded for right now.
     exiting: Mutex<HashSet<TradeId>>,
+    /// Positions whose outside units an Exit is being sent for right now (two presses at once
+    /// send one order).
+    exiting_outside: Mutex<HashSet<crate::model::PositionKey>>,
     /// Exits by hand waiting for Kite to confirm the cancel of the trade's stop order.
     exits_waiting: Mutex<HashMap<TradeId, ExitReason>>,
     /// Told of a trade this process made outside the engine (an adoption), for workers apart.
@@ -219,6 +222,7 @@ impl TradeService {
             withdrawing: Mutex::new(HashSet::new()),
             reconcile_due: std::sync::atomic::AtomicBool::new(false),
             exiting: Mutex::new(HashSet::new()),
+            exiting_outside: Mutex::new(HashSet::new()),
             exits_waiting: Mutex::new(HashMap::new()),
             changes: crate::services::announcer::Announcer::default(),
         }

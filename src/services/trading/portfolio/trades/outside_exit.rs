@@ -8,7 +8,19 @@
 use crate::model::{OrderIntent, OrderKind, OrderRequest, OrderSide, OrderTag, PositionKey};
 
 use super::account::AccountPosition;
-use super::{TradeError, TradeService};
+use super::{TradeError, TradeService, lock};
+
+/// A position's Exit being sent, released however the call ends.
+struct Claim<'a> {
+    set: &'a std::sync::Mutex<std::collections::HashSet<PositionKey>>,
+    key: &'a PositionKey,
+}
+
+impl Drop for Claim<'_> {
+    fn drop(&mut self) {
+        lock(self.set).remove(self.key);
+    }
+}
 
 /// The order that exits `row`'s outside units at market, or why there are none to exit.
 pub fn outside_exit_order(row: &AccountPosition) -> Result<OrderRequest, String> {
@@ -67,6 +79,39 @@ impl TradeService {
     /// Sends the exit of `key`'s outside units (see the module). Returns the order as it
     /// stands after sending (placed, or refused with the broker's words).
     pub async fn exit_outside(&self, key: &PositionKey) -> Result<OrderIntent, TradeError> {
+        let busy = || {
+            TradeError::Busy(format!(
+                "an exit of the units held outside the app on {} is already on its way; \
+                 nothing more was sent",
+                key.tradingsymbol
+            ))
+        };
+        // One at a time per position here; and none while an earlier one has not ended (its
+        // fill may not show in the broker's positions yet: a second would sell them twice).
+        if !lock(&self.exiting_outside).insert(key.clone()) {
+            return Err(busy());
+        }
+        let _claim = Claim {
+            set: &self.exiting_outside,
+            key,
+        };
+        let unfinished = self
+            .executor
+            .unfinished()
+            .await
+            .map_err(|e| TradeError::Failed(e.to_string()))?;
+        if let Some(earlier) = unfinished.iter().find(|i| {
+            i.outside_exit
+                && i.request.exchange == key.exchange
+                && i.request.tradingsymbol == key.tradingsymbol
+                && key.product.is_none_or(|p| p == i.request.product)
+        }) {
+            return Err(TradeError::Busy(format!(
+                "{} (order #{})",
+                busy(),
+                earlier.id
+            )));
+        }
         let view = self.account().await;
         if let Some(problem) = view.problem {
             return Err(TradeError::Busy(format!(
