@@ -73,7 +73,7 @@ pub use market_snapshot::MarketSnapshot;
 pub use mismatch::{Mismatch, MismatchAck, PositionKey};
 pub use ohlc::Ohlc;
 pub use order_intent::{IntentState, OrderIntent};
-pub use order_request::{OrderKind, OrderRequest, ProductKind};
+pub use order_request::{GttLeg, OrderKind, OrderRequest, ProductKind};
 pub use order_side::OrderSide;
 pub use order_tag::{OrderTag, OrderTagError};
 pub use price::{Price, PriceError};

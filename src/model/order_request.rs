@@ -22,6 +22,48 @@ pub enum OrderKind {
     StopLossMarket {
         trigger: Price,
     },
+    /// Kite's GTT (good till triggered): held at the broker across days, not a day order,
+    /// until the market touches a leg's trigger; that leg is then placed as a LIMIT at its
+    /// price. With a target it is Kite's two-leg GTT (OCO): whichever leg fires, the other is
+    /// gone. Only the trade monitor places one, as a delivery or carry-forward trade's
+    /// protection.
+    Gtt {
+        stop: GttLeg,
+        target: Option<GttLeg>,
+    },
+}
+
+/// One leg of a GTT: once the market touches `trigger`, a LIMIT order at `price` goes out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GttLeg {
+    pub trigger: Price,
+    pub price: Price,
+}
+
+impl OrderKind {
+    /// The leg of a GTT exiting on `side` that the last price `ltp` fires, if any: a sell's
+    /// stop at or below its trigger and its target at or above; a buy's the other way round.
+    pub fn fired_leg(self, side: OrderSide, ltp: Price) -> Option<GttLeg> {
+        let OrderKind::Gtt { stop, target } = self else {
+            return None;
+        };
+        let sell = side == OrderSide::Sell;
+        let stop_hit = if sell {
+            ltp <= stop.trigger
+        } else {
+            ltp >= stop.trigger
+        };
+        if stop_hit {
+            return Some(stop);
+        }
+        target.filter(|t| {
+            if sell {
+                ltp >= t.trigger
+            } else {
+                ltp <= t.trigger
+            }
+        })
+    }
 }
 
 /// How long the position may be held.

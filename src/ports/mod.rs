@@ -446,6 +446,16 @@ pub trait Broker: Send + Sync {
     async fn modify_order(&self, order_id: &str, order: &OrderRequest) -> Result<(), BrokerError>;
     /// Today's newest order carrying `tag`.
     async fn order_by_tag(&self, tag: &OrderTag) -> Result<Option<BrokerOrder>, BrokerError>;
+    /// The order placed for `request` (`order_id`: the id the broker gave it, once known), as
+    /// the broker's book shows it now. By its tag, unless the broker keeps it where no tag goes
+    /// (Kite's GTTs: by the trigger's id, or — its placement's answer lost — by what it holds).
+    async fn find_order(
+        &self,
+        request: &OrderRequest,
+        _order_id: Option<&str>,
+    ) -> Result<Option<BrokerOrder>, BrokerError> {
+        self.order_by_tag(&request.tag).await
+    }
     async fn orders(&self) -> Result<Vec<BrokerOrder>, BrokerError>;
     /// The account's net positions now (every instrument and product held today or carried),
     /// including what was placed outside this app.

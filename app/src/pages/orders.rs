@@ -34,6 +34,17 @@ fn kind_text(kind: OrderKind) -> String {
             format!("SL {} → {}", trigger.format_indian(), price.format_indian())
         }
         OrderKind::StopLossMarket { trigger } => format!("SL-M {}", trigger.format_indian()),
+        OrderKind::Gtt { stop, target } => {
+            let mut text = format!(
+                "GTT SL {} → {}",
+                stop.trigger.format_indian(),
+                stop.price.format_indian()
+            );
+            if let Some(t) = target {
+                text.push_str(&format!(" · target {}", t.trigger.format_indian()));
+            }
+            text
+        }
     }
 }
 
@@ -213,7 +224,9 @@ fn OrderRow(
                     // standing at the broker for the trade.
                     (Some(trade), _) if matches!(
                         r.kind,
-                        OrderKind::StopLoss { .. } | OrderKind::StopLossMarket { .. }
+                        OrderKind::StopLoss { .. }
+                            | OrderKind::StopLossMarket { .. }
+                            | OrderKind::Gtt { .. }
                     ) => format!("stop at the broker for trade #{}", trade.0),
                     (Some(trade), _) => format!("exit of trade #{}", trade.0),
                     (None, _) if order.outside_exit => "exit of units held outside the app".to_owned(),

@@ -1,7 +1,8 @@
 //! Protection held at the broker, on the real server against a standalone simulator standing in
-//! for Kite: an entry's fill puts its stop order at Kite, the app goes down, the market falls
-//! through the stop and Kite's stop order fills meanwhile; started again, the app closes the
-//! trade at Kite's price and sends nothing of its own.
+//! for Kite: an entry's fill puts its stop order at Kite (an SL-M intraday; a two-leg GTT for a
+//! delivery trade, which must outlive the day), the app goes down, the market falls through the
+//! stop and Kite's order fills meanwhile; started again, the app closes the trade at Kite's
+//! price and sends nothing of its own.
 
 use osp_core::model::Price;
 use serde_json::{Value, json};
@@ -20,10 +21,15 @@ fn price(v: &Value) -> Price {
 
 /// A buy-on-the-way-up intraday level of 3 INFY at `level` with a 2 % stop.
 fn draft(level: Price) -> Value {
+    draft_for(level, "intraday", "")
+}
+
+/// A buy-on-the-way-up level of 3 INFY at `level` for `product`, with a 2 % stop and `target`.
+fn draft_for(level: Price, product: &str, target: &str) -> Value {
     json!({
         "token": INFY, "price": level.to_string(), "trigger": "up", "on_up": "buy",
-        "on_down": null, "quantity": "3", "product": "intraday", "limit_offset": "",
-        "target": "", "stop_loss": "2%", "trailing_stop": "", "confirmation": "cross",
+        "on_down": null, "quantity": "3", "product": product, "limit_offset": "",
+        "target": target, "stop_loss": "2%", "trailing_stop": "", "confirmation": "cross",
         "confirmation_value": "", "rearm": "once", "rearm_distance": "", "window_from": "",
         "window_to": "", "enabled": true, "note": "",
     })
@@ -152,5 +158,173 @@ async fn a_stop_order_at_kite_exits_while_the_app_is_down_and_the_restart_sends_
         .sum();
     assert_eq!(net, 0, "flat at Kite");
     assert_eq!(app.orders().await.len(), 2, "no exit of the app's own");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_delivery_trade_is_protected_by_a_gtt_oco_at_kite_that_exits_while_the_app_is_down() {
+    let app = live_on_kite().await;
+    let level = moved(app.ltp("NSE:INFY").await, 300);
+    let (status, created) = app
+        .call_json(
+            "levels/create",
+            json!({ "draft": draft_for(level, "delivery", "3%") }),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    app.watching(INFY).await;
+    app.trade_at(INFY, moved(level, 50)).await;
+    let book = app
+        .wait_for_book("the trade open", |b| b["open_positions"] == 1)
+        .await;
+    let trade = book["trades"][0]["trade"].clone();
+    let stop = price(&trade["stop_loss"]);
+    let target = price(&trade["target"]);
+
+    // Not a day order: a two-leg GTT at Kite, selling the 3 CNC at the stop (a limit below it)
+    // or at the target, whichever the market reaches first.
+    let gtt = eventually("the GTT at Kite", async || {
+        app.kite
+            .gtts()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|g| g.status == "active")
+    })
+    .await;
+    assert_eq!(gtt.kind, "two-leg");
+    assert_eq!(gtt.condition.tradingsymbol, "INFY");
+    assert_eq!(gtt.condition.trigger_values, vec![stop, target]);
+    for leg in &gtt.orders {
+        assert_eq!(
+            (
+                leg.transaction_type.as_str(),
+                leg.product.as_str(),
+                leg.order_type.as_str(),
+                leg.quantity
+            ),
+            ("SELL", "CNC", "LIMIT", 3),
+            "{leg:?}"
+        );
+    }
+    assert!(
+        gtt.orders[0].price < stop,
+        "the stop leg's limit sits below its trigger"
+    );
+    assert_eq!(gtt.orders[1].price, target);
+    assert!(
+        app.kite.orders().await.unwrap().len() == 1,
+        "no day order stands besides the entry"
+    );
+    let record = app
+        .orders()
+        .await
+        .into_iter()
+        .find(|o| o["request"]["kind"]["type"] == "gtt")
+        .expect("the app's record of its GTT");
+    assert_eq!(record["broker_order_id"], format!("gtt:{}", gtt.id));
+    let kite = app.kite.clone();
+
+    // The app goes down; the market falls through the stop; the GTT fires and its order fills.
+    let below = stop.checked_sub(Price::from_raw(TICK * 4)).unwrap();
+    let gtt_id = gtt.id;
+    let app = app
+        .restart_on_same_kite_after("live", async |sim| {
+            assert!(sim.set_last_price(INFY, below));
+            let fired = kite.gtt(gtt_id).await.unwrap();
+            assert_eq!(fired.status, "triggered", "{fired:?}");
+        })
+        .await;
+
+    // Started again: the trade is closed by the GTT's order, at Kite's price, nothing else sent.
+    let closed = app
+        .wait_for_book("the trade closed by its GTT at Kite", |b| {
+            b["trades"][0]["trade"]["state"] == "closed"
+        })
+        .await;
+    let t = &closed["trades"][0]["trade"];
+    assert_eq!(t["exit_reason"], "stop_loss", "{t}");
+    let at_kite = app.kite.orders().await.unwrap();
+    assert_eq!(
+        at_kite.len(),
+        2,
+        "the entry and the GTT's order: {at_kite:?}"
+    );
+    let fired = at_kite
+        .iter()
+        .find(|o| o.transaction_type == "SELL")
+        .unwrap();
+    assert_eq!(fired.status, "COMPLETE");
+    assert_eq!(
+        price(&t["exit_price"]),
+        fired.average_price,
+        "Kite's fill price"
+    );
+    assert_eq!(t["exit_intent"], record["id"]);
+    app.trade_at(INFY, below.checked_sub(Price::from_raw(TICK)).unwrap())
+        .await;
+    assert_eq!(app.kite.orders().await.unwrap().len(), 2);
+    assert_eq!(app.orders().await.len(), 2, "no exit of the app's own");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_target_leg_of_a_gtt_closes_a_delivery_trade_once_with_no_exit_of_the_apps_own() {
+    let app = live_on_kite().await;
+    let level = moved(app.ltp("NSE:INFY").await, 300);
+    let (status, created) = app
+        .call_json(
+            "levels/create",
+            json!({ "draft": draft_for(level, "delivery", "1%") }),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    app.watching(INFY).await;
+    app.trade_at(INFY, moved(level, 50)).await;
+    let book = app
+        .wait_for_book("the trade open", |b| b["open_positions"] == 1)
+        .await;
+    let target = price(&book["trades"][0]["trade"]["target"]);
+    eventually("the GTT at Kite", async || {
+        app.kite
+            .gtts()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|g| g.status == "active")
+    })
+    .await;
+
+    // The market reaches the target: Kite's GTT sells at it, and the app's own target exit
+    // finds the GTT's order filled when it takes the GTT back — so it sends nothing.
+    app.trade_at(INFY, moved(target, 2)).await;
+    let closed = app
+        .wait_for_book("the trade closed at its target", |b| {
+            b["trades"][0]["trade"]["state"] == "closed"
+        })
+        .await;
+    let t = &closed["trades"][0]["trade"];
+    assert_eq!(t["exit_reason"], "target", "{t}");
+    app.trade_at(INFY, moved(target, 4)).await;
+    let at_kite = app.kite.orders().await.unwrap();
+    let sells: Vec<_> = at_kite
+        .iter()
+        .filter(|o| o.transaction_type == "SELL")
+        .collect();
+    assert_eq!(sells.len(), 1, "one exit in all: {at_kite:?}");
+    assert_eq!(sells[0].status, "COMPLETE");
+    assert_eq!(price(&t["exit_price"]), sells[0].average_price);
+    assert_eq!(app.orders().await.len(), 2, "the entry and the GTT");
+    let net: i64 = app
+        .kite
+        .positions()
+        .await
+        .unwrap()
+        .net
+        .iter()
+        .filter(|p| p.tradingsymbol == "INFY")
+        .map(|p| p.quantity)
+        .sum();
+    assert_eq!(net, 0, "flat at Kite, not short");
     app.stop().await;
 }

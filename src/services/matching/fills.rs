@@ -70,11 +70,20 @@ pub fn on_price(
         };
         marketable(limit).then_some(at)
     };
+    // A GTT places a new LIMIT order when a leg fires: marketable, it fills at the last price.
+    // (Once fired, its holder matches that leg's LIMIT.)
+    if let OrderKind::Gtt { .. } = kind {
+        let leg = kind.fired_leg(side, ltp);
+        return Step {
+            triggered: leg.is_some(),
+            fill_at: leg.and_then(|leg| marketable(leg.price).then_some(ltp)),
+        };
+    }
     let trigger = match kind {
         OrderKind::StopLoss { trigger, .. } | OrderKind::StopLossMarket { trigger } => {
             Some(trigger)
         }
-        OrderKind::Market | OrderKind::Limit { .. } => None,
+        OrderKind::Market | OrderKind::Limit { .. } | OrderKind::Gtt { .. } => None,
     };
     let triggered = match (working, trigger) {
         (Working::TriggerPending, Some(trigger)) if reached(trigger) => true,
@@ -91,6 +100,7 @@ pub fn on_price(
             Some(market_fill_price(ltp, side, tick, rules.slippage))
         }
         OrderKind::Limit { price } | OrderKind::StopLoss { price, .. } => limit_fill(price),
+        OrderKind::Gtt { .. } => None,
     };
     Step { triggered, fill_at }
 }

@@ -169,9 +169,12 @@ impl TradingEngine {
         let mut report = EngineReport::default();
         match self.executor.on_order_update(order).await {
             Ok(Some(intent)) => self.apply(&mut report, vec![intent]).await,
-            // An order of the account's that this app did not place filled: the trades are
-            // held against the broker's positions now, not at the next housekeeping.
+            // An order of the account's that carries none of our tags filled: a GTT of ours
+            // that fired (its order has no tag; the book is read for the trigger), or one made
+            // outside the app — the trades are held against the broker's positions now, not at
+            // the next housekeeping.
             Ok(None) if order.status == OrderStatus::Complete => {
+                self.sync_open(&mut report).await;
                 report.trades(self.trades.reconcile_positions().await);
                 self.check_mismatches(&mut report).await;
             }

@@ -515,7 +515,7 @@ impl OrderExecutor {
             }
             let found = self
                 .broker
-                .order_by_tag(&intent.request.tag)
+                .find_order(&intent.request, intent.broker_order_id.as_deref())
                 .await
                 .map_err(ExecError::Broker)?;
             let now = self.clock.now_ms();
@@ -590,7 +590,7 @@ impl OrderExecutor {
         for intent in open {
             let Some(order) = self
                 .broker
-                .order_by_tag(&intent.request.tag)
+                .find_order(&intent.request, intent.broker_order_id.as_deref())
                 .await
                 .map_err(ExecError::Broker)?
             else {
@@ -706,7 +706,11 @@ impl OrderExecutor {
         }
         // The change is made; the book says how it now stands. If it cannot be read now, the
         // order update brings the same news.
-        let Ok(Some(order)) = self.broker.order_by_tag(&intent.request.tag).await else {
+        let Ok(Some(order)) = self
+            .broker
+            .find_order(&intent.request, intent.broker_order_id.as_deref())
+            .await
+        else {
             return Ok(intent.clone());
         };
         let current = match self.store.by_id(intent.id).await {
@@ -735,7 +739,7 @@ impl OrderExecutor {
         }
         let found = self
             .broker
-            .order_by_tag(&intent.request.tag)
+            .find_order(&intent.request, intent.broker_order_id.as_deref())
             .await
             .map_err(|e| {
                 self.note(&e);

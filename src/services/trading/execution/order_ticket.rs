@@ -197,6 +197,10 @@ impl OrderChange {
             OrderKind::StopLossMarket { trigger } => {
                 (TicketKind::StopLossMarket, String::new(), text(trigger))
             }
+            // Never the trader's to modify (a trade's protection); shown by its stop leg.
+            OrderKind::Gtt { stop, .. } => {
+                (TicketKind::StopLoss, text(stop.price), text(stop.trigger))
+            }
         };
         Self {
             quantity: request.quantity.to_string(),

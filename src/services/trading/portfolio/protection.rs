@@ -1,11 +1,15 @@
 //! Protection held at the broker, without IO: for every open trade with a stop, a stop order
 //! stands at the broker for what the trade holds, so the broker exits it at the stop even if
 //! this app, its machine or its network is down. SL-M where the exchange allows it; for
-//! options, where SL-M is barred, SL with a limit a protection band beyond the trigger. The
+//! options, where SL-M is barred, SL with a limit a protection band beyond the trigger. A
+//! delivery (CNC) or carry-forward (NRML) trade, which must stay protected past today, gets a
+//! GTT instead — two-leg (OCO) with its target, whose limit legs outlive the day. The
 //! trailing stop moves it within a modification budget; the app exits by itself only once the
 //! standing order is cancelled (or found filled), so a target and a stop never both execute.
 
-use crate::model::{ExitReason, OrderIntent, OrderKind, OrderRequest, Price, Trade, TradeState};
+use crate::model::{
+    ExitReason, GttLeg, OrderIntent, OrderKind, OrderRequest, Price, ProductKind, Trade, TradeState,
+};
 
 use super::trade_rules::{count_exited, effective_stop, exit_order};
 
@@ -24,35 +28,89 @@ pub const MAX_MODIFICATIONS: usize = 20;
 pub const PROTECT_RETRY_MS: i64 = 300_000;
 /// The SL limit's distance beyond the trigger for options, in basis points.
 pub const OPTION_BAND_BP: i64 = 500;
+/// A GTT's stop leg is a LIMIT (Kite's GTTs place limit orders only): its distance beyond the
+/// trigger for anything but an option, in basis points.
+pub const GTT_BAND_BP: i64 = 200;
 
 /// The stop order that should stand at the broker for `trade`: everything it holds, at its
 /// effective stop (the tighter of the stop-loss and the trailing stop). `None` when the trade
-/// has no stop or is not open.
+/// has no stop or is not open. Intraday: an SL-M (an SL for an option). Delivery and
+/// carry-forward: a GTT, with the target as its second leg when the trade has one.
 pub fn protective_order(trade: &Trade, tick: Price, option: bool) -> Option<OrderRequest> {
     if trade.state != TradeState::Open {
         return None;
     }
     let (trigger, _) = effective_stop(trade, tick)?;
     let mut request = exit_order(trade)?;
-    request.kind = if option {
+    let long = trade.is_long();
+    // A sell stop's limit sits below the trigger, a buy stop's above: the band is how far the
+    // fill may slip before the limit holds it back.
+    let stop_limit = |band_bp: i64| -> Option<Price> {
         let band = Price::from_raw(
-            i64::try_from(i128::from(trigger.raw()) * i128::from(OPTION_BAND_BP) / 10_000).ok()?,
+            i64::try_from(i128::from(trigger.raw()) * i128::from(band_bp) / 10_000).ok()?,
         );
-        // A sell stop's limit sits below the trigger, a buy stop's above: the band is how far
-        // the fill may slip before the limit holds it back.
-        let price = if trade.is_long() {
+        Some(if long {
             trigger
                 .checked_sub(band)?
                 .max(tick)
                 .snap_to_tick(tick, false)
         } else {
             trigger.checked_add(band)?.snap_to_tick(tick, true)
+        })
+    };
+    request.kind = if trade.product != ProductKind::Intraday {
+        let stop = GttLeg {
+            trigger,
+            price: stop_limit(if option { OPTION_BAND_BP } else { GTT_BAND_BP })?,
         };
-        OrderKind::StopLoss { trigger, price }
+        // Kite's two-leg GTT holds the target on the other side of the price from the stop.
+        let target = trade
+            .target
+            .filter(|t| if long { *t > trigger } else { *t < trigger })
+            .map(|t| GttLeg {
+                trigger: t,
+                price: t,
+            });
+        OrderKind::Gtt { stop, target }
+    } else if option {
+        OrderKind::StopLoss {
+            trigger,
+            price: stop_limit(OPTION_BAND_BP)?,
+        }
     } else {
         OrderKind::StopLossMarket { trigger }
     };
     Some(request)
+}
+
+/// Why the standing order that filled `filled` units at `average` ended `trade`: a GTT's target
+/// leg is the target; anything else is the stop (`stop_reason`: the stop-loss or the trailing
+/// stop, whichever stands).
+pub fn protective_reason(
+    trade: &Trade,
+    kind: OrderKind,
+    average: Option<Price>,
+    stop_reason: ExitReason,
+) -> ExitReason {
+    match (kind, average) {
+        (
+            OrderKind::Gtt {
+                stop,
+                target: Some(target),
+            },
+            Some(at),
+        ) => {
+            // The fill is on the target's side of the two triggers' midpoint.
+            let mid = (i128::from(stop.trigger.raw()) + i128::from(target.trigger.raw())) / 2;
+            let above = i128::from(at.raw()) > mid;
+            if above == trade.is_long() {
+                ExitReason::Target
+            } else {
+                stop_reason
+            }
+        }
+        _ => stop_reason,
+    }
 }
 
 /// The trigger of a standing stop order.
@@ -61,6 +119,7 @@ pub fn trigger_of(kind: OrderKind) -> Option<Price> {
         OrderKind::StopLoss { trigger, .. } | OrderKind::StopLossMarket { trigger } => {
             Some(trigger)
         }
+        OrderKind::Gtt { stop, .. } => Some(stop.trigger),
         _ => None,
     }
 }
@@ -146,9 +205,7 @@ pub fn on_protective_update(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{
-        Distance, Exchange, InstrumentToken, IntentState, OrderSide, OrderTag, ProductKind,
-    };
+    use crate::model::{Distance, Exchange, InstrumentToken, IntentState, OrderSide, OrderTag};
     use crate::services::trading::portfolio::trade_rules::open_trade;
 
     fn p(s: &str) -> Price {
@@ -221,6 +278,63 @@ mod tests {
         trade.stop_loss = Some(p("1480"));
         trade.state = TradeState::Exiting;
         assert!(protective_order(&trade, p("0.05"), false).is_none());
+    }
+
+    #[test]
+    fn a_delivery_or_carry_forward_trade_is_protected_by_a_gtt_with_its_target_as_the_other_leg() {
+        let mut trade = infy_trade(OrderSide::Buy, "1500", 3);
+        trade.product = ProductKind::Delivery;
+        trade.stop_loss = Some(p("1480"));
+        trade.target = Some(p("1550"));
+        let order = protective_order(&trade, p("0.05"), false).unwrap();
+        assert_eq!(order.side, OrderSide::Sell);
+        assert_eq!(order.quantity, 3);
+        let kind = OrderKind::Gtt {
+            // The stop leg is a limit 2 % below its trigger (GTTs place limit orders only).
+            stop: GttLeg {
+                trigger: p("1480"),
+                price: p("1450.40"),
+            },
+            target: Some(GttLeg {
+                trigger: p("1550"),
+                price: p("1550"),
+            }),
+        };
+        assert_eq!(order.kind, kind);
+        assert_eq!(trigger_of(order.kind), Some(p("1480")));
+        // Filled on the target's side it closed at the target; on the stop's, at the stop.
+        assert_eq!(
+            protective_reason(&trade, kind, Some(p("1551")), ExitReason::StopLoss),
+            ExitReason::Target
+        );
+        assert_eq!(
+            protective_reason(&trade, kind, Some(p("1470")), ExitReason::TrailingStop),
+            ExitReason::TrailingStop
+        );
+        // Without a target (or one the stop has passed), the GTT is the stop alone.
+        trade.target = None;
+        let order = protective_order(&trade, p("0.05"), false).unwrap();
+        assert!(matches!(order.kind, OrderKind::Gtt { target: None, .. }));
+        // A short carried forward buys back: its stop leg's limit sits above the trigger.
+        let mut short = infy_trade(OrderSide::Sell, "1500", 2);
+        short.product = ProductKind::CarryForward;
+        short.stop_loss = Some(p("1520"));
+        short.target = Some(p("1450"));
+        let order = protective_order(&short, p("0.05"), true).unwrap();
+        assert_eq!(order.side, OrderSide::Buy);
+        let OrderKind::Gtt { stop, target } = order.kind else {
+            panic!("{:?}", order.kind);
+        };
+        assert_eq!((stop.trigger, stop.price), (p("1520"), p("1596")));
+        assert_eq!(target.map(|t| t.trigger), Some(p("1450")));
+        assert_eq!(
+            protective_reason(&short, order.kind, Some(p("1449")), ExitReason::StopLoss),
+            ExitReason::Target
+        );
+        // Intraday stays an SL-M.
+        trade.product = ProductKind::Intraday;
+        let order = protective_order(&trade, p("0.05"), false).unwrap();
+        assert_eq!(order.kind, OrderKind::StopLossMarket { trigger: p("1480") });
     }
 
     #[test]

@@ -112,6 +112,13 @@ pub fn order_problem(
     if kill_switch.is_some() {
         return Some(HALTED.to_owned());
     }
+    if let OrderKind::Gtt { .. } = intent.request.kind {
+        return Some(
+            "a GTT is placed only by the trade monitor, as an open trade's protection; enter \
+             with a market, limit or stop order"
+                .to_owned(),
+        );
+    }
     if let Some(problem) = per_order_problem(limits, &intent.request, cx.ltp) {
         return Some(problem);
     }
@@ -174,6 +181,7 @@ fn per_order_problem(limits: &RiskLimits, r: &OrderRequest, ltp: Option<Price>) 
         OrderKind::Market => None,
         OrderKind::Limit { price } | OrderKind::StopLoss { price, .. } => Some(price),
         OrderKind::StopLossMarket { trigger } => Some(trigger),
+        OrderKind::Gtt { stop, .. } => Some(stop.price),
     };
     let needs_ltp =
         limits.price_band_bp.is_some() || (limits.max_order_value.is_some() && priced_at.is_none());

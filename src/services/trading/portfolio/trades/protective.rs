@@ -12,7 +12,7 @@ use crate::model::{
 
 use super::super::protection::{
     Change, PROTECT_RETRY_MS, move_allowed, needs_change, on_protective_update, protective_order,
-    trigger_of,
+    protective_reason, trigger_of,
 };
 use super::super::trade_rules::{closable_units, effective_stop};
 use super::{TradeError, TradeReport, TradeService, lock};
@@ -203,8 +203,14 @@ impl TradeService {
         trade: &Trade,
         intent: &OrderIntent,
     ) -> Result<Option<Trade>, String> {
-        let reason = effective_stop(trade, self.tick_size(trade.token))
+        let stop_reason = effective_stop(trade, self.tick_size(trade.token))
             .map_or(ExitReason::StopLoss, |(_, r)| r);
+        let reason = protective_reason(
+            trade,
+            intent.request.kind,
+            intent.average_price,
+            stop_reason,
+        );
         let withdrawn = lock(&self.withdrawing).contains(&intent.id);
         let now = self.clock.now_ms();
         let Some(next) = on_protective_update(trade, intent, reason, withdrawn, now) else {

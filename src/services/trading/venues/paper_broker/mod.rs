@@ -43,6 +43,8 @@ struct PaperOrder {
     average_price: Option<Price>,
     /// A stop-loss limit whose trigger was hit rests as a limit at its price.
     triggered: bool,
+    /// A GTT whose leg fired: the LIMIT price it placed (it matches as that limit from then on).
+    fired: Option<Price>,
     message: Option<String>,
 }
 
@@ -71,13 +73,25 @@ impl PaperOrder {
         } else {
             Working::TriggerPending
         };
+        let mut kind = self.request.kind;
+        let mut entering = false;
+        if let OrderKind::Gtt { .. } = kind {
+            // A fired leg is a new LIMIT order from then on (Kite places one).
+            if self.fired.is_none() {
+                self.fired = kind.fired_leg(self.request.side, ltp).map(|leg| leg.price);
+                entering = self.fired.is_some();
+            }
+            kind = OrderKind::Limit { price: self.fired? };
+            self.triggered = true;
+            self.status = OrderStatus::Open;
+        }
         let step = on_price(
             self.request.side,
-            self.request.kind,
+            kind,
             self.tick,
             working,
             ltp,
-            false,
+            entering,
             &paper_rules(slippage_bp),
         );
         if step.triggered {
@@ -290,14 +304,15 @@ impl PaperBroker {
                 token: instrument.token,
                 tick: instrument.tick_size,
                 status: match r.kind {
-                    OrderKind::StopLoss { .. } | OrderKind::StopLossMarket { .. } => {
-                        OrderStatus::TriggerPending
-                    }
+                    OrderKind::StopLoss { .. }
+                    | OrderKind::StopLossMarket { .. }
+                    | OrderKind::Gtt { .. } => OrderStatus::TriggerPending,
                     _ => OrderStatus::Open,
                 },
                 filled_quantity: intent.filled_quantity,
                 average_price: intent.average_price,
                 triggered: false,
+                fired: None,
                 message: None,
             });
         }
@@ -358,6 +373,7 @@ impl PaperBroker {
             ),
             OrderKind::Limit { price } | OrderKind::StopLoss { price, .. } => price,
             OrderKind::StopLossMarket { trigger } => trigger,
+            OrderKind::Gtt { stop, .. } => stop.price,
         };
         let ledger = lock(&self.ledger);
         let held = ledger.positions.get(&token).map_or(0, |p| p.units);
@@ -440,14 +456,15 @@ impl Broker for PaperBroker {
             token: instrument.token,
             tick: instrument.tick_size,
             status: match order.kind {
-                OrderKind::StopLoss { .. } | OrderKind::StopLossMarket { .. } => {
-                    OrderStatus::TriggerPending
-                }
+                OrderKind::StopLoss { .. }
+                | OrderKind::StopLossMarket { .. }
+                | OrderKind::Gtt { .. } => OrderStatus::TriggerPending,
                 _ => OrderStatus::Open,
             },
             filled_quantity: 0,
             average_price: None,
             triggered: false,
+            fired: None,
             message: None,
         };
         let filled = paper
@@ -527,6 +544,11 @@ impl Broker for PaperBroker {
                 .find(|o| o.id == order_id)
                 .filter(|o| !o.status.is_final())
                 .ok_or_else(|| rejected(format!("paper order {order_id} ended meanwhile")))?;
+            if paper.fired.is_some() {
+                return Err(rejected(format!(
+                    "paper GTT {order_id} has fired; its order stands as placed"
+                )));
+            }
             // Instrument, side, product and tag stay; quantity and pricing change.
             // A stop-loss limit already triggered stays triggered if its trigger is the same
             // (only its limit or quantity changed).
@@ -540,9 +562,9 @@ impl Broker for PaperBroker {
             paper.request.kind = order.kind;
             paper.status = match order.kind {
                 OrderKind::StopLoss { .. } if paper.triggered => OrderStatus::Open,
-                OrderKind::StopLoss { .. } | OrderKind::StopLossMarket { .. } => {
-                    OrderStatus::TriggerPending
-                }
+                OrderKind::StopLoss { .. }
+                | OrderKind::StopLossMarket { .. }
+                | OrderKind::Gtt { .. } => OrderStatus::TriggerPending,
                 _ => OrderStatus::Open,
             };
             if let Some(price) = paper.fill_price(ltp, self.settings.slippage_bp) {

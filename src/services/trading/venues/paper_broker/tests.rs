@@ -320,3 +320,48 @@ fn a_restart_restores_resting_orders_and_positions() {
         "it still fills"
     );
 }
+
+#[test]
+fn a_gtt_waits_across_prices_and_fires_one_leg_as_a_limit() {
+    let (b, prices) = broker();
+    prices.0.lock().unwrap().insert(SBIN, p("800"));
+    block_on(b.place_order(&order(OrderSide::Buy, OrderKind::Market, "g0"))).unwrap();
+    let oco = OrderKind::Gtt {
+        stop: crate::model::GttLeg {
+            trigger: p("790"),
+            price: p("785"),
+        },
+        target: Some(crate::model::GttLeg {
+            trigger: p("820"),
+            price: p("820"),
+        }),
+    };
+    let id = block_on(b.place_order(&order(OrderSide::Sell, oco, "g1"))).unwrap();
+    let standing = block_on(b.order_by_tag(&OrderTag::parse("g1").unwrap()))
+        .unwrap()
+        .unwrap();
+    assert_eq!(standing.status, OrderStatus::TriggerPending);
+    assert!(b.on_tick(&tick(SBIN, p("795"))).is_empty());
+    assert!(b.on_tick(&tick(SBIN, p("815"))).is_empty());
+    // The stop leg fires: a sell limit at 785 placed with the price at 789, so it fills there.
+    let hit = b.on_tick(&tick(SBIN, p("789")));
+    assert_eq!(hit.len(), 1);
+    assert_eq!(hit[0].order_id, id);
+    assert_eq!(hit[0].status, OrderStatus::Complete);
+    assert_eq!(hit[0].average_price, Some(p("789")));
+    // Once fired, the other leg is gone.
+    assert!(b.on_tick(&tick(SBIN, p("830"))).is_empty());
+
+    // A gap past the stop's limit leaves the fired leg resting as that limit.
+    let id = block_on(b.place_order(&order(OrderSide::Sell, oco, "g2"))).unwrap();
+    let fired = b.on_tick(&tick(SBIN, p("780")));
+    assert_eq!(fired.len(), 1, "the leg fired: an update, no fill");
+    assert_eq!(fired[0].status, OrderStatus::Open);
+    assert_eq!(fired[0].filled_quantity, 0);
+    assert!(
+        block_on(b.modify_order(&id, &order(OrderSide::Sell, oco, "g2"))).is_err(),
+        "a fired GTT is not modified"
+    );
+    let filled = b.on_tick(&tick(SBIN, p("786")));
+    assert_eq!(filled[0].average_price, Some(p("786")));
+}

@@ -1,5 +1,8 @@
 //! `KiteBroker`: the core's `Broker` port over `KiteClient`. The trading engine sees domain
-//! types only; Kite's spellings and error classes stop here.
+//! types only; Kite's spellings and error classes stop here. GTTs (a delivery or carry-forward
+//! trade's protection) are orders to the engine too: `gtt.rs`.
+
+mod gtt;
 
 use std::sync::Arc;
 
@@ -24,13 +27,15 @@ impl KiteBroker {
     }
 }
 
-/// Kite's order type and the price and trigger it carries, for `kind`.
+/// Kite's order type and the price and trigger it carries, for `kind` (a GTT's, as the order
+/// its stop leg places).
 fn pricing(kind: OrderKind) -> (OrderType, Option<Price>, Option<Price>) {
     match kind {
         OrderKind::Market => (OrderType::Market, None, None),
         OrderKind::Limit { price } => (OrderType::Limit, Some(price), None),
         OrderKind::StopLoss { trigger, price } => (OrderType::Sl, Some(price), Some(trigger)),
         OrderKind::StopLossMarket { trigger } => (OrderType::SlM, None, Some(trigger)),
+        OrderKind::Gtt { stop, .. } => (OrderType::Limit, Some(stop.price), None),
     }
 }
 
@@ -181,6 +186,9 @@ pub(crate) fn domain_error(error: KiteError) -> BrokerError {
 #[async_trait]
 impl Broker for KiteBroker {
     async fn place_order(&self, order: &OrderRequest) -> Result<String, BrokerError> {
+        if let OrderKind::Gtt { .. } = order.kind {
+            return gtt::place(&self.client, order).await;
+        }
         self.client
             .place_order(&params(order))
             .await
@@ -189,6 +197,9 @@ impl Broker for KiteBroker {
     }
 
     async fn cancel_order(&self, order_id: &str) -> Result<(), BrokerError> {
+        if let Some(trigger) = gtt::trigger_id(order_id) {
+            return gtt::cancel(&self.client, trigger).await;
+        }
         self.client
             .cancel_order(Variety::Regular, order_id)
             .await
@@ -197,6 +208,9 @@ impl Broker for KiteBroker {
     }
 
     async fn modify_order(&self, order_id: &str, order: &OrderRequest) -> Result<(), BrokerError> {
+        if let Some(trigger) = gtt::trigger_id(order_id) {
+            return gtt::modify(&self.client, trigger, order).await;
+        }
         let (order_type, price, trigger_price) = pricing(order.kind);
         let change = ModifyParams {
             order_type: Some(order_type),
@@ -218,6 +232,17 @@ impl Broker for KiteBroker {
             .await
             .map(|o| o.map(domain_order))
             .map_err(domain_error)
+    }
+
+    async fn find_order(
+        &self,
+        request: &OrderRequest,
+        order_id: Option<&str>,
+    ) -> Result<Option<BrokerOrder>, BrokerError> {
+        if let OrderKind::Gtt { .. } = request.kind {
+            return gtt::find(&self.client, request, order_id).await;
+        }
+        self.order_by_tag(&request.tag).await
     }
 
     async fn orders(&self) -> Result<Vec<BrokerOrder>, BrokerError> {
