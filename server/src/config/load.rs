@@ -148,6 +148,7 @@ fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultS
         ("stream.max_updates_per_second", "4"),
         ("market.holidays", ""),
         ("trading.square_off", "15:15"),
+        ("trading.stop_fill_grace_ms", "5000"),
         ("paper.slippage_bp", "5"),
         ("paper.capital", "1000000"),
         ("metrics.addr", metrics),
@@ -244,6 +245,9 @@ mod tests {
         .unwrap();
         assert_eq!(s.server.addr.port(), 5000);
         assert_eq!(s.log.format, LogFormat::Json);
+        assert_eq!(s.trading.stop_fill_grace_ms, 5_000, "the default");
+        let s = load_env(&[("OSP__TRADING__STOP_FILL_GRACE_MS", "15000")]).unwrap();
+        assert_eq!(s.trading.stop_fill_grace_ms, 15_000);
 
         let overrides = Overrides {
             addr: Some("127.0.0.1:6000".into()),
@@ -322,6 +326,11 @@ mod tests {
                 "OSP__PAPER__CAPITAL",
                 "lots",
                 "paper.capital (OSP__PAPER__CAPITAL) = \"lots\": an amount in rupees above zero",
+            ),
+            (
+                "OSP__TRADING__STOP_FILL_GRACE_MS",
+                "200",
+                "trading.stop_fill_grace_ms (OSP__TRADING__STOP_FILL_GRACE_MS) = \"200\": a whole number from 1000 to 600000",
             ),
             (
                 "OSP__PAPER__SLIPPAGE_BP",

@@ -151,12 +151,16 @@ pub struct PaperSettings {
 pub struct TradingSettings {
     /// Minutes after IST midnight at which intraday (MIS) trades are squared off.
     pub square_off_minute: u16,
+    /// How long a stop may stand reached while the broker's stop order has not filled before
+    /// the app takes it back and exits at market.
+    pub stop_fill_grace_ms: i64,
 }
 
 impl Default for TradingSettings {
     fn default() -> Self {
         Self {
             square_off_minute: osp_core::services::trading::DEFAULT_SQUARE_OFF_MINUTE,
+            stop_fill_grace_ms: osp_core::services::trading::PROTECTIVE_GRACE_MS,
         }
     }
 }
@@ -319,6 +323,8 @@ pub(super) struct RawPaper {
 pub(super) struct RawTrading {
     #[serde(default)]
     pub square_off: String,
+    #[serde(default)]
+    pub stop_fill_grace_ms: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -623,6 +629,12 @@ impl RawSettings {
                 )
             })?;
 
+        let stop_fill_grace_ms = parse_int(
+            "trading.stop_fill_grace_ms",
+            &self.trading.stop_fill_grace_ms,
+            1_000,
+            600_000,
+        )?;
         let lease_ttl_ms = parse_int(
             "workers.lease_ttl_ms",
             &self.workers.lease_ttl_ms,
@@ -721,7 +733,10 @@ impl RawSettings {
                 max_updates_per_second,
             },
             market: MarketSettings { holidays },
-            trading: TradingSettings { square_off_minute },
+            trading: TradingSettings {
+                square_off_minute,
+                stop_fill_grace_ms,
+            },
             paper: PaperSettings {
                 slippage_bp,
                 capital,

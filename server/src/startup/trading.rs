@@ -139,6 +139,7 @@ impl Trading {
             subscriptions: market.subscriptions.clone(),
             clock: clock.clone(),
             square_off_minute: settings.trading.square_off_minute,
+            stop_fill_grace_ms: settings.trading.stop_fill_grace_ms,
             portfolio,
         });
         let trades = Arc::new(match topology.announce() {

@@ -137,6 +137,7 @@ impl Bench {
             subscriptions,
             clock: clock.clone(),
             square_off_minute: 15 * 60 + 20,
+            stop_fill_grace_ms: PROTECTIVE_GRACE_MS,
             portfolio,
         }));
         let risk = Arc::new(RiskService::new(

@@ -34,7 +34,6 @@ mod outside_exit;
 mod protective;
 mod reconciliation;
 
-use super::protection::PROTECTIVE_GRACE_MS;
 use super::trade_rules::{
     add_fills, auto_exit_allowed, closable_units, closed_outside, exit_order, exiting,
     on_exit_update, on_price, open_trade, signed_units, square_off_due, unrealised,
@@ -134,6 +133,7 @@ pub struct TradeService {
     subscriptions: Arc<FeedSubscriptions>,
     clock: Arc<dyn Clock>,
     square_off_minute: u16,
+    stop_fill_grace_ms: i64,
     /// Open and exiting trades, as last stored.
     active: Mutex<HashMap<TradeId, Trade>>,
     /// What the risk gate reads: every trade it stores goes here too.
@@ -143,7 +143,7 @@ pub struct TradeService {
     /// Trades whose stop order the broker refused or dropped: not placed again before this time.
     protect_after: Mutex<HashMap<TradeId, i64>>,
     /// Trades whose stop has been due (the price past it) since then, while their stop order
-    /// at the broker stands: the app steps in only after `PROTECTIVE_GRACE_MS`.
+    /// at the broker stands: the app steps in only after `stop_fill_grace_ms`.
     stop_due_since: Mutex<HashMap<TradeId, i64>>,
     /// Each standing stop order as last known, by trade: a tick that changes nothing costs no IO.
     standing: Mutex<HashMap<TradeId, crate::model::OrderRequest>>,
@@ -197,6 +197,9 @@ pub struct TradeServiceParts {
     pub clock: Arc<dyn Clock>,
     /// Minutes after IST midnight at which intraday trades are squared off.
     pub square_off_minute: u16,
+    /// How long a reached stop waits for the broker's stop order to fill before the app takes
+    /// it back and exits at market (`PROTECTIVE_GRACE_MS` unless configured).
+    pub stop_fill_grace_ms: i64,
     /// Shared with the risk gate, which reads it at every entry; loaded here.
     pub portfolio: Arc<Portfolio>,
 }
@@ -212,6 +215,7 @@ impl TradeService {
             subscriptions: parts.subscriptions,
             clock: parts.clock,
             square_off_minute: parts.square_off_minute,
+            stop_fill_grace_ms: parts.stop_fill_grace_ms,
             active: Mutex::new(HashMap::new()),
             portfolio: parts.portfolio,
             retry_after: Mutex::new(HashMap::new()),
@@ -495,7 +499,7 @@ impl TradeService {
                         && matches!(reason, ExitReason::StopLoss | ExitReason::TrailingStop)
                     {
                         let since = *due_since.entry(trade.id).or_insert(now);
-                        if now - since < PROTECTIVE_GRACE_MS {
+                        if now - since < self.stop_fill_grace_ms {
                             continue;
                         }
                     }
