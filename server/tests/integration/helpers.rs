@@ -427,18 +427,31 @@ pub async fn spawn_app_on_kite(
     mode: &str,
     extra: &[(&str, &str)],
 ) -> TestApp {
+    spawn_app_on_kite_at(
+        data_dir,
+        mode,
+        extra,
+        std::sync::Arc::new(osp_server::clock::SystemClock),
+    )
+    .await
+}
+
+/// `spawn_app_on_kite`, the simulator keeping the time of `clock` (its day and Kite's
+/// square-off follow it; the app keeps the real time).
+pub async fn spawn_app_on_kite_at(
+    data_dir: tempfile::TempDir,
+    mode: &str,
+    extra: &[(&str, &str)],
+    clock: std::sync::Arc<dyn osp_core::ports::Clock>,
+) -> TestApp {
     use kite_sim::{KiteSim, SimConfig};
     let stop = CancellationToken::new();
     let mut config = SimConfig::new(REMOTE_API_KEY, REMOTE_API_SECRET);
     config.auto_login = false;
     config.tick_interval = Duration::from_millis(100);
-    let running = KiteSim::start_on_loopback(
-        config,
-        std::sync::Arc::new(osp_server::clock::SystemClock),
-        stop.clone(),
-    )
-    .await
-    .expect("a standalone simulator");
+    let running = KiteSim::start_on_loopback(config, clock, stop.clone())
+        .await
+        .expect("a standalone simulator");
     let own = Simulator {
         addr: running.addr,
         access_token: secrecy::SecretString::from(running.sim.state.auth.issue_access_token()),

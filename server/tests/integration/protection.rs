@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     TestApp, connect_kite, eventually, moved, save_kite_app, spawn_app_on_kite,
-    wait_for_kite_market,
+    spawn_app_on_kite_at, wait_for_kite_market,
 };
 
 const INFY: u32 = 408_065;
@@ -326,5 +326,84 @@ async fn the_target_leg_of_a_gtt_closes_a_delivery_trade_once_with_no_exit_of_th
         .map(|p| p.quantity)
         .sum();
     assert_eq!(net, 0, "flat at Kite, not short");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn kites_own_mis_square_off_at_1520_closes_the_trade_as_outside_with_nothing_sent() {
+    use osp_core::ports::Clock;
+    // Kite's clock just before its square-off; the app keeps the real time, so its own
+    // square-off (15:15 for a trade opened before it, else the next day) is not due meanwhile.
+    let today = osp_server::clock::SystemClock.now_ms();
+    let ist_day_start = (today + 19_800_000).div_euclid(86_400_000) * 86_400_000 - 19_800_000;
+    let kite_clock = std::sync::Arc::new(osp_core::testing::ManualClock::at(
+        ist_day_start + (15 * 60 + 19) * 60_000,
+    ));
+    let app = spawn_app_on_kite_at(
+        tempfile::tempdir().unwrap(),
+        "live",
+        &[],
+        kite_clock.clone(),
+    )
+    .await;
+    save_kite_app(&app).await;
+    let back = connect_kite(&app).await;
+    assert!(back.starts_with("/settings?kite=connected"), "{back}");
+    wait_for_kite_market(&app).await;
+    let level = moved(app.ltp("NSE:INFY").await, 300);
+    let (status, created) = app
+        .call_json("levels/create", json!({ "draft": draft(level) }))
+        .await;
+    assert_eq!(status, 200, "{created}");
+    app.watching(INFY).await;
+    app.trade_at(INFY, moved(level, 50)).await;
+    app.wait_for_book("the trade open", |b| b["open_positions"] == 1)
+        .await;
+    eventually("the stop order at Kite", async || {
+        app.kite
+            .orders()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|o| o.order_type == "SL-M" && o.status == "TRIGGER PENDING")
+    })
+    .await;
+
+    // 15:20 at Kite: it cancels the open MIS orders and sells the 3 itself.
+    kite_clock.advance(60_000);
+    let closed = app
+        .wait_for_book("the trade closed by Kite's square-off", |b| {
+            b["trades"][0]["trade"]["state"] == "closed"
+        })
+        .await;
+    let t = &closed["trades"][0]["trade"];
+    assert_eq!(t["exit_reason"], "outside", "{t}");
+    let at_kite = app.kite.orders().await.unwrap();
+    let kites = at_kite
+        .iter()
+        .find(|o| o.tag.is_none())
+        .expect("Kite's own square-off order");
+    assert_eq!(
+        (
+            kites.transaction_type.as_str(),
+            kites.quantity,
+            kites.status.as_str()
+        ),
+        ("SELL", 3, "COMPLETE")
+    );
+    assert_eq!(price(&t["exit_price"]), kites.average_price, "Kite's price");
+    assert!(
+        at_kite
+            .iter()
+            .any(|o| o.order_type == "SL-M" && o.status == "CANCELLED"),
+        "{at_kite:?}"
+    );
+    app.trade_at(INFY, moved(level, -200)).await;
+    assert_eq!(
+        app.kite.orders().await.unwrap().len(),
+        3,
+        "entry, stop, Kite's sale"
+    );
+    assert_eq!(app.orders().await.len(), 2, "no exit of the app's own");
     app.stop().await;
 }

@@ -3,6 +3,7 @@
 //! ticks); LIMIT orders fill at once when marketable, else rest and fill at their price when
 //! the market crosses it; SL / SL-M wait in `TRIGGER PENDING` until the trigger is touched.
 //! Fills make trades and positions; each visible state change is pushed as an order update.
+//! From 15:20 IST Kite squares intraday (MIS) positions off itself, and so does this broker.
 //!
 //! Over 500 lines: Kite's order lifecycle (place, modify, cancel, fill, margins) under one
 //! state lock; the matching itself is the core's, the positions in `positions.rs`.
@@ -65,7 +66,14 @@ struct State {
     positions: PositionBook,
     next_order: u64,
     next_trade: u64,
+    /// The IST day (days since the epoch) whose MIS square-off was done.
+    squared_off_day: Option<i64>,
 }
+
+/// Kite squares intraday (MIS) positions off from this IST time, in minutes after midnight.
+pub const MIS_SQUARE_OFF_MINUTE: i64 = 15 * 60 + 20;
+const IST_OFFSET_MS: i64 = (5 * 60 + 30) * 60_000;
+const DAY_MS: i64 = 86_400_000;
 
 pub struct SimBroker {
     universe: Arc<Universe>,
@@ -255,6 +263,61 @@ impl SimBroker {
         state.orders = orders;
         drop(state);
         self.publish(updates);
+        self.square_off_mis(market);
+    }
+
+    /// Kite's auto square-off, at the first market state from 15:20 IST each day: every open
+    /// MIS order cancelled, then every MIS position closed by a MARKET order of Kite's own (no
+    /// tag: not the app's). A position opened after it (the demo's market trades round the
+    /// clock) waits for the next day's.
+    fn square_off_mis(&self, market: &MarketSnapshot) {
+        let ist = self.clock.now_ms() + IST_OFFSET_MS;
+        let (day, minute) = (ist.div_euclid(DAY_MS), ist.rem_euclid(DAY_MS) / 60_000);
+        let open: Vec<(String, String)> = {
+            let mut state = self.state();
+            if minute < MIS_SQUARE_OFF_MINUTE || state.squared_off_day == Some(day) {
+                return;
+            }
+            state.squared_off_day = Some(day);
+            state
+                .orders
+                .iter()
+                .filter(|o| o.current.is_open() && o.current.product == "MIS")
+                .map(|o| (o.current.order_id.clone(), o.current.variety.clone()))
+                .collect()
+        };
+        for (id, variety) in open {
+            let _ = self.cancel(&id, &variety);
+        }
+        let held: Vec<(String, String, i64)> = self
+            .state()
+            .positions
+            .positions(|_| None)
+            .into_iter()
+            .filter(|p| p.product == "MIS" && p.quantity != 0)
+            .map(|p| (p.exchange, p.tradingsymbol, p.quantity))
+            .collect();
+        for (exchange, symbol, quantity) in held {
+            let side = if quantity > 0 {
+                TransactionType::Sell
+            } else {
+                TransactionType::Buy
+            };
+            let Ok(units) = u32::try_from(quantity.unsigned_abs()) else {
+                continue;
+            };
+            let order = OrderParams::new(
+                &exchange,
+                &symbol,
+                side,
+                OrderType::Market,
+                Product::Mis,
+                units,
+            );
+            if let Err(e) = self.place(order, market) {
+                tracing::warn!(%symbol, error = ?e, "the simulator's MIS square-off was refused");
+            }
+        }
     }
 
     /// Puts an accepted order on the book — `TRIGGER PENDING` for a stop, else `OPEN` — and

@@ -232,3 +232,80 @@ fn an_sl_m_order_on_an_option_is_refused_as_kite_refuses_it() {
     );
     assert!(f.broker.orders().is_empty());
 }
+
+#[test]
+fn intraday_positions_are_squared_off_by_kite_from_1520_ist_once_a_day() {
+    let at = |text: &str| crate::clock_text::parse_kite_date(text).unwrap() * 1000;
+    let clock = Arc::new(ManualClock::at(at("2026-06-01 15:19:00")));
+    let broker = SimBroker::new(
+        Arc::new(Universe::generate(1, 0)),
+        BrokerConfig::default(),
+        clock.clone(),
+    );
+    let mut market = DemoMarket::new(1, demo_instruments(), 0);
+    market.set_last_price(INFY, p("1500"), 0);
+    let snap = market.snapshot();
+    broker
+        .place(order(TransactionType::Buy, OrderType::Market, 5), &snap)
+        .unwrap();
+    let mut cnc = order(TransactionType::Buy, OrderType::Market, 3);
+    cnc.product = Product::Cnc;
+    broker.place(cnc, &snap).unwrap();
+    let mut stop = order(TransactionType::Sell, OrderType::SlM, 5);
+    stop.trigger_price = Some(p("1480"));
+    let stop = broker.place(stop, &snap).unwrap();
+    let net = |product: &str| {
+        broker
+            .positions(&market.snapshot())
+            .net
+            .iter()
+            .filter(|p| p.product == product)
+            .map(|p| p.quantity)
+            .sum::<i64>()
+    };
+    broker.on_market(&snap);
+    assert_eq!(
+        (net("MIS"), net("CNC")),
+        (5, 3),
+        "before 15:20 nothing happens"
+    );
+
+    clock.set(at("2026-06-01 15:20:00"));
+    broker.on_market(&snap);
+    assert_eq!(
+        (net("MIS"), net("CNC")),
+        (0, 3),
+        "MIS squared off, CNC kept"
+    );
+    let orders = broker.orders();
+    let stop = orders.iter().find(|o| o.order_id == stop).unwrap();
+    assert_eq!(
+        stop.status, "CANCELLED",
+        "the open MIS order is cancelled first"
+    );
+    let kites = orders.last().unwrap();
+    assert_eq!(
+        (
+            kites.transaction_type.as_str(),
+            kites.quantity,
+            kites.status.as_str(),
+            kites.tag.as_deref()
+        ),
+        ("SELL", 5, "COMPLETE", None),
+        "Kite's own market order, with no tag"
+    );
+
+    // Later the same day (the demo trades round the clock) a new position waits for tomorrow.
+    clock.set(at("2026-06-01 15:40:00"));
+    broker
+        .place(order(TransactionType::Buy, OrderType::Market, 2), &snap)
+        .unwrap();
+    broker.on_market(&snap);
+    assert_eq!(net("MIS"), 2);
+    clock.set(at("2026-06-02 15:19:59"));
+    broker.on_market(&snap);
+    assert_eq!(net("MIS"), 2);
+    clock.set(at("2026-06-02 15:21:00"));
+    broker.on_market(&snap);
+    assert_eq!(net("MIS"), 0);
+}
