@@ -27,6 +27,11 @@ test('the account page shows the broker position a manual order made, as the tra
   }).toPass({ timeout: 20_000 });
   await expect(row.getByTestId('position-managed')).toContainText(/trade #\d+/);
   await expect(row).toHaveAttribute('data-outside', '0');
+  // Kite's statement, rendered by the server: funds, holdings, the order and trade books.
+  await expect(page.getByTestId('funds-row').first()).toContainText('equity');
+  const sbinOrder = page.getByTestId('book-order').filter({ hasText: 'NSE SBIN' }).first();
+  await expect(sbinOrder).toHaveAttribute('data-whose', 'app');
+  await expect(page.getByTestId('book-fill').filter({ hasText: 'NSE SBIN' }).first()).toBeVisible();
 
   // Closed again by hand, it stays on the account (flat) as the app's.
   await page.goto('/trades');

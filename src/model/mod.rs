@@ -5,6 +5,7 @@ mod alert;
 mod app_status;
 mod broker_alert;
 mod broker_order;
+mod broker_statement;
 mod bus_status;
 mod candle;
 mod confirmation;
@@ -53,6 +54,7 @@ pub use broker_alert::{
     BrokerAlertOperator, BrokerAlertSpec, SuspendedBrokerAlert,
 };
 pub use broker_order::{BrokerOrder, BrokerPosition, MarginNeed, OrderStatus};
+pub use broker_statement::{BookFill, BookOrder, BrokerStatement, HeldStock, SegmentFunds};
 pub use bus_status::{BusPeer, BusStatus};
 pub use candle::Candle;
 pub use confirmation::Confirmation;

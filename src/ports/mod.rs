@@ -469,6 +469,12 @@ pub trait Broker: Send + Sync {
     ) -> Result<Option<MarginNeed>, BrokerError> {
         Ok(None)
     }
+    /// The account as the broker reports it besides its positions: funds and margins,
+    /// holdings, today's order and trade books (everything, however it was placed). `None`: a
+    /// venue that keeps no such statement.
+    async fn statement(&self) -> Result<Option<crate::model::BrokerStatement>, BrokerError> {
+        Ok(None)
+    }
 }
 
 /// Where a broker's order updates go (the paper broker publishes its fills and cancels here; the

@@ -12,6 +12,7 @@ pub mod levels_csv;
 pub mod notifications;
 pub mod orders;
 pub mod risk;
+pub mod statement;
 pub mod status;
 pub mod trades;
 pub mod users;

@@ -94,6 +94,50 @@ async fn the_account_shows_each_broker_position_as_the_apps_or_outside() {
     assert!(html.contains("data-testid=\"account-position\""), "{html}");
     assert!(html.contains("outside the app"), "{html}");
     assert!(html.contains(&format!("trade #{trade_id}")), "{html}");
+
+    // The statement as Kite reports it: the equity segment's funds, no holdings yet, and both
+    // orders in the order and trade books — the app's and the one placed outside it.
+    let statement = eventually("both orders in the statement", async || {
+        let (status, html) = app.call_form("account/statement", &[]).await;
+        assert_eq!(status, 200, "{html}");
+        let html = html.as_str().expect("HTML text").to_owned();
+        (html.matches("data-testid=\"book-fill\"").count() == 2).then_some(html)
+    })
+    .await;
+    let funds = statement
+        .split("data-testid=\"funds-row\"")
+        .nth(1)
+        .expect("a funds row");
+    assert!(funds.contains("equity"), "{statement}");
+    assert!(
+        statement.contains("data-testid=\"no-holdings\""),
+        "{statement}"
+    );
+    let order_rows: Vec<&str> = statement
+        .split("data-testid=\"book-order\"")
+        .skip(1)
+        .collect();
+    assert_eq!(order_rows.len(), 2, "{statement}");
+    let whose = |symbol: &str| {
+        let row = order_rows
+            .iter()
+            .find(|r| r.split("</tr>").next().unwrap().contains(symbol))
+            .unwrap_or_else(|| panic!("{symbol} in {statement}"));
+        row.split('>').next().unwrap().to_owned()
+    };
+    assert!(
+        whose("NSE INFY").contains("data-whose=\"app\""),
+        "{statement}"
+    );
+    assert!(
+        whose("NSE SBIN").contains("data-whose=\"outside\""),
+        "{statement}"
+    );
+    assert!(
+        html.contains("data-testid=\"statement\""),
+        "a viewer's first HTML has it"
+    );
+    assert!(html.contains("data-testid=\"order-book\""), "{html}");
     app.stop().await;
 }
 

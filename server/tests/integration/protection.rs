@@ -407,3 +407,62 @@ async fn kites_own_mis_square_off_at_1520_closes_the_trade_as_outside_with_nothi
     assert_eq!(app.orders().await.len(), 2, "no exit of the app's own");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_gtt_deleted_in_kites_own_app_is_found_gone_and_the_trade_says_it_is_unprotected() {
+    use kite_connect::common::enums::{OrderType, Product, TransactionType};
+    use kite_connect::http::models::OrderParams;
+    let app = live_on_kite().await;
+    let level = moved(app.ltp("NSE:INFY").await, 300);
+    let (status, created) = app
+        .call_json(
+            "levels/create",
+            json!({ "draft": draft_for(level, "delivery", "3%") }),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    app.watching(INFY).await;
+    app.trade_at(INFY, moved(level, 50)).await;
+    app.wait_for_book("the trade open", |b| b["open_positions"] == 1)
+        .await;
+    let gtt = eventually("the GTT at Kite", async || {
+        app.kite
+            .gtts()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|g| g.status == "active")
+    })
+    .await;
+
+    // Deleted in Kite's own app: Kite sends no update for a GTT. The next order news of the
+    // account (here a sale made outside the app) has the app read its standing GTTs again.
+    app.kite.delete_gtt(gtt.id).await.unwrap();
+    let outside = OrderParams::new(
+        "NSE",
+        "SBIN",
+        TransactionType::Buy,
+        OrderType::Market,
+        Product::Mis,
+        1,
+    );
+    app.kite.place_order(&outside).await.unwrap();
+    let book = app
+        .wait_for_book("the trade unprotected at Kite", |b| {
+            b["trades"][0]["trade"]["protective"].is_null()
+        })
+        .await;
+    let t = &book["trades"][0]["trade"];
+    assert_eq!(t["state"], "open", "{t}");
+    let problem = t["problem"].as_str().unwrap_or_default();
+    assert!(problem.contains("no longer has this GTT"), "{t}");
+    assert!(problem.contains("unprotected at the broker"), "{t}");
+    let record = app
+        .orders()
+        .await
+        .into_iter()
+        .find(|o| o["request"]["kind"]["type"] == "gtt")
+        .unwrap();
+    assert_eq!(record["state"], "cancelled", "{record}");
+    app.stop().await;
+}

@@ -40,8 +40,8 @@ pub use portfolio::trade_rules::{
 };
 pub use portfolio::trades::mismatches_now;
 pub use portfolio::trades::{
-    AccountPosition, AccountView, AdoptionDraft, EXIT_RETRY_MS, MAX_TRADES, TRADES_FEED_OWNER,
-    TradeBook, TradeError, TradeReport, TradeService, TradeServiceParts, TradeView,
+    AccountPosition, AccountView, AdoptionDraft, EXIT_RETRY_MS, MAX_TRADES, STATEMENT_TTL_MS,
+    StatementView, TradeBook, TradeError, TradeReport, TradeService, TradeServiceParts, TradeView,
     account_positions, adopted_trade, outside_exit_order,
 };
 pub use risk::gate::{

@@ -3,6 +3,7 @@
 //! trade's protection) are orders to the engine too: `gtt.rs`.
 
 mod gtt;
+mod statement;
 
 use std::sync::Arc;
 
@@ -259,6 +260,10 @@ impl Broker for KiteBroker {
             .await
             .map(|positions| positions.net.iter().filter_map(domain_position).collect())
             .map_err(domain_error)
+    }
+
+    async fn statement(&self) -> Result<Option<osp_core::model::BrokerStatement>, BrokerError> {
+        statement::read(&self.client).await.map(Some)
     }
 
     /// Kite's order margins (one order) or basket margins (several, with the netting of the

@@ -28,8 +28,8 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
 use crate::model::{
-    BrokerOrder, IntentState, LevelId, OrderIntent, OrderRequest, OrderStatus, OrderTag, Price,
-    ProductKind, StateChange,
+    BrokerOrder, IntentState, LevelId, OrderIntent, OrderKind, OrderRequest, OrderStatus, OrderTag,
+    Price, ProductKind, StateChange,
 };
 use crate::ports::{
     Broker, BrokerError, BrokerErrorKind, ChangeNotifier, Clock, IntentStore, StoreError,
@@ -449,6 +449,36 @@ impl OrderExecutor {
         self.broker.positions().await.inspect_err(|e| self.note(e))
     }
 
+    /// The broker's statement (funds, holdings, order and trade books) and which of its orders
+    /// are the app's (their tag is one of the app's orders). `None`: the venue keeps none.
+    pub async fn statement(
+        &self,
+    ) -> Result<Option<(crate::model::BrokerStatement, Vec<String>)>, ExecError> {
+        let Some(statement) = self.broker.statement().await.map_err(|e| {
+            self.note(&e);
+            ExecError::Broker(e)
+        })?
+        else {
+            return Ok(None);
+        };
+        let mut ours = Vec::new();
+        for order in &statement.orders {
+            let Some(tag) = order.tag.as_deref().and_then(|t| OrderTag::parse(t).ok()) else {
+                continue;
+            };
+            if self
+                .store
+                .by_tag(&tag)
+                .await
+                .map_err(ExecError::Store)?
+                .is_some()
+            {
+                ours.push(order.order_id.clone());
+            }
+        }
+        Ok(Some((statement, ours)))
+    }
+
     /// Every order of the app's not final yet: pending here, or placed and not done at the
     /// broker.
     pub async fn unfinished(&self) -> Result<Vec<OrderIntent>, ExecError> {
@@ -588,6 +618,15 @@ impl OrderExecutor {
         let open = self.store.open().await.map_err(ExecError::Store)?;
         let mut changed = Vec::new();
         for intent in open {
+            // A GTT lives outside the day's book and sends no update when it goes: one the
+            // broker no longer has (deleted in Kite's own app, expired) is over, not unknown.
+            if let OrderKind::Gtt { .. } = intent.request.kind {
+                let next = self.refresh(&intent).await?;
+                if next != intent {
+                    changed.push(next);
+                }
+                continue;
+            }
             let Some(order) = self
                 .broker
                 .find_order(&intent.request, intent.broker_order_id.as_deref())
@@ -756,9 +795,14 @@ impl OrderExecutor {
                 filled_quantity: intent.filled_quantity,
                 average_price: intent.average_price,
                 status_message: Some(
-                    "the broker's order book no longer has this order (a day order ends with \
-                     the day)"
-                        .to_owned(),
+                    if let OrderKind::Gtt { .. } = intent.request.kind {
+                        "the broker no longer has this GTT (deleted in Kite's own app, or \
+                         expired)"
+                    } else {
+                        "the broker's order book no longer has this order (a day order ends \
+                         with the day)"
+                    }
+                    .to_owned(),
                 ),
             },
         };

@@ -33,6 +33,7 @@ mod mismatches;
 mod outside_exit;
 mod protective;
 mod reconciliation;
+mod statement;
 
 use super::trade_rules::{
     add_fills, auto_exit_allowed, closable_units, closed_outside, exit_order, exiting,
@@ -44,6 +45,7 @@ pub use account::{AccountPosition, AccountView, account_positions};
 pub use adopt::{AdoptionDraft, adopted_trade};
 pub use mismatches::mismatches_now;
 pub use outside_exit::outside_exit_order;
+pub use statement::{STATEMENT_TTL_MS, StatementView};
 
 /// The feed owner for the open trades' instruments.
 pub const TRADES_FEED_OWNER: &str = "trades";
@@ -162,6 +164,9 @@ pub struct TradeService {
     exits_waiting: Mutex<HashMap<TradeId, ExitReason>>,
     /// Told of a trade this process made outside the engine (an adoption), for workers apart.
     changes: crate::services::announcer::Announcer,
+    /// The broker statement as last read (the Account page), and the fills seen since start.
+    statement_cache: Mutex<Option<StatementView>>,
+    fills_seen: std::sync::atomic::AtomicU64,
 }
 
 /// Marks a trade as being exited for as long as it lives.
@@ -227,6 +232,8 @@ impl TradeService {
             reconcile_due: std::sync::atomic::AtomicBool::new(false),
             exiting: Mutex::new(HashSet::new()),
             exiting_outside: Mutex::new(HashSet::new()),
+            statement_cache: Mutex::new(None),
+            fills_seen: std::sync::atomic::AtomicU64::new(0),
             exits_waiting: Mutex::new(HashMap::new()),
             changes: crate::services::announcer::Announcer::default(),
         }
@@ -299,6 +306,10 @@ impl TradeService {
     }
 
     async fn apply_intent(&self, report: &mut TradeReport, intent: &OrderIntent) {
+        if intent.filled_quantity > 0 {
+            self.fills_seen
+                .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+        }
         let result = match intent.closes {
             Some(id) => self.apply_exit(report, id, intent).await,
             // Units held outside the app: no trade of the app's changes (the reconciliation

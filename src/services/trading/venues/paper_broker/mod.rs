@@ -589,6 +589,10 @@ impl Broker for PaperBroker {
         Ok(lock(&self.book).iter().map(PaperOrder::view).collect())
     }
 
+    async fn statement(&self) -> Result<Option<crate::model::BrokerStatement>, BrokerError> {
+        Ok(Some(self.statement_now()))
+    }
+
     async fn positions(&self) -> Result<Vec<BrokerPosition>, BrokerError> {
         let ledger = lock(&self.ledger);
         Ok(ledger
@@ -610,6 +614,8 @@ impl Broker for PaperBroker {
             .collect())
     }
 }
+
+mod statement;
 
 #[cfg(test)]
 mod tests;

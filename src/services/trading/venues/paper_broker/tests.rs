@@ -365,3 +365,32 @@ fn a_gtt_waits_across_prices_and_fires_one_leg_as_a_limit() {
     let filled = b.on_tick(&tick(SBIN, p("786")));
     assert_eq!(filled[0].average_price, Some(p("786")));
 }
+
+#[test]
+fn the_paper_account_reads_as_a_statement_of_funds_orders_and_fills() {
+    let (b, prices) = broker();
+    prices.0.lock().unwrap().insert(SBIN, p("800"));
+    block_on(b.place_order(&order(OrderSide::Buy, OrderKind::Market, "st1"))).unwrap();
+    block_on(b.place_order(&order(
+        OrderSide::Buy,
+        OrderKind::Limit { price: p("700") },
+        "st2",
+    )))
+    .unwrap();
+    let s = block_on(b.statement())
+        .unwrap()
+        .expect("the paper broker keeps one");
+    assert_eq!(s.funds.len(), 1);
+    assert_eq!(s.funds[0].segment, "paper");
+    assert_eq!(s.funds[0].available, b.account().available);
+    assert_eq!(s.funds[0].used, b.account().used);
+    assert!(s.holdings.is_empty());
+    let statuses: Vec<&str> = s.orders.iter().map(|o| o.status.as_str()).collect();
+    assert_eq!(statuses, ["COMPLETE", "OPEN"]);
+    assert_eq!(s.orders[1].order_type, "LIMIT");
+    assert_eq!(s.orders[1].price, p("700"));
+    assert_eq!(s.orders[0].tag.as_deref(), Some("st1"));
+    assert_eq!(s.trades.len(), 1, "one fill: the market order's");
+    assert_eq!(s.trades[0].quantity, s.orders[0].quantity);
+    assert_eq!(s.trades[0].price, s.orders[0].average_price);
+}
