@@ -469,6 +469,12 @@ pub trait Broker: Send + Sync {
     ) -> Result<Option<MarginNeed>, BrokerError> {
         Ok(None)
     }
+    /// Delivery holdings (settled, and bought the day before and settling): what the broker
+    /// keeps of delivery trades once they leave its positions. Empty for a venue whose
+    /// positions keep them (the paper broker).
+    async fn holdings(&self) -> Result<Vec<crate::model::HeldStock>, BrokerError> {
+        Ok(Vec::new())
+    }
     /// The account as the broker reports it besides its positions: funds and margins,
     /// holdings, today's order and trade books (everything, however it was placed). `None`: a
     /// venue that keeps no such statement.

@@ -195,6 +195,12 @@ impl KiteSim {
         true
     }
 
+    /// The night passes for delivery: today's CNC buys move from the positions to the
+    /// holdings (settling), yesterday's settle — as Kite shows them the next trading day.
+    pub fn settle_delivery(&self) {
+        self.state.broker.settle_delivery();
+    }
+
     /// Serves on `listener` until shutdown.
     pub async fn serve(
         &self,

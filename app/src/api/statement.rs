@@ -1,25 +1,11 @@
 //! The Account page's broker statement — funds and margins, holdings, today's order and trade
-//! books as the broker reports them — sent as HTML rendered here on the server (read-only
-//! tables: the browser's bundle carries no code for them, only the slot they go in). Text from
-//! the broker is escaped by the renderer like any text in a view.
-
-use leptos::prelude::*;
-
-use crate::error::AppError;
-
-/// `POST /api/account/statement`: the statement as HTML, read from the broker at most once
-/// per `STATEMENT_TTL_MS` whoever asks.
-#[server(endpoint = "account/statement")]
-pub async fn account_statement() -> Result<String, AppError> {
-    crate::api::serve(|state| async move {
-        let view = state.trades.statement().await;
-        Ok(html::render(&view))
-    })
-    .await
-}
+//! books as the broker reports them — rendered here on the server to HTML that the `account`
+//! server function carries (read-only tables: the browser's bundle carries no code for them,
+//! only the slot they go in). Text from the broker is escaped by the renderer like any text in
+//! a view.
 
 #[cfg(feature = "ssr")]
-mod html {
+pub(crate) mod html {
     use leptos::prelude::*;
     use osp_core::format::ist_clock;
     use osp_core::model::{BrokerStatement, OrderSide, Price};
@@ -186,7 +172,7 @@ mod html {
         }
     }
 
-    pub(super) fn render(v: &StatementView) -> String {
+    pub(crate) fn render(v: &StatementView) -> String {
         let read = format!("read from the broker at {}", ist_clock(v.read_ms));
         let body = match (&v.statement, &v.problem) {
             (_, Some(problem)) => {

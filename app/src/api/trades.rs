@@ -15,12 +15,15 @@ pub async fn list_trades() -> Result<TradeBook, AppError> {
 }
 
 /// `POST /api/account`: the broker's net positions now, each with the app's trades on it and
-/// what of it is outside the app.
+/// what of it is outside the app; and the rest of the account as the broker reports it (funds,
+/// holdings, order and trade books), as HTML rendered here (read at most once per
+/// `STATEMENT_TTL_MS`).
 #[server(endpoint = "account")]
 pub async fn account_view() -> Result<osp_core::services::trading::AccountView, AppError> {
     crate::api::serve(|state| async move {
         let mut view = state.trades.account().await;
         view.mismatches = state.risk.mismatches();
+        view.statement_html = crate::api::statement::html::render(&state.trades.statement().await);
         Ok(view)
     })
     .await

@@ -3,7 +3,7 @@
 //! the app manages it (its trades) or how much of it is outside the app. Read again every
 //! 15 seconds (Kite allows far more; positions change on fills, which the Trades page shows
 //! at once). Below them, the broker's statement (funds and margins, holdings, order and trade
-//! books) arrives as HTML the server renders (`api/statement.rs`), refreshed on the same beat.
+//! books) arrives with them as HTML the server renders (`api/statement.rs`).
 
 use std::time::Duration;
 
@@ -17,7 +17,6 @@ use osp_core::services::trading::{
     AccountPosition, AccountView, AdoptionDraft, outside_exit_order,
 };
 
-use crate::api::statement::account_statement;
 use crate::api::trades::{account_view, acknowledge_mismatch, adopt_position, exit_outside};
 
 const REFRESH_EVERY: Duration = Duration::from_secs(15);
@@ -48,8 +47,6 @@ fn product_text(product: Option<ProductKind>) -> &'static str {
 #[component]
 pub fn AccountPage() -> impl IntoView {
     let initial = Resource::new_blocking(|| (), |_| account_view());
-    // Funds, holdings and the order and trade books: HTML rendered by the server.
-    let statement = Resource::new_blocking(|| (), |_| account_statement());
     view! {
         <Title text="Account · OS Platforms"/>
         <section class="page account-page">
@@ -60,9 +57,8 @@ pub fn AccountPage() -> impl IntoView {
             </p>
             <Suspense fallback=|| view! { <p class="muted">"Reading the broker's positions…"</p> }>
                 {move || Suspend::new(async move {
-                    let statement = statement.await.unwrap_or_default();
                     match initial.await {
-                        Ok(view) => view! { <Positions initial=view statement/> }.into_any(),
+                        Ok(view) => view! { <Positions initial=view/> }.into_any(),
                         Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
                     }
                 })}
@@ -73,16 +69,12 @@ pub fn AccountPage() -> impl IntoView {
 }
 
 #[component]
-fn Positions(initial: AccountView, statement: String) -> impl IntoView {
+fn Positions(initial: AccountView) -> impl IntoView {
     let account = RwSignal::new(initial);
-    let statement = RwSignal::new(statement);
     let read_error = RwSignal::new(None::<String>);
     Effect::new(move |_| {
         let refresh = move || {
             leptos::task::spawn_local(async move {
-                if let Ok(html) = account_statement().await {
-                    statement.set(html);
-                }
                 match account_view().await {
                     Ok(found) => {
                         read_error.set(None);
@@ -141,7 +133,8 @@ fn Positions(initial: AccountView, statement: String) -> impl IntoView {
                 </div>
             </Show>
         </section>
-        <div class="account-statement" inner_html=move || statement.get()></div>
+        // Funds, holdings and the order and trade books: HTML rendered by the server.
+        <div class="account-statement" inner_html=move || account.with(|a| a.statement_html.clone())></div>
     }
     .into_any()
 }

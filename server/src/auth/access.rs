@@ -37,7 +37,6 @@ pub const SERVER_FUNCTIONS: &[(&str, Access)] = &[
     ("trades", Access::SignedIn),
     // The broker's positions, each the app's or outside: what the Trades page shows too.
     ("account", Access::SignedIn),
-    ("account/statement", Access::SignedIn),
     ("paper/account", Access::SignedIn),
     ("risk", Access::SignedIn),
     ("workers", Access::SignedIn),

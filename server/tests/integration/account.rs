@@ -98,9 +98,11 @@ async fn the_account_shows_each_broker_position_as_the_apps_or_outside() {
     // The statement as Kite reports it: the equity segment's funds, no holdings yet, and both
     // orders in the order and trade books — the app's and the one placed outside it.
     let statement = eventually("both orders in the statement", async || {
-        let (status, html) = app.call_form("account/statement", &[]).await;
-        assert_eq!(status, 200, "{html}");
-        let html = html.as_str().expect("HTML text").to_owned();
+        let view = account(&app).await;
+        let html = view["statement_html"]
+            .as_str()
+            .expect("HTML text")
+            .to_owned();
         (html.matches("data-testid=\"book-fill\"").count() == 2).then_some(html)
     })
     .await;

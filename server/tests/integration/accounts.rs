@@ -85,7 +85,6 @@ const EXPECTED: &[(&str, Access)] = &[
     ("orders", Access::SignedIn),
     ("trades", Access::SignedIn),
     ("account", Access::SignedIn),
-    ("account/statement", Access::SignedIn),
     ("paper/account", Access::SignedIn),
     ("risk", Access::SignedIn),
     ("workers", Access::SignedIn),

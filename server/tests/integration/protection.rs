@@ -466,3 +466,103 @@ async fn a_gtt_deleted_in_kites_own_app_is_found_gone_and_the_trade_says_it_is_u
     assert_eq!(record["state"], "cancelled", "{record}");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_delivery_trade_held_overnight_counts_kites_holdings_and_a_sale_outside_closes_it() {
+    use kite_connect::common::enums::{OrderType, Product, TransactionType};
+    use kite_connect::http::models::OrderParams;
+    let app = live_on_kite().await;
+    let level = moved(app.ltp("NSE:INFY").await, 300);
+    let (status, created) = app
+        .call_json(
+            "levels/create",
+            json!({ "draft": draft_for(level, "delivery", "") }),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    app.watching(INFY).await;
+    app.trade_at(INFY, moved(level, 50)).await;
+    app.wait_for_book("the trade open", |b| b["open_positions"] == 1)
+        .await;
+    let gtt = eventually("the GTT at Kite", async || {
+        app.kite
+            .gtts()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|g| g.status == "active")
+    })
+    .await;
+    assert_eq!(gtt.kind, "single", "no target: the stop alone");
+
+    // The night passes: Kite's positions no longer list the 3 INFY, its holdings do (T1).
+    app.sim.settle_delivery();
+    let held = app.kite.holdings().await.unwrap();
+    assert_eq!((held.len(), held[0].t1_quantity), (1, 3), "{held:?}");
+    // Another order's fill has the trades held against Kite: the holding keeps this one open.
+    let sbin = OrderParams::new(
+        "NSE",
+        "SBIN",
+        TransactionType::Buy,
+        OrderType::Market,
+        Product::Mis,
+        1,
+    );
+    app.kite.place_order(&sbin).await.unwrap();
+    let view = eventually("the account with the SBIN fill", async || {
+        let (_, view) = app.call_form("account", &[]).await;
+        view["positions"]
+            .as_array()?
+            .iter()
+            .any(|r| r["position"]["tradingsymbol"] == "SBIN")
+            .then_some(view)
+    })
+    .await;
+    let infy = view["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["position"]["tradingsymbol"] == "INFY")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            infy["position"]["quantity"].clone(),
+            infy["outside"].clone()
+        ),
+        (json!(3), json!(0)),
+        "the holding is the trade's: {infy}"
+    );
+    let book = app.trade_book().await;
+    assert_eq!(book["trades"][0]["trade"]["state"], "open", "{book}");
+    assert_eq!(app.kite.gtt(gtt.id).await.unwrap().status, "active");
+
+    // The 3 sold in Kite's own app: the trade closes as outside at Kite's price, and its GTT
+    // is taken back first (left there, it would sell shares no longer held).
+    let sale = OrderParams::new(
+        "NSE",
+        "INFY",
+        TransactionType::Sell,
+        OrderType::Market,
+        Product::Cnc,
+        3,
+    );
+    app.kite.place_order(&sale).await.unwrap();
+    let closed = app
+        .wait_for_book("the trade closed outside the app", |b| {
+            b["trades"][0]["trade"]["state"] == "closed"
+        })
+        .await;
+    let t = &closed["trades"][0]["trade"];
+    assert_eq!(t["exit_reason"], "outside", "{t}");
+    assert!(
+        app.kite.gtt(gtt.id).await.is_err(),
+        "the GTT deleted at Kite"
+    );
+    assert_eq!(
+        app.orders().await.len(),
+        2,
+        "the entry and its GTT, nothing sent"
+    );
+    app.stop().await;
+}

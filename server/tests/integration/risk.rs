@@ -210,6 +210,10 @@ async fn an_entry_the_account_cannot_afford_is_refused_before_the_broker_with_th
     assert!(app.kite.orders().await.unwrap().is_empty());
     // One the account can afford goes.
     let (_, placed) = app.call_json("orders/place", ticket("2")).await;
-    assert_eq!(placed["state"], "placed", "{placed}");
+    // A market order: its fill may already be recorded when the answer comes back.
+    assert!(
+        matches!(placed["state"].as_str(), Some("placed" | "filled")),
+        "{placed}"
+    );
     app.stop().await;
 }

@@ -262,6 +262,14 @@ impl Broker for KiteBroker {
             .map_err(domain_error)
     }
 
+    async fn holdings(&self) -> Result<Vec<osp_core::model::HeldStock>, BrokerError> {
+        self.client
+            .holdings()
+            .await
+            .map(|held| held.iter().filter_map(statement::holding).collect())
+            .map_err(domain_error)
+    }
+
     async fn statement(&self) -> Result<Option<osp_core::model::BrokerStatement>, BrokerError> {
         statement::read(&self.client).await.map(Some)
     }

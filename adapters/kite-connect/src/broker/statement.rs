@@ -43,7 +43,7 @@ fn segments(margins: &Margins) -> Vec<SegmentFunds> {
 }
 
 /// A holding, an order or a fill on an exchange the platform does not trade is left out.
-fn holding(h: &Holding) -> Option<HeldStock> {
+pub(super) fn holding(h: &Holding) -> Option<HeldStock> {
     Some(HeldStock {
         exchange: h.exchange.parse::<Exchange>().ok()?,
         tradingsymbol: h.tradingsymbol.clone(),

@@ -21,7 +21,7 @@ use super::clock_text::kite_time;
 use super::universe::Universe;
 use kite_connect::common::enums::{OrderType, Product, TransactionType};
 use kite_connect::http::models::{
-    AvailableMargin, ModifyParams, Order, OrderParams, OrderUpdate, Position, Positions,
+    AvailableMargin, Holding, ModifyParams, Order, OrderParams, OrderUpdate, Position, Positions,
     SegmentMargin, Trade, UtilisedMargin,
 };
 pub use positions::{Fill, PositionBook};
@@ -68,6 +68,20 @@ struct State {
     next_trade: u64,
     /// The IST day (days since the epoch) whose MIS square-off was done.
     squared_off_day: Option<i64>,
+    /// Delivery shares held from earlier days, by (exchange, symbol).
+    holdings: std::collections::BTreeMap<(String, String), Held>,
+    /// What the settled delivery books moved the cash by (they left the positions, not the
+    /// cash).
+    settled_flow: Price,
+}
+
+/// Shares held: settled, and bought the trading day before (settling).
+#[derive(Clone, Debug)]
+struct Held {
+    token: u32,
+    quantity: i64,
+    t1_quantity: i64,
+    average: Price,
 }
 
 /// Kite squares intraday (MIS) positions off from this IST time, in minutes after midnight.
@@ -429,6 +443,7 @@ impl SimBroker {
         self.config
             .opening_cash
             .checked_add(flow)
+            .and_then(|c| c.checked_add(state.settled_flow))
             .unwrap_or(Price::ZERO)
     }
 
@@ -466,6 +481,73 @@ impl SimBroker {
             day: net.clone(),
             net,
         }
+    }
+
+    /// The night passes for delivery: yesterday's settling shares settle, and today's
+    /// delivery (CNC) buys leave the positions for the holdings, settling (T1), as Kite shows
+    /// them the next trading day.
+    pub fn settle_delivery(&self) {
+        let mut state = self.state();
+        for held in state.holdings.values_mut() {
+            held.quantity += held.t1_quantity;
+            held.t1_quantity = 0;
+        }
+        for (exchange, symbol, token, quantity, average, value) in state.positions.take_longs("CNC")
+        {
+            state.settled_flow = state.settled_flow.checked_add(value).unwrap_or(value);
+            let held = state.holdings.entry((exchange, symbol)).or_insert(Held {
+                token,
+                quantity: 0,
+                t1_quantity: 0,
+                average,
+            });
+            let before = held.quantity + held.t1_quantity;
+            let total = before + quantity;
+            // The average over everything held, in i128 (no overflow on a large holding).
+            let raw = (i128::from(held.average.raw()) * i128::from(before)
+                + i128::from(average.raw()) * i128::from(quantity))
+                / i128::from(total.max(1));
+            held.average = Price::from_raw(i64::try_from(raw).unwrap_or(i64::MAX));
+            held.t1_quantity += quantity;
+        }
+    }
+
+    /// The delivery holdings, marked to the market.
+    pub fn holdings(&self, market: &MarketSnapshot) -> Vec<Holding> {
+        self.state()
+            .holdings
+            .iter()
+            .map(|((exchange, symbol), h)| {
+                let last = ltp_of(market, h.token).unwrap_or(h.average);
+                let units = h.quantity + h.t1_quantity;
+                let pnl = last
+                    .checked_sub(h.average)
+                    .and_then(|d| d.checked_mul_int(units))
+                    .unwrap_or(Price::ZERO);
+                Holding {
+                    tradingsymbol: symbol.clone(),
+                    exchange: exchange.clone(),
+                    instrument_token: h.token,
+                    isin: String::new(),
+                    product: "CNC".into(),
+                    price: Price::ZERO,
+                    quantity: h.quantity,
+                    used_quantity: 0,
+                    t1_quantity: h.t1_quantity,
+                    realised_quantity: h.quantity,
+                    authorised_quantity: 0,
+                    opening_quantity: h.quantity,
+                    collateral_quantity: 0,
+                    collateral_type: String::new(),
+                    discrepancy: false,
+                    average_price: h.average,
+                    last_price: last,
+                    close_price: h.average,
+                    pnl,
+                    day_change: Price::ZERO,
+                }
+            })
+            .collect()
     }
 
     pub fn convert_position(

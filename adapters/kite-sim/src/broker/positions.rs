@@ -51,6 +51,31 @@ impl PositionBook {
         book.day.record(side, quantity, price);
     }
 
+    /// Takes every long position of `product` off the book (the day ends and delivery buys
+    /// settle into holdings): each one's exchange, symbol, token, quantity, average price and
+    /// value (sells less buys: what it moved the cash by).
+    pub fn take_longs(&mut self, product: &str) -> Vec<(String, String, u32, i64, Price, Price)> {
+        let keys: Vec<_> = self
+            .books
+            .iter()
+            .filter(|((_, _, p), b)| p == product && b.day.net_quantity() > 0)
+            .map(|(k, _)| k.clone())
+            .collect();
+        keys.into_iter()
+            .filter_map(|key| {
+                let book = self.books.remove(&key)?;
+                Some((
+                    key.0,
+                    key.1,
+                    book.token,
+                    book.day.net_quantity(),
+                    book.day.average_price(),
+                    book.day.value(),
+                ))
+            })
+            .collect()
+    }
+
     /// Net quantity held (negative when short).
     #[cfg(test)]
     pub fn net_quantity(&self, exchange: &str, tradingsymbol: &str, product: &str) -> i64 {

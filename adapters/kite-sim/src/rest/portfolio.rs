@@ -9,16 +9,15 @@ use super::super::SimState;
 use super::params::Params;
 use super::reply::{SimError, SimResult, ok};
 use kite_connect::common::enums::{Product, TransactionType};
-use kite_connect::http::models::Holding;
 
 pub(super) async fn positions(State(sim): State<Arc<SimState>>) -> SimResult {
     Ok(ok(sim.broker.positions(&sim.market.snapshot_now())))
 }
 
-/// The simulated account starts each run with no holdings: delivery buys settle into
-/// holdings overnight, and the simulator lives for one session.
-pub(super) async fn holdings(State(_sim): State<Arc<SimState>>) -> SimResult {
-    Ok(ok(Vec::<Holding>::new()))
+/// Delivery buys settle into holdings overnight (`KiteSim::settle_delivery`); the simulated
+/// account starts each run with none.
+pub(super) async fn holdings(State(sim): State<Arc<SimState>>) -> SimResult {
+    Ok(ok(sim.broker.holdings(&sim.market.snapshot_now())))
 }
 
 pub(super) async fn convert(State(sim): State<Arc<SimState>>, body: Bytes) -> SimResult {

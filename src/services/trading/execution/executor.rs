@@ -417,20 +417,16 @@ impl OrderExecutor {
     /// into an opposite one. `None` when the broker's positions cannot be read now: the exit
     /// goes out as asked, since a stop must not wait on a read.
     ///
-    /// Delivery (CNC) is not read yet: bought shares move from the broker's positions to its
-    /// holdings once settled, so positions alone would call a held delivery trade closed;
-    /// holdings are read with the account view (issue 20's next step).
+    /// Delivery (CNC) counts the broker's holdings too: bought shares move from its positions
+    /// to its holdings once settled.
     pub async fn holding(&self, request: &OrderRequest) -> Option<Holding> {
-        if request.product == ProductKind::Delivery {
-            return None;
-        }
-        let positions = match self.broker.positions().await {
-            Ok(positions) => positions,
-            Err(e) => {
-                self.note(&e);
-                return None;
-            }
+        // Holdings are read only for a delivery order (an exit waits on each read).
+        let read = if request.product == ProductKind::Delivery {
+            self.positions().await
+        } else {
+            self.broker.positions().await.inspect_err(|e| self.note(e))
         };
+        let positions = read.ok()?;
         let held: Vec<_> = positions
             .iter()
             .filter(|p| p.holds(request.exchange, &request.tradingsymbol, request.product))
@@ -445,8 +441,16 @@ impl OrderExecutor {
 
     /// The account's net positions at the broker now (every instrument and product, however
     /// placed).
+    /// Delivery holdings are folded into the delivery (CNC) positions: what the account holds
+    /// of a delivery trade is today's net CNC position plus the settled and settling shares.
     pub async fn positions(&self) -> Result<Vec<crate::model::BrokerPosition>, BrokerError> {
-        self.broker.positions().await.inspect_err(|e| self.note(e))
+        let positions = self
+            .broker
+            .positions()
+            .await
+            .inspect_err(|e| self.note(e))?;
+        let holdings = self.broker.holdings().await.inspect_err(|e| self.note(e))?;
+        Ok(super::holdings::with_holdings(positions, &holdings))
     }
 
     /// The broker's statement (funds, holdings, order and trade books) and which of its orders

@@ -37,6 +37,10 @@ pub struct AccountView {
     /// service keeps them).
     #[serde(default)]
     pub mismatches: Vec<crate::model::Mismatch>,
+    /// The rest of the account as the broker reports it (funds, holdings, order and trade
+    /// books), as HTML the server rendered from `TradeService::statement`.
+    #[serde(default)]
+    pub statement_html: String,
 }
 
 /// Each of the broker's `positions` with the app's `open` trades on it (same instrument, and
@@ -119,6 +123,7 @@ impl TradeService {
                     read_ms,
                     problem: Some(format!("the broker's positions could not be read: {e}")),
                     mismatches: Vec::new(),
+                    statement_html: String::new(),
                 };
             }
         };
@@ -145,6 +150,7 @@ impl TradeService {
             read_ms,
             problem: None,
             mismatches: Vec::new(),
+            statement_html: String::new(),
         }
     }
 }

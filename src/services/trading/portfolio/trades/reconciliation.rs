@@ -5,7 +5,7 @@
 //! there is taken back first (left standing, it would open an opposite position when it
 //! triggers), then the trade is reduced or closed at the broker's price, with nothing sent.
 
-use crate::model::{ProductKind, Trade, TradeState};
+use crate::model::{Trade, TradeState};
 
 use super::super::trade_rules::{closable_units, exit_order};
 use super::protective::Withdrawn;
@@ -30,8 +30,7 @@ impl TradeService {
         let mut report = TradeReport::default();
         let open: Vec<Trade> = lock(&self.active)
             .values()
-            // Delivery moves from positions to holdings once settled: not read here yet.
-            .filter(|t| t.state == TradeState::Open && t.product != ProductKind::Delivery)
+            .filter(|t| t.state == TradeState::Open)
             .cloned()
             .collect();
         for trade in open {
