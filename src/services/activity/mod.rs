@@ -12,7 +12,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{ExitReason, IntentState, LevelLogKind, OrderSide, TradeState};
+use crate::model::{
+    ExitReason, IntentState, LevelLogKind, OrderKind, OrderSide, Trade, TradeState,
+};
 use crate::ports::{AlertStore, BrokerAlertStore, Clock, IntentStore, LevelStore, TradeStore};
 
 /// How far back one read looks, at most (the newest entries of each source).
@@ -59,6 +61,30 @@ fn side(s: OrderSide) -> &'static str {
         OrderSide::Buy => "BUY",
         OrderSide::Sell => "SELL",
     }
+}
+
+/// The toast for a closed trade. Closed at its stop by a market order of the app's own (`exit`:
+/// the kind of its exit order) means the stop order at the broker had not filled in time — an
+/// SL whose limit the market ran past, a GTT's limit leg gapped through — and the trader is
+/// told so.
+pub fn trade_closed_text(trade: &Trade, exit: Option<OrderKind>) -> String {
+    let reason = trade.exit_reason.map(ExitReason::label).unwrap_or("exit");
+    let mut text = format!(
+        "Trade #{} {} closed ({reason}): {}",
+        trade.id.0,
+        trade.tradingsymbol,
+        trade.realised.format_inr()
+    );
+    if matches!(
+        trade.exit_reason,
+        Some(ExitReason::StopLoss | ExitReason::TrailingStop)
+    ) && exit == Some(OrderKind::Market)
+    {
+        text.push_str(
+            " — exited at market by the app: the stop order at the broker had not filled",
+        );
+    }
+    text
 }
 
 impl Activity {
@@ -158,16 +184,17 @@ impl Activity {
             if trade.state == TradeState::Closed
                 && let Some(closed) = trade.closed_ms.filter(|c| *c > since)
             {
+                // Only a stop's exit needs its order looked at.
+                let exit = match (trade.exit_reason, trade.exit_intent) {
+                    (Some(ExitReason::StopLoss | ExitReason::TrailingStop), Some(id)) => {
+                        self.intents.by_id(id).await?.map(|i| i.request.kind)
+                    }
+                    _ => None,
+                };
                 items.push(ActivityItem {
                     at_ms: closed,
                     kind: ActivityKind::TradeClosed,
-                    text: format!(
-                        "Trade #{} {} closed ({}): {}",
-                        trade.id.0,
-                        trade.tradingsymbol,
-                        trade.exit_reason.map(ExitReason::label).unwrap_or("exit"),
-                        trade.realised.format_inr()
-                    ),
+                    text: trade_closed_text(&trade, exit),
                 });
             }
         }
@@ -191,5 +218,45 @@ impl Activity {
         }
         items.sort_by_key(|i| i.at_ms);
         Ok(items)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{GttLeg, Price};
+
+    #[test]
+    fn a_stop_the_app_exited_at_market_itself_says_the_brokers_order_had_not_filled() {
+        let mut trade: Trade = serde_json::from_value(serde_json::json!({
+            "id": 7, "version": 3, "level": null, "entry_intent": 1, "token": 408065,
+            "exchange": "NSE", "tradingsymbol": "INFY", "product": "delivery", "side": "buy",
+            "quantity": 0, "entry_filled": 3, "entry_price": "1500", "target_distance": null,
+            "stop_distance": null, "target": null, "stop_loss": "1480", "trailing": null,
+            "best_price": "1500", "state": "closed", "exit_reason": "stop_loss",
+            "exit_intent": 9, "exit_price": "1470", "exited": 3, "realised": "-90",
+            "problem": null, "opened_ms": 0, "updated_ms": 0, "closed_ms": 5,
+        }))
+        .unwrap();
+        let told = trade_closed_text(&trade, Some(OrderKind::Market));
+        assert!(
+            told.starts_with("Trade #7 INFY closed (stop-loss): "),
+            "{told}"
+        );
+        assert!(
+            told.contains("the stop order at the broker had not filled"),
+            "{told}"
+        );
+        // Closed by the broker's own stop order (here its GTT), or at the target: nothing more.
+        let gtt = OrderKind::Gtt {
+            stop: GttLeg {
+                trigger: Price::parse("1480").unwrap(),
+                price: Price::parse("1450.40").unwrap(),
+            },
+            target: None,
+        };
+        assert!(!trade_closed_text(&trade, Some(gtt)).contains("had not filled"));
+        trade.exit_reason = Some(ExitReason::Target);
+        assert!(!trade_closed_text(&trade, Some(OrderKind::Market)).contains("had not filled"));
     }
 }
