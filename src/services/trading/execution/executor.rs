@@ -444,13 +444,29 @@ impl OrderExecutor {
     /// Delivery holdings are folded into the delivery (CNC) positions: what the account holds
     /// of a delivery trade is today's net CNC position plus the settled and settling shares.
     pub async fn positions(&self) -> Result<Vec<crate::model::BrokerPosition>, BrokerError> {
+        self.positions_and_holdings().await.map(|(p, _)| p)
+    }
+
+    /// `positions`, and the holdings folded into them.
+    pub async fn positions_and_holdings(
+        &self,
+    ) -> Result<
+        (
+            Vec<crate::model::BrokerPosition>,
+            Vec<crate::model::HeldStock>,
+        ),
+        BrokerError,
+    > {
         let positions = self
             .broker
             .positions()
             .await
             .inspect_err(|e| self.note(e))?;
         let holdings = self.broker.holdings().await.inspect_err(|e| self.note(e))?;
-        Ok(super::holdings::with_holdings(positions, &holdings))
+        Ok((
+            super::holdings::with_holdings(positions, &holdings),
+            holdings,
+        ))
     }
 
     /// The broker's statement (funds, holdings, order and trade books) and which of its orders

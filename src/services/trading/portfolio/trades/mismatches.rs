@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use crate::model::{Exchange, Mismatch, Trade, TradeState};
+use crate::model::{Exchange, HeldStock, Mismatch, Trade, TradeState};
 
 use super::account::{AccountPosition, account_positions};
 use super::{TradeService, lock};
@@ -71,13 +71,31 @@ pub fn mismatches_now(
     out
 }
 
+/// Shares held from earlier days that no trade of the app's explains are the trader's
+/// portfolio, not a mismatch: only what is unexplained beyond them (bought outside the app
+/// today) counts. `rows` are the positions with the holdings folded in.
+pub fn discount_holdings(rows: &mut [AccountPosition], holdings: &[HeldStock]) {
+    for row in rows.iter_mut().filter(|r| {
+        r.outside > 0 && r.position.product == Some(crate::model::ProductKind::Delivery)
+    }) {
+        let carried: i64 = holdings
+            .iter()
+            .filter(|h| {
+                h.exchange == row.position.exchange && h.tradingsymbol == row.position.tradingsymbol
+            })
+            .map(|h| h.quantity + h.t1_quantity)
+            .sum();
+        row.outside = (row.outside - carried).max(0);
+    }
+}
+
 impl TradeService {
     /// The account's mismatches now (see the module), from the broker's positions, the open
     /// trades and the app's unfinished orders; `known` are the ones recorded before.
     pub async fn mismatches(&self, known: &[Mismatch]) -> Result<Vec<Mismatch>, String> {
-        let positions = self
+        let (positions, holdings) = self
             .executor
-            .positions()
+            .positions_and_holdings()
             .await
             .map_err(|e| format!("the broker's positions could not be read: {e}"))?;
         let unfinished = self
@@ -98,7 +116,8 @@ impl TradeService {
                 .filter(|t| t.state != TradeState::Open)
                 .map(|t| (t.exchange, t.tradingsymbol.clone())),
         );
-        let rows = account_positions(&positions, &open);
+        let mut rows = account_positions(&positions, &open);
+        discount_holdings(&mut rows, &holdings);
         Ok(mismatches_now(
             &rows,
             &open,
@@ -165,6 +184,36 @@ mod tests {
         let tcs = by("TCS").unwrap();
         assert_eq!(tcs.app_product, Some(ProductKind::Intraday));
         assert_eq!(tcs.outside(), -3);
+    }
+
+    #[test]
+    fn shares_held_from_earlier_days_are_the_traders_portfolio_not_a_mismatch() {
+        let held = |quantity, t1| HeldStock {
+            exchange: Exchange::Nse,
+            tradingsymbol: "TCS".to_owned(),
+            quantity,
+            t1_quantity: t1,
+            average_price: Price::from_rupees(100).unwrap(),
+            last_price: Price::from_rupees(110).unwrap(),
+            pnl: Price::ZERO,
+        };
+        let found = |today: i64, holdings: &[HeldStock]| {
+            let positions = crate::services::trading::execution::holdings::with_holdings(
+                vec![position("TCS", ProductKind::Delivery, today)],
+                holdings,
+            );
+            let mut rows = account_positions(&positions, &[]);
+            discount_holdings(&mut rows, holdings);
+            mismatches_now(&rows, &[], &HashSet::new(), &[], 1_000)
+        };
+        // 100 held long-term, 4 of them sold today: the rest is the portfolio.
+        assert!(found(-4, &[held(100, 0)]).is_empty());
+        // 10 more bought outside the app today on top of 100 held (and 5 settling): those 10
+        // are the mismatch.
+        let m = found(10, &[held(100, 5)]);
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].held, 115);
+        assert!(m[0].blocks());
     }
 
     #[test]
