@@ -174,7 +174,13 @@ impl TradingEngine {
             // outside the app — the trades are held against the broker's positions now, not at
             // the next housekeeping.
             Ok(None) if order.status == OrderStatus::Complete => {
-                self.sync_open(&mut report).await;
+                match self.executor.sync_gtts().await {
+                    Ok(changed) => self.apply(&mut report, changed).await,
+                    Err(e) => report.retries.push(format!(
+                        "the GTTs could not be read from the broker; trying again in a minute: \
+                         {e}"
+                    )),
+                }
                 report.trades(self.trades.reconcile_positions().await);
                 self.check_mismatches(&mut report).await;
             }

@@ -635,9 +635,23 @@ impl OrderExecutor {
     /// can be missed (a ticker reconnect, a reader that fell behind); this reads what they
     /// would have said. Returns the intents that changed.
     pub async fn sync_open(&self) -> Result<Vec<OrderIntent>, ExecError> {
+        self.sync_where(|_| true).await
+    }
+
+    /// Brings the open GTTs up to the broker: a fired GTT's order carries no tag, so its fill
+    /// reaches the intent only through this read (the other open orders have their updates).
+    pub async fn sync_gtts(&self) -> Result<Vec<OrderIntent>, ExecError> {
+        self.sync_where(|i| matches!(i.request.kind, OrderKind::Gtt { .. }))
+            .await
+    }
+
+    async fn sync_where(
+        &self,
+        wanted: impl Fn(&OrderIntent) -> bool,
+    ) -> Result<Vec<OrderIntent>, ExecError> {
         let open = self.store.open().await.map_err(ExecError::Store)?;
         let mut changed = Vec::new();
-        for intent in open {
+        for intent in open.into_iter().filter(|i| wanted(i)) {
             // A GTT lives outside the day's book and sends no update when it goes: one the
             // broker no longer has (deleted in Kite's own app, expired) is over, not unknown.
             if let OrderKind::Gtt { .. } = intent.request.kind {
