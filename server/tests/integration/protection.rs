@@ -45,6 +45,37 @@ async fn live_on_kite() -> TestApp {
     app
 }
 
+/// A delivery trade of 3 INFY opened on `app` (a 2 % stop, and `target`): the trade as the
+/// book shows it once open, and its GTT at Kite once it stands.
+async fn delivery_trade_with_its_gtt(
+    app: &TestApp,
+    target: &str,
+) -> (Value, kite_connect::http::models::Gtt) {
+    let level = moved(app.ltp("NSE:INFY").await, 300);
+    let (status, created) = app
+        .call_json(
+            "levels/create",
+            json!({ "draft": draft_for(level, "delivery", target) }),
+        )
+        .await;
+    assert_eq!(status, 200, "{created}");
+    app.watching(INFY).await;
+    app.trade_at(INFY, moved(level, 50)).await;
+    let book = app
+        .wait_for_book("the trade open", |b| b["open_positions"] == 1)
+        .await;
+    let gtt = eventually("the GTT at Kite", async || {
+        app.kite
+            .gtts()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|g| g.status == "active")
+    })
+    .await;
+    (book["trades"][0]["trade"].clone(), gtt)
+}
+
 #[tokio::test]
 async fn a_stop_order_at_kite_exits_while_the_app_is_down_and_the_restart_sends_no_second_exit() {
     let app = live_on_kite().await;
@@ -164,34 +195,11 @@ async fn a_stop_order_at_kite_exits_while_the_app_is_down_and_the_restart_sends_
 #[tokio::test]
 async fn a_delivery_trade_is_protected_by_a_gtt_oco_at_kite_that_exits_while_the_app_is_down() {
     let app = live_on_kite().await;
-    let level = moved(app.ltp("NSE:INFY").await, 300);
-    let (status, created) = app
-        .call_json(
-            "levels/create",
-            json!({ "draft": draft_for(level, "delivery", "3%") }),
-        )
-        .await;
-    assert_eq!(status, 200, "{created}");
-    app.watching(INFY).await;
-    app.trade_at(INFY, moved(level, 50)).await;
-    let book = app
-        .wait_for_book("the trade open", |b| b["open_positions"] == 1)
-        .await;
-    let trade = book["trades"][0]["trade"].clone();
-    let stop = price(&trade["stop_loss"]);
-    let target = price(&trade["target"]);
-
     // Not a day order: a two-leg GTT at Kite, selling the 3 CNC at the stop (a limit below it)
     // or at the target, whichever the market reaches first.
-    let gtt = eventually("the GTT at Kite", async || {
-        app.kite
-            .gtts()
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|g| g.status == "active")
-    })
-    .await;
+    let (trade, gtt) = delivery_trade_with_its_gtt(&app, "3%").await;
+    let stop = price(&trade["stop_loss"]);
+    let target = price(&trade["target"]);
     assert_eq!(gtt.kind, "two-leg");
     assert_eq!(gtt.condition.tradingsymbol, "INFY");
     assert_eq!(gtt.condition.trigger_values, vec![stop, target]);
@@ -271,29 +279,8 @@ async fn a_delivery_trade_is_protected_by_a_gtt_oco_at_kite_that_exits_while_the
 #[tokio::test]
 async fn the_target_leg_of_a_gtt_closes_a_delivery_trade_once_with_no_exit_of_the_apps_own() {
     let app = live_on_kite().await;
-    let level = moved(app.ltp("NSE:INFY").await, 300);
-    let (status, created) = app
-        .call_json(
-            "levels/create",
-            json!({ "draft": draft_for(level, "delivery", "1%") }),
-        )
-        .await;
-    assert_eq!(status, 200, "{created}");
-    app.watching(INFY).await;
-    app.trade_at(INFY, moved(level, 50)).await;
-    let book = app
-        .wait_for_book("the trade open", |b| b["open_positions"] == 1)
-        .await;
-    let target = price(&book["trades"][0]["trade"]["target"]);
-    eventually("the GTT at Kite", async || {
-        app.kite
-            .gtts()
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|g| g.status == "active")
-    })
-    .await;
+    let (trade, _) = delivery_trade_with_its_gtt(&app, "1%").await;
+    let target = price(&trade["target"]);
 
     // The market reaches the target: Kite's GTT sells at it, and the app's own target exit
     // finds the GTT's order filled when it takes the GTT back — so it sends nothing.
@@ -413,27 +400,7 @@ async fn a_gtt_deleted_in_kites_own_app_is_found_gone_and_the_trade_says_it_is_u
     use kite_connect::common::enums::{OrderType, Product, TransactionType};
     use kite_connect::http::models::OrderParams;
     let app = live_on_kite().await;
-    let level = moved(app.ltp("NSE:INFY").await, 300);
-    let (status, created) = app
-        .call_json(
-            "levels/create",
-            json!({ "draft": draft_for(level, "delivery", "3%") }),
-        )
-        .await;
-    assert_eq!(status, 200, "{created}");
-    app.watching(INFY).await;
-    app.trade_at(INFY, moved(level, 50)).await;
-    app.wait_for_book("the trade open", |b| b["open_positions"] == 1)
-        .await;
-    let gtt = eventually("the GTT at Kite", async || {
-        app.kite
-            .gtts()
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|g| g.status == "active")
-    })
-    .await;
+    let (_, gtt) = delivery_trade_with_its_gtt(&app, "3%").await;
 
     // Deleted in Kite's own app: Kite sends no update for a GTT. The next order news of the
     // account (here a sale made outside the app) has the app read its standing GTTs again.
@@ -472,27 +439,7 @@ async fn a_delivery_trade_held_overnight_counts_kites_holdings_and_a_sale_outsid
     use kite_connect::common::enums::{OrderType, Product, TransactionType};
     use kite_connect::http::models::OrderParams;
     let app = live_on_kite().await;
-    let level = moved(app.ltp("NSE:INFY").await, 300);
-    let (status, created) = app
-        .call_json(
-            "levels/create",
-            json!({ "draft": draft_for(level, "delivery", "") }),
-        )
-        .await;
-    assert_eq!(status, 200, "{created}");
-    app.watching(INFY).await;
-    app.trade_at(INFY, moved(level, 50)).await;
-    app.wait_for_book("the trade open", |b| b["open_positions"] == 1)
-        .await;
-    let gtt = eventually("the GTT at Kite", async || {
-        app.kite
-            .gtts()
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|g| g.status == "active")
-    })
-    .await;
+    let (_, gtt) = delivery_trade_with_its_gtt(&app, "").await;
     assert_eq!(gtt.kind, "single", "no target: the stop alone");
 
     // The night passes: Kite's positions no longer list the 3 INFY, its holdings do (T1).
