@@ -163,8 +163,14 @@ mod server {
 
     /// A server function's result, with the response status set to match its error (server
     /// functions otherwise answer every error with 500, hiding a 400 or 404 from clients).
+    /// A refusal by role sets it only when the function was called over HTTP: a page rendering
+    /// on the server calls its server functions directly, and a viewer's refused admin card
+    /// must not make the whole page a 403.
     pub fn with_status<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+        let rendering = leptos::prelude::use_context::<axum::http::request::Parts>()
+            .is_some_and(|parts| !parts.uri.path().starts_with("/api/"));
         if let Err(e) = &result
+            && !(rendering && matches!(e, AppError::Forbidden(_) | AppError::Unauthorized(_)))
             && let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
         {
             options.set_status(e.status_code());

@@ -10,7 +10,7 @@ use crate::error::AppError;
 /// from (a page that just opened shows nothing old).
 #[server(endpoint = "activity")]
 pub async fn recent_activity(since_ms: Option<i64>) -> Result<ActivityFeed, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("activity", |state| async move {
         state
             .activity
             .since(since_ms)

@@ -19,7 +19,7 @@ pub struct AlertsView {
 /// `POST /api/alerts`.
 #[server(endpoint = "alerts")]
 pub async fn list_alerts() -> Result<AlertsView, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("alerts", |state| async move {
         let alerts = state.alerts.list().await?;
         let tokens: Vec<osp_core::model::InstrumentToken> =
             alerts.iter().flat_map(|a| a.condition.tokens()).collect();
@@ -36,7 +36,7 @@ pub async fn list_alerts() -> Result<AlertsView, AppError> {
 /// `POST /api/alerts/create` with `{"draft": {...}}`.
 #[server(endpoint = "alerts/create", input = leptos::server_fn::codec::Json)]
 pub async fn create_alert(draft: AlertDraft) -> Result<Alert, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("alerts/create", |state| async move {
         let by = crate::auth::signed_in()?.username;
         Ok(state.alerts.create(&draft, &by).await?)
     })
@@ -46,7 +46,7 @@ pub async fn create_alert(draft: AlertDraft) -> Result<Alert, AppError> {
 /// `POST /api/alerts/update` with `{"id": N, "draft": {...}}`: it watches anew.
 #[server(endpoint = "alerts/update", input = leptos::server_fn::codec::Json)]
 pub async fn update_alert(id: i64, draft: AlertDraft) -> Result<Alert, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("alerts/update", |state| async move {
         Ok(state
             .alerts
             .update(osp_core::model::AlertId(id), &draft)
@@ -58,7 +58,7 @@ pub async fn update_alert(id: i64, draft: AlertDraft) -> Result<Alert, AppError>
 /// `POST /api/alerts/enable`: enabling a fired one-shot alert arms it again.
 #[server(endpoint = "alerts/enable")]
 pub async fn set_alert_enabled(id: i64, enabled: bool) -> Result<Alert, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("alerts/enable", |state| async move {
         Ok(state
             .alerts
             .set_enabled(osp_core::model::AlertId(id), enabled)
@@ -70,7 +70,7 @@ pub async fn set_alert_enabled(id: i64, enabled: bool) -> Result<Alert, AppError
 /// `POST /api/alerts/delete`: its history stays.
 #[server(endpoint = "alerts/delete")]
 pub async fn delete_alert(id: i64) -> Result<(), AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("alerts/delete", |state| async move {
         Ok(state.alerts.delete(osp_core::model::AlertId(id)).await?)
     })
     .await
@@ -79,7 +79,7 @@ pub async fn delete_alert(id: i64) -> Result<(), AppError> {
 /// `POST /api/alerts/history`: the newest firings of one alert (or of all).
 #[server(endpoint = "alerts/history")]
 pub async fn alert_history(alert: Option<i64>, limit: u32) -> Result<Vec<AlertEvent>, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("alerts/history", |state| async move {
         Ok(state
             .alerts
             .history(alert.map(osp_core::model::AlertId), limit)

@@ -11,13 +11,16 @@ use crate::error::AppError;
 /// `POST /api/auth/me`: the signed-in user, or nothing.
 #[server(endpoint = "auth/me")]
 pub async fn me() -> Result<Option<User>, AppError> {
-    Ok(crate::auth::current_user())
+    crate::api::serve("auth/me", |_state| async move {
+        Ok(crate::auth::current_user())
+    })
+    .await
 }
 
 /// `POST /api/auth/setup`: the first admin, on a new installation; signs them in.
 #[server(endpoint = "auth/setup")]
 pub async fn setup_admin(username: String, password: String) -> Result<User, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("auth/setup", |state| async move {
         let signed = state
             .accounts
             .create_first_admin(&username, &password)
@@ -44,7 +47,7 @@ pub async fn log_in(
     password: String,
     code: Option<String>,
 ) -> Result<User, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("auth/login", |state| async move {
         let ip = crate::auth::client_ip();
         match state
             .accounts
@@ -96,7 +99,7 @@ async fn end_this_session() -> Result<(), AppError> {
 /// `POST /api/auth/logout`: ends this session.
 #[server(endpoint = "auth/logout")]
 pub async fn log_out() -> Result<(), AppError> {
-    crate::api::serve(|_state| async move {
+    crate::api::serve("auth/logout", |_state| async move {
         clear_site_data();
         end_this_session().await
     })
@@ -107,7 +110,7 @@ pub async fn log_out() -> Result<(), AppError> {
 /// browsers and phones too), this one included.
 #[server(endpoint = "auth/logout-everywhere")]
 pub async fn log_out_everywhere() -> Result<(), AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("auth/logout-everywhere", |state| async move {
         let user = crate::auth::signed_in()?;
         state.accounts.sign_out_everywhere(user.id).await?;
         tracing::info!(user = %user.username, "signed out everywhere");
@@ -121,7 +124,7 @@ pub async fn log_out_everywhere() -> Result<(), AppError> {
 /// one. Every session of the user ends (this one too): sign in again with the new password.
 #[server(endpoint = "auth/password")]
 pub async fn change_password(current: String, new: String) -> Result<(), AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("auth/password", |state| async move {
         let user = crate::auth::signed_in()?;
         state
             .accounts
@@ -137,7 +140,7 @@ pub async fn change_password(current: String, new: String) -> Result<(), AppErro
 /// QR code; it is used only once `auth/totp/confirm` sees a code from it.
 #[server(endpoint = "auth/totp/begin")]
 pub async fn begin_totp() -> Result<TotpEnrolment, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("auth/totp/begin", |state| async move {
         let user = crate::auth::signed_in()?;
         Ok(state.accounts.begin_totp(user.id).await?)
     })
@@ -148,7 +151,7 @@ pub async fn begin_totp() -> Result<TotpEnrolment, AppError> {
 /// (this one too): sign in again, with a code.
 #[server(endpoint = "auth/totp/confirm")]
 pub async fn confirm_totp(code: String) -> Result<User, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("auth/totp/confirm", |state| async move {
         let user = crate::auth::signed_in()?;
         let user = state.accounts.confirm_totp(user.id, &code).await?;
         tracing::info!(user = %user.username, "second factor turned on");
@@ -162,7 +165,7 @@ pub async fn confirm_totp(code: String) -> Result<User, AppError> {
 /// session of the user ends.
 #[server(endpoint = "auth/totp/disable")]
 pub async fn disable_totp(password: String) -> Result<User, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("auth/totp/disable", |state| async move {
         let user = crate::auth::signed_in()?;
         let user = state.accounts.disable_totp(user.id, &password).await?;
         tracing::info!(user = %user.username, "second factor turned off");

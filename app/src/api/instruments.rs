@@ -23,7 +23,7 @@ pub struct InstrumentView {
 /// `POST /api/instruments/search`: up to 20 matches for `query`.
 #[server(endpoint = "instruments/search")]
 pub async fn search_instruments(query: String) -> Result<Vec<Instrument>, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("instruments/search", |state| async move {
         if query.chars().count() > 64 {
             return Err(AppError::BadRequest(
                 "a search has at most 64 characters".to_owned(),
@@ -37,7 +37,7 @@ pub async fn search_instruments(query: String) -> Result<Vec<Instrument>, AppErr
 /// `POST /api/instruments/chart`.
 #[server(endpoint = "instruments/chart")]
 pub async fn get_instrument(token: u32) -> Result<InstrumentView, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("instruments/chart", |state| async move {
         use osp_core::model::InstrumentToken;
         let token = InstrumentToken(token);
         let instrument = state

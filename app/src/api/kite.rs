@@ -15,14 +15,16 @@ fn kite() -> Result<std::sync::Arc<dyn osp_core::ports::KiteConnection>, AppErro
 /// `POST /api/kite/status`.
 #[server(endpoint = "kite/status")]
 pub async fn read_kite_status() -> Result<KiteStatus, AppError> {
-    crate::api::serve(|_state| async move { kite()?.status().await.map_err(AppError::internal) })
-        .await
+    crate::api::serve("kite/status", |_state| async move {
+        kite()?.status().await.map_err(AppError::internal)
+    })
+    .await
 }
 
 /// `POST /api/kite/app`: the Kite app's API key and secret.
 #[server(endpoint = "kite/app")]
 pub async fn save_kite_app(api_key: String, api_secret: String) -> Result<KiteStatus, AppError> {
-    crate::api::serve(|_state| async move {
+    crate::api::serve("kite/app", |_state| async move {
         match kite()?
             .save_app(&api_key, &api_secret)
             .await
@@ -38,8 +40,8 @@ pub async fn save_kite_app(api_key: String, api_secret: String) -> Result<KiteSt
 /// `POST /api/kite/disconnect`: the session is invalidated at Kite and forgotten here.
 #[server(endpoint = "kite/disconnect")]
 pub async fn disconnect_kite() -> Result<KiteStatus, AppError> {
-    crate::api::serve(
-        |_state| async move { kite()?.disconnect().await.map_err(AppError::internal) },
-    )
+    crate::api::serve("kite/disconnect", |_state| async move {
+        kite()?.disconnect().await.map_err(AppError::internal)
+    })
     .await
 }

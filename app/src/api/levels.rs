@@ -17,7 +17,7 @@ pub struct LevelsView {
 /// `POST /api/levels`.
 #[server(endpoint = "levels")]
 pub async fn list_levels() -> Result<LevelsView, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("levels", |state| async move {
         let levels = state.levels.list().await?;
         let tokens: Vec<osp_core::model::InstrumentToken> =
             levels.iter().map(|l| l.stored.level.token).collect();
@@ -30,13 +30,16 @@ pub async fn list_levels() -> Result<LevelsView, AppError> {
 /// `POST /api/levels/create` with `{"draft": {...}}`.
 #[server(endpoint = "levels/create", input = leptos::server_fn::codec::Json)]
 pub async fn create_level(draft: LevelDraft) -> Result<LevelView, AppError> {
-    crate::api::serve(|state| async move { Ok(state.levels.create(&draft).await?) }).await
+    crate::api::serve("levels/create", |state| async move {
+        Ok(state.levels.create(&draft).await?)
+    })
+    .await
 }
 
 /// `POST /api/levels/update` with `{"id": N, "draft": {...}}`.
 #[server(endpoint = "levels/update", input = leptos::server_fn::codec::Json)]
 pub async fn update_level(id: i64, draft: LevelDraft) -> Result<LevelView, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("levels/update", |state| async move {
         Ok(state
             .levels
             .update(osp_core::model::LevelId(id), &draft)
@@ -48,7 +51,7 @@ pub async fn update_level(id: i64, draft: LevelDraft) -> Result<LevelView, AppEr
 /// `POST /api/levels/enable`.
 #[server(endpoint = "levels/enable")]
 pub async fn set_level_enabled(id: i64, enabled: bool) -> Result<LevelView, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("levels/enable", |state| async move {
         Ok(state
             .levels
             .set_enabled(osp_core::model::LevelId(id), enabled)
@@ -60,7 +63,7 @@ pub async fn set_level_enabled(id: i64, enabled: bool) -> Result<LevelView, AppE
 /// `POST /api/levels/delete`.
 #[server(endpoint = "levels/delete")]
 pub async fn delete_level(id: i64) -> Result<(), AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("levels/delete", |state| async move {
         Ok(state.levels.delete(osp_core::model::LevelId(id)).await?)
     })
     .await
@@ -69,7 +72,7 @@ pub async fn delete_level(id: i64) -> Result<(), AppError> {
 /// `POST /api/levels/restore`: undoes a delete.
 #[server(endpoint = "levels/restore")]
 pub async fn restore_level(id: i64) -> Result<LevelView, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("levels/restore", |state| async move {
         Ok(state.levels.restore(osp_core::model::LevelId(id)).await?)
     })
     .await
@@ -78,7 +81,7 @@ pub async fn restore_level(id: i64) -> Result<LevelView, AppError> {
 /// `POST /api/levels/log`: the newest entries of one level's audit log (or of all levels).
 #[server(endpoint = "levels/log")]
 pub async fn level_log(level: Option<i64>, limit: u32) -> Result<Vec<LevelLogEntry>, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("levels/log", |state| async move {
         Ok(state
             .levels
             .log(level.map(osp_core::model::LevelId), limit)

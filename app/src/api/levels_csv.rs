@@ -202,7 +202,7 @@ pub use rows::{from_csv, to_csv};
 /// any problem refuses the whole file with the rows and fields named, nothing stored.
 #[server(endpoint = "levels/import")]
 pub async fn import_levels(csv: String) -> Result<Vec<LevelView>, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("levels/import", |state| async move {
         if csv.len() > MAX_IMPORT_BYTES {
             return Err(AppError::BadRequest(format!(
                 "the file is {} KB; an import takes at most {} KB",

@@ -1,6 +1,8 @@
 //! Server functions, one module per area. Each parses its input, calls one service and maps
 //! the error; no business rule lives here.
 
+#[cfg(feature = "ssr")]
+pub mod access;
 pub mod activity;
 pub mod alerts;
 pub mod auth;
@@ -20,16 +22,21 @@ pub mod watchlists;
 pub mod webhooks;
 pub mod workers;
 
-/// Every server function's body runs here: `work` gets the app's state, and an error answers
-/// with the status it calls for (a 400, a 404, a 503 — server functions otherwise answer every
-/// error with 500).
+/// Every server function's body runs here, named by its endpoint: the caller's role is checked
+/// against the access table first (`access::check`: the same rule whether the call came over
+/// HTTP or from a page rendering on the server), then `work` gets the app's state, and an error
+/// answers with the status it calls for (a 400, a 403, a 503 — server functions otherwise answer
+/// every error with 500).
 #[cfg(feature = "ssr")]
-pub(crate) async fn serve<T, Work, Done>(work: Work) -> Result<T, crate::error::AppError>
+pub(crate) async fn serve<T, Work, Done>(
+    endpoint: &'static str,
+    work: Work,
+) -> Result<T, crate::error::AppError>
 where
     Work: FnOnce(crate::state::AppState) -> Done,
     Done: std::future::Future<Output = Result<T, crate::error::AppError>>,
 {
-    let result = match crate::state::app_state() {
+    let result = match access::check(endpoint).and_then(|()| crate::state::app_state()) {
         Ok(state) => work(state).await,
         Err(e) => Err(e),
     };

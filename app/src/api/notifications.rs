@@ -9,7 +9,7 @@ use crate::error::AppError;
 /// `POST /api/notifications`.
 #[server(endpoint = "notifications")]
 pub async fn notifications() -> Result<NotificationCentreView, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("notifications", |state| async move {
         let user = crate::auth::signed_in()?;
         state
             .notifications
@@ -23,7 +23,7 @@ pub async fn notifications() -> Result<NotificationCentreView, AppError> {
 /// `POST /api/notifications/read`: everything up to `until_ms` (the newest item shown) is read.
 #[server(endpoint = "notifications/read")]
 pub async fn mark_notifications_read(until_ms: i64) -> Result<NotificationCentreView, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("notifications/read", |state| async move {
         let user = crate::auth::signed_in()?;
         state
             .notifications

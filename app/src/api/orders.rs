@@ -14,20 +14,29 @@ pub const MAX_ORDERS: u32 = 200;
 /// `POST /api/orders`.
 #[server(endpoint = "orders")]
 pub async fn list_orders() -> Result<Vec<OrderIntent>, AppError> {
-    crate::api::serve(|state| async move { Ok(state.orders.recent(MAX_ORDERS).await?) }).await
+    crate::api::serve("orders", |state| async move {
+        Ok(state.orders.recent(MAX_ORDERS).await?)
+    })
+    .await
 }
 
 /// `POST /api/orders/place` (JSON `{"ticket": {...}}`): every wrong field is named and nothing
 /// is sent; a risk or broker refusal comes back as the order, rejected with its reason.
 #[server(endpoint = "orders/place", input = leptos::server_fn::codec::Json)]
 pub async fn place_order(ticket: OrderTicket) -> Result<OrderIntent, AppError> {
-    crate::api::serve(|state| async move { Ok(state.desk.place(&ticket).await?) }).await
+    crate::api::serve("orders/place", |state| async move {
+        Ok(state.desk.place(&ticket).await?)
+    })
+    .await
 }
 
 /// `POST /api/orders/cancel`: asks the broker to cancel an open order.
 #[server(endpoint = "orders/cancel")]
 pub async fn cancel_order(id: i64) -> Result<OrderIntent, AppError> {
-    crate::api::serve(|state| async move { Ok(state.desk.cancel(id).await?) }).await
+    crate::api::serve("orders/cancel", |state| async move {
+        Ok(state.desk.cancel(id).await?)
+    })
+    .await
 }
 
 /// `POST /api/orders/modify` (JSON `{"id": 7, "change": {...}}`): changes an open order's
@@ -35,5 +44,8 @@ pub async fn cancel_order(id: i64) -> Result<OrderIntent, AppError> {
 /// limits or the broker says why, and the order stays as it was.
 #[server(endpoint = "orders/modify", input = leptos::server_fn::codec::Json)]
 pub async fn modify_order(id: i64, change: OrderChange) -> Result<OrderIntent, AppError> {
-    crate::api::serve(|state| async move { Ok(state.desk.modify(id, &change).await?) }).await
+    crate::api::serve("orders/modify", |state| async move {
+        Ok(state.desk.modify(id, &change).await?)
+    })
+    .await
 }

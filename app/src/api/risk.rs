@@ -26,14 +26,14 @@ fn view(state: &crate::state::AppState) -> RiskView {
 /// `POST /api/risk`.
 #[server(endpoint = "risk")]
 pub async fn risk_settings() -> Result<RiskView, AppError> {
-    crate::api::serve(|state| async move { Ok(view(&state)) }).await
+    crate::api::serve("risk", |state| async move { Ok(view(&state)) }).await
 }
 
 /// `POST /api/risk/limits` (JSON `{"draft": {...}}`): every wrong field is named; nothing
 /// changes unless all are right.
 #[server(endpoint = "risk/limits", input = leptos::server_fn::codec::Json)]
 pub async fn set_risk_limits(draft: RiskLimitsDraft) -> Result<RiskView, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("risk/limits", |state| async move {
         state.risk.set_limits(&draft).await?;
         Ok(view(&state))
     })
@@ -44,11 +44,17 @@ pub async fn set_risk_limits(draft: RiskLimitsDraft) -> Result<RiskView, AppErro
 /// and, with `square_off`, exits every open trade. Holds across restarts until released.
 #[server(endpoint = "risk/kill-switch")]
 pub async fn engage_kill_switch(square_off: bool) -> Result<KillSwitchReport, AppError> {
-    crate::api::serve(|state| async move { Ok(state.risk.engage(square_off).await?) }).await
+    crate::api::serve("risk/kill-switch", |state| async move {
+        Ok(state.risk.engage(square_off).await?)
+    })
+    .await
 }
 
 /// `POST /api/risk/release`.
 #[server(endpoint = "risk/release")]
 pub async fn release_kill_switch() -> Result<(), AppError> {
-    crate::api::serve(|state| async move { Ok(state.risk.release().await?) }).await
+    crate::api::serve("risk/release", |state| async move {
+        Ok(state.risk.release().await?)
+    })
+    .await
 }

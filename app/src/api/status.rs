@@ -6,6 +6,9 @@ use crate::error::AppError;
 /// The server's health, version and trading mode. `POST /api/status`.
 #[server(endpoint = "status")]
 pub async fn get_status() -> Result<AppStatus, AppError> {
-    let state = crate::state::app_state()?;
-    Ok(state.status.status().await)
+    crate::api::serve(
+        "status",
+        |state| async move { Ok(state.status.status().await) },
+    )
+    .await
 }

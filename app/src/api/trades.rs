@@ -10,8 +10,10 @@ use crate::error::AppError;
 /// `POST /api/trades`.
 #[server(endpoint = "trades")]
 pub async fn list_trades() -> Result<TradeBook, AppError> {
-    crate::api::serve(|state| async move { state.trades.book().await.map_err(AppError::internal) })
-        .await
+    crate::api::serve("trades", |state| async move {
+        state.trades.book().await.map_err(AppError::internal)
+    })
+    .await
 }
 
 /// `POST /api/account`: the broker's net positions now, each with the app's trades on it and
@@ -20,7 +22,7 @@ pub async fn list_trades() -> Result<TradeBook, AppError> {
 /// `STATEMENT_TTL_MS`).
 #[server(endpoint = "account")]
 pub async fn account_view() -> Result<osp_core::services::trading::AccountView, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("account", |state| async move {
         let mut view = state.trades.account().await;
         view.mismatches = state.risk.mismatches();
         view.statement_html = crate::api::statement::html::render(&state.trades.statement().await);
@@ -36,7 +38,7 @@ pub async fn account_view() -> Result<osp_core::services::trading::AccountView, 
 pub async fn acknowledge_mismatch(
     key: osp_core::model::PositionKey,
 ) -> Result<osp_core::model::Mismatch, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("account/acknowledge", |state| async move {
         let by = crate::auth::signed_in()?.username;
         Ok(state.risk.acknowledge(&key, &by).await?)
     })
@@ -50,7 +52,7 @@ pub async fn acknowledge_mismatch(
 pub async fn adopt_position(
     draft: osp_core::services::trading::AdoptionDraft,
 ) -> Result<Trade, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("account/adopt", |state| async move {
         let by = crate::auth::signed_in()?.username;
         let trade = state.trades.adopt(&draft, &by).await?;
         // The adopted units are explained now: a mismatch on them is cleared at once, not at
@@ -70,7 +72,7 @@ pub async fn adopt_position(
 pub async fn exit_outside(
     key: osp_core::model::PositionKey,
 ) -> Result<osp_core::model::OrderIntent, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("account/exit-outside", |state| async move {
         let by = crate::auth::signed_in()?.username;
         let sent = state.trades.exit_outside(&key).await?;
         tracing::info!(
@@ -88,9 +90,9 @@ pub async fn exit_outside(
 /// `POST /api/trades/exit`: a market order for everything the trade still holds.
 #[server(endpoint = "trades/exit")]
 pub async fn exit_trade(id: i64) -> Result<Trade, AppError> {
-    crate::api::serve(
-        |state| async move { Ok(state.trades.exit(osp_core::model::TradeId(id)).await?) },
-    )
+    crate::api::serve("trades/exit", |state| async move {
+        Ok(state.trades.exit(osp_core::model::TradeId(id)).await?)
+    })
     .await
 }
 
@@ -98,14 +100,17 @@ pub async fn exit_trade(id: i64) -> Result<Trade, AppError> {
 /// nothing outside paper mode.
 #[server(endpoint = "paper/account")]
 pub async fn get_paper_account() -> Result<Option<PaperAccount>, AppError> {
-    crate::api::serve(|state| async move { Ok(state.paper.as_ref().map(|p| p.account())) }).await
+    crate::api::serve("paper/account", |state| async move {
+        Ok(state.paper.as_ref().map(|p| p.account()))
+    })
+    .await
 }
 
 /// `POST /api/paper/reset`: starts the paper account afresh (full capital, no result), once no
 /// trade is open and no order working. Refused outside paper mode.
 #[server(endpoint = "paper/reset")]
 pub async fn reset_paper_account() -> Result<PaperAccount, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("paper/reset", |state| async move {
         let paper = state.paper.as_ref().ok_or_else(|| {
             AppError::BadRequest(
                 "this is not paper mode: only the paper account can be reset".to_owned(),

@@ -19,8 +19,10 @@ fn role(code: &str) -> Result<osp_core::model::Role, AppError> {
 /// `POST /api/users`.
 #[server(endpoint = "users")]
 pub async fn list_users() -> Result<Vec<User>, AppError> {
-    crate::api::serve(|_state| async move { Ok(crate::state::app_state()?.accounts.list().await?) })
-        .await
+    crate::api::serve("users", |_state| async move {
+        Ok(crate::state::app_state()?.accounts.list().await?)
+    })
+    .await
 }
 
 /// `POST /api/users/create`.
@@ -30,7 +32,7 @@ pub async fn create_user(
     password: String,
     role_code: String,
 ) -> Result<User, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("users/create", |state| async move {
         let new = osp_core::services::accounts::NewUser {
             username,
             password,
@@ -51,7 +53,7 @@ pub async fn create_user(
 /// `POST /api/users/update`: role and disabled; the user's sessions end.
 #[server(endpoint = "users/update")]
 pub async fn update_user(id: i64, role_code: String, disabled: bool) -> Result<User, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("users/update", |state| async move {
         let change = osp_core::services::accounts::UserChange {
             role: role(&role_code)?,
             disabled,
@@ -76,7 +78,7 @@ pub async fn update_user(id: i64, role_code: String, disabled: bool) -> Result<U
 /// turns its two-step sign-in off: the usual reason is a lost phone).
 #[server(endpoint = "users/password")]
 pub async fn reset_user_password(id: i64, password: String) -> Result<(), AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("users/password", |state| async move {
         state
             .accounts
             .reset_password(osp_core::model::UserId(id), &password)
@@ -94,7 +96,7 @@ pub async fn reset_user_password(id: i64, password: String) -> Result<(), AppErr
 /// `POST /api/users/sign-out`: ends every session of a user.
 #[server(endpoint = "users/sign-out")]
 pub async fn sign_out_user(id: i64) -> Result<(), AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("users/sign-out", |state| async move {
         Ok(state
             .accounts
             .sign_out_everywhere(osp_core::model::UserId(id))

@@ -18,7 +18,7 @@ pub struct WatchlistsView {
 /// `POST /api/watchlists`.
 #[server(endpoint = "watchlists")]
 pub async fn get_watchlists() -> Result<WatchlistsView, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("watchlists", |state| async move {
         let lists = state.watchlists.lists(&crate::auth::owner()?).await?;
         let tokens: Vec<osp_core::model::InstrumentToken> = lists
             .iter()
@@ -33,7 +33,7 @@ pub async fn get_watchlists() -> Result<WatchlistsView, AppError> {
 /// `POST /api/watchlists/create`.
 #[server(endpoint = "watchlists/create")]
 pub async fn create_watchlist(name: String) -> Result<Watchlist, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("watchlists/create", |state| async move {
         Ok(state
             .watchlists
             .create(&crate::auth::owner()?, &name)
@@ -45,7 +45,7 @@ pub async fn create_watchlist(name: String) -> Result<Watchlist, AppError> {
 /// `POST /api/watchlists/rename`.
 #[server(endpoint = "watchlists/rename")]
 pub async fn rename_watchlist(id: i64, name: String) -> Result<(), AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("watchlists/rename", |state| async move {
         Ok(state
             .watchlists
             .rename(&crate::auth::owner()?, id, &name)
@@ -57,7 +57,7 @@ pub async fn rename_watchlist(id: i64, name: String) -> Result<(), AppError> {
 /// `POST /api/watchlists/delete`.
 #[server(endpoint = "watchlists/delete")]
 pub async fn delete_watchlist(id: i64) -> Result<(), AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("watchlists/delete", |state| async move {
         Ok(state.watchlists.delete(&crate::auth::owner()?, id).await?)
     })
     .await
@@ -66,7 +66,7 @@ pub async fn delete_watchlist(id: i64) -> Result<(), AppError> {
 /// `POST /api/watchlists/add`.
 #[server(endpoint = "watchlists/add")]
 pub async fn add_to_watchlist(id: i64, token: u32) -> Result<Watchlist, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("watchlists/add", |state| async move {
         Ok(state
             .watchlists
             .add(
@@ -82,7 +82,7 @@ pub async fn add_to_watchlist(id: i64, token: u32) -> Result<Watchlist, AppError
 /// `POST /api/watchlists/remove`.
 #[server(endpoint = "watchlists/remove")]
 pub async fn remove_from_watchlist(id: i64, token: u32) -> Result<Watchlist, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("watchlists/remove", |state| async move {
         Ok(state
             .watchlists
             .remove(
@@ -98,7 +98,7 @@ pub async fn remove_from_watchlist(id: i64, token: u32) -> Result<Watchlist, App
 /// `POST /api/watchlists/move`: puts the instrument at position `to` (0 is the top).
 #[server(endpoint = "watchlists/move")]
 pub async fn move_in_watchlist(id: i64, token: u32, to: usize) -> Result<Watchlist, AppError> {
-    crate::api::serve(|state| async move {
+    crate::api::serve("watchlists/move", |state| async move {
         Ok(state
             .watchlists
             .reorder(

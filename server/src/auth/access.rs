@@ -1,99 +1,11 @@
-//! Who may use what: the one table of every endpoint's access. The guard looks every request
-//! up here, so an endpoint's rule cannot be forgotten in its handler; a server function without
-//! a line here is refused to everyone (and the access matrix test names it).
+//! Who may use what over HTTP: the routes' access here, the server functions' in the app's one
+//! table (`app::api::access`, which each server function also checks itself, so a call made
+//! while a page renders on the server meets the same rule). The guard looks every request up
+//! here, so an endpoint's rule cannot be forgotten in its handler; a server function without a
+//! line is refused to everyone (and the access matrix test names it).
 
 use axum::http::Method;
 use osp_core::model::Access;
-
-/// Server functions, by endpoint (under `/api/`).
-pub const SERVER_FUNCTIONS: &[(&str, Access)] = &[
-    // Signing in works without a session.
-    ("auth/me", Access::Public),
-    ("auth/setup", Access::Public),
-    ("auth/login", Access::Public),
-    ("auth/logout", Access::SignedIn),
-    ("auth/logout-everywhere", Access::SignedIn),
-    ("auth/password", Access::SignedIn),
-    ("auth/totp/begin", Access::SignedIn),
-    ("auth/totp/confirm", Access::SignedIn),
-    ("auth/totp/disable", Access::SignedIn),
-    // Reading: every signed-in user, viewers included.
-    ("status", Access::SignedIn),
-    ("activity", Access::SignedIn),
-    ("instruments/search", Access::SignedIn),
-    ("instruments/chart", Access::SignedIn),
-    ("alerts", Access::SignedIn),
-    ("alerts/history", Access::SignedIn),
-    ("kite-alerts", Access::SignedIn),
-    ("kite-alerts/history", Access::SignedIn),
-    // Reads Kite's list back now (as the sync worker does): it changes nothing at Kite.
-    ("kite-alerts/sync", Access::SignedIn),
-    // Each user's own notification centre: the newest items and how far they have read.
-    ("notifications", Access::SignedIn),
-    ("notifications/read", Access::SignedIn),
-    ("levels", Access::SignedIn),
-    ("levels/log", Access::SignedIn),
-    ("orders", Access::SignedIn),
-    ("trades", Access::SignedIn),
-    // The broker's positions, each the app's or outside: what the Trades page shows too.
-    ("account", Access::SignedIn),
-    ("paper/account", Access::SignedIn),
-    ("risk", Access::SignedIn),
-    ("workers", Access::SignedIn),
-    ("feed", Access::SignedIn),
-    ("bus", Access::SignedIn),
-    ("kite/status", Access::SignedIn),
-    // A user's own watchlists are theirs to arrange, whatever the role: they trade nothing.
-    ("watchlists", Access::SignedIn),
-    ("watchlists/create", Access::SignedIn),
-    ("watchlists/rename", Access::SignedIn),
-    ("watchlists/delete", Access::SignedIn),
-    ("watchlists/add", Access::SignedIn),
-    ("watchlists/remove", Access::SignedIn),
-    ("watchlists/move", Access::SignedIn),
-    // Trading: anything that places, changes or cancels an order, or stops trading.
-    ("levels/create", Access::Trader),
-    ("levels/update", Access::Trader),
-    ("levels/enable", Access::Trader),
-    ("levels/delete", Access::Trader),
-    ("levels/restore", Access::Trader),
-    ("alerts/create", Access::Trader),
-    ("alerts/update", Access::Trader),
-    ("alerts/enable", Access::Trader),
-    ("alerts/delete", Access::Trader),
-    // An ATO alert at Kite places orders when it fires.
-    ("kite-alerts/create", Access::Trader),
-    ("kite-alerts/modify", Access::Trader),
-    ("kite-alerts/delete", Access::Trader),
-    ("kite-alerts/put-back", Access::Trader),
-    ("kite-alerts/let-go", Access::Trader),
-    ("levels/import", Access::Trader),
-    ("orders/place", Access::Trader),
-    ("orders/cancel", Access::Trader),
-    ("orders/modify", Access::Trader),
-    ("trades/exit", Access::Trader),
-    // Makes a trade the monitor manages (and may place its stop order at the broker).
-    ("account/adopt", Access::Trader),
-    ("account/acknowledge", Access::Trader),
-    ("account/exit-outside", Access::Trader),
-    ("paper/reset", Access::Trader),
-    ("risk/kill-switch", Access::Trader),
-    // The limits guard the account against its traders: the admin sets and lifts them.
-    ("risk/limits", Access::Admin),
-    ("risk/release", Access::Admin),
-    ("workers/restart", Access::Admin),
-    ("kite/app", Access::Admin),
-    ("webhook", Access::Admin),
-    ("webhook/save", Access::Admin),
-    ("webhook/remove", Access::Admin),
-    ("webhook/test", Access::Admin),
-    ("kite/disconnect", Access::Admin),
-    ("users", Access::Admin),
-    ("users/create", Access::Admin),
-    ("users/update", Access::Admin),
-    ("users/password", Access::Admin),
-    ("users/sign-out", Access::Admin),
-];
 
 /// HTTP routes outside the server functions and the pages.
 pub const ROUTES: &[(&str, Access)] = &[
@@ -135,7 +47,10 @@ pub enum Rule {
 /// is the 404 page, after sign-in).
 pub fn rule(method: &Method, path: &str) -> Rule {
     if let Some(endpoint) = path.strip_prefix("/api/") {
-        if let Some((_, access)) = SERVER_FUNCTIONS.iter().find(|(e, _)| *e == endpoint) {
+        if let Some((_, access)) = app::api::access::SERVER_FUNCTIONS
+            .iter()
+            .find(|(e, _)| *e == endpoint)
+        {
             return Rule::Needs(*access);
         }
         let registered =
@@ -162,14 +77,6 @@ pub fn rule(method: &Method, path: &str) -> Rule {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_table_has_no_endpoint_twice() {
-        let mut seen = std::collections::BTreeSet::new();
-        for (endpoint, _) in SERVER_FUNCTIONS {
-            assert!(seen.insert(*endpoint), "{endpoint} is listed twice");
-        }
-    }
 
     #[test]
     fn static_files_are_public_and_pages_need_a_session() {

@@ -228,15 +228,7 @@ pub async fn guard(
         (access, Some(user)) if user.role.allows(access) => next.run(request).await,
         (access, Some(user)) => {
             tracing::warn!(user = %user.username, role = user.role.code(), %path, "refused by role");
-            let needs = match access {
-                Access::Admin => "an admin",
-                _ => "a trader or an admin",
-            };
-            AppError::Forbidden(format!(
-                "your role ({}) cannot do this: it needs {needs}",
-                user.role.label().to_lowercase()
-            ))
-            .into_response()
+            AppError::Forbidden(app::api::access::refusal(user.role, access)).into_response()
         }
     }
 }

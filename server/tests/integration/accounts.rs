@@ -9,8 +9,9 @@
 
 use std::time::Duration;
 
+use app::api::access::SERVER_FUNCTIONS;
 use osp_core::model::{Access, Role};
-use osp_server::auth::access::{ROUTES, SERVER_FUNCTIONS};
+use osp_server::auth::access::ROUTES;
 
 use crate::helpers::{ADMIN, ADMIN_PASSWORD, TestApp, database_bytes, spawn_app, spawn_app_with};
 

@@ -30,6 +30,7 @@ mod protection;
 mod repositories;
 mod risk;
 mod scale_out;
+mod security;
 mod sigkill;
 mod site_bundle;
 mod trades;
