@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{MatchedPath, State};
-use axum::http::{Request, header};
+use axum::http::{Method, Request, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -41,20 +41,38 @@ pub fn handle() -> &'static PrometheusHandle {
     })
 }
 
+/// The method as a label: one of HTTP's own, or `OTHER` for anything a client made up (each
+/// distinct label is a series kept for the life of the process, so a label a client chooses
+/// would let anyone grow the metrics without bound).
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "OTHER",
+    }
+}
+
 /// Counts every request by its route (the pattern, never the raw path, so ids do not make new
-/// series), method and status, and times it.
+/// series), method (from a fixed set) and status, and times it.
 pub async fn track_http(request: Request<Body>, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
     metrics::counter!(
         "osp_http_requests_total",
-        "route" => route.clone(), "method" => method.clone(), "status" => status
+        "route" => route.clone(), "method" => method, "status" => status
     )
     .increment(1);
     metrics::histogram!("osp_http_request_duration_seconds", "route" => route, "method" => method)

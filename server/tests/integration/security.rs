@@ -102,3 +102,45 @@ async fn a_server_function_refuses_by_role_over_http_as_well() {
     assert_eq!(status, 200);
     app.stop().await;
 }
+
+/// Requests with made-up methods and paths make no new metric series: a method outside HTTP's
+/// own is counted as OTHER, a path by its route's pattern. Before, each made-up method was a
+/// series of its own, kept for the life of the process.
+#[tokio::test]
+async fn made_up_methods_and_paths_do_not_grow_the_metrics() {
+    let app = spawn_app().await;
+    let (anonymous, _) = app.new_client();
+    for n in 0..40 {
+        let method = reqwest::Method::from_bytes(format!("PROBE{n}X").as_bytes()).unwrap();
+        let response = anonymous
+            .request(method, app.url(&format!("/health?{n}")))
+            .send()
+            .await
+            .expect("answers");
+        assert!(response.status().as_u16() < 500);
+        let response = anonymous
+            .get(app.url(&format!("/made/up/path/{n}")))
+            .send()
+            .await
+            .expect("answers");
+        assert!(response.status().as_u16() < 500);
+    }
+    let addr = app.metrics_addr.expect("metrics are served in tests");
+    let text = app
+        .client
+        .get(format!("http://{addr}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!text.contains("PROBE"), "a made-up method became a label");
+    assert!(!text.contains("/made/up"), "a raw path became a label");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("osp_http_requests_total{") && l.contains("method=\"OTHER\"")),
+        "made-up methods are counted as OTHER"
+    );
+    app.stop().await;
+}
