@@ -25,6 +25,11 @@ pub trait SessionWriter: Send + Sync {
     async fn sign_in(&self, user: &User, session_generation: i64) -> Result<(), String>;
     /// Deletes the session and tells the browser to drop its cookie.
     async fn sign_out(&self) -> Result<(), String>;
+    /// Whether this browser signed in as `username` before (it is then not slowed by the
+    /// per-username allowance).
+    fn known_device(&self, username: &str) -> bool;
+    /// The `Set-Cookie` value that makes this browser known for `username` from now.
+    fn device_cookie(&self, username: &str) -> String;
 }
 
 /// The request's session, for the sign-in and sign-out server functions.
@@ -73,4 +78,13 @@ pub fn client_ip() -> Option<IpAddr> {
 /// Whose watchlists a request reads and writes: the signed-in user's own.
 pub fn owner() -> Result<String, AppError> {
     Ok(format!("user-{}", signed_in()?.id.0))
+}
+
+/// Makes this browser known for `user` (after a good sign-in).
+pub fn remember_device(handle: &SessionHandle, user: &User) {
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>()
+        && let Ok(value) = handle.0.device_cookie(&user.username).parse()
+    {
+        response.append_header(axum::http::header::SET_COOKIE, value);
+    }
 }

@@ -260,11 +260,7 @@ mod tests {
         };
         assert_eq!(status(not_open.into()), 400);
         assert_eq!(status(TradeError::NotFound(7).into()), 404);
-        let locked = AccountError::Locked {
-            until_ms: 0,
-            minutes: 5,
-        };
-        assert_eq!(status(locked.into()), 429);
+        assert_eq!(status(AccountError::Throttled { wait_s: 30 }.into()), 429);
         assert_eq!(status(AccountError::WrongCode.into()), 401);
         assert_eq!(
             status(BrokerAlertError::BrokerUnavailable("Kite: 503".into()).into()),

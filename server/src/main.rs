@@ -41,8 +41,8 @@ Keys (TOML key / environment variable, default):
   auth.idle_timeout_secs     OSP__AUTH__IDLE_TIMEOUT_SECS    43200 (a session unused this long ends)
   auth.absolute_timeout_secs OSP__AUTH__ABSOLUTE_TIMEOUT_SECS  604800 (after sign-in, however busy)
   auth.login_attempts_per_minute  OSP__AUTH__LOGIN_ATTEMPTS_PER_MINUTE  10 (per address)
-  auth.lockout_failures      OSP__AUTH__LOCKOUT_FAILURES     5 (wrong passwords in a row; 0 never)
-  auth.lockout_minutes       OSP__AUTH__LOCKOUT_MINUTES      5 (doubling per lock, up to an hour)
+  auth.sign_in_attempts      OSP__AUTH__SIGN_IN_ATTEMPTS     5 (per username, known or not, at once)
+  auth.sign_in_retry_seconds OSP__AUTH__SIGN_IN_RETRY_SECONDS 30 (then one attempt per this long)
   secrets.key                OSP__SECRETS__KEY               (required in production: `openssl rand -base64 32`;
                                                              elsewhere <data_dir>/secrets.key is made; never logged)
   kite.endpoint              OSP__KITE__ENDPOINT             simulator in demo; zerodha in paper and live;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use osp_core::model::Role;
 use osp_core::ports::UserStore;
-use osp_core::services::accounts::{AccountService, LockoutPolicy, NewUser};
+use osp_core::services::accounts::{AccountService, NewUser};
 
 use crate::auth::{Argon2Hasher, Totp};
 use crate::clock::SystemClock;
@@ -28,7 +28,11 @@ fn accounts(database: &Database, settings: &Settings) -> anyhow::Result<AccountS
         Arc::new(database.clone()) as Arc<dyn UserStore>,
         Arc::new(Argon2Hasher),
         Arc::new(SystemClock),
-        LockoutPolicy::default(),
+        // The command line signs nobody in; its password checks are the operator's own.
+        Arc::new(crate::auth::throttle::UsernameThrottle::new(
+            5,
+            std::time::Duration::from_secs(30),
+        )),
         Arc::new(Totp { secrets }),
     ))
 }

@@ -529,7 +529,6 @@ pub trait UserStore: Send + Sync {
     ) -> Result<Option<UserId>, StoreError>;
     /// Counts one more wrong password in a row and returns the count (one atomic step).
     async fn add_failure(&self, id: UserId) -> Result<u32, StoreError>;
-    async fn lock(&self, id: UserId, until_ms: i64) -> Result<(), StoreError>;
     /// A good sign-in: the failure count and any lock cleared.
     async fn record_login(&self, id: UserId, now_ms: i64) -> Result<(), StoreError>;
     /// Sets the role and the disabled flag, ending the user's sessions — unless that would
@@ -569,6 +568,13 @@ pub trait SecondFactor: Send + Sync {
     fn verify(&self, sealed: &str, code: &str, now_ms: i64) -> Option<i64>;
     /// The otpauth URL and its QR code (SVG) for `username`'s app.
     fn enrolment(&self, base32: &str, username: &str) -> Result<TotpEnrolment, String>;
+}
+
+/// How many sign-in attempts each username typed may have (known or not, alike): a few at
+/// once, then one per interval. Kept by the server in memory (a rate limiter per username).
+pub trait SignInThrottle: Send + Sync {
+    /// Takes one attempt at `username`, or `Err(seconds to wait)` when its allowance is used.
+    fn take(&self, username: &str) -> Result<(), u64>;
 }
 
 /// Password hashing (Argon2id on the server). Slow on purpose: the adapter runs it off the

@@ -30,11 +30,13 @@ pub async fn setup_admin(username: String, password: String) -> Result<User, App
             ip = ?crate::auth::client_ip(),
             "first admin created",
         );
-        crate::auth::session()?
+        let session = crate::auth::session()?;
+        session
             .0
             .sign_in(&signed.user, signed.session_generation)
             .await
             .map_err(AppError::internal)?;
+        crate::auth::remember_device(&session, &signed.user);
         Ok(signed.user)
     })
     .await
@@ -49,17 +51,22 @@ pub async fn log_in(
 ) -> Result<User, AppError> {
     crate::api::serve("auth/login", |state| async move {
         let ip = crate::auth::client_ip();
+        let session = crate::auth::session()?;
+        let known = session
+            .0
+            .known_device(&osp_core::services::accounts::normalise_username(&username));
         match state
             .accounts
-            .sign_in(&username, &password, code.as_deref())
+            .sign_in(&username, &password, code.as_deref(), known)
             .await
         {
             Ok(signed) => {
-                crate::auth::session()?
+                session
                     .0
                     .sign_in(&signed.user, signed.session_generation)
                     .await
                     .map_err(AppError::internal)?;
+                crate::auth::remember_device(&session, &signed.user);
                 tracing::info!(user = %signed.user.username, ?ip, "signed in");
                 Ok(signed.user)
             }

@@ -49,6 +49,7 @@ pub struct Guard {
     /// Proxies believed about `X-Forwarded-For` (`client_ip`).
     pub trusted_proxies: Vec<IpAddr>,
     sign_ins: DefaultKeyedRateLimiter<IpAddr>,
+    devices: Arc<super::devices::KnownDevices>,
 }
 
 impl Guard {
@@ -56,6 +57,7 @@ impl Guard {
         accounts: Arc<AccountService>,
         clock: Arc<dyn Clock>,
         settings: &crate::config::Settings,
+        secrets: crate::secrets::SecretBox,
     ) -> Guard {
         let per_minute =
             NonZeroU32::new(settings.auth.login_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
@@ -67,6 +69,10 @@ impl Guard {
             allowed_origins: settings.server.allowed_origins.clone(),
             trusted_proxies: settings.server.trusted_proxies.clone(),
             sign_ins: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            devices: Arc::new(super::devices::KnownDevices {
+                secrets,
+                secure: settings.server.https,
+            }),
         }
     }
 
@@ -212,11 +218,17 @@ pub async fn guard(
         }
     }
     request.extensions_mut().insert(CurrentUser(user.clone()));
+    let mut cookies = axum::http::HeaderMap::new();
+    for value in request.headers().get_all(header::COOKIE) {
+        cookies.append(header::COOKIE, value.clone());
+    }
     request
         .extensions_mut()
         .insert(SessionHandle(Arc::new(RequestSession {
             session,
             clock: guard.clock.clone(),
+            devices: guard.devices.clone(),
+            cookies,
         })));
     match (access, &user) {
         (Access::Public, _) => next.run(request).await,

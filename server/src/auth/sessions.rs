@@ -164,6 +164,9 @@ pub async fn touch(session: &Session, mut signed: SignedIn, now_ms: i64) {
 pub struct RequestSession {
     pub session: Session,
     pub clock: Arc<dyn Clock>,
+    pub devices: Arc<super::devices::KnownDevices>,
+    /// The request's `Cookie` headers (the device cookie among them).
+    pub cookies: axum::http::HeaderMap,
 }
 
 #[async_trait]
@@ -188,5 +191,14 @@ impl SessionWriter for RequestSession {
 
     async fn sign_out(&self) -> Result<(), String> {
         self.session.flush().await.map_err(|e| e.to_string())
+    }
+
+    fn known_device(&self, username: &str) -> bool {
+        self.devices
+            .recognises(&self.cookies, username, self.clock.now_ms())
+    }
+
+    fn device_cookie(&self, username: &str) -> String {
+        self.devices.cookie(username, self.clock.now_ms())
     }
 }

@@ -129,10 +129,11 @@ fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultS
         Profile::Test => "127.0.0.1:0",
         _ => "127.0.0.1:9464",
     };
-    // The browser tests sign in many times from one address.
-    let login_attempts = match profile {
-        Profile::Test => "600",
-        _ => "10",
+    // The browser tests sign in many times from one address, as one admin, each from a new
+    // browser context.
+    let (login_attempts, sign_in_attempts) = match profile {
+        Profile::Test => ("600", "600"),
+        _ => ("10", "5"),
     };
     let pairs = [
         ("mode", "demo"),
@@ -160,8 +161,8 @@ fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultS
         ("auth.idle_timeout_secs", "43200"),
         ("auth.absolute_timeout_secs", "604800"),
         ("auth.login_attempts_per_minute", login_attempts),
-        ("auth.lockout_failures", "5"),
-        ("auth.lockout_minutes", "5"),
+        ("auth.sign_in_attempts", sign_in_attempts),
+        ("auth.sign_in_retry_seconds", "30"),
         ("secrets.key", ""),
         ("kite.endpoint", ""),
         ("kite.api_key", ""),

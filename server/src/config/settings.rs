@@ -84,10 +84,11 @@ pub struct AuthSettings {
     pub absolute_timeout: std::time::Duration,
     /// Sign-in attempts one address may make per minute.
     pub login_attempts_per_minute: u32,
-    /// The wrong passwords in a row that lock an account (0: never).
-    pub lockout_failures: u32,
-    /// How long the first lock lasts (each further lock doubles, up to an hour).
-    pub lockout_minutes: u32,
+    /// Sign-in attempts one username (known or not) may make at once before it is slowed.
+    pub sign_in_attempts: u32,
+    /// Then one more attempt per this long (a browser the account signed in from before is not
+    /// slowed).
+    pub sign_in_retry: std::time::Duration,
 }
 
 #[derive(Clone, Debug)]
@@ -353,9 +354,9 @@ pub(super) struct RawAuth {
     #[serde(default)]
     pub login_attempts_per_minute: String,
     #[serde(default)]
-    pub lockout_failures: String,
+    pub sign_in_attempts: String,
     #[serde(default)]
-    pub lockout_minutes: String,
+    pub sign_in_retry_seconds: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -668,18 +669,18 @@ impl RawSettings {
                 1,
                 10_000,
             )?,
-            lockout_failures: parse_int(
-                "auth.lockout_failures",
-                &self.auth.lockout_failures,
-                0,
+            sign_in_attempts: parse_int(
+                "auth.sign_in_attempts",
+                &self.auth.sign_in_attempts,
+                1,
                 1_000,
             )?,
-            lockout_minutes: parse_int(
-                "auth.lockout_minutes",
-                &self.auth.lockout_minutes,
+            sign_in_retry: std::time::Duration::from_secs(parse_int(
+                "auth.sign_in_retry_seconds",
+                &self.auth.sign_in_retry_seconds,
                 1,
-                1_440,
-            )?,
+                3_600,
+            )?),
         };
         let metrics_addr = match self.metrics.addr.trim() {
             "" | "off" => None,

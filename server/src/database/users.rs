@@ -180,19 +180,6 @@ impl UserStore for Database {
         Ok(count.map_or(0, |(n,)| u32::try_from(n.max(0)).unwrap_or(u32::MAX)))
     }
 
-    async fn lock(&self, id: UserId, until_ms: i64) -> Result<(), StoreError> {
-        on_pool!(self, pool => {
-            sqlx::query("UPDATE users SET locked_until_ms = $1 WHERE id = $2")
-                .bind(until_ms)
-                .bind(id.0)
-                .execute(pool)
-                .await
-                .map_err(failed(WHAT))?
-                .rows_affected()
-        });
-        Ok(())
-    }
-
     async fn record_login(&self, id: UserId, now_ms: i64) -> Result<(), StoreError> {
         on_pool!(self, pool => {
             sqlx::query(

@@ -1,10 +1,10 @@
-//! The accounts builder: app users (the first admin, sign-in with lockout and the second
-//! factor) and their sessions in the database.
+//! The accounts builder: app users (the first admin, sign-in with its allowance per username and
+//! the second factor) and their sessions in the database.
 
 use std::sync::Arc;
 
 use osp_core::ports::UserStore;
-use osp_core::services::accounts::{AccountService, LockoutPolicy};
+use osp_core::services::accounts::AccountService;
 use tokio::task::JoinHandle;
 
 use super::infra::Infra;
@@ -24,11 +24,10 @@ impl Accounts {
             Arc::new(infra.database.clone()) as Arc<dyn UserStore>,
             Arc::new(Argon2Hasher),
             infra.clock.clone(),
-            LockoutPolicy {
-                max_failures: settings.auth.lockout_failures,
-                lock_ms: i64::from(settings.auth.lockout_minutes) * 60_000,
-                ..LockoutPolicy::default()
-            },
+            Arc::new(auth::throttle::UsernameThrottle::new(
+                settings.auth.sign_in_attempts,
+                settings.auth.sign_in_retry,
+            )),
             Arc::new(auth::Totp {
                 secrets: infra.secrets.clone(),
             }),

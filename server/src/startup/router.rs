@@ -96,6 +96,7 @@ pub(super) fn build(
                 accounts.accounts.clone(),
                 infra.clock.clone(),
                 settings,
+                infra.secrets.clone(),
             )),
             auth::guard::guard,
         ))

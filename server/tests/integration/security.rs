@@ -144,3 +144,41 @@ async fn made_up_methods_and_paths_do_not_grow_the_metrics() {
     );
     app.stop().await;
 }
+
+/// A session left open on someone's screen cannot be used to guess its user's password: the
+/// password change and turning the second factor off draw on the same allowance per username
+/// as signing in, and are slowed when it is used up (they were not counted at all before).
+#[tokio::test]
+async fn guessing_the_password_through_an_open_session_is_slowed_like_signing_in() {
+    let app = spawn_app_with(&[
+        ("OSP__AUTH__LOGIN_ATTEMPTS_PER_MINUTE", "1000"),
+        ("OSP__AUTH__SIGN_IN_ATTEMPTS", "5"),
+    ])
+    .await;
+    let session = app.user_client("tariq", "trader").await;
+    let mut statuses = Vec::new();
+    for n in 0..6 {
+        let wrong = format!("a wrong guess number {n}");
+        let response = session
+            .post(app.url("/api/auth/password"))
+            .form(&[
+                ("current", wrong.as_str()),
+                ("new", "a brand new passphrase"),
+            ])
+            .send()
+            .await
+            .expect("answers");
+        statuses.push(response.status().as_u16());
+    }
+    // One attempt went to signing in; four wrong guesses; then slowed.
+    assert_eq!(statuses[..4], [400, 400, 400, 400], "{statuses:?}");
+    assert_eq!(statuses[4..], [429, 429], "{statuses:?}");
+    let response = session
+        .post(app.url("/api/auth/totp/disable"))
+        .form(&[("password", "a long enough passphrase")])
+        .send()
+        .await
+        .expect("answers");
+    assert_eq!(response.status(), 429, "the right password waits too");
+    app.stop().await;
+}

@@ -13,11 +13,13 @@ pub enum AccountError {
     /// Deliberately the same for an unknown user and a wrong password.
     #[error("the username or the password is wrong")]
     WrongCredentials,
+    /// The same for every username typed, known or not, so it tells nobody which exist; the
+    /// right password is not held back longer than the wait, and not at all from a browser
+    /// the account signed in from before.
     #[error(
-        "too many wrong passwords: this account is locked for {} more minute(s); try again then, or ask an admin to reset the password",
-        .minutes
+        "too many sign-in attempts for this username; try again in {wait_s} s (a browser you signed in from before is not held back)"
     )]
-    Locked { until_ms: i64, minutes: i64 },
+    Throttled { wait_s: u64 },
     #[error("this account is disabled; ask an admin to enable it")]
     Disabled,
     #[error(
@@ -50,8 +52,8 @@ impl From<AccountError> for ServiceError {
             | AccountError::Disabled
             | AccountError::CodeNeeded
             | AccountError::WrongCode) => ServiceError::Unauthorized(wrong.to_string()),
-            locked @ AccountError::Locked { .. } => {
-                ServiceError::TooManyAttempts(locked.to_string())
+            throttled @ AccountError::Throttled { .. } => {
+                ServiceError::TooManyAttempts(throttled.to_string())
             }
             refused @ (AccountError::SetupDone
             | AccountError::Taken(_)

@@ -5,11 +5,10 @@ use crate::model::FieldProblem;
 use std::sync::Arc;
 
 use crate::model::{Role, StoredUser, TotpEnrolment, User, UserId};
-use crate::ports::{Clock, PasswordHasher, RoleUpdate, SecondFactor, UserStore};
+use crate::ports::{Clock, PasswordHasher, RoleUpdate, SecondFactor, SignInThrottle, UserStore};
 
 use super::credentials::{normalise_username, password_problem, username_problem};
 use super::error::AccountError;
-use super::lockout::LockoutPolicy;
 
 /// A user to create.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,7 +36,7 @@ pub struct AccountService {
     store: Arc<dyn UserStore>,
     hasher: Arc<dyn PasswordHasher>,
     clock: Arc<dyn Clock>,
-    policy: LockoutPolicy,
+    throttle: Arc<dyn SignInThrottle>,
     second_factor: Arc<dyn SecondFactor>,
     /// A real hash of nothing anyone knows: an unknown username costs the same time as a
     /// wrong password, so timing does not tell which usernames exist.
@@ -49,14 +48,14 @@ impl AccountService {
         store: Arc<dyn UserStore>,
         hasher: Arc<dyn PasswordHasher>,
         clock: Arc<dyn Clock>,
-        policy: LockoutPolicy,
+        throttle: Arc<dyn SignInThrottle>,
         second_factor: Arc<dyn SecondFactor>,
     ) -> AccountService {
         AccountService {
             store,
             hasher,
             clock,
-            policy,
+            throttle,
             second_factor,
             decoy: decoy::OnceHash::default(),
         }
@@ -131,16 +130,22 @@ impl AccountService {
         }
     }
 
-    /// Checks a username and password. Every wrong password counts toward the lock; a locked
-    /// or disabled account is refused even with the right password (and says so only then,
-    /// so a guesser learns nothing from it).
+    /// Checks a username and password. Each username typed, known or not, has only so many
+    /// attempts before it is slowed down (`SignInThrottle`), and the answer is the same either
+    /// way: nothing here tells which usernames exist. A browser the account signed in from
+    /// before (`known_device`) is not slowed, so a stranger guessing cannot keep the real user
+    /// out. A disabled account says so only to the right password.
     pub async fn sign_in(
         &self,
         username: &str,
         password: &str,
         code: Option<&str>,
+        known_device: bool,
     ) -> Result<SignIn, AccountError> {
         let username = normalise_username(username);
+        if !known_device {
+            self.attempt(&username)?;
+        }
         let stored = self
             .store
             .by_name(&username)
@@ -152,13 +157,9 @@ impl AccountService {
             return Err(AccountError::WrongCredentials);
         };
         let now = self.clock.now_ms();
-        if let Some(until) = stored.user.locked_until_ms.filter(|&u| u > now) {
-            return Err(locked(until, now));
-        }
         if !self.hasher.verify(password, &stored.password_hash).await {
-            return Err(self
-                .failed(&stored, now, AccountError::WrongCredentials)
-                .await?);
+            self.failed(&stored).await?;
+            return Err(AccountError::WrongCredentials);
         }
         if stored.user.disabled {
             return Err(AccountError::Disabled);
@@ -167,7 +168,7 @@ impl AccountService {
             let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
                 return Err(AccountError::CodeNeeded);
             };
-            // A wrong code counts toward the lock like a wrong password; a replayed one too.
+            // A wrong code is counted like a wrong password; a replayed one too.
             let step = self.second_factor.verify(sealed, code, now);
             let fresh = match step {
                 Some(step) => self
@@ -178,7 +179,8 @@ impl AccountService {
                 None => false,
             };
             if !fresh {
-                return Err(self.failed(&stored, now, AccountError::WrongCode).await?);
+                self.failed(&stored).await?;
+                return Err(AccountError::WrongCode);
             }
         }
         self.store
@@ -194,33 +196,54 @@ impl AccountService {
         })
     }
 
-    /// Counts a failed sign-in; the error to answer with (the lock, once it locks).
-    async fn failed(
-        &self,
-        stored: &StoredUser,
-        now: i64,
-        error: AccountError,
-    ) -> Result<AccountError, AccountError> {
-        let id = stored.user.id;
-        let failures = self
-            .store
-            .add_failure(id)
+    /// Takes one attempt at `username` from its allowance, or says how long to wait.
+    fn attempt(&self, username: &str) -> Result<(), AccountError> {
+        self.throttle
+            .take(username)
+            .map_err(|wait_s| AccountError::Throttled { wait_s })
+    }
+
+    /// Counts a wrong password or code (the admin sees the count on the Users page).
+    async fn failed(&self, stored: &StoredUser) -> Result<(), AccountError> {
+        self.store
+            .add_failure(stored.user.id)
             .await
             .map_err(AccountError::Store)?;
-        if let Some(until) = self.policy.lock_after(failures, now) {
-            self.store
-                .lock(id, until)
-                .await
-                .map_err(AccountError::Store)?;
-            return Ok(locked(until, now));
+        Ok(())
+    }
+
+    /// Proves a signed-in user's password before a change that needs it (the password itself,
+    /// the second factor): from the same allowance as signing in, and never exempt, so a
+    /// session left open on someone's screen cannot be used to guess the password.
+    async fn prove_password(
+        &self,
+        stored: &StoredUser,
+        password: &str,
+        field: &str,
+        wrong: &str,
+    ) -> Result<(), AccountError> {
+        self.attempt(&stored.user.username)?;
+        if !self.hasher.verify(password, &stored.password_hash).await {
+            self.failed(stored).await?;
+            return Err(AccountError::Invalid(vec![FieldProblem::new(
+                field,
+                wrong.to_owned(),
+            )]));
         }
-        Ok(error)
+        Ok(())
     }
 
     /// Starts turning the second factor on: a new secret (kept aside until a code confirms
     /// it) and what the user's authenticator app needs.
+    /// Refused while one is on: replacing it takes turning it off first, with the password, so
+    /// a session left open cannot move the second factor to someone else's phone.
     pub async fn begin_totp(&self, id: UserId) -> Result<TotpEnrolment, AccountError> {
         let stored = self.stored(id).await?;
+        if stored.totp_sealed.is_some() {
+            return Err(AccountError::Refused(
+                "an authenticator is on already: turn it off first (with your password) to set up another".to_owned(),
+            ));
+        }
         let (sealed, base32) = self
             .second_factor
             .new_secret()
@@ -266,12 +289,8 @@ impl AccountService {
     /// Turns the second factor off, proving the password.
     pub async fn disable_totp(&self, id: UserId, password: &str) -> Result<User, AccountError> {
         let stored = self.stored(id).await?;
-        if !self.hasher.verify(password, &stored.password_hash).await {
-            return Err(AccountError::Invalid(vec![FieldProblem::new(
-                "password",
-                "the password is wrong".to_owned(),
-            )]));
-        }
+        self.prove_password(&stored, password, "password", "the password is wrong")
+            .await?;
         self.store
             .set_totp(id, None)
             .await
@@ -350,12 +369,8 @@ impl AccountService {
         new: &str,
     ) -> Result<(), AccountError> {
         let stored = self.stored(id).await?;
-        if !self.hasher.verify(current, &stored.password_hash).await {
-            return Err(AccountError::Invalid(vec![FieldProblem::new(
-                "current",
-                "the current password is wrong".to_owned(),
-            )]));
-        }
+        self.prove_password(&stored, current, "current", "the current password is wrong")
+            .await?;
         self.set_password(&stored, new, false).await
     }
 
@@ -409,13 +424,6 @@ impl AccountService {
 
     async fn user(&self, id: UserId) -> Result<User, AccountError> {
         Ok(self.stored(id).await?.user)
-    }
-}
-
-fn locked(until_ms: i64, now_ms: i64) -> AccountError {
-    AccountError::Locked {
-        until_ms,
-        minutes: ((until_ms - now_ms + 59_999) / 60_000).max(1),
     }
 }
 
