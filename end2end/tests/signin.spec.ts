@@ -25,6 +25,18 @@ test.describe('signed out', () => {
     await page.goto('/trades');
     await expect(page).toHaveURL(/\/login\?next=%2Ftrades$/);
   });
+
+  test('after sign-in, next never leaves the site, even with a tab the browser would drop', async ({ page, baseURL }) => {
+    for (const next of ['/%09/example.org', '/%0A/example.org', '//example.org', '/%5Cexample.org']) {
+      await page.goto(`/login?next=${next}`);
+      await page.getByTestId('login-username').fill(ADMIN.username);
+      await page.getByTestId('login-password').fill(ADMIN.password);
+      await page.getByTestId('login-submit').click();
+      await expect(page).toHaveURL(`${baseURL}/`);
+      await page.getByTestId('sign-out').click();
+      await expect(page).toHaveURL(/\/login$/);
+    }
+  });
 });
 
 test('a viewer reads everything and is offered no trading', async ({ page, browser, baseURL }) => {

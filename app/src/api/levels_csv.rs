@@ -97,7 +97,7 @@ mod rows {
                 window_from: d.window_from,
                 window_to: d.window_to,
                 enabled: d.enabled,
-                note: d.note,
+                note: inert(d.note),
             })
             .map_err(|e| format!("cannot write the CSV: {e}"))?;
         }
@@ -105,6 +105,27 @@ mod rows {
             .into_inner()
             .map_err(|e| format!("cannot write the CSV: {e}"))?;
         String::from_utf8(bytes).map_err(|e| format!("the CSV is not text: {e}"))
+    }
+
+    /// What a spreadsheet reads as a formula when a cell starts with it.
+    const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+    /// Free text as a spreadsheet shows it and never runs it: a note starting like a formula
+    /// (`=HYPERLINK(…)`) gets a leading `'`, which spreadsheets show as text.
+    fn inert(text: String) -> String {
+        if text.starts_with(FORMULA_STARTS) {
+            format!("'{text}")
+        } else {
+            text
+        }
+    }
+
+    /// `inert` undone on import, so an exported note comes back as it was.
+    fn revived(text: String) -> String {
+        match text.strip_prefix('\'') {
+            Some(rest) if rest.starts_with(FORMULA_STARTS) => rest.to_owned(),
+            _ => text,
+        }
     }
 
     fn problem(line: usize, field: &str, message: String) -> FieldProblem {
@@ -183,7 +204,7 @@ mod rows {
                     window_from: row.window_from,
                     window_to: row.window_to,
                     enabled: row.enabled,
-                    note: row.note,
+                    note: revived(row.note),
                 },
             ));
         }

@@ -9,13 +9,16 @@ use leptos_router::hooks::use_query_map;
 use crate::api::auth::log_in;
 
 /// `next` if it is a path on this site, else the dashboard: never another site (`//evil`,
-/// `https://…`, `/\evil`).
+/// `https://…`, `/\evil`, nor `/<tab>/evil`: browsers drop tabs and line breaks from an address,
+/// and read a backslash as a slash, so no control character, space or backslash is taken).
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(path)
             if path.starts_with('/')
                 && !path.starts_with("//")
-                && !path.starts_with("/\\")
+                && !path
+                    .chars()
+                    .any(|c| c.is_control() || c.is_whitespace() || c == '\\')
                 && !path.starts_with("/login")
                 && !path.starts_with("/setup") =>
         {
@@ -119,5 +122,11 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(Some("/login?next=/x")), "/");
+        // Browsers drop a tab or line break: `/\t/evil` would be `//evil`.
+        assert_eq!(safe_next(Some("/\t/example.org")), "/");
+        assert_eq!(safe_next(Some("/\n/example.org")), "/");
+        assert_eq!(safe_next(Some("/\r\n/example.org")), "/");
+        assert_eq!(safe_next(Some("/ /example.org")), "/");
+        assert_eq!(safe_next(Some("/levels\\x")), "/");
     }
 }

@@ -104,17 +104,36 @@ impl Guard {
         }
     }
 
-    /// `Some(seconds to wait)` when `ip` has used up its sign-in attempts.
+    /// `Some(seconds to wait)` when `ip`'s network has used up its sign-in attempts.
     fn sign_in_wait(&self, ip: IpAddr) -> Option<u64> {
         if self.sign_ins.len() > MAX_TRACKED_ADDRESSES {
             self.sign_ins.retain_recent();
         }
-        self.sign_ins.check_key(&ip).err().map(|not_until| {
-            not_until
-                .wait_time_from(DefaultClock::default().now())
-                .as_secs()
-                .max(1)
-        })
+        self.sign_ins
+            .check_key(&network(ip))
+            .err()
+            .map(|not_until| {
+                not_until
+                    .wait_time_from(DefaultClock::default().now())
+                    .as_secs()
+                    .max(1)
+            })
+    }
+}
+
+/// The network an address counts under for the sign-in limit: an IPv4 address itself, an IPv6
+/// address by its /64 (one customer's line usually holds a whole /64, so counting each of its
+/// 2^64 addresses apart would be no limit at all); an IPv4 address written as IPv6 is IPv4.
+pub fn network(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+                IpAddr::V6(std::net::Ipv6Addr::from(prefix))
+            }
+        },
     }
 }
 
@@ -242,5 +261,30 @@ pub async fn guard(
             tracing::warn!(user = %user.username, role = user.role.code(), %path, "refused by role");
             AppError::Forbidden(app::api::access::refusal(user.role, access)).into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::network;
+    use std::net::IpAddr;
+
+    fn ip(text: &str) -> IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn an_ipv6_address_counts_by_its_64_and_an_ipv4_one_alone() {
+        assert_eq!(network(ip("2001:db8:1:2:aaaa::1")), ip("2001:db8:1:2::"));
+        assert_eq!(
+            network(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")),
+            network(ip("2001:db8:1:2::7"))
+        );
+        assert_ne!(
+            network(ip("2001:db8:1:3::1")),
+            network(ip("2001:db8:1:2::1"))
+        );
+        assert_eq!(network(ip("198.51.100.7")), ip("198.51.100.7"));
+        assert_eq!(network(ip("::ffff:198.51.100.7")), ip("198.51.100.7"));
     }
 }

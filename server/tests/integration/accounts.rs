@@ -607,6 +607,18 @@ async fn behind_a_trusted_proxy_the_sign_in_limit_is_per_visitor() {
         sign_in_as_forwarded(&app, &client, &format!("198.51.100.3, {one}")).await,
         429
     );
+    // An IPv6 visitor counts by its /64: a new address in the same /64 gets no fresh
+    // allowance, another /64 does.
+    let statuses = [
+        sign_in_as_forwarded(&app, &client, "2001:db8:1:2::1").await,
+        sign_in_as_forwarded(&app, &client, "2001:db8:1:2::2").await,
+        sign_in_as_forwarded(&app, &client, "2001:db8:1:2:ffff::3").await,
+    ];
+    assert_eq!(statuses, [401, 401, 429], "{statuses:?}");
+    assert_eq!(
+        sign_in_as_forwarded(&app, &client, "2001:db8:1:3::1").await,
+        401
+    );
     app.stop().await;
 }
 

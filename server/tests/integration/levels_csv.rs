@@ -34,7 +34,13 @@ async fn levels(app: &TestApp) -> Vec<Value> {
 #[tokio::test]
 async fn exported_levels_import_into_another_installation_as_they_were() {
     let source = spawn_app().await;
-    for (price, note) in [("1500", "breakout, \"quoted\""), ("1650.55", "")] {
+    // A note that starts like a spreadsheet formula is exported inert and imported as it was.
+    let formula = "=HYPERLINK(\"https://example.org\",\"click\")";
+    for (price, note) in [
+        ("1500", "breakout, \"quoted\""),
+        ("1650.55", ""),
+        ("1700", formula),
+    ] {
         let (status, created) = source
             .call_json("levels/create", json!({ "draft": draft(price, note) }))
             .await;
@@ -59,7 +65,13 @@ async fn exported_levels_import_into_another_installation_as_they_were() {
     );
     let csv = response.text().await.unwrap();
     let lines: Vec<&str> = csv.lines().collect();
-    assert_eq!(lines.len(), 3, "a header and two rows: {csv}");
+    assert_eq!(lines.len(), 4, "a header and three rows: {csv}");
+    assert!(
+        csv.contains("\"'=HYPERLINK(")
+            && !csv.contains(",=HYPERLINK")
+            && !csv.contains("\"=HYPERLINK"),
+        "a formula is neutralised: {csv}"
+    );
     assert!(
         lines[0].starts_with("exchange,tradingsymbol,price,trigger"),
         "{csv}"
@@ -71,7 +83,7 @@ async fn exported_levels_import_into_another_installation_as_they_were() {
     let target = spawn_app().await;
     let (status, imported) = target.call_form("levels/import", &[("csv", &csv)]).await;
     assert_eq!(status, 200, "{imported}");
-    assert_eq!(imported.as_array().unwrap().len(), 2);
+    assert_eq!(imported.as_array().unwrap().len(), 3);
     assert_eq!(
         levels(&target).await,
         exported,
