@@ -35,6 +35,13 @@ pub const CHECKSUMMED: &[&str] = &["/kite/postback"];
 /// page needs them).
 pub const PUBLIC_PREFIXES: &[&str] = &["/pkg/", "/icons/"];
 
+/// A path under one of the public folders.
+pub fn is_public_file(path: &str) -> bool {
+    PUBLIC_PREFIXES
+        .iter()
+        .any(|prefix| path.starts_with(prefix))
+}
+
 /// What a request to `path` needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rule {
@@ -65,10 +72,7 @@ pub fn rule(method: &Method, path: &str) -> Rule {
     if let Some((_, access)) = ROUTES.iter().find(|(p, _)| *p == path) {
         return Rule::Needs(*access);
     }
-    if PUBLIC_PREFIXES
-        .iter()
-        .any(|prefix| path.starts_with(prefix))
-    {
+    if is_public_file(path) {
         return Rule::Needs(Access::Public);
     }
     Rule::Needs(Access::SignedIn)

@@ -37,7 +37,7 @@ use super::sessions::{self, RequestSession};
 /// Server functions that take a password: limited per address.
 const SIGN_IN_PATHS: [&str; 2] = ["/api/auth/login", "/api/auth/setup"];
 /// Public paths that still answer by who is asking.
-const USER_AWARE_PUBLIC: [&str; 3] = ["/login", "/setup", "/api/auth/me"];
+const USER_AWARE_PUBLIC: [&str; 4] = ["/login", "/setup", "/api/auth/me", "/ready"];
 /// Keyed limiters keep one entry per address; past this many, idle ones are dropped.
 const MAX_TRACKED_ADDRESSES: usize = 10_000;
 
@@ -250,6 +250,15 @@ pub async fn guard(
             cookies,
         })));
     match (access, &user) {
+        // A file missing under a public folder is a plain 404, never the app's page (which
+        // would render for a stranger).
+        (Access::Public, _) if access::is_public_file(&path) => {
+            let response = next.run(request).await;
+            if response.status() == axum::http::StatusCode::NOT_FOUND {
+                return (axum::http::StatusCode::NOT_FOUND, "not found").into_response();
+            }
+            response
+        }
         (Access::Public, _) => next.run(request).await,
         (_, None) if is_page(&method, &path) => sign_in_redirect(&request),
         (_, None) => {

@@ -2,7 +2,9 @@
 //! Ready (200) when the database answers, the feed is up while the market is open, and every
 //! worker is running (or a standby waiting for the trading lease), and — when processes share
 //! a bus — the bus is subscribed; otherwise 503 with the component that is not. `/health`
-//! stays the liveness check.
+//! stays the liveness check. On the web process only a signed-in user gets the detail (error
+//! texts, the bus's address, worker phases); anyone else — a load balancer — gets the flags.
+//! A workers process (no pages, no sign-in, an address kept internal) answers with the detail.
 
 use std::sync::Arc;
 
@@ -20,9 +22,12 @@ use crate::bus::RedisBus;
 /// made unready by another process's failed worker).
 pub async fn ready(
     State(state): State<AppState>,
+    signed_in: Option<axum::Extension<app::auth::CurrentUser>>,
     bus: Option<Arc<RedisBus>>,
     workers: Arc<dyn WorkerControl>,
+    detail_for_anyone: bool,
 ) -> Response {
+    let detail = detail_for_anyone || signed_in.is_some_and(|user| user.0.0.is_some());
     let status = state.status.status().await;
     let workers = workers.states();
     let database_ok = status.overall() == HealthState::Ok;
@@ -67,6 +72,17 @@ pub async fn ready(
             "since_ms": w.since_ms,
         })).collect::<Vec<_>>(),
     });
+    let body = if detail {
+        body
+    } else {
+        serde_json::json!({
+            "ready": ready,
+            "database": { "ready": database_ok },
+            "feed": { "ready": feed_ok },
+            "bus": { "ready": bus_ok },
+            "workers": { "ready": workers_ok },
+        })
+    };
     let code = if ready {
         StatusCode::OK
     } else {

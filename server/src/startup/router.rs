@@ -32,9 +32,18 @@ pub(super) fn build(
     state: AppState,
     activity: ActivityPush,
 ) -> Router {
+    let workers_only = infra.topology.role == Role::Workers;
     let ready_route = {
         let bus = infra.topology.bus.clone();
-        move |state| ready::ready(state, bus.clone(), local_workers.clone())
+        move |state, user| {
+            ready::ready(
+                state,
+                user,
+                bus.clone(),
+                local_workers.clone(),
+                workers_only,
+            )
+        }
     };
     if infra.topology.role == Role::Workers {
         // No pages and no sign-in here: the health checks only.

@@ -224,8 +224,12 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
     };
     for process in processes {
         let body = ready(process.addr).await;
-        assert_eq!(body["bus"]["kind"], "redis", "{}: {body}", process.name);
         assert_eq!(body["bus"]["ready"], true, "{}: {body}", process.name);
+    }
+    // The workers processes say what the bus is to anyone; a web process only to a user.
+    for process in [&leader, &standby] {
+        let body = ready(process.addr).await;
+        assert_eq!(body["bus"]["kind"], "redis", "{}: {body}", process.name);
     }
 
     // The admin, made through one web process, signs in on the other (one database).
@@ -257,6 +261,17 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
         "{}",
         login.text().await.unwrap()
     );
+    for (admin, addr) in [(&admin1, web1_addr), (&admin2, web2_addr)] {
+        let body: Value = admin
+            .get(format!("http://{addr}/ready"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(body["bus"]["kind"], "redis", "{addr}: {body}");
+    }
 
     // Connect Kite through web 1: the workers' ticker follows the login it stored.
     let to_kite = admin1

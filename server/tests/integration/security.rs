@@ -182,3 +182,57 @@ async fn guessing_the_password_through_an_open_session_is_slowed_like_signing_in
     assert_eq!(response.status(), 429, "the right password waits too");
     app.stop().await;
 }
+
+/// An outsider learns only what a load balancer needs: `/ready` is flags without the error
+/// texts or addresses, a missing file under a public folder is a plain 404 (not the app's
+/// page), and the sign-in page carries none of the app's status (the kill switch, the Kite
+/// session).
+#[tokio::test]
+async fn an_outsider_gets_only_what_a_load_balancer_needs() {
+    let app = spawn_app().await;
+    let (anonymous, _) = app.new_client();
+    let outside: serde_json::Value = anonymous
+        .get(app.url("/ready"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(outside["ready"].is_boolean(), "{outside}");
+    let text = outside.to_string();
+    for private in ["detail", "backend", "address", "last_error", "phase"] {
+        assert!(!text.contains(private), "{private} in {text}");
+    }
+    let inside: serde_json::Value = app
+        .client
+        .get(app.url("/ready"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(inside["database"]["backend"].is_string(), "{inside}");
+
+    for missing in ["/pkg/no-such-file.js", "/icons/no-such-icon.png"] {
+        let response = anonymous.get(app.url(missing)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{missing}");
+        let body = response.text().await.unwrap();
+        assert_eq!(body, "not found", "{missing}: the app's page rendered");
+    }
+    let (status, login) = page(&anonymous, &app, "/login").await;
+    assert_eq!(status, 200);
+    for private in [
+        "\"halted\"",
+        "session_expired",
+        "mismatches",
+        "database_backend",
+    ] {
+        assert!(
+            !login.contains(private),
+            "the sign-in page carries {private}"
+        );
+    }
+    app.stop().await;
+}
