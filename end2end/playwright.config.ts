@@ -53,6 +53,11 @@ export default defineConfig({
     stdout: 'pipe',
     stderr: 'pipe',
     // Kite's alerts are read back every second, so a firing at Kite reaches the page quickly.
-    env: { OSP__DEMO__TICK_INTERVAL_MS: '250', OSP__WORKERS__KITE_ALERTS_SYNC_MS: '1000' },
+    env: {
+      OSP__DEMO__TICK_INTERVAL_MS: '250',
+      OSP__WORKERS__KITE_ALERTS_SYNC_MS: '1000',
+      // The webhook card's receiver address in the spec is on loopback.
+      OSP__SERVER__WEBHOOK_PRIVATE_HOSTS: '127.0.0.1',
+    },
   },
 });

@@ -35,6 +35,10 @@ test('the webhook is saved with a secret shown once, and a test shows in the del
   await card.getByTestId('webhook-save').click();
   await expect(card.getByTestId('webhook-problem')).toContainText('https://');
   // A loopback port nobody listens on: every attempt fails to connect.
+  // A cloud's metadata service is inside the network: refused, naming the setting.
+  await card.getByTestId('webhook-url').fill('http://169.254.169.254/latest/meta-data');
+  await card.getByTestId('webhook-save').click();
+  await expect(card.getByTestId('webhook-problem')).toContainText('server.webhook_private_hosts');
   await card.getByTestId('webhook-url').fill('http://127.0.0.1:9/osp');
   await card.getByTestId('webhook-save').click();
   await expect(card.getByTestId('webhook-secret')).toHaveText(/^[a-z0-9]{40}$/);

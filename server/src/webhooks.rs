@@ -12,6 +12,13 @@
 //! `X-OSP-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<body>")>`. A receiver
 //! recomputes it with its copy of the secret, compares in constant time, and refuses a
 //! timestamp far from its clock (a replay).
+//!
+//! Only public addresses receive one (`webhook_policy::is_public`): the name is resolved on
+//! every delivery by the client's own resolver, which drops private, loopback and link-local
+//! answers (so a name that later points inside — DNS rebinding — finds nothing to connect to),
+//! and an address written in the URL is checked before each attempt. `server.webhook_private_hosts`
+//! names the private hosts an operator does want (a receiver on the same machine). The URL is
+//! never logged whole (its path often holds the receiver's token): its host only.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,7 +67,65 @@ pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-pub use osp_core::services::webhook_policy::{MAX_ATTEMPTS, backoff_ms, url_problem};
+pub use osp_core::services::webhook_policy::{
+    MAX_ATTEMPTS, backoff_ms, host_of, is_public, url_problem,
+};
+
+/// The names the operator allowed inside a private network (`server.webhook_private_hosts`).
+#[derive(Clone, Debug, Default)]
+pub struct PrivateHosts(Arc<Vec<String>>);
+
+impl PrivateHosts {
+    pub fn new(hosts: Vec<String>) -> PrivateHosts {
+        PrivateHosts(Arc::new(hosts))
+    }
+
+    fn allows(&self, host: &str) -> bool {
+        self.0.iter().any(|h| h == host)
+    }
+
+    /// What is wrong with sending to `url`'s host as it is written, if anything: an address
+    /// (or `localhost`) inside a private network that the operator did not name.
+    pub fn problem(&self, url: &str) -> Option<String> {
+        let host = host_of(url);
+        if self.allows(&host) {
+            return None;
+        }
+        let inside = match host.parse::<std::net::IpAddr>() {
+            Ok(ip) => !is_public(ip),
+            Err(_) => host == "localhost" || host.ends_with(".localhost"),
+        };
+        inside.then(|| {
+            format!(
+                "{host} is inside a private network (loopback, private or link-local): a webhook goes to a public address, unless the operator names the host in server.webhook_private_hosts"
+            )
+        })
+    }
+}
+
+/// The webhook client's resolver: the system's answers without the private ones, unless the
+/// operator named the host.
+struct PublicOnly(PrivateHosts);
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_ascii_lowercase();
+        let allowed = self.0.allows(&host);
+        Box::pin(async move {
+            let found: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|addr| allowed || is_public(addr.ip()))
+                .collect();
+            if found.is_empty() {
+                return Err(format!(
+                    "{host} has no public address (private ones are refused unless named in server.webhook_private_hosts)"
+                )
+                .into());
+            }
+            Ok(Box::new(found.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
 
 /// The JSON a firing is sent as.
 pub fn alert_payload(event: &AlertEvent) -> String {
@@ -112,6 +177,7 @@ pub struct WebhookSender {
     secrets: SecretBox,
     clock: Arc<dyn Clock>,
     http: reqwest::Client,
+    private_hosts: PrivateHosts,
 }
 
 impl WebhookSender {
@@ -119,8 +185,11 @@ impl WebhookSender {
         database: Database,
         secrets: SecretBox,
         clock: Arc<dyn Clock>,
+        private_hosts: Vec<String>,
     ) -> anyhow::Result<Self> {
+        let private_hosts = PrivateHosts::new(private_hosts);
         let http = reqwest::Client::builder()
+            .dns_resolver(Arc::new(PublicOnly(private_hosts.clone())))
             .timeout(ATTEMPT_TIMEOUT)
             // A redirect could send the payload somewhere the admin did not choose.
             .redirect(reqwest::redirect::Policy::none())
@@ -131,6 +200,7 @@ impl WebhookSender {
             secrets,
             clock,
             http,
+            private_hosts,
         })
     }
 
@@ -178,6 +248,10 @@ impl WebhookSender {
             .ok()
             .and_then(|v| v["type"].as_str().map(str::to_owned))
             .unwrap_or_else(|| "test".to_owned());
+        // An address written in the URL never meets the resolver: checked here, every time.
+        if let Some(problem) = self.private_hosts.problem(&delivery.url) {
+            return self.failed(delivery, None, problem).await;
+        }
         let result = self
             .http
             .post(&delivery.url)
@@ -192,10 +266,10 @@ impl WebhookSender {
             .body(delivery.payload.clone())
             .send()
             .await;
-        let now = self.clock.now_ms();
         let attempts = delivery.attempts + 1;
         let (status, error) = match result {
             Ok(response) if response.status().is_success() => {
+                let now = self.clock.now_ms();
                 self.database
                     .delivery_done(delivery.id, attempts, response.status().as_u16(), now)
                     .await?;
@@ -210,6 +284,18 @@ impl WebhookSender {
             // Without the URL: it may hold a token of the receiver's.
             Err(e) => (None, describe(&e.without_url())),
         };
+        self.failed(delivery, status, error).await
+    }
+
+    /// Records a failed attempt: tried again after the back-off, or given up.
+    async fn failed(
+        &self,
+        delivery: &WebhookDelivery,
+        status: Option<u16>,
+        error: String,
+    ) -> Result<(), String> {
+        let now = self.clock.now_ms();
+        let attempts = delivery.attempts + 1;
         let state = if attempts >= MAX_ATTEMPTS {
             tracing::warn!(delivery = delivery.id, %error, "webhook delivery given up");
             metrics::counter!("osp_webhook_deliveries_total", "result" => "failed").increment(1);
@@ -252,7 +338,7 @@ impl Webhooks for WebhookSender {
     }
 
     async fn save(&self, url: &str) -> Result<WebhookSaved, ServiceError> {
-        if let Some(problem) = url_problem(url) {
+        if let Some(problem) = url_problem(url).or_else(|| self.private_hosts.problem(url)) {
             return Err(ServiceError::Invalid(vec![FieldProblem::new(
                 "url", problem,
             )]));
@@ -274,7 +360,8 @@ impl Webhooks for WebhookSender {
         self.database
             .save_webhook_config(Some(&config), self.clock.now_ms())
             .await?;
-        tracing::info!(url = %config.url, "webhook saved (a new secret)");
+        // The host only: the path often holds the receiver's token.
+        tracing::info!(host = %host_of(&config.url), "webhook saved (a new secret)");
         Ok(WebhookSaved {
             url: config.url,
             secret,

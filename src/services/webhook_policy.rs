@@ -34,6 +34,52 @@ pub fn url_problem(url: &str) -> Option<String> {
     None
 }
 
+/// Whether a webhook may be sent to `ip` without the operator naming its host: only public
+/// addresses. Loopback, private, shared (CGNAT), link-local (a cloud's metadata service at
+/// 169.254.169.254), unspecified, multicast and broadcast addresses are inside someone's network,
+/// and a webhook there would let whoever sets it probe it.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b)))
+        }
+        IpAddr::V6(v6) => {
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v6.segments()[0];
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80)
+        }
+    }
+}
+
+/// The host of a URL `url_problem` accepted (lower case, without the port or an IPv6
+/// address's brackets).
+pub fn host_of(url: &str) -> String {
+    let rest = url.trim().split_once("://").map_or("", |(_, rest)| rest);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority
+            .rsplit_once(':')
+            .map_or(authority, |(host, _)| host),
+    };
+    host.to_ascii_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,5 +101,40 @@ mod tests {
         assert!(url_problem("https://user:pw@host/").is_some());
         assert!(url_problem("https:///path").is_some());
         assert!(url_problem(&format!("https://h/{}", "a".repeat(2000))).is_some());
+    }
+
+    #[test]
+    fn only_public_addresses_take_a_webhook_unnamed() {
+        let public = |text: &str| is_public(text.parse().unwrap());
+        assert!(public("93.184.216.34"));
+        assert!(public("2606:2800:220:1::1"));
+        for inside in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+        ] {
+            assert!(!public(inside), "{inside}");
+        }
+    }
+
+    #[test]
+    fn the_host_is_read_without_port_or_brackets() {
+        assert_eq!(
+            host_of("https://Hooks.Example.com:8443/x?y"),
+            "hooks.example.com"
+        );
+        assert_eq!(host_of("http://[::1]:9000/in"), "::1");
+        assert_eq!(host_of("http://169.254.169.254/latest"), "169.254.169.254");
     }
 }

@@ -158,6 +158,7 @@ fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultS
         ("server.https", "false"),
         ("server.allowed_origins", ""),
         ("server.trusted_proxies", ""),
+        ("server.webhook_private_hosts", ""),
         ("auth.idle_timeout_secs", "43200"),
         ("auth.absolute_timeout_secs", "604800"),
         ("auth.login_attempts_per_minute", login_attempts),

@@ -65,6 +65,9 @@ pub struct ServerSettings {
     /// Reverse proxies whose `X-Forwarded-For` says who the client is (the sign-in limit is
     /// per client address).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Hosts (names or addresses, lower case) inside a private network the outgoing webhook may
+    /// still be sent to; every other private, loopback or link-local address is refused.
+    pub webhook_private_hosts: Vec<String>,
 }
 
 /// Secrets at rest.
@@ -273,6 +276,8 @@ pub(super) struct RawServer {
     pub allowed_origins: String,
     #[serde(default)]
     pub trusted_proxies: String,
+    #[serde(default)]
+    pub webhook_private_hosts: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -717,6 +722,13 @@ impl RawSettings {
                 https,
                 allowed_origins,
                 trusted_proxies,
+                webhook_private_hosts: self
+                    .server
+                    .webhook_private_hosts
+                    .split(',')
+                    .filter_map(non_empty)
+                    .map(|host| host.trim_matches(['[', ']']).to_ascii_lowercase())
+                    .collect(),
             },
             database: DatabaseSettings {
                 url: SecretString::from(url),

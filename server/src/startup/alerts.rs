@@ -26,6 +26,7 @@ impl Alerts {
         infra: &Infra,
         market: &Market,
         trading: &Trading,
+        settings: &crate::config::Settings,
     ) -> anyhow::Result<Alerts> {
         let (database, clock) = (&infra.database, &infra.clock);
         // Price alerts: watched by the alert worker (while this process holds the alerts lease),
@@ -47,8 +48,13 @@ impl Alerts {
             .map_err(|e| anyhow::anyhow!("cannot load the alerts: {e}"))?;
         tracing::info!(alerts = watched, "alerts loaded");
         let webhooks = Arc::new(
-            WebhookSender::new(database.clone(), infra.secrets.clone(), clock.clone())
-                .context("building the webhook client")?,
+            WebhookSender::new(
+                database.clone(),
+                infra.secrets.clone(),
+                clock.clone(),
+                settings.server.webhook_private_hosts.clone(),
+            )
+            .context("building the webhook client")?,
         );
         Ok(Alerts {
             alerts,

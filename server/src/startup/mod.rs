@@ -95,7 +95,7 @@ impl Application {
         let infra = infra::Infra::build(settings, role).await?;
         let market = market_data::Market::build(settings, &infra).await?;
         let mut trading = trading::Trading::build(settings, &infra, &market).await?;
-        let alerts = alerts::Alerts::build(&infra, &market, &trading).await?;
+        let alerts = alerts::Alerts::build(&infra, &market, &trading, settings).await?;
         let accounts = accounts::Accounts::build(settings, &infra).await?;
         let local_feed = Arc::new(market::FeedFiguresSource {
             pool: market.market.pool.clone(),

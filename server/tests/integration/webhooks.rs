@@ -12,7 +12,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
-use crate::helpers::{eventually, moved, problem_fields, spawn_app};
+use crate::helpers::{TestApp, eventually, moved, problem_fields, spawn_app, spawn_app_with};
 
 const INFY: u32 = 408_065;
 
@@ -51,6 +51,13 @@ async fn start_receiver(receiver: Arc<Receiver>) -> String {
     format!("http://{addr}/hook")
 }
 
+/// The app with the test's receivers (on loopback) named as a private host it may send to.
+async fn receiving_app(extra: &[(&str, &str)]) -> TestApp {
+    let mut settings = vec![("OSP__SERVER__WEBHOOK_PRIVATE_HOSTS", "127.0.0.1")];
+    settings.extend_from_slice(extra);
+    spawn_app_with(&settings).await
+}
+
 /// What a receiver checks: HMAC-SHA256 of `timestamp.body` under the secret.
 fn signed_by(secret: &str, headers: &HeaderMap, body: &str) -> bool {
     let timestamp = headers["x-osp-timestamp"].to_str().unwrap();
@@ -62,7 +69,7 @@ fn signed_by(secret: &str, headers: &HeaderMap, body: &str) -> bool {
 
 #[tokio::test]
 async fn firings_reach_the_receiver_signed_and_are_retried_until_taken() {
-    let app = spawn_app().await;
+    let app = receiving_app(&[]).await;
     let receiver = Arc::new(Receiver::default());
     let url = start_receiver(receiver.clone()).await;
 
@@ -161,7 +168,7 @@ async fn firings_reach_the_receiver_signed_and_are_retried_until_taken() {
 
 #[tokio::test]
 async fn a_firing_of_an_alert_kept_at_kite_is_relayed_once_and_signed() {
-    let app = crate::helpers::spawn_app_with(&[("OSP__WORKERS__KITE_ALERTS_SYNC_MS", "200")]).await;
+    let app = receiving_app(&[("OSP__WORKERS__KITE_ALERTS_SYNC_MS", "200")]).await;
     let receiver = Arc::new(Receiver::default());
     let url = start_receiver(receiver.clone()).await;
     let (_, saved) = app.call_form("webhook/save", &[("url", &url)]).await;
@@ -202,7 +209,7 @@ async fn a_firing_of_an_alert_kept_at_kite_is_relayed_once_and_signed() {
 async fn a_broker_mismatch_is_posted_once_signed() {
     use kite_connect::common::enums::{OrderType, Product, TransactionType};
     use kite_connect::http::models::OrderParams;
-    let app = spawn_app().await;
+    let app = receiving_app(&[]).await;
     let receiver = Arc::new(Receiver::default());
     let url = start_receiver(receiver.clone()).await;
     let (_, saved) = app.call_form("webhook/save", &[("url", &url)]).await;
@@ -244,4 +251,49 @@ async fn a_broker_mismatch_is_posted_once_signed() {
             .contains("broker.mismatch"),
         "{view}"
     );
+}
+
+/// A webhook never reaches inside a network unless the operator named the host: an address
+/// written in the URL (loopback, private, a cloud's metadata service) is refused at saving, and
+/// a name that resolves inside (here `localhost.`, past the check of the written name, as a
+/// rebinding name would be) finds nothing to connect to when it is sent.
+#[tokio::test]
+async fn a_webhook_never_reaches_inside_the_network_unless_the_host_is_named() {
+    let app = spawn_app().await;
+    for inside in [
+        "http://169.254.169.254/latest/meta-data",
+        "http://127.0.0.1:9/in",
+        "http://[::1]:9/in",
+        "http://10.0.0.7/in",
+        "http://localhost:9/in",
+    ] {
+        let (status, refused) = app.call_form("webhook/save", &[("url", inside)]).await;
+        assert_eq!(status, 400, "{inside}: {refused}");
+        assert_eq!(problem_fields(&refused), ["url"], "{inside}");
+        assert!(
+            refused.to_string().contains("server.webhook_private_hosts"),
+            "{refused}"
+        );
+    }
+    let receiver = Arc::new(Receiver::default());
+    let url = start_receiver(receiver.clone()).await;
+    let port = url.rsplit(':').next().unwrap();
+    let by_name = format!("http://localhost.:{port}");
+    let (status, saved) = app.call_form("webhook/save", &[("url", &by_name)]).await;
+    assert_eq!(status, 200, "{saved}");
+    let (status, sent) = app.call_form("webhook/test", &[]).await;
+    assert_eq!(status, 200, "{sent}");
+    let failed = eventually("the test delivery's failed attempt", async || {
+        let (_, view) = app.call_form("webhook", &[]).await;
+        let delivery = view["deliveries"].as_array()?.first()?.clone();
+        (delivery["attempts"].as_u64()? >= 1).then_some(delivery)
+    })
+    .await;
+    assert!(failed["last_error"].is_string(), "{failed}");
+    assert_eq!(
+        receiver.tries.load(Ordering::SeqCst),
+        0,
+        "nothing reached it"
+    );
+    app.stop().await;
 }
