@@ -1,5 +1,6 @@
 //! The guard: one middleware every request passes, whatever it is for (server function, page,
 //! file, CSV, websocket). In order it
+//! 0. refuses a request for a name this server does not answer to (`host`: DNS rebinding);
 //! 1. refuses cross-site requests that could change something (`origin`);
 //! 2. finds the signed-in user from the session (gone if the user was disabled, their sessions
 //!    were ended, or the session is older than the absolute timeout);
@@ -46,6 +47,8 @@ pub struct Guard {
     pub clock: Arc<dyn Clock>,
     pub absolute_timeout_ms: i64,
     pub allowed_origins: Vec<String>,
+    /// The names (besides addresses and localhost) the app answers to (`host`).
+    pub allowed_names: Vec<String>,
     /// Proxies believed about `X-Forwarded-For` (`client_ip`).
     pub trusted_proxies: Vec<IpAddr>,
     sign_ins: DefaultKeyedRateLimiter<IpAddr>,
@@ -67,6 +70,7 @@ impl Guard {
             absolute_timeout_ms: i64::try_from(settings.auth.absolute_timeout.as_millis())
                 .unwrap_or(i64::MAX),
             allowed_origins: settings.server.allowed_origins.clone(),
+            allowed_names: super::host::allowed_names(&settings.server.allowed_origins),
             trusted_proxies: settings.server.trusted_proxies.clone(),
             sign_ins: RateLimiter::keyed(Quota::per_minute(per_minute)),
             devices: Arc::new(super::devices::KnownDevices {
@@ -164,6 +168,15 @@ pub async fn guard(
 ) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
+    if let Some(problem) = super::host::host_problem(
+        &path,
+        request.uri(),
+        request.headers(),
+        &guard.allowed_names,
+    ) {
+        tracing::warn!(%method, %path, %problem, "request for another name refused");
+        return (axum::http::StatusCode::MISDIRECTED_REQUEST, problem).into_response();
+    }
     // Kite's servers post without an Origin; their postbacks carry a checksum instead.
     let checksummed = access::CHECKSUMMED.contains(&path.as_str());
     if !checksummed

@@ -10,6 +10,7 @@ pub mod client_ip;
 pub mod devices;
 pub mod guard;
 pub mod headers;
+pub mod host;
 pub mod origin;
 pub mod password;
 pub mod sessions;

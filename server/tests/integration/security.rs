@@ -236,3 +236,49 @@ async fn an_outsider_gets_only_what_a_load_balancer_needs() {
     }
     app.stop().await;
 }
+
+/// DNS rebinding: a page on an attacker's name that later points at this machine sends its
+/// requests here as same-origin, with the attacker's name as `Host`. Such a request is refused
+/// (421) before the first-run page or any server function; the server's addresses,
+/// `localhost` and the names in `server.allowed_origins` are answered, and the probes answer
+/// any name.
+#[tokio::test]
+async fn a_request_for_a_name_the_server_does_not_answer_to_is_refused() {
+    let app = spawn_app_with(&[("OSP__SERVER__ALLOWED_ORIGINS", "https://trade.example.in")]).await;
+    let port = app.addr.port();
+    let (anonymous, _) = app.new_client();
+    let with_host = |method: reqwest::Method, path: &str, host: &str| {
+        anonymous
+            .request(method, app.url(path))
+            .header(reqwest::header::HOST, host)
+            .header(reqwest::header::ORIGIN, format!("http://{host}"))
+            .form(&[
+                ("username", "intruder"),
+                ("password", "a long enough passphrase"),
+            ])
+            .send()
+    };
+    let rebound = format!("rebind.attacker.example:{port}");
+    for (method, path) in [
+        (reqwest::Method::POST, "/api/auth/setup"),
+        (reqwest::Method::POST, "/api/auth/login"),
+        (reqwest::Method::GET, "/login"),
+        (reqwest::Method::GET, "/setup"),
+    ] {
+        let response = with_host(method.clone(), path, &rebound).await.unwrap();
+        assert_eq!(response.status(), 421, "{method} {path}");
+        let text = response.text().await.unwrap();
+        assert!(text.contains("server.allowed_origins"), "{text}");
+    }
+    for host in [format!("localhost:{port}"), "trade.example.in".to_owned()] {
+        let response = with_host(reqwest::Method::GET, "/login", &host)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{host}");
+    }
+    let probe = with_host(reqwest::Method::GET, "/health", &rebound)
+        .await
+        .unwrap();
+    assert_eq!(probe.status(), 200);
+    app.stop().await;
+}
