@@ -47,9 +47,8 @@ pub fn host_problem(
         .and_then(|v| v.to_str().ok())
         .or_else(|| uri.authority().map(|a| a.as_str()))?;
     let name = name_of(authority);
-    let known = name.parse::<std::net::IpAddr>().is_ok()
-        || name == "localhost"
-        || allowed.iter().any(|a| *a == name);
+    let known =
+        name.parse::<std::net::IpAddr>().is_ok() || name == "localhost" || allowed.contains(&name);
     (!known).then(|| {
         format!(
             "this server does not answer to the name {name}: open it by its address, or add https://{name} to server.allowed_origins"
