@@ -24,6 +24,15 @@ pub fn kite_time(unix_ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Unix ms of Kite's `2026-11-25 09:15:00` (IST), as orders and postbacks carry it.
+pub fn parse_kite_time(text: &str) -> Option<i64> {
+    chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M:%S")
+        .ok()?
+        .and_local_timezone(ist())
+        .single()
+        .map(|t| t.timestamp_millis())
+}
+
 /// Unix ms of Kite's candle timestamp.
 pub fn parse_kite_timestamp(text: &str) -> Option<i64> {
     DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%z")

@@ -63,7 +63,23 @@ pub async fn postback(account: Arc<KiteAccount>, body: Bytes) -> Response {
     match account.postback(&body).await {
         Ok(order) => {
             tracing::info!(order_id = %order.order_id, status = ?order.status, "Kite postback taken");
-            (StatusCode::OK, "ok").into_response()
+            // What Kite's own record says (read back), not what the postback claimed.
+            (
+                StatusCode::OK,
+                format!(
+                    "taken: order {} is {:?} at Kite",
+                    order.order_id, order.status
+                ),
+            )
+                .into_response()
+        }
+        Err(e @ KiteFlowError::ReplayedPostback) => {
+            tracing::warn!(error = %e, "Kite postback refused");
+            (StatusCode::CONFLICT, e.to_string()).into_response()
+        }
+        Err(e @ KiteFlowError::OrderUnreadable(_)) => {
+            tracing::warn!(error = %e, "Kite postback not taken");
+            (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response()
         }
         Err(e @ KiteFlowError::BadChecksum) => {
             tracing::warn!(error = %e, "Kite postback refused");

@@ -56,6 +56,14 @@ pub enum KiteFlowError {
     #[error("no API secret is known to check postbacks with")]
     NoSecret,
     #[error(
+        "the postback's order_timestamp {0:?} is not within a day of now: a stale or replayed postback"
+    )]
+    StalePostback(String),
+    #[error("this postback was taken already (a replay)")]
+    ReplayedPostback,
+    #[error("Kite could not be asked for the order the postback names: {0}")]
+    OrderUnreadable(String),
+    #[error(
         "no Kite app is saved yet: enter your app's API key and secret on the Settings page first"
     )]
     NoApp,
@@ -74,6 +82,8 @@ pub struct KiteAccount {
     clock: Arc<dyn Clock>,
     /// Logins in flight (single-use states with a TTL: the core's rule).
     pending: Mutex<PendingLogins>,
+    /// Postbacks taken (order id, timestamp, status), the newest `SEEN_POSTBACKS`.
+    seen_postbacks: Mutex<SeenPostbacks>,
     /// Order updates from postbacks go where the ticker's go.
     order_updates: tokio::sync::broadcast::Sender<BrokerOrder>,
     /// Ended by a disconnect (or the broker), restored by a login.
@@ -104,6 +114,7 @@ impl KiteAccount {
             simulated: parts.simulated,
             clock: parts.clock,
             pending: Mutex::new(PendingLogins::new()),
+            seen_postbacks: Mutex::new(SeenPostbacks::default()),
             order_updates: parts.order_updates,
             session: parts.session,
             changes: Announcer::maybe(parts.changes),
@@ -291,25 +302,83 @@ impl KiteAccount {
         self.api_secret.clone().ok_or(KiteFlowError::NoSecret)
     }
 
-    /// A postback: taken only with the right checksum, then handed on as an order update.
+    /// A postback: taken only with the right checksum, a timestamp within a day of now, and
+    /// not seen before. Its checksum covers only the order id and timestamp, so nothing else
+    /// in it is believed: the order is read back from Kite and Kite's own record is what is
+    /// handed on as an order update (a postback with a made-up status or price changes
+    /// nothing).
     pub async fn postback(&self, body: &[u8]) -> Result<BrokerOrder, KiteFlowError> {
         let update: OrderUpdate =
             serde_json::from_slice(body).map_err(|e| KiteFlowError::BadPostback(e.to_string()))?;
         let secret = self.postback_secret().await?;
-        let expected = postback_checksum(
-            &update.order.order_id,
-            update.order.order_timestamp.as_deref().unwrap_or(""),
-            &secret,
-        );
+        let timestamp = update.order.order_timestamp.clone().unwrap_or_default();
+        let expected = postback_checksum(&update.order.order_id, &timestamp, &secret);
         let given = update.checksum.as_deref().unwrap_or("");
         if !constant_time_eq(expected.as_bytes(), given.to_ascii_lowercase().as_bytes()) {
             return Err(KiteFlowError::BadChecksum);
         }
-        let order = domain_order(update.order);
+        let fresh = kite_connect::history::parse_kite_time(&timestamp)
+            .is_some_and(|at| (self.clock.now_ms() - at).abs() <= POSTBACK_MAX_AGE_MS);
+        if !fresh {
+            return Err(KiteFlowError::StalePostback(timestamp));
+        }
+        let key = (
+            update.order.order_id.clone(),
+            timestamp,
+            update.order.status.clone(),
+        );
+        if !lock(&self.seen_postbacks).insert(key) {
+            return Err(KiteFlowError::ReplayedPostback);
+        }
+        let history = self
+            .client
+            .order_history(&update.order.order_id)
+            .await
+            .map_err(|e| KiteFlowError::OrderUnreadable(e.to_string()))?;
+        let Some(latest) = history.into_iter().last() else {
+            return Err(KiteFlowError::OrderUnreadable(format!(
+                "Kite has no order {}",
+                update.order.order_id
+            )));
+        };
+        let order = domain_order(latest);
         // No subscriber is fine: the order book is the record.
         let _ = self.order_updates.send(order.clone());
         Ok(order)
     }
+}
+
+/// How far a postback's timestamp may be from now (an order's postbacks all come the day it
+/// works).
+const POSTBACK_MAX_AGE_MS: i64 = 24 * 3_600_000;
+/// How many postbacks are remembered against replays.
+const SEEN_POSTBACKS: usize = 20_000;
+
+/// The postbacks taken, oldest first out.
+#[derive(Default)]
+struct SeenPostbacks {
+    keys: std::collections::HashSet<(String, String, String)>,
+    order: std::collections::VecDeque<(String, String, String)>,
+}
+
+impl SeenPostbacks {
+    /// False when `key` was seen already.
+    fn insert(&mut self, key: (String, String, String)) -> bool {
+        if !self.keys.insert(key.clone()) {
+            return false;
+        }
+        self.order.push_back(key);
+        if self.order.len() > SEEN_POSTBACKS
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.keys.remove(&oldest);
+        }
+        true
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Kite's postback checksum: hex SHA-256 of order_id + order_timestamp + api_secret.

@@ -368,6 +368,24 @@ async fn an_ato_alert_meets_the_risk_gate_before_kite_is_asked() {
         Some(5),
         "Kite keeps the basket as it was"
     );
+
+    // With the kill switch on again (which takes the ATO alert off Kite), modifying the ATO
+    // alert sends nothing to Kite: it is refused, and Kite does not have it back.
+    let (status, engaged) = app
+        .call_form("risk/kill-switch", &[("square_off", "false")])
+        .await;
+    assert_eq!(status, 200, "{engaged}");
+    let (status, refused) = app
+        .call_json(
+            "kite-alerts/modify",
+            json!({ "id": id, "draft": ato("within the limit", level, "4")["draft"] }),
+        )
+        .await;
+    assert!((400..500).contains(&status), "{status} {refused}");
+    assert!(
+        app.kite.alert(&id).await.is_err(),
+        "the ATO alert is off Kite while halted"
+    );
 }
 
 #[tokio::test]

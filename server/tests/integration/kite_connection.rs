@@ -269,10 +269,47 @@ async fn postbacks_are_taken_only_with_kites_checksum() {
             .body(body)
             .send()
     };
+    // Zerodha's own example, with our checksum: its timestamp is years old (a replay).
     postback["checksum"] = serde_json::Value::String(sum.clone());
-    assert_eq!(send(postback.to_string()).await.unwrap().status(), 200);
+    let stale = send(postback.to_string()).await.unwrap();
+    assert_eq!(stale.status(), 400);
+    assert!(stale.text().await.unwrap().contains("stale"));
     // Zerodha's own example, checksummed with a secret that is not ours.
     assert_eq!(send(fixture.clone()).await.unwrap().status(), 401);
+
+    // A real order at Kite, resting (a limit far below the market).
+    let ltp = app.ltp("NSE:INFY").await;
+    let mut params = kite_connect::http::models::OrderParams::new(
+        "NSE",
+        "INFY",
+        kite_connect::common::enums::TransactionType::Buy,
+        kite_connect::common::enums::OrderType::Limit,
+        kite_connect::common::enums::Product::Mis,
+        2,
+    );
+    params.price = Some(crate::helpers::moved(ltp, -2_000));
+    let placed = app.kite.place_order(&params).await.unwrap();
+    let at_kite = app.kite.order_history(&placed.order_id).await.unwrap();
+    let timestamp = at_kite.last().unwrap().order_timestamp.clone().unwrap();
+    // Its postback, correctly checksummed, but claiming a fill at a made-up price: the
+    // checksum covers only the id and the timestamp, so what is taken is Kite's own record.
+    postback["order_id"] = serde_json::Value::String(placed.order_id.clone());
+    postback["order_timestamp"] = serde_json::Value::String(timestamp.clone());
+    postback["status"] = serde_json::Value::String("COMPLETE".into());
+    postback["filled_quantity"] = serde_json::json!(2);
+    postback["average_price"] = serde_json::json!(1.0);
+    postback["checksum"] =
+        serde_json::Value::String(osp_server::kite::connection::postback_checksum(
+            &placed.order_id,
+            &timestamp,
+            &app.api_secret,
+        ));
+    let taken = send(postback.to_string()).await.unwrap();
+    assert_eq!(taken.status(), 200);
+    let text = taken.text().await.unwrap();
+    assert!(text.contains("is Open at Kite"), "{text}");
+    // The same postback again is a replay.
+    assert_eq!(send(postback.to_string()).await.unwrap().status(), 409);
     postback["order_id"] = serde_json::Value::String("220303000308933".into());
     assert_eq!(
         send(postback.to_string()).await.unwrap().status(),
