@@ -132,11 +132,17 @@ fn serve() {
             min_interval: Duration::from_millis(1_000 / rate),
             activity: osp_server::websocket::activity::ActivityPush::silent(),
             shutdown: shutdown.clone(),
+            catalog: Default::default(),
+            sockets: Default::default(),
         };
+        // Each benchmark client a user of its own (the limit is per user), with no session to
+        // ask after.
+        let next_user = Arc::new(std::sync::atomic::AtomicI64::new(1));
         let router = axum::Router::new().route(
             "/ws/prices",
             axum::routing::get(move |ws: axum::extract::ws::WebSocketUpgrade| async move {
-                stream.clone().upgrade(ws)
+                let user = next_user.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                stream.clone().upgrade(ws, user, None)
             }),
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -53,6 +53,7 @@ pub struct Guard {
     pub trusted_proxies: Vec<IpAddr>,
     sign_ins: DefaultKeyedRateLimiter<IpAddr>,
     devices: Arc<super::devices::KnownDevices>,
+    sessions: super::sessions::SessionBackend,
 }
 
 impl Guard {
@@ -61,6 +62,7 @@ impl Guard {
         clock: Arc<dyn Clock>,
         settings: &crate::config::Settings,
         secrets: crate::secrets::SecretBox,
+        sessions: super::sessions::SessionBackend,
     ) -> Guard {
         let per_minute =
             NonZeroU32::new(settings.auth.login_attempts_per_minute).unwrap_or(NonZeroU32::MIN);
@@ -77,6 +79,7 @@ impl Guard {
                 secrets,
                 secure: settings.server.https,
             }),
+            sessions,
         }
     }
 
@@ -248,6 +251,20 @@ pub async fn guard(
         if !setup && path == "/setup" {
             return Redirect::to("/login").into_response();
         }
+    }
+    // A long-lived connection asks again, while it is open, whether its session stands.
+    if path == app::live::PRICES_WS_PATH
+        && let Some(id) = session.id()
+    {
+        request
+            .extensions_mut()
+            .insert(super::sessions::StillSignedIn {
+                backend: guard.sessions.clone(),
+                id,
+                accounts: guard.accounts.clone(),
+                clock: guard.clock.clone(),
+                absolute_timeout_ms: guard.absolute_timeout_ms,
+            });
     }
     request.extensions_mut().insert(CurrentUser(user.clone()));
     let mut cookies = axum::http::HeaderMap::new();

@@ -202,3 +202,39 @@ impl SessionWriter for RequestSession {
         self.devices.cookie(username, self.clock.now_ms())
     }
 }
+
+/// Whether a session still stands, asked again while a long-lived connection (the price
+/// websocket) is open: its record is still in the store (not signed out), it is within the
+/// absolute timeout, and its user is still enabled with the same session generation.
+#[derive(Clone)]
+pub struct StillSignedIn {
+    pub backend: SessionBackend,
+    pub id: Id,
+    pub accounts: Arc<osp_core::services::accounts::AccountService>,
+    pub clock: Arc<dyn Clock>,
+    pub absolute_timeout_ms: i64,
+}
+
+impl StillSignedIn {
+    pub async fn holds(&self) -> bool {
+        let Ok(Some(record)) = self.backend.load(&self.id).await else {
+            return false;
+        };
+        let Some(signed) = record
+            .data
+            .get(KEY)
+            .and_then(|v| serde_json::from_value::<SignedIn>(v.clone()).ok())
+        else {
+            return false;
+        };
+        if self.clock.now_ms().saturating_sub(signed.signed_in_ms) > self.absolute_timeout_ms {
+            return false;
+        }
+        matches!(
+            self.accounts
+                .session_user(signed.user_id(), signed.generation)
+                .await,
+            Ok(Some(_))
+        )
+    }
+}

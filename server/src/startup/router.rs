@@ -60,6 +60,8 @@ pub(super) fn build(
         min_interval: settings.stream.min_interval(),
         activity,
         shutdown: infra.shutdown.clone(),
+        catalog: market.catalog.clone(),
+        sockets: Default::default(),
     };
     let account = &market.kite_account;
     let leptos_options = state.leptos_options.clone();
@@ -93,7 +95,21 @@ pub(super) fn build(
         .route("/api/{*rest}", any(api_fallback::api_not_found))
         .route(
             app::live::PRICES_WS_PATH,
-            get(move |ws: WebSocketUpgrade| async move { stream.clone().upgrade(ws) }),
+            get(
+                move |ws: WebSocketUpgrade,
+                      axum::Extension(user): axum::Extension<app::auth::CurrentUser>,
+                      still: Option<axum::Extension<auth::sessions::StillSignedIn>>| async move {
+                    // The guard let only a signed-in user with a session here.
+                    match (user.0, still) {
+                        (Some(user), Some(axum::Extension(still))) => {
+                            stream.clone().upgrade(ws, user.id.0, Some(still))
+                        }
+                        _ => axum::response::IntoResponse::into_response(
+                            axum::http::StatusCode::UNAUTHORIZED,
+                        ),
+                    }
+                },
+            ),
         )
         .leptos_routes(&state, routes, move || shell(leptos_options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -106,6 +122,7 @@ pub(super) fn build(
                 infra.clock.clone(),
                 settings,
                 infra.secrets.clone(),
+                accounts.sessions.clone(),
             )),
             auth::guard::guard,
         ))

@@ -7,6 +7,13 @@
 //! What just happened (`activity.rs`: triggers, fills, alert firings…) goes to every client
 //! on the same connection, as `activity` messages. On shutdown every client gets a "going
 //! away" close.
+//!
+//! Bounded against its own users: a message is at most `MAX_MESSAGE_BYTES`, a client may send
+//! `MAX_MESSAGES_PER_MINUTE`, one user may hold `MAX_SOCKETS_PER_USER` sockets (so one user's
+//! sockets × 200 follows cannot fill the feed's 9,000 instruments and refuse everyone else),
+//! only instruments in the catalog are followed, and the session is asked again every
+//! `SESSION_CHECK` — a sign-out, a disabled user or the absolute timeout closes the socket
+//! within seconds.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -24,6 +31,16 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest message a client may send (a follow of 200 tokens is about 2 KB).
+pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
+/// Messages a client may send per minute (a page follows anew when it changes what it shows).
+const MAX_MESSAGES_PER_MINUTE: u32 = 120;
+/// Price sockets one user may hold at once (tabs and devices).
+pub const MAX_SOCKETS_PER_USER: usize = 8;
+/// How often an open socket asks whether its session still stands.
+const SESSION_CHECK: Duration = Duration::from_secs(5);
+/// RFC 6455 "policy violation": the session ended, or the client broke the limits.
+const CLOSE_POLICY: u16 = 1008;
 /// RFC 6455 "going away": the server is shutting down.
 const CLOSE_GOING_AWAY: u16 = 1001;
 /// Browsers show depth on the market watch and the instrument page: full mode.
@@ -40,26 +57,70 @@ pub struct PriceStream {
     pub min_interval: Duration,
     pub activity: super::activity::ActivityPush,
     pub shutdown: CancellationToken,
+    /// Only its instruments can be followed.
+    pub catalog: Arc<osp_core::services::instruments::InstrumentCatalog>,
+    /// Open sockets per user.
+    pub sockets: Arc<std::sync::Mutex<std::collections::HashMap<i64, usize>>>,
 }
 
 impl PriceStream {
-    pub fn upgrade(self, ws: WebSocketUpgrade) -> Response {
-        ws.on_upgrade(move |socket| async move {
-            let owner = format!("browser-{}", NEXT_CLIENT.fetch_add(1, Ordering::Relaxed));
-            let clients = metrics::gauge!("osp_websocket_clients");
-            clients.increment(1.0);
-            self.serve(socket, &owner).await;
-            clients.decrement(1.0);
-            // Whatever ended the connection, its instruments are no longer needed by it.
-            self.subscriptions.release(&owner);
-        })
+    /// Upgrades the request of user `user_id`, unless they hold `MAX_SOCKETS_PER_USER` already.
+    /// `still` is asked every `SESSION_CHECK` whether the session stands (the route always
+    /// gives one; `None` is for in-process clients that have no session, as in the benchmark).
+    pub fn upgrade(
+        self,
+        ws: WebSocketUpgrade,
+        user_id: i64,
+        still: Option<crate::auth::sessions::StillSignedIn>,
+    ) -> Response {
+        use axum::response::IntoResponse;
+        {
+            let mut sockets = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
+            let open = sockets.entry(user_id).or_default();
+            if *open >= MAX_SOCKETS_PER_USER {
+                return (
+                    axum::http::StatusCode::TOO_MANY_REQUESTS,
+                    format!(
+                        "you have {MAX_SOCKETS_PER_USER} price connections open already: close a tab or another device's page"
+                    ),
+                )
+                    .into_response();
+            }
+            *open += 1;
+        }
+        ws.max_message_size(MAX_MESSAGE_BYTES)
+            .max_frame_size(MAX_MESSAGE_BYTES)
+            .on_upgrade(move |socket| async move {
+                let owner = format!("browser-{}", NEXT_CLIENT.fetch_add(1, Ordering::Relaxed));
+                let clients = metrics::gauge!("osp_websocket_clients");
+                clients.increment(1.0);
+                self.serve(socket, &owner, still).await;
+                clients.decrement(1.0);
+                // Whatever ended the connection, its instruments are no longer needed by it.
+                self.subscriptions.release(&owner);
+                let mut sockets = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(open) = sockets.get_mut(&user_id) {
+                    *open = open.saturating_sub(1);
+                    if *open == 0 {
+                        sockets.remove(&user_id);
+                    }
+                }
+            })
     }
 
-    async fn serve(&self, mut socket: WebSocket, owner: &str) {
+    async fn serve(
+        &self,
+        mut socket: WebSocket,
+        owner: &str,
+        still: Option<crate::auth::sessions::StillSignedIn>,
+    ) {
         let subscription = self.bus.subscribe(Interest::Only(Vec::new()));
         let mut activity = self.activity.subscribe();
         let mut activity_open = true;
         let mut next_send = Instant::now();
+        let mut session_check = tokio::time::interval(SESSION_CHECK);
+        session_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut window = (Instant::now(), 0u32);
         loop {
             let due = Instant::now() >= next_send;
             tokio::select! {
@@ -85,6 +146,14 @@ impl PriceStream {
                 incoming = socket.recv() => match incoming {
                     None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return,
                     Some(Ok(Message::Text(text))) => {
+                        if window.0.elapsed() >= Duration::from_secs(60) {
+                            window = (Instant::now(), 0);
+                        }
+                        window.1 += 1;
+                        if window.1 > MAX_MESSAGES_PER_MINUTE {
+                            close(&mut socket, "too many messages: at most 120 a minute").await;
+                            return;
+                        }
                         let reply = self.on_message(owner, subscription.as_ref(), &text);
                         if !send(&mut socket, &reply).await {
                             return;
@@ -93,6 +162,16 @@ impl PriceStream {
                     // Pings are answered by axum; binary frames mean nothing here.
                     Some(Ok(_)) => {}
                 },
+                _ = session_check.tick(), if still.is_some() => {
+                    let holds = match &still {
+                        Some(still) => still.holds().await,
+                        None => true,
+                    };
+                    if !holds {
+                        close(&mut socket, "the session ended: sign in again").await;
+                        return;
+                    }
+                }
                 _ = self.shutdown.cancelled() => {
                     let frame = CloseFrame {
                         code: CLOSE_GOING_AWAY,
@@ -140,6 +219,19 @@ impl PriceStream {
                 ),
             };
         }
+        // Until the instruments are loaded, nothing can be told apart (nor subscribed).
+        let index = self.catalog.index();
+        let unknown: Vec<u32> = tokens
+            .iter()
+            .filter(|t| !index.is_empty() && index.get(**t).is_none())
+            .take(5)
+            .map(|t| t.0)
+            .collect();
+        if !unknown.is_empty() {
+            return ServerMessage::Refused {
+                message: format!("not instruments in today's list (nothing followed): {unknown:?}"),
+            };
+        }
         if let Err(full) = self
             .subscriptions
             .set(owner, tokens.iter().copied(), BROWSER_MODE)
@@ -152,6 +244,19 @@ impl PriceStream {
         let ticks: Vec<Tick> = self.prices.latest(&tokens);
         ServerMessage::Ticks { ticks }
     }
+}
+
+/// Closes the socket with a policy-violation close saying why.
+async fn close(socket: &mut WebSocket, reason: &'static str) {
+    let frame = CloseFrame {
+        code: CLOSE_POLICY,
+        reason: reason.into(),
+    };
+    let _ = tokio::time::timeout(
+        Duration::from_secs(1),
+        socket.send(Message::Close(Some(frame))),
+    )
+    .await;
 }
 
 /// Sends one message; `false` when the client is gone or stopped reading.

@@ -381,3 +381,103 @@ async fn order_updates_on_the_demo_ticker_become_domain_events() {
     assert!(complete.average_price.is_some());
     app.stop().await;
 }
+
+/// A websocket request to the price stream as whoever `jar` is signed in as.
+fn ws_request_as(
+    app: &TestApp,
+    jar: &reqwest::cookie::Jar,
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    use reqwest::cookie::CookieStore;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut request = format!("ws://{}/ws/prices", app.addr)
+        .into_client_request()
+        .unwrap();
+    let headers = request.headers_mut();
+    headers.insert("origin", format!("http://{}", app.addr).parse().unwrap());
+    let cookie = jar.cookies(&app.url("/").parse().unwrap()).unwrap();
+    headers.insert("cookie", cookie);
+    request
+}
+
+/// The stream is bounded against its own users: only instruments in the catalog are followed
+/// (made-up tokens would fill the feed's 9,000), a message over 16 KiB closes the socket
+/// (the default allowed 64 MiB), one user holds at most 8 sockets, and signing out closes the
+/// user's open sockets within seconds (before, they kept streaming).
+#[tokio::test]
+async fn the_stream_is_bounded_per_user_and_ends_with_the_session() {
+    let app = spawn_app().await;
+    let mut ws = connect(&app).await;
+    follow(&mut ws, &[NIFTY, 4_000_000_001]).await;
+    match next_message(&mut ws).await {
+        ServerMessage::Refused { message } => {
+            assert!(message.contains("4000000001"), "{message}")
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+
+    let mut big = connect(&app).await;
+    let _ = big.send(Message::Text("x".repeat(64 * 1024).into())).await;
+    let closed = tokio::time::timeout(Duration::from_secs(10), async {
+        loop {
+            match big.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return true,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert_eq!(closed, Ok(true), "an oversized message ends the connection");
+
+    let (status, body) = app
+        .call_form(
+            "users/create",
+            &[
+                ("username", "vera"),
+                ("password", "a long enough passphrase"),
+                ("role_code", "viewer"),
+            ],
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (vera, jar) = app.new_client();
+    assert_eq!(
+        app.sign_in(&vera, "vera", "a long enough passphrase")
+            .await
+            .0,
+        200
+    );
+    let mut hers = Vec::new();
+    for _ in 0..8 {
+        let (socket, _) = tokio_tungstenite::connect_async(ws_request_as(&app, &jar))
+            .await
+            .expect("within her allowance");
+        hers.push(socket);
+    }
+    match tokio_tungstenite::connect_async(ws_request_as(&app, &jar)).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 429)
+        }
+        other => panic!("a ninth socket was not refused: {other:?}"),
+    }
+    // The admin's own socket is not hers: it still streams.
+    follow(&mut ws, &[NIFTY]).await;
+    assert!(!next_ticks(&mut ws).await.is_empty());
+
+    // Signing out closes her sockets with a policy close.
+    let response = vera.post(app.url("/api/auth/logout")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let mut socket = hers.pop().unwrap();
+    let close = tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            match socket.next().await {
+                Some(Ok(Message::Close(frame))) => return frame,
+                Some(Ok(_)) => continue,
+                other => panic!("expected a close frame, got {other:?}"),
+            }
+        }
+    })
+    .await
+    .expect("closed within seconds of signing out");
+    assert_eq!(close.map(|f| f.code), Some(CloseCode::Policy));
+    app.stop().await;
+}
