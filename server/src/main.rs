@@ -143,14 +143,10 @@ struct KiteSimArgs {
     /// The api_key clients must present
     #[arg(long, env = "OSP_SIM_API_KEY", default_value = "osp_sim")]
     api_key: String,
-    /// The api_secret the session checksum is computed with
-    #[arg(
-        long,
-        env = "OSP_SIM_API_SECRET",
-        default_value = "osp_sim_secret",
-        hide_env_values = true
-    )]
-    api_secret: String,
+    /// The api_secret the session checksum is computed with. Unset: a new random one, printed
+    /// at start (there is no default anyone could know)
+    #[arg(long, env = "OSP_SIM_API_SECRET", hide_env_values = true)]
+    api_secret: Option<String>,
     /// Where the login page sends the user back with request_token, action=login, status=success
     #[arg(long, value_name = "URL")]
     redirect_url: Option<String>,
@@ -289,7 +285,21 @@ async fn kite_sim(args: KiteSimArgs) -> anyhow::Result<()> {
     use anyhow::Context;
     use kite_sim::{KiteSim, RestFault, SimConfig};
 
-    let mut config = SimConfig::new(args.api_key.clone(), args.api_secret);
+    // No secret given: a fresh one, told to the operator once (never a well-known default).
+    let (api_secret, made_up) = match args.api_secret.clone() {
+        Some(secret) => (secret, false),
+        None => {
+            use rand::Rng as _;
+            let mut rng = rand::rng();
+            let secret: String = (0..32)
+                .map(|_| {
+                    char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rng.random_range(0..36)])
+                })
+                .collect();
+            (secret, true)
+        }
+    };
+    let mut config = SimConfig::new(args.api_key.clone(), api_secret.clone());
     config.redirect_url = args.redirect_url;
     config.auto_login = args.auto_login;
     config.seed = args.seed;
@@ -324,6 +334,11 @@ async fn kite_sim(args: KiteSimArgs) -> anyhow::Result<()> {
         "Kite simulator on http://{addr} (api_key {key}); log in at http://{addr}/connect/login?v=3&api_key={key}; ticker ws://{addr}/ws",
         key = args.api_key
     );
+    if made_up {
+        println!(
+            "No --api-secret given: this run's api_secret is {api_secret} (pass --api-secret or OSP_SIM_API_SECRET to choose one)"
+        );
+    }
     sim.serve(listener, shutdown)
         .await
         .context("serving the Kite simulator")

@@ -115,3 +115,34 @@ fn kite_sim_serves_the_api_and_logs_in_a_client() {
         assert!(ltp["NSE:INFY"].last_price.raw() > 0);
     });
 }
+
+/// `osp kite-sim` has no default secret anyone could know: without `--api-secret` it makes one
+/// up and says it once.
+#[test]
+fn kite_sim_without_a_secret_makes_one_up_and_says_it() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_osp"))
+        .args(["kite-sim", "--listen", "127.0.0.1:0"])
+        .env_remove("OSP_SIM_API_SECRET")
+        .env("OSP__LOG__FILTER", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let (mut first, mut second) = (String::new(), String::new());
+    out.read_line(&mut first).unwrap();
+    out.read_line(&mut second).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(first.contains("http://127.0.0.1:"), "{first}");
+    let secret = second
+        .split("api_secret is ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("the made-up secret is told: {second:?}"));
+    assert_eq!(secret.len(), 32, "{second}");
+    assert!(!second.contains("osp_sim_secret"));
+}

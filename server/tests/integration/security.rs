@@ -282,3 +282,84 @@ async fn a_request_for_a_name_the_server_does_not_answer_to_is_refused() {
     assert_eq!(probe.status(), 200);
     app.stop().await;
 }
+
+/// Server functions that end the caller's session or change the installation whatever the
+/// body says (they take no input): left out of the malformed-body sweep.
+const NO_INPUT_AND_DESTRUCTIVE: [&str; 6] = [
+    "auth/logout",
+    "auth/logout-everywhere",
+    "kite/disconnect",
+    "workers/restart",
+    "webhook/remove",
+    "paper/reset",
+];
+
+/// Every server function, as the admin (past every role check), fed malformed bodies: wrong
+/// types, missing and unknown fields, a huge string, deep nesting, bytes that are not text,
+/// a body over the size limit. Each answers below 500 with a JSON reason — a client's mistake
+/// is never a server error, and nothing panics (the server answers afterwards).
+#[tokio::test]
+async fn every_server_function_answers_malformed_input_with_a_4xx_never_a_500() {
+    let app = spawn_app().await;
+    let deep = format!("{}{}", "[".repeat(5_000), "]".repeat(5_000));
+    let huge = "x".repeat(200_000);
+    let cases: Vec<(&str, &str, Vec<u8>)> = vec![
+        (
+            "wrong types",
+            "application/json",
+            br#"{"draft": 12345, "id": "seven", "tokens": {"a": 1}}"#.to_vec(),
+        ),
+        (
+            "unknown fields",
+            "application/x-www-form-urlencoded",
+            b"zzz=1&__proto__=x".to_vec(),
+        ),
+        (
+            "a huge string",
+            "application/x-www-form-urlencoded",
+            format!("id={huge}&username={huge}&draft={huge}").into_bytes(),
+        ),
+        ("deep nesting", "application/json", deep.into_bytes()),
+        (
+            "not text",
+            "application/json",
+            vec![0xff, 0xfe, 0x00, 0x80, 0x7b],
+        ),
+        (
+            "over the limit",
+            "application/json",
+            vec![b' '; 3 * 1024 * 1024],
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (endpoint, _) in app::api::access::SERVER_FUNCTIONS {
+        if NO_INPUT_AND_DESTRUCTIVE.contains(endpoint) {
+            continue;
+        }
+        for (case, content_type, body) in &cases {
+            let response = app
+                .client
+                .post(app.url(&format!("/api/{endpoint}")))
+                .header(reqwest::header::CONTENT_TYPE, *content_type)
+                .body(body.clone())
+                .send()
+                .await
+                .expect("the server answers");
+            let status = response.status().as_u16();
+            let text = response.text().await.unwrap_or_default();
+            if status >= 500 {
+                wrong.push(format!(
+                    "{endpoint} ({case}): {status} {}",
+                    &text[..text.len().min(200)]
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "server errors for a client's mistake:\n{}",
+        wrong.join("\n")
+    );
+    assert_eq!(app.health().await.0, 200, "still serving");
+    app.stop().await;
+}
