@@ -23,6 +23,8 @@ use crate::error::AppError;
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub leptos_options: LeptosOptions,
+    /// Each user's budget of server functions that read from Kite.
+    pub kite_reads: Arc<crate::api::access::KiteReadBudgets>,
     /// Whether the site's wasm bundle is from this server's build (checked at start-up).
     pub bundle: crate::build_info::BundleCheck,
     pub status: Arc<StatusService>,

@@ -98,6 +98,52 @@ pub const SERVER_FUNCTIONS: &[(&str, Access)] = &[
     ("users/sign-out", Access::Admin),
 ];
 
+/// Server functions that read from Kite: each user has a budget for them
+/// (`KITE_READS_PER_MINUTE` after a burst of `KITE_READS_BURST`), so one user's reloads cannot
+/// spend the account's shared Kite rate budget that orders, cancels and the kill switch need.
+pub const KITE_READS: [&str; 2] = ["kite-alerts/sync", "instruments/chart"];
+pub const KITE_READS_PER_MINUTE: u32 = 30;
+pub const KITE_READS_BURST: u32 = 10;
+
+/// The budgets of Kite reads, per user (one per server: in `AppState`).
+pub struct KiteReadBudgets(governor::DefaultKeyedRateLimiter<i64>);
+
+impl Default for KiteReadBudgets {
+    fn default() -> Self {
+        use governor::{Quota, RateLimiter};
+        use std::num::NonZeroU32;
+        let per_minute = NonZeroU32::new(KITE_READS_PER_MINUTE).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(KITE_READS_BURST).unwrap_or(NonZeroU32::MIN);
+        KiteReadBudgets(RateLimiter::keyed(
+            Quota::per_minute(per_minute).allow_burst(burst),
+        ))
+    }
+}
+
+impl KiteReadBudgets {
+    /// `Err` with how long to wait when this request's user has spent their budget for
+    /// `endpoint` (only the `KITE_READS` count).
+    pub fn take(&self, endpoint: &str) -> Result<(), AppError> {
+        use governor::clock::{Clock as _, DefaultClock};
+        if !KITE_READS.contains(&endpoint) {
+            return Ok(());
+        }
+        let user = crate::auth::signed_in()?;
+        if self.0.len() > 10_000 {
+            self.0.retain_recent();
+        }
+        self.0.check_key(&user.id.0).map_err(|not_until| {
+            let wait = not_until
+                .wait_time_from(DefaultClock::default().now())
+                .as_secs()
+                .max(1);
+            AppError::TooManyRequests(format!(
+                "reads from Kite are limited to {KITE_READS_PER_MINUTE} a minute per user, so orders and cancels keep Kite's rate budget; try again in {wait} s"
+            ))
+        })
+    }
+}
+
 /// The rule for `endpoint`, if it has one.
 pub fn rule(endpoint: &str) -> Option<Access> {
     SERVER_FUNCTIONS

@@ -24,7 +24,8 @@ pub mod workers;
 
 /// Every server function's body runs here, named by its endpoint: the caller's role is checked
 /// against the access table first (`access::check`: the same rule whether the call came over
-/// HTTP or from a page rendering on the server), then `work` gets the app's state, and an error
+/// HTTP or from a page rendering on the server), a read from Kite is taken from the user's
+/// budget (`access::KiteReadBudgets`), then `work` gets the app's state, and an error
 /// answers with the status it calls for (a 400, a 403, a 503 — server functions otherwise answer
 /// every error with 500).
 #[cfg(feature = "ssr")]
@@ -36,7 +37,10 @@ where
     Work: FnOnce(crate::state::AppState) -> Done,
     Done: std::future::Future<Output = Result<T, crate::error::AppError>>,
 {
-    let result = match access::check(endpoint).and_then(|()| crate::state::app_state()) {
+    let result = match access::check(endpoint)
+        .and_then(|()| crate::state::app_state())
+        .and_then(|state| state.kite_reads.take(endpoint).map(|()| state))
+    {
         Ok(state) => work(state).await,
         Err(e) => Err(e),
     };

@@ -81,6 +81,7 @@ impl Web {
             infra.shutdown.clone(),
         );
         let state = AppState {
+            kite_reads: Default::default(),
             leptos_options: site::leptos_options(&site_root, infra.addr),
             bundle,
             status: Arc::new(status),

@@ -363,3 +363,41 @@ async fn every_server_function_answers_malformed_input_with_a_4xx_never_a_500() 
     assert_eq!(app.health().await.0, 200, "still serving");
     app.stop().await;
 }
+
+/// A viewer cannot spend the account's Kite rate budget: reads from Kite (the alert sync, the
+/// chart's history) have a budget per user — ten at once, then thirty a minute — and another
+/// user's, and everything that is not a read from Kite, are untouched by it.
+#[tokio::test]
+async fn one_user_cannot_spend_the_accounts_kite_budget_on_reads() {
+    let app = spawn_app().await;
+    let viewer = app.user_client("vera", "viewer").await;
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let response = viewer
+            .post(app.url("/api/kite-alerts/sync"))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+        if response.status() == 429 {
+            let text = response.text().await.unwrap();
+            assert!(text.contains("limited to 30 a minute per user"), "{text}");
+        }
+    }
+    assert_eq!(statuses[..10], [200; 10], "{statuses:?}");
+    assert_eq!(statuses[10..], [429, 429], "{statuses:?}");
+    // The chart's history is from the same budget; reads that do not go to Kite are not.
+    let chart = viewer
+        .post(app.url("/api/instruments/chart"))
+        .form(&[("token", "738561")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(chart.status(), 429);
+    let orders = viewer.post(app.url("/api/orders")).send().await.unwrap();
+    assert_eq!(orders.status(), 200);
+    // The admin's own budget is whole.
+    let (status, body) = app.call_form("kite-alerts/sync", &[]).await;
+    assert_eq!(status, 200, "{body}");
+    app.stop().await;
+}
