@@ -60,7 +60,7 @@ pub struct PriceStream {
     /// Only its instruments can be followed.
     pub catalog: Arc<osp_core::services::instruments::InstrumentCatalog>,
     /// Open sockets per user.
-    pub sockets: Arc<std::sync::Mutex<std::collections::HashMap<i64, usize>>>,
+    pub sockets: Sockets,
 }
 
 impl PriceStream {
@@ -74,20 +74,15 @@ impl PriceStream {
         still: Option<crate::auth::sessions::StillSignedIn>,
     ) -> Response {
         use axum::response::IntoResponse;
-        {
-            let mut sockets = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
-            let open = sockets.entry(user_id).or_default();
-            if *open >= MAX_SOCKETS_PER_USER {
-                return (
-                    axum::http::StatusCode::TOO_MANY_REQUESTS,
-                    format!(
-                        "you have {MAX_SOCKETS_PER_USER} price connections open already: close a tab or another device's page"
-                    ),
-                )
-                    .into_response();
-            }
-            *open += 1;
-        }
+        let Some(slot) = SocketSlot::take(&self.sockets, user_id) else {
+            return (
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                format!(
+                    "you have {MAX_SOCKETS_PER_USER} price connections open already: close a tab or another device's page"
+                ),
+            )
+                .into_response();
+        };
         ws.max_message_size(MAX_MESSAGE_BYTES)
             .max_frame_size(MAX_MESSAGE_BYTES)
             .on_upgrade(move |socket| async move {
@@ -98,13 +93,7 @@ impl PriceStream {
                 clients.decrement(1.0);
                 // Whatever ended the connection, its instruments are no longer needed by it.
                 self.subscriptions.release(&owner);
-                let mut sockets = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
-                if let Some(open) = sockets.get_mut(&user_id) {
-                    *open = open.saturating_sub(1);
-                    if *open == 0 {
-                        sockets.remove(&user_id);
-                    }
-                }
+                drop(slot);
             })
     }
 
@@ -243,6 +232,44 @@ impl PriceStream {
         subscription.follow(Interest::Only(tokens.clone()));
         let ticks: Vec<Tick> = self.prices.latest(&tokens);
         ServerMessage::Ticks { ticks }
+    }
+}
+
+/// Open sockets per user.
+type Sockets = Arc<std::sync::Mutex<std::collections::HashMap<i64, usize>>>;
+
+/// One of a user's sockets, counted while it lives: given back when dropped — when the
+/// connection ends, or when the upgrade never completes (its callback is dropped unrun).
+struct SocketSlot {
+    sockets: Sockets,
+    user: i64,
+}
+
+impl SocketSlot {
+    /// A slot for `user`, unless they hold `MAX_SOCKETS_PER_USER` already.
+    fn take(sockets: &Sockets, user: i64) -> Option<SocketSlot> {
+        let mut open = sockets.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(user).or_default();
+        if *count >= MAX_SOCKETS_PER_USER {
+            return None;
+        }
+        *count += 1;
+        Some(SocketSlot {
+            sockets: sockets.clone(),
+            user,
+        })
+    }
+}
+
+impl Drop for SocketSlot {
+    fn drop(&mut self) {
+        let mut open = self.sockets.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.user) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                open.remove(&self.user);
+            }
+        }
     }
 }
 
