@@ -86,14 +86,28 @@ impl PrivateHosts {
 
     /// What is wrong with sending to `url`'s host as it is written, if anything: an address
     /// (or `localhost`) inside a private network that the operator did not name.
+    /// The host is read as the HTTP client will read it (WHATWG URL parsing: `2130706433`,
+    /// `0x7f.1` and `127.1` are all 127.0.0.1), never from the text alone.
     pub fn problem(&self, url: &str) -> Option<String> {
-        let host = host_of(url);
+        let Ok(parsed) = reqwest::Url::parse(url.trim()) else {
+            return Some("the address cannot be read as a URL".to_owned());
+        };
+        // Normalised by the parser: an IPv4 address in dotted form, IPv6 in brackets.
+        let Some(written) = parsed.host_str() else {
+            return Some("the address needs a host".to_owned());
+        };
+        let host = written
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .trim_end_matches('.')
+            .to_ascii_lowercase();
+        let ip = host.parse::<std::net::IpAddr>().ok();
         if self.allows(&host) {
             return None;
         }
-        let inside = match host.parse::<std::net::IpAddr>() {
-            Ok(ip) => !is_public(ip),
-            Err(_) => host == "localhost" || host.ends_with(".localhost"),
+        let inside = match ip {
+            Some(ip) => !is_public(ip),
+            None => host == "localhost" || host.ends_with(".localhost"),
         };
         inside.then(|| {
             format!(

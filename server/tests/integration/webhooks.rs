@@ -41,7 +41,12 @@ async fn receive(receiver: Arc<Receiver>, headers: HeaderMap, body: Bytes) -> St
 
 /// A receiver on a free loopback port; its URL. It stops with the test's runtime.
 async fn start_receiver(receiver: Arc<Receiver>) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    start_receiver_on(receiver, "127.0.0.1:0").await
+}
+
+/// A receiver listening on `bind`; its URL (by address).
+async fn start_receiver_on(receiver: Arc<Receiver>, bind: &str) -> String {
+    let listener = tokio::net::TcpListener::bind(bind).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = axum::Router::new().route(
         "/hook",
@@ -254,9 +259,10 @@ async fn a_broker_mismatch_is_posted_once_signed() {
 }
 
 /// A webhook never reaches inside a network unless the operator named the host: an address
-/// written in the URL (loopback, private, a cloud's metadata service) is refused at saving, and
-/// a name that resolves inside (here `localhost.`, past the check of the written name, as a
-/// rebinding name would be) finds nothing to connect to when it is sent.
+/// written in the URL (loopback, private, a cloud's metadata service, and 127.0.0.1 in the
+/// forms a URL parser reads as it) is refused at saving, and a name that resolves inside (here
+/// the machine's own name, past the check of the written name, as a rebinding name would be)
+/// finds nothing to connect to when it is sent.
 #[tokio::test]
 async fn a_webhook_never_reaches_inside_the_network_unless_the_host_is_named() {
     let app = spawn_app().await;
@@ -266,6 +272,10 @@ async fn a_webhook_never_reaches_inside_the_network_unless_the_host_is_named() {
         "http://[::1]:9/in",
         "http://10.0.0.7/in",
         "http://localhost:9/in",
+        // 127.0.0.1 as a URL parser reads these.
+        "http://2130706433:9/in",
+        "http://0x7f.1:9/in",
+        "http://127.1:9/in",
     ] {
         let (status, refused) = app.call_form("webhook/save", &[("url", inside)]).await;
         assert_eq!(status, 400, "{inside}: {refused}");
@@ -275,10 +285,26 @@ async fn a_webhook_never_reaches_inside_the_network_unless_the_host_is_named() {
             "{refused}"
         );
     }
+    // This machine's own name: a name, so it passes the check of what is written, and it
+    // resolves inside (as a rebinding name would once re-pointed).
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap()
+        .trim()
+        .to_owned();
+    let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host((name.as_str(), 0))
+        .await
+        .unwrap_or_else(|e| panic!("this machine's name {name} does not resolve: {e}"))
+        .collect();
+    assert!(
+        addresses
+            .iter()
+            .all(|a| !osp_core::services::webhook_policy::is_public(a.ip())),
+        "this test needs the machine's name ({name}) to resolve inside: {addresses:?}"
+    );
     let receiver = Arc::new(Receiver::default());
-    let url = start_receiver(receiver.clone()).await;
-    let port = url.rsplit(':').next().unwrap();
-    let by_name = format!("http://localhost.:{port}");
+    let url = start_receiver_on(receiver.clone(), "0.0.0.0:0").await;
+    let port = url.rsplit(':').next().unwrap().trim_end_matches("/hook");
+    let by_name = format!("http://{name}:{port}/hook");
     let (status, saved) = app.call_form("webhook/save", &[("url", &by_name)]).await;
     assert_eq!(status, 200, "{saved}");
     let (status, sent) = app.call_form("webhook/test", &[]).await;
