@@ -26,7 +26,7 @@ impl KnownDevices {
     /// Whether the request's device cookie was issued to `username` within `KNOWN_FOR_MS`.
     pub fn recognises(&self, headers: &HeaderMap, username: &str, now_ms: i64) -> bool {
         device_cookies(headers).any(|value| {
-            let Ok(plain) = self.secrets.open(value) else {
+            let Ok(plain) = self.secrets.open(&value) else {
                 return false;
             };
             let plain = secrecy::ExposeSecret::expose_secret(&plain);
@@ -56,16 +56,16 @@ impl KnownDevices {
     }
 }
 
-/// Every `osp_device` value the request carries.
-fn device_cookies(headers: &HeaderMap) -> impl Iterator<Item = &str> {
+/// Every `osp_device` value the request carries (read by the `cookie` crate).
+fn device_cookies(headers: &HeaderMap) -> impl Iterator<Item = String> + '_ {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|line| line.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .filter(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value)
+        .flat_map(tower_sessions::cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .filter(|cookie| cookie.name() == COOKIE)
+        .map(|cookie| cookie.value().to_owned())
 }
 
 #[cfg(test)]
