@@ -151,6 +151,9 @@ test('an outside position is shown, adopted, and its stop stands at Kite; anothe
       await page.reload();
       await expect(infy).toHaveAttribute('data-outside', '2', { timeout: 1_000 });
     }).toPass({ timeout: 20_000 });
+    // The row was read after a reload: its button works once the page has hydrated (under
+    // load a click before that does nothing).
+    await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
     await infy.getByTestId('exit-outside').click();
     await expect(async () => {
       await page.reload();
