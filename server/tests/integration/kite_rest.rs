@@ -787,3 +787,47 @@ async fn every_variety_is_accepted_with_its_own_fields_and_baskets_are_margined(
     assert_eq!(basket.initial.total, p("1500"));
     assert_eq!(basket.final_.total, p("1500"));
 }
+
+#[tokio::test]
+async fn a_cancel_goes_ahead_of_reads_waiting_for_kites_shared_limit() {
+    let sim = Sim::start().await;
+    sim.set_price(INFY, "1500");
+    let client = Arc::new(sim.client());
+    let mut limit = market_order(TransactionType::Sell, 10);
+    limit.order_type = OrderType::Limit;
+    limit.price = Some(p("1600"));
+    let resting = client.place_order(&limit).await.unwrap().order_id;
+
+    // The shared budget (10 a second, 10 at once) is spent, and thirty reads — a viewer's
+    // reloads, say — queue for it: three seconds of them.
+    for _ in 0..10 {
+        client.orders().await.unwrap();
+    }
+    let reads_done = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let mut reads = tokio::task::JoinSet::new();
+    for _ in 0..30 {
+        let (client, reads_done) = (client.clone(), reads_done.clone());
+        reads.spawn(async move {
+            client.orders().await.unwrap();
+            reads_done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        });
+    }
+    tokio::task::yield_now().await;
+
+    // The cancel takes the next slot, not the thirty-first. (Sent from a task like the reads':
+    // the test's own future is woken ahead of them anyway.)
+    let cancel = {
+        let (client, resting) = (client.clone(), resting.clone());
+        tokio::spawn(async move { client.cancel_order(Variety::Regular, &resting).await })
+    };
+    cancel.await.unwrap().unwrap();
+    let before_the_cancel = reads_done.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        before_the_cancel <= 2,
+        "{before_the_cancel} queued reads went before the cancel"
+    );
+    reads.abort_all();
+    let book = client.orders().await.unwrap();
+    let order = book.iter().find(|o| o.order_id == resting).unwrap();
+    assert_eq!(order.status, "CANCELLED");
+}

@@ -2,6 +2,7 @@
 
 use super::client::{Call, KiteClient};
 use super::error::KiteError;
+use super::limits::LimitClass;
 use super::models::{Gtt, GttParams, TriggerId};
 
 impl KiteClient {
@@ -20,14 +21,19 @@ impl KiteClient {
         self.send(
             Call::put(format!("/gtt/triggers/{id}"))
                 .form(params.to_form())
+                .class(LimitClass::OrderChange)
                 .idempotent(true),
         )
         .await
     }
 
     pub async fn delete_gtt(&self, id: i64) -> Result<TriggerId, KiteError> {
-        self.send(Call::delete(format!("/gtt/triggers/{id}")).idempotent(true))
-            .await
+        self.send(
+            Call::delete(format!("/gtt/triggers/{id}"))
+                .class(LimitClass::OrderChange)
+                .idempotent(true),
+        )
+        .await
     }
 
     pub async fn gtts(&self) -> Result<Vec<Gtt>, KiteError> {

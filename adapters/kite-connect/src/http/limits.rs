@@ -3,10 +3,18 @@
 //! 10/s. Per-second limits wait (a short delay beats a refusal); the minute and day order caps
 //! refuse at once with a clear error, since waiting minutes to place an order is never what a
 //! trader wants.
+//!
+//! Changes to orders already at the broker (cancels, modifications, deleting a GTT — what a
+//! stop-loss, an exit and the kill switch send) share the "everything else" budget with reads,
+//! but go first: while one waits for a slot, reads stand back, so a burst of page loads cannot
+//! hold a cancel behind it.
 
 use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
+use governor::clock::Clock;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use tokio::sync::Notify;
 
 use super::error::KiteError;
 
@@ -16,6 +24,9 @@ pub enum LimitClass {
     Quote,
     Historical,
     OrderPlacement,
+    /// A cancel or modification of an order (or GTT) at the broker: Kite's "everything else"
+    /// limit, ahead of reads.
+    OrderChange,
     Other,
 }
 
@@ -50,6 +61,10 @@ pub struct RateLimits {
     orders_minute: DefaultDirectRateLimiter,
     orders_day: DefaultDirectRateLimiter,
     other: DefaultDirectRateLimiter,
+    /// Order changes waiting for a slot of `other`; reads wait while it is above zero.
+    changes_waiting: AtomicUsize,
+    /// Told when an order change stops waiting, so reads held back look again.
+    change_done: Notify,
 }
 
 fn nonzero(n: u32) -> NonZeroU32 {
@@ -73,6 +88,8 @@ impl RateLimits {
             orders_minute: per_minute(config.orders_per_minute),
             orders_day: per_day(config.orders_per_day),
             other: per_second(config.other_per_second),
+            changes_waiting: AtomicUsize::new(0),
+            change_done: Notify::new(),
         }
     }
 
@@ -82,7 +99,11 @@ impl RateLimits {
         match class {
             LimitClass::Quote => wait(&self.quote, "quote").await,
             LimitClass::Historical => wait(&self.historical, "historical").await,
-            LimitClass::Other => wait(&self.other, "other").await,
+            LimitClass::Other => self.read_slot().await,
+            LimitClass::OrderChange => {
+                let _waiting = ChangeWaiting::new(self);
+                wait(&self.other, "order_change").await;
+            }
             LimitClass::OrderPlacement => {
                 // A refused order may have used a minute or day cell: the count errs on the
                 // safe side.
@@ -100,6 +121,61 @@ impl RateLimits {
             }
         }
         Ok(())
+    }
+}
+
+impl RateLimits {
+    /// A slot of the shared budget for a read, taken only while no order change waits for one.
+    async fn read_slot(&self) {
+        let mut waited = None;
+        loop {
+            let change_done = self.change_done.notified();
+            tokio::pin!(change_done);
+            // Registered before looking, so a change finishing in between is not missed.
+            change_done.as_mut().enable();
+            let pause = if self.changes_waiting.load(Ordering::Acquire) > 0 {
+                None
+            } else {
+                match self.other.check() {
+                    Ok(()) => break,
+                    Err(not_until) => Some(not_until.wait_time_from(self.other.clock().now())),
+                }
+            };
+            waited.get_or_insert_with(std::time::Instant::now);
+            match pause {
+                // Spent: sleep until the next slot (or until a change is done), then look again.
+                Some(pause) => {
+                    tokio::select! {
+                        () = tokio::time::sleep(pause) => {}
+                        () = &mut change_done => {}
+                    }
+                }
+                None => change_done.await,
+            }
+        }
+        if let Some(started) = waited {
+            metrics::counter!("osp_rate_limiter_waits_total", "class" => "other").increment(1);
+            metrics::histogram!("osp_rate_limiter_wait_seconds", "class" => "other")
+                .record(started.elapsed().as_secs_f64());
+        }
+    }
+}
+
+/// Counts an order change as waiting for as long as it lives (dropped when the change has its
+/// slot, or when its caller gives up), and wakes the reads held back when it ends.
+struct ChangeWaiting<'a>(&'a RateLimits);
+
+impl<'a> ChangeWaiting<'a> {
+    fn new(limits: &'a RateLimits) -> Self {
+        limits.changes_waiting.fetch_add(1, Ordering::AcqRel);
+        Self(limits)
+    }
+}
+
+impl Drop for ChangeWaiting<'_> {
+    fn drop(&mut self) {
+        self.0.changes_waiting.fetch_sub(1, Ordering::AcqRel);
+        self.0.change_done.notify_waiters();
     }
 }
 
@@ -144,5 +220,40 @@ mod tests {
             .await
             .unwrap_err();
         assert!(refused.to_string().contains("orders per minute"));
+    }
+
+    #[tokio::test]
+    async fn an_order_change_takes_the_next_slot_ahead_of_queued_reads() {
+        let limits = std::sync::Arc::new(RateLimits::new(RateLimitConfig {
+            other_per_second: 20,
+            ..RateLimitConfig::default()
+        }));
+        for _ in 0..20 {
+            limits.acquire(LimitClass::Other).await.unwrap();
+        }
+        let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut queued = tokio::task::JoinSet::new();
+        for read in 0..10 {
+            let (limits, order) = (limits.clone(), order.clone());
+            queued.spawn(async move {
+                limits.acquire(LimitClass::Other).await.unwrap();
+                order.lock().unwrap().push(format!("read {read}"));
+            });
+        }
+        tokio::task::yield_now().await;
+        // A task like the reads (the test's own future would be woken first anyway).
+        let change = {
+            let (limits, order) = (limits.clone(), order.clone());
+            tokio::spawn(async move {
+                limits.acquire(LimitClass::OrderChange).await.unwrap();
+                order.lock().unwrap().push("change".to_owned());
+            })
+        };
+        change.await.unwrap();
+        // The reads go on once the change has its slot.
+        while queued.join_next().await.is_some() {}
+        let order = order.lock().unwrap();
+        assert_eq!(order.len(), 11);
+        assert_eq!(order[0], "change", "{order:?}");
     }
 }

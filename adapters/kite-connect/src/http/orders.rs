@@ -63,6 +63,7 @@ impl KiteClient {
         }
         let call = Call::put(format!("/orders/{variety}/{}", path_segment(order_id)?))
             .form(form)
+            .class(LimitClass::OrderChange)
             .idempotent(false);
         self.send(call).await
     }
@@ -73,8 +74,9 @@ impl KiteClient {
         variety: Variety,
         order_id: &str,
     ) -> Result<OrderId, KiteError> {
-        let call =
-            Call::delete(format!("/orders/{variety}/{}", path_segment(order_id)?)).idempotent(true);
+        let call = Call::delete(format!("/orders/{variety}/{}", path_segment(order_id)?))
+            .class(LimitClass::OrderChange)
+            .idempotent(true);
         self.send(call).await
     }
 
