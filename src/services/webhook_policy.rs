@@ -71,13 +71,17 @@ pub fn is_public(ip: std::net::IpAddr) -> bool {
 pub fn host_of(url: &str) -> String {
     let rest = url.trim().split_once("://").map_or("", |(_, rest)| rest);
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = match authority.strip_prefix('[') {
+    authority_host(authority).to_ascii_lowercase()
+}
+
+/// The host of an authority (`host:port`, `[v6]:port`): without the port and the brackets.
+pub fn authority_host(authority: &str) -> &str {
+    match authority.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or(""),
         None => authority
             .rsplit_once(':')
             .map_or(authority, |(host, _)| host),
-    };
-    host.to_ascii_lowercase()
+    }
 }
 
 #[cfg(test)]

@@ -23,13 +23,9 @@ pub fn allowed_names(allowed_origins: &[String]) -> Vec<String> {
 /// The host of `host[:port]` in lower case, without the port (and an IPv6 address without its
 /// brackets).
 fn name_of(authority: &str) -> String {
-    let name = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or(""),
-        None => authority
-            .rsplit_once(':')
-            .map_or(authority, |(name, _)| name),
-    };
-    name.trim_end_matches('.').to_ascii_lowercase()
+    osp_core::services::webhook_policy::authority_host(authority)
+        .trim_end_matches('.')
+        .to_ascii_lowercase()
 }
 
 /// Why a request to `path` naming its host in `headers` (or `uri`, over HTTP/2) is refused.
