@@ -77,8 +77,6 @@ pub struct User {
     pub created_at_ms: i64,
     /// Unix ms of the last successful sign-in.
     pub last_login_ms: Option<i64>,
-    /// Until when (Unix ms) sign-in is refused after too many wrong passwords.
-    pub locked_until_ms: Option<i64>,
     /// Signing in also takes a code from an authenticator app.
     #[serde(default)]
     pub totp: bool,

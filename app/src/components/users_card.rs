@@ -71,7 +71,7 @@ pub fn UsersCard() -> impl IntoView {
                     <tbody>
                         <For
                             each=move || users.get()
-                            key=|u| (u.id, u.role, u.disabled, u.last_login_ms, u.locked_until_ms)
+                            key=|u| (u.id, u.role, u.disabled, u.last_login_ms)
                             children=move |u| view! { <UserRow user=u act/> }
                         />
                     </tbody>
@@ -116,8 +116,6 @@ fn UserRow(user: User, act: Callback<Result<String, AppError>>) -> impl IntoView
     let new_password = RwSignal::new(String::new());
     let state = if user.disabled {
         "disabled".to_owned()
-    } else if user.locked_until_ms.is_some_and(|l| l > js_now()) {
-        "locked".to_owned()
     } else {
         "active".to_owned()
     };
@@ -201,19 +199,4 @@ fn UserRow(user: User, act: Callback<Result<String, AppError>>) -> impl IntoView
         </tr>
     }
     .into_any()
-}
-
-/// Now, in Unix ms (the browser's clock; the server's on the server).
-fn js_now() -> i64 {
-    #[cfg(feature = "hydrate")]
-    {
-        js_sys::Date::now() as i64
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or_default()
-    }
 }

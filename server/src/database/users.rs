@@ -44,7 +44,8 @@ fn stored(row: Row) -> Result<StoredUser, StoreError> {
         disabled,
         created,
         last_login,
-        locked,
+        // Written by the lockout of old versions; nothing locks an account now.
+        _locked_until,
         failures,
         generation,
         totp,
@@ -65,7 +66,6 @@ fn stored(row: Row) -> Result<StoredUser, StoreError> {
             disabled,
             created_at_ms: created,
             last_login_ms: last_login,
-            locked_until_ms: locked,
             totp: totp.is_some(),
         },
         password_hash: hash,

@@ -189,7 +189,6 @@ impl AccountService {
             .map_err(AccountError::Store)?;
         let mut user = stored.user;
         user.last_login_ms = Some(now);
-        user.locked_until_ms = None;
         Ok(SignIn {
             user,
             session_generation: stored.session_generation,
