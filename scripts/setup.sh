@@ -56,6 +56,8 @@ setup_test_tools() {
   fi
   # The scale-out test's bus between processes.
   command -v redis-server >/dev/null || apt_install redis-server
+  # The TLS Redis's certificates for the rediss:// test.
+  command -v openssl >/dev/null || apt_install openssl
   command -v npm >/dev/null || apt_install nodejs npm
   if [ ! -d end2end/node_modules/@playwright/test ]; then
     say "installing Playwright's test runner (browsers come from Debian, not downloaded)"

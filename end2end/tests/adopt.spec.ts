@@ -18,6 +18,7 @@ const API_SECRET = 'e2eAdoptSecret99';
 const own = new OwnServer(APP_PORT, 'adopt', {
   OSP__MODE: 'live',
   OSP__KITE__ENDPOINT: SIM,
+  OSP__KITE__ALLOW_PLAIN_HTTP: 'true',
 });
 const BASE = own.base;
 

@@ -35,7 +35,9 @@ Keys (TOML key / environment variable, default):
   trading.square_off         OSP__TRADING__SQUARE_OFF        15:15 (IST; intraday trades)
   paper.slippage_bp          OSP__PAPER__SLIPPAGE_BP         5 (market fills, against you)
   paper.capital              OSP__PAPER__CAPITAL             1000000 (rupees, virtual)
-  server.https               OSP__SERVER__HTTPS              false (true behind a TLS proxy: Secure cookies, HSTS)
+  server.https               OSP__SERVER__HTTPS              false (true behind a TLS proxy: Secure cookies, HSTS;
+                                                             production refuses false unless opted out below)
+  server.allow_plain_http    OSP__SERVER__ALLOW_PLAIN_HTTP   false (true: production without https, warned at start)
   server.allowed_origins     OSP__SERVER__ALLOWED_ORIGINS    (none; origins a proxy serves the app under)
   server.trusted_proxies     OSP__SERVER__TRUSTED_PROXIES    (none; proxy IPs believed about X-Forwarded-For)
   auth.idle_timeout_secs     OSP__AUTH__IDLE_TIMEOUT_SECS    43200 (a session unused this long ends)
@@ -47,10 +49,16 @@ Keys (TOML key / environment variable, default):
                                                              elsewhere <data_dir>/secrets.key is made; never logged)
   kite.endpoint              OSP__KITE__ENDPOINT             simulator in demo; zerodha in paper and live;
                                                              or http://HOST:PORT (a Kite-compatible server)
+  kite.allow_plain_http      OSP__KITE__ALLOW_PLAIN_HTTP     false (true: live mode on an http:// endpoint, such as
+                                                             osp kite-sim for a rehearsal; warned at start)
   kite.api_key               OSP__KITE__API_KEY              (unset; the Kite app while none is saved)
   kite.api_secret            OSP__KITE__API_SECRET           (unset; never logged)
-  bus.url                    OSP__BUS__URL                   (unset: one process; redis://HOST:PORT when the web
-                                                             side and the workers run apart; never logged)
+  bus.url                    OSP__BUS__URL                   (unset: one process; redis://HOST:PORT, or rediss://
+                                                             for TLS, when the web side and the workers run
+                                                             apart; never logged)
+  bus.ca_file                OSP__BUS__CA_FILE               (unset: the system's CAs; a PEM CA for a rediss:// bus)
+  bus.allow_plain_text       OSP__BUS__ALLOW_PLAIN_TEXT      false (true: production on redis:// to another machine,
+                                                             warned at start)
   workers.lease_ttl_ms       OSP__WORKERS__LEASE_TTL_MS      15000 (a lease unrenewed this long passes to a standby)
   workers.kite_alerts_sync_ms  OSP__WORKERS__KITE_ALERTS_SYNC_MS  30000 (Kite's alerts read back)
   metrics.addr               OSP__METRICS__ADDR              127.0.0.1:9464 (or off; /metrics on its own listener)
@@ -126,7 +134,7 @@ enum UserCommand {
         #[arg(long, default_value = "trader")]
         role: String,
     },
-    /// Set a new password for a user (and unlock the account); read like `create`'s
+    /// Set a new password for a user; read like `create`'s
     ResetPassword {
         #[arg(long)]
         username: String,
@@ -187,6 +195,9 @@ fn main() -> ExitCode {
         }
     };
     telemetry::init(&settings.log);
+    for warning in settings.opt_outs() {
+        tracing::warn!("a protection is turned off: {warning}");
+    }
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -149,10 +149,42 @@ fn without_credentials(url: &str) -> String {
 impl RedisBus {
     /// Connects to `url` (checked with a PING, so a wrong address fails start-up with the
     /// reason) and starts the publishing and subscribing tasks; both stop with `shutdown`.
-    pub async fn connect(url: &str, shutdown: CancellationToken) -> anyhow::Result<Arc<RedisBus>> {
+    /// A `rediss://` address speaks TLS, trusting the system's certificate authorities, or only
+    /// the one in `ca_file` (PEM) when given.
+    pub async fn connect(
+        url: &str,
+        ca_file: Option<&std::path::Path>,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<Arc<RedisBus>> {
         let address = without_credentials(url);
-        let client = redis::Client::open(url).with_context(|| {
-            format!("bus.url {address} is not a Redis address: write redis://HOST:PORT")
+        let not_an_address = || {
+            format!(
+                "bus.url {address} is not a Redis address: write redis://HOST:PORT, or \
+                 rediss://HOST:PORT for TLS"
+            )
+        };
+        let client = match ca_file {
+            Some(file) => {
+                let pem = std::fs::read(file)
+                    .with_context(|| format!("reading bus.ca_file {}", file.display()))?;
+                let certificates = redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(pem),
+                };
+                redis::Client::build_with_tls(url, certificates).with_context(not_an_address)?
+            }
+            None => redis::Client::open(url).with_context(not_an_address)?,
+        };
+        // One plain connection first: the connection manager retries a refused handshake (an
+        // untrusted certificate, say) until the timeout, which would hide the reason.
+        tokio::time::timeout(
+            Duration::from_secs(5),
+            client.get_multiplexed_async_connection(),
+        )
+        .await
+        .map_err(|_| anyhow::anyhow!("Redis at {address} did not answer within 5 s"))?
+        .with_context(|| {
+            format!("cannot reach Redis at {address} (bus.url): start it, or unset OSP__BUS__URL to run in one process")
         })?;
         let manager = tokio::time::timeout(
             Duration::from_secs(5),

@@ -159,6 +159,7 @@ fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultS
         ("server.allowed_origins", ""),
         ("server.trusted_proxies", ""),
         ("server.webhook_private_hosts", ""),
+        ("server.allow_plain_http", "false"),
         ("auth.idle_timeout_secs", "43200"),
         ("auth.absolute_timeout_secs", "604800"),
         ("auth.login_attempts_per_minute", login_attempts),
@@ -168,6 +169,10 @@ fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultS
         ("kite.endpoint", ""),
         ("kite.api_key", ""),
         ("kite.api_secret", ""),
+        ("kite.allow_plain_http", "false"),
+        ("bus.url", ""),
+        ("bus.ca_file", ""),
+        ("bus.allow_plain_text", "false"),
     ];
     pairs.into_iter().fold(Config::builder(), |b, (k, v)| {
         b.set_default(k, v)
@@ -243,6 +248,7 @@ mod tests {
             ("LEPTOS_SITE_ADDR", "127.0.0.1:4000"),
             ("OSP__SERVER__ADDR", "127.0.0.1:5000"),
             ("OSP__PROFILE", "production"),
+            ("OSP__SERVER__HTTPS", "true"),
         ])
         .unwrap();
         assert_eq!(s.server.addr.port(), 5000);
@@ -394,6 +400,7 @@ mod tests {
         let KiteEndpoint::Remote(rehearsal) = endpoint(&[
             ("OSP__MODE", "live"),
             ("OSP__KITE__ENDPOINT", "http://127.0.0.1:9000/"),
+            ("OSP__KITE__ALLOW_PLAIN_HTTP", "true"),
         ])
         .unwrap() else {
             panic!("a remote Kite")
@@ -416,6 +423,125 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(refused.contains("demo mode"), "{refused}");
+    }
+
+    #[test]
+    fn plain_text_outside_a_rehearsal_needs_a_named_opt_out() {
+        // Live mode on http:// is refused, naming the opt-out; with it, it runs and warns.
+        let live_http = [
+            ("OSP__MODE", "live"),
+            ("OSP__KITE__ENDPOINT", "http://10.0.0.9:8711"),
+        ];
+        let refused = load_env(&live_http).unwrap_err().to_string();
+        assert!(refused.contains("kite.endpoint"), "{refused}");
+        assert!(
+            refused.contains("kite.allow_plain_http = true"),
+            "{refused}"
+        );
+        let mut allowed = live_http.to_vec();
+        allowed.push(("OSP__KITE__ALLOW_PLAIN_HTTP", "true"));
+        let warnings = load_env(&allowed).unwrap().opt_outs();
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        assert!(
+            warnings[0].starts_with("kite.allow_plain_http"),
+            "{warnings:?}"
+        );
+        // Paper and demo on a simulator's http:// need nothing; https:// never does.
+        for pairs in [
+            &[
+                ("OSP__MODE", "paper"),
+                ("OSP__KITE__ENDPOINT", "http://10.0.0.9:8711"),
+            ][..],
+            &[("OSP__KITE__ENDPOINT", "http://10.0.0.9:8711")][..],
+            &[
+                ("OSP__MODE", "live"),
+                ("OSP__KITE__ENDPOINT", "https://kite.example.in"),
+            ][..],
+        ] {
+            assert!(load_env(pairs).unwrap().opt_outs().is_empty(), "{pairs:?}");
+        }
+
+        // Production without HTTPS.
+        let production = [("OSP__PROFILE", "production")];
+        let refused = load_env(&production).unwrap_err().to_string();
+        assert!(refused.contains("server.https"), "{refused}");
+        assert!(
+            refused.contains("server.allow_plain_http = true"),
+            "{refused}"
+        );
+        let warnings = load_env(&[
+            ("OSP__PROFILE", "production"),
+            ("OSP__SERVER__ALLOW_PLAIN_HTTP", "true"),
+        ])
+        .unwrap()
+        .opt_outs();
+        assert!(
+            warnings[0].starts_with("server.allow_plain_http"),
+            "{warnings:?}"
+        );
+        let https = [
+            ("OSP__PROFILE", "production"),
+            ("OSP__SERVER__HTTPS", "true"),
+        ];
+        assert!(load_env(&https).unwrap().opt_outs().is_empty());
+
+        // A plain-text bus to another machine in production; loopback and TLS need nothing.
+        let with_bus = |url: &'static str, extra: &[(&'static str, &'static str)]| {
+            let mut pairs = https.to_vec();
+            pairs.push(("OSP__BUS__URL", url));
+            pairs.extend_from_slice(extra);
+            load_env(&pairs)
+        };
+        let refused = with_bus("redis://:hunter2@bus-host:6379", &[])
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("bus.allow_plain_text = true"), "{refused}");
+        assert!(!refused.contains("hunter2"), "{refused}");
+        let warnings = with_bus(
+            "redis://bus-host:6379",
+            &[("OSP__BUS__ALLOW_PLAIN_TEXT", "true")],
+        )
+        .unwrap()
+        .opt_outs();
+        assert!(
+            warnings[0].starts_with("bus.allow_plain_text"),
+            "{warnings:?}"
+        );
+        for url in [
+            "redis://127.0.0.1:6379",
+            "redis://localhost:6379",
+            "redis://[::1]:6379",
+            "rediss://bus-host:6380",
+        ] {
+            assert!(with_bus(url, &[]).unwrap().opt_outs().is_empty(), "{url}");
+        }
+        // Development keeps the plain-text default that needs nothing.
+        assert!(
+            load_env(&[("OSP__BUS__URL", "redis://bus-host:6379")])
+                .unwrap()
+                .opt_outs()
+                .is_empty()
+        );
+
+        // A CA file only with TLS, and only one that exists; a switch is true or false.
+        let refused = with_bus(
+            "redis://127.0.0.1:6379",
+            &[("OSP__BUS__CA_FILE", "/etc/hostname")],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(refused.contains("only with a rediss://"), "{refused}");
+        let refused = with_bus(
+            "rediss://bus-host:6380",
+            &[("OSP__BUS__CA_FILE", "/no/such/ca.pem")],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(refused.contains("a readable PEM file"), "{refused}");
+        let refused = load_env(&[("OSP__KITE__ALLOW_PLAIN_HTTP", "yes please")])
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("true or false"), "{refused}");
     }
 
     #[test]

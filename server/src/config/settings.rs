@@ -59,6 +59,8 @@ pub struct ServerSettings {
     /// Served over HTTPS (by a TLS proxy in front): session cookies are Secure, and browsers
     /// are told to keep to HTTPS (HSTS).
     pub https: bool,
+    /// Production without `https` runs only with this named opt-out (warned at start-up).
+    pub allow_plain_http: bool,
     /// Other origins the app's pages are served under (a proxy that rewrites the host), whose
     /// requests are not cross-site.
     pub allowed_origins: Vec<String>,
@@ -190,6 +192,12 @@ pub struct MetricsSettings {
 pub struct BusSettings {
     /// The address, credentials included (never logged).
     pub url: Option<SecretString>,
+    /// A PEM file of the certificate authority a `rediss://` server's certificate is signed by,
+    /// when it is not one the system trusts.
+    pub ca_file: Option<PathBuf>,
+    /// Production with a plain-text `redis://` bus to another machine runs only with this
+    /// named opt-out (warned at start-up).
+    pub allow_plain_text: bool,
 }
 
 /// Which Kite the app talks to.
@@ -208,6 +216,9 @@ pub struct KiteSettings {
     /// The Kite app used when none is saved on the Settings page.
     pub api_key: Option<String>,
     pub api_secret: Option<SecretString>,
+    /// Live mode with a plain `http://` endpoint runs only with this named opt-out (warned at
+    /// start-up): for a rehearsal against `osp kite-sim`.
+    pub allow_plain_http: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -229,6 +240,42 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub secrets: SecretsSettings,
     pub kite: KiteSettings,
+}
+
+impl Settings {
+    /// The protections turned off by a named opt-out, each as the warning start-up logs.
+    pub fn opt_outs(&self) -> Vec<String> {
+        let mut warnings = Vec::new();
+        if self.mode == TradingMode::Live
+            && let KiteEndpoint::Remote(endpoints) = &self.kite.endpoint
+            && endpoints.api_root.starts_with("http://")
+        {
+            warnings.push(format!(
+                "kite.allow_plain_http: live mode talks to {} over plain HTTP — the Kite session \
+                 and every order travel unencrypted (meant for a rehearsal against osp kite-sim)",
+                endpoints.api_root
+            ));
+        }
+        if self.profile == Profile::Production && !self.server.https {
+            warnings.push(
+                "server.allow_plain_http: production without server.https — session cookies are \
+                 not Secure and browsers are not told to keep to HTTPS"
+                    .to_owned(),
+            );
+        }
+        if self.profile == Profile::Production
+            && let Some(url) = &self.bus.url
+            && url.expose_secret().starts_with("redis://")
+            && !is_loopback_address(url.expose_secret())
+        {
+            warnings.push(
+                "bus.allow_plain_text: the bus to the other processes (prices, orders' events, \
+                 the kill switch) crosses the network unencrypted; use a rediss:// address"
+                    .to_owned(),
+            );
+        }
+        warnings
+    }
 }
 
 /// Every key as text, as the layers deliver it; unknown keys are refused so a typo in a
@@ -278,6 +325,8 @@ pub(super) struct RawServer {
     pub trusted_proxies: String,
     #[serde(default)]
     pub webhook_private_hosts: String,
+    #[serde(default)]
+    pub allow_plain_http: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -376,6 +425,10 @@ pub(super) struct RawMetrics {
 pub(super) struct RawBus {
     #[serde(default)]
     pub url: String,
+    #[serde(default)]
+    pub ca_file: String,
+    #[serde(default)]
+    pub allow_plain_text: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -387,6 +440,34 @@ pub(super) struct RawKite {
     pub api_key: String,
     #[serde(default)]
     pub api_secret: String,
+    #[serde(default)]
+    pub allow_plain_http: String,
+}
+
+/// An opt-out switch: empty or `false` is off.
+fn parse_opt_out(key: &str, text: &str) -> Result<bool, ConfigError> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "" | "false" => Ok(false),
+        "true" => Ok(true),
+        _ => Err(ConfigError::new(
+            key,
+            Some(text),
+            "true or false (true runs without the protection, with a warning at start-up)",
+        )),
+    }
+}
+
+/// Whether a `redis://` address names this machine (a bus that never leaves it).
+fn is_loopback_address(url: &str) -> bool {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return false;
+    };
+    let host = parsed.host_str().unwrap_or_default();
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .trim_matches(['[', ']'])
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn parse_int<T: std::str::FromStr + PartialOrd + std::fmt::Display>(
@@ -413,7 +494,11 @@ fn non_empty(text: &str) -> Option<&str> {
 
 /// `kite.endpoint` for `mode`: demo runs only on the simulator, live only on a real (or
 /// Kite-compatible) server, paper on either; empty picks the mode's own.
-fn kite_endpoint(mode: TradingMode, raw: &str) -> Result<KiteEndpoint, ConfigError> {
+fn kite_endpoint(
+    mode: TradingMode,
+    raw: &str,
+    allow_plain_http: bool,
+) -> Result<KiteEndpoint, ConfigError> {
     use kite_connect::common::urls::KiteEndpoints;
     let text = raw.trim();
     let endpoint = match text.to_ascii_lowercase().as_str() {
@@ -454,6 +539,15 @@ fn kite_endpoint(mode: TradingMode, raw: &str) -> Result<KiteEndpoint, ConfigErr
             "simulator, or an osp kite-sim's http:// address, in demo mode (demo never talks to \
              Kite: use mode = paper or live for a Kite account)",
         )),
+        (TradingMode::Live, KiteEndpoint::Remote(_)) if shared_simulator && !allow_plain_http => {
+            Err(ConfigError::new(
+                "kite.endpoint",
+                Some(raw),
+                "an https:// address (or zerodha) in live mode: over http:// the Kite session and \
+                 every order travel unencrypted; to rehearse live mode against osp kite-sim, set \
+                 kite.allow_plain_http = true",
+            ))
+        }
         (TradingMode::Live, KiteEndpoint::Simulator) => Err(ConfigError::new(
             "kite.endpoint",
             Some(raw),
@@ -491,6 +585,8 @@ impl RawSettings {
             )
         })?;
         let site_root = non_empty(&self.server.site_root).map(PathBuf::from);
+        let allow_plain_http =
+            parse_opt_out("server.allow_plain_http", &self.server.allow_plain_http)?;
         let https = match self.server.https.trim() {
             "" | "false" => false,
             "true" => true,
@@ -502,6 +598,14 @@ impl RawSettings {
                 ));
             }
         };
+        if profile == Profile::Production && !https && !allow_plain_http {
+            return Err(ConfigError::new(
+                "server.https",
+                Some(&self.server.https),
+                "true in production, with a TLS proxy in front (Secure cookies, HSTS); to run \
+                 production over plain HTTP anyway, set server.allow_plain_http = true",
+            ));
+        }
         let mut allowed_origins = Vec::new();
         for origin in self.server.allowed_origins.split(',').filter_map(non_empty) {
             let origin = origin.trim_end_matches('/');
@@ -707,10 +811,45 @@ impl RawSettings {
                 return Err(ConfigError::new(
                     "bus.url",
                     Some("(hidden: it may hold a password)"),
-                    "a Redis address like redis://127.0.0.1:6379, or off",
+                    "a Redis address like redis://127.0.0.1:6379 or rediss://redis.example.in:6380 \
+                     (TLS), or off",
                 ));
             }
         };
+        let bus_tls = bus_url
+            .as_ref()
+            .is_some_and(|url| url.expose_secret().starts_with("rediss://"));
+        let allow_plain_text = parse_opt_out("bus.allow_plain_text", &self.bus.allow_plain_text)?;
+        let plain_bus_elsewhere = bus_url
+            .as_ref()
+            .is_some_and(|url| !bus_tls && !is_loopback_address(url.expose_secret()));
+        if profile == Profile::Production && plain_bus_elsewhere && !allow_plain_text {
+            return Err(ConfigError::new(
+                "bus.url",
+                Some("(hidden: it may hold a password)"),
+                "a rediss:// (TLS) address in production when Redis is on another machine; to \
+                 send the bus in plain text anyway, set bus.allow_plain_text = true",
+            ));
+        }
+        let bus_ca_file = non_empty(&self.bus.ca_file).map(PathBuf::from);
+        if let Some(file) = &bus_ca_file {
+            if !bus_tls {
+                return Err(ConfigError::new(
+                    "bus.ca_file",
+                    Some(&self.bus.ca_file),
+                    "only with a rediss:// bus.url (it names who signed the TLS server's \
+                     certificate)",
+                ));
+            }
+            if !file.is_file() {
+                return Err(ConfigError::new(
+                    "bus.ca_file",
+                    Some(&self.bus.ca_file),
+                    "a readable PEM file of the certificate authority that signed the Redis \
+                     server's certificate",
+                ));
+            }
+        }
 
         Ok(Settings {
             profile,
@@ -720,6 +859,7 @@ impl RawSettings {
                 addr,
                 site_root,
                 https,
+                allow_plain_http,
                 allowed_origins,
                 trusted_proxies,
                 webhook_private_hosts: self
@@ -759,13 +899,25 @@ impl RawSettings {
                 lease_ttl: std::time::Duration::from_millis(lease_ttl_ms),
                 kite_alerts_sync: std::time::Duration::from_millis(kite_alerts_sync_ms),
             },
-            bus: BusSettings { url: bus_url },
+            bus: BusSettings {
+                url: bus_url,
+                ca_file: bus_ca_file,
+                allow_plain_text,
+            },
             auth,
             secrets: SecretsSettings {
                 key: non_empty(&self.secrets.key).map(|k| SecretString::from(k.to_owned())),
             },
             kite: KiteSettings {
-                endpoint: kite_endpoint(mode, &self.kite.endpoint)?,
+                endpoint: kite_endpoint(
+                    mode,
+                    &self.kite.endpoint,
+                    parse_opt_out("kite.allow_plain_http", &self.kite.allow_plain_http)?,
+                )?,
+                allow_plain_http: parse_opt_out(
+                    "kite.allow_plain_http",
+                    &self.kite.allow_plain_http,
+                )?,
                 api_key: non_empty(&self.kite.api_key).map(str::to_owned),
                 api_secret: non_empty(&self.kite.api_secret)
                     .map(|s| SecretString::from(s.to_owned())),

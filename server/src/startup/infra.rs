@@ -55,7 +55,12 @@ impl Infra {
         let bus = match &settings.bus.url {
             Some(url) => {
                 use secrecy::ExposeSecret;
-                let bus = RedisBus::connect(url.expose_secret(), shutdown.clone()).await?;
+                let bus = RedisBus::connect(
+                    url.expose_secret(),
+                    settings.bus.ca_file.as_deref(),
+                    shutdown.clone(),
+                )
+                .await?;
                 if !bus.wait_connected(Duration::from_secs(5)).await {
                     anyhow::bail!(
                         "the bus at {} accepted a connection but not a subscription: {}",

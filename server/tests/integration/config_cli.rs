@@ -146,3 +146,52 @@ fn kite_sim_without_a_secret_makes_one_up_and_says_it() {
     assert_eq!(secret.len(), 32, "{second}");
     assert!(!second.contains("osp_sim_secret"));
 }
+
+#[test]
+fn plain_text_in_production_or_live_mode_needs_a_named_opt_out_and_is_warned() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_str().unwrap();
+    let production = [
+        ("OSP__PROFILE", "production"),
+        ("OSP__DATA_DIR", data_dir),
+        ("OSP__METRICS__ADDR", "off"),
+    ];
+    let out = osp(&["migrate"], &production);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("server.https"), "{stderr}");
+    assert!(
+        stderr.contains("server.allow_plain_http = true"),
+        "{stderr}"
+    );
+
+    let mut opted_out = production.to_vec();
+    opted_out.push(("OSP__SERVER__ALLOW_PLAIN_HTTP", "true"));
+    let out = osp(&["migrate"], &opted_out);
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("a protection is turned off: server.allow_plain_http"),
+        "{stdout}"
+    );
+
+    let live = [
+        ("OSP__DATA_DIR", data_dir),
+        ("OSP__MODE", "live"),
+        ("OSP__KITE__ENDPOINT", "http://127.0.0.1:9"),
+    ];
+    let out = osp(&["migrate"], &live);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("kite.allow_plain_http = true"));
+    let mut opted_out = live.to_vec();
+    opted_out.push(("OSP__KITE__ALLOW_PLAIN_HTTP", "true"));
+    let out = osp(&["migrate"], &opted_out);
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("a protection is turned off: kite.allow_plain_http"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("http://127.0.0.1:9"), "{stdout}");
+}

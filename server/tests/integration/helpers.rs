@@ -505,6 +505,8 @@ async fn spawn_on_remote(
     let mut pairs = vec![
         ("OSP__MODE", mode),
         ("OSP__KITE__ENDPOINT", endpoint.as_str()),
+        // Live mode on the test's own simulator, over plain http: the named opt-out.
+        ("OSP__KITE__ALLOW_PLAIN_HTTP", "true"),
     ];
     pairs.extend_from_slice(extra);
     let settings = test_settings(data_dir.path(), &pairs);

@@ -325,6 +325,7 @@ async fn production_refuses_to_start_without_a_secrets_key() {
     let dir = tempfile::tempdir().unwrap();
     let mut env = std::collections::HashMap::new();
     env.insert("OSP__METRICS__ADDR".to_owned(), "off".to_owned());
+    env.insert("OSP__SERVER__HTTPS".to_owned(), "true".to_owned());
     let overrides = osp_server::config::Overrides {
         profile: Some("production".into()),
         addr: Some("127.0.0.1:0".into()),

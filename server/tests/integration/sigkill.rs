@@ -66,6 +66,7 @@ async fn a_stop_order_at_kite_exits_after_the_app_is_killed_and_the_restart_clos
             ("OSP__PROFILE", "test".to_owned()),
             ("OSP__MODE", "live".to_owned()),
             ("OSP__KITE__ENDPOINT", format!("http://{}", sim.addr)),
+            ("OSP__KITE__ALLOW_PLAIN_HTTP", "true".to_owned()),
             ("OSP__SECRETS__KEY", SECRETS_KEY.to_owned()),
             // The killed process never lets go of the trading lease: the restarted one takes
             // over once it lapses (15 s by default; short here).
