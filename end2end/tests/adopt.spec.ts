@@ -156,6 +156,8 @@ test('an outside position is shown, adopted, and its stop stands at Kite; anothe
     // load a click before that does nothing).
     await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
     await infy.getByTestId('exit-outside').click();
+    // Its answer, before any reload (a reload would cancel the request still under way).
+    await expect(infy.getByTestId('adopt-message')).toContainText(/exit order #\d+ sent/, { timeout: 15_000 });
     await expect(async () => {
       await page.reload();
       await expect(infy).toHaveAttribute('data-outside', '0', { timeout: 1_000 });
