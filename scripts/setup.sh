@@ -64,6 +64,12 @@ setup_test_tools() {
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
   fi
   # Zerodha's official Python client, to check the Kite simulator answers as Kite does.
+  setup_official_client
+}
+
+# Zerodha's official Python client (unmodified, from PyPI) in target/: the tests check the
+# simulator against it, and scripts/bench.sh measures us beside it.
+setup_official_client() {
   command -v python3 >/dev/null || apt_install python3 python3-pip
   if [ ! -f "$PYKITECONNECT_DIR/kiteconnect/__init__.py" ]; then
     say "installing Zerodha's official Python client (kiteconnect $PYKITECONNECT_VERSION) into $PYKITECONNECT_DIR"
