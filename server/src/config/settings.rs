@@ -851,6 +851,7 @@ impl RawSettings {
             }
         }
 
+        let kite_plain_http = parse_opt_out("kite.allow_plain_http", &self.kite.allow_plain_http)?;
         Ok(Settings {
             profile,
             mode,
@@ -909,15 +910,8 @@ impl RawSettings {
                 key: non_empty(&self.secrets.key).map(|k| SecretString::from(k.to_owned())),
             },
             kite: KiteSettings {
-                endpoint: kite_endpoint(
-                    mode,
-                    &self.kite.endpoint,
-                    parse_opt_out("kite.allow_plain_http", &self.kite.allow_plain_http)?,
-                )?,
-                allow_plain_http: parse_opt_out(
-                    "kite.allow_plain_http",
-                    &self.kite.allow_plain_http,
-                )?,
+                endpoint: kite_endpoint(mode, &self.kite.endpoint, kite_plain_http)?,
+                allow_plain_http: kite_plain_http,
                 api_key: non_empty(&self.kite.api_key).map(str::to_owned),
                 api_secret: non_empty(&self.kite.api_secret)
                     .map(|s| SecretString::from(s.to_owned())),
