@@ -324,8 +324,14 @@ pub trait LevelStore: Send + Sync {
         now_ms: i64,
     ) -> Result<Vec<StoredLevel>, StoreError>;
     /// Replaces a level's definition and arms it again (an edited level is a new level to
-    /// watch). `Ok(None)` when there is no such level.
-    async fn update(&self, level: &Level, now_ms: i64) -> Result<Option<StoredLevel>, StoreError>;
+    /// watch) — only if it is still as it was at `seen_updated_ms` (a trigger, a re-arm or
+    /// another edit since changes that). `Ok(None)` when there is no such level or it changed.
+    async fn update(
+        &self,
+        level: &Level,
+        seen_updated_ms: i64,
+        now_ms: i64,
+    ) -> Result<Option<StoredLevel>, StoreError>;
     async fn set_enabled(
         &self,
         id: LevelId,

@@ -36,13 +36,19 @@ pub async fn create_level(draft: LevelDraft) -> Result<LevelView, AppError> {
     .await
 }
 
-/// `POST /api/levels/update` with `{"id": N, "draft": {...}}`.
+/// `POST /api/levels/update` with `{"id": N, "draft": {...}, "seen_updated_ms": T}`: `T` is
+/// the level's `updated_ms` when the form was opened; a level that changed since (it
+/// triggered, say) is not overwritten.
 #[server(endpoint = "levels/update", input = leptos::server_fn::codec::Json)]
-pub async fn update_level(id: i64, draft: LevelDraft) -> Result<LevelView, AppError> {
+pub async fn update_level(
+    id: i64,
+    draft: LevelDraft,
+    seen_updated_ms: i64,
+) -> Result<LevelView, AppError> {
     crate::api::serve("levels/update", |state| async move {
         Ok(state
             .levels
-            .update(osp_core::model::LevelId(id), &draft)
+            .update(osp_core::model::LevelId(id), &draft, seen_updated_ms)
             .await?)
     })
     .await

@@ -20,6 +20,8 @@ pub struct FormTarget {
     pub token: InstrumentToken,
     pub label: String,
     pub editing: Option<i64>,
+    /// The edited level's `updated_ms` when the form opened (an edit is saved only over that).
+    pub seen_updated_ms: i64,
     pub draft: LevelDraft,
 }
 
@@ -33,6 +35,7 @@ impl FormTarget {
                 instrument.exchange.code()
             ),
             editing: None,
+            seen_updated_ms: 0,
             // The price is the trader's to type (or take from the LTP with one click).
             draft: LevelDraft {
                 price: String::new(),
@@ -54,6 +57,7 @@ impl FormTarget {
             token: level.token,
             label: format!("{} {}", level.tradingsymbol, level.exchange.code()),
             editing: Some(level.id.0),
+            seen_updated_ms: view.stored.updated_ms,
             draft: LevelDraft::from_level(level),
         }
     }
@@ -242,6 +246,7 @@ fn DraftFields(
     let stream = use_market_stream();
     let token = target.token;
     let editing = target.editing;
+    let seen_updated_ms = target.seen_updated_ms;
     let ltp = move || stream.tick(token).map(|t| t.last_price);
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -252,7 +257,7 @@ fn DraftFields(
         let d = draft.get_untracked();
         leptos::task::spawn_local(async move {
             let result = match editing {
-                Some(id) => update_level(id, d).await,
+                Some(id) => update_level(id, d, seen_updated_ms).await,
                 None => create_level(d).await,
             };
             saving.set(false);

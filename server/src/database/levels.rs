@@ -269,13 +269,18 @@ impl LevelStore for Database {
         rows.into_iter().map(from_row).collect()
     }
 
-    async fn update(&self, level: &Level, now_ms: i64) -> Result<Option<StoredLevel>, StoreError> {
+    async fn update(
+        &self,
+        level: &Level,
+        seen_updated_ms: i64,
+        now_ms: i64,
+    ) -> Result<Option<StoredLevel>, StoreError> {
         let spec = spec_json(level)?;
         let row: Option<Row> = on_pool!(self, pool => {
             sqlx::query_as(&format!(
                 "UPDATE levels SET instrument_token = $1, tradingsymbol = $2, spec = $3, \
                  enabled = $4, armed = $5, updated_ms = $6 \
-                 WHERE id = $7 AND deleted_ms IS NULL RETURNING {COLUMNS}"
+                 WHERE id = $7 AND deleted_ms IS NULL AND updated_ms = $8 RETURNING {COLUMNS}"
             ))
             .bind(i64::from(level.token.0))
             .bind(&level.tradingsymbol)
@@ -284,6 +289,7 @@ impl LevelStore for Database {
             .bind(true)
             .bind(now_ms)
             .bind(level.id.0)
+            .bind(seen_updated_ms)
             .fetch_optional(pool)
             .await
             .map_err(failed(WHAT))?

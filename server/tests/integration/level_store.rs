@@ -133,18 +133,32 @@ async fn levels_round_trip(db: &Database) {
     assert!(!db.record_trigger(id, trigger, &fired, None).await.unwrap());
     db.set_enabled(id, true, 41).await.unwrap().unwrap();
 
-    // An edit replaces the definition and arms the level again.
+    // An edit replaces the definition and arms the level again — only over the level as the
+    // editor saw it: one that triggered since the form opened is left as it is.
+    let before_trigger = db.level(id).await.unwrap().unwrap().updated_ms;
     db.record_trigger(id, trigger, &fired, None).await.unwrap();
     let mut edited = level("1510");
     edited.id = id;
-    let after = LevelStore::update(db, &edited, 50).await.unwrap().unwrap();
+    assert!(
+        LevelStore::update(db, &edited, before_trigger, 49)
+            .await
+            .unwrap()
+            .is_none(),
+        "an edit from before the trigger"
+    );
+    let fired_level = db.level(id).await.unwrap().unwrap();
+    assert!(!fired_level.armed, "still triggered, not armed again");
+    let after = LevelStore::update(db, &edited, fired_level.updated_ms, 50)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(after.level.price, Price::parse("1510").unwrap());
     assert!(after.armed);
     assert_eq!(after.updated_ms, 50);
     let mut missing = edited.clone();
     missing.id = LevelId(id.0 + 1000);
     assert!(
-        LevelStore::update(db, &missing, 51)
+        LevelStore::update(db, &missing, 50, 51)
             .await
             .unwrap()
             .is_none()

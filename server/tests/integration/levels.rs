@@ -130,6 +130,21 @@ async fn a_crossed_level_places_one_order_that_fills_and_never_fires_again_even_
     app.trade_at(INFY, moved(level_price, 100)).await;
     assert_eq!(app.orders().await.len(), 1, "no second order");
 
+    // An edit from a form opened before the trigger is refused with the reason: saving it
+    // would arm the level again, for a second order at the next crossing.
+    let seen_at_creation = created["stored"]["updated_ms"].as_i64().unwrap();
+    let edit =
+        |seen: i64| json!({ "id": id, "draft": draft(level_price, true), "seen_updated_ms": seen });
+    let (status, refused) = app.call_json("levels/update", edit(seen_at_creation)).await;
+    assert_eq!(status, 400, "{refused}");
+    let reason = refused.to_string();
+    assert!(
+        reason.contains("changed while you were editing"),
+        "{reason}"
+    );
+    assert!(reason.contains("triggered at"), "{reason}");
+    assert_eq!(phase_of(&levels(&app).await, id), "triggered");
+
     // A restart on the same database keeps it triggered and fires nothing.
     let data = app.stop_keeping_data().await;
     let app = spawn_app_in(data, &[]).await;
@@ -148,6 +163,17 @@ async fn a_crossed_level_places_one_order_that_fills_and_never_fires_again_even_
         1,
         "nothing fired after the restart"
     );
+
+    // Edited from the level as it stands now, it is armed again: the trader asked for it.
+    let seen_now = listed
+        .iter()
+        .find(|l| l["stored"]["level"]["id"] == id)
+        .unwrap()["stored"]["updated_ms"]
+        .as_i64()
+        .unwrap();
+    let (status, edited) = app.call_json("levels/update", edit(seen_now)).await;
+    assert_eq!(status, 200, "{edited}");
+    assert_eq!(edited["phase"], "armed");
     app.stop().await;
 }
 

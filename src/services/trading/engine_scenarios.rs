@@ -322,7 +322,17 @@ fn with_the_kill_switch_on_a_crossing_places_nothing_but_the_stop_loss_still_exi
     // A level armed again crosses while halted: no trigger, no order; it stays armed.
     let mut rearmed = level();
     rearmed.id = LevelId(1);
-    run(LevelStore::update(bench.store.as_ref(), &rearmed, NOW_MS)).unwrap();
+    let seen = run(LevelStore::level(bench.store.as_ref(), LevelId(1)))
+        .unwrap()
+        .unwrap()
+        .updated_ms;
+    run(LevelStore::update(
+        bench.store.as_ref(),
+        &rearmed,
+        seen,
+        NOW_MS,
+    ))
+    .unwrap();
     run(bench.engine.on_change(Some(StateChange::Levels)));
     run(bench.engine.on_entry_ticks(&[tick("1495")]));
     let halted = run(bench.engine.on_entry_ticks(&[tick("1502")]));

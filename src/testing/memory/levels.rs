@@ -97,14 +97,22 @@ impl LevelStore for MemoryStore {
         Ok(stored)
     }
 
-    async fn update(&self, level: &Level, now_ms: i64) -> Result<Option<StoredLevel>, StoreError> {
+    async fn update(
+        &self,
+        level: &Level,
+        seen_updated_ms: i64,
+        now_ms: i64,
+    ) -> Result<Option<StoredLevel>, StoreError> {
         let mut tables = self.tables();
-        Ok(tables.levels.live(level.id).map(|row| {
-            row.stored.level = level.clone();
-            row.stored.armed = true;
-            row.stored.updated_ms = now_ms;
-            row.stored.clone()
-        }))
+        let live = tables.levels.live(level.id);
+        Ok(live
+            .filter(|row| row.stored.updated_ms == seen_updated_ms)
+            .map(|row| {
+                row.stored.level = level.clone();
+                row.stored.armed = true;
+                row.stored.updated_ms = now_ms;
+                row.stored.clone()
+            }))
     }
 
     async fn set_enabled(

@@ -56,6 +56,26 @@ impl From<LevelError> for ServiceError {
     }
 }
 
+/// Why an edit of `now` was not saved: the level changed after the form was opened.
+fn changed_while_editing(now: &StoredLevel) -> String {
+    let what = match (&now.last_trigger, now.armed) {
+        (Some(t), false) => format!(
+            "it triggered at {} ({} IST)",
+            t.price.format_indian(),
+            crate::services::trading::clock_text(
+                crate::services::market_calendar::ist_minute_of_day(t.at_ms)
+            )
+        ),
+        _ => "someone saved it, or it was armed again".to_owned(),
+    };
+    format!(
+        "level #{} changed while you were editing it — {what} — so the edit was not saved \
+         (saving would arm it again for another order). Look at it again, then edit it if you \
+         still want it armed.",
+        now.level.id.0
+    )
+}
+
 /// A level with where it stands now.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LevelView {
@@ -182,18 +202,32 @@ impl LevelService {
         stored.into_iter().map(|s| self.watch(s)).collect()
     }
 
-    /// Replaces a level's definition; it is armed again, as a new level would be.
-    pub async fn update(&self, id: LevelId, draft: &LevelDraft) -> Result<LevelView, LevelError> {
+    /// Replaces a level's definition; it is armed again, as a new level would be. Only the
+    /// level as the editor saw it (`seen_updated_ms`, its `updated_ms` then): one that
+    /// triggered meanwhile is not armed again behind the trader's back — that would place a
+    /// second order at the next crossing.
+    pub async fn update(
+        &self,
+        id: LevelId,
+        draft: &LevelDraft,
+        seen_updated_ms: i64,
+    ) -> Result<LevelView, LevelError> {
         let instrument = self.catalog.get(InstrumentToken(draft.token));
         let level = draft
             .parse(id, instrument.as_ref())
             .map_err(LevelError::Invalid)?;
-        let stored = self
+        let updated = self
             .store
-            .update(&level, self.clock.now_ms())
+            .update(&level, seen_updated_ms, self.clock.now_ms())
             .await
-            .map_err(LevelError::Store)?
-            .ok_or(LevelError::NotFound)?;
+            .map_err(LevelError::Store)?;
+        let Some(stored) = updated else {
+            let now = self.store.level(id).await.map_err(LevelError::Store)?;
+            return Err(match now {
+                None => LevelError::NotFound,
+                Some(now) => LevelError::Refused(changed_while_editing(&now)),
+            });
+        };
         self.announce();
         self.watch(stored)
     }
