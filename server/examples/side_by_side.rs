@@ -12,12 +12,11 @@
 //!
 //! Build with `cargo build --release -p server --example side_by_side`.
 
-use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use kite_connect::instruments::parse_dump;
+use kite_connect::instruments::{parse_dump, synthetic_dump};
 use kite_connect::ticker::{
     Depth, DepthLevel, Frame, TickerMode, TickerPacket, encode_frame, parse_frame,
 };
@@ -100,37 +99,7 @@ fn inputs(dir: &Path) -> Result<(), String> {
         encode_frame(&packets, &mut frame).map_err(|e| format!("{name}: {e}"))?;
         write(name, &frame)?;
     }
-    write("instruments.csv", dump().as_bytes())
-}
-
-/// A dump shaped like Kite's daily one: equities and an options chain with expiries and strikes.
-fn dump() -> String {
-    let mut csv = String::from(
-        "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange\n",
-    );
-    for i in 0..ROWS {
-        let token = (i as u32 + 1) << 8;
-        if i % 3 == 0 {
-            let _ = writeln!(
-                csv,
-                "{},{},EQUITY{i},EQUITY COMPANY {i} LIMITED,0.0,,0.0,0.05,1,EQ,NSE,NSE",
-                token | 1,
-                i
-            );
-        } else {
-            let strike = 20_000 + (i % 200) * 50;
-            let kind = if i % 2 == 0 { "CE" } else { "PE" };
-            let _ = writeln!(
-                csv,
-                "{},{},NIFTY26DEC{strike}{kind},,{}.{:02},2026-12-31,{strike}.0,0.05,75,{kind},NFO-OPT,NFO",
-                token | 2,
-                i,
-                i % 900,
-                i % 100
-            );
-        }
-    }
-    csv
+    write("instruments.csv", synthetic_dump(ROWS).as_bytes())
 }
 
 /// The best rate of three rounds of `work` (which returns how many items it did).

@@ -54,6 +54,39 @@ pub struct InstrumentDump {
     pub skipped_rows: u64,
 }
 
+/// A dump of `rows` rows shaped like Kite's daily one — a third equities, the rest an options
+/// chain with expiries and strikes — for the benchmarks (`benches/instruments_parse.rs` and the
+/// side-by-side comparison with the official client).
+pub fn synthetic_dump(rows: usize) -> String {
+    use std::fmt::Write;
+    let mut csv = String::from(
+        "instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange\n",
+    );
+    for i in 0..rows {
+        let token = (i as u32 + 1) << 8;
+        if i % 3 == 0 {
+            let _ = writeln!(
+                csv,
+                "{},{},EQUITY{i},EQUITY COMPANY {i} LIMITED,0.0,,0.0,0.05,1,EQ,NSE,NSE",
+                token | 1,
+                i
+            );
+        } else {
+            let strike = 20_000 + (i % 200) * 50;
+            let kind = if i % 2 == 0 { "CE" } else { "PE" };
+            let _ = writeln!(
+                csv,
+                "{},{},NIFTY26DEC{strike}{kind},,{}.{:02},2026-12-31,{strike}.0,0.05,75,{kind},NFO-OPT,NFO",
+                token | 2,
+                i,
+                i % 900,
+                i % 100
+            );
+        }
+    }
+    csv
+}
+
 /// Reads a whole dump.
 pub fn parse_dump(input: impl Read) -> Result<InstrumentDump, DumpError> {
     let mut reader = csv::ReaderBuilder::new()

@@ -146,6 +146,19 @@ fn without_credentials(url: &str) -> String {
     }
 }
 
+/// `connecting`, given 5 s, its failure said with the address and what to do.
+async fn reach<T>(
+    address: &str,
+    connecting: impl std::future::Future<Output = redis::RedisResult<T>>,
+) -> anyhow::Result<T> {
+    tokio::time::timeout(Duration::from_secs(5), connecting)
+        .await
+        .map_err(|_| anyhow::anyhow!("Redis at {address} did not answer within 5 s"))?
+        .with_context(|| {
+            format!("cannot reach Redis at {address} (bus.url): start it, or unset OSP__BUS__URL to run in one process")
+        })
+}
+
 impl RedisBus {
     /// Connects to `url` (checked with a PING, so a wrong address fails start-up with the
     /// reason) and starts the publishing and subscribing tasks; both stop with `shutdown`.
@@ -177,24 +190,8 @@ impl RedisBus {
         };
         // One plain connection first: the connection manager retries a refused handshake (an
         // untrusted certificate, say) until the timeout, which would hide the reason.
-        tokio::time::timeout(
-            Duration::from_secs(5),
-            client.get_multiplexed_async_connection(),
-        )
-        .await
-        .map_err(|_| anyhow::anyhow!("Redis at {address} did not answer within 5 s"))?
-        .with_context(|| {
-            format!("cannot reach Redis at {address} (bus.url): start it, or unset OSP__BUS__URL to run in one process")
-        })?;
-        let manager = tokio::time::timeout(
-            Duration::from_secs(5),
-            client.get_connection_manager(),
-        )
-        .await
-        .map_err(|_| anyhow::anyhow!("Redis at {address} did not answer within 5 s"))?
-        .with_context(|| {
-            format!("cannot reach Redis at {address} (bus.url): start it, or unset OSP__BUS__URL to run in one process")
-        })?;
+        reach(&address, client.get_multiplexed_async_connection()).await?;
+        let manager = reach(&address, client.get_connection_manager()).await?;
         let (outbox, queued) = mpsc::channel(OUTBOX);
         let process = format!(
             "{}-{}",
