@@ -1,12 +1,14 @@
 //! Fault injection for tests, off by default: drop every ticker connection, go silent (no data,
 //! no heartbeat: a stalled feed), send one malformed frame; fail REST calls with 5xx, 429 or a
 //! hang past the client's timeout — the next N calls, or a share of all calls; or hang every
-//! placement of one instrument (a slow order while the rest of the account trades).
+//! placement of one instrument (a slow order while the rest of the account trades). And two
+//! timestamps for measuring, not faults: when the ticker last sent a data frame and when each
+//! order placement arrived (the tick → order latency of `scripts/bench.sh`).
 
 use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
@@ -24,6 +26,8 @@ struct Inner {
     connections: AtomicU64,
     rest: Mutex<RestFaults>,
     rest_faults_served: AtomicU64,
+    last_frame_sent: Mutex<Option<Instant>>,
+    placements: watch::Sender<Option<Instant>>,
 }
 
 /// How a REST call is made to fail.
@@ -61,6 +65,8 @@ impl Default for SimControl {
                 connections: AtomicU64::new(0),
                 rest: Mutex::new(RestFaults::default()),
                 rest_faults_served: AtomicU64::new(0),
+                last_frame_sent: Mutex::new(None),
+                placements: watch::channel(None).0,
             }),
         }
     }
@@ -167,5 +173,33 @@ impl SimControl {
     /// Ticker connections accepted so far (a reconnect counts again).
     pub fn connections_accepted(&self) -> u64 {
         self.inner.connections.load(Ordering::SeqCst)
+    }
+
+    /// A ticker connection is writing a data frame (prices) to its socket.
+    pub(crate) fn frame_sent(&self) {
+        *self
+            .inner
+            .last_frame_sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+    }
+
+    /// When a ticker connection last began writing a data frame to its socket.
+    pub fn last_frame_sent(&self) -> Option<Instant> {
+        *self
+            .inner
+            .last_frame_sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// An order placement request has just arrived (before it is read).
+    pub(crate) fn placement_arrived(&self) {
+        self.inner.placements.send_replace(Some(Instant::now()));
+    }
+
+    /// When the latest order placement arrived; changes with every placement.
+    pub fn placements(&self) -> watch::Receiver<Option<Instant>> {
+        self.inner.placements.subscribe()
     }
 }

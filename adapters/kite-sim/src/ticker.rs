@@ -136,6 +136,11 @@ async fn serve(mut socket: WebSocket, sim: Arc<SimTicker>) {
             },
             _ = drops.changed() => return,
         };
+        // A data frame, not a heartbeat: its time is what a tick → order measurement starts
+        // from (taken before the write, so the write counts and no reply can precede it).
+        if matches!(&outgoing, Message::Binary(frame) if frame.len() > 1) {
+            sim.control.frame_sent();
+        }
         if socket.send(outgoing).await.is_err() {
             return;
         }

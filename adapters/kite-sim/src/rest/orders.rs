@@ -20,6 +20,7 @@ pub(super) async fn place(
     Path(variety): Path<String>,
     body: Bytes,
 ) -> SimResult {
+    sim.control.placement_arrived();
     let variety: Variety = variety
         .parse()
         .map_err(|e| SimError::input(format!("Invalid `variety`: {e}")))?;
