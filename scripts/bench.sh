@@ -2,7 +2,7 @@
 # Performance side by side: each comparison runs our code and what a user would otherwise run
 # (Zerodha's official Python client, unmodified from PyPI) in one run, on the same inputs, and
 # writes docs/PERFORMANCE.md with both figures, the ratio, the machine and this command.
-# Not part of the test command: loopback only, bounded (about 5 minutes on 2 cores), stops by
+# Not part of the test command: loopback only, bounded (about 10 minutes on 2 cores), stops by
 # itself. Usage: scripts/bench.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ trap 'rm -rf "$OUT"' EXIT
 RESULTS="$OUT/results.jsonl"
 
 say "building our half (release)"
-cargo build --release -q -p server --example side_by_side
+cargo build --release -q -p server --example side_by_side --example tick_to_order
 OURS=target/release/examples/side_by_side
 official() { PYTHONPATH="$PYKITECONNECT_DIR" python3 scripts/bench/official_kite.py "$@"; }
 record() {
@@ -52,14 +52,27 @@ record "Instruments dump, parse (100k rows)" "rows/s" "$ours" parse_rows_per_sec
 record "Instruments dump, ours parsed and loaded into SQLite vs their parse" "rows/s" "$ours" parse_and_load_rows_per_second "$theirs" parse_rows_per_second
 say "   ours $ours, official $theirs"
 
+say "5. tick -> order through the whole app (demo mode, 1,000 armed levels), ours alone"
+target/release/examples/tick_to_order | tee "$OUT/tick_to_order.json"
+
 say "6. level engine: ticks/s with 100k armed levels (criterion, ours alone)"
 cargo bench -q -p server --bench level_monitor -- --noplot 2>/dev/null | tee "$OUT/level_monitor.txt" | grep -E "thrpt|time:" || true
 
-python3 - "$RESULTS" "$OUT/level_monitor.txt" "$(git rev-parse --short HEAD)" <<'EOF' >docs/PERFORMANCE.md
+BUNDLE="$OUT/bundle.md"
+if [ -f target/site/pkg/osp.wasm ]; then
+  printf -- '- `osp.wasm` (every page, one file): %s bytes, %s bytes gzip\n' \
+    "$(wc -c <target/site/pkg/osp.wasm)" "$(gzip -c target/site/pkg/osp.wasm | wc -c)" >"$BUNDLE"
+else
+  echo "- No release build in target/site: run scripts/test.sh (or build_release) first." >"$BUNDLE"
+fi
+
+python3 - "$RESULTS" "$OUT/level_monitor.txt" "$(git rev-parse --short HEAD)" "$OUT/tick_to_order.json" "$BUNDLE" <<'EOF' >docs/PERFORMANCE.md
 import json, os, platform, re, sys, datetime
 results = [json.loads(line) for line in open(sys.argv[1])]
 level = open(sys.argv[2]).read()
 commit = sys.argv[3]
+tick = json.loads(open(sys.argv[4]).read().strip().splitlines()[-1])
+bundle = open(sys.argv[5]).read()
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "unknown")
 def fmt(n):
     return f"{n:,.0f}"
@@ -85,6 +98,18 @@ if thrpt:
     print(f"- Level engine, 100,000 armed levels over 3,000 instruments: {thrpt[0]} (ticks; criterion's middle estimate, `cargo bench -p server --bench level_monitor`).")
 else:
     print("- Level engine: criterion printed no throughput this run.")
+print(f"- Tick → order through the whole app (`server/examples/tick_to_order.rs`: demo mode, "
+      f"SQLite, {tick['levels']:,} armed levels over {tick['instruments']} instruments, the "
+      f"simulator over loopback): p50 {tick['p50_us']:,} µs, p99 {tick['p99_us']:,} µs, "
+      f"p99.9 {tick['p999_us']:,} µs, max {tick['max_us']:,} µs over {tick['samples']:,} crossings "
+      f"({tick['missing']} without an order). From the crossing frame written to the ticker's "
+      f"socket to its order arriving at `POST /orders/regular`. Goal: p99 < 1 ms.")
+print(f"- Manual ticket → order sent (confirm call to the order arriving): p50 "
+      f"{tick['manual_p50_us']:,} µs, p99 {tick['manual_p99_us']:,} µs over {tick['manual_samples']} orders.")
+print()
+print("What a phone downloads (the release build in `target/site`):")
+print()
+print(bundle.rstrip())
 print()
 print("How each is measured: `server/examples/side_by_side.rs` (ours) and")
 print("`scripts/bench/official_kite.py` (theirs) each repeat the work for two seconds, three")
