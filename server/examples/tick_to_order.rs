@@ -7,7 +7,7 @@
 //! included.
 //!
 //! The account holds `MAX_LEVELS` (1,000) armed levels, 20 on each of the 50 NSE equities, each
-//! a buy on the way up, spaced 0.5 % apart above the price; each step moves one instrument's
+//! triggering on the way up (buys and sells in turn), spaced 0.5 % apart above the price; each step moves one instrument's
 //! price just past its next level, so every step crosses exactly one level and must place
 //! exactly one order. Latencies go into an HDR histogram; prints one JSON line:
 //! `{"samples", "missing", "p50_us", "p99_us", "p999_us", "max_us", "manual_*"}`. Also the
@@ -120,7 +120,7 @@ async fn main() -> Result<(), Failure> {
         for k in 1..=LEVELS_PER_INSTRUMENT {
             api.call(
                 "levels/create",
-                json!({ "draft": draft(token, Price::from_raw(level_raw(start, k))) }),
+                json!({ "draft": draft(token, Price::from_raw(level_raw(start, k)), k) }),
             )
             .await?;
         }
@@ -158,11 +158,14 @@ async fn main() -> Result<(), Failure> {
     let mut manual =
         Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).map_err(|e| e.to_string())?;
     let (token, _) = equities[0];
-    for _ in 0..MANUAL_ORDERS {
+    for i in 0..MANUAL_ORDERS {
         placements.mark_unchanged();
         let sent = Instant::now();
         let placed = api
-            .call("orders/place", json!({ "ticket": ticket(token) }))
+            .call(
+                "orders/place",
+                json!({ "ticket": ticket(token, i % 2 == 0) }),
+            )
             .await?;
         // The call answers once the broker has: the placement has arrived by then.
         if !placements.has_changed().unwrap_or(false) {
@@ -195,9 +198,13 @@ async fn main() -> Result<(), Failure> {
     Ok(())
 }
 
-fn draft(token: InstrumentToken, price: Price) -> Value {
+/// Level `k` on the way up: a buy when odd, a sell when even, so each instrument's position
+/// goes 1, 0, 1, 0 and the demo account's margin never runs out (all buys would exhaust it
+/// after ~400 orders, and the risk gate would refuse the rest).
+fn draft(token: InstrumentToken, price: Price, k: i64) -> Value {
+    let side = if k % 2 == 1 { "buy" } else { "sell" };
     json!({
-        "token": token.0, "price": price.to_string(), "trigger": "up", "on_up": "buy",
+        "token": token.0, "price": price.to_string(), "trigger": "up", "on_up": side,
         "on_down": null, "quantity": "1", "product": "intraday", "limit_offset": "",
         "target": "", "stop_loss": "", "trailing_stop": "", "confirmation": "cross",
         "confirmation_value": "", "rearm": "once", "rearm_distance": "", "window_from": "",
@@ -205,9 +212,11 @@ fn draft(token: InstrumentToken, price: Price) -> Value {
     })
 }
 
-fn ticket(token: InstrumentToken) -> Value {
+/// A buy, then a sell, and so on: the account stays flat.
+fn ticket(token: InstrumentToken, buy: bool) -> Value {
+    let side = if buy { "buy" } else { "sell" };
     json!({
-        "token": token.0, "side": "buy", "quantity": "1", "product": "intraday",
+        "token": token.0, "side": side, "quantity": "1", "product": "intraday",
         "kind": "market", "price": "", "trigger": "",
     })
 }
