@@ -12,6 +12,10 @@ use osp_server::startup::{Application, Role};
 use osp_server::telemetry;
 use tokio_util::sync::CancellationToken;
 
+/// mimalloc instead of glibc's malloc: see server/Cargo.toml (measured in docs/PERFORMANCE.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const CONFIG_HELP: &str = "\
 Configuration (each layer overrides the one before):
   defaults → --config FILE (TOML) → LEPTOS_SITE_ADDR, LEPTOS_SITE_ROOT, DATABASE_URL
