@@ -44,13 +44,29 @@ impl Glyph {
     }
 }
 
-/// One icon. `label` names it for screen readers where nothing around it does.
+impl Glyph {
+    /// Its name in `data-glyph` (what the page's tests read).
+    fn name(self) -> &'static str {
+        match self {
+            Glyph::Bell => "Bell",
+            Glyph::ArrowUp => "ArrowUp",
+            Glyph::ArrowDown => "ArrowDown",
+            Glyph::Close => "Close",
+            Glyph::Chart => "Chart",
+            Glyph::ThemeSystem => "ThemeSystem",
+            Glyph::Sun => "Sun",
+            Glyph::Moon => "Moon",
+        }
+    }
+}
+
+/// One icon. `label` names it for screen readers where nothing around it does. Its stroke,
+/// fill and size are the stylesheet's (`svg.glyph`), not attributes: the market watch draws five
+/// per row, and the attributes were most of each row's weight in the server-rendered page.
 #[component]
 pub fn Icon(glyph: Glyph, #[prop(optional)] label: Option<&'static str>) -> impl IntoView {
     view! {
-        <svg class="glyph" viewBox="0 0 16 16" width="16" height="16" fill="none"
-            stroke="currentColor" stroke-width="1.6" stroke-linecap="round"
-            stroke-linejoin="round" focusable="false" data-glyph=format!("{glyph:?}")
+        <svg class="glyph" viewBox="0 0 16 16" data-glyph=glyph.name()
             role=label.map(|_| "img") aria-label=label
             aria-hidden=label.is_none().then_some("true")
             inner_html=glyph.markup()>
