@@ -23,6 +23,9 @@ test('the bell, the theme button and the market watch row actions are named SVG 
     const box = await icon.boundingBox();
     expect(box?.width ?? 0).toBeGreaterThan(6);
     expect(await icon.locator('path, polyline, circle').count()).toBeGreaterThan(0);
+    // Stroked in the text's colour by the stylesheet (the icon carries no stroke attribute).
+    const [stroke, color] = await icon.evaluate((el) => [getComputedStyle(el).stroke, getComputedStyle(el).color]);
+    expect(stroke).toBe(color);
     // And no text that needs a symbol font.
     expect(await control.innerText()).not.toMatch(/[\u{25A0}-\u{27BF}\u{1F000}-\u{1FAFF}]/u);
   }
