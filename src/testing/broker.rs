@@ -52,6 +52,8 @@ pub struct ScriptedBroker {
     positions: Mutex<Vec<(BookKey, DayBook)>>,
     /// Modifications made, all orders together.
     modified: std::sync::atomic::AtomicUsize,
+    /// Reads of the positions (each one of Kite's "everything else" requests).
+    position_reads: std::sync::atomic::AtomicUsize,
     /// Cancels are taken but not done until `confirm_cancels` (Kite's CANCEL PENDING).
     slow_cancels: std::sync::atomic::AtomicBool,
     /// The orders whose cancel was taken and not yet done.
@@ -65,6 +67,12 @@ impl ScriptedBroker {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .extend(answers);
+    }
+
+    /// How many times the positions were read.
+    pub fn position_reads(&self) -> usize {
+        self.position_reads
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Every order the broker holds, oldest first.
@@ -261,6 +269,8 @@ impl Broker for ScriptedBroker {
     }
 
     async fn positions(&self) -> Result<Vec<BrokerPosition>, BrokerError> {
+        self.position_reads
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
         let books = self.positions.lock().unwrap_or_else(|p| p.into_inner());
         Ok(books
             .iter()

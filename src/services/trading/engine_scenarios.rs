@@ -758,6 +758,38 @@ fn bought_outside(bench: &Bench, quantity: u32) -> super::EngineReport {
 }
 
 #[test]
+fn a_reconciliation_reads_the_brokers_positions_once_however_many_trades_are_open() {
+    let bench = Bench::new();
+    for _ in 0..3 {
+        manual_entry(&bench, 10);
+        bench.fill_newest("1501");
+    }
+    let open = |bench: &Bench| -> Vec<(TradeState, u32)> {
+        (1..=3)
+            .map(|id| {
+                let t = bench.trade(id);
+                (t.state, t.quantity)
+            })
+            .collect()
+    };
+    assert_eq!(open(&bench), [(TradeState::Open, 10); 3]);
+    // Each read is one of Kite's 10 a second for everything else, which the margin check and
+    // the read before an exit share: a read per trade held entries back once dozens were open.
+    let before = bench.broker.position_reads();
+    let report = run(bench.trades().reconcile_positions());
+    assert!(report.errors.is_empty(), "{report:?}");
+    assert_eq!(bench.broker.position_reads() - before, 1);
+    assert_eq!(open(&bench), [(TradeState::Open, 10); 3], "all explained");
+
+    // A sale outside the app is still found on that one read: 4 fewer units in all.
+    sold_outside(&bench, 4);
+    let report = run(bench.trades().reconcile_positions());
+    assert!(report.errors.is_empty(), "{report:?}");
+    let held: u32 = open(&bench).iter().map(|(_, q)| q).sum();
+    assert_eq!(held, 26, "{:?}", open(&bench));
+}
+
+#[test]
 fn units_bought_outside_the_app_block_entries_on_that_instrument_until_acknowledged() {
     let bench = Bench::new();
     // 5 INFY bought in Kite's own app: the app has no trade that explains them.

@@ -55,6 +55,22 @@ pub struct Holding {
     pub bought_average: Option<Price>,
 }
 
+impl Holding {
+    /// What `positions` hold of `request`'s instrument and product.
+    pub fn of(positions: &[crate::model::BrokerPosition], request: &OrderRequest) -> Self {
+        let held: Vec<_> = positions
+            .iter()
+            .filter(|p| p.holds(request.exchange, &request.tradingsymbol, request.product))
+            .collect();
+        Holding {
+            net: held.iter().map(|p| p.quantity).sum(),
+            any_product: held.iter().any(|p| p.product.is_none()),
+            sold_average: held.iter().find_map(|p| p.sold_average),
+            bought_average: held.iter().find_map(|p| p.bought_average),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ExecError {
     #[error("the order record could not be written: {0}")]
@@ -420,23 +436,22 @@ impl OrderExecutor {
     /// Delivery (CNC) counts the broker's holdings too: bought shares move from its positions
     /// to its holdings once settled.
     pub async fn holding(&self, request: &OrderRequest) -> Option<Holding> {
-        // Holdings are read only for a delivery order (an exit waits on each read).
-        let read = if request.product == ProductKind::Delivery {
+        let positions = self
+            .positions_for(request.product == ProductKind::Delivery)
+            .await?;
+        Some(Holding::of(&positions, request))
+    }
+
+    /// The broker's positions now, with the holdings folded in when `delivery` (what a delivery
+    /// trade is held against; holdings are read only then, since an exit waits on each read).
+    /// `None` when they cannot be read now. One read serves any number of `Holding::of`.
+    pub async fn positions_for(&self, delivery: bool) -> Option<Vec<crate::model::BrokerPosition>> {
+        let read = if delivery {
             self.positions().await
         } else {
             self.broker.positions().await.inspect_err(|e| self.note(e))
         };
-        let positions = read.ok()?;
-        let held: Vec<_> = positions
-            .iter()
-            .filter(|p| p.holds(request.exchange, &request.tradingsymbol, request.product))
-            .collect();
-        Some(Holding {
-            net: held.iter().map(|p| p.quantity).sum(),
-            any_product: held.iter().any(|p| p.product.is_none()),
-            sold_average: held.iter().find_map(|p| p.sold_average),
-            bought_average: held.iter().find_map(|p| p.bought_average),
-        })
+        read.ok()
     }
 
     /// The account's net positions at the broker now (every instrument and product, however

@@ -5,7 +5,8 @@
 //! there is taken back first (left standing, it would open an opposite position when it
 //! triggers), then the trade is reduced or closed at the broker's price, with nothing sent.
 
-use crate::model::{Trade, TradeState};
+use crate::model::{BrokerPosition, ProductKind, Trade, TradeState};
+use crate::services::trading::execution::executor::Holding;
 
 use super::super::trade_rules::{closable_units, exit_order};
 use super::protective::Withdrawn;
@@ -25,7 +26,10 @@ impl TradeService {
             .swap(false, std::sync::atomic::Ordering::AcqRel)
     }
 
-    /// Compares every open trade with the broker's positions now (see the module).
+    /// Compares every open trade with the broker's positions now (see the module), read once
+    /// for all of them: a read per trade spent Kite's 10 a second budget for everything else
+    /// (shared with the margin check and the read before each exit) once a few dozen trades
+    /// were open.
     pub async fn reconcile_positions(&self) -> TradeReport {
         let mut report = TradeReport::default();
         let open: Vec<Trade> = lock(&self.active)
@@ -33,8 +37,18 @@ impl TradeService {
             .filter(|t| t.state == TradeState::Open)
             .cloned()
             .collect();
+        if open.is_empty() {
+            return report;
+        }
+        let delivery = open
+            .iter()
+            .filter_map(exit_order)
+            .any(|r| r.product == ProductKind::Delivery);
+        let Some(positions) = self.executor.positions_for(delivery).await else {
+            return report;
+        };
         for trade in open {
-            if let Err(e) = self.reconcile_one(&mut report, &trade).await {
+            if let Err(e) = self.reconcile_one(&mut report, &trade, &positions).await {
                 match e {
                     TradeError::Busy(_) | TradeError::NotHeld(_) => self.reconcile_soon(),
                     e => report.errors.push(e.to_string()),
@@ -48,13 +62,12 @@ impl TradeService {
         &self,
         report: &mut TradeReport,
         trade: &Trade,
+        positions: &[BrokerPosition],
     ) -> Result<(), TradeError> {
         let Some(request) = exit_order(trade) else {
             return Ok(());
         };
-        let Some(held) = self.executor.holding(&request).await else {
-            return Ok(());
-        };
+        let held = Holding::of(positions, &request);
         let expected = self.expected_net(trade, held.any_product).await?;
         let kept = closable_units(trade, trade.quantity, expected, held.net);
         if kept >= trade.quantity {
