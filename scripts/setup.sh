@@ -79,6 +79,28 @@ setup_official_client() {
   fi
 }
 
+# The seed's web stack, unmodified from PyPI, in target/: Flask + Jinja under gunicorn (the
+# dashboard) and Flask-SocketIO on gevent (the price push); wrk from Debian. scripts/bench.sh
+# measures ours beside them.
+FLASK_VERSION=3.1.3
+GUNICORN_VERSION=27.0.1
+FLASK_SOCKETIO_VERSION=5.7.0
+GEVENT_VERSION=26.9.0
+GEVENT_WEBSOCKET_VERSION=0.10.1
+FLASK_PEER_DIR="$PWD/target/flask-peer-$FLASK_VERSION-$FLASK_SOCKETIO_VERSION"
+
+setup_flask_peer() {
+  command -v wrk >/dev/null || apt_install wrk
+  if [ ! -f "$FLASK_PEER_DIR/flask_socketio/__init__.py" ]; then
+    say "installing Flask $FLASK_VERSION, gunicorn, Flask-SocketIO $FLASK_SOCKETIO_VERSION and gevent into $FLASK_PEER_DIR"
+    python3 -m pip install --quiet --disable-pip-version-check --target "$FLASK_PEER_DIR" \
+      "flask==$FLASK_VERSION" "gunicorn==$GUNICORN_VERSION" \
+      "flask-socketio==$FLASK_SOCKETIO_VERSION" "gevent==$GEVENT_VERSION" \
+      "gevent-websocket==$GEVENT_WEBSOCKET_VERSION" \
+      || fail "could not install Flask, gunicorn, Flask-SocketIO and gevent from PyPI"
+  fi
+}
+
 build_release() {
   say "building the release (server + wasm bundle)"
   cargo leptos build --release

@@ -13,6 +13,12 @@
 //! Knobs (environment): FANOUT_CLIENTS (1000), FANOUT_INSTRUMENTS (3000), FANOUT_PER_CLIENT
 //! (50), FANOUT_TICKS_PER_SECOND (3000), FANOUT_RATE (4 batches/s per client), FANOUT_SECONDS
 //! (20). Loopback only; it stops by itself.
+//!
+//! `FANOUT_PEER=socketio FANOUT_PEER_DIR=<site-packages>` drives the seed's stack instead with
+//! the same clients and load: `scripts/bench/socketio_fanout.py`, a Flask-SocketIO server that
+//! emits each tick to its instrument's room (clients speak Socket.IO over websocket: join with
+//! `follow`, answer its pings). `scripts/bench.sh` runs both side by side. The last line printed
+//! is `FANOUT_JSON {...}`, the figures for the bench's table.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -207,14 +213,123 @@ struct Seen {
     latencies_ms: Vec<u32>,
 }
 
+/// Which server the clients load.
+#[derive(Clone, Copy, PartialEq)]
+enum Peer {
+    /// Ours: the real `/ws/prices` in a child process of this bench.
+    Ours,
+    /// The seed's: Flask-SocketIO, `scripts/bench/socketio_fanout.py`.
+    SocketIo,
+}
+
+/// A Socket.IO event's tick: only its timestamp is read.
+#[derive(serde::Deserialize)]
+struct PeerTick {
+    exchange_time_ms: i64,
+}
+
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Connects one client and follows `tokens`; the server may still be starting (a few tries).
+async fn connect(peer: Peer, port: u16, tokens: Vec<InstrumentToken>) -> Socket {
+    let url = match peer {
+        Peer::Ours => format!("ws://127.0.0.1:{port}/ws/prices"),
+        Peer::SocketIo => format!("ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"),
+    };
+    let mut tries = 0;
+    let mut ws = loop {
+        match tokio_tungstenite::connect_async(&url).await {
+            Ok((ws, _)) => break ws,
+            Err(_) if tries < 100 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("could not connect to {url}: {e}"),
+        }
+    };
+    match peer {
+        Peer::Ours => {
+            let follow = serde_json::to_string(&ClientMessage::Follow { tokens }).unwrap();
+            ws.send(Message::Text(follow.into())).await.expect("follow");
+        }
+        Peer::SocketIo => {
+            // Engine.IO's open packet, then the Socket.IO namespace connect and its answer.
+            let open = ws.next().await.expect("open").expect("open");
+            assert!(
+                open.to_text().unwrap_or("").starts_with('0'),
+                "not Engine.IO: {open:?}"
+            );
+            ws.send(Message::Text("40".into())).await.expect("connect");
+            loop {
+                let m = ws.next().await.expect("connected").expect("connected");
+                if m.to_text().unwrap_or("").starts_with("40") {
+                    break;
+                }
+            }
+            let tokens: Vec<u32> = tokens.iter().map(|t| t.0).collect();
+            let follow = format!("42{}", serde_json::json!(["follow", tokens]));
+            ws.send(Message::Text(follow.into())).await.expect("follow");
+        }
+    }
+    ws
+}
+
+/// The publish times of the ticks in one message (none for anything else); a Socket.IO ping is
+/// answered here.
+async fn tick_times(peer: Peer, ws: &mut Socket, text: &str) -> Vec<i64> {
+    match peer {
+        Peer::Ours => match serde_json::from_str(text) {
+            Ok(ServerMessage::Ticks { ticks }) => {
+                ticks.iter().map(|t| t.exchange_time_ms).collect()
+            }
+            _ => Vec::new(),
+        },
+        Peer::SocketIo => {
+            if text == "2" {
+                let _ = ws.send(Message::Text("3".into())).await;
+                return Vec::new();
+            }
+            match text
+                .strip_prefix("42")
+                .map(serde_json::from_str::<(String, PeerTick)>)
+            {
+                Some(Ok((_, tick))) => vec![tick.exchange_time_ms],
+                _ => Vec::new(),
+            }
+        }
+    }
+}
+
 fn drive() {
+    let peer = match std::env::var("FANOUT_PEER").as_deref() {
+        Ok("socketio") => Peer::SocketIo,
+        Ok("") | Ok("ours") | Err(_) => Peer::Ours,
+        Ok(other) => panic!("FANOUT_PEER is ours or socketio, not {other}"),
+    };
     let clients = knob("FANOUT_CLIENTS", 1_000);
     let instruments = knob("FANOUT_INSTRUMENTS", 3_000) as u32;
     let per_client = knob("FANOUT_PER_CLIENT", 50) as usize;
     let seconds = knob("FANOUT_SECONDS", 20);
-    let exe = std::env::current_exe().expect("own path");
-    let mut child = Command::new(exe)
-        .env("FANOUT_ROLE", "server")
+    let mut command = match peer {
+        Peer::Ours => {
+            let mut c = Command::new(std::env::current_exe().expect("own path"));
+            c.env("FANOUT_ROLE", "server");
+            c
+        }
+        Peer::SocketIo => {
+            let dir = std::env::var("FANOUT_PEER_DIR")
+                .expect("FANOUT_PEER_DIR: where Flask-SocketIO is installed (scripts/bench.sh)");
+            let mut c = Command::new("python3");
+            c.arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../scripts/bench/socketio_fanout.py"
+            ))
+            .env("PYTHONPATH", dir);
+            c
+        }
+    };
+    let mut child = command
         .stdout(Stdio::piped())
         .spawn()
         .expect("start the server process");
@@ -248,17 +363,19 @@ fn drive() {
         let stop = CancellationToken::new();
         let mut tasks = Vec::new();
         let connect_started = Instant::now();
+        // Ticks each client should receive a second: its distinct instruments' share of the
+        // round-robin publisher.
+        let mut followed = 0u64;
         for c in 0..clients {
             let mut rng = Lcg(c + 1);
             let tokens: Vec<InstrumentToken> = (0..per_client)
                 .map(|_| InstrumentToken((rng.next() % u64::from(instruments)) as u32 + 1))
                 .collect();
-            let url = format!("ws://127.0.0.1:{port}/ws/prices");
-            let (mut ws, _) = tokio_tungstenite::connect_async(&url)
-                .await
-                .expect("connect");
-            let follow = serde_json::to_string(&ClientMessage::Follow { tokens }).unwrap();
-            ws.send(Message::Text(follow.into())).await.expect("follow");
+            followed += tokens
+                .iter()
+                .collect::<std::collections::BTreeSet<_>>()
+                .len() as u64;
+            let mut ws = connect(peer, port, tokens).await;
             let (measuring, stop) = (measuring.clone(), stop.clone());
             tasks.push(tokio::spawn(async move {
                 let mut seen = Seen::default();
@@ -273,20 +390,15 @@ fn drive() {
                         }
                         continue;
                     };
-                    let Ok(ServerMessage::Ticks { ticks }) = serde_json::from_str(&text) else {
-                        continue;
-                    };
-                    if !measuring.is_cancelled() {
+                    let times = tick_times(peer, &mut ws, &text).await;
+                    if times.is_empty() || !measuring.is_cancelled() {
                         continue;
                     }
                     let now = now_ms();
                     seen.batches += 1;
-                    seen.ticks += ticks.len() as u64;
-                    seen.latencies_ms.extend(
-                        ticks
-                            .iter()
-                            .map(|t| (now - t.exchange_time_ms).max(0) as u32),
-                    );
+                    seen.ticks += times.len() as u64;
+                    seen.latencies_ms
+                        .extend(times.iter().map(|t| (now - t).max(0) as u32));
                 }
                 seen
             }));
@@ -305,9 +417,9 @@ fn drive() {
             total.ticks += seen.ticks;
             total.latencies_ms.extend(seen.latencies_ms);
         }
-        (total, elapsed, connect_time, started)
+        (total, elapsed, connect_time, followed)
     });
-    let (mut total, elapsed, connect_time, _) = results;
+    let (mut total, elapsed, connect_time, followed) = results;
     let samples = usage.lock().unwrap().clone();
     let _ = child.kill();
     let _ = child.wait();
@@ -326,14 +438,25 @@ fn drive() {
     let (cpu0, _, _, _) = samples.get(window).copied().unwrap_or_default();
     let (cpu1, rss, hwm, subscribers) = samples.last().copied().unwrap_or_default();
     let measured = (samples.len() - window).saturating_sub(1).max(1) as f64;
-    println!("price fan-out on loopback");
+    let per_second = knob("FANOUT_TICKS_PER_SECOND", 3_000);
+    let expected = followed as f64 * per_second as f64 / f64::from(instruments);
+    let cpu_percent = (cpu1 - cpu0) as f64 / (measured * 10.0);
     println!(
-        "  clients {clients}, instruments {instruments}, {per_client} per client, {} ticks/s published, {} batches/s per client at most",
-        knob("FANOUT_TICKS_PER_SECOND", 3_000),
-        knob("FANOUT_RATE", 4)
+        "price fan-out on loopback: {}",
+        match peer {
+            Peer::Ours => "ours (/ws/prices)",
+            Peer::SocketIo => "Flask-SocketIO (scripts/bench/socketio_fanout.py)",
+        }
+    );
+    let pacing = match peer {
+        Peer::Ours => format!("{} batches/s per client at most", knob("FANOUT_RATE", 4)),
+        Peer::SocketIo => "one message per tick".to_owned(),
+    };
+    println!(
+        "  clients {clients}, instruments {instruments}, {per_client} per client, {per_second} ticks/s published, {pacing}"
     );
     println!(
-        "  connected and followed in {:.1} s; {subscribers} bus subscribers",
+        "  connected and followed in {:.1} s; {subscribers} clients at the server",
         connect_time.as_secs_f64()
     );
     println!(
@@ -348,9 +471,26 @@ fn drive() {
         pct(1.0)
     );
     println!(
-        "  server CPU {:.0}% of one core; RSS {} MiB (peak {} MiB)",
-        (cpu1 - cpu0) as f64 / (measured * 10.0),
+        "  server CPU {cpu_percent:.0}% of one core; RSS {} MiB (peak {} MiB)",
         rss / 1024,
         hwm / 1024
+    );
+    println!(
+        "FANOUT_JSON {}",
+        serde_json::json!({
+            "peer": if peer == Peer::Ours { "ours" } else { "socketio" },
+            "clients": clients,
+            "ticks_per_second": per_second,
+            "batches_per_second": knob("FANOUT_RATE", 4),
+            "delivered_per_second": total.ticks as f64 / secs,
+            "expected_per_second": expected,
+            "p50_ms": pct(0.50),
+            "p99_ms": pct(0.99),
+            "p999_ms": pct(0.999),
+            "max_ms": pct(1.0),
+            "cpu_percent": cpu_percent,
+            "rss_mib": rss / 1024,
+            "connect_seconds": connect_time.as_secs_f64(),
+        })
     );
 }
