@@ -74,6 +74,14 @@ def family(pid):
     return [pid] + [int(p) for p in out.stdout.split()]
 
 
+def stop(server):
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+
+
 def wait_for(url, seconds, opener=None):
     deadline = time.time() + seconds
     while time.time() < deadline:
@@ -158,11 +166,7 @@ def ours(binary, work):
         result.update(rss_idle_kb=idle, rss_after_kb=rss_kb([server.pid]), page_bytes=len(html.encode()))
         return result, view
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
 
 def theirs(peer_dir, work, view):
@@ -215,11 +219,7 @@ def theirs(peer_dir, work, view):
                       workers=int(workers))
         return result
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
 
 
 def main():
