@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use app::build_info::{self, BundleCheck};
 use leptos::config::{Env, LeptosOptions};
+use tower_http::services::ServeDir;
 
 /// The name cargo-leptos gives the wasm, js and css bundles (`[[workspace.metadata.leptos]]`).
 pub const OUTPUT_NAME: &str = "osp";
@@ -58,6 +59,51 @@ pub fn check_bundle(site_root: &Path) -> BundleCheck {
     }
 }
 
+/// The built bundles under `/pkg` (the wasm, its script, the stylesheet). To a browser that
+/// accepts them, each goes as its brotli or gzip sibling (`osp.wasm.br`, `osp.wasm.gz`, written
+/// once per build by `scripts/setup.sh`'s `build_release`): the wasm is 3.7 MB as it is and
+/// about 1 MB in brotli, which on a phone's network is seconds. A sibling older than its file
+/// (a bundle rebuilt without them) would hand the browser another build's code, so then none
+/// is used and the files go as they are.
+pub fn bundles_service(site_root: &Path) -> ServeDir {
+    let dir = site_root.join("pkg");
+    let stale = stale_siblings(&dir);
+    let serve = ServeDir::new(&dir);
+    if stale.is_empty() {
+        serve.precompressed_br().precompressed_gzip()
+    } else {
+        tracing::warn!(
+            pkg = %dir.display(),
+            stale = %stale.join(", "),
+            "compressed bundles older than the bundles they compress: serving the bundles \
+             uncompressed; rebuild with scripts/run.sh (or run build_release in scripts/setup.sh)"
+        );
+        serve
+    }
+}
+
+/// The `.br` / `.gz` files in `dir` whose file is missing or newer than they are.
+fn stale_siblings(dir: &Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let mut stale = Vec::new();
+    for entry in entries.flatten() {
+        let sibling = entry.path();
+        if !sibling.extension().is_some_and(|e| e == "br" || e == "gz") {
+            continue;
+        }
+        let source = sibling.with_extension("");
+        match (modified(&source), modified(&sibling)) {
+            (Some(made_from), Some(made)) if made >= made_from => {}
+            _ => stale.push(entry.file_name().to_string_lossy().into_owned()),
+        }
+    }
+    stale.sort();
+    stale
+}
+
 pub fn leptos_options(site_root: &Path, addr: SocketAddr) -> LeptosOptions {
     LeptosOptions::builder()
         .output_name(OUTPUT_NAME)
@@ -71,6 +117,35 @@ pub fn leptos_options(site_root: &Path, addr: SocketAddr) -> LeptosOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_compressed_bundle_older_than_its_bundle_is_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, age_s: u64| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, name).unwrap();
+            let when = std::time::SystemTime::now() - std::time::Duration::from_secs(age_s);
+            std::fs::File::options()
+                .write(true)
+                .open(&path)
+                .unwrap()
+                .set_modified(when)
+                .unwrap();
+        };
+        write("osp.wasm", 100);
+        write("osp.wasm.br", 50);
+        write("osp.wasm.gz", 50);
+        write("osp.css", 10);
+        assert!(stale_siblings(dir.path()).is_empty());
+        // The wasm rebuilt after its siblings were written; a sibling of nothing.
+        write("osp.wasm", 5);
+        write("gone.js.gz", 1);
+        assert_eq!(
+            stale_siblings(dir.path()),
+            ["gone.js.gz", "osp.wasm.br", "osp.wasm.gz"]
+        );
+        assert!(stale_siblings(&dir.path().join("no-such-dir")).is_empty());
+    }
 
     fn site_with(wasm: Option<&[u8]>) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();

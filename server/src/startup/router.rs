@@ -65,6 +65,8 @@ pub(super) fn build(
     };
     let account = &market.kite_account;
     let leptos_options = state.leptos_options.clone();
+    let bundles =
+        crate::site::bundles_service(std::path::Path::new(leptos_options.site_root.as_ref()));
     let routes = generate_route_list(App);
     let router = Router::new()
         .route("/health", get(health::health))
@@ -91,6 +93,7 @@ pub(super) fn build(
                 move |body| kite::postback(account.clone(), body)
             }),
         )
+        .nest_service(&format!("/{}", leptos_options.site_pkg_dir), bundles)
         // Registered server functions are more specific and win over this.
         .route("/api/{*rest}", any(api_fallback::api_not_found))
         .route(
