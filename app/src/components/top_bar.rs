@@ -10,7 +10,8 @@ pub fn TopBar() -> impl IntoView {
     let status = use_status().status;
     view! {
         <header class="topbar">
-            <a class="brand" href="/">
+            // Named for screen readers: on a phone the words are hidden and the logo alone shows.
+            <a class="brand" href="/" aria-label="OS Platforms, dashboard">
                 <img src="/icons/icon-192.png" alt="" width="28" height="28"/>
                 <span>"OS Platforms"</span>
             </a>
