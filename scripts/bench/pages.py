@@ -16,43 +16,17 @@ import http.cookiejar
 import json
 import os
 import re
-import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 import urllib.request
+
+from osp_app import ROWS, fail, free_port, rss_kb, signed_in, stop, wait_for
 
 WRK_SECONDS = 15
 WRK_CONNECTIONS = 32
-ROWS = 50
-
-
-def fail(message):
-    print(f"pages bench FAILED: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def rss_kb(pids):
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                total += next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
-        except (FileNotFoundError, StopIteration):
-            pass
-    return total
 
 
 def cpu_seconds(pids):
@@ -72,26 +46,6 @@ def family(pid):
     """The process and its children (gunicorn's workers)."""
     out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
     return [pid] + [int(p) for p in out.stdout.split()]
-
-
-def stop(server):
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-
-
-def wait_for(url, seconds, opener=None):
-    deadline = time.time() + seconds
-    while time.time() < deadline:
-        try:
-            with (opener or urllib.request.build_opener()).open(url, timeout=2) as r:
-                if r.status == 200:
-                    return
-        except Exception:
-            time.sleep(0.2)
-    fail(f"{url} did not answer 200 within {seconds} s")
 
 
 def wrk(url, cookie, pids):
@@ -120,53 +74,11 @@ def wrk(url, cookie, pids):
 
 
 def ours(binary, work):
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, OSP__DATA_DIR=os.path.join(work, "osp"), OSP__SERVER__ADDR=f"127.0.0.1:{port}",
-               OSP__LOG__FILTER="warn", OSP__METRICS__ADDR="off", OSP__PROFILE="development")
-    server = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.DEVNULL)
-    try:
-        wait_for(f"{base}/ready", 60)
-        time.sleep(5)
-        idle = rss_kb([server.pid])
-        jar = http.cookiejar.CookieJar()
-        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        opener.addheaders = [("Origin", base)]
-
-        def call(endpoint, **form):
-            data = urllib.parse.urlencode(form).encode()
-            with opener.open(f"{base}/api/{endpoint}", data=data, timeout=30) as r:
-                return json.loads(r.read() or b"null")
-
-        setup = urllib.parse.urlencode({"username": "bench", "password": "correct horse battery staple"})
-        opener.open(f"{base}/api/auth/setup", data=setup.encode(), timeout=30).read()
-        lists = call("watchlists")["lists"]
-        list_id = lists[0]["id"] if lists else call("watchlists/create", name="Bench")["id"]
-        held = {i["token"] for i in (lists[0]["items"] if lists else [])}
-        for letters in "abcdefghijklmnopqrstuvwxyz":
-            if len(held) >= ROWS:
-                break
-            for inst in call("instruments/search", query=letters):
-                if len(held) >= ROWS:
-                    break
-                if inst["exchange"] == "NSE" and inst["token"] not in held:
-                    call("watchlists/add", id=list_id, token=inst["token"])
-                    held.add(inst["token"])
-        view = call("watchlists")
-        items = [i for l in view["lists"] for i in l["items"]]
-        if len(items) < ROWS:
-            fail(f"the watchlist holds {len(items)} instruments, not {ROWS}")
-        cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
-        page = urllib.request.Request(f"{base}/", headers={"Cookie": cookie})
-        html = urllib.request.urlopen(page, timeout=30).read().decode()
-        last = items[-1]["tradingsymbol"]
-        if last not in html:
-            fail(f"our server-rendered dashboard does not show {last}")
-        result = wrk(f"{base}/", cookie, [server.pid])
-        result.update(rss_idle_kb=idle, rss_after_kb=rss_kb([server.pid]), page_bytes=len(html.encode()))
-        return result, view
-    finally:
-        stop(server)
+    with signed_in(binary, work) as app:
+        result = wrk(f"{app.base}/", app.cookie, [app.server.pid])
+        result.update(rss_idle_kb=app.idle_kb, rss_after_kb=rss_kb([app.server.pid]),
+                      page_bytes=len(app.html.encode()))
+        return result, app.view
 
 
 def theirs(peer_dir, work, view):
