@@ -342,16 +342,18 @@ pub trait LevelStore: Send + Sync {
     async fn delete(&self, id: LevelId, now_ms: i64) -> Result<bool, StoreError>;
     /// Brings a deleted level back as it was.
     async fn restore(&self, id: LevelId, now_ms: i64) -> Result<Option<StoredLevel>, StoreError>;
-    /// Disarms the level, writes `entry` (its `Triggered` record) and records `order` (the
-    /// trigger's pending order intent; its `id` is set) in one transaction — only if the level
-    /// is still armed, enabled and not deleted. So a crash leaves either nothing or a disarmed
-    /// level with its pending order to reconcile: never a trigger without its order.
-    /// `Ok(false)`, writing nothing, means someone else fired it or it went away.
+    /// Disarms the level, writes `entries` in order (its `Triggered` record, after the crossing
+    /// that led to it when that came with the same prices) and records `order` (the trigger's
+    /// pending order intent; its `id` is set) in one transaction — only if the level is still
+    /// armed, enabled and not deleted. So a crash leaves either nothing or a disarmed level with
+    /// its pending order to reconcile: never a trigger without its order. One transaction is
+    /// one commit on the way to the order. `Ok(false)`, writing nothing, means someone else
+    /// fired it or it went away.
     async fn record_trigger(
         &self,
         id: LevelId,
         trigger: LastTrigger,
-        entry: &LevelLogEntry,
+        entries: &[LevelLogEntry],
         order: Option<&mut OrderIntent>,
     ) -> Result<bool, StoreError>;
     /// Arms a triggered level again and writes `entry` (its `Rearmed` record).

@@ -138,16 +138,17 @@ macro_rules! insert_log {
 }
 
 impl Database {
-    /// Moves a live level's `armed` from `!armed` to `armed`, appends `entry` and records
-    /// `order` (setting its id), in one transaction; `Ok(false)`, writing nothing, when the
-    /// level is not in the state to move from. Disarming (a trigger) also needs the level
-    /// enabled, and records `last_trigger`.
+    /// Moves a live level's `armed` from `!armed` to `armed` (as of `at_ms`), appends `entries`
+    /// and records `order` (setting its id), in one transaction; `Ok(false)`, writing nothing,
+    /// when the level is not in the state to move from. Disarming (a trigger) also needs the
+    /// level enabled, and records `last_trigger`.
     async fn flip_armed(
         &self,
         id: LevelId,
         armed: bool,
         last_trigger: Option<String>,
-        entry: &LevelLogEntry,
+        at_ms: i64,
+        entries: &[LevelLogEntry],
         order: Option<&mut OrderIntent>,
     ) -> Result<bool, StoreError> {
         let request = order.as_deref().map(request_json).transpose()?;
@@ -160,7 +161,7 @@ impl Database {
             )
             .bind(armed)
             .bind(last_trigger)
-            .bind(entry.at_ms)
+            .bind(at_ms)
             .bind(id.0)
             .bind(!armed)
             .execute(&mut *tx)
@@ -170,7 +171,9 @@ impl Database {
             if done != 1 {
                 return Ok(false);
             }
-            insert_log!(&mut *tx, entry)?;
+            for entry in entries {
+                insert_log!(&mut *tx, entry)?;
+            }
             if let (Some(order), Some(request)) = (order, request) {
                 // A taken tag rolls the whole trigger back (the level stays armed; the next crossing
                 // tries again with a new tag).
@@ -350,17 +353,26 @@ impl LevelStore for Database {
         &self,
         id: LevelId,
         trigger: LastTrigger,
-        entry: &LevelLogEntry,
+        entries: &[LevelLogEntry],
         order: Option<&mut OrderIntent>,
     ) -> Result<bool, StoreError> {
+        let at_ms = trigger.at_ms;
         let trigger = serde_json::to_string(&trigger)
             .map_err(|e| StoreError::unreadable(WHAT, format!("cannot encode the trigger: {e}")))?;
-        self.flip_armed(id, false, Some(trigger), entry, order)
+        self.flip_armed(id, false, Some(trigger), at_ms, entries, order)
             .await
     }
 
     async fn record_rearm(&self, id: LevelId, entry: &LevelLogEntry) -> Result<bool, StoreError> {
-        self.flip_armed(id, true, None, entry, None).await
+        self.flip_armed(
+            id,
+            true,
+            None,
+            entry.at_ms,
+            std::slice::from_ref(entry),
+            None,
+        )
+        .await
     }
 
     async fn append_log(&self, entry: &LevelLogEntry) -> Result<(), StoreError> {

@@ -72,13 +72,19 @@ async fn levels_round_trip(db: &Database) {
         price: Price::parse("1500.05").unwrap(),
         at_ms: 20,
     };
+    let crossed = log_entry(id, LevelLogKind::Crossed, 20);
     let fired = log_entry(id, LevelLogKind::Triggered, 20);
-    // The trigger and its pending order are written together.
+    // The trigger, the crossing that led to it and its pending order are written together.
     let mut order = pending_intent(Some(id), "trig1", 20);
     assert!(
-        db.record_trigger(id, trigger, &fired, Some(&mut order))
-            .await
-            .unwrap()
+        db.record_trigger(
+            id,
+            trigger,
+            &[crossed.clone(), fired.clone()],
+            Some(&mut order)
+        )
+        .await
+        .unwrap()
     );
     assert!(order.id > 0, "the order's id is set");
     assert_eq!(
@@ -87,7 +93,7 @@ async fn levels_round_trip(db: &Database) {
     );
     let mut second = pending_intent(Some(id), "trig2", 21);
     assert!(
-        !db.record_trigger(id, trigger, &fired, Some(&mut second))
+        !db.record_trigger(id, trigger, std::slice::from_ref(&fired), Some(&mut second))
             .await
             .unwrap(),
         "a disarmed level cannot fire again"
@@ -101,9 +107,10 @@ async fn levels_round_trip(db: &Database) {
     assert!(!now.armed);
     assert_eq!(now.last_trigger, Some(trigger));
     let log = db.log(Some(id), 10).await.unwrap();
-    assert_eq!(log.len(), 1, "one trigger, one entry: {log:?}");
-    assert_eq!(log[0].kind, LevelLogKind::Triggered);
+    assert_eq!(log.len(), 2, "the crossing and its trigger: {log:?}");
+    assert_eq!(log[0].kind, LevelLogKind::Triggered, "newest first");
     assert_eq!(log[0].price, fired.price);
+    assert_eq!(log[1].kind, LevelLogKind::Crossed);
 
     let rearmed = log_entry(id, LevelLogKind::Rearmed, 30);
     assert!(db.record_rearm(id, &rearmed).await.unwrap());
@@ -116,27 +123,33 @@ async fn levels_round_trip(db: &Database) {
     // An order that cannot be recorded (its tag is taken) rolls the whole trigger back.
     let mut taken = pending_intent(Some(id), "trig1", 35);
     assert!(
-        db.record_trigger(id, trigger, &fired, Some(&mut taken))
+        db.record_trigger(id, trigger, std::slice::from_ref(&fired), Some(&mut taken))
             .await
             .is_err()
     );
     assert!(db.level(id).await.unwrap().unwrap().armed, "still armed");
     assert_eq!(
         db.log(Some(id), 10).await.unwrap().len(),
-        2,
+        3,
         "no entry written"
     );
 
     // A disabled level cannot be fired; enabling it again can.
     let off = db.set_enabled(id, false, 40).await.unwrap().unwrap();
     assert!(!off.level.enabled);
-    assert!(!db.record_trigger(id, trigger, &fired, None).await.unwrap());
+    assert!(
+        !db.record_trigger(id, trigger, std::slice::from_ref(&fired), None)
+            .await
+            .unwrap()
+    );
     db.set_enabled(id, true, 41).await.unwrap().unwrap();
 
     // An edit replaces the definition and arms the level again — only over the level as the
     // editor saw it: one that triggered since the form opened is left as it is.
     let before_trigger = db.level(id).await.unwrap().unwrap().updated_ms;
-    db.record_trigger(id, trigger, &fired, None).await.unwrap();
+    db.record_trigger(id, trigger, std::slice::from_ref(&fired), None)
+        .await
+        .unwrap();
     let mut edited = level("1510");
     edited.id = id;
     assert!(
@@ -182,7 +195,11 @@ async fn levels_round_trip(db: &Database) {
         "a deleted level still gives its trades their exits"
     );
     assert_eq!(db.levels().await.unwrap().len(), 1);
-    assert!(!db.record_trigger(id, trigger, &fired, None).await.unwrap());
+    assert!(
+        !db.record_trigger(id, trigger, std::slice::from_ref(&fired), None)
+            .await
+            .unwrap()
+    );
     let back = db.restore(id, 80).await.unwrap().unwrap();
     assert_eq!(back.level, edited);
     assert!(

@@ -422,7 +422,7 @@ async fn a_crash_after_a_trigger_was_recorded_sends_its_order_once_at_the_next_s
             detail: "upward crossing confirmed".to_owned(),
         };
         assert!(
-            db.record_trigger(id, trigger, &fired, Some(&mut order))
+            db.record_trigger(id, trigger, std::slice::from_ref(&fired), Some(&mut order))
                 .await
                 .unwrap()
         );

@@ -297,6 +297,29 @@ fn a_crossing_places_one_entry_its_fill_opens_the_trade_and_the_target_exits_it(
 }
 
 #[test]
+fn a_crossing_confirmed_by_its_tick_is_logged_with_its_trigger_in_one_write_before_the_order() {
+    let bench = Bench::new();
+    run(bench.engine.on_entry_ticks(&[tick("1495")]));
+    let before = bench.store.level_log_writes();
+    let crossed = run(bench.engine.on_entry_ticks(&[tick("1501")]));
+    assert_eq!(crossed.intents.len(), 1, "{crossed:?}");
+    // The crossing, the trigger and its pending order in one write (one commit on the way to
+    // the order, not one for the crossing first); the placed order's entry after it.
+    assert_eq!(bench.store.level_log_writes() - before, 2);
+    let log = run(bench.store.log(Some(LevelId(1)), 10)).unwrap();
+    let kinds: Vec<_> = log.iter().map(|e| e.kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            crate::model::LevelLogKind::OrderPlaced,
+            crate::model::LevelLogKind::Triggered,
+            crate::model::LevelLogKind::Crossed,
+        ],
+        "newest first"
+    );
+}
+
+#[test]
 fn with_the_kill_switch_on_a_crossing_places_nothing_but_the_stop_loss_still_exits() {
     let bench = Bench::new();
     run(bench.engine.on_entry_ticks(&[tick("1495")]));

@@ -13,11 +13,21 @@ use super::MemoryStore;
 pub(super) struct LevelTable {
     rows: Vec<Row>,
     log: Vec<LevelLogEntry>,
+    /// Writes that appended to the log (each one transaction, one commit, in the database).
+    writes: u64,
 }
 
 struct Row {
     stored: StoredLevel,
     deleted: bool,
+}
+
+impl MemoryStore {
+    /// How many writes appended to the levels' log so far (a test counts the commits a
+    /// crossing costs before its order goes).
+    pub fn level_log_writes(&self) -> u64 {
+        self.tables().levels.writes
+    }
 }
 
 impl LevelTable {
@@ -156,7 +166,7 @@ impl LevelStore for MemoryStore {
         &self,
         id: LevelId,
         trigger: LastTrigger,
-        entry: &LevelLogEntry,
+        entries: &[LevelLogEntry],
         order: Option<&mut OrderIntent>,
     ) -> Result<bool, StoreError> {
         let mut tables = self.tables();
@@ -176,8 +186,11 @@ impl LevelStore for MemoryStore {
             .ok_or_else(|| StoreError::not_found("the level"))?;
         row.stored.armed = false;
         row.stored.last_trigger = Some(trigger);
-        row.stored.updated_ms = entry.at_ms;
-        tables.levels.append(entry);
+        row.stored.updated_ms = trigger.at_ms;
+        for entry in entries {
+            tables.levels.append(entry);
+        }
+        tables.levels.writes += 1;
         Ok(true)
     }
 
@@ -191,11 +204,14 @@ impl LevelStore for MemoryStore {
             _ => return Ok(false),
         }
         tables.levels.append(entry);
+        tables.levels.writes += 1;
         Ok(true)
     }
 
     async fn append_log(&self, entry: &LevelLogEntry) -> Result<(), StoreError> {
-        self.tables().levels.append(entry);
+        let mut tables = self.tables();
+        tables.levels.append(entry);
+        tables.levels.writes += 1;
         Ok(())
     }
 

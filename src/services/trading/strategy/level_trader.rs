@@ -368,15 +368,34 @@ impl LevelTrader {
                             at_ms,
                         } => {
                             if let Some(w) = engine.levels.get(&id) {
-                                triggers.push((w.level.clone(), direction, price, at_ms));
+                                // With the logs so far: its crossing among them goes into the
+                                // trigger's own transaction.
+                                triggers.push((
+                                    w.level.clone(),
+                                    direction,
+                                    price,
+                                    at_ms,
+                                    logs.len(),
+                                ));
                             }
                         }
                     }
                 }
             }
         }
+        // A level's entries from before its trigger (the crossing, when the same prices
+        // confirmed it) are written with the trigger, not a commit of their own before it.
+        let mut carried: HashMap<LevelId, Vec<LevelLogEntry>> = HashMap::new();
+        let mut logs: Vec<Option<LevelLogEntry>> = logs.into_iter().map(Some).collect();
+        for (level, .., logs_before) in &triggers {
+            for slot in &mut logs[..*logs_before] {
+                if slot.as_ref().is_some_and(|l| l.level == level.id) {
+                    carried.entry(level.id).or_default().extend(slot.take());
+                }
+            }
+        }
         let mut report = StepReport::default();
-        for log in logs {
+        for log in logs.into_iter().flatten() {
             self.append(&mut report, log).await;
         }
         for rearm in rearms {
@@ -385,8 +404,9 @@ impl LevelTrader {
                 Err(e) => report.errors.push(e.to_string()),
             }
         }
-        for (level, direction, price, at_ms) in triggers {
-            self.trigger(&mut report, &level, direction, price, at_ms)
+        for (level, direction, price, at_ms, _) in triggers {
+            let before = carried.remove(&level.id).unwrap_or_default();
+            self.trigger(&mut report, &level, direction, price, at_ms, before)
                 .await;
         }
         // Worked through: what each crossing made of these prices is stored.
@@ -416,6 +436,8 @@ impl LevelTrader {
         }
     }
 
+    /// `before`: the level's entries from these prices that came before its trigger (its
+    /// crossing), written in the trigger's transaction.
     async fn trigger(
         &self,
         report: &mut StepReport,
@@ -423,6 +445,7 @@ impl LevelTrader {
         direction: Direction,
         price: Price,
         at_ms: i64,
+        before: Vec<LevelLogEntry>,
     ) {
         let id = level.id;
         let skipped = if level
@@ -441,6 +464,9 @@ impl LevelTrader {
         };
         if let Some(why) = skipped {
             self.engine().monitor.rearm(id);
+            for log in before {
+                self.append(report, log).await;
+            }
             let log = entry(
                 id,
                 LevelLogKind::Skipped,
@@ -475,14 +501,27 @@ impl LevelTrader {
         // The trigger and its pending order are written together, before anything is sent:
         // after a crash the level is disarmed (never fired twice) and its order is pending,
         // found by tag or sent once at start-up (never lost).
+        let mut entries = before;
+        entries.push(fired);
         match self
             .store
-            .record_trigger(id, trigger, &fired, order.as_mut())
+            .record_trigger(id, trigger, &entries, order.as_mut())
             .await
         {
-            Ok(true) => report.entries.push(fired),
-            Ok(false) => return,
+            Ok(true) => report.entries.extend(entries),
+            Ok(false) => {
+                // Not this process's trigger; its crossing was still seen here.
+                entries.pop();
+                for log in entries {
+                    self.append(report, log).await;
+                }
+                return;
+            }
             Err(e) => {
+                entries.pop();
+                for log in entries {
+                    self.append(report, log).await;
+                }
                 // Nothing was written: armed again, so the next crossing tries again.
                 self.engine().monitor.rearm(id);
                 report.errors.push(format!(
