@@ -11,8 +11,10 @@
 //! price just past its next level, so every step crosses exactly one level and must place
 //! exactly one order; the first 10 levels of each are crossed (500 crossings). Latencies go into
 //! an HDR histogram; prints one JSON line:
-//! `{"samples", "missing", "p50_us", "p99_us", "p999_us", "max_us", "manual_*"}`. Also the
-//! manual ticket: from the confirm request leaving the client to the placement arriving.
+//! `{"samples", "missing", "p50_us", "p99_us", "p999_us", "max_us", "to_margin_*",
+//! "margin_to_order_*", "manual_*"}`: the crossings also split where the margin check's
+//! request arrives at the simulator. Also the manual ticket: from the confirm request leaving
+//! the client to the placement arriving.
 //!
 //! Crossings come one per `PACE` (300 ms), inside Kite's rate limits, which the app keeps in demo
 //! mode too; faster, the limiter's waits are what is measured. Loopback only, bounded (about
@@ -150,6 +152,13 @@ async fn main() -> Result<(), Failure> {
     placements.mark_unchanged();
     let mut latency =
         Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).map_err(|e| e.to_string())?;
+    // The same crossings split where the margin check's request arrives: before it, the
+    // ticker, the level engine, the trigger's and the intent's commits and the gate; after it,
+    // the margin round trip and the placement's request.
+    let mut to_margin =
+        Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).map_err(|e| e.to_string())?;
+    let mut margin_to_order =
+        Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).map_err(|e| e.to_string())?;
     let mut missing = 0u32;
     for k in 1..=CROSSED_PER_INSTRUMENT {
         for &(token, start) in &equities {
@@ -163,6 +172,17 @@ async fn main() -> Result<(), Failure> {
                     let sent = control.last_frame_sent().ok_or("a frame was sent")?;
                     let micros = arrived.saturating_duration_since(sent).as_micros() as u64;
                     latency.record(micros.max(1)).map_err(|e| e.to_string())?;
+                    if let Some(margin) = control
+                        .last_margin_request()
+                        .filter(|m| *m >= sent && *m <= arrived)
+                    {
+                        let before = margin.duration_since(sent).as_micros() as u64;
+                        let after = arrived.duration_since(margin).as_micros() as u64;
+                        to_margin.record(before.max(1)).map_err(|e| e.to_string())?;
+                        margin_to_order
+                            .record(after.max(1))
+                            .map_err(|e| e.to_string())?;
+                    }
                 }
                 _ => missing += 1,
             }
@@ -208,6 +228,11 @@ async fn main() -> Result<(), Failure> {
             "p99_us": latency.value_at_quantile(0.99),
             "p999_us": latency.value_at_quantile(0.999),
             "max_us": latency.max(),
+            "split_samples": to_margin.len(),
+            "to_margin_p50_us": to_margin.value_at_quantile(0.50),
+            "to_margin_p99_us": to_margin.value_at_quantile(0.99),
+            "margin_to_order_p50_us": margin_to_order.value_at_quantile(0.50),
+            "margin_to_order_p99_us": margin_to_order.value_at_quantile(0.99),
             "manual_samples": manual.len(),
             "manual_p50_us": manual.value_at_quantile(0.50),
             "manual_p99_us": manual.value_at_quantile(0.99),

@@ -27,6 +27,7 @@ struct Inner {
     rest: Mutex<RestFaults>,
     rest_faults_served: AtomicU64,
     last_frame_sent: Mutex<Option<Instant>>,
+    last_margin_request: Mutex<Option<Instant>>,
     placements: watch::Sender<Option<Instant>>,
 }
 
@@ -66,6 +67,7 @@ impl Default for SimControl {
                 rest: Mutex::new(RestFaults::default()),
                 rest_faults_served: AtomicU64::new(0),
                 last_frame_sent: Mutex::new(None),
+                last_margin_request: Mutex::new(None),
                 placements: watch::channel(None).0,
             }),
         }
@@ -189,6 +191,26 @@ impl SimControl {
         *self
             .inner
             .last_frame_sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// An order margin request (`POST /margins/orders`, the check before an entry) has just
+    /// arrived (before it is read).
+    pub(crate) fn margin_request_arrived(&self) {
+        *self
+            .inner
+            .last_margin_request
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+    }
+
+    /// When the latest order margin request arrived: with `last_frame_sent` and `placements`,
+    /// it splits a tick → order latency at the margin check.
+    pub fn last_margin_request(&self) -> Option<Instant> {
+        *self
+            .inner
+            .last_margin_request
             .lock()
             .unwrap_or_else(|p| p.into_inner())
     }

@@ -135,6 +135,7 @@ pub(super) async fn trades(State(sim): State<Arc<SimState>>) -> SimResult {
 }
 
 pub(super) async fn order_margins(State(sim): State<Arc<SimState>>, body: Bytes) -> SimResult {
+    sim.control.margin_request_arrived();
     Ok(ok(margins_of(&sim, &body)?))
 }
 
