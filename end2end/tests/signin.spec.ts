@@ -26,6 +26,27 @@ test.describe('signed out', () => {
     await expect(page).toHaveURL(/\/login\?next=%2Ftrades$/);
   });
 
+  test('what is typed before the page comes alive is kept', async ({ page, baseURL }) => {
+    // The wasm held back, as a phone's network does: the server's form is there, not yet alive.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route('**/pkg/osp.wasm', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto('/login');
+    await page.getByTestId('login-username').fill(ADMIN.username);
+    await page.getByTestId('login-password').fill(ADMIN.password);
+    await expect(page.locator('html')).not.toHaveAttribute('data-hydrated', 'true');
+    release();
+    await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+    // Hydrating did not wipe it: signing in takes one click.
+    await expect(page.getByTestId('login-username')).toHaveValue(ADMIN.username);
+    await expect(page.getByTestId('login-password')).toHaveValue(ADMIN.password);
+    await page.getByTestId('login-submit').click();
+    await expect(page).toHaveURL(`${baseURL}/`);
+  });
+
   test('after sign-in, next never leaves the site, even with a tab the browser would drop', async ({ page, baseURL }) => {
     for (const next of ['/%09/example.org', '/%0A/example.org', '//example.org', '/%5Cexample.org']) {
       await page.goto(`/login?next=${next}`);

@@ -38,12 +38,39 @@ pub fn go_to(path: &str) {
     let _ = path;
 }
 
+/// What was typed into input `name` of the server's form `form` (its `data-testid`) before the
+/// page hydrated (on a phone the wasm takes seconds to arrive, and people start typing): the
+/// inputs' values are bound to signals, so hydrating with empty ones would wipe it. Read from
+/// the page's own form when the component is made, before it binds them; empty when the page
+/// was not served with the form.
+pub fn typed_before_hydration(form: &str, name: &str) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| {
+                d.query_selector(&format!("form[data-testid={form}] input[name={name}]"))
+                    .ok()
+                    .flatten()
+            })
+            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .map(|input| input.value())
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (form, name);
+        String::new()
+    }
+}
+
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
-    let username = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let code = RwSignal::new(String::new());
+    let username = RwSignal::new(typed_before_hydration("login-form", "username"));
+    let password = RwSignal::new(typed_before_hydration("login-form", "password"));
+    let code = RwSignal::new(typed_before_hydration("login-form", "code"));
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     // The button works once the page has hydrated (the first HTML has no wasm behind it yet).

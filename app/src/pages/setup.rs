@@ -7,14 +7,15 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use osp_core::services::accounts::MIN_PASSWORD_LEN;
 
-use super::login::go_to;
+use super::login::{go_to, typed_before_hydration};
 use crate::api::auth::setup_admin;
 
 #[component]
 pub fn SetupPage() -> impl IntoView {
-    let username = RwSignal::new(String::new());
-    let password = RwSignal::new(String::new());
-    let confirm = RwSignal::new(String::new());
+    // Kept if typed before the page came alive.
+    let username = RwSignal::new(typed_before_hydration("setup-form", "username"));
+    let password = RwSignal::new(typed_before_hydration("setup-form", "password"));
+    let confirm = RwSignal::new(typed_before_hydration("setup-form", "confirm"));
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
     let ready = RwSignal::new(false);
