@@ -179,40 +179,24 @@ impl SimControl {
 
     /// A ticker connection is writing a data frame (prices) to its socket.
     pub(crate) fn frame_sent(&self) {
-        *self
-            .inner
-            .last_frame_sent
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+        stamp(&self.inner.last_frame_sent);
     }
 
     /// When a ticker connection last began writing a data frame to its socket.
     pub fn last_frame_sent(&self) -> Option<Instant> {
-        *self
-            .inner
-            .last_frame_sent
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        stamped(&self.inner.last_frame_sent)
     }
 
     /// An order margin request (`POST /margins/orders`, the check before an entry) has just
     /// arrived (before it is read).
     pub(crate) fn margin_request_arrived(&self) {
-        *self
-            .inner
-            .last_margin_request
-            .lock()
-            .unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+        stamp(&self.inner.last_margin_request);
     }
 
     /// When the latest order margin request arrived: with `last_frame_sent` and `placements`,
     /// it splits a tick → order latency at the margin check.
     pub fn last_margin_request(&self) -> Option<Instant> {
-        *self
-            .inner
-            .last_margin_request
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        stamped(&self.inner.last_margin_request)
     }
 
     /// An order placement request has just arrived (before it is read).
@@ -224,4 +208,14 @@ impl SimControl {
     pub fn placements(&self) -> watch::Receiver<Option<Instant>> {
         self.inner.placements.subscribe()
     }
+}
+
+/// Records now in a "when did it last happen" slot.
+fn stamp(slot: &Mutex<Option<Instant>>) {
+    *slot.lock().unwrap_or_else(|p| p.into_inner()) = Some(Instant::now());
+}
+
+/// When it last happened (`stamp`), if ever.
+fn stamped(slot: &Mutex<Option<Instant>>) -> Option<Instant> {
+    *slot.lock().unwrap_or_else(|p| p.into_inner())
 }

@@ -386,16 +386,19 @@ impl LevelTrader {
         // A level's entries from before its trigger (the crossing, when the same prices
         // confirmed it) are written with the trigger, not a commit of their own before it.
         let mut carried: HashMap<LevelId, Vec<LevelLogEntry>> = HashMap::new();
-        let mut logs: Vec<Option<LevelLogEntry>> = logs.into_iter().map(Some).collect();
-        for (level, .., logs_before) in &triggers {
-            for slot in &mut logs[..*logs_before] {
-                if slot.as_ref().is_some_and(|l| l.level == level.id) {
-                    carried.entry(level.id).or_default().extend(slot.take());
-                }
+        let mut own = Vec::new();
+        for (i, log) in logs.into_iter().enumerate() {
+            let before_its_trigger = triggers
+                .iter()
+                .any(|(level, .., logs_before)| level.id == log.level && i < *logs_before);
+            if before_its_trigger {
+                carried.entry(log.level).or_default().push(log);
+            } else {
+                own.push(log);
             }
         }
         let mut report = StepReport::default();
-        for log in logs.into_iter().flatten() {
+        for log in own {
             self.append(&mut report, log).await;
         }
         for rearm in rearms {
