@@ -2,7 +2,6 @@
 //! directory of their own (`Layout`), waited on until `/health` answers, killed with SIGKILL.
 
 use std::net::SocketAddr;
-use std::process::Stdio;
 use std::time::Duration;
 
 use tokio::process::{Child, Command};
@@ -57,7 +56,8 @@ impl Layout {
             .arg(addr.to_string())
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .env("OSP__DATA_DIR", &data_dir)
-            .stdout(Stdio::null())
+            // The log lines go to stdout; stderr carries panics. Both land in the one file.
+            .stdout(file.try_clone().expect("the log file, twice"))
             .stderr(file)
             .kill_on_drop(true)
             .spawn()

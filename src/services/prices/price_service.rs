@@ -1,7 +1,8 @@
 //! The price service: the newest tick of every instrument the feed delivers, 1-minute candles
 //! for the instruments someone opened a chart of (backfilled from the historical API the first
-//! time), and one publish on the tick bus per new tick. Ticks older than the one held are
-//! dropped here, so every subscriber sees each instrument move forward only.
+//! time), and one publish on the tick bus per new tick. Ticks a whole second older than the
+//! one held are dropped here, so every subscriber sees each instrument move forward only (see
+//! `STAMP_PRECISION_MS` for why not a millisecond older).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -19,6 +20,13 @@ const CANDLES_PER_CHART: usize = 1_500;
 const BACKFILL_MS: i64 = 4 * 24 * 60 * MINUTE_MS;
 /// Charts kept live at once; the least recently opened goes first.
 const MAX_CHARTS: usize = 256;
+/// How finely two ticks' times can be ordered. Kite stamps a full-mode packet with the
+/// exchange's time to the second, and a packet without a stamp (LTP and quote modes) is
+/// stamped when it arrives, to the millisecond. When a page asks for an instrument's depth,
+/// its packets change from quote to full mode: the first full one reads `hh:mm:ss.000` after
+/// a quote one read `hh:mm:ss.902`, and it is the newer. Only a tick a whole second behind
+/// the one held is out of order (a relay of a process that lost its lease, say).
+const STAMP_PRECISION_MS: i64 = 1_000;
 
 /// What a chart starts from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,7 +79,12 @@ impl PriceService {
             let mut state = self.lock();
             for tick in ticks {
                 match state.latest.get(&tick.token) {
-                    Some(held) if held.exchange_time_ms > tick.exchange_time_ms => continue,
+                    Some(held)
+                        if tick.exchange_time_ms
+                            <= held.exchange_time_ms.saturating_sub(STAMP_PRECISION_MS) =>
+                    {
+                        continue;
+                    }
                     Some(held) if *held == tick => continue,
                     _ => {}
                 }
@@ -229,12 +242,41 @@ mod tests {
         let service = PriceService::new(bus.clone(), Arc::new(History(Ok(vec![]))));
         assert_eq!(service.on_ticks([tick(1, 100, T0), tick(2, 50, T0)], T0), 2);
         assert_eq!(service.on_ticks([tick(1, 100, T0)], T0 + 1), 0, "repeat");
-        assert_eq!(service.on_ticks([tick(1, 99, T0 - 1)], T0 + 2), 0, "older");
+        assert_eq!(
+            service.on_ticks([tick(1, 99, T0 - STAMP_PRECISION_MS)], T0 + 2),
+            0,
+            "a second older"
+        );
         assert_eq!(service.on_ticks([tick(1, 101, T0 + 1)], T0 + 3), 1);
         assert_eq!(bus.0.lock().unwrap().len(), 3);
         assert_eq!(service.last_update_ms(), Some(T0 + 3));
         let latest = service.latest(&[InstrumentToken(2), InstrumentToken(9), InstrumentToken(1)]);
         assert_eq!(latest, [tick(2, 50, T0), tick(1, 101, T0 + 1)]);
+    }
+
+    /// Caught by the scale-out test: INFY streamed in quote mode (stamped on arrival, at
+    /// .902 s), a page asked for its depth, the market was held at a new price, and every full
+    /// packet after (stamped .000 s of the same second by the exchange) was dropped as older —
+    /// the new price never reached a page or the level monitor until the market moved on.
+    #[test]
+    fn a_full_packet_stamped_to_the_second_after_a_quote_stamped_on_arrival_is_news() {
+        let bus = Arc::new(Recorder::default());
+        let service = PriceService::new(bus.clone(), Arc::new(History(Ok(vec![]))));
+        let second = T0 - T0 % 1_000;
+        assert_eq!(
+            service.on_ticks([tick(1, 1875, second + 902)], second + 902),
+            1
+        );
+        let mut full = tick(1, 1877, second);
+        full.depth = Some(Default::default());
+        assert_eq!(service.on_ticks([full], second + 950), 1, "the newer price");
+        assert_eq!(service.latest_tick(InstrumentToken(1)), Some(full));
+        assert_eq!(
+            service.on_ticks([full], second + 1_050),
+            0,
+            "the same again"
+        );
+        assert_eq!(bus.0.lock().unwrap().len(), 2);
     }
 
     #[test]
