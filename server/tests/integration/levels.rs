@@ -355,14 +355,84 @@ async fn a_crossing_outside_the_active_window_is_logged_and_not_traded() {
     app.stop().await;
 }
 
-#[tokio::test]
-async fn a_crash_after_a_trigger_was_recorded_sends_its_order_once_at_the_next_start() {
+/// What the level trader writes before it sends anything (the trigger, its log entry and the
+/// pending order, in one transaction) at `at_ms`, written straight into the stopped app's
+/// database; then the process dies.
+async fn record_a_trigger_then_crash(
+    data: &tempfile::TempDir,
+    id: osp_core::model::LevelId,
+    level_price: Price,
+    tag: &str,
+    at_ms: i64,
+) {
     use osp_core::model::{
-        Direction, Exchange, IntentState, LastTrigger, LevelId, LevelLogEntry, LevelLogKind,
-        OrderIntent, OrderKind, OrderRequest, OrderSide, OrderTag, ProductKind,
+        Direction, Exchange, IntentState, LastTrigger, LevelLogEntry, LevelLogKind, OrderIntent,
+        OrderKind, OrderRequest, OrderSide, OrderTag, ProductKind,
     };
     use osp_core::ports::LevelStore;
 
+    let db = osp_server::database::Database::connect(&osp_server::config::DatabaseSettings {
+        url: secrecy::SecretString::from(format!(
+            "sqlite://{}",
+            data.path().join("osp.db").display()
+        )),
+        max_connections: 1,
+    })
+    .await
+    .unwrap();
+    let mut order = OrderIntent {
+        id: 0,
+        level: Some(id),
+        closes: None,
+        outside_exit: false,
+        request: OrderRequest {
+            exchange: Exchange::Nse,
+            tradingsymbol: "INFY".to_owned(),
+            side: OrderSide::Buy,
+            quantity: 3,
+            kind: OrderKind::Market,
+            product: ProductKind::Intraday,
+            tag: OrderTag::parse(tag).unwrap(),
+        },
+        state: IntentState::Pending,
+        broker_order_id: None,
+        filled_quantity: 0,
+        average_price: None,
+        reason: None,
+        created_ms: at_ms,
+        updated_ms: at_ms,
+    };
+    let trigger = LastTrigger {
+        direction: Direction::Up,
+        price: level_price,
+        at_ms,
+    };
+    let fired = LevelLogEntry {
+        id: 0,
+        level: id,
+        kind: LevelLogKind::Triggered,
+        direction: Some(Direction::Up),
+        price: level_price,
+        at_ms,
+        detail: "upward crossing confirmed".to_owned(),
+    };
+    assert!(
+        db.record_trigger(id, trigger, std::slice::from_ref(&fired), Some(&mut order))
+            .await
+            .unwrap()
+    );
+    db.close().await;
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+#[tokio::test]
+async fn a_crash_after_a_trigger_was_recorded_sends_its_order_once_at_the_next_start() {
     let app = spawn_app().await;
     let level_price = moved(app.ltp("NSE:INFY").await, 300);
     let (_, created) = app
@@ -371,66 +441,12 @@ async fn a_crash_after_a_trigger_was_recorded_sends_its_order_once_at_the_next_s
             json!({ "draft": draft(level_price, true) }),
         )
         .await;
-    let id = LevelId(created["stored"]["level"]["id"].as_i64().unwrap());
+    let id = osp_core::model::LevelId(created["stored"]["level"]["id"].as_i64().unwrap());
     let data = app.stop_keeping_data().await;
+    record_a_trigger_then_crash(&data, id, level_price, "crashafter1", now_ms()).await;
 
-    // What the level trader writes before it sends anything; then the process dies.
-    {
-        let db = osp_server::database::Database::connect(&osp_server::config::DatabaseSettings {
-            url: secrecy::SecretString::from(format!(
-                "sqlite://{}",
-                data.path().join("osp.db").display()
-            )),
-            max_connections: 1,
-        })
-        .await
-        .unwrap();
-        let mut order = OrderIntent {
-            id: 0,
-            level: Some(id),
-            closes: None,
-            outside_exit: false,
-            request: OrderRequest {
-                exchange: Exchange::Nse,
-                tradingsymbol: "INFY".to_owned(),
-                side: OrderSide::Buy,
-                quantity: 3,
-                kind: OrderKind::Market,
-                product: ProductKind::Intraday,
-                tag: OrderTag::parse("crashafter1").unwrap(),
-            },
-            state: IntentState::Pending,
-            broker_order_id: None,
-            filled_quantity: 0,
-            average_price: None,
-            reason: None,
-            created_ms: 1,
-            updated_ms: 1,
-        };
-        let trigger = LastTrigger {
-            direction: Direction::Up,
-            price: level_price,
-            at_ms: 1,
-        };
-        let fired = LevelLogEntry {
-            id: 0,
-            level: id,
-            kind: LevelLogKind::Triggered,
-            direction: Some(Direction::Up),
-            price: level_price,
-            at_ms: 1,
-            detail: "upward crossing confirmed".to_owned(),
-        };
-        assert!(
-            db.record_trigger(id, trigger, std::slice::from_ref(&fired), Some(&mut order))
-                .await
-                .unwrap()
-        );
-        db.close().await;
-    }
-
-    // The next start finds the pending order, sees the broker has none with its tag, sends it
-    // once; the level stays triggered.
+    // The next start, moments later, finds the pending order, sees the broker has none with
+    // its tag, sends it once; the level stays triggered.
     let app = spawn_app_in(data, &[]).await;
     let done = wait_for_orders(&app, |o| o.len() == 1 && o[0]["state"] == "filled").await;
     assert_eq!(done[0]["request"]["tag"], "crashafter1");
@@ -447,6 +463,39 @@ async fn a_crash_after_a_trigger_was_recorded_sends_its_order_once_at_the_next_s
     app.trade_at(INFY, moved(level_price, -100)).await;
     app.trade_at(INFY, moved(level_price, 100)).await;
     assert_eq!(app.orders().await.len(), 1, "not fired again");
+    app.stop().await;
+}
+
+/// The same crash, but the app stays down for minutes: the crossing's order is refused with
+/// the reason at the next start, never sent at prices long gone.
+#[tokio::test]
+async fn a_trigger_recorded_before_a_long_stop_is_refused_at_the_next_start_never_sent_late() {
+    let app = spawn_app().await;
+    let level_price = moved(app.ltp("NSE:INFY").await, 300);
+    let (_, created) = app
+        .call_json(
+            "levels/create",
+            json!({ "draft": draft(level_price, true) }),
+        )
+        .await;
+    let id = osp_core::model::LevelId(created["stored"]["level"]["id"].as_i64().unwrap());
+    let data = app.stop_keeping_data().await;
+    let minutes_ago = now_ms() - 5 * 60_000;
+    record_a_trigger_then_crash(&data, id, level_price, "crashlate1", minutes_ago).await;
+
+    let app = spawn_app_in(data, &[]).await;
+    let done = wait_for_orders(&app, |o| o.len() == 1 && o[0]["state"] == "rejected").await;
+    assert_eq!(done[0]["request"]["tag"], "crashlate1");
+    let reason = done[0]["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("not sent late"), "{reason}");
+    let at_broker = app.kite.orders().await.unwrap();
+    assert!(
+        at_broker
+            .iter()
+            .all(|o| o.tag.as_deref() != Some("crashlate1")),
+        "{at_broker:?}"
+    );
+    assert_eq!(phase_of(&levels(&app).await, id.0), "triggered");
     app.stop().await;
 }
 

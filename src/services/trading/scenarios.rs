@@ -13,7 +13,7 @@ use crate::ports::{Broker, Clock, IntentStore, MarketData, RiskStore};
 use crate::services::instruments::InstrumentCatalog;
 use crate::testing::{Answer, ManualClock, MemoryStore, NoTicks, ScriptedBroker, run};
 
-use super::execution::executor::LOST_ANSWER_SETTLE_MS;
+use super::execution::executor::{LOST_ANSWER_SETTLE_MS, UNSENT_STALE_MS};
 use super::{
     BrokerSession, EntryCount, OrderExecutor, Portfolio, PreTradeCheck, RiskGate, RiskState,
 };
@@ -301,6 +301,31 @@ fn a_crash_between_recording_and_sending_sends_once_after_the_restart() {
     assert_eq!(sent[0].state, IntentState::Placed);
     assert!(run(restarted.reconcile_pending()).unwrap().is_empty());
     assert_eq!(desk.broker.placed_with(&recorded.request.tag), 1);
+}
+
+/// A trader's order recorded by a web process apart while no workers process runs (or by a
+/// process that died before sending it): the workers started within the window send it once;
+/// found later, it is refused with the reason and never reaches the broker.
+#[test]
+fn an_order_recorded_and_left_unsent_past_the_window_is_refused_never_sent_late() {
+    let desk = Desk::new(RiskLimits::NONE);
+    let in_time = run(desk.executor().record(None, buy(1))).unwrap();
+    desk.clock.advance(UNSENT_STALE_MS);
+    let sent = run(desk.executor().reconcile_pending()).unwrap();
+    assert_eq!(sent[0].state, IntentState::Placed, "{sent:?}");
+    assert_eq!(desk.broker.placed_with(&in_time.request.tag), 1);
+
+    let late = run(desk.executor().record(None, buy(2))).unwrap();
+    desk.clock.advance(UNSENT_STALE_MS + 1);
+    let refused = run(desk.executor().reconcile_pending()).unwrap();
+    assert_eq!(refused[0].state, IntentState::Rejected, "{refused:?}");
+    let reason = refused[0].reason.as_deref().unwrap_or_default();
+    assert!(reason.contains("not sent late"), "{reason}");
+    assert!(reason.contains("no workers process"), "{reason}");
+    assert_eq!(desk.broker.placed_with(&late.request.tag), 0);
+    // Final: a later reconciliation finds nothing to resolve.
+    assert!(run(desk.executor().reconcile_pending()).unwrap().is_empty());
+    assert_eq!(desk.broker.placed_with(&late.request.tag), 0);
 }
 
 #[test]

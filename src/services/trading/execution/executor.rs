@@ -8,7 +8,8 @@
 //! refused once the book has had `LOST_ANSWER_SETTLE_MS` to show it (never placed again: a
 //! trigger must not fire late, and a trade's exit is asked for anew by the trade monitor); one
 //! recorded and never sent here (a crash between the two steps, or a web process that left it
-//! to the workers) is sent once.
+//! to the workers) is sent once — if it is found within `UNSENT_STALE_MS`; later, it is refused
+//! with the reason, never sent late.
 //!
 //! One executor per account at a time: within a process, intents being sent are skipped by
 //! reconciliation; across processes the trading lease (`with_lease`) decides — a process that
@@ -121,6 +122,13 @@ pub const LOST_ANSWER_SETTLE_MS: i64 = 5_000;
 /// reconciliation: a web process apart records it and the trading worker sends it within
 /// moments; one found after a restart is refused, not sent late.
 pub const OUTSIDE_EXIT_STALE_MS: i64 = 10_000;
+/// How old any other order recorded and never sent may be and still be sent by the
+/// reconciliation. A web process apart records a trader's order and the workers send it within
+/// moments; a process killed between recording and sending is restarted within seconds. One
+/// found later — no workers process was running, the app stayed down, the broker session had
+/// ended — was asked for at prices long gone: it is refused with the reason, never sent late
+/// (a trade's exit is asked for again by the trade monitor while the trade is open).
+pub const UNSENT_STALE_MS: i64 = 30_000;
 
 const STANDBY: &str = "not sent: this server is a standby — another server process holds the \
                        trading lease and places the orders; use that one, or stop it and this one \
@@ -622,6 +630,20 @@ impl OrderExecutor {
                          and never reached the broker (the app stopped meanwhile); what the \
                          broker holds may have changed, so it is not sent late — exit again from \
                          the Account page if the units are still there",
+                        (now - intent.created_ms) / 1000
+                    );
+                    out.push(
+                        self.apply(&intent, IntentEvent::Refused { reason: &reason })
+                            .await?,
+                    );
+                }
+                // Any other order recorded and never sent, found late: its prices are gone.
+                (Reconciliation::Send, _, None) if now - intent.created_ms > UNSENT_STALE_MS => {
+                    let reason = format!(
+                        "not sent: this order was recorded {} s ago and never reached the broker \
+                         (no workers process was running to send it, or the app stopped before \
+                         it could); prices have moved since, so it is not sent late — place it \
+                         again if you still want it",
                         (now - intent.created_ms) / 1000
                     );
                     out.push(
