@@ -121,7 +121,12 @@ impl PriceStream {
             let due = Instant::now() >= next_send;
             tokio::select! {
                 batch = subscription.next_batch(), if due => {
-                    let Some(ticks) = batch else { return };
+                    // The bus ends only when the server stops; its end may be seen here before
+                    // the shutdown arm below is (`select!` polls its arms in a random order).
+                    let Some(ticks) = batch else {
+                        going_away(&mut socket).await;
+                        return;
+                    };
                     if !send(&mut socket, &ServerMessage::Ticks { ticks }).await {
                         return;
                     }
@@ -169,15 +174,7 @@ impl PriceStream {
                     }
                 }
                 _ = self.shutdown.cancelled() => {
-                    let frame = CloseFrame {
-                        code: CLOSE_GOING_AWAY,
-                        reason: "server shutting down".into(),
-                    };
-                    let _ = tokio::time::timeout(
-                        Duration::from_secs(1),
-                        socket.send(Message::Close(Some(frame))),
-                    )
-                    .await;
+                    going_away(&mut socket).await;
                     return;
                 }
             }
@@ -278,6 +275,19 @@ impl Drop for SocketSlot {
             }
         }
     }
+}
+
+/// Tells the client the server is stopping (it reconnects to the next one).
+async fn going_away(socket: &mut WebSocket) {
+    let frame = CloseFrame {
+        code: CLOSE_GOING_AWAY,
+        reason: "server shutting down".into(),
+    };
+    let _ = tokio::time::timeout(
+        Duration::from_secs(1),
+        socket.send(Message::Close(Some(frame))),
+    )
+    .await;
 }
 
 /// Closes the socket with a policy-violation close saying why.
