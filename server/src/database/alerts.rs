@@ -3,7 +3,7 @@
 //! as JSON; `enabled` and `state` are columns so a firing is a compare-and-set (`WHERE state =
 //! 'armed' AND enabled`), written with its history entry in one transaction.
 
-use super::failed;
+use super::{BeginWrite, failed};
 use async_trait::async_trait;
 use osp_core::model::{
     ActiveWindow, Alert, AlertCondition, AlertEvent, AlertId, AlertRepeat, AlertState, Price,
@@ -216,7 +216,7 @@ impl AlertStore for Database {
         done: bool,
     ) -> Result<Option<AlertEvent>, StoreError> {
         let row: Option<EventRow> = on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(failed(WHAT))?;
+            let mut tx = pool.begin_write().await.map_err(failed(WHAT))?;
             let counted = sqlx::query(
                 "UPDATE alerts SET fired_count = fired_count + 1, last_fired_ms = $1, \
                  state = CASE WHEN $2 THEN 'fired' ELSE state END \

@@ -2,7 +2,7 @@
 //! searchable list before (or without) a fresh download. `replace_all` swaps the whole table in
 //! one transaction: readers see yesterday's list or today's, never half of one.
 
-use super::failed;
+use super::{BeginWrite, failed};
 use osp_core::model::{Exchange, Instrument, InstrumentToken, Price};
 
 use super::Database;
@@ -81,7 +81,7 @@ impl Database {
     ) -> Result<(), String> {
         let total = instruments.len();
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(failed(WHAT))?;
+            let mut tx = pool.begin_write().await.map_err(failed(WHAT))?;
             sqlx::query("DELETE FROM instruments")
                 .execute(&mut *tx)
                 .await

@@ -3,7 +3,7 @@
 //! JSON; `armed` is its own column so a trigger is a compare-and-set (`WHERE armed`), written
 //! with its log entry and its pending order intent in one transaction.
 
-use super::failed;
+use super::{BeginWrite, failed};
 use async_trait::async_trait;
 use osp_core::model::{
     Direction, LastTrigger, Level, LevelId, LevelLogEntry, LevelLogKind, OrderIntent, Price,
@@ -153,7 +153,7 @@ impl Database {
     ) -> Result<bool, StoreError> {
         let request = order.as_deref().map(request_json).transpose()?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(failed(WHAT))?;
+            let mut tx = pool.begin_write().await.map_err(failed(WHAT))?;
             let done = sqlx::query(
                 "UPDATE levels SET armed = $1, last_trigger = COALESCE($2, last_trigger), \
                  updated_ms = $3 \
@@ -248,7 +248,7 @@ impl LevelStore for Database {
             .map(spec_json)
             .collect::<Result<Vec<_>, _>>()?;
         let rows: Vec<Row> = on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(failed(WHAT))?;
+            let mut tx = pool.begin_write().await.map_err(failed(WHAT))?;
             let mut rows = Vec::with_capacity(levels.len());
             for (level, spec) in levels.iter().zip(specs) {
                 let row: Row = sqlx::query_as(&format!(

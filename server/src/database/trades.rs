@@ -3,7 +3,7 @@
 //! makes every update a compare-and-set, and an exit is written with its pending exit order in
 //! one transaction.
 
-use super::failed;
+use super::{BeginWrite, failed};
 use async_trait::async_trait;
 use osp_core::model::{OrderIntent, Trade, TradeId, TradeState};
 use osp_core::ports::{StoreError, TradeStore};
@@ -131,7 +131,7 @@ impl TradeStore for Database {
         }
         let request = request_json(exit)?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(failed(WHAT))?;
+            let mut tx = pool.begin_write().await.map_err(failed(WHAT))?;
             let id = insert_intent!(&mut *tx, exit, request)?
                 .ok_or_else(|| StoreError::unreadable(WHAT, format!("order tag {} is already used", exit.request.tag)))?;
             let mut next = trade.clone();
@@ -160,7 +160,7 @@ impl TradeStore for Database {
         }
         let request = request_json(order)?;
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(failed(WHAT))?;
+            let mut tx = pool.begin_write().await.map_err(failed(WHAT))?;
             let id = insert_intent!(&mut *tx, order, request)?
                 .ok_or_else(|| StoreError::unreadable(WHAT, format!("order tag {} is already used", order.request.tag)))?;
             let mut next = trade.clone();

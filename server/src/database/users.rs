@@ -1,7 +1,7 @@
 //! App users (`users`): storage only. What a valid user is, and when an account locks, is the
 //! account service's (`osp_core::services::accounts`).
 
-use super::failed;
+use super::{BeginWrite, failed};
 use async_trait::async_trait;
 use osp_core::model::{Role, StoredUser, User, UserId};
 use osp_core::ports::{RoleUpdate, StoreError, UserStore};
@@ -144,7 +144,7 @@ impl UserStore for Database {
                 .await
                 .map_err(failed(WHAT))?,
             Database::Postgres(pool) => {
-                let mut tx = pool.begin().await.map_err(failed(WHAT))?;
+                let mut tx = pool.begin_write().await.map_err(failed(WHAT))?;
                 if only_if_first {
                     sqlx::query("SELECT pg_advisory_xact_lock(7001)")
                         .execute(&mut *tx)
@@ -221,7 +221,7 @@ impl UserStore for Database {
                 .map_err(failed(WHAT))?
                 .rows_affected(),
             Database::Postgres(pool) => {
-                let mut tx = pool.begin().await.map_err(failed(WHAT))?;
+                let mut tx = pool.begin_write().await.map_err(failed(WHAT))?;
                 sqlx::query("SELECT pg_advisory_xact_lock($1)")
                     .bind(ROLE_CHANGE_LOCK)
                     .execute(&mut *tx)

@@ -2,7 +2,7 @@
 //! and duplicates are the core's `WatchlistService`'s rules. Every change that touches several
 //! rows runs in one transaction, so a failure leaves the previous list whole.
 
-use super::failed;
+use super::{BeginWrite, failed};
 use async_trait::async_trait;
 use osp_core::model::{Exchange, InstrumentToken, Watchlist, WatchlistItem};
 use osp_core::ports::{StoreError, WatchlistStore};
@@ -131,7 +131,7 @@ impl WatchlistStore for Database {
 
     async fn delete(&self, owner: &str, id: i64) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(failed(WHAT))?;
+            let mut tx = pool.begin_write().await.map_err(failed(WHAT))?;
             sqlx::query(
                 "DELETE FROM watchlist_items WHERE watchlist_id = \
                  (SELECT id FROM watchlists WHERE id = $1 AND owner = $2)",
@@ -159,7 +159,7 @@ impl WatchlistStore for Database {
         items: &[WatchlistItem],
     ) -> Result<bool, StoreError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(failed(WHAT))?;
+            let mut tx = pool.begin_write().await.map_err(failed(WHAT))?;
             let found: Option<(i64,)> =
                 sqlx::query_as("SELECT id FROM watchlists WHERE id = $1 AND owner = $2")
                     .bind(id)
@@ -184,7 +184,7 @@ impl WatchlistStore for Database {
         items: &[WatchlistItem],
     ) -> Result<Option<bool>, StoreError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await.map_err(failed(WHAT))?;
+            let mut tx = pool.begin_write().await.map_err(failed(WHAT))?;
             // A write first: it takes the list's lock (the row in PostgreSQL, the database in
             // SQLite) before anything is read, so the check below sees the latest items.
             let locked = sqlx::query("UPDATE watchlists SET name = name WHERE id = $1 AND owner = $2")

@@ -362,3 +362,70 @@ async fn postgres_suspended_kite_alerts_are_kept_once_and_forgotten() {
     db.close().await;
     drop_postgres_database(&name).await;
 }
+
+/// Many writers at once on one SQLite file, each reading before it writes (`set_items` checks
+/// the list's owner first): every write transaction takes the write lock at its `BEGIN`
+/// (`IMMEDIATE`), so each waits its turn instead of failing with "database is locked" when
+/// another committed between its read and its write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_writers_that_read_first_wait_their_turn_instead_of_failing() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = Database::connect(&osp_server::config::DatabaseSettings {
+        url: secrecy::SecretString::from(format!(
+            "sqlite://{}",
+            dir.path().join("osp.db").display()
+        )),
+        max_connections: 8,
+    })
+    .await
+    .expect("open SQLite");
+    db.migrate().await.expect("migrate SQLite");
+    let db = std::sync::Arc::new(db);
+    let list = db.create("ana", "Main").await.unwrap();
+    let writers: Vec<_> = (0..8u32)
+        .map(|writer| {
+            let db = db.clone();
+            tokio::spawn(async move {
+                for round in 0..40u32 {
+                    let items = [item(writer * 1_000 + round + 1, "W")];
+                    db.set_items("ana", list, &items)
+                        .await
+                        .map_err(|e| format!("writer {writer}, round {round}: {e}"))?;
+                }
+                Ok::<_, String>(())
+            })
+        })
+        .collect();
+    let mut failed = Vec::new();
+    for writer in writers {
+        if let Err(e) = writer.await.unwrap() {
+            failed.push(e);
+        }
+    }
+    assert!(failed.is_empty(), "{failed:?}");
+    let lists = db.lists("ana").await.unwrap();
+    assert_eq!(lists[0].items.len(), 1, "one writer's list, whole");
+}
+
+/// The rule the test above shows for one store, kept for all: no transaction in the stores
+/// begins deferred (`pool.begin()`); each writes through `begin_write`.
+#[test]
+fn every_store_transaction_begins_as_a_writer() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/database");
+    let mut deferred = Vec::new();
+    let mut writers = 0;
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        writers += text.matches(".begin_write()").count();
+        for (n, line) in text.lines().enumerate() {
+            if line.contains("pool.begin()") {
+                deferred.push(format!("{}:{}", entry.path().display(), n + 1));
+            }
+        }
+    }
+    assert!(
+        writers >= 12,
+        "the stores' transactions were not found ({writers})"
+    );
+    assert!(deferred.is_empty(), "use begin_write: {deferred:?}");
+}
