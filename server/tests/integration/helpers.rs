@@ -591,7 +591,7 @@ pub async fn sqlite_database() -> (osp_server::database::Database, tempfile::Tem
 }
 
 /// A fresh, migrated database on the test PostgreSQL server, and its name (to drop it).
-pub async fn postgres_database() -> (osp_server::database::Database, String) {
+pub async fn postgres_database() -> (osp_server::database::Database, TestDatabase) {
     let (url, name) = fresh_postgres_database().await;
     let db = osp_server::database::Database::connect(&osp_server::config::DatabaseSettings {
         url: secrecy::SecretString::from(url),
@@ -612,8 +612,56 @@ pub fn postgres_admin_url() -> String {
     )
 }
 
-/// A new, empty database on the test server; returns its URL and name.
-pub async fn fresh_postgres_database() -> (String, String) {
+/// The name of a test database on the throwaway server. Dropped with it when this goes out of
+/// scope — after the test's own `drop_postgres_database`, or when a failing assertion unwinds
+/// past it — so a failed test leaves no database behind.
+pub struct TestDatabase(String);
+
+impl std::ops::Deref for TestDatabase {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for TestDatabase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // `Drop` cannot wait on the test's runtime (it may be the one unwinding): a thread with
+        // a runtime of its own drops the database (`IF EXISTS`: the test may have already).
+        let name = std::mem::take(&mut self.0);
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())?;
+            runtime.block_on(async {
+                let mut conn = sqlx::PgConnection::connect(&postgres_admin_url())
+                    .await
+                    .map_err(|e| e.to_string())?;
+                sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                conn.close().await.ok();
+                Ok::<_, String>(())
+            })
+        })
+        .join();
+        if let Ok(Err(e)) = dropped {
+            eprintln!("a test database was left behind: {e}");
+        }
+    }
+}
+
+/// A new, empty database on the test server; returns its URL and name (which drops it at the
+/// end of the test, passed or failed).
+pub async fn fresh_postgres_database() -> (String, TestDatabase) {
     let admin = postgres_admin_url();
     let name = format!("osp_test_{}", uuid_like());
     let mut conn = sqlx::PgConnection::connect(&admin)
@@ -625,7 +673,7 @@ pub async fn fresh_postgres_database() -> (String, String) {
         .expect("create a test database");
     conn.close().await.ok();
     let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
-    (format!("{base}/{name}"), name)
+    (format!("{base}/{name}"), TestDatabase(name))
 }
 
 pub async fn drop_postgres_database(name: &str) {

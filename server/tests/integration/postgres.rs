@@ -99,3 +99,29 @@ async fn an_unreachable_postgres_fails_start_up_naming_the_server_not_the_passwo
     assert!(err.contains(&format!("127.0.0.1:{port}/osp")), "{err}");
     assert!(!err.contains("s3cret-pw"), "{err}");
 }
+
+/// A test that fails half-way (its connection still open) leaves no database on the test
+/// server: the name's guard drops it as the panic unwinds.
+#[tokio::test]
+async fn a_failing_test_leaves_no_database_behind() {
+    use sqlx::Connection;
+    let (named, name) = tokio::sync::oneshot::channel();
+    let failing = tokio::spawn(async move {
+        let (url, database) = fresh_postgres_database().await;
+        let _open = sqlx::PgConnection::connect(&url).await.unwrap();
+        named.send(database.to_string()).unwrap();
+        panic!("a failing assertion in a test (expected by this test)");
+    });
+    assert!(failing.await.unwrap_err().is_panic());
+    let name = name.await.unwrap();
+    assert!(name.starts_with("osp_test_"), "{name}");
+    let mut admin = sqlx::PgConnection::connect(&crate::helpers::postgres_admin_url())
+        .await
+        .unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM pg_database WHERE datname = $1")
+        .bind(&name)
+        .fetch_one(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "{name} was left behind");
+}
