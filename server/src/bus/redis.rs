@@ -1,6 +1,7 @@
 //! `RedisBus`: the event bus between server processes, on Redis pub/sub — used when the web
 //! side (`osp serve --no-workers`) and the workers (`osp workers`) run apart
-//! (`OSP__BUS__URL=redis://…`). Five channels:
+//! (`OSP__BUS__URL=redis://…`). Five channels, named here as with the default `bus.prefix`
+//! (`osp`; another prefix lets a second installation share the Redis unheard):
 //!
 //! - `osp:ticks`: the process holding Kite's ticker relays every tick batch it publishes on its
 //!   in-process bus (`relay_ticks`); the web processes feed them to their price service
@@ -43,11 +44,42 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
-const TICKS: &str = "osp:ticks";
-const CHANGES: &str = "osp:changes";
-const INTERESTS: &str = "osp:interests";
-const STATUS: &str = "osp:status";
-const CONTROL: &str = "osp:control";
+/// The five channels. On Redis each is named `{bus.prefix}:{suffix}` — `osp:ticks` and so on
+/// unless `bus.prefix` says otherwise, so two installations can share one Redis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Channel {
+    Ticks,
+    Changes,
+    Interests,
+    Status,
+    Control,
+}
+
+const TICKS: Channel = Channel::Ticks;
+const CHANGES: Channel = Channel::Changes;
+const INTERESTS: Channel = Channel::Interests;
+const STATUS: Channel = Channel::Status;
+const CONTROL: Channel = Channel::Control;
+
+impl Channel {
+    const ALL: [Channel; 5] = [TICKS, CHANGES, INTERESTS, STATUS, CONTROL];
+
+    /// Its name after the prefix; also its label in the metrics.
+    fn suffix(self) -> &'static str {
+        match self {
+            Channel::Ticks => "ticks",
+            Channel::Changes => "changes",
+            Channel::Interests => "interests",
+            Channel::Status => "status",
+            Channel::Control => "control",
+        }
+    }
+}
+
+/// The channels' names on Redis for `prefix`, in `Channel::ALL`'s order.
+fn channel_names(prefix: &str) -> [String; 5] {
+    Channel::ALL.map(|c| format!("{prefix}:{}", c.suffix()))
+}
 /// How often a process with workers says how they stand, and how long it counts as alive
 /// after that.
 pub const STATUS_EVERY: Duration = Duration::from_secs(2);
@@ -118,7 +150,9 @@ pub struct RedisBus {
     process: String,
     /// How this process's tick batches begin on the wire.
     own_ticks: String,
-    outbox: mpsc::Sender<(&'static str, Vec<u8>)>,
+    outbox: mpsc::Sender<(Channel, Vec<u8>)>,
+    /// The channels' names on Redis (`bus.prefix`), in `Channel::ALL`'s order.
+    channels: [String; 5],
     changes: broadcast::Sender<StateChange>,
     ticks: broadcast::Sender<Vec<Tick>>,
     interests: broadcast::Sender<(String, Vec<(InstrumentToken, FeedMode)>)>,
@@ -163,10 +197,12 @@ impl RedisBus {
     /// Connects to `url` (checked with a PING, so a wrong address fails start-up with the
     /// reason) and starts the publishing and subscribing tasks; both stop with `shutdown`.
     /// A `rediss://` address speaks TLS, trusting the system's certificate authorities, or only
-    /// the one in `ca_file` (PEM) when given.
+    /// the one in `ca_file` (PEM) when given. Its channels are named `{prefix}:…` (`bus.prefix`):
+    /// processes on another prefix are another installation, unheard.
     pub async fn connect(
         url: &str,
         ca_file: Option<&std::path::Path>,
+        prefix: &str,
         shutdown: CancellationToken,
     ) -> anyhow::Result<Arc<RedisBus>> {
         let address = without_credentials(url);
@@ -201,6 +237,7 @@ impl RedisBus {
         let bus = Arc::new(RedisBus {
             client,
             address,
+            channels: channel_names(prefix),
             own_ticks: format!("{{\"from\":{}", serde_json::Value::from(process.as_str())),
             process,
             outbox,
@@ -261,11 +298,21 @@ impl RedisBus {
         self.changes.subscribe()
     }
 
-    fn send(&self, channel: &'static str, payload: Vec<u8>) {
+    fn send(&self, channel: Channel, payload: Vec<u8>) {
         if self.outbox.try_send((channel, payload)).is_err() {
             self.dropped.fetch_add(1, Ordering::Relaxed);
-            metrics::counter!("osp_bus_dropped_total", "channel" => channel).increment(1);
+            metrics::counter!("osp_bus_dropped_total", "channel" => channel.suffix()).increment(1);
         }
+    }
+
+    /// `channel`'s name on Redis.
+    fn name_of(&self, channel: Channel) -> &str {
+        &self.channels[channel as usize]
+    }
+
+    /// Which of this installation's channels `name` is (none: another installation's).
+    fn channel_named(&self, name: &str) -> Option<Channel> {
+        Channel::ALL.into_iter().find(|c| self.name_of(*c) == name)
     }
 
     fn note_error(&self, error: String) {
@@ -275,7 +322,7 @@ impl RedisBus {
     async fn publish_queued(
         self: Arc<Self>,
         mut manager: redis::aio::ConnectionManager,
-        mut queued: mpsc::Receiver<(&'static str, Vec<u8>)>,
+        mut queued: mpsc::Receiver<(Channel, Vec<u8>)>,
         shutdown: CancellationToken,
     ) {
         loop {
@@ -287,19 +334,20 @@ impl RedisBus {
                 },
             };
             let sent: redis::RedisResult<i64> = redis::cmd("PUBLISH")
-                .arg(channel)
+                .arg(self.name_of(channel))
                 .arg(payload)
                 .query_async(&mut manager)
                 .await;
             match sent {
                 Ok(_) => {
                     self.published.fetch_add(1, Ordering::Relaxed);
-                    metrics::counter!("osp_bus_published_total", "channel" => channel).increment(1);
+                    metrics::counter!("osp_bus_published_total", "channel" => channel.suffix())
+                        .increment(1);
                 }
                 Err(e) => {
                     // The manager reconnects by itself; this message is lost.
                     self.dropped.fetch_add(1, Ordering::Relaxed);
-                    tracing::warn!(error = %e, channel, "a bus message could not be published");
+                    tracing::warn!(error = %e, channel = self.name_of(channel), "a bus message could not be published");
                     self.note_error(format!("publishing: {e}"));
                 }
             }
@@ -333,9 +381,7 @@ impl RedisBus {
 
     async fn listen_once(&self, first: &mut bool) -> redis::RedisResult<()> {
         let mut pubsub = self.client.get_async_pubsub().await?;
-        pubsub
-            .subscribe(&[TICKS, CHANGES, INTERESTS, STATUS, CONTROL])
-            .await?;
+        pubsub.subscribe(&self.channels[..]).await?;
         self.connected.store(true, Ordering::Relaxed);
         if !std::mem::take(first) {
             // Announcements may have been missed while disconnected: everything is read again.
@@ -347,11 +393,11 @@ impl RedisBus {
         while let Some(message) = messages.next().await {
             self.received.fetch_add(1, Ordering::Relaxed);
             let payload = message.get_payload_bytes();
-            match message.get_channel_name() {
+            match self.channel_named(message.get_channel_name()) {
                 // Read only where someone listens (web processes; the ticker's own are local).
                 // Its own relayed batches are skipped unread (`from` is serialized first).
-                TICKS if payload.starts_with(self.own_ticks.as_bytes()) => {}
-                TICKS if self.ticks.receiver_count() > 0 => {
+                Some(TICKS) if payload.starts_with(self.own_ticks.as_bytes()) => {}
+                Some(TICKS) if self.ticks.receiver_count() > 0 => {
                     match serde_json::from_slice::<TickMessage>(payload) {
                         // The relaying process's own come back too: not read twice.
                         Ok(message) if message.from != self.process => {
@@ -363,14 +409,14 @@ impl RedisBus {
                         }
                     }
                 }
-                CHANGES => match serde_json::from_slice::<ChangeMessage>(payload) {
+                Some(CHANGES) => match serde_json::from_slice::<ChangeMessage>(payload) {
                     Ok(change) if change.from != self.process => {
                         let _ = self.changes.send(change.what);
                     }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "a change on the bus could not be read"),
                 },
-                STATUS => match serde_json::from_slice::<PeerStatus>(payload) {
+                Some(STATUS) => match serde_json::from_slice::<PeerStatus>(payload) {
                     Ok(peer) if peer.from != self.process => {
                         let heard_ms = std::time::SystemTime::now()
                             .duration_since(std::time::UNIX_EPOCH)
@@ -383,7 +429,7 @@ impl RedisBus {
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "a status on the bus could not be read"),
                 },
-                CONTROL => match serde_json::from_slice::<ControlMessage>(payload) {
+                Some(CONTROL) => match serde_json::from_slice::<ControlMessage>(payload) {
                     Ok(control)
                         if control.to == *self.label.lock().unwrap_or_else(|p| p.into_inner()) =>
                     {
@@ -395,7 +441,7 @@ impl RedisBus {
                         tracing::warn!(error = %e, "a control message on the bus could not be read")
                     }
                 },
-                INTERESTS => match serde_json::from_slice::<InterestMessage>(payload) {
+                Some(INTERESTS) => match serde_json::from_slice::<InterestMessage>(payload) {
                     Ok(interest) if interest.from != self.process => {
                         let _ = self.interests.send((interest.from, interest.follows));
                     }

@@ -173,6 +173,7 @@ fn defaults(profile: Profile) -> config::ConfigBuilder<config::builder::DefaultS
         ("bus.url", ""),
         ("bus.ca_file", ""),
         ("bus.allow_plain_text", "false"),
+        ("bus.prefix", "osp"),
     ];
     pairs.into_iter().fold(Config::builder(), |b, (k, v)| {
         b.set_default(k, v)
@@ -538,6 +539,24 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(refused.contains("a readable PEM file"), "{refused}");
+        // The channels' prefix: `osp` unless set; a name Redis channels can carry.
+        assert_eq!(
+            with_bus("redis://127.0.0.1:6379", &[]).unwrap().bus.prefix,
+            "osp"
+        );
+        let second = with_bus(
+            "redis://127.0.0.1:6379",
+            &[("OSP__BUS__PREFIX", "desk-2.paper")],
+        );
+        assert_eq!(second.unwrap().bus.prefix, "desk-2.paper");
+        for wrong in ["desk 2", "osp:x", "a*", &"p".repeat(33)] {
+            let wrong: &'static str = Box::leak(wrong.to_owned().into_boxed_str());
+            let refused = with_bus("redis://127.0.0.1:6379", &[("OSP__BUS__PREFIX", wrong)])
+                .unwrap_err()
+                .to_string();
+            assert!(refused.contains("bus.prefix"), "{wrong}: {refused}");
+            assert!(refused.contains("each installation"), "{wrong}: {refused}");
+        }
         let refused = load_env(&[("OSP__KITE__ALLOW_PLAIN_HTTP", "yes please")])
             .unwrap_err()
             .to_string();

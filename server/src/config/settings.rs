@@ -198,6 +198,9 @@ pub struct BusSettings {
     /// Production with a plain-text `redis://` bus to another machine runs only with this
     /// named opt-out (warned at start-up).
     pub allow_plain_text: bool,
+    /// What the bus's channel names begin with (`{prefix}:ticks` …): each installation sharing
+    /// one Redis needs its own.
+    pub prefix: String,
 }
 
 /// Which Kite the app talks to.
@@ -426,6 +429,8 @@ pub(super) struct RawBus {
     #[serde(default)]
     pub url: String,
     #[serde(default)]
+    pub prefix: String,
+    #[serde(default)]
     pub ca_file: String,
     #[serde(default)]
     pub allow_plain_text: String,
@@ -442,6 +447,24 @@ pub(super) struct RawKite {
     pub api_secret: String,
     #[serde(default)]
     pub allow_plain_http: String,
+}
+
+/// `bus.prefix`: what the bus's channel names begin with; empty is `osp`.
+fn parse_bus_prefix(text: &str) -> Result<String, ConfigError> {
+    let prefix = match text.trim() {
+        "" => "osp",
+        prefix => prefix,
+    };
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if prefix.len() > 32 || !prefix.chars().all(allowed) {
+        return Err(ConfigError::new(
+            "bus.prefix",
+            Some(text),
+            "1 to 32 letters, digits, '-', '_' or '.' — the bus's channels are named \
+             PREFIX:ticks, PREFIX:changes …; give each installation sharing one Redis its own",
+        ));
+    }
+    Ok(prefix.to_owned())
 }
 
 /// An opt-out switch: empty or `false` is off.
@@ -831,6 +854,7 @@ impl RawSettings {
                  send the bus in plain text anyway, set bus.allow_plain_text = true",
             ));
         }
+        let bus_prefix = parse_bus_prefix(&self.bus.prefix)?;
         let bus_ca_file = non_empty(&self.bus.ca_file).map(PathBuf::from);
         if let Some(file) = &bus_ca_file {
             if !bus_tls {
@@ -904,6 +928,7 @@ impl RawSettings {
                 url: bus_url,
                 ca_file: bus_ca_file,
                 allow_plain_text,
+                prefix: bus_prefix,
             },
             auth,
             secrets: SecretsSettings {

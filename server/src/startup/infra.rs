@@ -58,6 +58,7 @@ impl Infra {
                 let bus = RedisBus::connect(
                     url.expose_secret(),
                     settings.bus.ca_file.as_deref(),
+                    &settings.bus.prefix,
                     shutdown.clone(),
                 )
                 .await?;
@@ -68,7 +69,7 @@ impl Infra {
                         bus.figures().last_error.unwrap_or_default()
                     );
                 }
-                tracing::info!(address = %bus.figures().address, process = bus.process(), role = role.label(), "bus connected");
+                tracing::info!(address = %bus.figures().address, prefix = %settings.bus.prefix, process = bus.process(), role = role.label(), "bus connected");
                 Some(bus)
             }
             None => None,

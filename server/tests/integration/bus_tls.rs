@@ -29,10 +29,10 @@ async fn the_bus_speaks_tls_to_a_server_signed_by_the_configured_ca() {
     let (url, ca) = tls_redis();
     assert!(url.starts_with("rediss://"), "{url}");
     let stop = CancellationToken::new();
-    let web = RedisBus::connect(&url, Some(&ca), stop.clone())
+    let web = RedisBus::connect(&url, Some(&ca), "osp", stop.clone())
         .await
         .unwrap();
-    let workers = RedisBus::connect(&url, Some(&ca), stop.clone())
+    let workers = RedisBus::connect(&url, Some(&ca), "osp", stop.clone())
         .await
         .unwrap();
     assert!(web.wait_connected(Duration::from_secs(5)).await);
@@ -55,7 +55,7 @@ async fn the_bus_speaks_tls_to_a_server_signed_by_the_configured_ca() {
     assert!(web.figures().address.starts_with("rediss://"));
 
     // Without the CA, the server's certificate is one nobody the system trusts signed.
-    let refused = match RedisBus::connect(&url, None, stop.clone()).await {
+    let refused = match RedisBus::connect(&url, None, "osp", stop.clone()).await {
         Ok(_) => panic!("a certificate signed by an unknown CA was accepted"),
         Err(e) => format!("{e:#}"),
     };

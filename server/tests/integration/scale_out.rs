@@ -186,6 +186,8 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
             ("OSP__MODE", "demo".to_owned()),
             ("OSP__DATABASE__URL", database_url.clone()),
             ("OSP__BUS__URL", redis.clone()),
+            // Its own channels: other tests share the Redis.
+            ("OSP__BUS__PREFIX", format!("scale-out-{}", std::process::id())),
             ("OSP__KITE__ENDPOINT", format!("http://{}", sim.addr)),
             ("OSP__KITE__API_KEY", REMOTE_API_KEY.to_owned()),
             ("OSP__KITE__API_SECRET", REMOTE_API_SECRET.to_owned()),
