@@ -151,6 +151,14 @@ pub trait ChangeNotifier: Send + Sync {
     fn changed(&self, what: StateChange);
 }
 
+/// Whether a process that sends orders is there to take one that a web process running apart
+/// records and leaves to the workers (`OrderExecutor::deferring`).
+pub trait WorkersPresence: Send + Sync {
+    /// Why no workers process would send an order recorded now (none heard from lately, the
+    /// bus to them down), in words for the trader; `None` when one would.
+    fn absent(&self) -> Option<String>;
+}
+
 /// Wall-clock time, so services never read the system clock themselves.
 pub trait Clock: Send + Sync {
     fn now_ms(&self) -> i64;

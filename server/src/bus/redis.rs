@@ -34,10 +34,10 @@ use anyhow::Context;
 use futures::StreamExt;
 use osp_core::model::{
     BusPeer, BusStatus, FeedChange, FeedFigures, FeedMode, InstrumentToken, StateChange, Tick,
-    WorkerState,
+    WorkerPhase, WorkerState,
 };
 use osp_core::ports::{
-    ChangeNotifier, Clock, FeedStats, Interest, MarketFeed, TickBus, WorkerControl,
+    ChangeNotifier, Clock, FeedStats, Interest, MarketFeed, TickBus, WorkerControl, WorkersPresence,
 };
 use osp_core::services::prices::{FeedSubscriptions, PriceService};
 use serde::{Deserialize, Serialize};
@@ -696,6 +696,43 @@ impl ChangeNotifier for RedisBus {
             Ok(payload) => self.send(CHANGES, payload),
             Err(e) => tracing::error!(error = %e, "a change could not be encoded"),
         }
+    }
+}
+
+/// A web process apart sends no orders: the `osp workers` process holding the trading lease
+/// does. An order is left to it only while the bus stands and a workers process has said, in
+/// the last `PEER_EXPIRES`, that its trading worker is there (running, standing by to take
+/// over, paused, or restarting).
+impl WorkersPresence for RedisBus {
+    fn absent(&self) -> Option<String> {
+        if !self.connected.load(Ordering::Relaxed) {
+            let why = self
+                .last_error
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .clone()
+                .unwrap_or_else(|| "not connected".to_owned());
+            return Some(format!(
+                "the bus to the workers (Redis at {}) is down ({why}), so no workers process \
+                 can take the order; this app reconnects by itself — try again once Redis is \
+                 back",
+                self.address
+            ));
+        }
+        let there = self.peers().iter().any(|(_, peer)| {
+            peer.workers.iter().any(|w| {
+                w.name == crate::workers::lease::TRADING_LEASE
+                    && (w.is_ready() || w.phase == WorkerPhase::Restarting)
+            })
+        });
+        (!there).then(|| {
+            format!(
+                "no workers process is running to send it (none has been heard on the bus in \
+                 the last {} s); start `osp workers` with this installation's settings, then \
+                 place the order again",
+                PEER_EXPIRES.as_secs()
+            )
+        })
     }
 }
 

@@ -7,7 +7,9 @@
 use std::sync::Arc;
 
 use osp_core::model::{StateChange, TradingMode};
-use osp_core::ports::{ChangeNotifier, Clock, FeedStats, MarketFeed, TradingLease, WorkerControl};
+use osp_core::ports::{
+    ChangeNotifier, Clock, FeedStats, MarketFeed, TradingLease, WorkerControl, WorkersPresence,
+};
 use osp_core::services::trading::OrderExecutor;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
@@ -133,7 +135,10 @@ impl Topology {
     /// lease holder there; otherwise they are sent while `lease` is held.
     pub fn executor(&self, executor: OrderExecutor, lease: Arc<dyn TradingLease>) -> OrderExecutor {
         match self.web_apart() {
-            Some(bus) => executor.deferring(bus.clone() as Arc<dyn ChangeNotifier>),
+            Some(bus) => executor.deferring(
+                bus.clone() as Arc<dyn ChangeNotifier>,
+                bus.clone() as Arc<dyn WorkersPresence>,
+            ),
             None => executor.with_lease(lease),
         }
     }

@@ -187,7 +187,10 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
             ("OSP__DATABASE__URL", database_url.clone()),
             ("OSP__BUS__URL", redis.clone()),
             // Its own channels: other tests share the Redis.
-            ("OSP__BUS__PREFIX", format!("scale-out-{}", std::process::id())),
+            (
+                "OSP__BUS__PREFIX",
+                format!("scale-out-{}", std::process::id()),
+            ),
             ("OSP__KITE__ENDPOINT", format!("http://{}", sim.addr)),
             ("OSP__KITE__API_KEY", REMOTE_API_KEY.to_owned()),
             ("OSP__KITE__API_SECRET", REMOTE_API_SECRET.to_owned()),
@@ -202,7 +205,7 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
 
     // The first process migrates the new database; the others start against it.
     let mut leader = layout.start("workers-1", &["workers"], free_addr()).await;
-    let standby = layout.start("workers-2", &["workers"], free_addr()).await;
+    let mut standby = layout.start("workers-2", &["workers"], free_addr()).await;
     let web1 = layout
         .start("web-1", &["serve", "--no-workers"], web1_addr)
         .await;
@@ -553,6 +556,35 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
         3,
         "no order while the kill switch is on: {book:?}"
     );
+    assert_eq!(sim.sim.state.broker.orders().len(), 3);
+
+    // Both workers processes gone: once the web processes have not heard of one for the
+    // peers' expiry, an order placed by hand is refused at once with the reason — not left
+    // pending for a workers process that may start minutes later.
+    leader.kill().await;
+    standby.kill().await;
+    let mut peers = Value::Null;
+    for _ in 0..150 {
+        peers = call(&admin2, web2_addr, "bus", json!({})).await["peers"].clone();
+        if peers.as_array().is_some_and(Vec::is_empty) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(peers, json!([]), "the dead workers were still listed");
+    let refused = call(
+        &admin2,
+        web2_addr,
+        "orders/place",
+        json!({ "ticket": {
+            "token": INFY, "side": "buy", "quantity": "1", "product": "intraday",
+            "kind": "market", "price": "", "trigger": "",
+        }}),
+    )
+    .await;
+    assert_eq!(refused["state"], "rejected", "{refused}");
+    let reason = refused["reason"].as_str().unwrap_or_default();
+    assert!(reason.contains("no workers process"), "{reason}");
     assert_eq!(sim.sim.state.broker.orders().len(), 3);
 
     drop(ws1);

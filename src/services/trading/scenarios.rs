@@ -303,6 +303,69 @@ fn a_crash_between_recording_and_sending_sends_once_after_the_restart() {
     assert_eq!(desk.broker.placed_with(&recorded.request.tag), 1);
 }
 
+/// What a web process apart hears of the workers: a switch the scenario flips.
+#[derive(Default)]
+struct Workers {
+    gone: std::sync::atomic::AtomicBool,
+    told: std::sync::atomic::AtomicUsize,
+}
+
+impl crate::ports::ChangeNotifier for Workers {
+    fn changed(&self, _: crate::model::StateChange) {
+        self.told.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl crate::ports::WorkersPresence for Workers {
+    fn absent(&self) -> Option<String> {
+        self.gone
+            .load(std::sync::atomic::Ordering::SeqCst)
+            .then(|| "no workers process is running to send it".to_owned())
+    }
+}
+
+/// A web process apart records a trader's order pending and tells the workers, who send it.
+/// With no workers process there, the order is recorded refused at once with the reason —
+/// nothing is left pending for a process that may start minutes later — and the workers,
+/// when they come, find nothing to send.
+#[test]
+fn a_web_process_apart_refuses_an_order_at_once_when_no_workers_process_is_there() {
+    use std::sync::atomic::Ordering;
+    let desk = Desk::new(RiskLimits::NONE);
+    let workers = Arc::new(Workers::default());
+    let web = desk.executor().deferring(workers.clone(), workers.clone());
+
+    let left = run(web.submit(None, buy(1))).unwrap();
+    assert_eq!(left.state, IntentState::Pending, "{left:?}");
+    assert_eq!(
+        workers.told.load(Ordering::SeqCst),
+        1,
+        "the workers are told"
+    );
+    assert!(
+        desk.broker.book().is_empty(),
+        "the web process sends nothing"
+    );
+
+    workers.gone.store(true, Ordering::SeqCst);
+    let refused = run(web.submit(None, buy(2))).unwrap();
+    assert_eq!(refused.state, IntentState::Rejected, "{refused:?}");
+    let reason = refused.reason.as_deref().unwrap_or_default();
+    assert!(
+        reason.starts_with("not sent: no workers process"),
+        "{reason}"
+    );
+    assert_eq!(workers.told.load(Ordering::SeqCst), 1, "nothing to tell");
+    let stored = run(desk.store.by_id(refused.id)).unwrap().unwrap();
+    assert_eq!(stored.state, IntentState::Rejected, "recorded final");
+
+    // The workers' executor sends the first, once, and never the second.
+    let sent = run(desk.executor().reconcile_pending()).unwrap();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(desk.broker.placed_with(&left.request.tag), 1);
+    assert_eq!(desk.broker.placed_with(&refused.request.tag), 0);
+}
+
 /// A trader's order recorded by a web process apart while no workers process runs (or by a
 /// process that died before sending it): the workers started within the window send it once;
 /// found later, it is refused with the reason and never reaches the broker.

@@ -34,7 +34,7 @@ use crate::model::{
 };
 use crate::ports::{
     Broker, BrokerError, BrokerErrorKind, ChangeNotifier, Clock, IntentStore, StoreError,
-    TradingLease,
+    TradingLease, WorkersPresence,
 };
 
 use super::broker_session::BrokerSession;
@@ -113,6 +113,8 @@ pub struct OrderExecutor {
     session: Arc<BrokerSession>,
     /// A web process apart from the workers: new orders are recorded and left to them.
     deferred_to: Announcer,
+    /// Whether the workers are there to take them; absent, a new order is recorded refused.
+    workers: Option<Arc<dyn WorkersPresence>>,
 }
 
 /// How long after a placement whose answer was lost the broker's book is trusted to show the
@@ -183,6 +185,7 @@ impl OrderExecutor {
             lease: None,
             session,
             deferred_to: Announcer::default(),
+            workers: None,
         }
     }
 
@@ -190,8 +193,15 @@ impl OrderExecutor {
     /// executor of the process holding the trading lease sends them (its gate, its session,
     /// once by tag). This one reconciles nothing; cancels and modifications of placed orders
     /// still go to the broker from here (they name an order that exists, and repeat safely).
-    pub fn deferring(mut self, workers: Arc<dyn ChangeNotifier>) -> Self {
+    /// While `presence` says no workers process is there, a new order is recorded refused
+    /// with its reason — never left pending for a process that may start minutes later.
+    pub fn deferring(
+        mut self,
+        workers: Arc<dyn ChangeNotifier>,
+        presence: Arc<dyn WorkersPresence>,
+    ) -> Self {
         self.deferred_to = Announcer::to(workers);
+        self.workers = Some(presence);
         self
     }
 
@@ -230,20 +240,26 @@ impl OrderExecutor {
     /// A new pending intent for `request` with a fresh unique tag, not yet stored: for a caller
     /// that stores it in a transaction of its own (a level's trigger and its order are written
     /// together), then `send`s it.
+    /// Left to workers that are not there (`deferring`), it is final at once: refused, with
+    /// the reason — `send` passes it back untouched.
     pub fn prepare(&self, level: Option<LevelId>, mut request: OrderRequest) -> OrderIntent {
         let now = self.clock.now_ms();
         request.tag = self.new_tag();
+        let absent = self.workers.as_ref().and_then(|w| w.absent());
         OrderIntent {
             id: 0,
             level,
             closes: None,
             outside_exit: false,
             request,
-            state: IntentState::Pending,
+            state: match absent {
+                Some(_) => IntentState::Rejected,
+                None => IntentState::Pending,
+            },
             broker_order_id: None,
             filled_quantity: 0,
             average_price: None,
-            reason: None,
+            reason: absent.map(|why| format!("not sent: {why}")),
             created_ms: now,
             updated_ms: now,
         }
