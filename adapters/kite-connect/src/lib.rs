@@ -20,3 +20,5 @@ pub mod ticker;
 
 #[cfg(test)]
 mod fixtures;
+#[cfg(test)]
+mod fuzz;

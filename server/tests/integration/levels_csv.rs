@@ -173,3 +173,114 @@ async fn a_file_with_problems_is_refused_whole_naming_each_row() {
     );
     app.stop().await;
 }
+
+/// The import's reader on damaged files (bytes swapped for the characters CSV gives meaning
+/// to, rows cut short, spliced or repeated, with a fixed seed; `PROPTEST_CASES` runs longer):
+/// every file is read into drafts or refused with each problem said by its row — no panic,
+/// never more drafts than rows.
+mod damaged_files {
+    use osp_core::model::{Exchange, Instrument, InstrumentToken, Price};
+    use osp_core::services::instruments::InstrumentCatalog;
+    use proptest::prelude::*;
+    use proptest::test_runner::{Config, RngSeed};
+
+    const FILE: &str = "exchange,tradingsymbol,price,trigger,on_up,on_down,quantity,product,\
+limit_offset,target,stop_loss,trailing_stop,confirmation,confirmation_value,rearm,rearm_distance,\
+window_from,window_to,enabled,note
+NSE,INFY,1500,either,buy,sell,4,intraday,0.50,1.5%,7.25,,ticks,3,after_move,2%,09:20,15:00,true,first
+NSE,INFY,1520.05,up,buy,,1,intraday,,,,,cross,,once,,,,false,\"quoted, \"\"note\"\"\"
+";
+
+    fn catalog() -> InstrumentCatalog {
+        let catalog = InstrumentCatalog::default();
+        catalog.replace(vec![Instrument {
+            token: InstrumentToken(408_065),
+            exchange_token: 1594,
+            tradingsymbol: "INFY".to_owned(),
+            name: "INFOSYS".to_owned(),
+            exchange: Exchange::Nse,
+            segment: "NSE".to_owned(),
+            instrument_type: "EQ".to_owned(),
+            tick_size: Price::from_raw(500),
+            lot_size: 1,
+            expiry: None,
+            strike: Price::ZERO,
+        }]);
+        catalog
+    }
+
+    fn config() -> Config {
+        let cases = std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(256);
+        Config {
+            cases,
+            rng_seed: RngSeed::Fixed(0x05B5_2026),
+            failure_persistence: None,
+            ..Config::default()
+        }
+    }
+
+    fn edit() -> impl Strategy<Value = (f64, u8, String)> {
+        (
+            0.0..1.0f64,
+            0..3u8,
+            prop_oneof![
+                Just(",".to_owned()),
+                Just("\"".to_owned()),
+                Just("\n".to_owned()),
+                Just("\r\n".to_owned()),
+                Just("=cmd()".to_owned()),
+                Just("9".repeat(40)),
+                Just("-".to_owned()),
+                Just("\u{0}".to_owned()),
+                Just("é".to_owned()),
+                "[ -~]{0,8}",
+            ],
+        )
+    }
+
+    #[test]
+    fn the_undamaged_file_reads_whole() {
+        let drafts = app::api::levels_csv::from_csv(FILE, &catalog()).unwrap();
+        assert_eq!(drafts.len(), 2);
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn a_damaged_file_is_read_or_refused_row_by_row(
+            edits in proptest::collection::vec(edit(), 1..5),
+        ) {
+            let mut text = FILE.to_owned();
+            for (at, how, what) in &edits {
+                let mut i = ((text.len() as f64) * at) as usize;
+                while !text.is_char_boundary(i) {
+                    i -= 1;
+                }
+                match how {
+                    0 => text.insert_str(i, what),
+                    1 => text.truncate(i),
+                    _ => {
+                        let line = text[..i].rfind('\n').map_or(0, |n| n + 1);
+                        let end = text[i..].find('\n').map_or(text.len(), |n| i + n + 1);
+                        let row = text[line..end].to_owned();
+                        text.insert_str(end, &row);
+                    }
+                }
+            }
+            let rows = text.lines().count();
+            match app::api::levels_csv::from_csv(&text, &catalog()) {
+                Ok(drafts) => prop_assert!(drafts.len() < rows.max(1)),
+                Err(problems) => {
+                    prop_assert!(!problems.is_empty());
+                    for p in &problems {
+                        prop_assert!(p.message.starts_with("row "), "{}", p.message);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -22,3 +22,5 @@ pub use orders::new_tag;
 
 #[cfg(test)]
 mod fixture_tests;
+#[cfg(test)]
+mod fuzz_tests;
