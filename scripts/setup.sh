@@ -1,4 +1,5 @@
-# Sourced by run.sh and test.sh: installs what is missing, idempotently, saying what it does.
+# Sourced by run.sh, test.sh, bench.sh and chaos.sh: installs what is missing, idempotently,
+# saying what it does.
 # Pinned versions are the ones measured to work together here (see docs/BUILD.md).
 
 CARGO_LEPTOS_VERSION=0.3.10
@@ -159,4 +160,59 @@ shrink_wasm() {
     || fail "wasm-opt could not shrink $wasm"
   mv "$wasm.tmp" "$wasm"
   sha256sum "$wasm" | cut -d' ' -f1 >"$stamp"
+}
+
+# A throwaway PostgreSQL and Redis on loopback for the tests (test.sh) and the reliability
+# trials (chaos.sh): PostgreSQL (fsync off) and Redis (no persistence, plus TLS on a second
+# port with a certificate signed by a CA made here, for the rediss:// test) in a fresh
+# directory. Exports OSP_TEST_POSTGRES_URL, OSP_TEST_REDIS_URL, OSP_TEST_REDISS_URL and
+# OSP_TEST_REDIS_CA; the caller stops them with stop_test_services (trap it on EXIT).
+start_test_services() {
+  PG_BIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n1)")
+  [ -x "$PG_BIN/initdb" ] || fail "PostgreSQL's initdb was not found after installing postgresql"
+  PG_DIR=$(mktemp -d /tmp/osp-pg.XXXXXX)
+  PG_PORT=$(free_port)
+  say "starting a throwaway PostgreSQL on 127.0.0.1:$PG_PORT"
+  as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust --no-sync >/dev/null
+  as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w \
+    -o "-h 127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off" start >/dev/null
+  export OSP_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
+
+  REDIS_PORT=$(free_port)
+  REDISS_PORT=$(free_port)
+  local tls="$PG_DIR/tls"
+  mkdir -p "$tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=osp test CA" \
+    -keyout "$tls/ca.key" -out "$tls/ca.crt" 2>/dev/null || fail "openssl could not make a test CA"
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+    -keyout "$tls/redis.key" -out "$tls/redis.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$tls/san.ext"
+  openssl x509 -req -in "$tls/redis.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" \
+    -CAcreateserial -days 2 -extfile "$tls/san.ext" -out "$tls/redis.crt" 2>/dev/null \
+    || fail "openssl could not sign the test Redis certificate"
+  say "starting a throwaway Redis on 127.0.0.1:$REDIS_PORT (TLS on $REDISS_PORT)"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
+    --tls-port "$REDISS_PORT" --tls-cert-file "$tls/redis.crt" --tls-key-file "$tls/redis.key" \
+    --tls-ca-cert-file "$tls/ca.crt" --tls-auth-clients no \
+    --logfile "$PG_DIR/redis.log" --dir "$PG_DIR" >/dev/null
+  for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis-cli -p "$REDIS_PORT" ping >/dev/null || fail "Redis did not start: $(cat "$PG_DIR/redis.log")"
+  export OSP_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
+  export OSP_TEST_REDISS_URL="rediss://localhost:$REDISS_PORT"
+  export OSP_TEST_REDIS_CA="$tls/ca.crt"
+}
+
+stop_test_services() {
+  if [ -n "${REDIS_PORT:-}" ]; then redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; fi
+  if [ -n "${PG_DIR:-}" ]; then
+    as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
+  fi
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# PostgreSQL refuses to run as root: as the postgres user when we are root.
+as_pg() {
+  if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$PG_DIR"; runuser -u postgres -- "$@"; else "$@"; fi
 }

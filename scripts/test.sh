@@ -13,49 +13,10 @@ setup_test_tools
 started=$(date +%s)
 step() { say "[$(( $(date +%s) - started ))s] $*"; }
 
-# ---- a throwaway PostgreSQL on loopback, stopped on exit ----
-PG_BIN=$(dirname "$(ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n1)")
-[ -x "$PG_BIN/initdb" ] || fail "PostgreSQL's initdb was not found after installing postgresql"
-PG_DIR=$(mktemp -d /tmp/osp-pg.XXXXXX)
-PG_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-as_pg() {
-  # PostgreSQL refuses to run as root: use the postgres user when we are root.
-  if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$PG_DIR"; runuser -u postgres -- "$@"; else "$@"; fi
-}
-stop_pg() { as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1 || true; rm -rf "$PG_DIR"; }
-stop_redis() { if [ -n "${REDIS_PORT:-}" ]; then redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true; fi; }
-cleanup() { stop_redis; stop_pg; if [ -n "${SIM_PID:-}" ]; then kill "$SIM_PID" 2>/dev/null || true; fi; }
+# ---- a throwaway PostgreSQL and Redis on loopback (scripts/setup.sh), stopped on exit ----
+cleanup() { stop_test_services; if [ -n "${SIM_PID:-}" ]; then kill "$SIM_PID" 2>/dev/null || true; fi; }
 trap cleanup EXIT
-step "starting a throwaway PostgreSQL on 127.0.0.1:$PG_PORT"
-as_pg "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust --no-sync >/dev/null
-as_pg "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/log" -w -o "-h 127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=off" start >/dev/null
-export OSP_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$PG_PORT/postgres"
-
-# ---- a throwaway Redis on loopback (the bus of the scale-out test), stopped on exit; it also
-# speaks TLS on a second port, with a certificate signed by a CA made here (the rediss:// test) ----
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-REDIS_PORT=$(free_port)
-REDISS_PORT=$(free_port)
-TLS_DIR="$PG_DIR/tls"
-mkdir -p "$TLS_DIR"
-openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=osp test CA" \
-  -keyout "$TLS_DIR/ca.key" -out "$TLS_DIR/ca.crt" 2>/dev/null || fail "openssl could not make a test CA"
-openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
-  -keyout "$TLS_DIR/redis.key" -out "$TLS_DIR/redis.csr" 2>/dev/null
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\n' >"$TLS_DIR/san.ext"
-openssl x509 -req -in "$TLS_DIR/redis.csr" -CA "$TLS_DIR/ca.crt" -CAkey "$TLS_DIR/ca.key" \
-  -CAcreateserial -days 2 -extfile "$TLS_DIR/san.ext" -out "$TLS_DIR/redis.crt" 2>/dev/null \
-  || fail "openssl could not sign the test Redis certificate"
-step "starting a throwaway Redis on 127.0.0.1:$REDIS_PORT (TLS on $REDISS_PORT)"
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
-  --tls-port "$REDISS_PORT" --tls-cert-file "$TLS_DIR/redis.crt" --tls-key-file "$TLS_DIR/redis.key" \
-  --tls-ca-cert-file "$TLS_DIR/ca.crt" --tls-auth-clients no \
-  --logfile "$PG_DIR/redis.log" --dir "$PG_DIR" >/dev/null
-for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
-redis-cli -p "$REDIS_PORT" ping >/dev/null || fail "Redis did not start: $(cat "$PG_DIR/redis.log")"
-export OSP_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
-export OSP_TEST_REDISS_URL="rediss://localhost:$REDISS_PORT"
-export OSP_TEST_REDIS_CA="$TLS_DIR/ca.crt"
+start_test_services
 
 step "formatting"
 cargo fmt --all -- --check
