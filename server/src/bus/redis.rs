@@ -1,6 +1,6 @@
 //! `RedisBus`: the event bus between server processes, on Redis pub/sub — used when the web
 //! side (`osp serve --no-workers`) and the workers (`osp workers`) run apart
-//! (`OSP__BUS__URL=redis://…`). Five channels, named here as with the default `bus.prefix`
+//! (`OSP__BUS__URL=redis://…`). Six channels, named here as with the default `bus.prefix`
 //! (`osp`; another prefix lets a second installation share the Redis unheard):
 //!
 //! - `osp:ticks`: the process holding Kite's ticker relays every tick batch it publishes on its
@@ -16,13 +16,15 @@
 //!   its workers' states and, where its ticker is the connected one, the feed's figures; web
 //!   processes show them (`peers`, `RemoteWorkers`, `RemoteFeed`).
 //! - `osp:control`: an admin's "restart this worker" for the process that runs it.
+//! - `osp:orders`: the order updates a web process takes from Kite's postbacks
+//!   (`relay_orders`), for the workers' trading engine (`spawn_order_source`).
 //!
 //! Publishing never waits: messages go through a bounded queue to one publishing task on a
 //! reconnecting connection; a full queue drops the message (counted) rather than slowing a
 //! tick. A lost subscription reconnects with back-off, and on reconnecting announces every
 //! kind of change locally, so what was missed meanwhile is read again.
 //!
-//! Over 500 lines: the five channels share one connection manager, one reconnect loop and
+//! Over 500 lines: the six channels share one connection manager, one reconnect loop and
 //! one envelope codec; split, each would need all three.
 
 use std::collections::{HashMap, HashSet};
@@ -33,8 +35,8 @@ use std::time::Duration;
 use anyhow::Context;
 use futures::StreamExt;
 use osp_core::model::{
-    BusPeer, BusStatus, FeedChange, FeedFigures, FeedMode, InstrumentToken, StateChange, Tick,
-    WorkerPhase, WorkerState,
+    BrokerOrder, BusPeer, BusStatus, FeedChange, FeedFigures, FeedMode, InstrumentToken,
+    StateChange, Tick, WorkerPhase, WorkerState,
 };
 use osp_core::ports::{
     ChangeNotifier, Clock, FeedStats, Interest, MarketFeed, TickBus, WorkerControl, WorkersPresence,
@@ -44,7 +46,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, mpsc};
 use tokio_util::sync::CancellationToken;
 
-/// The five channels. On Redis each is named `{bus.prefix}:{suffix}` — `osp:ticks` and so on
+/// The six channels. On Redis each is named `{bus.prefix}:{suffix}` — `osp:ticks` and so on
 /// unless `bus.prefix` says otherwise, so two installations can share one Redis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Channel {
@@ -53,6 +55,7 @@ enum Channel {
     Interests,
     Status,
     Control,
+    Orders,
 }
 
 const TICKS: Channel = Channel::Ticks;
@@ -60,9 +63,10 @@ const CHANGES: Channel = Channel::Changes;
 const INTERESTS: Channel = Channel::Interests;
 const STATUS: Channel = Channel::Status;
 const CONTROL: Channel = Channel::Control;
+const ORDERS: Channel = Channel::Orders;
 
 impl Channel {
-    const ALL: [Channel; 5] = [TICKS, CHANGES, INTERESTS, STATUS, CONTROL];
+    const ALL: [Channel; 6] = [TICKS, CHANGES, INTERESTS, STATUS, CONTROL, ORDERS];
 
     /// Its name after the prefix; also its label in the metrics.
     fn suffix(self) -> &'static str {
@@ -72,12 +76,13 @@ impl Channel {
             Channel::Interests => "interests",
             Channel::Status => "status",
             Channel::Control => "control",
+            Channel::Orders => "orders",
         }
     }
 }
 
 /// The channels' names on Redis for `prefix`, in `Channel::ALL`'s order.
-fn channel_names(prefix: &str) -> [String; 5] {
+fn channel_names(prefix: &str) -> [String; 6] {
     Channel::ALL.map(|c| format!("{prefix}:{}", c.suffix()))
 }
 /// How often a process with workers says how they stand, and how long it counts as alive
@@ -103,6 +108,12 @@ struct TickMessage {
 struct ChangeMessage {
     from: String,
     what: StateChange,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OrderMessage {
+    from: String,
+    order: BrokerOrder,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -152,7 +163,7 @@ pub struct RedisBus {
     own_ticks: String,
     outbox: mpsc::Sender<(Channel, Vec<u8>)>,
     /// The channels' names on Redis (`bus.prefix`), in `Channel::ALL`'s order.
-    channels: [String; 5],
+    channels: [String; 6],
     changes: broadcast::Sender<StateChange>,
     ticks: broadcast::Sender<Vec<Tick>>,
     interests: broadcast::Sender<(String, Vec<(InstrumentToken, FeedMode)>)>,
@@ -160,6 +171,8 @@ pub struct RedisBus {
     peers: Mutex<HashMap<String, (tokio::time::Instant, i64, PeerStatus)>>,
     /// "Restart worker X" addressed to this process (by its label).
     restarts: broadcast::Sender<String>,
+    /// Order updates a web process took from Kite's postbacks, for the workers' engine.
+    orders: broadcast::Sender<BrokerOrder>,
     /// Where this process listens, as `osp:status` and `osp:control` name it.
     label: Mutex<String>,
     connected: AtomicBool,
@@ -246,6 +259,7 @@ impl RedisBus {
             interests: broadcast::channel(256).0,
             peers: Mutex::new(HashMap::new()),
             restarts: broadcast::channel(16).0,
+            orders: broadcast::channel(256).0,
             label: Mutex::new(String::new()),
             connected: AtomicBool::new(false),
             last_error: Mutex::new(None),
@@ -441,6 +455,15 @@ impl RedisBus {
                         tracing::warn!(error = %e, "a control message on the bus could not be read")
                     }
                 },
+                Some(ORDERS) => match serde_json::from_slice::<OrderMessage>(payload) {
+                    Ok(update) if update.from != self.process => {
+                        let _ = self.orders.send(update.order);
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(error = %e, "an order update on the bus could not be read")
+                    }
+                },
                 Some(INTERESTS) => match serde_json::from_slice::<InterestMessage>(payload) {
                     Ok(interest) if interest.from != self.process => {
                         let _ = self.interests.send((interest.from, interest.follows));
@@ -518,6 +541,63 @@ impl RedisBus {
                         );
                     }
                     Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        })
+    }
+
+    /// In a web process apart: every order update it takes from Kite (a postback, checked and
+    /// read back from Kite) goes to the workers on `osp:orders` — its own process has no
+    /// engine to apply it.
+    pub fn relay_orders(
+        self: &Arc<Self>,
+        mut updates: broadcast::Receiver<BrokerOrder>,
+        shutdown: CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
+        let this = self.clone();
+        tokio::spawn(async move {
+            loop {
+                let order = tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    order = updates.recv() => match order {
+                        Ok(order) => order,
+                        // The order book is the record; reconciliation reads it.
+                        Err(broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(broadcast::error::RecvError::Closed) => return,
+                    },
+                };
+                let message = OrderMessage {
+                    from: this.process.clone(),
+                    order,
+                };
+                match serde_json::to_vec(&message) {
+                    Ok(payload) => this.send(ORDERS, payload),
+                    Err(e) => tracing::error!(error = %e, "an order update could not be encoded"),
+                }
+            }
+        })
+    }
+
+    /// In a process with workers: the order updates web processes relayed go to `updates`, where
+    /// the trading engine takes them like the ticker's (applying one twice changes nothing).
+    pub fn spawn_order_source(
+        self: &Arc<Self>,
+        updates: broadcast::Sender<BrokerOrder>,
+        shutdown: CancellationToken,
+    ) -> tokio::task::JoinHandle<()> {
+        let mut heard = self.orders.subscribe();
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    order = heard.recv() => match order {
+                        Ok(order) => {
+                            // No subscriber (a standby's engine is not running) is fine.
+                            let _ = updates.send(order);
+                        }
+                        Err(broadcast::error::RecvError::Lagged(_)) => {}
+                        Err(broadcast::error::RecvError::Closed) => return,
+                    },
                 }
             }
         })

@@ -162,6 +162,13 @@ impl Market {
                     shutdown.clone(),
                 ));
                 bus_tasks.push(bus.follow_interests(subscriptions.clone(), shutdown.clone()));
+                // Postbacks a web process took, for this process's trading engine.
+                bus_tasks
+                    .push(bus.spawn_order_source(market.live.order_sender(), shutdown.clone()));
+            } else {
+                // A web process apart: its order updates are Kite's postbacks (it has no
+                // ticker); the engine that applies them runs in the workers.
+                bus_tasks.push(bus.relay_orders(market.live.order_events(), shutdown.clone()));
             }
             bus_tasks.push(bus.spawn_tick_source(
                 market.prices.clone(),

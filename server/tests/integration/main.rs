@@ -6,7 +6,7 @@ mod helpers;
 mod account;
 mod accounts;
 mod alerts;
-mod bus_prefix;
+mod bus;
 mod bus_tls;
 mod config_cli;
 mod crate_graph;
