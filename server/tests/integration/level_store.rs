@@ -232,7 +232,8 @@ async fn levels_round_trip(db: &Database) {
     );
 }
 
-fn pending_intent(level: Option<LevelId>, tag: &str, at_ms: i64) -> OrderIntent {
+/// A market buy of one INFY for `level`, pending, tagged `tag`, recorded at `at_ms`.
+pub(crate) fn pending_intent(level: Option<LevelId>, tag: &str, at_ms: i64) -> OrderIntent {
     OrderIntent {
         id: 0,
         level,

@@ -365,10 +365,7 @@ async fn record_a_trigger_then_crash(
     tag: &str,
     at_ms: i64,
 ) {
-    use osp_core::model::{
-        Direction, Exchange, IntentState, LastTrigger, LevelLogEntry, LevelLogKind, OrderIntent,
-        OrderKind, OrderRequest, OrderSide, OrderTag, ProductKind,
-    };
+    use osp_core::model::{Direction, LastTrigger, LevelLogEntry, LevelLogKind};
     use osp_core::ports::LevelStore;
 
     let db = osp_server::database::Database::connect(&osp_server::config::DatabaseSettings {
@@ -380,28 +377,7 @@ async fn record_a_trigger_then_crash(
     })
     .await
     .unwrap();
-    let mut order = OrderIntent {
-        id: 0,
-        level: Some(id),
-        closes: None,
-        outside_exit: false,
-        request: OrderRequest {
-            exchange: Exchange::Nse,
-            tradingsymbol: "INFY".to_owned(),
-            side: OrderSide::Buy,
-            quantity: 3,
-            kind: OrderKind::Market,
-            product: ProductKind::Intraday,
-            tag: OrderTag::parse(tag).unwrap(),
-        },
-        state: IntentState::Pending,
-        broker_order_id: None,
-        filled_quantity: 0,
-        average_price: None,
-        reason: None,
-        created_ms: at_ms,
-        updated_ms: at_ms,
-    };
+    let mut order = crate::level_store::pending_intent(Some(id), tag, at_ms);
     let trigger = LastTrigger {
         direction: Direction::Up,
         price: level_price,
@@ -424,15 +400,12 @@ async fn record_a_trigger_then_crash(
     db.close().await;
 }
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
-}
-
-#[tokio::test]
-async fn a_crash_after_a_trigger_was_recorded_sends_its_order_once_at_the_next_start() {
+/// An app with one level above the market, stopped; then its trigger and order (tagged `tag`)
+/// recorded `ago_ms` ago as the level trader writes them, and the process dead before sending.
+async fn a_trigger_recorded_then_a_crash(
+    tag: &str,
+    ago_ms: i64,
+) -> (tempfile::TempDir, osp_core::model::LevelId, Price) {
     let app = spawn_app().await;
     let level_price = moved(app.ltp("NSE:INFY").await, 300);
     let (_, created) = app
@@ -443,7 +416,20 @@ async fn a_crash_after_a_trigger_was_recorded_sends_its_order_once_at_the_next_s
         .await;
     let id = osp_core::model::LevelId(created["stored"]["level"]["id"].as_i64().unwrap());
     let data = app.stop_keeping_data().await;
-    record_a_trigger_then_crash(&data, id, level_price, "crashafter1", now_ms()).await;
+    record_a_trigger_then_crash(&data, id, level_price, tag, now_ms() - ago_ms).await;
+    (data, id, level_price)
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+#[tokio::test]
+async fn a_crash_after_a_trigger_was_recorded_sends_its_order_once_at_the_next_start() {
+    let (data, id, level_price) = a_trigger_recorded_then_a_crash("crashafter1", 0).await;
 
     // The next start, moments later, finds the pending order, sees the broker has none with
     // its tag, sends it once; the level stays triggered.
@@ -470,18 +456,7 @@ async fn a_crash_after_a_trigger_was_recorded_sends_its_order_once_at_the_next_s
 /// the reason at the next start, never sent at prices long gone.
 #[tokio::test]
 async fn a_trigger_recorded_before_a_long_stop_is_refused_at_the_next_start_never_sent_late() {
-    let app = spawn_app().await;
-    let level_price = moved(app.ltp("NSE:INFY").await, 300);
-    let (_, created) = app
-        .call_json(
-            "levels/create",
-            json!({ "draft": draft(level_price, true) }),
-        )
-        .await;
-    let id = osp_core::model::LevelId(created["stored"]["level"]["id"].as_i64().unwrap());
-    let data = app.stop_keeping_data().await;
-    let minutes_ago = now_ms() - 5 * 60_000;
-    record_a_trigger_then_crash(&data, id, level_price, "crashlate1", minutes_ago).await;
+    let (data, id, _) = a_trigger_recorded_then_a_crash("crashlate1", 5 * 60_000).await;
 
     let app = spawn_app_in(data, &[]).await;
     let done = wait_for_orders(&app, |o| o.len() == 1 && o[0]["state"] == "rejected").await;

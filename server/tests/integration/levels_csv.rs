@@ -179,7 +179,6 @@ async fn a_file_with_problems_is_refused_whole_naming_each_row() {
 /// every file is read into drafts or refused with each problem said by its row — no panic,
 /// never more drafts than rows.
 mod damaged_files {
-    use osp_core::model::{Exchange, Instrument, InstrumentToken, Price};
     use osp_core::services::instruments::InstrumentCatalog;
     use proptest::prelude::*;
     use proptest::test_runner::{Config, RngSeed};
@@ -193,19 +192,7 @@ NSE,INFY,1520.05,up,buy,,1,intraday,,,,,cross,,once,,,,false,\"quoted, \"\"note\
 
     fn catalog() -> InstrumentCatalog {
         let catalog = InstrumentCatalog::default();
-        catalog.replace(vec![Instrument {
-            token: InstrumentToken(408_065),
-            exchange_token: 1594,
-            tradingsymbol: "INFY".to_owned(),
-            name: "INFOSYS".to_owned(),
-            exchange: Exchange::Nse,
-            segment: "NSE".to_owned(),
-            instrument_type: "EQ".to_owned(),
-            tick_size: Price::from_raw(500),
-            lot_size: 1,
-            expiry: None,
-            strike: Price::ZERO,
-        }]);
+        catalog.replace(vec![osp_core::testing::infy()]);
         catalog
     }
 

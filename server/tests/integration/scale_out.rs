@@ -57,6 +57,14 @@ async fn call(client: &reqwest::Client, addr: SocketAddr, endpoint: &str, body: 
     body
 }
 
+/// One INFY bought at market, as the order ticket sends it.
+fn market_buy_ticket() -> Value {
+    json!({ "ticket": {
+        "token": INFY, "side": "buy", "quantity": "1", "product": "intraday",
+        "kind": "market", "price": "", "trigger": "",
+    }})
+}
+
 fn level_draft(price: Price) -> Value {
     json!({
         "token": INFY, "price": price.to_string(), "trigger": "up", "on_up": "buy",
@@ -421,16 +429,7 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
     );
 
     // An order placed by hand through web 2 is recorded there and sent by the leader, once.
-    let placed = call(
-        &admin2,
-        web2_addr,
-        "orders/place",
-        json!({ "ticket": {
-            "token": INFY, "side": "buy", "quantity": "1", "product": "intraday",
-            "kind": "market", "price": "", "trigger": "",
-        }}),
-    )
-    .await;
+    let placed = call(&admin2, web2_addr, "orders/place", market_buy_ticket()).await;
     assert_eq!(
         placed["state"], "pending",
         "the web process sends nothing: {placed}"
@@ -572,16 +571,7 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(peers, json!([]), "the dead workers were still listed");
-    let refused = call(
-        &admin2,
-        web2_addr,
-        "orders/place",
-        json!({ "ticket": {
-            "token": INFY, "side": "buy", "quantity": "1", "product": "intraday",
-            "kind": "market", "price": "", "trigger": "",
-        }}),
-    )
-    .await;
+    let refused = call(&admin2, web2_addr, "orders/place", market_buy_ticket()).await;
     assert_eq!(refused["state"], "rejected", "{refused}");
     let reason = refused["reason"].as_str().unwrap_or_default();
     assert!(reason.contains("no workers process"), "{reason}");
