@@ -85,6 +85,7 @@ impl Channel {
 fn channel_names(prefix: &str) -> [String; 6] {
     Channel::ALL.map(|c| format!("{prefix}:{}", c.suffix()))
 }
+
 /// How often a process with workers says how they stand, and how long it counts as alive
 /// after that.
 pub const STATUS_EVERY: Duration = Duration::from_secs(2);
