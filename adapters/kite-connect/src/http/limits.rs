@@ -8,13 +8,19 @@
 //! stop-loss, an exit and the kill switch send) share the "everything else" budget with reads,
 //! but go first: while one waits for a slot, reads stand back, so a burst of page loads cannot
 //! hold a cancel behind it.
+//!
+//! Within a class, requests are served in the order they asked: each waits its turn in a
+//! queue (tokio's `Mutex`, which is fair) before it waits for a slot. Left to the limiter alone,
+//! a request that arrived just as a slot freed took it from those asleep until that moment, and
+//! a stream of new reads passed an old one over again and again (a test saw a read wait behind
+//! 240 later ones).
 
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use governor::clock::Clock;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use tokio::sync::Notify;
+use tokio::sync::{Mutex, Notify};
 
 use super::error::KiteError;
 
@@ -65,6 +71,18 @@ pub struct RateLimits {
     changes_waiting: AtomicUsize,
     /// Told when an order change stops waiting, so reads held back look again.
     change_done: Notify,
+    /// Each class's requests in the order they asked: only the first waits for a slot.
+    turns: Turns,
+}
+
+/// One fair queue per budget a request waits on.
+#[derive(Default)]
+struct Turns {
+    quote: Mutex<()>,
+    historical: Mutex<()>,
+    orders: Mutex<()>,
+    changes: Mutex<()>,
+    reads: Mutex<()>,
 }
 
 fn nonzero(n: u32) -> NonZeroU32 {
@@ -90,6 +108,7 @@ impl RateLimits {
             other: per_second(config.other_per_second),
             changes_waiting: AtomicUsize::new(0),
             change_done: Notify::new(),
+            turns: Turns::default(),
         }
     }
 
@@ -97,11 +116,22 @@ impl RateLimits {
     /// spent.
     pub async fn acquire(&self, class: LimitClass) -> Result<(), KiteError> {
         match class {
-            LimitClass::Quote => wait(&self.quote, "quote").await,
-            LimitClass::Historical => wait(&self.historical, "historical").await,
-            LimitClass::Other => self.read_slot().await,
+            LimitClass::Quote => {
+                let _turn = self.turns.quote.lock().await;
+                wait(&self.quote, "quote").await
+            }
+            LimitClass::Historical => {
+                let _turn = self.turns.historical.lock().await;
+                wait(&self.historical, "historical").await
+            }
+            LimitClass::Other => {
+                let _turn = self.turns.reads.lock().await;
+                self.read_slot().await
+            }
             LimitClass::OrderChange => {
+                // Counted as waiting from the moment it asks: reads stand back behind it.
                 let _waiting = ChangeWaiting::new(self);
+                let _turn = self.turns.changes.lock().await;
                 wait(&self.other, "order_change").await;
             }
             LimitClass::OrderPlacement => {
@@ -117,6 +147,7 @@ impl RateLimits {
                         limit: "Kite's limit of orders per minute",
                     });
                 }
+                let _turn = self.turns.orders.lock().await;
                 wait(&self.orders_second, "orders").await;
             }
         }
@@ -255,5 +286,41 @@ mod tests {
         let order = order.lock().unwrap();
         assert_eq!(order.len(), 11);
         assert_eq!(order[0], "change", "{order:?}");
+    }
+
+    /// Reads waiting for the shared budget are served in the order they asked: one that came
+    /// later never takes the slot of one already waiting, so none can be passed over again and
+    /// again by a stream of newer ones (the positions read before an exit is one of them).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn waiting_reads_are_served_in_the_order_they_asked() {
+        let limits = std::sync::Arc::new(RateLimits::new(RateLimitConfig {
+            other_per_second: 100,
+            ..RateLimitConfig::default()
+        }));
+        for _ in 0..100 {
+            limits.acquire(LimitClass::Other).await.unwrap();
+        }
+        let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut queued = tokio::task::JoinSet::new();
+        // A new read every millisecond for 200 ms, while a slot frees every 10 ms.
+        for read in 0..200u32 {
+            let (limits, order) = (limits.clone(), order.clone());
+            queued.spawn(async move {
+                limits.acquire(LimitClass::Other).await.unwrap();
+                order.lock().unwrap().push(read);
+            });
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        while queued.join_next().await.is_some() {}
+        let order = order.lock().unwrap();
+        let passed_over: Vec<_> = order
+            .windows(2)
+            .filter(|w| w[1] < w[0])
+            .map(|w| (w[0], w[1]))
+            .collect();
+        assert!(
+            passed_over.is_empty(),
+            "served before an earlier read: {passed_over:?}"
+        );
     }
 }
