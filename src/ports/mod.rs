@@ -159,6 +159,13 @@ pub trait WorkersPresence: Send + Sync {
     fn absent(&self) -> Option<String>;
 }
 
+/// What the workers' level trader is doing now, for a web process apart whose own trader sees
+/// no ticks (`LevelTrader::with_live`).
+pub trait LevelsLive: Send + Sync {
+    /// The levels whose crossing the workers are confirming, as they last said.
+    fn confirming(&self) -> Vec<LevelId>;
+}
+
 /// Wall-clock time, so services never read the system clock themselves.
 pub trait Clock: Send + Sync {
     fn now_ms(&self) -> i64;

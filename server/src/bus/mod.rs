@@ -6,5 +6,5 @@ pub mod redis;
 pub mod remote;
 
 pub use in_process::InProcessBus;
-pub use redis::{BusFigures, RedisBus, RelayedFeed};
+pub use redis::{BusFigures, RedisBus, RelayedFeed, StatusSources};
 pub use remote::{BusFiguresSource, RemoteFeed, RemoteWorkers};

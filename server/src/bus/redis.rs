@@ -35,11 +35,12 @@ use std::time::Duration;
 use anyhow::Context;
 use futures::StreamExt;
 use osp_core::model::{
-    BrokerOrder, BusPeer, BusStatus, FeedChange, FeedFigures, FeedMode, InstrumentToken,
+    BrokerOrder, BusPeer, BusStatus, FeedChange, FeedFigures, FeedMode, InstrumentToken, LevelId,
     StateChange, Tick, WorkerPhase, WorkerState,
 };
 use osp_core::ports::{
-    ChangeNotifier, Clock, FeedStats, Interest, MarketFeed, TickBus, WorkerControl, WorkersPresence,
+    ChangeNotifier, Clock, FeedStats, Interest, LevelsLive, MarketFeed, TickBus, WorkerControl,
+    WorkersPresence,
 };
 use osp_core::services::prices::{FeedSubscriptions, PriceService};
 use serde::{Deserialize, Serialize};
@@ -133,6 +134,19 @@ pub struct PeerStatus {
     pub workers: Vec<WorkerState>,
     /// The feed's figures, where this process's ticker is the connected one.
     pub feed: Option<FeedFigures>,
+    /// The levels whose crossing its trader is confirming now (the lease holder's).
+    #[serde(default)]
+    pub confirming: Vec<LevelId>,
+}
+
+/// Where a process with workers reads what it says of itself on `osp:status`.
+pub struct StatusSources {
+    pub workers: Arc<dyn WorkerControl>,
+    pub feed: Arc<dyn FeedStats>,
+    /// Whether this process's ticker is the connected one (its feed's figures go out).
+    pub feed_open: Arc<dyn Fn() -> bool + Send + Sync>,
+    /// The levels its trader is confirming now.
+    pub confirming: Arc<dyn Fn() -> Vec<LevelId> + Send + Sync>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -673,16 +687,21 @@ impl RedisBus {
     }
 
     /// In a process with workers: says every `STATUS_EVERY` how they stand (and the feed,
-    /// while `feed_open()`), and restarts a worker an admin asks for over the bus.
+    /// while `feed_open()`, and the levels its trader confirms), and restarts a worker an admin
+    /// asks for over the bus.
     pub fn announce_status(
         self: &Arc<Self>,
         label: String,
         role: &'static str,
-        workers: Arc<dyn WorkerControl>,
-        feed: Arc<dyn FeedStats>,
-        feed_open: Arc<dyn Fn() -> bool + Send + Sync>,
+        sources: StatusSources,
         shutdown: CancellationToken,
     ) -> tokio::task::JoinHandle<()> {
+        let StatusSources {
+            workers,
+            feed,
+            feed_open,
+            confirming,
+        } = sources;
         *self.label.lock().unwrap_or_else(|p| p.into_inner()) = label.clone();
         let this = self.clone();
         let mut restarts = self.restarts.subscribe();
@@ -711,6 +730,7 @@ impl RedisBus {
                     } else {
                         None
                     },
+                    confirming: confirming(),
                 };
                 match serde_json::to_vec(&status) {
                     Ok(payload) => this.send(STATUS, payload),
@@ -814,6 +834,27 @@ impl WorkersPresence for RedisBus {
                 PEER_EXPIRES.as_secs()
             )
         })
+    }
+}
+
+/// A web process apart shows a level's phase from what the workers' processes said last: the
+/// levels the one running the trading worker (the lease holder) is confirming.
+impl LevelsLive for RedisBus {
+    fn confirming(&self) -> Vec<LevelId> {
+        let mut ids: Vec<LevelId> = self
+            .peers()
+            .into_iter()
+            .filter(|(_, peer)| {
+                peer.workers.iter().any(|w| {
+                    w.name == crate::workers::lease::TRADING_LEASE
+                        && w.phase == WorkerPhase::Running
+                })
+            })
+            .flat_map(|(_, peer)| peer.confirming)
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
     }
 }
 

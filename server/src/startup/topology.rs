@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use osp_core::model::{StateChange, TradingMode};
 use osp_core::ports::{
-    ChangeNotifier, Clock, FeedStats, MarketFeed, TradingLease, WorkerControl, WorkersPresence,
+    ChangeNotifier, Clock, FeedStats, LevelsLive, MarketFeed, TradingLease, WorkerControl,
+    WorkersPresence,
 };
 use osp_core::services::trading::OrderExecutor;
 use tokio::sync::broadcast;
@@ -91,6 +92,13 @@ impl Topology {
     /// The bus of a web process apart from the workers.
     fn web_apart(&self) -> Option<&Arc<RedisBus>> {
         self.bus.as_ref().filter(|_| self.role == Role::Web)
+    }
+
+    /// A trader in a web process apart sees no ticks: the workers' say which levels they are
+    /// confirming. `None` where this process's own trader runs.
+    pub fn levels_live(&self) -> Option<Arc<dyn LevelsLive>> {
+        self.web_apart()
+            .map(|bus| bus.clone() as Arc<dyn LevelsLive>)
     }
 
     /// Where this process's writes are announced to the others (nowhere, alone).

@@ -109,17 +109,19 @@ impl Trading {
             lease.clone() as Arc<dyn TradingLease>,
         ));
         let level_store = Arc::new(database.clone()) as Arc<dyn LevelStore>;
-        let trader = Arc::new(
-            LevelTrader::new(
-                level_store.clone(),
-                executor.clone(),
-                catalog.clone(),
-                market.subscriptions.clone(),
-                clock.clone(),
-                risk_state.clone(),
-            )
-            .with_session(market.session.clone()),
-        );
+        let mut trader = LevelTrader::new(
+            level_store.clone(),
+            executor.clone(),
+            catalog.clone(),
+            market.subscriptions.clone(),
+            clock.clone(),
+            risk_state.clone(),
+        )
+        .with_session(market.session.clone());
+        if let Some(live) = topology.levels_live() {
+            trader = trader.with_live(live);
+        }
+        let trader = Arc::new(trader);
         let watched = trader
             .load()
             .await

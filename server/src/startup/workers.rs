@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 
 use super::built::Built;
 use super::market_data::configured_kite_app;
+use crate::bus::StatusSources;
 use crate::workers::{
     ALERTS_LEASE, AlertWorker, ChangeFollower, KITE_ALERTS_LEASE, KiteAlertSync, PaperMatcher,
     RestartPolicy, TradingWorker, WEBHOOKS_LEASE, WebParts, WebhookWorker, WorkerManager,
@@ -201,12 +202,16 @@ impl Workers {
                 }
                 None => Arc::new(|| true),
             };
+            let trader = trading.trader.clone();
             bus_tasks.push(bus.announce_status(
                 infra.addr.to_string(),
                 topology.role.label(),
-                manager.clone() as Arc<dyn WorkerControl>,
-                local_feed,
-                feed_open,
+                StatusSources {
+                    workers: manager.clone() as Arc<dyn WorkerControl>,
+                    feed: local_feed,
+                    feed_open,
+                    confirming: Arc::new(move || trader.confirming()),
+                },
                 shutdown.clone(),
             ));
         }

@@ -393,6 +393,53 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
     let unknown = restart("webhooks @ 127.0.0.1:1".to_owned()).await.unwrap();
     assert_eq!(unknown.status(), 404);
 
+    // A level confirmed over many ticks, crossed: while the leader's trader confirms it, both
+    // web processes show it confirming (their own traders run no ticks). Deleted after.
+    let slow_level = moved(marked, 300);
+    let mut slow = level_draft(slow_level);
+    slow["confirmation"] = json!("ticks");
+    slow["confirmation_value"] = json!("100");
+    let created = call(
+        &admin2,
+        web2_addr,
+        "levels/create",
+        json!({ "draft": slow }),
+    )
+    .await;
+    let slow_id = created["stored"]["level"]["id"].as_i64().unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    sim.sim.set_last_price(INFY, moved(slow_level, 100));
+    for (admin, addr) in [(&admin1, web1_addr), (&admin2, web2_addr)] {
+        let mut phase = Value::Null;
+        for _ in 0..100 {
+            let listed = call(admin, addr, "levels", json!({})).await;
+            phase = listed["levels"]
+                .as_array()
+                .and_then(|l| l.iter().find(|l| l["stored"]["level"]["id"] == slow_id))
+                .map(|l| l["phase"].clone())
+                .unwrap_or_default();
+            if phase == "confirming" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(phase, "confirming", "{addr}\n{}", logs());
+    }
+    let deleted = admin1
+        .post(format!("http://{web1_addr}/api/levels/delete"))
+        .form(&[("id", slow_id.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        deleted.status().is_success(),
+        "{}",
+        deleted.text().await.unwrap()
+    );
+    // The market back where the next level is above it.
+    sim.sim.set_last_price(INFY, marked);
+    sim.sim.release_price(INFY);
+
     // A level made through web 2 is watched by the leader's trading worker: one order.
     let first_level = moved(marked, 300);
     let created = call(

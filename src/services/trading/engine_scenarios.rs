@@ -18,8 +18,9 @@ use crate::testing::{ManualClock, MemoryStore, NoTicks, QuietFeed, ScriptedBroke
 
 use super::portfolio::protection::PROTECTIVE_GRACE_MS;
 use super::{
-    BrokerSession, EntryCount, LevelTrader, OrderExecutor, Portfolio, PreTradeCheck, RiskGate,
-    RiskService, RiskState, TradeService, TradeServiceParts, TradingEngine, TradingEngineParts,
+    BrokerSession, EntryCount, LevelPhase, LevelTrader, OrderExecutor, Portfolio, PreTradeCheck,
+    RiskGate, RiskService, RiskState, TradeService, TradeServiceParts, TradingEngine,
+    TradingEngineParts,
 };
 
 /// 2026-12-04 10:00 IST.
@@ -76,6 +77,7 @@ struct Bench {
     trades: Arc<TradeService>,
     risk: Arc<RiskService>,
     executor: Arc<OrderExecutor>,
+    trader: Arc<LevelTrader>,
     engine: TradingEngine,
 }
 
@@ -148,7 +150,7 @@ impl Bench {
             clock,
         ));
         let engine = TradingEngine::new(TradingEngineParts {
-            trader,
+            trader: trader.clone(),
             trades: trades.clone(),
             risk: risk.clone(),
             executor: executor.clone(),
@@ -165,6 +167,7 @@ impl Bench {
             trades,
             risk,
             executor,
+            trader,
             engine,
         }
     }
@@ -294,6 +297,48 @@ fn a_crossing_places_one_entry_its_fill_opens_the_trade_and_the_target_exits_it(
     let again = run(bench.engine.on_entry_ticks(&[tick("1505")]));
     assert!(again.intents.is_empty(), "{again:?}");
     assert_eq!(bench.broker.book().len(), 3);
+}
+
+/// A web process apart runs no ticks through its own trader: a level's phase there is what is
+/// stored, and "confirming" while the workers' trader says it is confirming the crossing.
+#[test]
+fn a_web_process_shows_the_phase_the_workers_trader_is_in() {
+    struct Workers(Arc<LevelTrader>);
+    impl crate::ports::LevelsLive for Workers {
+        fn confirming(&self) -> Vec<LevelId> {
+            self.0.confirming()
+        }
+    }
+    let mut slow = level();
+    slow.confirmation = Confirmation::Ticks { count: 3 };
+    let bench = Bench::with(slow);
+    let web = LevelTrader::new(
+        bench.store.clone() as Arc<dyn LevelStore>,
+        bench.executor.clone(),
+        Arc::new(InstrumentCatalog::default()),
+        Arc::new(FeedSubscriptions::new(Arc::new(QuietFeed))),
+        bench.clock.clone() as Arc<dyn Clock>,
+        bench.state.clone(),
+    )
+    .with_live(Arc::new(Workers(bench.trader.clone())));
+    let stored = || {
+        run(LevelStore::level(bench.store.as_ref(), LevelId(1)))
+            .unwrap()
+            .unwrap()
+    };
+
+    run(bench.engine.on_entry_ticks(&[tick("1495")]));
+    assert_eq!(web.phase(&stored()), LevelPhase::Armed);
+    // Crossed: the workers confirm (1 tick of 3); the web process sees it.
+    run(bench.engine.on_entry_ticks(&[tick("1501")]));
+    assert_eq!(bench.trader.confirming(), [LevelId(1)]);
+    assert_eq!(web.phase(&stored()), LevelPhase::Confirming);
+    // Confirmed: the trigger is stored; the web process reads it.
+    run(bench.engine.on_entry_ticks(&[tick("1502")]));
+    run(bench.engine.on_entry_ticks(&[tick("1503")]));
+    assert!(bench.trader.confirming().is_empty());
+    assert_eq!(bench.sent().len(), 1);
+    assert_eq!(web.phase(&stored()), LevelPhase::Triggered);
 }
 
 #[test]

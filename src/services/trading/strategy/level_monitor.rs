@@ -141,6 +141,18 @@ impl LevelMonitor {
         self.levels.get(&id).map(|t| t.state)
     }
 
+    /// The levels whose crossing is being confirmed now, by id.
+    pub fn confirming(&self) -> Vec<LevelId> {
+        let mut ids: Vec<LevelId> = self
+            .levels
+            .iter()
+            .filter(|(_, t)| matches!(t.state, LevelState::Confirming(_)))
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort();
+        ids
+    }
+
     /// Levels armed or being confirmed.
     pub fn armed(&self) -> usize {
         self.index.len()

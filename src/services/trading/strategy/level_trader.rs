@@ -18,7 +18,7 @@ use crate::model::{
     Direction, FeedMode, InstrumentToken, LastTrigger, Level, LevelId, LevelLogEntry, LevelLogKind,
     Price, Rearm, StoredLevel, Tick,
 };
-use crate::ports::{Clock, LevelStore};
+use crate::ports::{Clock, LevelStore, LevelsLive};
 use crate::services::instruments::InstrumentCatalog;
 use crate::services::market_calendar::{ist_day_number, ist_minute_of_day};
 use crate::services::prices::FeedSubscriptions;
@@ -194,6 +194,8 @@ pub struct LevelTrader {
     risk: Arc<RiskState>,
     /// While the broker session has ended, nothing triggers either.
     session: Option<Arc<BrokerSession>>,
+    /// A web process apart: the workers' trader's phases, since this one sees no ticks.
+    live: Option<Arc<dyn LevelsLive>>,
     engine: Mutex<Engine>,
 }
 
@@ -214,8 +216,22 @@ impl LevelTrader {
             clock,
             risk,
             session: None,
+            live: None,
             engine: Mutex::new(Engine::default()),
         }
+    }
+
+    /// In a web process apart from the workers: this trader runs no ticks, so a level's phase
+    /// is what is stored (armed, triggered) and, while the workers confirm its crossing, what
+    /// `live` says they do.
+    pub fn with_live(mut self, live: Arc<dyn LevelsLive>) -> Self {
+        self.live = Some(live);
+        self
+    }
+
+    /// The levels whose crossing this trader is confirming now.
+    pub fn confirming(&self) -> Vec<LevelId> {
+        self.engine().monitor.confirming()
     }
 
     /// Levels that cross while `session` has ended stay armed (and say why in their log).
@@ -307,6 +323,15 @@ impl LevelTrader {
     pub fn phase(&self, stored: &StoredLevel) -> LevelPhase {
         if !stored.level.enabled {
             return LevelPhase::Disabled;
+        }
+        if let Some(live) = &self.live {
+            return if !stored.armed {
+                LevelPhase::Triggered
+            } else if live.confirming().contains(&stored.level.id) {
+                LevelPhase::Confirming
+            } else {
+                LevelPhase::Armed
+            };
         }
         match self.engine().monitor.state(stored.level.id) {
             Some(LevelState::Armed) => LevelPhase::Armed,
