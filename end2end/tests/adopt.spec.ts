@@ -91,6 +91,8 @@ test('an outside position is shown, adopted, and its stop stands at Kite; anothe
     await signIn(page, BASE);
     // The Kite app is saved and connected through Settings, as a trader does it.
     await page.goto(`${BASE}/settings`);
+    // Typed after hydration: the form's signals would otherwise start empty over it.
+    await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
     const card = page.getByTestId('kite-card');
     await card.getByTestId('kite-api-key').fill(API_KEY);
     await card.getByTestId('kite-api-secret').fill(API_SECRET);

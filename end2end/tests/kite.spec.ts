@@ -32,6 +32,8 @@ test('Connect Kite logs in on the login page and comes back connected; Disconnec
 
 test('the Kite app secret is taken, never shown again', async ({ page }) => {
   await page.goto('/settings');
+  // Typed after hydration: the form's signals would otherwise start empty over it.
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
   const card = page.getByTestId('kite-card');
   await card.getByTestId('kite-api-key').fill('x');
   await card.getByTestId('kite-api-secret').fill('y');

@@ -69,6 +69,8 @@ test('a Kite alert is made, fires at Kite, is told, and is deleted there', async
 
 test('an ATO alert at Kite carries its order, and an edit keeps it', async ({ page }) => {
   await page.goto('/alerts');
+  // A click before the page has hydrated opens nothing (CI saw the form never open).
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
   const card = page.getByTestId('kite-alerts-card');
   await card.getByTestId('kite-alert-new').click();
   await pickInfy(page);

@@ -30,6 +30,8 @@ test('the live feed card shows the connection, the instruments and the tick rate
 // the retries.
 test('the webhook is saved with a secret shown once, and a test shows in the delivery log', async ({ page }) => {
   await page.goto('/settings');
+  // Typed after hydration: the form's signals would otherwise start empty over it.
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
   const card = page.getByTestId('webhook-card');
   await card.getByTestId('webhook-url').fill('hooks.example.com/osp');
   await card.getByTestId('webhook-save').click();
