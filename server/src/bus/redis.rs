@@ -806,19 +806,15 @@ impl ChangeNotifier for RedisBus {
 /// over, paused, or restarting).
 impl WorkersPresence for RedisBus {
     fn absent(&self) -> Option<String> {
+        // Stored with the order, which every role may read: where Redis is and why it failed
+        // stay on the admin's System card and in the log.
         if !self.connected.load(Ordering::Relaxed) {
-            let why = self
-                .last_error
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .clone()
-                .unwrap_or_else(|| "not connected".to_owned());
-            return Some(format!(
-                "the bus to the workers (Redis at {}) is down ({why}), so no workers process \
-                 can take the order; this app reconnects by itself — try again once Redis is \
-                 back",
-                self.address
-            ));
+            return Some(
+                "the bus to the workers (Redis) is down, so no workers process can take the \
+                 order; this app reconnects by itself — try again once it is back (an admin \
+                 sees why on the Settings page)"
+                    .to_owned(),
+            );
         }
         let there = self.peers().iter().any(|(_, peer)| {
             peer.workers.iter().any(|w| {
