@@ -57,6 +57,27 @@ async fn call(client: &reqwest::Client, addr: SocketAddr, endpoint: &str, body: 
     body
 }
 
+/// A server function called as a browser's form posts it; its answer must be a success.
+async fn post_form<T: serde::Serialize + ?Sized>(
+    client: &reqwest::Client,
+    addr: SocketAddr,
+    endpoint: &str,
+    fields: &T,
+) {
+    let response = client
+        .post(format!("http://{addr}/api/{endpoint}"))
+        .form(fields)
+        .send()
+        .await
+        .expect("server function answers");
+    let status = response.status();
+    assert!(
+        status.is_success(),
+        "{endpoint}: {status} {}",
+        response.text().await.unwrap_or_default()
+    );
+}
+
 /// One INFY bought at market, as the order ticket sends it.
 fn market_buy_ticket() -> Value {
     json!({ "ticket": {
@@ -251,29 +272,9 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
         ("username", "admin"),
         ("password", "a long enough passphrase"),
     ];
-    let setup = admin1
-        .post(format!("http://{web1_addr}/api/auth/setup"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        setup.status().is_success(),
-        "{}",
-        setup.text().await.unwrap()
-    );
+    post_form(&admin1, web1_addr, "auth/setup", &form).await;
     let (admin2, cookies2) = browser_client(web2_addr);
-    let login = admin2
-        .post(format!("http://{web2_addr}/api/auth/login"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        login.status().is_success(),
-        "{}",
-        login.text().await.unwrap()
-    );
+    post_form(&admin2, web2_addr, "auth/login", &form).await;
     for (admin, addr) in [(&admin1, web1_addr), (&admin2, web2_addr)] {
         let body: Value = admin
             .get(format!("http://{addr}/ready"))
@@ -425,17 +426,13 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
         }
         assert_eq!(phase, "confirming", "{addr}\n{}", logs());
     }
-    let deleted = admin1
-        .post(format!("http://{web1_addr}/api/levels/delete"))
-        .form(&[("id", slow_id.to_string())])
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        deleted.status().is_success(),
-        "{}",
-        deleted.text().await.unwrap()
-    );
+    post_form(
+        &admin1,
+        web1_addr,
+        "levels/delete",
+        &[("id", slow_id.to_string())],
+    )
+    .await;
     // The market back where the next level is above it.
     sim.sim.set_last_price(INFY, marked);
     sim.sim.release_price(INFY);
@@ -582,17 +579,13 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
         json!({ "draft": level_draft(third_level) }),
     )
     .await;
-    let engaged = admin1
-        .post(format!("http://{web1_addr}/api/risk/kill-switch"))
-        .form(&[("square_off", "false")])
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        engaged.status().is_success(),
-        "{}",
-        engaged.text().await.unwrap()
-    );
+    post_form(
+        &admin1,
+        web1_addr,
+        "risk/kill-switch",
+        &[("square_off", "false")],
+    )
+    .await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     sim.sim.set_last_price(INFY, moved(third_level, 100));
     tokio::time::sleep(Duration::from_millis(1500)).await;
