@@ -479,6 +479,19 @@ pub trait Broker: Send + Sync {
     ) -> Result<Option<BrokerOrder>, BrokerError> {
         self.order_by_tag(&request.tag).await
     }
+    /// `find_order` for several orders at once: an answer for each, in order. A broker that
+    /// can read its whole book in one call answers them all from one read (a restart, or the
+    /// workers sending what a web process recorded, may look up dozens).
+    async fn find_orders(
+        &self,
+        wanted: &[(&OrderRequest, Option<&str>)],
+    ) -> Vec<Result<Option<BrokerOrder>, BrokerError>> {
+        let mut found = Vec::with_capacity(wanted.len());
+        for (request, order_id) in wanted {
+            found.push(self.find_order(request, *order_id).await);
+        }
+        found
+    }
     async fn orders(&self) -> Result<Vec<BrokerOrder>, BrokerError>;
     /// The account's net positions now (every instrument and product held today or carried),
     /// including what was placed outside this app.

@@ -58,6 +58,8 @@ pub struct ScriptedBroker {
     slow_cancels: std::sync::atomic::AtomicBool,
     /// The orders whose cancel was taken and not yet done.
     cancelling: Mutex<Vec<String>>,
+    /// The next lookups of an order by its tag that fail (the broker's book unreachable).
+    failing_lookups: std::sync::atomic::AtomicUsize,
 }
 
 impl ScriptedBroker {
@@ -67,6 +69,13 @@ impl ScriptedBroker {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .extend(answers);
+    }
+
+    /// The next `count` lookups of an order by its tag fail, as when the broker's order book
+    /// cannot be read (a 503, a timeout); the rest answer from the book.
+    pub fn fail_next_lookups(&self, count: usize) {
+        self.failing_lookups
+            .store(count, std::sync::atomic::Ordering::Release);
     }
 
     /// How many times the positions were read.
@@ -257,6 +266,17 @@ impl Broker for ScriptedBroker {
     }
 
     async fn order_by_tag(&self, tag: &OrderTag) -> Result<Option<BrokerOrder>, BrokerError> {
+        let failing = self.failing_lookups.fetch_update(
+            std::sync::atomic::Ordering::AcqRel,
+            std::sync::atomic::Ordering::Acquire,
+            |n| n.checked_sub(1),
+        );
+        if failing.is_ok() {
+            return Err(error(
+                BrokerErrorKind::Unavailable,
+                "the order book could not be read (scripted)",
+            ));
+        }
         Ok(self
             .book()
             .into_iter()

@@ -240,7 +240,13 @@ impl TradingEngine {
                     .into_iter()
                     .filter(|i| keep_pending || i.state != IntentState::Pending)
                     .collect();
-                self.apply(report, intents).await
+                self.apply(report, intents).await;
+                if let Some(why) = self.executor.lookups_failed() {
+                    report.retries.push(format!(
+                        "some pending orders could not be looked up at the broker; trying \
+                         again in a second: {why}"
+                    ));
+                }
             }
             Err(e) => report.retries.push(format!("{when}: {e}")),
         }

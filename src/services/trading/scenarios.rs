@@ -303,6 +303,73 @@ fn a_crash_between_recording_and_sending_sends_once_after_the_restart() {
     assert_eq!(desk.broker.placed_with(&recorded.request.tag), 1);
 }
 
+#[test]
+fn an_order_the_book_could_not_be_asked_about_waits_a_second_while_the_others_go() {
+    let desk = Desk::new(RiskLimits::NONE);
+    let first = run(desk.executor().record(None, buy(1))).unwrap();
+    let second = run(desk.executor().record(None, buy(2))).unwrap();
+    // Sent by a process that did not record them (a restart, the workers for a web process):
+    // each is looked up by its tag first, and the broker's book fails once.
+    let restarted = desk.executor();
+    desk.broker.fail_next_lookups(1);
+    let resolved = run(restarted.reconcile_pending()).unwrap();
+    assert_eq!(resolved.len(), 1, "{resolved:?}");
+    assert_eq!(resolved[0].id, second.id, "the other order went on");
+    assert_eq!(resolved[0].state, IntentState::Placed);
+    assert_eq!(desk.broker.placed_with(&first.request.tag), 0);
+    assert!(restarted.lookups_failed().is_some());
+    assert!(
+        restarted.awaiting_answers(),
+        "asked again within a second, not at the next housekeeping"
+    );
+    let later = run(restarted.reconcile_pending()).unwrap();
+    assert_eq!(later.len(), 1);
+    assert_eq!(later[0].id, first.id);
+    assert_eq!(later[0].state, IntentState::Placed);
+    assert!(!restarted.awaiting_answers());
+    assert_eq!(desk.broker.placed_with(&first.request.tag), 1);
+    assert_eq!(desk.broker.placed_with(&second.request.tag), 1);
+}
+
+#[test]
+fn with_the_session_over_an_order_recorded_since_is_refused_and_one_from_before_waits_for_the_login()
+ {
+    let desk = Desk::new(RiskLimits::NONE);
+    // Recorded (by a web process, say) while the session was good, not yet sent.
+    let before = run(desk.executor().record(None, buy(1))).unwrap();
+    desk.clock.advance(1_000);
+    desk.session
+        .end_now(desk.clock.now_ms(), "Kite ended the session at 06:00 IST");
+    desk.clock.advance(1_000);
+    let since = run(desk.executor().record(None, buy(2))).unwrap();
+    // The book cannot be read on a dead token: were it asked, these would be skipped, not
+    // settled.
+    desk.broker.fail_next_lookups(100);
+    let workers = desk.executor();
+    let settled = run(workers.reconcile_pending()).unwrap();
+    assert_eq!(settled.len(), 1, "{settled:?}");
+    assert_eq!(settled[0].id, since.id);
+    assert_eq!(settled[0].state, IntentState::Rejected);
+    let reason = settled[0].reason.clone().unwrap();
+    assert!(reason.contains("Kite session has ended"), "{reason}");
+    assert!(
+        !workers.awaiting_answers(),
+        "nothing is asked of the broker every second while the session is over"
+    );
+    assert!(desk.broker.book().is_empty());
+
+    // Kite connected again: the one from before is looked up by its tag and sent once.
+    desk.broker.fail_next_lookups(0);
+    desk.clock.advance(5_000);
+    desk.session.started(desk.clock.now_ms());
+    let sent = run(workers.reconcile_pending()).unwrap();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].id, before.id);
+    assert_eq!(sent[0].state, IntentState::Placed);
+    assert_eq!(desk.broker.placed_with(&before.request.tag), 1);
+    assert_eq!(desk.broker.placed_with(&since.request.tag), 0);
+}
+
 /// What a web process apart hears of the workers: a switch the scenario flips.
 #[derive(Default)]
 struct Workers {

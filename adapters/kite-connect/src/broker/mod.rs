@@ -16,7 +16,7 @@ use osp_core::ports::{Broker, BrokerError, BrokerErrorKind};
 
 use super::common::enums::{OrderType, Product, TransactionType, Variety};
 use super::http::models::{MarginOrder, ModifyParams, Order, OrderParams, Position};
-use super::http::{KiteClient, KiteError, Retry};
+use super::http::{KiteClient, KiteError, Retry, newest_tagged};
 
 pub struct KiteBroker {
     client: Arc<KiteClient>,
@@ -244,6 +244,33 @@ impl Broker for KiteBroker {
             return gtt::find(&self.client, request, order_id).await;
         }
         self.order_by_tag(&request.tag).await
+    }
+
+    async fn find_orders(
+        &self,
+        wanted: &[(&OrderRequest, Option<&str>)],
+    ) -> Vec<Result<Option<BrokerOrder>, BrokerError>> {
+        // One read of the order book answers every tagged order (a GTT is looked up apart).
+        let mut book: Option<Result<Vec<Order>, BrokerError>> = None;
+        let mut found = Vec::with_capacity(wanted.len());
+        for (request, order_id) in wanted {
+            if let OrderKind::Gtt { .. } = request.kind {
+                found.push(gtt::find(&self.client, request, *order_id).await);
+                continue;
+            }
+            if book.is_none() {
+                book = Some(self.client.orders().await.map_err(domain_error));
+            }
+            if let Some(read) = &book {
+                found.push(match read {
+                    Ok(orders) => Ok(newest_tagged(orders, request.tag.as_str())
+                        .cloned()
+                        .map(domain_order)),
+                    Err(e) => Err(e.clone()),
+                });
+            }
+        }
+        found
     }
 
     async fn orders(&self) -> Result<Vec<BrokerOrder>, BrokerError> {

@@ -18,7 +18,7 @@ pub use client::{KiteClient, KiteClientConfig, RetryConfig};
 pub use error::{ErrorType, KiteError, Retry};
 pub use limits::RateLimitConfig;
 pub use market::{HistoricalRequest, MAX_LTP_INSTRUMENTS, MAX_QUOTE_INSTRUMENTS};
-pub use orders::new_tag;
+pub use orders::{new_tag, newest_tagged};
 
 #[cfg(test)]
 mod fixture_tests;

@@ -43,10 +43,7 @@ impl KiteClient {
     /// The newest order in today's book carrying `tag`.
     pub async fn find_order_by_tag(&self, tag: &str) -> Result<Option<Order>, KiteError> {
         let orders = self.orders().await?;
-        Ok(orders.into_iter().rev().find(|o| {
-            o.tag.as_deref() == Some(tag)
-                || o.tags.as_ref().is_some_and(|t| t.iter().any(|x| x == tag))
-        }))
+        Ok(newest_tagged(&orders, tag).cloned())
     }
 
     pub async fn modify_order(
@@ -148,4 +145,12 @@ pub(super) fn path_segment(id: &str) -> Result<&str, KiteError> {
         )));
     }
     Ok(id)
+}
+
+/// The newest order in `orders` (Kite's book, oldest first) carrying `tag`, in `tag` or among
+/// `tags`.
+pub fn newest_tagged<'a>(orders: &'a [Order], tag: &str) -> Option<&'a Order> {
+    orders.iter().rev().find(|o| {
+        o.tag.as_deref() == Some(tag) || o.tags.as_ref().is_some_and(|t| t.iter().any(|x| x == tag))
+    })
 }

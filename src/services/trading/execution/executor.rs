@@ -104,6 +104,9 @@ pub struct OrderExecutor {
     attempted: Mutex<HashMap<i64, i64>>,
     /// Set while a reconciliation runs: a second one does not start.
     reconciling: AtomicBool,
+    /// Why the last reconciliation could not look some pending orders up (the broker's book
+    /// unreadable): they wait for the next one, within a second (`awaiting_answers`).
+    lookups_failed: Mutex<Option<String>>,
     /// Asked before an order is sent (the risk limits and the kill switch). Not optional: no
     /// executor can be built that sends without it.
     gate: Arc<dyn PreTradeCheck>,
@@ -181,6 +184,7 @@ impl OrderExecutor {
             in_flight: Mutex::new(HashSet::new()),
             attempted: Mutex::new(HashMap::new()),
             reconciling: AtomicBool::new(false),
+            lookups_failed: Mutex::new(None),
             gate,
             lease: None,
             session,
@@ -591,9 +595,38 @@ impl OrderExecutor {
         if self.standby() || self.deferred_to.is_on() {
             return Ok(Vec::new());
         }
-        let pending = self.store.pending().await.map_err(ExecError::Store)?;
+        let mut pending = self.store.pending().await.map_err(ExecError::Store)?;
+        {
+            // Being sent right now: that send resolves it.
+            let in_flight = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+            pending.retain(|intent| !in_flight.contains(&intent.id));
+        }
+        if let Some(expiry) = self.session.expired() {
+            return self
+                .refuse_after_session_end(pending, expiry.since_ms)
+                .await;
+        }
+        let wanted: Vec<(&OrderRequest, Option<&str>)> = pending
+            .iter()
+            .map(|intent| (&intent.request, intent.broker_order_id.as_deref()))
+            .collect();
+        let looked_up = self.broker.find_orders(&wanted).await;
         let mut out = Vec::with_capacity(pending.len());
-        for intent in pending {
+        let mut lookup_failed = None;
+        for (intent, found) in pending.iter().zip(looked_up) {
+            // One order the book could not be asked about waits for the next pass; the others
+            // go on (under a flaky broker, one failed lookup must not hold every order back
+            // until they are all too old to send).
+            let found = match found {
+                Ok(found) => found,
+                Err(e) => {
+                    // A 403 ends the session here: the next pass refuses what it must.
+                    self.note(&e);
+                    lookup_failed.get_or_insert(e.message);
+                    continue;
+                }
+            };
+            // Taken up by a send since the list was read: that send resolves it.
             let busy = self
                 .in_flight
                 .lock()
@@ -602,11 +635,7 @@ impl OrderExecutor {
             if busy {
                 continue;
             }
-            let found = self
-                .broker
-                .find_order(&intent.request, intent.broker_order_id.as_deref())
-                .await
-                .map_err(ExecError::Broker)?;
+            let intent = intent.clone();
             let now = self.clock.now_ms();
             let placed_at = self
                 .attempted
@@ -657,9 +686,9 @@ impl OrderExecutor {
                 (Reconciliation::Send, _, None) if now - intent.created_ms > UNSENT_STALE_MS => {
                     let reason = format!(
                         "not sent: this order was recorded {} s ago and never reached the broker \
-                         (no workers process was running to send it, or the app stopped before \
-                         it could); prices have moved since, so it is not sent late — place it \
-                         again if you still want it",
+                         (no workers process was running to send it, the app stopped before it \
+                         could, or the broker did not answer meanwhile); prices have moved \
+                         since, so it is not sent late — place it again if you still want it",
                         (now - intent.created_ms) / 1000
                     );
                     out.push(
@@ -671,17 +700,61 @@ impl OrderExecutor {
                 _ => out.push(intent),
             }
         }
+        *self
+            .lookups_failed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = lookup_failed;
         Ok(out)
     }
 
-    /// Whether a placement's answer is outstanding (sent, answer lost or not yet recorded):
-    /// the caller runs `reconcile_pending` again within a second while it is.
-    pub fn awaiting_answers(&self) -> bool {
-        !self
-            .attempted
+    /// `reconcile_pending` while Kite's session is over (since `ended_ms`): nothing can be
+    /// looked up or sent. An order recorded since it ended was never placed — no token could
+    /// have placed it — so it is refused now with the reason (a web process's order placed
+    /// meanwhile is not left pending). One recorded before may have reached Kite: it waits, and
+    /// is looked up by its tag once Kite is connected again.
+    async fn refuse_after_session_end(
+        &self,
+        pending: Vec<OrderIntent>,
+        ended_ms: i64,
+    ) -> Result<Vec<OrderIntent>, ExecError> {
+        *self
+            .lookups_failed
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
+        let Some(reason) = self.session_refusal() else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for intent in pending {
+            if intent.created_ms >= ended_ms {
+                out.push(
+                    self.apply(&intent, IntentEvent::Refused { reason: &reason })
+                        .await?,
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    /// Why the last `reconcile_pending` left some pending orders unlooked-up, if it did (they
+    /// are tried again within a second).
+    pub fn lookups_failed(&self) -> Option<String> {
+        self.lookups_failed
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .is_empty()
+            .clone()
+    }
+
+    /// Whether a placement's answer is outstanding (sent, answer lost or not yet recorded), or
+    /// a pending order could not be looked up: the caller runs `reconcile_pending` again within
+    /// a second while it is.
+    pub fn awaiting_answers(&self) -> bool {
+        self.lookups_failed().is_some()
+            || !self
+                .attempted
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .is_empty()
     }
 
     /// Brings every open intent (placed, partly filled) up to the broker's book. Order updates
