@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
 use reqwest::Method;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::watch;
@@ -195,11 +195,24 @@ impl KiteClient {
 
     /// Uses another Kite app from now on. A session belongs to the app it was made with, so
     /// any session held is dropped (the ticker disconnects until the next login).
+    /// The same app again (the session read back after a change elsewhere) changes nothing:
+    /// the session and the ticker's connection stand.
     pub fn set_app(&self, api_key: &str, api_secret: SecretString) {
-        *self.app.write().unwrap_or_else(|p| p.into_inner()) = KiteApp {
-            api_key: api_key.to_owned(),
-            api_secret: Some(api_secret),
-        };
+        {
+            let mut app = self.app.write().unwrap_or_else(|p| p.into_inner());
+            let same = app.api_key == api_key
+                && app
+                    .api_secret
+                    .as_ref()
+                    .is_some_and(|s| s.expose_secret() == api_secret.expose_secret());
+            if same {
+                return;
+            }
+            *app = KiteApp {
+                api_key: api_key.to_owned(),
+                api_secret: Some(api_secret),
+            };
+        }
         self.clear_access_token();
     }
 
@@ -220,13 +233,24 @@ impl KiteClient {
         &self.config.endpoints
     }
 
-    /// Uses a session obtained elsewhere (stored from an earlier login).
+    /// Uses a session obtained elsewhere (stored from an earlier login). The session already
+    /// in use, again, is not news to the ticker: it keeps its connection (no blind second while
+    /// it reconnects).
     pub fn set_access_token(&self, token: SecretString) {
         *self.access_token.write().unwrap_or_else(|p| p.into_inner()) = Some(token.clone());
-        self.login.send_replace(Some(KiteLogin {
-            api_key: self.api_key(),
-            access_token: token,
-        }));
+        let api_key = self.api_key();
+        self.login.send_if_modified(|login| {
+            let same = login.as_ref().is_some_and(|l| {
+                l.api_key == api_key && l.access_token.expose_secret() == token.expose_secret()
+            });
+            if !same {
+                *login = Some(KiteLogin {
+                    api_key,
+                    access_token: token,
+                });
+            }
+            !same
+        });
     }
 
     pub fn clear_access_token(&self) {
@@ -399,4 +423,37 @@ fn endpoint_label(call: &Call) -> String {
         .next()
         .unwrap_or_default();
     format!("{} /{first}", call.method)
+}
+
+#[cfg(test)]
+mod login_tests {
+    use super::*;
+    use crate::common::urls::KiteEndpoints;
+
+    fn client() -> KiteClient {
+        let endpoints = KiteEndpoints::simulator("http://127.0.0.1:9/");
+        KiteClient::new(KiteClientConfig::new(endpoints, "key")).expect("a client")
+    }
+
+    #[test]
+    fn the_same_app_and_session_read_again_leave_the_ticker_connected() {
+        let client = client();
+        client.set_app("key", SecretString::from("secret"));
+        client.set_access_token(SecretString::from("token-1"));
+        let mut ticker = client.login_watch();
+        ticker.mark_unchanged();
+        // Read back after a change elsewhere (or a bus reconnect): nothing new.
+        client.set_app("key", SecretString::from("secret"));
+        client.set_access_token(SecretString::from("token-1"));
+        assert!(!ticker.has_changed().expect("the client lives"));
+        assert!(client.is_logged_in());
+        // A new login is news; another app drops the session.
+        client.set_access_token(SecretString::from("token-2"));
+        assert!(ticker.has_changed().expect("the client lives"));
+        ticker.mark_unchanged();
+        client.set_app("other", SecretString::from("secret"));
+        assert!(ticker.has_changed().expect("the client lives"));
+        assert!(ticker.borrow_and_update().is_none());
+        assert!(!client.is_logged_in());
+    }
 }
