@@ -184,6 +184,8 @@ pub struct RedisBus {
     interests: broadcast::Sender<(String, Vec<(InstrumentToken, FeedMode)>)>,
     /// The other processes heard on `osp:status`, by process, with when.
     peers: Mutex<HashMap<String, (tokio::time::Instant, i64, PeerStatus)>>,
+    /// Woken each time a status is heard (`wait_for_workers`).
+    heard: tokio::sync::Notify,
     /// "Restart worker X" addressed to this process (by its label).
     restarts: broadcast::Sender<String>,
     /// Order updates a web process took from Kite's postbacks, for the workers' engine.
@@ -273,6 +275,7 @@ impl RedisBus {
             ticks: broadcast::channel(1024).0,
             interests: broadcast::channel(256).0,
             peers: Mutex::new(HashMap::new()),
+            heard: tokio::sync::Notify::new(),
             restarts: broadcast::channel(16).0,
             orders: broadcast::channel(256).0,
             label: Mutex::new(String::new()),
@@ -393,7 +396,11 @@ impl RedisBus {
                 _ = shutdown.cancelled() => return,
                 result = self.listen_once(&mut first) => result,
             };
-            self.connected.store(false, Ordering::Relaxed);
+            // A connection that was up starts its back-off afresh: the next outage is met at
+            // once, not at the last one's ceiling.
+            if self.connected.swap(false, Ordering::Relaxed) {
+                wait = Duration::from_millis(200);
+            }
             let reason = match result {
                 Ok(()) => "the subscription ended".to_owned(),
                 Err(e) => e.to_string(),
@@ -454,6 +461,7 @@ impl RedisBus {
                             peer.from.clone(),
                             (tokio::time::Instant::now(), heard_ms, peer),
                         );
+                        self.heard.notify_waiters();
                     }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "a status on the bus could not be read"),
@@ -672,6 +680,25 @@ impl RedisBus {
             .collect();
         out.sort_by(|a, b| a.1.label.cmp(&b.1.label));
         out
+    }
+
+    /// Waits (at most `within`) until a workers process that would send an order is heard;
+    /// whether one was. A web process just started has heard nobody yet: the workers say how
+    /// they stand every `STATUS_EVERY`.
+    pub async fn wait_for_workers(&self, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let heard = self.heard.notified();
+            tokio::pin!(heard);
+            // Listening before looking: a status heard in between still wakes this.
+            heard.as_mut().enable();
+            if self.absent().is_none() {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, heard).await.is_err() {
+                return false;
+            }
+        }
     }
 
     /// Asks the process listening at `label` to restart its worker `name`.

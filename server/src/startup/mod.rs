@@ -115,6 +115,21 @@ impl Application {
             local_feed,
         };
         let workers = workers::Workers::start(&built, order_events).await;
+        // A web process apart refuses an order while it hears no workers process to send it.
+        // Just started, it has heard none yet: it listens for one status before it serves, so
+        // an order placed the moment it is back is not refused with the workers right there.
+        if let Some(bus) = infra.topology.web_apart()
+            && !bus
+                .wait_for_workers(
+                    crate::bus::redis::STATUS_EVERY + std::time::Duration::from_secs(1),
+                )
+                .await
+        {
+            tracing::warn!(
+                "no workers process heard on the bus yet: orders placed here are refused until \
+                 `osp workers` runs with this installation's settings"
+            );
+        }
         let local_workers = workers.manager.clone() as Arc<dyn WorkerControl>;
         let web = web::Web::build(&built, &accounts, local_workers.clone());
         let router = router::build(

@@ -90,7 +90,7 @@ impl Topology {
     }
 
     /// The bus of a web process apart from the workers.
-    fn web_apart(&self) -> Option<&Arc<RedisBus>> {
+    pub(super) fn web_apart(&self) -> Option<&Arc<RedisBus>> {
         self.bus.as_ref().filter(|_| self.role == Role::Web)
     }
 

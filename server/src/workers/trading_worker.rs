@@ -21,6 +21,12 @@ use super::changes::next_change;
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(60);
 /// While a placement's answer is outstanding, the broker's book is asked this often.
 const ANSWERS_EVERY: Duration = Duration::from_secs(1);
+/// How long a run that has just started (at start-up, after a restart, or taking over from a
+/// process that died) waits at most for its first prices before it sends what is waiting.
+/// Kite's ticker connects as the run starts; until prices arrive the risk checks would refuse
+/// every order waiting to go, and those placed by hand meanwhile ("no live price yet"). A
+/// closed market sends none: then it goes on without.
+const FIRST_PRICES_WAIT: Duration = Duration::from_secs(5);
 
 pub struct TradingWorker {
     pub engine: Arc<TradingEngine>,
@@ -101,6 +107,20 @@ impl TradingWorker {
             level_ticks,
             stop_entries.clone(),
         ));
+        // Nothing waiting is sent before the first prices: the risk checks need them.
+        let first = tokio::select! {
+            _ = shutdown.cancelled() => return Ok(()),
+            first = tokio::time::timeout(FIRST_PRICES_WAIT, ticks.next_batch()) => first,
+        };
+        match first {
+            Ok(Some(batch)) => log(&self.engine.on_ticks(&batch).await),
+            // The bus closed: the run ends with it.
+            Ok(None) => return Ok(()),
+            Err(_) => tracing::info!(
+                "no prices in the first {} s; what is waiting is sent without",
+                FIRST_PRICES_WAIT.as_secs()
+            ),
+        }
         let mut housekeeping = tokio::time::interval(HOUSEKEEPING_EVERY);
         housekeeping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut answers = tokio::time::interval(ANSWERS_EVERY);
