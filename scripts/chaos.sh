@@ -6,17 +6,39 @@
 #      order per crossing at the broker), ROUNDS times;
 #   2. the crash-between-steps and SIGKILL tests (sigkill.rs, executor.rs), ROUNDS times;
 #   3. fuzzing at length: every fuzz property with PROPTEST_CASES cases (the test command runs
-#      256 each with a fixed seed).
-# Not part of the test command; loopback only; bounded (ROUNDS, default 10; about 10 minutes on
-# the 2-core machine) and stops by itself. Usage: scripts/chaos.sh [ROUNDS]
+#      256 each with a fixed seed);
+#   4. the kill storm (storm.rs): KILLS SIGKILLs of the lease-holding `osp workers` at random
+#      moments under crossing storms and orders by hand, the web process killed every tenth;
+#   5. broker faults (storm.rs): FAULT_SECS seconds of 30 % of Kite's REST calls failing;
+#   6. ticker faults (storm.rs): TICKER_SECS seconds of the simulator dropping the ticker every
+#      5 s, going silent and sending malformed frames;
+#   7. Redis loss (storm.rs): the bus's Redis killed for REDIS_SECS seconds under the storm.
+# The test command runs 4–7 short (3 kills, 6 s of faults, a drop, a malformed frame and a
+# silence, 3 s without Redis); these are their long runs.
+# Not part of the test command; loopback only; bounded (ROUNDS, default 10; KILLS, default 200;
+# FAULT_SECS, default 300; TICKER_SECS, default 600; REDIS_SECS, default 20: about 35 minutes on
+# the 2-core machine) and stops by itself. Usage: scripts/chaos.sh [ROUNDS] (KILLS=…
+# FAULT_SECS=… TICKER_SECS=… REDIS_SECS=… to size the storms)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 
 ROUNDS=${1:-10}
 CASES=${PROPTEST_CASES:-20000}
+KILLS=${KILLS:-200}
+FAULT_SECS=${FAULT_SECS:-300}
+TICKER_SECS=${TICKER_SECS:-600}
+REDIS_SECS=${REDIS_SECS:-20}
 [[ "$ROUNDS" =~ ^[0-9]+$ ]] && [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 200 ] \
   || fail "ROUNDS must be a whole number from 1 to 200 (got '$ROUNDS')"
+[[ "$KILLS" =~ ^[0-9]+$ ]] && [ "$KILLS" -ge 1 ] && [ "$KILLS" -le 1000 ] \
+  || fail "KILLS must be a whole number from 1 to 1000 (got '$KILLS')"
+[[ "$FAULT_SECS" =~ ^[0-9]+$ ]] && [ "$FAULT_SECS" -ge 1 ] && [ "$FAULT_SECS" -le 3600 ] \
+  || fail "FAULT_SECS must be a whole number from 1 to 3600 (got '$FAULT_SECS')"
+[[ "$REDIS_SECS" =~ ^[0-9]+$ ]] && [ "$REDIS_SECS" -ge 1 ] && [ "$REDIS_SECS" -le 600 ] \
+  || fail "REDIS_SECS must be a whole number from 1 to 600 (got '$REDIS_SECS')"
+[[ "$TICKER_SECS" =~ ^[0-9]+$ ]] && [ "$TICKER_SECS" -ge 10 ] && [ "$TICKER_SECS" -le 3600 ] \
+  || fail "TICKER_SECS must be a whole number from 10 to 3600 (got '$TICKER_SECS')"
 
 setup_rust_toolchain
 setup_test_tools
@@ -57,6 +79,33 @@ if PROPTEST_CASES=$CASES cargo nextest run -p kite-connect -p osp-core -p server
 fi
 say "   $fuzz"
 
+# storm NAME FILTER: runs one storm test; prints its figures line (without its first two
+# words), or "failed".
+storm() {
+  local name=$1 filter=$2
+  if OSP_CHAOS_KILLS=$KILLS OSP_CHAOS_FAULT_SECS=$FAULT_SECS OSP_CHAOS_TICKER_SECS=$TICKER_SECS \
+    OSP_CHAOS_REDIS_SECS=$REDIS_SECS cargo nextest run -p server --test integration --no-capture "$filter" \
+    >"$LOGS/$name" 2>&1; then
+    grep -m1 "^chaos-figures $name " "$LOGS/$name" | cut -d' ' -f3-
+  else
+    say "$name failed (log kept: $LOGS/$name)"
+    echo failed
+  fi
+}
+
+say "4. kill storm: $KILLS SIGKILLs of the lease holder"
+killstorm=$(storm kill-storm storm::crossing_storms)
+say "   $killstorm"
+say "5. broker faults: $FAULT_SECS s of 30 % failing REST calls"
+faults=$(storm broker-faults storm::thirty_percent)
+say "   $faults"
+say "6. ticker faults: $TICKER_SECS s of drops, silences and malformed frames"
+ticker=$(storm ticker-faults storm::ticker_drops)
+say "   $ticker"
+say "7. Redis loss: $REDIS_SECS s without the bus's Redis"
+redis=$(storm redis-loss storm::redis_killed)
+say "   $redis"
+
 elapsed=$(( $(date +%s) - started ))
 machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 cat >docs/RELIABILITY.md <<MD
@@ -71,12 +120,25 @@ loopback, PostgreSQL and Redis started by the script.
 | Hand-over under SIGKILL (\`scale_out.rs\`) | the leader killed with its lease held; the standby sends the next crossing's order; one order per crossing at the broker, none lost; a web process with no workers left refuses an order with the reason | $handover rounds passed |
 | Crash between steps, SIGKILL of the app (\`sigkill.rs\`, \`executor.rs\`, the level restarts) | an order recorded before a crash is sent once after a prompt restart, refused (never sent late) after a long one; a stop order at Kite closes the trade once | $crashes rounds passed |
 | Fuzzing ($CASES cases per property) | Kite's REST answers, the instruments dump, ticker frames and text, postbacks, the levels CSV: no panic, a clear error | $fuzz |
+| Kill storm (\`storm.rs\`, $KILLS kills) | the lease-holding \`osp workers\` SIGKILLed at random moments while INFY swings across four levels every 400 ms and a trader orders by hand every 250 ms, the web process killed every tenth round; per tag: every intent terminal, refusals with a reason, no order twice or without its intent at the broker, intent and broker agree; none refused for want of a workers process or a price | $killstorm |
+| Broker faults (\`storm.rs\`, $FAULT_SECS s) | 30 % of Kite's REST calls fail — 503, 429, a garbled answer, an answer lost past the client's 7 s timeout, the kind changing every second — under the same storm; the same per-tag checks | $faults |
+| Ticker faults (\`storm.rs\`, $TICKER_SECS s) | in every six 5-second rounds: four drops of every ticker connection, a malformed frame, and a silence (no data, no heartbeat) during which the market crosses a fresh level; the workers' ticker reconnects and resubscribes each time, prices reach the web process again, and the level fires once, only after prices return | $ticker |
+| Redis loss (\`storm.rs\`, $REDIS_SECS s) | the bus's Redis killed under the storm and started again; the web process refuses orders meanwhile with the reason, the workers trade on; after, prices reach the web process and a level made through it fires; the same per-tag checks | $redis |
 
-Not measured yet (issue 23): kill storms of 200 SIGKILLs under crossing storms, ticker drops
-for 10 minutes, 30 % broker faults, PostgreSQL and Redis stopped under load, the token expiry
-at 06:00, the 30-minute soak.
+Each storm line is the test's own count: \`intents\` recorded (\`from_levels\`, \`by_hand\`), \`filled\`,
+\`refused\` (with a reason), \`at_broker\` (orders the simulator holds), \`duplicates\` (orders beyond
+one per tag), \`orphans\` (orders with no intent), \`lost\` (intent and broker disagree),
+\`unresolved\` (not terminal after 90 s), \`unexplained\` (refused with no reason).
+
+Kite's 06:00 session end, with a fresh login after, runs in the test command
+(\`storm.rs\`: nothing sent on the dead token, the same workers process resumes).
+
+Not measured yet (issue 23): PostgreSQL stopped under load, a read-only or full disk under
+SQLite, the 30-minute soak.
 MD
 say "docs/RELIABILITY.md written ($elapsed s)"
 [ "$handover" = "$ROUNDS/$ROUNDS" ] && [ "$crashes" = "$ROUNDS/$ROUNDS" ] && [ "$fuzz" != failed ] \
+  && [ "$killstorm" != failed ] && [ "$faults" != failed ] && [ "$ticker" != failed ] \
+  && [ "$redis" != failed ] \
   || fail "a trial failed: logs in $LOGS"
 rm -rf "$LOGS"

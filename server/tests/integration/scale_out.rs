@@ -12,143 +12,17 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use app::live::{ClientMessage, ServerMessage};
-use futures::{SinkExt, StreamExt};
-use osp_core::model::{InstrumentToken, Price};
+use app::live::ServerMessage;
+use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_util::sync::CancellationToken;
 
-use crate::helpers::{
-    REMOTE_API_KEY, REMOTE_API_SECRET, approve_kite_login, browser_client, drop_postgres_database,
-    fresh_postgres_database, moved,
+use crate::cluster::{
+    Cluster, INFY, Logs, Ws, admins, call, connect_kite, last_price, level_draft,
+    market_buy_ticket, orders, post_form, price_stream, ready, sees_price,
 };
-use crate::processes::{Layout, free_addr};
-
-const INFY: u32 = 408_065;
-use crate::processes::SECRETS_KEY;
-
-fn redis_url() -> String {
-    std::env::var("OSP_TEST_REDIS_URL").expect(
-        "OSP_TEST_REDIS_URL is not set: run the README's test command (scripts/test.sh), \
-         which starts a throwaway Redis on loopback",
-    )
-}
-
-async fn ready(addr: SocketAddr) -> Value {
-    reqwest::get(format!("http://{addr}/ready"))
-        .await
-        .expect("/ready answers")
-        .json()
-        .await
-        .expect("/ready is JSON")
-}
-
-async fn call(client: &reqwest::Client, addr: SocketAddr, endpoint: &str, body: Value) -> Value {
-    let response = client
-        .post(format!("http://{addr}/api/{endpoint}"))
-        .json(&body)
-        .send()
-        .await
-        .expect("server function answers");
-    let status = response.status();
-    let body: Value = response.json().await.expect("JSON");
-    assert!(status.is_success(), "{endpoint}: {status} {body}");
-    body
-}
-
-/// A server function called as a browser's form posts it; its answer must be a success.
-async fn post_form<T: serde::Serialize + ?Sized>(
-    client: &reqwest::Client,
-    addr: SocketAddr,
-    endpoint: &str,
-    fields: &T,
-) {
-    let response = client
-        .post(format!("http://{addr}/api/{endpoint}"))
-        .form(fields)
-        .send()
-        .await
-        .expect("server function answers");
-    let status = response.status();
-    assert!(
-        status.is_success(),
-        "{endpoint}: {status} {}",
-        response.text().await.unwrap_or_default()
-    );
-}
-
-/// One INFY bought at market, as the order ticket sends it.
-fn market_buy_ticket() -> Value {
-    json!({ "ticket": {
-        "token": INFY, "side": "buy", "quantity": "1", "product": "intraday",
-        "kind": "market", "price": "", "trigger": "",
-    }})
-}
-
-fn level_draft(price: Price) -> Value {
-    json!({
-        "token": INFY, "price": price.to_string(), "trigger": "up", "on_up": "buy",
-        "on_down": null, "quantity": "2", "product": "intraday", "limit_offset": "",
-        "target": "", "stop_loss": "", "trailing_stop": "", "confirmation": "cross",
-        "confirmation_value": "", "rearm": "once", "rearm_distance": "", "window_from": "",
-        "window_to": "", "enabled": true, "note": "scale-out",
-    })
-}
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-async fn price_stream(addr: SocketAddr, cookies: &reqwest::cookie::Jar) -> Ws {
-    use reqwest::cookie::CookieStore;
-    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-    let mut request = format!("ws://{addr}/ws/prices")
-        .into_client_request()
-        .expect("a websocket request");
-    let headers = request.headers_mut();
-    headers.insert("origin", format!("http://{addr}").parse().unwrap());
-    if let Some(cookie) = cookies.cookies(&format!("http://{addr}/").parse().unwrap()) {
-        headers.insert("cookie", cookie);
-    }
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("the price stream connects");
-    let follow = ClientMessage::Follow {
-        tokens: vec![InstrumentToken(INFY)],
-    };
-    ws.send(Message::Text(
-        serde_json::to_string(&follow).unwrap().into(),
-    ))
-    .await
-    .expect("follow");
-    ws
-}
-
-/// Reads `ws` until a tick of INFY at `price` arrives (at most 15 s).
-async fn sees_price(ws: &mut Ws, price: Price) -> bool {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
-    while let Ok(Some(Ok(message))) = tokio::time::timeout_at(deadline, ws.next()).await {
-        if let Message::Text(text) = message
-            && let Ok(ServerMessage::Ticks { ticks }) = serde_json::from_str(&text)
-            && ticks
-                .iter()
-                .any(|t| t.token == InstrumentToken(INFY) && t.last_price == price)
-        {
-            return true;
-        }
-    }
-    false
-}
-
-fn last_price(sim: &kite_sim::KiteSim) -> Price {
-    sim.state
-        .market
-        .snapshot_now()
-        .quote(InstrumentToken(INFY))
-        .expect("the simulator trades INFY")
-        .tick
-        .last_price
-}
+use crate::helpers::moved;
+use crate::processes::free_addr;
 
 /// Reads `ws` until activity naming `needle` arrives (at most 15 s).
 async fn sees_activity(ws: &mut Ws, needle: &str) -> bool {
@@ -162,14 +36,6 @@ async fn sees_activity(ws: &mut Ws, needle: &str) -> bool {
         }
     }
     false
-}
-
-async fn orders(client: &reqwest::Client, addr: SocketAddr) -> Vec<Value> {
-    call(client, addr, "orders", json!({}))
-        .await
-        .as_array()
-        .expect("a list")
-        .clone()
 }
 
 /// Waits (at most 20 s) until the order book through `addr` has `count` filled orders.
@@ -190,48 +56,9 @@ async fn filled_orders(client: &reqwest::Client, addr: SocketAddr, count: usize)
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_without_a_lost_or_duplicate_order()
  {
-    use kite_sim::{KiteSim, SimConfig};
-    let redis = redis_url();
-    let (database_url, database_name) = fresh_postgres_database().await;
-    let stop_sim = CancellationToken::new();
-    let mut config = SimConfig::new(REMOTE_API_KEY, REMOTE_API_SECRET);
-    config.auto_login = false;
-    config.tick_interval = Duration::from_millis(100);
-    let sim = KiteSim::start_on_loopback(
-        config,
-        std::sync::Arc::new(osp_server::clock::SystemClock),
-        stop_sim.clone(),
-    )
-    .await
-    .expect("a standalone simulator");
     let (web1_addr, web2_addr) = (free_addr(), free_addr());
-    sim.sim
-        .state
-        .set_redirect_url(Some(format!("http://{web1_addr}/kite/callback")));
-    let layout = Layout {
-        dir: tempfile::tempdir().expect("a temporary directory"),
-        env: [
-            ("OSP__PROFILE", "test".to_owned()),
-            ("OSP__MODE", "demo".to_owned()),
-            ("OSP__DATABASE__URL", database_url.clone()),
-            ("OSP__BUS__URL", redis.clone()),
-            // Its own channels: other tests share the Redis.
-            (
-                "OSP__BUS__PREFIX",
-                format!("scale-out-{}", std::process::id()),
-            ),
-            ("OSP__KITE__ENDPOINT", format!("http://{}", sim.addr)),
-            ("OSP__KITE__API_KEY", REMOTE_API_KEY.to_owned()),
-            ("OSP__KITE__API_SECRET", REMOTE_API_SECRET.to_owned()),
-            ("OSP__SECRETS__KEY", SECRETS_KEY.to_owned()),
-            ("OSP__WORKERS__LEASE_TTL_MS", "3000".to_owned()),
-            ("OSP__LOG__FILTER", "info,osp_server=debug".to_owned()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect(),
-    };
-
+    let cluster = Cluster::new("scale-out", web1_addr, 3000).await;
+    let (sim, layout) = (&cluster.sim, &cluster.layout);
     // The first process migrates the new database; the others start against it.
     let mut leader = layout.start("workers-1", &["workers"], free_addr()).await;
     let mut standby = layout.start("workers-2", &["workers"], free_addr()).await;
@@ -242,20 +69,8 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
         .start("web-2", &["serve", "--no-workers"], web2_addr)
         .await;
     let processes = [&leader, &standby, &web1, &web2];
-    let log_files: Vec<(&str, std::path::PathBuf)> =
-        processes.iter().map(|p| (p.name, p.log.clone())).collect();
-    let logs = || {
-        log_files
-            .iter()
-            .map(|(name, file)| {
-                format!(
-                    "--- {name} ---\n{}",
-                    std::fs::read_to_string(file).unwrap_or_default()
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
-    };
+    let log_files = Logs::of(&processes);
+    let logs = || log_files.read();
     for process in processes {
         let body = ready(process.addr).await;
         assert_eq!(body["bus"]["ready"], true, "{}: {body}", process.name);
@@ -267,14 +82,9 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
     }
 
     // The admin, made through one web process, signs in on the other (one database).
-    let (admin1, cookies1) = browser_client(web1_addr);
-    let form = [
-        ("username", "admin"),
-        ("password", "a long enough passphrase"),
-    ];
-    post_form(&admin1, web1_addr, "auth/setup", &form).await;
-    let (admin2, cookies2) = browser_client(web2_addr);
-    post_form(&admin2, web2_addr, "auth/login", &form).await;
+    let mut signed_in = admins(web1_addr, &[web2_addr]).await.into_iter();
+    let (admin1, cookies1) = signed_in.next().expect("web 1's admin");
+    let (admin2, cookies2) = signed_in.next().expect("web 2's admin");
     for (admin, addr) in [(&admin1, web1_addr), (&admin2, web2_addr)] {
         let body: Value = admin
             .get(format!("http://{addr}/ready"))
@@ -288,20 +98,7 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
     }
 
     // Connect Kite through web 1: the workers' ticker follows the login it stored.
-    let to_kite = admin1
-        .get(format!("http://{web1_addr}/kite/connect"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(to_kite.status(), 303);
-    let login_url = to_kite.headers()["location"].to_str().unwrap().to_owned();
-    let plain = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let callback = approve_kite_login(&plain, &login_url).await;
-    let back = plain.get(&callback).send().await.unwrap();
-    assert_eq!(back.status(), 303, "{}", back.text().await.unwrap());
+    connect_kite(&admin1, web1_addr).await;
 
     // A browser client on each web process: both see the price the market moves to.
     let mut ws1 = price_stream(web1_addr, &cookies1).await;
@@ -353,7 +150,16 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
             && names.contains(&format!("trading @ {}", standby.addr).as_str()),
         "{names:?}"
     );
-    let feed = call(&admin1, web1_addr, "feed", json!({})).await;
+    // The leader says how its ticker stands every 2 s: what a web process shows may be one
+    // announcement behind the login.
+    let mut feed = Value::Null;
+    for _ in 0..50 {
+        feed = call(&admin1, web1_addr, "feed", json!({})).await;
+        if feed["connections"] == json!(["connected"]) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert_eq!(feed["connections"], json!(["connected"]), "{feed}");
     // An admin's restart through a web process reaches the process that runs the worker.
     let restart = |name: String| {
@@ -623,6 +429,5 @@ async fn two_web_processes_and_two_workers_share_prices_levels_and_hand_over_wit
         let _ = process.child.start_kill();
         let _ = process.child.wait().await;
     }
-    stop_sim.cancel();
-    drop_postgres_database(&database_name).await;
+    cluster.stop();
 }
