@@ -38,22 +38,8 @@ impl Cluster {
     /// its own (`name`, so tests sharing the Redis do not hear each other); a trading lease a
     /// dead holder keeps for `lease_ttl_ms`.
     pub async fn new(name: &str, login_return: SocketAddr, lease_ttl_ms: u32) -> Cluster {
-        use kite_sim::{KiteSim, SimConfig};
         let (database_url, database) = fresh_postgres_database().await;
-        let stop_sim = CancellationToken::new();
-        let mut config = SimConfig::new(REMOTE_API_KEY, REMOTE_API_SECRET);
-        config.auto_login = false;
-        config.tick_interval = Duration::from_millis(100);
-        let sim = KiteSim::start_on_loopback(
-            config,
-            std::sync::Arc::new(osp_server::clock::SystemClock),
-            stop_sim.clone(),
-        )
-        .await
-        .expect("a standalone simulator");
-        sim.sim
-            .state
-            .set_redirect_url(Some(format!("http://{login_return}/kite/callback")));
+        let (sim, stop_sim) = standalone_sim(login_return).await;
         let layout = Layout {
             dir: tempfile::tempdir().expect("a temporary directory"),
             env: [
@@ -92,6 +78,28 @@ impl Cluster {
     pub fn stop(self) {
         self.stop_sim.cancel();
     }
+}
+
+/// A simulator on loopback as `osp kite-sim` runs one (ticking every 100 ms, its login page
+/// approved by hand), sending Kite's login back to the app at `login_return`; cancel the token
+/// to stop it.
+pub async fn standalone_sim(login_return: SocketAddr) -> (kite_sim::RunningSim, CancellationToken) {
+    use kite_sim::{KiteSim, SimConfig};
+    let stop = CancellationToken::new();
+    let mut config = SimConfig::new(REMOTE_API_KEY, REMOTE_API_SECRET);
+    config.auto_login = false;
+    config.tick_interval = Duration::from_millis(100);
+    let sim = KiteSim::start_on_loopback(
+        config,
+        std::sync::Arc::new(osp_server::clock::SystemClock),
+        stop.clone(),
+    )
+    .await
+    .expect("a standalone simulator");
+    sim.sim
+        .state
+        .set_redirect_url(Some(format!("http://{login_return}/kite/callback")));
+    (sim, stop)
 }
 
 /// Where each process writes its log, read whole for a failure's message (held apart from

@@ -4,15 +4,13 @@
 //! meanwhile; started again on the same data directory, the app closes the trade at Kite's fill
 //! price, and Kite's book shows no exit of the app's own.
 
-use std::time::Duration;
 
 use osp_core::model::Price;
 use serde_json::{Value, json};
-use tokio_util::sync::CancellationToken;
 
+use crate::cluster::{call, connect_kite, standalone_sim};
 use crate::helpers::{
-    REMOTE_API_KEY, REMOTE_API_SECRET, admin_session, approve_kite_login, browser_client,
-    eventually, moved,
+    REMOTE_API_KEY, REMOTE_API_SECRET, admin_session, browser_client, eventually, moved,
 };
 use crate::processes::{Layout, SECRETS_KEY, free_addr};
 
@@ -22,19 +20,6 @@ fn price(v: &Value) -> Price {
     Price::parse(v.as_str().unwrap_or_else(|| panic!("a price, not {v}"))).unwrap()
 }
 
-async fn call(client: &reqwest::Client, base: &str, endpoint: &str, body: Value) -> Value {
-    let response = client
-        .post(format!("{base}/api/{endpoint}"))
-        .json(&body)
-        .send()
-        .await
-        .expect("server function answers");
-    let status = response.status();
-    let body: Value = response.json().await.expect("JSON");
-    assert!(status.is_success(), "{endpoint}: {status} {body}");
-    body
-}
-
 #[tokio::test]
 async fn a_stop_order_at_kite_exits_after_the_app_is_killed_and_the_restart_closes_the_trade_once()
 {
@@ -42,24 +27,10 @@ async fn a_stop_order_at_kite_exits_after_the_app_is_killed_and_the_restart_clos
     use kite_connect::common::urls::KiteEndpoints;
     use kite_connect::http::models::OrderParams;
     use kite_connect::http::{KiteClient, KiteClientConfig};
-    use kite_sim::{KiteSim, SimConfig};
 
-    let stop_sim = CancellationToken::new();
-    let mut config = SimConfig::new(REMOTE_API_KEY, REMOTE_API_SECRET);
-    config.auto_login = false;
-    config.tick_interval = Duration::from_millis(100);
-    let sim = KiteSim::start_on_loopback(
-        config,
-        std::sync::Arc::new(osp_server::clock::SystemClock),
-        stop_sim.clone(),
-    )
-    .await
-    .expect("a standalone simulator");
     let addr = free_addr();
     let base = format!("http://{addr}");
-    sim.sim
-        .state
-        .set_redirect_url(Some(format!("{base}/kite/callback")));
+    let (sim, stop_sim) = standalone_sim(addr).await;
     let layout = Layout {
         dir: tempfile::tempdir().expect("a temporary directory"),
         env: [
@@ -103,20 +74,7 @@ async fn a_stop_order_at_kite_exits_after_the_app_is_killed_and_the_restart_clos
         "{}",
         saved.text().await.unwrap()
     );
-    let to_kite = client
-        .get(format!("{base}/kite/connect"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(to_kite.status(), 303);
-    let login_url = to_kite.headers()["location"].to_str().unwrap().to_owned();
-    let plain = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let callback = approve_kite_login(&plain, &login_url).await;
-    let back = plain.get(&callback).send().await.unwrap();
-    assert_eq!(back.status(), 303, "{}", back.text().await.unwrap());
+    connect_kite(&client, addr).await;
 
     // 5 SBIN bought in Kite's own app, adopted with a stop: its SL-M stands at Kite.
     kite.place_order(&OrderParams::new(
@@ -130,7 +88,7 @@ async fn a_stop_order_at_kite_exits_after_the_app_is_killed_and_the_restart_clos
     .await
     .unwrap();
     let ltp = eventually("SBIN outside the app, with its live price", async || {
-        let view = call(&client, &base, "account", json!({})).await;
+        let view = call(&client, addr, "account", json!({})).await;
         let row = view["positions"]
             .as_array()?
             .iter()
@@ -142,7 +100,7 @@ async fn a_stop_order_at_kite_exits_after_the_app_is_killed_and_the_restart_clos
     let stop = moved(ltp, -100);
     let trade = call(
         &client,
-        &base,
+        addr,
         "account/adopt",
         json!({ "draft": {
             "exchange": "NSE", "tradingsymbol": "SBIN", "product": "intraday",
@@ -184,7 +142,7 @@ async fn a_stop_order_at_kite_exits_after_the_app_is_killed_and_the_restart_clos
     let (client, _) = browser_client(addr);
     admin_session(addr, &client).await;
     let closed = eventually("the trade closed by Kite's stop order", async || {
-        let book = call(&client, &base, "trades", json!({})).await;
+        let book = call(&client, addr, "trades", json!({})).await;
         let t = book["trades"]
             .as_array()?
             .iter()

@@ -181,11 +181,12 @@ struct Intent {
     reason: Option<String>,
     broker_order_id: Option<String>,
     level_id: Option<i64>,
+    created_ms: i64,
 }
 
 const TERMINAL: [&str; 3] = ["filled", "rejected", "cancelled"];
 
-/// An intent's row: id, tag, state, reason, broker order id, level.
+/// An intent's row: id, tag, state, reason, broker order id, level, when recorded.
 type IntentRow = (
     i64,
     String,
@@ -193,6 +194,7 @@ type IntentRow = (
     Option<String>,
     Option<String>,
     Option<i64>,
+    i64,
 );
 
 /// Every intent in the database now.
@@ -201,7 +203,7 @@ async fn all_intents(database_url: &str) -> Vec<Intent> {
         .await
         .expect("the test database");
     let rows: Vec<IntentRow> = sqlx::query_as(
-        "SELECT id, tag, state, reason, broker_order_id, level_id FROM order_intents",
+        "SELECT id, tag, state, reason, broker_order_id, level_id, created_ms FROM order_intents",
     )
     .fetch_all(&mut conn)
     .await
@@ -209,13 +211,14 @@ async fn all_intents(database_url: &str) -> Vec<Intent> {
     conn.close().await.ok();
     rows.into_iter()
         .map(
-            |(id, tag, state, reason, broker_order_id, level_id)| Intent {
+            |(id, tag, state, reason, broker_order_id, level_id, created_ms)| Intent {
                 id,
                 tag,
                 state,
                 reason,
                 broker_order_id,
                 level_id,
+                created_ms,
             },
         )
         .collect()
@@ -392,6 +395,55 @@ impl Audit {
     }
 }
 
+/// One `osp workers` and one `osp serve --no-workers` on `cluster`, the web process at
+/// `web_addr`, its admin signed in and Kite connected through it.
+struct Pair {
+    workers: Process,
+    web: Process,
+    logs: Logs,
+    admin: reqwest::Client,
+    cookies: Arc<reqwest::cookie::Jar>,
+}
+
+impl Pair {
+    async fn start(cluster: &Cluster, web_addr: SocketAddr) -> Pair {
+        let layout = &cluster.layout;
+        let workers = layout.start("workers", &["workers"], free_addr()).await;
+        let web = layout
+            .start("web", &["serve", "--no-workers"], web_addr)
+            .await;
+        let logs = Logs::of(&[&workers, &web]);
+        let (admin, cookies) = admins(web_addr, &[]).await.remove(0);
+        connect_kite(&admin, web_addr).await;
+        Pair {
+            workers,
+            web,
+            logs,
+            admin,
+            cookies,
+        }
+    }
+
+    async fn stop(mut self) {
+        self.workers.kill().await;
+        self.web.kill().await;
+    }
+}
+
+/// The storm: the market swinging across the band and a trader ordering by hand, until the
+/// token returned is cancelled; the orders the web process answered for.
+fn storm(
+    sim: &kite_sim::KiteSim,
+    (low, high): (Price, Price),
+    admin: &reqwest::Client,
+    web: SocketAddr,
+) -> (CancellationToken, Arc<AtomicU64>) {
+    let stop = CancellationToken::new();
+    swing(sim.clone(), low, high, stop.clone());
+    let answered = hand_orders(admin.clone(), web, stop.clone());
+    (stop, answered)
+}
+
 /// Which of `workers` holds the trading lease, once one does (at most 20 s).
 async fn lease_holder(workers: &[Process]) -> Option<usize> {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -427,9 +479,7 @@ async fn crossing_storms_under_sigkill_of_the_lease_holder_and_the_web_process_l
     let sim = &cluster.sim.sim;
     let (low, high) = band(&admin, web_addr, sim).await;
 
-    let stop = CancellationToken::new();
-    swing(sim.clone(), low, high, stop.clone());
-    let answered = hand_orders(admin.clone(), web_addr, stop.clone());
+    let (stop, answered) = storm(sim, (low, high), &admin, web_addr);
     let started = Instant::now();
     let mut takeovers = Vec::new();
     let mut web_kills = 0;
@@ -500,20 +550,10 @@ async fn thirty_percent_broker_faults_leave_every_intent_terminal_and_none_place
     let fault_secs = env_count("OSP_CHAOS_FAULT_SECS", 6, 3_600);
     let web_addr = free_addr();
     let cluster = Cluster::new("faults", web_addr, 3_000).await;
-    let layout = &cluster.layout;
-    let mut workers = layout.start("workers", &["workers"], free_addr()).await;
-    let mut web = layout
-        .start("web", &["serve", "--no-workers"], web_addr)
-        .await;
-    let logs = Logs::of(&[&workers, &web]);
-    let (admin, _cookies) = admins(web_addr, &[]).await.remove(0);
-    connect_kite(&admin, web_addr).await;
+    let pair = Pair::start(&cluster, web_addr).await;
     let sim = &cluster.sim.sim;
-    let (low, high) = band(&admin, web_addr, sim).await;
-
-    let stop = CancellationToken::new();
-    swing(sim.clone(), low, high, stop.clone());
-    let answered = hand_orders(admin.clone(), web_addr, stop.clone());
+    let band = band(&pair.admin, web_addr, sim).await;
+    let (stop, answered) = storm(sim, band, &pair.admin, web_addr);
     let control = &sim.state.control;
     // Longer than the client's 7 s timeout: the order is placed, its answer never comes.
     let kinds = [
@@ -539,10 +579,9 @@ async fn thirty_percent_broker_faults_leave_every_intent_terminal_and_none_place
     );
     println!("chaos-reasons broker-faults {:?}", audit.reasons);
     assert!(control.rest_faults_served() > 0, "no fault was served");
-    audit.assert_clean(&logs.read());
+    audit.assert_clean(&pair.logs.read());
 
-    workers.kill().await;
-    web.kill().await;
+    pair.stop().await;
     cluster.stop();
 }
 
@@ -585,17 +624,11 @@ async fn ticker_drops_silences_and_malformed_frames_leave_prices_flowing_and_no_
     let secs = env_count("OSP_CHAOS_TICKER_SECS", 10, 3_600);
     let web_addr = free_addr();
     let cluster = Cluster::new("ticker", web_addr, 3_000).await;
-    let layout = &cluster.layout;
-    let mut workers = layout.start("workers", &["workers"], free_addr()).await;
-    let mut web = layout
-        .start("web", &["serve", "--no-workers"], web_addr)
-        .await;
-    let logs = Logs::of(&[&workers, &web]);
-    let (admin, cookies) = admins(web_addr, &[]).await.remove(0);
-    connect_kite(&admin, web_addr).await;
+    let pair = Pair::start(&cluster, web_addr).await;
+    let (admin, logs) = (&pair.admin, &pair.logs);
     let sim = &cluster.sim.sim;
     let control = &sim.state.control;
-    let mut ws = price_stream(web_addr, &cookies).await;
+    let mut ws = price_stream(web_addr, &pair.cookies).await;
     let base = last_price(sim);
     // A new price each time (never the one before), held, and seen through the web process.
     let mut step = 0;
@@ -638,14 +671,7 @@ async fn ticker_drops_silences_and_malformed_frames_leave_prices_flowing_and_no_
             3 => {
                 let now = last_price(sim);
                 let level = moved(now, 100);
-                let made = call(
-                    &admin,
-                    web_addr,
-                    "levels/create",
-                    json!({ "draft": level_draft(level) }),
-                )
-                .await;
-                let id = made["stored"]["level"]["id"].as_i64().expect("a level id");
+                let id = make_level(admin, web_addr, level).await;
                 // Armed below the market's price: seen there by the workers first.
                 assert!(fresh_price_seen(&mut ws).await.is_some());
                 let before = control.connections_accepted();
@@ -661,24 +687,19 @@ async fn ticker_drops_silences_and_malformed_frames_leave_prices_flowing_and_no_
                 tokio::time::sleep(Duration::from_secs(2)).await;
                 let resumed_ms = epoch_ms();
                 control.set_silent(false);
-                let mut conn = sqlx::PgConnection::connect(&cluster.database_url)
-                    .await
-                    .expect("the test database");
                 let mut fired = None;
                 for _ in 0..100 {
-                    let rows: Vec<(i64,)> =
-                        sqlx::query_as("SELECT created_ms FROM order_intents WHERE level_id = $1")
-                            .bind(id)
-                            .fetch_all(&mut conn)
-                            .await
-                            .expect("the level's orders");
-                    if let Some((created_ms,)) = rows.first() {
-                        fired = Some((*created_ms, rows.len()));
+                    let orders: Vec<Intent> = all_intents(&cluster.database_url)
+                        .await
+                        .into_iter()
+                        .filter(|i| i.level_id == Some(id))
+                        .collect();
+                    if let Some(first) = orders.first() {
+                        fired = Some((first.created_ms, orders.len()));
                         break;
                     }
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
-                conn.close().await.ok();
                 let (created_ms, orders) = fired.unwrap_or_else(|| {
                     panic!(
                         "the level never fired once prices returned\n{}",
@@ -738,8 +759,7 @@ async fn ticker_drops_silences_and_malformed_frames_leave_prices_flowing_and_no_
     );
     audit.assert_consistent(&logs.read());
 
-    workers.kill().await;
-    web.kill().await;
+    pair.stop().await;
     cluster.stop();
 }
 
@@ -780,20 +800,11 @@ async fn redis_killed_under_the_storm_and_back_resumes_prices_and_changes_with_n
     let web_addr = free_addr();
     let mut cluster = Cluster::new("redis-loss", web_addr, 3_000).await;
     cluster.set_env("OSP__BUS__URL", format!("redis://127.0.0.1:{port}"));
-    let layout = &cluster.layout;
-    let mut workers = layout.start("workers", &["workers"], free_addr()).await;
-    let mut web = layout
-        .start("web", &["serve", "--no-workers"], web_addr)
-        .await;
-    let logs = Logs::of(&[&workers, &web]);
-    let (admin, cookies) = admins(web_addr, &[]).await.remove(0);
-    connect_kite(&admin, web_addr).await;
+    let mut pair = Pair::start(&cluster, web_addr).await;
+    let (admin, logs) = (pair.admin.clone(), Logs::of(&[&pair.workers, &pair.web]));
     let sim = &cluster.sim.sim;
     let (low, high) = band(&admin, web_addr, sim).await;
-
-    let stop = CancellationToken::new();
-    swing(sim.clone(), low, high, stop.clone());
-    let answered = hand_orders(admin.clone(), web_addr, stop.clone());
+    let (stop, answered) = storm(sim, (low, high), &admin, web_addr);
     tokio::time::sleep(Duration::from_secs(2)).await;
     redis.kill().await.expect("Redis is killed");
     tokio::time::sleep(Duration::from_secs(outage)).await;
@@ -808,7 +819,7 @@ async fn redis_killed_under_the_storm_and_back_resumes_prices_and_changes_with_n
     tokio::time::sleep(Duration::from_secs(1)).await;
 
     // Prices reach the web process again.
-    let mut ws = price_stream(web_addr, &cookies).await;
+    let mut ws = price_stream(web_addr, &pair.cookies).await;
     let price = moved(high, 50);
     sim.set_last_price(INFY, price);
     assert!(
@@ -818,27 +829,10 @@ async fn redis_killed_under_the_storm_and_back_resumes_prices_and_changes_with_n
     );
     // A change made through the web process reaches the workers: a level made now fires.
     let level = moved(price, 100);
-    let made = call(
-        &admin,
-        web_addr,
-        "levels/create",
-        json!({ "draft": level_draft(level) }),
-    )
-    .await;
-    let id = made["stored"]["level"]["id"].as_i64().expect("a level id");
+    let id = make_level(&admin, web_addr, level).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     sim.set_last_price(INFY, moved(level, 100));
-    let mut fired = false;
-    for _ in 0..100 {
-        fired = all_intents(&cluster.database_url)
-            .await
-            .iter()
-            .any(|i| i.level_id == Some(id));
-        if fired {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let fired = level_fired(&cluster.database_url, id, &[]).await;
     assert!(
         fired,
         "a level made after Redis came back never fired\n{}",
@@ -863,7 +857,7 @@ async fn redis_killed_under_the_storm_and_back_resumes_prices_and_changes_with_n
     println!("chaos-reasons redis-loss {:?}", audit.reasons);
     audit.assert_clean(&logs.read());
     assert!(
-        workers
+        pair.workers
             .child
             .try_wait()
             .expect("the workers process")
@@ -871,8 +865,7 @@ async fn redis_killed_under_the_storm_and_back_resumes_prices_and_changes_with_n
         "the workers process survived without a restart"
     );
 
-    workers.kill().await;
-    web.kill().await;
+    pair.stop().await;
     redis.kill().await.ok();
     cluster.stop();
 }
@@ -882,17 +875,11 @@ async fn kite_ending_the_session_sends_nothing_on_the_dead_token_and_a_fresh_log
  {
     let web_addr = free_addr();
     let cluster = Cluster::new("session-end", web_addr, 3_000).await;
-    let layout = &cluster.layout;
-    let mut workers = layout.start("workers", &["workers"], free_addr()).await;
-    let mut web = layout
-        .start("web", &["serve", "--no-workers"], web_addr)
-        .await;
-    let logs = Logs::of(&[&workers, &web]);
-    let (admin, cookies) = admins(web_addr, &[]).await.remove(0);
-    connect_kite(&admin, web_addr).await;
+    let mut pair = Pair::start(&cluster, web_addr).await;
+    let (admin, logs) = (pair.admin.clone(), Logs::of(&[&pair.workers, &pair.web]));
     let sim = &cluster.sim.sim;
     let control = &sim.state.control;
-    let mut ws = price_stream(web_addr, &cookies).await;
+    let mut ws = price_stream(web_addr, &pair.cookies).await;
     let start = last_price(sim);
     sim.set_last_price(INFY, start);
     assert!(
@@ -909,14 +896,7 @@ async fn kite_ending_the_session_sends_nothing_on_the_dead_token_and_a_fresh_log
     let connections = control.connections_accepted();
     control.drop_connections();
     let level = moved(start, 100);
-    let made = call(
-        &admin,
-        web_addr,
-        "levels/create",
-        json!({ "draft": level_draft(level) }),
-    )
-    .await;
-    let id = made["stored"]["level"]["id"].as_i64().expect("a level id");
+    let id = make_level(&admin, web_addr, level).await;
     tokio::time::sleep(Duration::from_millis(800)).await;
     // Orders meanwhile: by hand, refused with the reason; a crossing keeps its level armed.
     let mut refused = Vec::new();
@@ -981,24 +961,14 @@ async fn kite_ending_the_session_sends_nothing_on_the_dead_token_and_a_fresh_log
     sim.set_last_price(INFY, moved(level, 100));
     let placed = call(&admin, web_addr, "orders/place", market_buy_ticket()).await;
     eventually_filled(&cluster, placed["id"].as_i64().unwrap()).await;
-    let mut fired = false;
-    for _ in 0..100 {
-        fired = all_intents(&cluster.database_url)
-            .await
-            .iter()
-            .any(|i| i.level_id == Some(id) && i.state == "filled");
-        if fired {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let fired = level_fired(&cluster.database_url, id, &["filled"]).await;
     assert!(
         fired,
         "the level never fired after the login\n{}",
         logs.read()
     );
     assert!(
-        workers
+        pair.workers
             .child
             .try_wait()
             .expect("the workers process")
@@ -1011,24 +981,41 @@ async fn kite_ending_the_session_sends_nothing_on_the_dead_token_and_a_fresh_log
     );
     audit.assert_consistent(&logs.read());
 
-    workers.kill().await;
-    web.kill().await;
+    pair.stop().await;
     cluster.stop();
+}
+
+/// A level at `price` made through the web process at `web` (`level_draft`); its id.
+async fn make_level(admin: &reqwest::Client, web: SocketAddr, price: Price) -> i64 {
+    let made = call(
+        admin,
+        web,
+        "levels/create",
+        json!({ "draft": level_draft(price) }),
+    )
+    .await;
+    made["stored"]["level"]["id"].as_i64().expect("a level id")
+}
+
+/// Waits (at most about 10 s) until level `id` has an order (in `states`, when given).
+async fn level_fired(database_url: &str, id: i64, states: &[&str]) -> bool {
+    for _ in 0..100 {
+        let fired = all_intents(database_url).await.iter().any(|i| {
+            i.level_id == Some(id) && (states.is_empty() || states.contains(&i.state.as_str()))
+        });
+        if fired {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
 }
 
 /// Waits (at most 20 s) until the intent `id` is filled; the orders the broker then holds.
 async fn eventually_filled(cluster: &Cluster, id: i64) -> usize {
-    let mut conn = sqlx::PgConnection::connect(&cluster.database_url)
-        .await
-        .expect("the test database");
     for _ in 0..200 {
-        let state: Option<(String,)> =
-            sqlx::query_as("SELECT state FROM order_intents WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut conn)
-                .await
-                .expect("the intent");
-        if state.is_some_and(|(s,)| s == "filled") {
+        let intents = all_intents(&cluster.database_url).await;
+        if intents.iter().any(|i| i.id == id && i.state == "filled") {
             return cluster.sim.sim.state.broker.orders().len();
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
