@@ -14,6 +14,7 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod state;
 pub mod status_context;
+pub mod typed;
 pub mod user_context;
 
 use leptos::prelude::*;

@@ -68,3 +68,22 @@ test('the bus card says one process runs everything, and the system card shows t
   await expect(bus.getByTestId('bus-state')).toHaveText('subscribed');
   await expect(page.getByTestId('system-card')).toContainText('sqlite');
 });
+
+// Typed while the page is not alive yet (the wasm held back, as a phone's network does): the
+// Kite app's key and the webhook's address keep what was typed once the page hydrates.
+test('what is typed on Settings before the page comes alive is kept', async ({ page }) => {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/pkg/osp.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto('/settings');
+  await page.getByTestId('kite-api-key').fill('typedearly1');
+  await page.getByTestId('webhook-url').fill('https://hooks.example.com/early');
+  await expect(page.locator('html')).not.toHaveAttribute('data-hydrated', 'true');
+  release();
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.getByTestId('kite-api-key')).toHaveValue('typedearly1');
+  await expect(page.getByTestId('webhook-url')).toHaveValue('https://hooks.example.com/early');
+});

@@ -9,6 +9,7 @@ use osp_core::model::{Access, KiteStatus};
 
 use crate::api::kite::{disconnect_kite, save_kite_app};
 use crate::status_context::use_status;
+use crate::typed::typed_before_hydration;
 use crate::user_context::RoleGate;
 
 #[component]
@@ -25,8 +26,8 @@ pub fn KiteCard(initial: KiteStatus) -> impl IntoView {
             message.set(Some("Kite is connected.".to_owned()));
         }
     });
-    let api_key = RwSignal::new(String::new());
-    let api_secret = RwSignal::new(String::new());
+    let api_key = RwSignal::new(typed_before_hydration("kite-app-form", "api_key"));
+    let api_secret = RwSignal::new(typed_before_hydration("kite-app-form", "api_secret"));
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (k, s) = (api_key.get_untracked(), api_secret.get_untracked());
@@ -104,7 +105,7 @@ pub fn KiteCard(initial: KiteStatus) -> impl IntoView {
                 <form class="field-grid" on:submit=save data-testid="kite-app-form">
                     <label class="field">
                         <span class="field-label">"API key"</span>
-                        <input type="text" autocomplete="off" spellcheck="false" data-testid="kite-api-key"
+                        <input type="text" name="api_key" autocomplete="off" spellcheck="false" data-testid="kite-api-key"
                             placeholder=move || status.with(|s| s.api_key.clone().unwrap_or_default())
                             prop:value=move || api_key.get()
                             on:input=move |ev| api_key.set(event_target_value(&ev))/>
@@ -113,7 +114,7 @@ pub fn KiteCard(initial: KiteStatus) -> impl IntoView {
                         <span class="field-label">
                             {move || if status.with(|s| s.has_secret) { "API secret (stored; type to replace)" } else { "API secret" }}
                         </span>
-                        <input type="password" autocomplete="off" data-testid="kite-api-secret"
+                        <input type="password" name="api_secret" autocomplete="off" data-testid="kite-api-secret"
                             prop:value=move || api_secret.get()
                             on:input=move |ev| api_secret.set(event_target_value(&ev))/>
                     </label>

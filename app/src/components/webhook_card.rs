@@ -8,11 +8,18 @@ use osp_core::model::{WebhookDelivery, WebhookView};
 
 use crate::api::webhooks::{read_webhook, remove_webhook, save_webhook, test_webhook};
 use crate::error::AppError;
+use crate::typed::typed_before_hydration;
 
 #[component]
 pub fn WebhookCard(initial: WebhookView) -> impl IntoView {
     let view = RwSignal::new(initial);
-    let url = RwSignal::new(view.with_untracked(|v| v.url.clone().unwrap_or_default()));
+    // What was typed before the page hydrated wins over the address saved.
+    let typed = typed_before_hydration("webhook-form", "url");
+    let url = RwSignal::new(if typed.is_empty() {
+        view.with_untracked(|v| v.url.clone().unwrap_or_default())
+    } else {
+        typed
+    });
     let secret = RwSignal::new(None::<String>);
     let message = RwSignal::new(None::<String>);
     let problem = RwSignal::new(None::<String>);
@@ -83,7 +90,7 @@ pub fn WebhookCard(initial: WebhookView) -> impl IntoView {
             <form class="field-grid" on:submit=save data-testid="webhook-form" novalidate>
                 <label class="field" class:invalid=move || problem.with(Option::is_some)>
                     <span class="field-label">"Address"</span>
-                    <input type="url" autocomplete="off" spellcheck="false" data-testid="webhook-url"
+                    <input type="url" name="url" autocomplete="off" spellcheck="false" data-testid="webhook-url"
                         placeholder="https://hooks.example.com/osp"
                         prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/>
                     {move || problem.get().map(|p| view! { <span class="field-error" data-testid="webhook-problem">{p}</span> })}

@@ -7,6 +7,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::auth::log_in;
+use crate::typed::typed_before_hydration;
 
 /// `next` if it is a path on this site, else the dashboard: never another site (`//evil`,
 /// `https://…`, `/\evil`, nor `/<tab>/evil`: browsers drop tabs and line breaks from an address,
@@ -36,33 +37,6 @@ pub fn go_to(path: &str) {
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = path;
-}
-
-/// What was typed into input `name` of the server's form `form` (its `data-testid`) before the
-/// page hydrated (on a phone the wasm takes seconds to arrive, and people start typing): the
-/// inputs' values are bound to signals, so hydrating with empty ones would wipe it. Read from
-/// the page's own form when the component is made, before it binds them; empty when the page
-/// was not served with the form.
-pub fn typed_before_hydration(form: &str, name: &str) -> String {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        web_sys::window()
-            .and_then(|w| w.document())
-            .and_then(|d| {
-                d.query_selector(&format!("form[data-testid={form}] input[name={name}]"))
-                    .ok()
-                    .flatten()
-            })
-            .and_then(|e| e.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .map(|input| input.value())
-            .unwrap_or_default()
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = (form, name);
-        String::new()
-    }
 }
 
 #[component]

@@ -7,8 +7,9 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use osp_core::services::accounts::MIN_PASSWORD_LEN;
 
-use super::login::{go_to, typed_before_hydration};
+use super::login::go_to;
 use crate::api::auth::setup_admin;
+use crate::typed::typed_before_hydration;
 
 #[component]
 pub fn SetupPage() -> impl IntoView {

@@ -4,7 +4,6 @@
 //! meanwhile; started again on the same data directory, the app closes the trade at Kite's fill
 //! price, and Kite's book shows no exit of the app's own.
 
-
 use osp_core::model::Price;
 use serde_json::{Value, json};
 
