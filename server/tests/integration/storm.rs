@@ -151,17 +151,22 @@ fn swing(sim: kite_sim::KiteSim, low: Price, high: Price, stop: CancellationToke
     });
 }
 
-/// A trader placing a market order by hand through the web process every 250 ms until `stop`;
-/// counts the orders the web process answered for (an order sent while it is down fails).
+/// A trader placing a market order by hand through the web process every 250 ms until `stop`,
+/// buying and selling in turn (so the account's margin lasts a long storm); counts the orders
+/// the web process answered for (an order sent while it is down fails).
 fn hand_orders(admin: reqwest::Client, web: SocketAddr, stop: CancellationToken) -> Arc<AtomicU64> {
     let answered = Arc::new(AtomicU64::new(0));
     let count = answered.clone();
     tokio::spawn(async move {
+        let mut buy = true;
         while !stop.is_cancelled() {
+            let mut ticket = market_buy_ticket();
+            ticket["ticket"]["side"] = json!(if buy { "buy" } else { "sell" });
+            buy = !buy;
             let sent = admin
                 .post(format!("http://{web}/api/orders/place"))
                 .timeout(Duration::from_secs(3))
-                .json(&market_buy_ticket())
+                .json(&ticket)
                 .send()
                 .await;
             if sent.is_ok_and(|r| r.status().is_success()) {
@@ -341,9 +346,13 @@ impl Audit {
                 }
                 _ => {
                     audit.unresolved += 1;
-                    audit
-                        .examples
-                        .push(format!("{}: still {}", intent.tag, intent.state));
+                    audit.examples.push(format!(
+                        "{}: still {} (order {:?}), {:?} at the broker",
+                        intent.tag,
+                        intent.state,
+                        intent.broker_order_id,
+                        there.map(|o| (&o.order_id, &o.status))
+                    ));
                 }
             }
         }
