@@ -370,6 +370,34 @@ fn with_the_session_over_an_order_recorded_since_is_refused_and_one_from_before_
     assert_eq!(desk.broker.placed_with(&since.request.tag), 0);
 }
 
+#[test]
+fn open_orders_whose_updates_were_missed_are_caught_up_even_when_one_cannot_be_looked_up() {
+    let desk = Desk::new(RiskLimits::NONE);
+    let executor = desk.executor();
+    let first = run(executor.submit(None, buy(1))).unwrap();
+    let second = run(executor.submit(None, buy(2))).unwrap();
+    assert_eq!(first.state, IntentState::Placed);
+    assert_eq!(second.state, IntentState::Placed);
+    // Both fill at the broker while nobody hears (the holder died before the updates came).
+    let price = Price::from_rupees(100).unwrap();
+    desk.broker.fill(&first.request.tag, price).unwrap();
+    desk.broker.fill(&second.request.tag, price).unwrap();
+    desk.broker.fail_next_lookups(1);
+    let caught_up = run(executor.sync_open()).unwrap();
+    assert_eq!(
+        caught_up.len(),
+        1,
+        "the other one is caught up: {caught_up:?}"
+    );
+    assert_eq!(caught_up[0].id, second.id);
+    assert_eq!(caught_up[0].state, IntentState::Filled);
+    let later = run(executor.sync_open()).unwrap();
+    assert_eq!(later.len(), 1);
+    assert_eq!(later[0].id, first.id);
+    assert_eq!(later[0].state, IntentState::Filled);
+    assert!(run(executor.sync_open()).unwrap().is_empty());
+}
+
 /// What a web process apart hears of the workers: a switch the scenario flips.
 #[derive(Default)]
 struct Workers {

@@ -775,32 +775,51 @@ impl OrderExecutor {
         &self,
         wanted: impl Fn(&OrderIntent) -> bool,
     ) -> Result<Vec<OrderIntent>, ExecError> {
-        let open = self.store.open().await.map_err(ExecError::Store)?;
+        let (gtts, tagged): (Vec<OrderIntent>, Vec<OrderIntent>) = self
+            .store
+            .open()
+            .await
+            .map_err(ExecError::Store)?
+            .into_iter()
+            .filter(|i| wanted(i))
+            .partition(|i| matches!(i.request.kind, OrderKind::Gtt { .. }));
         let mut changed = Vec::new();
-        for intent in open.into_iter().filter(|i| wanted(i)) {
-            // A GTT lives outside the day's book and sends no update when it goes: one the
-            // broker no longer has (deleted in Kite's own app, expired) is over, not unknown.
-            if let OrderKind::Gtt { .. } = intent.request.kind {
-                let next = self.refresh(&intent).await?;
-                if next != intent {
-                    changed.push(next);
-                }
-                continue;
-            }
-            let Some(order) = self
-                .broker
-                .find_order(&intent.request, intent.broker_order_id.as_deref())
-                .await
-                .map_err(ExecError::Broker)?
-            else {
-                continue;
-            };
-            let next = self.apply(&intent, IntentEvent::Order(&order)).await?;
+        // A GTT lives outside the day's book and sends no update when it goes: one the broker
+        // no longer has (deleted in Kite's own app, expired) is over, not unknown.
+        for intent in gtts {
+            let next = self.refresh(&intent).await?;
             if next != intent {
                 changed.push(next);
             }
         }
-        Ok(changed)
+        // The rest from one read of the book (`find_orders`): after a take-over, hundreds may
+        // be open, and a read per order held the trading loop for minutes. One the book could
+        // not be asked about waits for the next pass; the others go on.
+        let lookups: Vec<(&OrderRequest, Option<&str>)> = tagged
+            .iter()
+            .map(|i| (&i.request, i.broker_order_id.as_deref()))
+            .collect();
+        let found = self.broker.find_orders(&lookups).await;
+        let mut failed = None;
+        for (intent, found) in tagged.iter().zip(found) {
+            let order = match found {
+                Ok(Some(order)) => order,
+                Ok(None) => continue,
+                Err(e) => {
+                    self.note(&e);
+                    failed.get_or_insert(e);
+                    continue;
+                }
+            };
+            let next = self.apply(intent, IntentEvent::Order(&order)).await?;
+            if &next != intent {
+                changed.push(next);
+            }
+        }
+        match failed {
+            Some(e) if changed.is_empty() => Err(ExecError::Broker(e)),
+            _ => Ok(changed),
+        }
     }
 
     /// Asks the broker to cancel an order it has (placed or partly filled); the cancellation
