@@ -540,7 +540,7 @@ async fn crossing_storms_under_sigkill_of_the_lease_holder_and_the_web_process_l
         })
         .collect::<Vec<_>>();
     assert!(wrongly.is_empty(), "{wrongly:?}\n{}", logs.read());
-    // The crossings went on being traded after the last kill, as before the first.
+    // Levels kept firing through the storm: at least one order of theirs per kill.
     let from_levels = intents.iter().filter(|i| i.level_id.is_some()).count();
     assert!(
         from_levels as u64 >= kills,
