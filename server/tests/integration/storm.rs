@@ -317,15 +317,19 @@ impl Audit {
                 // Still open: counted as unresolved below.
                 (_, _) => true,
             };
-            if !agrees {
-                audit.lost += 1;
-                audit.examples.push(format!(
-                    "{}: {} here (order {:?}), {:?} at the broker",
+            // The intent beside the broker's order for its tag, for a failure's message.
+            let side_by_side = |what: &str| {
+                format!(
+                    "{}: {what} {} (order {:?}), {:?} at the broker",
                     intent.tag,
                     intent.state,
                     intent.broker_order_id,
                     there.map(|o| (&o.order_id, &o.status))
-                ));
+                )
+            };
+            if !agrees {
+                audit.lost += 1;
+                audit.examples.push(side_by_side("here"));
             }
             match intent.state.as_str() {
                 "filled" => audit.filled += 1,
@@ -346,13 +350,7 @@ impl Audit {
                 }
                 _ => {
                     audit.unresolved += 1;
-                    audit.examples.push(format!(
-                        "{}: still {} (order {:?}), {:?} at the broker",
-                        intent.tag,
-                        intent.state,
-                        intent.broker_order_id,
-                        there.map(|o| (&o.order_id, &o.status))
-                    ));
+                    audit.examples.push(side_by_side("still"));
                 }
             }
         }
