@@ -96,9 +96,12 @@ mod server {
                     conflict @ StoreError::Conflict { .. } => {
                         AppError::Conflict(conflict.to_string())
                     }
-                    StoreError::Unavailable { ref what, .. } => {
+                    StoreError::Unavailable { ref what, hint, .. } => {
                         tracing::error!(cause = ?e, "the database is unavailable");
-                        AppError::Unavailable(format!("{what} cannot be read or stored right now"))
+                        AppError::Unavailable(match hint {
+                            Some(hint) => format!("{what} was not stored: {hint}"),
+                            None => format!("{what} cannot be read or stored right now"),
+                        })
                     }
                     unreadable @ StoreError::Unreadable { .. } => AppError::internal(unreadable),
                 },

@@ -17,6 +17,9 @@ pub enum StoreError {
         what: String,
         #[source]
         source: Arc<dyn std::error::Error + Send + Sync>,
+        /// What is wrong and how to fix it, in words safe to show anyone (a full or read-only
+        /// disk); `None` when the cause is only for the log.
+        hint: Option<&'static str>,
     },
     /// A stored value that cannot be read back (a format from elsewhere, a damaged row).
     #[error("{what} holds data that cannot be read: {detail}")]
@@ -39,6 +42,21 @@ impl StoreError {
         StoreError::Unavailable {
             what: what.into(),
             source: Arc::new(source),
+            hint: None,
+        }
+    }
+
+    /// Unavailable, for a cause the person asking can act on: `hint` says what is wrong and
+    /// how to fix it.
+    pub fn unavailable_with_hint(
+        what: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+        hint: &'static str,
+    ) -> Self {
+        StoreError::Unavailable {
+            what: what.into(),
+            source: Arc::new(source),
+            hint: Some(hint),
         }
     }
 
@@ -47,6 +65,7 @@ impl StoreError {
         StoreError::Unavailable {
             what: what.into(),
             source: Arc::new(Reason(reason.into())),
+            hint: None,
         }
     }
 

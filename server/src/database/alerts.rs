@@ -3,7 +3,7 @@
 //! as JSON; `enabled` and `state` are columns so a firing is a compare-and-set (`WHERE state =
 //! 'armed' AND enabled`), written with its history entry in one transaction.
 
-use super::{BeginWrite, failed};
+use super::{BeginWrite, failed, first_row, only_row};
 use async_trait::async_trait;
 use osp_core::model::{
     ActiveWindow, Alert, AlertCondition, AlertEvent, AlertId, AlertRepeat, AlertState, Price,
@@ -118,8 +118,9 @@ impl AlertStore for Database {
             .bind(alert.enabled)
             .bind(&alert.created_by)
             .bind(now_ms)
-            .fetch_one(pool)
+            .fetch_all(pool)
             .await
+            .and_then(only_row)
             .map_err(failed(WHAT))?
         });
         from_row(row)
@@ -139,8 +140,9 @@ impl AlertStore for Database {
             .bind(alert.enabled)
             .bind(now_ms)
             .bind(alert.id.0)
-            .fetch_optional(pool)
+            .fetch_all(pool)
             .await
+            .map(first_row)
             .map_err(failed(WHAT))?
         });
         row.map(from_row).transpose()
@@ -162,8 +164,9 @@ impl AlertStore for Database {
             .bind(enabled)
             .bind(now_ms)
             .bind(id.0)
-            .fetch_optional(pool)
+            .fetch_all(pool)
             .await
+            .map(first_row)
             .map_err(failed(WHAT))?
         });
         row.map(from_row).transpose()

@@ -119,8 +119,9 @@ macro_rules! insert_intent {
         .bind($intent.updated_ms)
         .bind($intent.closes.map(|t| t.0))
         .bind($intent.outside_exit)
-        .fetch_optional($executor)
+        .fetch_all($executor)
         .await
+        .map($crate::database::first_row)
         .map(|row| row.map(|(id,)| id))
         .map_err(failed(WHAT))
     };

@@ -3,7 +3,7 @@
 //! JSON; `armed` is its own column so a trigger is a compare-and-set (`WHERE armed`), written
 //! with its log entry and its pending order intent in one transaction.
 
-use super::{BeginWrite, failed};
+use super::{BeginWrite, failed, first_row};
 use async_trait::async_trait;
 use osp_core::model::{
     Direction, LastTrigger, Level, LevelId, LevelLogEntry, LevelLogKind, OrderIntent, Price,
@@ -293,8 +293,9 @@ impl LevelStore for Database {
             .bind(now_ms)
             .bind(level.id.0)
             .bind(seen_updated_ms)
-            .fetch_optional(pool)
+            .fetch_all(pool)
             .await
+            .map(first_row)
             .map_err(failed(WHAT))?
         });
         row.map(from_row).transpose()
@@ -314,8 +315,9 @@ impl LevelStore for Database {
             .bind(enabled)
             .bind(now_ms)
             .bind(id.0)
-            .fetch_optional(pool)
+            .fetch_all(pool)
             .await
+            .map(first_row)
             .map_err(failed(WHAT))?
         });
         row.map(from_row).transpose()
@@ -342,8 +344,9 @@ impl LevelStore for Database {
             ))
             .bind(now_ms)
             .bind(id.0)
-            .fetch_optional(pool)
+            .fetch_all(pool)
             .await
+            .map(first_row)
             .map_err(failed(WHAT))?
         });
         row.map(from_row).transpose()

@@ -3,7 +3,7 @@
 //! makes every update a compare-and-set, and an exit is written with its pending exit order in
 //! one transaction.
 
-use super::{BeginWrite, failed};
+use super::{BeginWrite, failed, first_row};
 use async_trait::async_trait;
 use osp_core::model::{OrderIntent, Trade, TradeId, TradeState};
 use osp_core::ports::{StoreError, TradeStore};
@@ -100,8 +100,9 @@ impl TradeStore for Database {
             .bind(trade.opened_ms)
             .bind(trade.updated_ms)
             .bind(trade.closed_ms)
-            .fetch_optional(pool)
+            .fetch_all(pool)
             .await
+            .map(first_row)
             .map_err(failed(WHAT))?
         });
         Ok(id.map(|(id,)| {

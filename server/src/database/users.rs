@@ -1,7 +1,7 @@
 //! App users (`users`): storage only. What a valid user is, and when an account locks, is the
 //! account service's (`osp_core::services::accounts`).
 
-use super::{BeginWrite, failed};
+use super::{BeginWrite, failed, first_row};
 use async_trait::async_trait;
 use osp_core::model::{Role, StoredUser, User, UserId};
 use osp_core::ports::{RoleUpdate, StoreError, UserStore};
@@ -140,8 +140,9 @@ impl UserStore for Database {
                 .bind(password_hash)
                 .bind(role.code())
                 .bind(now_ms)
-                .fetch_optional(pool)
+                .fetch_all(pool)
                 .await
+                .map(first_row)
                 .map_err(failed(WHAT))?,
             Database::Postgres(pool) => {
                 let mut tx = pool.begin_write().await.map_err(failed(WHAT))?;
@@ -173,8 +174,9 @@ impl UserStore for Database {
                  RETURNING failed_logins",
             )
             .bind(id.0)
-            .fetch_optional(pool)
+            .fetch_all(pool)
             .await
+            .map(first_row)
             .map_err(failed(WHAT))?
         });
         Ok(count.map_or(0, |(n,)| u32::try_from(n.max(0)).unwrap_or(u32::MAX)))

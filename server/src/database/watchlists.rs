@@ -2,7 +2,7 @@
 //! and duplicates are the core's `WatchlistService`'s rules. Every change that touches several
 //! rows runs in one transaction, so a failure leaves the previous list whole.
 
-use super::{BeginWrite, failed};
+use super::{BeginWrite, failed, only_row};
 use async_trait::async_trait;
 use osp_core::model::{Exchange, InstrumentToken, Watchlist, WatchlistItem};
 use osp_core::ports::{StoreError, WatchlistStore};
@@ -109,8 +109,9 @@ impl WatchlistStore for Database {
             )
             .bind(owner)
             .bind(name)
-            .fetch_one(pool)
+            .fetch_all(pool)
             .await
+            .and_then(only_row)
             .map_err(failed(WHAT))?;
             Ok(id)
         })

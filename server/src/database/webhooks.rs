@@ -2,7 +2,7 @@
 //! firing it starts after) and its deliveries (`webhook_deliveries`). Storage only: when and
 //! how to send is `webhooks.rs`'s.
 
-use super::failed;
+use super::{failed, only_row};
 use osp_core::model::{
     AlertEvent, AlertId, BrokerAlertFiring, DeliveryState, Mismatch, Price, WebhookDelivery,
 };
@@ -279,8 +279,9 @@ impl Database {
             .bind(url)
             .bind(payload)
             .bind(now_ms)
-            .fetch_one(pool)
+            .fetch_all(pool)
             .await
+            .and_then(only_row)
             .map_err(failed(WHAT))?
         });
         from_row(row)

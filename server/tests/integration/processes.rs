@@ -41,6 +41,18 @@ impl Layout {
     /// Starts `osp <args>` on `addr` and waits for its `/health`; its data directory is named
     /// for `name`, so a second start under the same name is the same installation.
     pub async fn start(&self, name: &'static str, args: &[&str], addr: SocketAddr) -> Process {
+        self.start_through(&[], name, args, addr).await
+    }
+
+    /// As `start`, with `osp` run by `wrapper` (a program and its first arguments, `osp`'s
+    /// path and arguments after them): the process is the wrapper until it `exec`s `osp`.
+    pub async fn start_through(
+        &self,
+        wrapper: &[&str],
+        name: &'static str,
+        args: &[&str],
+        addr: SocketAddr,
+    ) -> Process {
         let log = self.dir.path().join(format!("{name}.log"));
         // Appended: a process started again under its name (on its data directory) keeps the log
         // of its first run.
@@ -50,7 +62,16 @@ impl Layout {
             .open(&log)
             .expect("a log file");
         let data_dir = self.dir.path().join(name);
-        let child = Command::new(env!("CARGO_BIN_EXE_osp"))
+        let osp = env!("CARGO_BIN_EXE_osp");
+        let mut command = match wrapper.split_first() {
+            Some((program, first)) => {
+                let mut command = Command::new(program);
+                command.args(first).arg(osp);
+                command
+            }
+            None => Command::new(osp),
+        };
+        let child = command
             .args(args)
             .arg("--addr")
             .arg(addr.to_string())

@@ -10,7 +10,7 @@ use crate::model::OrderIntent;
 use crate::ports::{IntentStore, StoreError};
 use crate::services::instruments::InstrumentCatalog;
 
-use super::executor::OrderExecutor;
+use super::executor::{ExecError, OrderExecutor};
 use super::order_ticket::{OrderChange, OrderTicket};
 
 #[derive(Debug, thiserror::Error)]
@@ -76,7 +76,12 @@ impl OrderDesk {
         self.executor
             .submit(None, request)
             .await
-            .map_err(|e| OrderDeskError::Unavailable(e.to_string()))
+            .map_err(|e| match e {
+                // Its kind kept: an order record the database would not take is a 503 with
+                // the reason (a full disk, say), not an internal error.
+                ExecError::Store(e) => OrderDeskError::Store(e),
+                other => OrderDeskError::Unavailable(other.to_string()),
+            })
     }
 
     /// Changes open order `id` to `change`'s quantity and pricing, checked like a new ticket
