@@ -12,13 +12,15 @@
 #   5. broker faults (storm.rs): FAULT_SECS seconds of 30 % of Kite's REST calls failing;
 #   6. ticker faults (storm.rs): TICKER_SECS seconds of the simulator dropping the ticker every
 #      5 s, going silent and sending malformed frames;
-#   7. Redis loss (storm.rs): the bus's Redis killed for REDIS_SECS seconds under the storm.
-# The test command runs 4–7 short (3 kills, 6 s of faults, a drop, a malformed frame and a
-# silence, 3 s without Redis); these are their long runs.
+#   7. Redis loss (storm.rs): the bus's Redis killed for REDIS_SECS seconds under the storm;
+#   8. database loss (storm.rs): the processes' PostgreSQL stopped for PG_SECS seconds under the
+#      storm.
+# The test command runs 4–8 short (3 kills, 6 s of faults, a drop, a malformed frame and a
+# silence, 3 s without Redis, 3 s without PostgreSQL); these are their long runs.
 # Not part of the test command; loopback only; bounded (ROUNDS, default 10; KILLS, default 200;
-# FAULT_SECS, default 300; TICKER_SECS, default 600; REDIS_SECS, default 20: about 35 minutes on
-# the 2-core machine) and stops by itself. Usage: scripts/chaos.sh [ROUNDS] (KILLS=…
-# FAULT_SECS=… TICKER_SECS=… REDIS_SECS=… to size the storms)
+# FAULT_SECS, default 300; TICKER_SECS, default 600; REDIS_SECS and PG_SECS, default 20: about
+# 36 minutes on the 2-core machine) and stops by itself. Usage: scripts/chaos.sh [ROUNDS]
+# (KILLS=… FAULT_SECS=… TICKER_SECS=… REDIS_SECS=… PG_SECS=… to size the storms)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -29,6 +31,7 @@ KILLS=${KILLS:-200}
 FAULT_SECS=${FAULT_SECS:-300}
 TICKER_SECS=${TICKER_SECS:-600}
 REDIS_SECS=${REDIS_SECS:-20}
+PG_SECS=${PG_SECS:-20}
 [[ "$ROUNDS" =~ ^[0-9]+$ ]] && [ "$ROUNDS" -ge 1 ] && [ "$ROUNDS" -le 200 ] \
   || fail "ROUNDS must be a whole number from 1 to 200 (got '$ROUNDS')"
 [[ "$KILLS" =~ ^[0-9]+$ ]] && [ "$KILLS" -ge 1 ] && [ "$KILLS" -le 1000 ] \
@@ -37,6 +40,8 @@ REDIS_SECS=${REDIS_SECS:-20}
   || fail "FAULT_SECS must be a whole number from 1 to 3600 (got '$FAULT_SECS')"
 [[ "$REDIS_SECS" =~ ^[0-9]+$ ]] && [ "$REDIS_SECS" -ge 1 ] && [ "$REDIS_SECS" -le 600 ] \
   || fail "REDIS_SECS must be a whole number from 1 to 600 (got '$REDIS_SECS')"
+[[ "$PG_SECS" =~ ^[0-9]+$ ]] && [ "$PG_SECS" -ge 1 ] && [ "$PG_SECS" -le 600 ] \
+  || fail "PG_SECS must be a whole number from 1 to 600 (got '$PG_SECS')"
 [[ "$TICKER_SECS" =~ ^[0-9]+$ ]] && [ "$TICKER_SECS" -ge 10 ] && [ "$TICKER_SECS" -le 3600 ] \
   || fail "TICKER_SECS must be a whole number from 10 to 3600 (got '$TICKER_SECS')"
 
@@ -84,7 +89,7 @@ say "   $fuzz"
 storm() {
   local name=$1 filter=$2
   if OSP_CHAOS_KILLS=$KILLS OSP_CHAOS_FAULT_SECS=$FAULT_SECS OSP_CHAOS_TICKER_SECS=$TICKER_SECS \
-    OSP_CHAOS_REDIS_SECS=$REDIS_SECS cargo nextest run -p server --test integration --no-capture "$filter" \
+    OSP_CHAOS_REDIS_SECS=$REDIS_SECS OSP_CHAOS_PG_SECS=$PG_SECS cargo nextest run -p server --test integration --no-capture "$filter" \
     >"$LOGS/$name" 2>&1; then
     grep -m1 "^chaos-figures $name " "$LOGS/$name" | cut -d' ' -f3-
   else
@@ -105,6 +110,9 @@ say "   $ticker"
 say "7. Redis loss: $REDIS_SECS s without the bus's Redis"
 redis=$(storm redis-loss storm::redis_killed)
 say "   $redis"
+say "8. database loss: $PG_SECS s without PostgreSQL"
+database=$(storm database-loss storm::postgres_stopped)
+say "   $database"
 
 elapsed=$(( $(date +%s) - started ))
 machine="$(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
@@ -124,6 +132,7 @@ loopback, PostgreSQL and Redis started by the script.
 | Broker faults (\`storm.rs\`, $FAULT_SECS s) | 30 % of Kite's REST calls fail — 503, 429, a garbled answer, an answer lost past the client's 7 s timeout, the kind changing every second — under the same storm; the same per-tag checks | $faults |
 | Ticker faults (\`storm.rs\`, $TICKER_SECS s) | in every six 5-second rounds: four drops of every ticker connection, a malformed frame, and a silence (no data, no heartbeat) during which the market crosses a fresh level; the workers' ticker reconnects and resubscribes each time, prices reach the web process again, and the level fires once, only after prices return | $ticker |
 | Redis loss (\`storm.rs\`, $REDIS_SECS s) | the bus's Redis killed under the storm and started again; the web process refuses orders meanwhile with the reason, the workers trade on; after, prices reach the web process and a level made through it fires; the same per-tag checks | $redis |
+| Database loss (\`storm.rs\`, $PG_SECS s) | the processes' PostgreSQL stopped (\`pg_ctl stop -m fast\`) under the storm and started again; meanwhile an order by hand is refused saying the database is not answering and \`/ready\` names it; no order reaches the broker without its intent stored (\`orphans\`); both processes come back without a restart (\`web_back_ms\`, \`trading_back_ms\` after PostgreSQL answers again) and a level made after fires; the same per-tag checks | $database |
 
 Each storm line is the test's own count: \`intents\` recorded (\`from_levels\`, \`by_hand\`), \`filled\`,
 \`refused\` (with a reason), \`at_broker\` (orders the simulator holds), \`duplicates\` (orders beyond
@@ -139,6 +148,6 @@ MD
 say "docs/RELIABILITY.md written ($elapsed s)"
 [ "$handover" = "$ROUNDS/$ROUNDS" ] && [ "$crashes" = "$ROUNDS/$ROUNDS" ] && [ "$fuzz" != failed ] \
   && [ "$killstorm" != failed ] && [ "$faults" != failed ] && [ "$ticker" != failed ] \
-  && [ "$redis" != failed ] \
+  && [ "$redis" != failed ] && [ "$database" != failed ] \
   || fail "a trial failed: logs in $LOGS"
 rm -rf "$LOGS"

@@ -128,6 +128,11 @@ pub trait LeaseStore: Send + Sync {
 /// process (another one holds it) sends nothing, so two processes never trade one account.
 pub trait TradingLease: Send + Sync {
     fn held(&self) -> bool;
+    /// Why it is not held, when the reason is not that another process holds it (the last
+    /// renewal failed: the database did not answer). Refusals say so instead of "standby".
+    fn lapsed_because(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The background workers' supervisor, as the web side sees it.

@@ -200,8 +200,12 @@ pub async fn guard(
             Ok(user) => user,
             Err(e) if !public => {
                 tracing::error!(error = %e, "the session could not be read");
-                return AppError::Unavailable("sessions cannot be read right now".to_owned())
-                    .into_response();
+                return AppError::Unavailable(
+                    "the database is not answering, so your sign-in cannot be checked \
+                     (nothing was done)"
+                        .to_owned(),
+                )
+                .into_response();
             }
             Err(_) => None,
         }

@@ -3,6 +3,7 @@
 //! renewal that stalls stops this process sending before another one can take over.
 
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
@@ -21,6 +22,8 @@ pub struct Lease {
     /// Until when (Unix ms) this process may act on it: a third of the lease short of its
     /// expiry, so a clock step or a slow renewal errs on the side of not sending.
     valid_until_ms: AtomicI64,
+    /// The last renewal's failure, while it is not held because of it.
+    failed: Mutex<Option<String>>,
 }
 
 impl Lease {
@@ -43,6 +46,7 @@ impl Lease {
             holder,
             ttl,
             valid_until_ms: AtomicI64::new(i64::MIN),
+            failed: Mutex::new(None),
         }
     }
 
@@ -63,12 +67,14 @@ impl Lease {
             .store
             .acquire(self.name, &self.holder, now, self.ttl_ms())
             .await;
-        match result {
+        match &result {
             Ok(true) => self
                 .valid_until_ms
                 .store(now.saturating_add(self.ttl_ms() * 2 / 3), Ordering::Release),
             _ => self.valid_until_ms.store(i64::MIN, Ordering::Release),
         }
+        *self.failed.lock().unwrap_or_else(|p| p.into_inner()) =
+            result.as_ref().err().map(ToString::to_string);
         Ok(result?)
     }
 
@@ -94,5 +100,19 @@ impl Lease {
 impl TradingLease for Lease {
     fn held(&self) -> bool {
         self.clock.now_ms() < self.valid_until_ms.load(Ordering::Acquire)
+    }
+
+    fn lapsed_because(&self) -> Option<String> {
+        if self.held() {
+            return None;
+        }
+        let failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
+        failed.as_ref().map(|e| {
+            format!(
+                "not sent: this process could not renew its trading lease ({e}), so it sends \
+                 nothing until it holds the lease again — within seconds once the database \
+                 answers; place the order again then"
+            )
+        })
     }
 }

@@ -28,8 +28,9 @@ pub struct Cluster {
     stop_sim: CancellationToken,
     pub layout: Layout,
     pub database_url: String,
-    /// Dropped (with the database) at the end of the test, passed or failed.
-    _database: TestDatabase,
+    /// Dropped (with the database) at the end of the test, passed or failed; none when the test
+    /// brought a server of its own.
+    _database: Option<TestDatabase>,
 }
 
 impl Cluster {
@@ -39,6 +40,24 @@ impl Cluster {
     /// dead holder keeps for `lease_ttl_ms`.
     pub async fn new(name: &str, login_return: SocketAddr, lease_ttl_ms: u32) -> Cluster {
         let (database_url, database) = fresh_postgres_database().await;
+        Cluster::on_database(
+            name,
+            login_return,
+            lease_ttl_ms,
+            database_url,
+            Some(database),
+        )
+        .await
+    }
+
+    /// As `new`, on the database at `database_url` (a server the test owns and can stop).
+    pub async fn on_database(
+        name: &str,
+        login_return: SocketAddr,
+        lease_ttl_ms: u32,
+        database_url: String,
+        database: Option<TestDatabase>,
+    ) -> Cluster {
         let (sim, stop_sim) = standalone_sim(login_return).await;
         let layout = Layout {
             dir: tempfile::tempdir().expect("a temporary directory"),

@@ -8,6 +8,10 @@
 //!   past the client's timeout), the kind changing every second.
 //! - Redis loss: the bus's Redis killed under the storm and started again: the web process
 //!   refuses orders with the reason meanwhile, prices and changes resume after.
+//! - Database loss: the processes' own PostgreSQL stopped under the storm and started again:
+//!   a trader's order is refused meanwhile with the reason, `/ready` names the database, no
+//!   order reaches the broker without its intent stored, and both processes come back by
+//!   themselves (no restart).
 //! - Kite's session ended (the 06:00 flush): nothing is sent on the dead token; a fresh login
 //!   through the web process resumes the same workers process's ticker and orders.
 //! - Ticker faults: the simulator drops the ticker every 5 s, goes silent (no heartbeat), sends
@@ -20,7 +24,7 @@
 //! Sized by the environment so the test command runs a short storm and `scripts/chaos.sh` the
 //! long one: `OSP_CHAOS_KILLS` (default 3), `OSP_CHAOS_FAULT_SECS` (default 6),
 //! `OSP_CHAOS_TICKER_SECS` (default 10: a drop, a malformed frame, a silence),
-//! `OSP_CHAOS_REDIS_SECS` (default 3),
+//! `OSP_CHAOS_REDIS_SECS` (default 3), `OSP_CHAOS_PG_SECS` (default 3),
 //! `OSP_CHAOS_SEED` (the kill moments; printed). Each test prints its figures on one line that
 //! begins `chaos-figures` (chaos.sh writes them into docs/RELIABILITY.md).
 
@@ -41,6 +45,7 @@ use crate::cluster::{
     price_stream, sees_price, trading_phase,
 };
 use crate::helpers::moved;
+use crate::own_postgres::OwnPostgres;
 use crate::processes::{Process, free_addr};
 
 /// Levels in the band the market swings across (each crossing up buys, down sells).
@@ -1028,4 +1033,142 @@ async fn eventually_filled(cluster: &Cluster, id: i64) -> usize {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("order {id} never filled");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stopped_under_the_storm_sends_no_order_without_its_intent_and_both_processes_recover()
+ {
+    let outage = env_count("OSP_CHAOS_PG_SECS", 3, 600);
+    let postgres = OwnPostgres::start(free_addr().port());
+    let web_addr = free_addr();
+    let cluster = Cluster::on_database("pg-loss", web_addr, 3_000, postgres.url(), None).await;
+    let mut pair = Pair::start(&cluster, web_addr).await;
+    let (admin, logs) = (pair.admin.clone(), Logs::of(&[&pair.workers, &pair.web]));
+    let sim = &cluster.sim.sim;
+    let (low, high) = band(&admin, web_addr, sim).await;
+    let (stop, answered) = storm(sim, (low, high), &admin, web_addr);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let before = sim.state.broker.orders().len();
+
+    postgres.stop();
+    let down_at = Instant::now();
+    // Meanwhile: what a trader sees. An order by hand is refused with what is wrong; the web
+    // process's readiness names the database.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let refused = admin
+        .post(format!("http://{web_addr}/api/orders/place"))
+        .timeout(Duration::from_secs(10))
+        .json(&market_buy_ticket())
+        .send()
+        .await
+        .expect("the web process answers while its database is down");
+    let refused_status = refused.status();
+    let refused_text = refused.text().await.unwrap_or_default();
+    let readiness = reqwest::get(format!("http://{web_addr}/ready"))
+        .await
+        .expect("/ready answers while the database is down");
+    let ready_status = readiness.status();
+    let ready_body: serde_json::Value = readiness.json().await.expect("/ready is JSON");
+    let remaining = Duration::from_secs(outage).saturating_sub(down_at.elapsed());
+    tokio::time::sleep(remaining).await;
+    let during = sim.state.broker.orders().len() - before;
+    postgres.start_again();
+    let back_at = Instant::now();
+
+    // Both processes come back on their own: the web process answers a signed-in page again.
+    let mut recovered_ms = None;
+    while back_at.elapsed() < Duration::from_secs(30) {
+        let page = admin
+            .post(format!("http://{web_addr}/api/orders/place"))
+            .timeout(Duration::from_secs(5))
+            .json(&market_buy_ticket())
+            .send()
+            .await;
+        if page.is_ok_and(|r| r.status().is_success()) {
+            recovered_ms = Some(back_at.elapsed().as_millis());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // And the workers trade again, on the lease they could not renew meanwhile.
+    let mut trading_ms = None;
+    while back_at.elapsed() < Duration::from_secs(30) {
+        if trading_phase(pair.workers.addr).await.as_deref() == Some("running") {
+            trading_ms = Some(back_at.elapsed().as_millis());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    stop.cancel();
+    sim.release_price(INFY);
+    settled_intents(&cluster.database_url).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    // A level made now fires: the workers read changes again.
+    let price = moved(high, 50);
+    sim.set_last_price(INFY, price);
+    let level = moved(price, 100);
+    let id = make_level(&admin, web_addr, level).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    sim.set_last_price(INFY, moved(level, 100));
+    let fired = level_fired(&cluster.database_url, id, &[]).await;
+    sim.release_price(INFY);
+
+    let intents = settled_intents(&cluster.database_url).await;
+    let audit = Audit::of(&intents, &sim.state.broker.orders());
+    println!(
+        "chaos-figures database-loss outage_s={outage} orders_sent_while_down={during} \
+         web_back_ms={} trading_back_ms={} hand_orders_answered={} {}",
+        recovered_ms.map_or("never".to_owned(), |ms| ms.to_string()),
+        trading_ms.map_or("never".to_owned(), |ms| ms.to_string()),
+        answered.load(Ordering::SeqCst),
+        audit.figures()
+    );
+    println!("chaos-reasons database-loss {:?}", audit.reasons);
+    println!(
+        "chaos-meanwhile database-loss order={refused_status} {refused_text} ready={ready_status} {ready_body}"
+    );
+    assert!(
+        refused_status.is_client_error() || refused_status.is_server_error(),
+        "an order by hand was taken with the database down: {refused_status} {refused_text}"
+    );
+    assert!(
+        refused_text.to_lowercase().contains("database"),
+        "the refusal does not say the database is down: {refused_status} {refused_text}"
+    );
+    assert_eq!(
+        ready_status, 503,
+        "/ready with the database down: {ready_body}"
+    );
+    assert_eq!(
+        ready_body["database"]["ready"], false,
+        "/ready does not name the database: {ready_body}"
+    );
+    assert!(
+        recovered_ms.is_some(),
+        "the web process took no order 30 s after PostgreSQL came back\n{}",
+        logs.read()
+    );
+    assert!(
+        trading_ms.is_some(),
+        "the workers did not trade again 30 s after PostgreSQL came back\n{}",
+        logs.read()
+    );
+    assert!(
+        fired,
+        "a level made after PostgreSQL came back never fired\n{}",
+        logs.read()
+    );
+    audit.assert_clean(&logs.read());
+    for process in [&mut pair.workers, &mut pair.web] {
+        assert!(
+            process.child.try_wait().expect("the process").is_none(),
+            "{} exited with its database gone: it must wait for it\n{}",
+            process.name,
+            logs.read()
+        );
+    }
+    pair.stop().await;
+    cluster.stop();
 }

@@ -337,9 +337,9 @@ impl OrderExecutor {
         }
         let intent = &stored;
         if self.standby() {
-            return self
-                .apply(intent, IntentEvent::Refused { reason: STANDBY })
-                .await;
+            let lapsed = self.lease.as_ref().and_then(|l| l.lapsed_because());
+            let reason = lapsed.as_deref().unwrap_or(STANDBY);
+            return self.apply(intent, IntentEvent::Refused { reason }).await;
         }
         if let Some(reason) = self.session_refusal() {
             return self
