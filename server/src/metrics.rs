@@ -84,6 +84,12 @@ async fn render(State(database): State<Database>) -> Response {
     let (size, idle) = database.pool_usage();
     metrics::gauge!("osp_db_pool_connections").set(f64::from(size));
     metrics::gauge!("osp_db_pool_idle_connections").set(idle as f64);
+    // Tasks alive in the process's runtime: a count that climbs with no more work is a leak
+    // (the soak in tests/integration/soak.rs reads it before and after its clients).
+    let tasks = tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks();
+    metrics::gauge!("osp_runtime_alive_tasks").set(tasks as f64);
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         handle().render(),

@@ -58,7 +58,46 @@ impl Cluster {
         database_url: String,
         database: Option<TestDatabase>,
     ) -> Cluster {
-        let (sim, stop_sim) = standalone_sim(login_return).await;
+        Cluster::assembled(
+            name,
+            login_return,
+            lease_ttl_ms,
+            database_url,
+            database,
+            TICK,
+        )
+        .await
+    }
+
+    /// As `new`, with the simulator stepping every `tick_interval` (it sends every subscribed
+    /// instrument each step: the soak's ticks per second).
+    pub async fn ticking(
+        name: &str,
+        login_return: SocketAddr,
+        lease_ttl_ms: u32,
+        tick_interval: Duration,
+    ) -> Cluster {
+        let (database_url, database) = fresh_postgres_database().await;
+        Cluster::assembled(
+            name,
+            login_return,
+            lease_ttl_ms,
+            database_url,
+            Some(database),
+            tick_interval,
+        )
+        .await
+    }
+
+    async fn assembled(
+        name: &str,
+        login_return: SocketAddr,
+        lease_ttl_ms: u32,
+        database_url: String,
+        database: Option<TestDatabase>,
+        tick_interval: Duration,
+    ) -> Cluster {
+        let (sim, stop_sim) = standalone_sim_ticking(login_return, tick_interval).await;
         let layout = Layout {
             dir: tempfile::tempdir().expect("a temporary directory"),
             env: [
@@ -103,11 +142,21 @@ impl Cluster {
 /// approved by hand), sending Kite's login back to the app at `login_return`; cancel the token
 /// to stop it.
 pub async fn standalone_sim(login_return: SocketAddr) -> (kite_sim::RunningSim, CancellationToken) {
+    standalone_sim_ticking(login_return, TICK).await
+}
+
+/// How often `osp kite-sim` steps its market.
+const TICK: Duration = Duration::from_millis(100);
+
+async fn standalone_sim_ticking(
+    login_return: SocketAddr,
+    tick_interval: Duration,
+) -> (kite_sim::RunningSim, CancellationToken) {
     use kite_sim::{KiteSim, SimConfig};
     let stop = CancellationToken::new();
     let mut config = SimConfig::new(REMOTE_API_KEY, REMOTE_API_SECRET);
     config.auto_login = false;
-    config.tick_interval = Duration::from_millis(100);
+    config.tick_interval = tick_interval;
     let sim = KiteSim::start_on_loopback(
         config,
         std::sync::Arc::new(osp_server::clock::SystemClock),

@@ -38,6 +38,7 @@ mod scale_out;
 mod security;
 mod sigkill;
 mod site_bundle;
+mod soak;
 mod storm;
 mod trades;
 mod webhooks;

@@ -105,7 +105,11 @@ fn band_level(price: Price) -> serde_json::Value {
 
 /// Makes the band of levels above the market (through the web process at `web`) and returns
 /// the price below it and the price above it that the market swings between.
-async fn band(admin: &reqwest::Client, web: SocketAddr, sim: &kite_sim::KiteSim) -> (Price, Price) {
+pub(crate) async fn band(
+    admin: &reqwest::Client,
+    web: SocketAddr,
+    sim: &kite_sim::KiteSim,
+) -> (Price, Price) {
     // Room for a storm's worth of entries; the price band stays, so every order is checked
     // against a live price.
     call(
@@ -184,7 +188,7 @@ fn hand_orders(admin: reqwest::Client, web: SocketAddr, stop: CancellationToken)
 }
 
 /// One order intent as stored.
-struct Intent {
+pub(crate) struct Intent {
     id: i64,
     tag: String,
     state: String,
@@ -236,7 +240,7 @@ async fn all_intents(database_url: &str) -> Vec<Intent> {
 
 /// Every intent in the database, once none has been left unfinished (at most 90 s: a
 /// placement whose answer was lost is settled from the order book).
-async fn settled_intents(database_url: &str) -> Vec<Intent> {
+pub(crate) async fn settled_intents(database_url: &str) -> Vec<Intent> {
     let deadline = Instant::now() + Duration::from_secs(90);
     loop {
         let intents = all_intents(database_url).await;
@@ -252,11 +256,11 @@ async fn settled_intents(database_url: &str) -> Vec<Intent> {
 
 /// What the intents and the broker's book say together.
 #[derive(Debug, Default)]
-struct Audit {
+pub(crate) struct Audit {
     intents: usize,
-    from_levels: usize,
+    pub(crate) from_levels: usize,
     by_hand: usize,
-    filled: usize,
+    pub(crate) filled: usize,
     refused: usize,
     at_broker: usize,
     /// Orders at the broker beyond the first for a tag.
@@ -276,7 +280,7 @@ struct Audit {
 }
 
 impl Audit {
-    fn of(intents: &[Intent], broker: &[kite_connect::http::models::Order]) -> Audit {
+    pub(crate) fn of(intents: &[Intent], broker: &[kite_connect::http::models::Order]) -> Audit {
         let mut audit = Audit {
             intents: intents.len(),
             at_broker: broker.len(),
@@ -368,7 +372,7 @@ impl Audit {
     }
 
     /// The invariants: nothing twice, nothing lost, nothing open, every refusal explained.
-    fn assert_consistent(&self, logs: &str) {
+    pub(crate) fn assert_consistent(&self, logs: &str) {
         assert!(
             self.duplicates == 0
                 && self.orphans == 0
@@ -380,7 +384,7 @@ impl Audit {
     }
 
     /// The invariants, and the storm did trade, by levels and by hand.
-    fn assert_clean(&self, logs: &str) {
+    pub(crate) fn assert_clean(&self, logs: &str) {
         self.assert_consistent(logs);
         assert!(
             self.from_levels > 0 && self.by_hand > 0 && self.filled > 0,
@@ -388,7 +392,7 @@ impl Audit {
         );
     }
 
-    fn figures(&self) -> String {
+    pub(crate) fn figures(&self) -> String {
         format!(
             "intents={} from_levels={} by_hand={} filled={} refused={} at_broker={} \
              duplicates={} orphans={} lost={} unresolved={} unexplained={}",

@@ -1,0 +1,428 @@
+//! The soak (issue 23): `osp workers` and `osp serve --no-workers` on PostgreSQL and Redis, a
+//! standalone simulator sending thousands of ticks a second, browsers' price streams on the
+//! web process each following fifty instruments, and INFY swinging across two levels that buy up and sell
+//! down — for a long while. Then: memory after warm-up has not grown by a tenth, the tasks and
+//! open files of both processes are back where they were once the browsers leave, every
+//! browser kept receiving, the levels' orders pass the storm's per-tag audit; and the figures
+//! (RSS, tasks, files, delivery p50/p99 in five windows) are printed on a `chaos-figures soak`
+//! line for docs/RELIABILITY.md.
+//!
+//! Sized by the environment: `OSP_CHAOS_SOAK_SECS` (default 20), `OSP_CHAOS_SOAK_CLIENTS`
+//! (default 40), `OSP_CHAOS_SOAK_INSTRUMENTS` (default 30, at most the simulator's 140) and
+//! `OSP_CHAOS_SOAK_TICKS` (ticks a second, default 300: the simulator steps as often as that
+//! takes, sending every instrument each step). `scripts/chaos.sh` runs 1,800 s with 500
+//! browsers on 140 instruments at 3,000 ticks/s.
+//! Delivery is measured from the moment the test moves INFY's price in the simulator to the
+//! moment a browser has decoded it: the simulator's step (up to 100 ms), the ticker, the
+//! workers' price service, Redis, the web process's pacing and the socket.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use app::live::{ClientMessage, ServerMessage};
+use futures::{SinkExt, StreamExt};
+use osp_core::model::{InstrumentToken, Price};
+use reqwest::cookie::CookieStore;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_util::sync::CancellationToken;
+
+use crate::cluster::{Cluster, INFY, Logs, admins, connect_kite, post_form};
+use crate::helpers::{browser_client, moved};
+use crate::processes::free_addr;
+use crate::storm::{Audit, band, settled_intents};
+
+fn knob(name: &str, default: u64, most: u64) -> u64 {
+    match std::env::var(name) {
+        Err(_) => default,
+        Ok(text) => match text.parse::<u64>() {
+            Ok(n) if (1..=most).contains(&n) => n,
+            _ => panic!("{name} must be a whole number from 1 to {most} (got '{text}')"),
+        },
+    }
+}
+
+/// What /proc says of a process now: resident memory (kB), threads, open files.
+#[derive(Clone, Copy, Debug, Default)]
+struct Usage {
+    rss_kb: u64,
+    threads: u64,
+    files: u64,
+}
+
+fn usage(pid: u32) -> Usage {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    let files = std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count() as u64);
+    Usage {
+        rss_kb: field("VmRSS:"),
+        threads: field("Threads:"),
+        files,
+    }
+}
+
+/// The tasks alive in a process's runtime, from its `/metrics`.
+async fn alive_tasks(metrics: SocketAddr) -> u64 {
+    let text = reqwest::get(format!("http://{metrics}/metrics"))
+        .await
+        .expect("/metrics answers")
+        .text()
+        .await
+        .expect("/metrics text");
+    text.lines()
+        .find(|l| l.starts_with("osp_runtime_alive_tasks "))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or_else(|| panic!("osp_runtime_alive_tasks in /metrics: {text}")) as u64
+}
+
+/// When each INFY price the swing set was set (the browsers look their arrivals up here).
+type SetAt = Arc<Mutex<HashMap<Price, Instant>>>;
+
+/// One browser: follows INFY and `others`, notes how long each new INFY price took to reach
+/// it (ms, with the moment it arrived), until `stop`.
+async fn browser(
+    web: SocketAddr,
+    cookies: Arc<reqwest::cookie::Jar>,
+    follow: Vec<InstrumentToken>,
+    set_at: SetAt,
+    stop: CancellationToken,
+) -> Vec<(Instant, u64)> {
+    let mut request = format!("ws://{web}/ws/prices")
+        .into_client_request()
+        .expect("a websocket request");
+    let headers = request.headers_mut();
+    headers.insert("origin", format!("http://{web}").parse().unwrap());
+    if let Some(cookie) = cookies.cookies(&format!("http://{web}/").parse().unwrap()) {
+        headers.insert("cookie", cookie);
+    }
+    let (mut ws, _) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("the price stream connects");
+    let message = serde_json::to_string(&ClientMessage::Follow { tokens: follow }).unwrap();
+    ws.send(Message::Text(message.into()))
+        .await
+        .expect("follow");
+    let mut seen = Vec::new();
+    let mut last = None;
+    loop {
+        let next = tokio::select! {
+            _ = stop.cancelled() => break,
+            next = ws.next() => next,
+        };
+        let Some(Ok(Message::Text(text))) = next else {
+            if matches!(next, Some(Ok(_))) {
+                continue;
+            }
+            break;
+        };
+        let Ok(ServerMessage::Ticks { ticks }) = serde_json::from_str(&text) else {
+            continue;
+        };
+        let now = Instant::now();
+        for tick in ticks.iter().filter(|t| t.token == InstrumentToken(INFY)) {
+            if last == Some(tick.last_price) {
+                continue;
+            }
+            last = Some(tick.last_price);
+            let set = set_at.lock().unwrap().get(&tick.last_price).copied();
+            if let Some(set) = set {
+                seen.push((now, now.duration_since(set).as_millis() as u64));
+            }
+        }
+    }
+    ws.close(None).await.ok();
+    seen
+}
+
+/// p50 and p99 of `values` (ms).
+fn percentiles(values: &mut [u64]) -> (u64, u64) {
+    if values.is_empty() {
+        return (0, 0);
+    }
+    values.sort_unstable();
+    let at = |q: f64| values[((values.len() - 1) as f64 * q).round() as usize];
+    (at(0.5), at(0.99))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_soak_of_ticks_browsers_and_levels_leaks_no_memory_tasks_or_files() {
+    let secs = knob("OSP_CHAOS_SOAK_SECS", 20, 7_200);
+    let clients = knob("OSP_CHAOS_SOAK_CLIENTS", 40, 2_000) as usize;
+    let instruments = knob("OSP_CHAOS_SOAK_INSTRUMENTS", 30, 140) as usize;
+    let ticks = knob("OSP_CHAOS_SOAK_TICKS", 300, 20_000);
+    // The simulator sends every subscribed instrument each step.
+    let step = Duration::from_millis((instruments as u64 * 1_000 / ticks).max(5));
+    let web_addr = free_addr();
+    let mut cluster = Cluster::ticking("soak", web_addr, 3_000, step).await;
+    let (workers_metrics, web_metrics) = (free_addr(), free_addr());
+    cluster.set_env("OSP__METRICS__ADDR", workers_metrics.to_string());
+    let workers = cluster
+        .layout
+        .start("workers", &["workers"], free_addr())
+        .await;
+    cluster.set_env("OSP__METRICS__ADDR", web_metrics.to_string());
+    let web = cluster
+        .layout
+        .start("web", &["serve", "--no-workers"], web_addr)
+        .await;
+    let logs = Logs::of(&[&workers, &web]);
+    let (admin, _) = admins(web_addr, &[]).await.remove(0);
+    connect_kite(&admin, web_addr).await;
+    let sim = &cluster.sim.sim;
+    let (low, high) = band(&admin, web_addr, sim).await;
+
+    // The instruments the browsers follow: INFY and the simulator's first others.
+    let tokens: Vec<InstrumentToken> = std::iter::once(InstrumentToken(INFY))
+        .chain(
+            sim.state
+                .universe
+                .instruments
+                .iter()
+                .map(|i| i.token)
+                .filter(|t| *t != InstrumentToken(INFY)),
+        )
+        .take(instruments)
+        .collect();
+    assert_eq!(
+        tokens.len(),
+        instruments,
+        "the simulator has fewer instruments"
+    );
+    // Viewers, eight browsers each (the most sockets one user may hold).
+    let mut viewers = Vec::new();
+    for v in 0..clients.div_ceil(8) {
+        let name = format!("viewer{v}");
+        let form = [
+            ("username", name.as_str()),
+            ("password", "a long enough passphrase"),
+            ("role_code", "viewer"),
+        ];
+        post_form(&admin, web_addr, "users/create", &form).await;
+        let (client, cookies) = browser_client(web_addr);
+        post_form(
+            &client,
+            web_addr,
+            "auth/login",
+            &[
+                ("username", name.as_str()),
+                ("password", "a long enough passphrase"),
+            ],
+        )
+        .await;
+        viewers.push(cookies);
+    }
+
+    let before = (
+        usage(workers.child.id().unwrap()),
+        usage(web.child.id().unwrap()),
+        alive_tasks(workers_metrics).await,
+        alive_tasks(web_metrics).await,
+    );
+
+    // The swing: INFY across the band every 2 s, at a price of its own each time.
+    let stop = CancellationToken::new();
+    let set_at: SetAt = Arc::default();
+    let swing = tokio::spawn({
+        let (sim, stop, set_at) = (sim.clone(), stop.clone(), set_at.clone());
+        async move {
+            let mut k = 0i64;
+            while !stop.is_cancelled() {
+                let side = if k % 2 == 0 { high } else { low };
+                let price = moved(side, if k % 2 == 0 { k % 40 } else { -(k % 40) });
+                set_at.lock().unwrap().insert(price, Instant::now());
+                sim.set_last_price(INFY, price);
+                k += 1;
+                tokio::time::sleep(Duration::from_secs(2)).await;
+            }
+            k
+        }
+    });
+    let mut browsers = Vec::new();
+    for c in 0..clients {
+        // INFY and 49 others, a different run of them for each browser.
+        let others = tokens[1..]
+            .iter()
+            .cycle()
+            .skip(c * 7)
+            .take(49.min(instruments - 1));
+        let follow = std::iter::once(tokens[0]).chain(others.copied()).collect();
+        browsers.push(tokio::spawn(browser(
+            web_addr,
+            viewers[c / 8].clone(),
+            follow,
+            set_at.clone(),
+            stop.clone(),
+        )));
+    }
+
+    // Memory and tasks sampled through the run, after a warm-up of a fifth of it (5 s to 2 min).
+    let started = Instant::now();
+    let warm_up = Duration::from_secs((secs / 5).clamp(5, 120));
+    let run = Duration::from_secs(secs) + warm_up;
+    let every = (run / 30).max(Duration::from_secs(1));
+    let mut samples = Vec::new();
+    while started.elapsed() < run {
+        tokio::time::sleep(every).await;
+        samples.push((
+            started.elapsed(),
+            usage(workers.child.id().unwrap()),
+            usage(web.child.id().unwrap()),
+        ));
+    }
+    let during = (
+        alive_tasks(workers_metrics).await,
+        alive_tasks(web_metrics).await,
+    );
+    stop.cancel();
+    let swings = swing.await.expect("the swing");
+    let mut arrivals = Vec::new();
+    let mut starved = 0;
+    for b in browsers {
+        let seen = b.await.expect("a browser");
+        // After warm-up every browser kept receiving: at least half the swings reached it.
+        let late = seen
+            .iter()
+            .filter(|(at, _)| *at >= started + warm_up)
+            .count() as i64;
+        if late < (swings - (warm_up.as_secs() as i64 / 2)) / 2 {
+            starved += 1;
+        }
+        arrivals.extend(seen);
+    }
+    sim.release_price(INFY);
+
+    // The browsers gone, both processes come back to where they were (a little time for the
+    // sockets to close and their tasks to end).
+    let mut after = before;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        after = (
+            usage(workers.child.id().unwrap()),
+            usage(web.child.id().unwrap()),
+            alive_tasks(workers_metrics).await,
+            alive_tasks(web_metrics).await,
+        );
+        if after.1.files <= before.1.files + 2 && after.3 <= before.3 + 2 {
+            break;
+        }
+    }
+
+    let warm = samples
+        .iter()
+        .find(|(at, ..)| *at >= warm_up)
+        .map(|(_, w, s)| (*w, *s))
+        .expect("samples after warm-up");
+    let last = samples.last().map(|(_, w, s)| (*w, *s)).expect("samples");
+    let growth = |from: u64, to: u64| (to as f64 - from as f64) * 100.0 / from as f64;
+    let (workers_growth, web_growth) = (
+        growth(warm.0.rss_kb, last.0.rss_kb),
+        growth(warm.1.rss_kb, last.1.rss_kb),
+    );
+    // Delivery in five windows after warm-up.
+    let after_warm_up: Vec<_> = arrivals
+        .iter()
+        .filter(|(at, _)| *at >= started + warm_up)
+        .collect();
+    let window = Duration::from_secs(secs).as_secs_f64() / 5.0;
+    let mut windows = vec![Vec::new(); 5];
+    for (at, ms) in &after_warm_up {
+        let offset = at.duration_since(started + warm_up).as_secs_f64();
+        windows[((offset / window) as usize).min(4)].push(*ms);
+    }
+    let p99s: Vec<String> = windows
+        .iter_mut()
+        .map(|w| {
+            let (p50, p99) = percentiles(w);
+            format!("{p50}/{p99}")
+        })
+        .collect();
+    let intents = settled_intents(&cluster.database_url).await;
+    let audit = Audit::of(&intents, &sim.state.broker.orders());
+    println!(
+        "chaos-figures soak secs={secs} browsers={clients} instruments={instruments} \
+         ticks_per_s={} swings={swings} deliveries={} starved={starved} \
+         delivery_p50_p99_ms_by_window={} \
+         workers_rss_mb={:.1}->{:.1} ({workers_growth:+.1}%) web_rss_mb={:.1}->{:.1} \
+         ({web_growth:+.1}%) tasks_workers={}->{}->{} tasks_web={}->{}->{} \
+         files_workers={}->{} files_web={}->{} threads_web={}->{} {}",
+        instruments as u128 * 1_000 / step.as_millis(),
+        after_warm_up.len(),
+        p99s.join(","),
+        warm.0.rss_kb as f64 / 1024.0,
+        last.0.rss_kb as f64 / 1024.0,
+        warm.1.rss_kb as f64 / 1024.0,
+        last.1.rss_kb as f64 / 1024.0,
+        before.2,
+        during.0,
+        after.2,
+        before.3,
+        during.1,
+        after.3,
+        before.0.files,
+        after.0.files,
+        before.1.files,
+        after.1.files,
+        before.1.threads,
+        after.1.threads,
+        audit.figures(),
+    );
+
+    assert_eq!(starved, 0, "browsers stopped receiving\n{}", logs.read());
+    assert!(
+        during.1 > before.3 + clients as u64 / 2,
+        "the web process's task count does not see the browsers ({} before, {} during): the \
+         leak check below would prove nothing",
+        before.3,
+        during.1
+    );
+    assert!(
+        after.3 <= before.3 + 2 && after.1.files <= before.1.files + 2,
+        "the web process kept tasks or files of browsers that left: tasks {} -> {}, files {} \
+         -> {}",
+        before.3,
+        after.3,
+        before.1.files,
+        after.1.files
+    );
+    assert!(
+        after.2 <= before.2 + 2 && after.0.files <= before.0.files + 2,
+        "the workers process kept tasks or files: tasks {} -> {}, files {} -> {}",
+        before.2,
+        after.2,
+        before.0.files,
+        after.0.files
+    );
+    assert!(
+        workers_growth < 10.0 && web_growth < 10.0,
+        "memory grew after warm-up: workers {workers_growth:+.1}%, web {web_growth:+.1}%"
+    );
+    audit.assert_consistent(&logs.read());
+    assert!(
+        audit.from_levels > 0 && audit.filled > 0,
+        "the levels placed no order during the soak: {audit:?}\n{}",
+        logs.read()
+    );
+    let mut workers = workers;
+    let mut web = web;
+    for process in [&mut workers, &mut web] {
+        assert!(
+            process.child.try_wait().expect("the process").is_none(),
+            "{} exited during the soak\n{}",
+            process.name,
+            logs.read()
+        );
+    }
+    workers.kill().await;
+    web.kill().await;
+    cluster.stop();
+}
