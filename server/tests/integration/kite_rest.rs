@@ -526,7 +526,7 @@ async fn alerts_fire_once_per_crossing_and_keep_history() {
 }
 
 #[tokio::test]
-async fn reads_are_retried_through_5xx_and_429_but_a_placement_never_blindly() {
+async fn reads_are_retried_through_5xx_429_and_damaged_answers_but_a_placement_never_blindly() {
     let sim = Sim::start().await;
     let client = sim.client();
     let control = sim.running.sim.state.control.clone();
@@ -565,6 +565,32 @@ async fn reads_are_retried_through_5xx_and_429_but_a_placement_never_blindly() {
         .await
         .unwrap();
     assert_eq!(client.orders().await.unwrap().len(), 1);
+
+    // A read whose answer came back damaged (not Kite's JSON) is asked again; a placement whose
+    // answer did is looked up by its tag, never sent twice.
+    let served = control.rest_faults_served();
+    control.fail_next_rest_calls(2, RestFault::Garbled);
+    let margins = client.margins().await;
+    assert!(
+        margins.is_ok(),
+        "two damaged answers, then success: {margins:?}"
+    );
+    assert_eq!(control.rest_faults_served(), served + 2);
+    control.fail_next_rest_calls(1, RestFault::Garbled);
+    let e = client
+        .place_order(&market_order(TransactionType::Buy, 1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, KiteError::PlacementUncertain { reason, .. } if reason.contains("damaged")),
+        "{e:?}"
+    );
+    assert_eq!(control.rest_faults_served(), served + 3, "sent once");
+    assert_eq!(
+        client.orders().await.unwrap().len(),
+        2,
+        "the damaged answer's order stands once"
+    );
 }
 
 /// The id of the order tagged `tag` in the book. A `Hang` fault answers only after the

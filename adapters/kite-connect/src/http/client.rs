@@ -275,22 +275,34 @@ impl KiteClient {
         self.breaker.state()
     }
 
-    /// Sends a call and decodes `data` into `T`, retrying only what is safe to repeat.
+    /// Sends a call and decodes `data` into `T`, retrying only what is safe to repeat — a read
+    /// whose answer came back damaged (not Kite's JSON: a proxy's page, a cut-off body) too.
     pub(super) async fn send<T: DeserializeOwned>(&self, call: Call) -> Result<T, KiteError> {
-        let body = self.send_raw(&call).await?;
-        decode_envelope(&body.1, body.0)
+        self.retried(&call, || async {
+            let (status, body) = self.attempt(&call).await?;
+            decode_envelope(&body, status)
+        })
+        .await
     }
 
     /// Sends a call and returns `(status, body)`, retried like `send`.
     pub(super) async fn send_raw(&self, call: &Call) -> Result<(u16, Vec<u8>), KiteError> {
+        self.retried(call, || self.attempt(call)).await
+    }
+
+    /// `once` repeated with back-off while its error allows it for `call`.
+    async fn retried<T, F, Fut>(&self, call: &Call, once: F) -> Result<T, KiteError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<T, KiteError>>,
+    {
         let retry = self.config.retry;
         let backoff = ExponentialBuilder::default()
             .with_min_delay(retry.min_delay)
             .with_max_delay(retry.max_delay)
             .with_max_times(retry.max_retries)
             .with_jitter();
-        (|| self.attempt(call))
-            .retry(backoff)
+        once.retry(backoff)
             .when(|e: &KiteError| e.retry().allows(call.idempotent))
             .notify(|e: &KiteError, delay: Duration| {
                 tracing::warn!(

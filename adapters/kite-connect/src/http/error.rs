@@ -97,7 +97,12 @@ pub enum KiteError {
     Timeout { after: Duration },
     #[error("the connection to Kite broke during the request: {0}")]
     Transport(String),
-    #[error("Kite's answer could not be read ({0}); the API may have changed")]
+    /// A 2xx answer that is not what Kite sends: damaged on the way (a proxy's page, a body
+    /// cut off), or — if it persists — Kite's API has changed.
+    #[error(
+        "Kite's answer could not be read ({0}): it was damaged on the way, or, if this keeps \
+         happening, Kite's API has changed"
+    )]
     Decode(String),
     #[error(
         "Kite is failing repeatedly, so requests are paused for {} s (circuit breaker open)",
@@ -131,10 +136,13 @@ impl KiteError {
                 _ => Retry::Never,
             },
             KiteError::Connect { .. } => Retry::Safe,
-            KiteError::Timeout { .. } | KiteError::Transport(_) => Retry::OnlyIfIdempotent,
+            // The request reached Kite and may have acted: a read is asked again, a placement
+            // is looked up by its tag instead.
+            KiteError::Timeout { .. } | KiteError::Transport(_) | KiteError::Decode(_) => {
+                Retry::OnlyIfIdempotent
+            }
             KiteError::NotLoggedIn => Retry::Reauthenticate,
-            KiteError::Decode(_)
-            | KiteError::CircuitOpen { .. }
+            KiteError::CircuitOpen { .. }
             | KiteError::LocalRateLimit { .. }
             | KiteError::MissingSecret(_)
             | KiteError::InvalidRequest(_)
