@@ -24,6 +24,11 @@ struct Inner {
     /// Bumped to make every open ticker connection close.
     drops: watch::Sender<u64>,
     connections: AtomicU64,
+    /// Ticker connections subscribed to something now.
+    serving: AtomicU64,
+    /// Market steps taken while no ticker connection was subscribed to anything: their ticks
+    /// reached nobody (Kite's ticker replays nothing either).
+    unserved_steps: AtomicU64,
     rest: Mutex<RestFaults>,
     rest_faults_served: AtomicU64,
     last_frame_sent: Mutex<Option<Instant>>,
@@ -64,6 +69,8 @@ impl Default for SimControl {
                 malformed_pending: AtomicBool::new(false),
                 drops: watch::channel(0).0,
                 connections: AtomicU64::new(0),
+                serving: AtomicU64::new(0),
+                unserved_steps: AtomicU64::new(0),
                 rest: Mutex::new(RestFaults::default()),
                 rest_faults_served: AtomicU64::new(0),
                 last_frame_sent: Mutex::new(None),
@@ -175,6 +182,28 @@ impl SimControl {
     /// Ticker connections accepted so far (a reconnect counts again).
     pub fn connections_accepted(&self) -> u64 {
         self.inner.connections.load(Ordering::SeqCst)
+    }
+
+    /// A ticker connection began (`true`) or stopped (`false`) being subscribed to something.
+    pub(crate) fn serving(&self, now: bool) {
+        if now {
+            self.inner.serving.fetch_add(1, Ordering::SeqCst);
+        } else {
+            self.inner.serving.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+
+    /// The market took a step: counted as unserved when no connection was subscribed.
+    pub(crate) fn market_stepped(&self) {
+        if self.inner.serving.load(Ordering::SeqCst) == 0 {
+            self.inner.unserved_steps.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    /// Market steps so far whose ticks reached no ticker connection (each step is a tick of
+    /// every subscribed instrument): a drop's lost ticks, from the drop to the resubscription.
+    pub fn unserved_steps(&self) -> u64 {
+        self.inner.unserved_steps.load(Ordering::SeqCst)
     }
 
     /// A ticker connection is writing a data frame (prices) to its socket.

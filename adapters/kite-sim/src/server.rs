@@ -168,6 +168,7 @@ impl KiteSim {
                     changed = steps.changed() => {
                         if changed.is_err() { break; }
                         let snapshot = steps.borrow_and_update().clone();
+                        state.control.market_stepped();
                         state.match_market(&snapshot);
                     }
                 }

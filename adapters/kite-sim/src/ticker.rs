@@ -73,6 +73,10 @@ async fn serve(mut socket: WebSocket, sim: Arc<SimTicker>) {
     drops.mark_unchanged();
     let mut updates = sim.order_updates.subscribe_updates();
     let mut subscriptions: HashMap<u32, TickerMode> = HashMap::new();
+    let mut serving = Serving {
+        control: sim.control.clone(),
+        now: false,
+    };
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     let mut frame = Vec::with_capacity(4096);
     loop {
@@ -126,10 +130,14 @@ async fn serve(mut socket: WebSocket, sim: Arc<SimTicker>) {
                     return;
                 }
                 Some(Ok(Message::Text(text))) => match ClientMessage::parse(&text) {
-                    Ok(message) => match apply(&mut subscriptions, message) {
-                        Ok(()) => continue,
-                        Err(reason) => Message::Text(ServerText::error(&reason).into()),
-                    },
+                    Ok(message) => {
+                        let applied = apply(&mut subscriptions, message);
+                        serving.set(!subscriptions.is_empty());
+                        match applied {
+                            Ok(()) => continue,
+                            Err(reason) => Message::Text(ServerText::error(&reason).into()),
+                        }
+                    }
                     Err(reason) => Message::Text(ServerText::error(&reason).into()),
                 },
                 Some(Ok(_)) => continue,
@@ -144,6 +152,28 @@ async fn serve(mut socket: WebSocket, sim: Arc<SimTicker>) {
         if socket.send(outgoing).await.is_err() {
             return;
         }
+    }
+}
+
+/// Whether a connection counts as subscribed to something (for `SimControl::unserved_steps`),
+/// given back however the connection ends.
+struct Serving {
+    control: SimControl,
+    now: bool,
+}
+
+impl Serving {
+    fn set(&mut self, now: bool) {
+        if now != self.now {
+            self.now = now;
+            self.control.serving(now);
+        }
+    }
+}
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        self.set(false);
     }
 }
 

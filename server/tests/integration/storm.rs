@@ -667,9 +667,13 @@ async fn ticker_drops_silences_and_malformed_frames_leave_prices_flowing_and_no_
     let (mut reconnects, mut prices_back, mut detections) = (Vec::new(), Vec::new(), Vec::new());
     let mut malformed = 0;
     let mut cycle = 0;
+    // The simulator's steps that reached no ticker connection, per drop: each is a tick of
+    // every subscribed instrument lost (Kite replays nothing after a reconnect either).
+    let mut lost_steps = Vec::new();
     while cycle < 3 || started.elapsed() < Duration::from_secs(secs) {
         cycle += 1;
         let cycle_started = Instant::now();
+        let unserved_before = control.unserved_steps();
         match cycle % 6 {
             // A malformed frame: the ticker reads on (or reconnects) and prices keep coming.
             2 => {
@@ -752,6 +756,9 @@ async fn ticker_drops_silences_and_malformed_frames_leave_prices_flowing_and_no_
             });
             prices_back.push(back);
         }
+        if !matches!(cycle % 6, 2 | 3) {
+            lost_steps.push(u128::from(control.unserved_steps() - unserved_before));
+        }
         if let Some(rest) = Duration::from_secs(5).checked_sub(cycle_started.elapsed()) {
             tokio::time::sleep(rest).await;
         }
@@ -763,9 +770,11 @@ async fn ticker_drops_silences_and_malformed_frames_leave_prices_flowing_and_no_
     let (reconnect_median, reconnect_max) = median_max(&mut reconnects);
     let (back_median, back_max) = median_max(&mut prices_back);
     let (_, detected_max) = median_max(&mut detections);
+    let (lost_median, lost_max) = median_max(&mut lost_steps);
     println!(
         "chaos-figures ticker-faults secs={} drops={} reconnect_ms_median={reconnect_median} \
-         reconnect_ms_max={reconnect_max} prices_back_ms_median={back_median} \
+         reconnect_ms_max={reconnect_max} steps_lost_per_drop_median={lost_median} \
+         steps_lost_per_drop_max={lost_max} prices_back_ms_median={back_median} \
          prices_back_ms_max={back_max} silences={} silence_found_ms_max={detected_max} \
          malformed={malformed} stale_fires=0 {}",
         started.elapsed().as_secs(),
@@ -774,6 +783,13 @@ async fn ticker_drops_silences_and_malformed_frames_leave_prices_flowing_and_no_
         audit.figures()
     );
     audit.assert_consistent(&logs.read());
+    // A drop loses the steps until the resubscription (the count would be 0 if the simulator
+    // did not see its connection go), and no more than the seconds the ticker took to return.
+    assert!(
+        lost_max >= 1 && lost_max <= reconnect_max / 100 + 20,
+        "steps lost per drop: median {lost_median}, max {lost_max} (reconnects took at most \
+         {reconnect_max} ms, a step is 100 ms)"
+    );
 
     pair.stop().await;
     cluster.stop();
