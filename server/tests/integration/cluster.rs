@@ -355,6 +355,15 @@ pub type Ws =
 
 /// A browser's price stream on the web process at `addr`, following INFY.
 pub async fn price_stream(addr: SocketAddr, cookies: &reqwest::cookie::Jar) -> Ws {
+    price_stream_following(addr, cookies, vec![InstrumentToken(INFY)]).await
+}
+
+/// A browser's price stream on the web process at `addr`, following `tokens`.
+pub async fn price_stream_following(
+    addr: SocketAddr,
+    cookies: &reqwest::cookie::Jar,
+    tokens: Vec<InstrumentToken>,
+) -> Ws {
     use reqwest::cookie::CookieStore;
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let mut request = format!("ws://{addr}/ws/prices")
@@ -368,9 +377,7 @@ pub async fn price_stream(addr: SocketAddr, cookies: &reqwest::cookie::Jar) -> W
     let (mut ws, _) = tokio_tungstenite::connect_async(request)
         .await
         .expect("the price stream connects");
-    let follow = ClientMessage::Follow {
-        tokens: vec![InstrumentToken(INFY)],
-    };
+    let follow = ClientMessage::Follow { tokens };
     ws.send(Message::Text(
         serde_json::to_string(&follow).unwrap().into(),
     ))

@@ -16,6 +16,7 @@ use std::process::Command;
 use serde_json::{Value, json};
 
 use crate::cluster::{admins, level_draft, market_buy_ticket, orders};
+use crate::own_postgres::is_root;
 use crate::processes::{Layout, Process, SECRETS_KEY, free_addr};
 
 /// The app's data directory as a disk of `SIZE` of its own, inside the process's namespace.
@@ -57,13 +58,6 @@ impl SmallDisk {
     fn free(&self) {
         self.must("removing the filler", r#"rm "$DISK/filler""#);
     }
-}
-
-fn is_root() -> bool {
-    Command::new("id")
-        .arg("-u")
-        .output()
-        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// `osp serve` in demo mode with its data directory on a small disk of its own.

@@ -111,7 +111,8 @@ fn newest_bin() -> PathBuf {
         .1
 }
 
-fn is_root() -> bool {
+/// Whether this process runs as root.
+pub(crate) fn is_root() -> bool {
     // The effective user id, as `id -u` prints it.
     std::fs::read_to_string("/proc/self/status")
         .ok()

@@ -21,28 +21,18 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use app::live::{ClientMessage, ServerMessage};
-use futures::{SinkExt, StreamExt};
+use app::live::ServerMessage;
+use futures::StreamExt;
 use osp_core::model::{InstrumentToken, Price};
-use reqwest::cookie::CookieStore;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_util::sync::CancellationToken;
 
-use crate::cluster::{Cluster, INFY, Logs, admins, connect_kite, post_form};
+use crate::cluster::{
+    Cluster, INFY, Logs, admins, connect_kite, post_form, price_stream_following,
+};
 use crate::helpers::{browser_client, moved};
 use crate::processes::free_addr;
-use crate::storm::{Audit, band, settled_intents};
-
-fn knob(name: &str, default: u64, most: u64) -> u64 {
-    match std::env::var(name) {
-        Err(_) => default,
-        Ok(text) => match text.parse::<u64>() {
-            Ok(n) if (1..=most).contains(&n) => n,
-            _ => panic!("{name} must be a whole number from 1 to {most} (got '{text}')"),
-        },
-    }
-}
+use crate::storm::{Audit, band, env_count, settled_intents};
 
 /// What /proc says of a process now: resident memory (kB), threads, open files.
 #[derive(Clone, Copy, Debug, Default)]
@@ -97,21 +87,7 @@ async fn browser(
     set_at: SetAt,
     stop: CancellationToken,
 ) -> Vec<(Instant, u64)> {
-    let mut request = format!("ws://{web}/ws/prices")
-        .into_client_request()
-        .expect("a websocket request");
-    let headers = request.headers_mut();
-    headers.insert("origin", format!("http://{web}").parse().unwrap());
-    if let Some(cookie) = cookies.cookies(&format!("http://{web}/").parse().unwrap()) {
-        headers.insert("cookie", cookie);
-    }
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .expect("the price stream connects");
-    let message = serde_json::to_string(&ClientMessage::Follow { tokens: follow }).unwrap();
-    ws.send(Message::Text(message.into()))
-        .await
-        .expect("follow");
+    let mut ws = price_stream_following(web, &cookies, follow).await;
     let mut seen = Vec::new();
     let mut last = None;
     loop {
@@ -156,10 +132,10 @@ fn percentiles(values: &mut [u64]) -> (u64, u64) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_soak_of_ticks_browsers_and_levels_leaks_no_memory_tasks_or_files() {
-    let secs = knob("OSP_CHAOS_SOAK_SECS", 20, 7_200);
-    let clients = knob("OSP_CHAOS_SOAK_CLIENTS", 40, 2_000) as usize;
-    let instruments = knob("OSP_CHAOS_SOAK_INSTRUMENTS", 30, 140) as usize;
-    let ticks = knob("OSP_CHAOS_SOAK_TICKS", 300, 20_000);
+    let secs = env_count("OSP_CHAOS_SOAK_SECS", 20, 7_200);
+    let clients = env_count("OSP_CHAOS_SOAK_CLIENTS", 40, 2_000) as usize;
+    let instruments = env_count("OSP_CHAOS_SOAK_INSTRUMENTS", 30, 140) as usize;
+    let ticks = env_count("OSP_CHAOS_SOAK_TICKS", 300, 20_000);
     // The simulator sends every subscribed instrument each step.
     let step = Duration::from_millis((instruments as u64 * 1_000 / ticks).max(5));
     let web_addr = free_addr();

@@ -53,7 +53,7 @@ const LEVELS: i64 = 4;
 
 /// A count from the environment (`default` when unset); a wrong value stops the test with
 /// what is wrong.
-fn env_count(name: &str, default: u64, most: u64) -> u64 {
+pub(crate) fn env_count(name: &str, default: u64, most: u64) -> u64 {
     match std::env::var(name) {
         Err(_) => default,
         Ok(text) => match text.parse::<u64>() {
