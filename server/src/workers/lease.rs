@@ -3,8 +3,7 @@
 //! renewal that stalls stops this process sending before another one can take over.
 
 use std::sync::Arc;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use osp_core::ports::{Clock, LeaseStore, TradingLease};
@@ -22,8 +21,9 @@ pub struct Lease {
     /// Until when (Unix ms) this process may act on it: a third of the lease short of its
     /// expiry, so a clock step or a slow renewal errs on the side of not sending.
     valid_until_ms: AtomicI64,
-    /// The last renewal's failure, while it is not held because of it.
-    failed: Mutex<Option<String>>,
+    /// Whether the last take or renewal failed (the database did not answer), rather than
+    /// finding the lease another process's.
+    failed: AtomicBool,
 }
 
 impl Lease {
@@ -46,7 +46,7 @@ impl Lease {
             holder,
             ttl,
             valid_until_ms: AtomicI64::new(i64::MIN),
-            failed: Mutex::new(None),
+            failed: AtomicBool::new(false),
         }
     }
 
@@ -73,8 +73,7 @@ impl Lease {
                 .store(now.saturating_add(self.ttl_ms() * 2 / 3), Ordering::Release),
             _ => self.valid_until_ms.store(i64::MIN, Ordering::Release),
         }
-        *self.failed.lock().unwrap_or_else(|p| p.into_inner()) =
-            result.as_ref().err().map(ToString::to_string);
+        self.failed.store(result.is_err(), Ordering::Release);
         Ok(result?)
     }
 
@@ -103,16 +102,76 @@ impl TradingLease for Lease {
     }
 
     fn lapsed_because(&self) -> Option<String> {
-        if self.held() {
-            return None;
-        }
-        let failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
-        failed.as_ref().map(|e| {
-            format!(
-                "not sent: this process could not renew its trading lease ({e}), so it sends \
-                 nothing until it holds the lease again — within seconds once the database \
-                 answers; place the order again then"
-            )
+        // The database's own words are in the log ("the lease could not be renewed"); a
+        // refusal a trader reads says what happened and what to do.
+        (!self.held() && self.failed.load(Ordering::Acquire)).then(|| {
+            "not sent: this process could not renew its trading lease (the database did not \
+             answer), so it sends nothing until it holds the lease again — within seconds of \
+             the database answering; place the order again then"
+                .to_owned()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_trait::async_trait;
+    use osp_core::ports::StoreError;
+    use osp_core::testing::ManualClock;
+
+    /// A store that answers `Ok(held)`, or fails while `down`.
+    struct Store {
+        held: AtomicBool,
+        down: AtomicBool,
+    }
+
+    #[async_trait]
+    impl LeaseStore for Store {
+        async fn acquire(&self, _: &str, _: &str, _: i64, _: i64) -> Result<bool, StoreError> {
+            if self.down.load(Ordering::SeqCst) {
+                return Err(StoreError::unavailable_because(
+                    "the lease",
+                    "connection refused",
+                ));
+            }
+            Ok(self.held.load(Ordering::SeqCst))
+        }
+        async fn release(&self, _: &str, _: &str) -> Result<(), StoreError> {
+            Ok(())
+        }
+        async fn holder(&self, _: &str) -> Result<Option<(String, i64)>, StoreError> {
+            Ok(None)
+        }
+    }
+
+    #[test]
+    fn a_lease_lost_to_a_silent_database_says_so_and_one_held_elsewhere_does_not() {
+        let store = Arc::new(Store {
+            held: AtomicBool::new(true),
+            down: AtomicBool::new(false),
+        });
+        let clock = Arc::new(ManualClock::at(1_000));
+        let lease = Lease::new(store.clone(), clock, TRADING_LEASE, Duration::from_secs(3));
+        osp_core::testing::run(async {
+            assert_eq!(lease.try_hold().await, Ok(true));
+            assert!(lease.held() && lease.lapsed_because().is_none());
+
+            store.down.store(true, Ordering::SeqCst);
+            assert!(lease.try_hold().await.is_err());
+            assert!(!lease.held());
+            let why = lease.lapsed_because().expect("a reason");
+            assert!(why.contains("database did not answer"), "{why}");
+            assert!(
+                !why.contains("connection refused"),
+                "the database's own words: {why}"
+            );
+
+            // Back, but another process took it meanwhile: a standby, nothing about the database.
+            store.down.store(false, Ordering::SeqCst);
+            store.held.store(false, Ordering::SeqCst);
+            assert_eq!(lease.try_hold().await, Ok(false));
+            assert_eq!(lease.lapsed_because(), None);
+        });
     }
 }
