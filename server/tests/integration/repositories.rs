@@ -429,3 +429,45 @@ fn every_store_transaction_begins_as_a_writer() {
     );
     assert!(deferred.is_empty(), "use begin_write: {deferred:?}");
 }
+
+/// The rule the disk test (`disk.rs`) found for one statement, kept for all: a `RETURNING`
+/// statement outside a transaction is read to its end (`fetch_all`), never with `fetch_one` or
+/// `fetch_optional`, which stop SQLite's statement before its commit and drop a commit that
+/// fails. Inside a transaction (`&mut *tx`) the commit is its own call and reports itself.
+#[test]
+fn every_returning_statement_outside_a_transaction_is_read_to_its_end() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/database");
+    let mut cut_short = Vec::new();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (n, line) in lines.iter().enumerate() {
+            if !line.contains("RETURNING") || line.trim_start().starts_with("//") {
+                continue;
+            }
+            // The statement's fetch: the first `.fetch_` call after its SQL.
+            let Some(fetch) = lines[n..].iter().find(|l| l.contains(".fetch_")) else {
+                continue;
+            };
+            checked += 1;
+            let in_transaction = fetch.contains("tx)");
+            if !in_transaction && !fetch.contains(".fetch_all(") {
+                cut_short.push(format!(
+                    "{}:{}: {}",
+                    entry.path().display(),
+                    n + 1,
+                    fetch.trim()
+                ));
+            }
+        }
+    }
+    assert!(
+        checked >= 12,
+        "the RETURNING statements were not found ({checked})"
+    );
+    assert!(
+        cut_short.is_empty(),
+        "read with fetch_all(..) + first_row/only_row: {cut_short:?}"
+    );
+}
