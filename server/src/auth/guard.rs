@@ -152,6 +152,29 @@ fn is_page(method: &Method, path: &str) -> bool {
         && !path.ends_with(".csv")
 }
 
+/// What a browser opening a page is shown while the database does not answer (sessions live
+/// there): a page that says so, asking the browser to come back in 10 s — not a JSON error,
+/// not the sign-in page (the session may well stand).
+fn database_down_page() -> Response {
+    const PAGE: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+        <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+        <meta http-equiv=\"refresh\" content=\"10\"><title>Database not answering — OS \
+        Platforms</title></head><body><main><h1>The database is not answering</h1><p>Your \
+        sign-in cannot be checked, so this page cannot be shown. Nothing was done. This page \
+        tries again every 10 seconds; if it keeps showing, the server's operator should check \
+        the database (its /ready says which part is down).</p></main></body></html>";
+    (
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        [
+            (header::RETRY_AFTER, "10"),
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        PAGE,
+    )
+        .into_response()
+}
+
 /// Where to send a browser that is not signed in: back here after signing in.
 fn sign_in_redirect(request: &Request<Body>) -> Response {
     let target = request
@@ -200,6 +223,9 @@ pub async fn guard(
             Ok(user) => user,
             Err(e) if !public => {
                 tracing::error!(error = %e, "the session could not be read");
+                if is_page(&method, &path) {
+                    return database_down_page();
+                }
                 return AppError::Unavailable(
                     "the database is not answering, so your sign-in cannot be checked \
                      (nothing was done)"

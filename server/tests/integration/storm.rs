@@ -1084,6 +1084,20 @@ async fn postgres_stopped_under_the_storm_sends_no_order_without_its_intent_and_
         .expect("the web process answers while its database is down");
     let refused_status = refused.status();
     let refused_text = refused.text().await.unwrap_or_default();
+    // A page opened meanwhile says so in HTML and comes back by itself.
+    let page = admin
+        .get(format!("http://{web_addr}/orders"))
+        .header("accept", "text/html")
+        .timeout(Duration::from_secs(10))
+        .send()
+        .await
+        .expect("the web process answers a page while its database is down");
+    let page_status = page.status();
+    let page_refresh = page
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap_or_default().to_owned());
+    let page_text = page.text().await.unwrap_or_default();
     let readiness = reqwest::get(format!("http://{web_addr}/ready"))
         .await
         .expect("/ready answers while the database is down");
@@ -1156,6 +1170,12 @@ async fn postgres_stopped_under_the_storm_sends_no_order_without_its_intent_and_
     assert!(
         refused_text.to_lowercase().contains("database"),
         "the refusal does not say the database is down: {refused_status} {refused_text}"
+    );
+    assert!(
+        page_status == 503
+            && page_refresh.as_deref() == Some("10")
+            && page_text.contains("The database is not answering"),
+        "a page with the database down: {page_status} {page_refresh:?} {page_text}"
     );
     assert_eq!(
         ready_status, 503,
