@@ -296,6 +296,8 @@ pub async fn admins(
 
 /// Connects Kite through the web process at `web` as its admin does: to the simulator's login
 /// page, approved, back to the app's callback. The workers' ticker follows the login stored.
+/// Returns once the web process has the day's instruments (an order or a level made before is
+/// refused: "not in today's list"), at most 30 s.
 pub async fn connect_kite(admin: &reqwest::Client, web: SocketAddr) {
     let to_kite = admin
         .get(format!("http://{web}/kite/connect"))
@@ -311,6 +313,19 @@ pub async fn connect_kite(admin: &reqwest::Client, web: SocketAddr) {
     let callback = approve_kite_login(&plain, &login_url).await;
     let back = plain.get(&callback).send().await.unwrap();
     assert_eq!(back.status(), 303, "{}", back.text().await.unwrap());
+    for _ in 0..300 {
+        let found = admin
+            .post(format!("http://{web}/api/instruments/search"))
+            .form(&[("query", "INFY")])
+            .send()
+            .await
+            .expect("instruments/search answers");
+        if found.text().await.unwrap_or_default().contains("\"INFY\"") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the web process at {web} never had the day's instruments after Connect Kite");
 }
 
 /// One INFY bought at market, as the order ticket sends it.
