@@ -69,7 +69,10 @@ mod browser {
 
     /// Shows one, through the service worker when the page has one (the only way Android
     /// shows them, and an installed app's notification then leads back to it — `sw.js`), else
-    /// with the page's own `Notification`.
+    /// with the page's own `Notification`. On a first visit the worker may still be installing
+    /// (it keeps the app shell first) when a firing arrives: a registration without an active
+    /// worker refuses `showNotification`, so this waits for `ready` — up to
+    /// [`WORKER_WAIT_MS`], as a site whose worker never registers must still notify.
     pub fn show(title: &str, body: &str) {
         if permission() != Permission::Granted {
             return;
@@ -78,12 +81,16 @@ mod browser {
         options.set_body(body);
         options.set_icon("/icons/icon-192.png");
         let title = title.to_owned();
-        let Some(container) = web_sys::window().map(|w| w.navigator().service_worker()) else {
+        let Some(ready) =
+            web_sys::window().and_then(|w| w.navigator().service_worker().ready().ok())
+        else {
             construct(&title, &options);
             return;
         };
         leptos::task::spawn_local(async move {
-            let registration = wasm_bindgen_futures::JsFuture::from(container.get_registration())
+            let waited =
+                js_sys::Promise::race(&js_sys::Array::of2(&ready, &timeout(WORKER_WAIT_MS)));
+            let registration = wasm_bindgen_futures::JsFuture::from(waited)
                 .await
                 .ok()
                 .and_then(|r| r.dyn_into::<ServiceWorkerRegistration>().ok());
@@ -100,6 +107,18 @@ mod browser {
                 construct(&title, &options);
             }
         });
+    }
+
+    /// How long a notification waits for the service worker to become active.
+    const WORKER_WAIT_MS: i32 = 10_000;
+
+    /// A promise that resolves to `undefined` after `ms`.
+    fn timeout(ms: i32) -> js_sys::Promise {
+        js_sys::Promise::new(&mut |resolve, _reject| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+            }
+        })
     }
 
     fn construct(title: &str, options: &NotificationOptions) {

@@ -76,13 +76,27 @@ test("the market watch's Alert link opens the form on its instrument", async ({ 
 
 // With the site allowed to notify, a firing also shows a browser notification — through the
 // service worker (as Android requires, and as an installed app's notification leads back to
-// it), read back from the real registration's `getNotifications()`.
+// it), read back from the real registration's `getNotifications()`. On a first visit the firing
+// comes while the worker is still installing (it keeps the app shell first: held back here), and
+// the notification waits for it rather than falling back to the page's own, which Android drops.
 test('with notifications allowed, a firing shows a browser notification', async ({ page, context, baseURL }) => {
   await context.grantPermissions(['notifications']);
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await context.route('**/icons/icon-512.png', async (route) => {
+    await held;
+    await route.continue();
+  });
   await page.goto('/alerts');
   await expect(page.getByTestId('notifications-state')).toHaveText('on');
   // Firings reach the page over the websocket.
   await expect(page.getByTestId('link-state')).toHaveAttribute('data-state', 'live');
+  const installing = () =>
+    page.evaluate(async () => {
+      const registration = await navigator.serviceWorker.getRegistration();
+      return registration !== undefined && registration.active === null;
+    });
+  await expect.poll(installing).toBe(true);
   const created = await page.request.post(`${baseURL}/api/alerts/create`, {
     headers: { Origin: baseURL! },
     data: {
@@ -95,6 +109,10 @@ test('with notifications allowed, a firing shows a browser notification', async 
   });
   expect(created.ok()).toBeTruthy();
   const id = (await created.json()).id as number;
+  // The firing reaches the page while the worker still installs; then it may finish.
+  await expect(page.locator('[data-testid="toast"][data-kind="alert"]')).toContainText('notify me');
+  expect(await installing()).toBe(true);
+  release();
   const shown = () =>
     page.evaluate(async () => {
       const registration = await navigator.serviceWorker.ready;
