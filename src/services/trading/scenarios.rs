@@ -676,6 +676,39 @@ fn the_gate_counts_the_trades_held_in_memory_and_refuses_entries_until_they_are_
     );
 }
 
+/// The portfolio sums the closed trades' profit under its lock and hands out only the open
+/// ones: the totals are those of `day_totals` over every trade that counts today.
+#[test]
+fn the_days_totals_from_the_portfolio_are_those_over_every_trade_that_counts() {
+    use super::portfolio::{Portfolio, day_totals};
+    use crate::services::market_calendar::ist_day_number;
+    let p = |text: &str| Price::parse(text).unwrap();
+    let today = ist_day_number(NOW_MS);
+    let mut partly = infy_trade(1, 1, 10);
+    partly.realised = p("120.50");
+    let mut closed = infy_trade(2, 2, 5);
+    closed.state = crate::model::TradeState::Closed;
+    closed.realised = p("-300");
+    closed.closed_ms = Some(NOW_MS + 1_000);
+    let mut yesterday = infy_trade(3, 3, 5);
+    yesterday.state = crate::model::TradeState::Closed;
+    yesterday.realised = p("-9000");
+    yesterday.closed_ms = Some(NOW_MS - 24 * 3_600_000);
+    let all = [partly.clone(), closed, yesterday];
+    let portfolio = Portfolio::holding(all.clone());
+    let day = portfolio.today(today).unwrap();
+    assert_eq!(day.open, vec![partly]);
+    let prices = [(crate::model::InstrumentToken(408_065), p("1510"))].into();
+    let counted: Vec<_> = all
+        .iter()
+        .filter(|t| t.closed_ms.is_none_or(|c| ist_day_number(c) == today))
+        .cloned()
+        .collect();
+    let totals = day.totals(&prices, today);
+    assert_eq!(totals, day_totals(&counted, &prices, today));
+    assert_eq!(totals, (p("-179.50"), p("100"), 1));
+}
+
 #[test]
 fn orders_per_day_count_what_was_stored_before_and_each_entry_asked_since_then_a_new_day() {
     let desk = Desk::new(RiskLimits {
