@@ -22,7 +22,7 @@
 # ticks/s); these are their long runs.
 # Not part of the test command; loopback only; bounded (ROUNDS, default 10; KILLS, default 200;
 # FAULT_SECS, default 300; TICKER_SECS, default 600; REDIS_SECS and PG_SECS, default 20;
-# SOAK_SECS, default 1800, with SOAK_CLIENTS 500: about 75 minutes on the 2-core machine) and
+# SOAK_SECS, default 1800, with SOAK_CLIENTS 500: about 62 minutes on the 2-core machine, measured) and
 # stops by itself. Usage: scripts/chaos.sh [ROUNDS] (KILLS=… FAULT_SECS=… TICKER_SECS=…
 # REDIS_SECS=… PG_SECS=… SOAK_SECS=… SOAK_CLIENTS=… to size the trials)
 set -euo pipefail

@@ -39,6 +39,12 @@ pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
 /// their memory). A client's messages are small (`MAX_MESSAGE_BYTES` at most, which a larger
 /// frame's header reserves for anyway).
 const READ_BUFFER_BYTES: usize = 4 * 1024;
+/// The most ticks in one message. The socket's write buffer keeps the capacity of the largest
+/// frame it ever held (tungstenite never shrinks it), so a frame per batch made each client's
+/// memory grow with what it follows: 50 full ticks with depth are 33 KB of JSON, the 200 a
+/// page may follow ~130 KB, held per socket for its life. At 16 a frame, ~11 KB whatever it
+/// follows (`price_stream.rs` holds a follow of 40 to it).
+pub const TICKS_PER_MESSAGE: usize = 16;
 /// Messages a client may send per minute (a page follows anew when it changes what it shows).
 const MAX_MESSAGES_PER_MINUTE: u32 = 120;
 /// Price sockets one user may hold at once (tabs and devices).
@@ -303,8 +309,26 @@ async fn close(socket: &mut WebSocket, reason: &'static str) {
     .await;
 }
 
-/// Sends one message; `false` when the client is gone or stopped reading.
+/// Sends one message — ticks at most `TICKS_PER_MESSAGE` to a frame; `false` when the client
+/// is gone or stopped reading.
 async fn send(socket: &mut WebSocket, message: &ServerMessage) -> bool {
+    if let ServerMessage::Ticks { ticks } = message
+        && ticks.len() > TICKS_PER_MESSAGE
+    {
+        for chunk in ticks.chunks(TICKS_PER_MESSAGE) {
+            let part = ServerMessage::Ticks {
+                ticks: chunk.to_vec(),
+            };
+            if !send_one(socket, &part).await {
+                return false;
+            }
+        }
+        return true;
+    }
+    send_one(socket, message).await
+}
+
+async fn send_one(socket: &mut WebSocket, message: &ServerMessage) -> bool {
     let text = match serde_json::to_string(message) {
         Ok(text) => text,
         Err(e) => {

@@ -274,6 +274,62 @@ async fn each_client_gets_at_most_the_configured_rate() {
     app.stop().await;
 }
 
+/// A frame carries at most `TICKS_PER_MESSAGE` ticks (the socket's write buffer keeps the size
+/// of the largest frame it held): once 40 followed instruments all have prices, the reply to
+/// following them again — the latest tick of each, 40 at once — comes in several frames that
+/// together hold every one, and so does every batch after.
+#[tokio::test]
+async fn many_followed_instruments_come_in_frames_of_a_bounded_size() {
+    use osp_core::ports::MarketData;
+    use osp_server::websocket::prices::TICKS_PER_MESSAGE;
+    let app = spawn_app().await;
+    let tokens: Vec<u32> = app
+        .sim
+        .state
+        .universe
+        .instruments
+        .iter()
+        .map(|i| i.token.0)
+        .take(40)
+        .collect();
+    assert_eq!(tokens.len(), 40, "the simulator lists 40 instruments");
+    let wanted: Vec<InstrumentToken> = tokens.iter().copied().map(InstrumentToken).collect();
+    let mut ws = connect(&app).await;
+    follow(&mut ws, &tokens).await;
+    let mut priced = 0;
+    for _ in 0..100 {
+        priced = app.prices.latest(&wanted).len();
+        if priced == tokens.len() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(priced, tokens.len(), "every followed instrument ticked");
+    follow(&mut ws, &tokens).await;
+    let mut seen = BTreeSet::new();
+    let mut frames = 0;
+    while seen.len() < tokens.len() {
+        let ticks = next_ticks(&mut ws).await;
+        assert!(
+            (1..=TICKS_PER_MESSAGE).contains(&ticks.len()),
+            "a frame of {} ticks",
+            ticks.len()
+        );
+        seen.extend(ticks.iter().map(|t| t.token.0));
+        frames += 1;
+    }
+    assert_eq!(seen, tokens.iter().copied().collect::<BTreeSet<_>>());
+    assert!(frames >= 40 / TICKS_PER_MESSAGE, "{frames} frames");
+    for batch in collect(&mut ws, Duration::from_secs(2)).await {
+        assert!(
+            batch.len() <= TICKS_PER_MESSAGE,
+            "a batch of {}",
+            batch.len()
+        );
+    }
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_bad_or_too_large_follow_is_refused_with_a_reason() {
     let app = spawn_app().await;
