@@ -54,6 +54,8 @@ pub struct Guard {
     sign_ins: DefaultKeyedRateLimiter<IpAddr>,
     devices: Arc<super::devices::KnownDevices>,
     sessions: super::sessions::SessionBackend,
+    /// The price sockets' session checks, shared (`StillSignedIn`).
+    session_checks: super::sessions::SessionChecks,
 }
 
 impl Guard {
@@ -80,6 +82,7 @@ impl Guard {
                 secure: settings.server.https,
             }),
             sessions,
+            session_checks: super::sessions::SessionChecks::default(),
         }
     }
 
@@ -294,6 +297,7 @@ pub async fn guard(
                 accounts: guard.accounts.clone(),
                 clock: guard.clock.clone(),
                 absolute_timeout_ms: guard.absolute_timeout_ms,
+                checks: guard.session_checks.clone(),
             });
     }
     request.extensions_mut().insert(CurrentUser(user.clone()));

@@ -213,28 +213,117 @@ pub struct StillSignedIn {
     pub accounts: Arc<osp_core::services::accounts::AccountService>,
     pub clock: Arc<dyn Clock>,
     pub absolute_timeout_ms: i64,
+    /// The process's answers, shared by every socket of the session.
+    pub checks: SessionChecks,
 }
 
 impl StillSignedIn {
+    /// `false` only when the session is known to have ended. An answer younger than
+    /// `SessionChecks::FRESH_MS` is reused; a store that cannot answer (the database down or
+    /// busy) keeps the socket open — signing out needs that store too — and is asked again
+    /// at the next check.
     pub async fn holds(&self) -> bool {
-        let Ok(Some(record)) = self.backend.load(&self.id).await else {
-            return false;
+        let now = self.clock.now_ms();
+        if let Some(answer) = self.checks.fresh(self.id, now) {
+            return answer;
+        }
+        match self.ask().await {
+            Ok(answer) => {
+                self.checks.put(self.id, now, answer);
+                answer
+            }
+            Err(e) => {
+                tracing::debug!(error = %e, "a price socket's session could not be checked; asked again at the next check");
+                true
+            }
+        }
+    }
+
+    async fn ask(&self) -> Result<bool, String> {
+        let Some(record) = self
+            .backend
+            .load(&self.id)
+            .await
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(false);
         };
         let Some(signed) = record
             .data
             .get(KEY)
             .and_then(|v| serde_json::from_value::<SignedIn>(v.clone()).ok())
         else {
-            return false;
+            return Ok(false);
         };
         if self.clock.now_ms().saturating_sub(signed.signed_in_ms) > self.absolute_timeout_ms {
-            return false;
+            return Ok(false);
         }
-        matches!(
-            self.accounts
-                .session_user(signed.user_id(), signed.generation)
-                .await,
-            Ok(Some(_))
-        )
+        Ok(self
+            .accounts
+            .session_user(signed.user_id(), signed.generation)
+            .await
+            .map_err(|e| e.to_string())?
+            .is_some())
+    }
+}
+
+/// The last answer per session to "does it still stand", shared by a process's price sockets:
+/// a session's sockets (tabs and devices; the soak's 500 browsers share one) ask the database
+/// once per `FRESH_MS` between them. Each asking on its own every 5 s was 200 queries a second
+/// for one user, and each socket's sends waited on its query for a pooled connection.
+#[derive(Clone, Default)]
+pub struct SessionChecks(Arc<std::sync::Mutex<std::collections::HashMap<Id, (i64, bool)>>>);
+
+impl SessionChecks {
+    /// How long an answer is reused: half the sockets' 5 s check, so a sign-out closes them
+    /// within 7.5 s.
+    pub const FRESH_MS: i64 = 2_500;
+    /// Past this many sessions, answers no longer fresh are dropped.
+    const MAX_HELD: usize = 4_096;
+
+    fn fresh(&self, id: Id, now_ms: i64) -> Option<bool> {
+        let held = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        held.get(&id)
+            .filter(|(at, _)| now_ms.saturating_sub(*at) < Self::FRESH_MS)
+            .map(|(_, answer)| *answer)
+    }
+
+    fn put(&self, id: Id, now_ms: i64, answer: bool) {
+        let mut held = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if held.len() >= Self::MAX_HELD {
+            held.retain(|_, (at, _)| now_ms.saturating_sub(*at) < Self::FRESH_MS);
+        }
+        held.insert(id, (now_ms, answer));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sessions_answer_is_reused_while_fresh_and_old_ones_are_dropped_past_the_bound() {
+        let checks = SessionChecks::default();
+        let (a, b) = (Id(1), Id(2));
+        assert_eq!(checks.fresh(a, 0), None);
+        checks.put(a, 1_000, true);
+        checks.put(b, 1_000, false);
+        assert_eq!(
+            checks.fresh(a, 1_000 + SessionChecks::FRESH_MS - 1),
+            Some(true)
+        );
+        assert_eq!(
+            checks.fresh(b, 1_000 + SessionChecks::FRESH_MS - 1),
+            Some(false)
+        );
+        assert_eq!(checks.fresh(a, 1_000 + SessionChecks::FRESH_MS), None);
+        for n in 0..SessionChecks::MAX_HELD as i128 {
+            checks.put(Id(100 + n), 10_000, true);
+        }
+        // Once full, an answer drops every stale one (a and b), never a fresh one.
+        checks.put(Id(-1), 10_001, true);
+        let held = checks.0.lock().unwrap();
+        assert!(!held.contains_key(&a) && !held.contains_key(&b));
+        assert_eq!(held.len(), SessionChecks::MAX_HELD + 1);
     }
 }
