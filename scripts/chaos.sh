@@ -163,6 +163,8 @@ SQLite on a full disk under the running app, and on a read-only disk at start, r
 command (\`disk.rs\`: the real \`osp serve\` on a tmpfs of its own): every write refused saying
 the disk is full and what to do, a refused import leaves nothing, writes resume once there is
 room, no restart.
+
+The soak's memory — what was found, how, and what is left: \`docs/MEMORY.md\`.
 MD
 say "docs/RELIABILITY.md written ($elapsed s)"
 [ "$handover" = "$ROUNDS/$ROUNDS" ] && [ "$crashes" = "$ROUNDS/$ROUNDS" ] && [ "$fuzz" != failed ] \
