@@ -45,6 +45,12 @@ const READ_BUFFER_BYTES: usize = 4 * 1024;
 /// page may follow ~130 KB, held per socket for its life. At 16 a frame, ~11 KB whatever it
 /// follows (`price_stream.rs` holds a follow of 40 to it).
 pub const TICKS_PER_MESSAGE: usize = 16;
+/// The most bytes of JSON in one frame, whatever the message: a list (ticks, activity items)
+/// that would be longer goes as several frames, halved until each fits. For the same reason as
+/// `TICKS_PER_MESSAGE`, and for the activity above all: it goes to every socket at once, and
+/// the batch read after the database kept the feed waiting could hold a hundred items — one
+/// 30 KB frame doubled the write buffer of all 500 sockets of the soak for good (+8 MB).
+pub const MAX_FRAME_BYTES: usize = 12 * 1024;
 /// Messages a client may send per minute (a page follows anew when it changes what it shows).
 const MAX_MESSAGES_PER_MINUTE: u32 = 120;
 /// Price sockets one user may hold at once (tabs and devices).
@@ -309,33 +315,69 @@ async fn close(socket: &mut WebSocket, reason: &'static str) {
     .await;
 }
 
-/// Sends one message — ticks at most `TICKS_PER_MESSAGE` to a frame; `false` when the client
-/// is gone or stopped reading.
+/// Sends one message — ticks at most `TICKS_PER_MESSAGE` to a frame, no frame over
+/// `MAX_FRAME_BYTES` unless one tick or item alone is; `false` when the client is gone or
+/// stopped reading.
 async fn send(socket: &mut WebSocket, message: &ServerMessage) -> bool {
-    if let ServerMessage::Ticks { ticks } = message
-        && ticks.len() > TICKS_PER_MESSAGE
-    {
-        for chunk in ticks.chunks(TICKS_PER_MESSAGE) {
-            let part = ServerMessage::Ticks {
-                ticks: chunk.to_vec(),
-            };
-            if !send_one(socket, &part).await {
-                return false;
-            }
-        }
-        return true;
-    }
-    send_one(socket, message).await
-}
-
-async fn send_one(socket: &mut WebSocket, message: &ServerMessage) -> bool {
-    let text = match serde_json::to_string(message) {
-        Ok(text) => text,
+    let frames = match frames(message) {
+        Ok(frames) => frames,
         Err(e) => {
             tracing::error!(error = %e, "cannot encode a price message");
             return false;
         }
     };
+    for text in frames {
+        if !send_one(socket, text).await {
+            return false;
+        }
+    }
+    true
+}
+
+/// `message` as the frames `send` sends, in order.
+pub fn frames(message: &ServerMessage) -> Result<Vec<String>, serde_json::Error> {
+    let mut out = Vec::new();
+    match message {
+        ServerMessage::Ticks { ticks } => {
+            for chunk in ticks.chunks(TICKS_PER_MESSAGE.max(1)) {
+                split_into(
+                    chunk,
+                    &|t| ServerMessage::Ticks { ticks: t.to_vec() },
+                    &mut out,
+                )?;
+            }
+            if ticks.is_empty() {
+                out.push(serde_json::to_string(message)?);
+            }
+        }
+        ServerMessage::Activity { items } => split_into(
+            items,
+            &|i| ServerMessage::Activity { items: i.to_vec() },
+            &mut out,
+        )?,
+        ServerMessage::Refused { .. } => out.push(serde_json::to_string(message)?),
+    }
+    Ok(out)
+}
+
+/// `list` as one frame when it fits `MAX_FRAME_BYTES` (or holds one element), else its two
+/// halves, each the same way.
+fn split_into<T>(
+    list: &[T],
+    wrap: &dyn Fn(&[T]) -> ServerMessage,
+    out: &mut Vec<String>,
+) -> Result<(), serde_json::Error> {
+    let text = serde_json::to_string(&wrap(list))?;
+    if text.len() <= MAX_FRAME_BYTES || list.len() <= 1 {
+        out.push(text);
+        return Ok(());
+    }
+    let (first, second) = list.split_at(list.len() / 2);
+    split_into(first, wrap, out)?;
+    split_into(second, wrap, out)
+}
+
+async fn send_one(socket: &mut WebSocket, text: String) -> bool {
     match tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Text(text.into()))).await {
         Ok(Ok(())) => true,
         Ok(Err(_)) => false,
@@ -343,5 +385,66 @@ async fn send_one(socket: &mut WebSocket, message: &ServerMessage) -> bool {
             tracing::info!("dropping a price client that stopped reading");
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use osp_core::services::activity::{ActivityItem, ActivityKind};
+
+    fn item(n: i64) -> ActivityItem {
+        ActivityItem {
+            at_ms: n,
+            kind: ActivityKind::OrderFilled,
+            text: format!(
+                "order #{n} BUY 10 INFY filled at 1500.05 {}",
+                "·".repeat(60)
+            ),
+        }
+    }
+
+    fn items_of(text: &str) -> Vec<ActivityItem> {
+        match serde_json::from_str(text).unwrap() {
+            ServerMessage::Activity { items } => items,
+            other => panic!("not activity: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_large_activity_batch_goes_as_frames_that_each_fit_in_order() {
+        let all: Vec<ActivityItem> = (0..300).map(item).collect();
+        let whole = serde_json::to_string(&ServerMessage::Activity { items: all.clone() }).unwrap();
+        assert!(whole.len() > 4 * MAX_FRAME_BYTES, "{} bytes", whole.len());
+        let frames = frames(&ServerMessage::Activity { items: all.clone() }).unwrap();
+        assert!(frames.len() >= 4, "{} frames", frames.len());
+        for frame in &frames {
+            assert!(
+                frame.len() <= MAX_FRAME_BYTES,
+                "a frame of {} bytes",
+                frame.len()
+            );
+        }
+        let again: Vec<ActivityItem> = frames.iter().flat_map(|f| items_of(f)).collect();
+        assert_eq!(again, all);
+    }
+
+    #[test]
+    fn a_small_batch_is_one_frame_and_one_item_too_large_still_goes_alone() {
+        let small = ServerMessage::Activity {
+            items: vec![item(1), item(2)],
+        };
+        assert_eq!(
+            frames(&small).unwrap(),
+            vec![serde_json::to_string(&small).unwrap()]
+        );
+        let mut huge = item(3);
+        huge.text = "x".repeat(MAX_FRAME_BYTES + 1);
+        let frames = frames(&ServerMessage::Activity {
+            items: vec![item(1), huge.clone(), item(2)],
+        })
+        .unwrap();
+        let split: Vec<Vec<ActivityItem>> = frames.iter().map(|f| items_of(f)).collect();
+        assert_eq!(split, vec![vec![item(1)], vec![huge], vec![item(2)]]);
     }
 }

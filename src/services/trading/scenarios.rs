@@ -709,6 +709,54 @@ fn the_days_totals_from_the_portfolio_are_those_over_every_trade_that_counts() {
     assert_eq!(totals, (p("-179.50"), p("100"), 1));
 }
 
+/// A closed trade is held only as its day and profit: stored twice it counts once, an older
+/// copy arriving after it does not open it again, and a close on a later day lets it go.
+#[test]
+fn a_closed_trade_counts_once_and_a_late_older_copy_does_not_reopen_it() {
+    use super::portfolio::Portfolio;
+    use crate::services::market_calendar::ist_day_number;
+    let p = |text: &str| Price::parse(text).unwrap();
+    let today = ist_day_number(NOW_MS);
+    let portfolio = Portfolio::holding([]);
+    let mut open = infy_trade(1, 1, 10);
+    open.version = 1;
+    portfolio.put(&open);
+    assert_eq!(portfolio.today(today).unwrap().open, vec![open.clone()]);
+
+    let mut closed = open.clone();
+    closed.version = 2;
+    closed.state = crate::model::TradeState::Closed;
+    closed.realised = p("250");
+    closed.closed_ms = Some(NOW_MS + 1_000);
+    portfolio.put(&closed);
+    portfolio.put(&closed);
+    portfolio.put(&open);
+    let day = portfolio.today(today).unwrap();
+    assert!(
+        day.open.is_empty(),
+        "reopened by an older copy: {:?}",
+        day.open
+    );
+    assert_eq!(day.closed_realised, p("250"));
+
+    // The next day it no longer counts, and a trade closed then lets it go.
+    let tomorrow_ms = NOW_MS + 24 * 3_600_000;
+    assert_eq!(
+        portfolio.today(today + 1).unwrap().closed_realised,
+        Price::ZERO
+    );
+    let mut next = infy_trade(2, 2, 5);
+    next.state = crate::model::TradeState::Closed;
+    next.realised = p("-40");
+    next.closed_ms = Some(tomorrow_ms);
+    portfolio.put(&next);
+    assert_eq!(portfolio.today(today).unwrap().closed_realised, Price::ZERO);
+    assert_eq!(
+        portfolio.today(today + 1).unwrap().closed_realised,
+        p("-40")
+    );
+}
+
 #[test]
 fn orders_per_day_count_what_was_stored_before_and_each_entry_asked_since_then_a_new_day() {
     let desk = Desk::new(RiskLimits {

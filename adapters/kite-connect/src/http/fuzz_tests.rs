@@ -103,8 +103,8 @@ proptest! {
     }
 }
 
-/// Oversized input a server could send: nesting deeper than any answer has (serde_json stops
-/// at 128 levels instead of overflowing the stack) and a megabyte string where an id goes.
+/// Oversized input a server could send: nesting deeper than any answer has (an error, never a
+/// stack overflow) and a megabyte string where an id goes.
 #[test]
 fn a_deep_nest_or_a_huge_field_is_an_error_not_a_crash() {
     let deep = format!(
@@ -112,7 +112,11 @@ fn a_deep_nest_or_a_huge_field_is_an_error_not_a_crash() {
         "[".repeat(100_000),
         "]".repeat(100_000)
     );
+    // Read straight into orders, the nest is refused at its second bracket; read as any JSON,
+    // at serde_json's recursion limit.
     let error = decode_envelope::<Vec<Order>>(deep.as_bytes(), 200).unwrap_err();
+    assert!(matches!(error, KiteError::Decode(_)), "{error:?}");
+    let error = decode_envelope::<serde_json::Value>(deep.as_bytes(), 200).unwrap_err();
     assert!(error.to_string().contains("recursion"), "{error}");
 
     let huge = format!(
@@ -130,4 +134,24 @@ fn a_deep_nest_or_a_huge_field_is_an_error_not_a_crash() {
                  \"last_price\":1e308}}}";
     let error = decode_envelope::<QuoteMap<LtpQuote>>(price.as_bytes(), 200).unwrap_err();
     assert!(matches!(error, KiteError::Decode(_)), "{error:?}");
+}
+
+/// An error answer is Kite's error whatever its `data` holds, and a success whose `data` is not
+/// what was asked for says what did not fit.
+#[test]
+fn an_error_with_any_data_is_kites_error_and_a_wrong_shape_says_where() {
+    let refused = "{\"status\":\"error\",\"message\":\"Insufficient funds\",\
+                   \"error_type\":\"MarginException\",\"data\":{\"needed\":[1,2]}}";
+    match decode_envelope::<Vec<Order>>(refused.as_bytes(), 200).unwrap_err() {
+        KiteError::Api { message, .. } => assert_eq!(message, "Insufficient funds"),
+        other => panic!("expected Kite's error, got {other:?}"),
+    }
+    let wrong = "{\"status\":\"success\",\"data\":[{\"order_id\":7}]}";
+    let error = decode_envelope::<Vec<Order>>(wrong.as_bytes(), 200).unwrap_err();
+    assert!(
+        matches!(&error, KiteError::Decode(m) if m.contains("column")),
+        "{error:?}"
+    );
+    let none: Option<OrderId> = decode_envelope(b"{\"status\":\"success\"}", 200).unwrap();
+    assert_eq!(none, None);
 }

@@ -1,12 +1,12 @@
 //! The portfolio: the trades held in memory that count for today (`Portfolio`: every open or
-//! exiting trade and those closed today, written by the trade monitor as it stores them, read
-//! by the risk gate at every order — no database read per order), and the numbers over them —
-//! the last price of what is held, the day's realised and unrealised profit — as pure
-//! functions read by the trade book and the risk gate alike (so risk needs nothing of the
-//! trade monitor, and the trade monitor nothing of risk). Below it: the trade's rules without
-//! IO (`trade_rules`: entry, target / stop / trailing exits, square-off; `protection`: the stop
-//! order held at the broker for each trade) and the trade monitor
-//! that applies them (`trades`).
+//! exiting trade, and the realised profit of each closed today; written by the trade monitor
+//! as it stores them, read by the risk gate at every order — no database read per order), and
+//! the numbers over them — the last price of what is held, the day's realised and unrealised
+//! profit — as pure functions read by the trade book and the risk gate alike (so risk needs
+//! nothing of the trade monitor, and the trade monitor nothing of risk). Below it: the trade's
+//! rules without IO (`trade_rules`: entry, target / stop / trailing exits, square-off;
+//! `protection`: the stop order held at the broker for each trade) and the trade monitor that
+//! applies them (`trades`).
 
 pub(crate) mod protection;
 pub(super) mod trade_rules;
@@ -43,7 +43,60 @@ pub(crate) async fn open_and_recent(store: &dyn TradeStore) -> Result<Vec<Trade>
 /// rather than check them against nothing.
 #[derive(Debug, Default)]
 pub struct Portfolio {
-    inner: Mutex<Option<HashMap<TradeId, Trade>>>,
+    inner: Mutex<Option<Held>>,
+}
+
+/// What the portfolio holds once loaded: each trade not closed yet in full, and of each
+/// closed one only what the day's totals need. A closed trade's full copy is some 700 bytes;
+/// at an order a second (a busy level, or the soak) a day's worth of them was megabytes held
+/// for nothing but their realised profit.
+#[derive(Debug, Default)]
+struct Held {
+    open: HashMap<TradeId, Trade>,
+    closed: HashMap<TradeId, Closed>,
+}
+
+/// A closed trade as the day's totals count it.
+#[derive(Clone, Copy, Debug)]
+struct Closed {
+    version: i64,
+    /// The IST day it closed on (`None`: no close time recorded — counted on every day, as
+    /// before the record was made compact).
+    day: Option<i64>,
+    realised: Price,
+}
+
+impl Held {
+    fn version_of(&self, id: TradeId) -> Option<i64> {
+        self.open
+            .get(&id)
+            .map(|t| t.version)
+            .or_else(|| self.closed.get(&id).map(|c| c.version))
+    }
+
+    fn insert(&mut self, trade: &Trade) {
+        if trade.state == TradeState::Closed {
+            self.open.remove(&trade.id);
+            self.closed.insert(
+                trade.id,
+                Closed {
+                    version: trade.version,
+                    day: trade.closed_ms.map(ist_day_number),
+                    realised: trade.realised,
+                },
+            );
+        } else {
+            self.closed.remove(&trade.id);
+            self.open.insert(trade.id, trade.clone());
+        }
+    }
+
+    /// Closed trades of days before `today` leave.
+    fn forget_before(&mut self, today: i64) {
+        self.open
+            .retain(|_, t| t.closed_ms.is_none_or(|c| ist_day_number(c) >= today));
+        self.closed.retain(|_, c| c.day.is_none_or(|d| d >= today));
+    }
 }
 
 impl Portfolio {
@@ -59,7 +112,7 @@ impl Portfolio {
         portfolio
     }
 
-    fn lock(&self) -> MutexGuard<'_, Option<HashMap<TradeId, Trade>>> {
+    fn lock(&self) -> MutexGuard<'_, Option<Held>> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -77,26 +130,29 @@ impl Portfolio {
     }
 
     fn replace(&self, trades: impl IntoIterator<Item = Trade>) {
-        *self.lock() = Some(trades.into_iter().map(|t| (t.id, t)).collect());
+        let mut held = Held::default();
+        for trade in trades {
+            if held.version_of(trade.id).is_none_or(|v| v <= trade.version) {
+                held.insert(&trade);
+            }
+        }
+        *self.lock() = Some(held);
     }
 
     /// `trade` as just stored (opened, changed or closed). Closed trades of earlier days leave.
     pub fn put(&self, trade: &Trade) {
         let mut inner = self.lock();
-        let Some(trades) = inner.as_mut() else {
+        let Some(held) = inner.as_mut() else {
             // Not loaded: the load that comes reads it from the store.
             return;
         };
         if let Some(closed) = trade.closed_ms {
-            let today = ist_day_number(closed);
-            trades.retain(|_, t| t.closed_ms.is_none_or(|c| ist_day_number(c) >= today));
+            held.forget_before(ist_day_number(closed));
         }
-        match trades.get(&trade.id) {
-            // An older copy arriving after a newer one (two tasks storing the same trade).
-            Some(held) if held.version > trade.version => {}
-            _ => {
-                trades.insert(trade.id, trade.clone());
-            }
+        // An older copy arriving after a newer one (two tasks storing the same trade) changes
+        // nothing.
+        if held.version_of(trade.id).is_none_or(|v| v <= trade.version) {
+            held.insert(trade);
         }
     }
 
@@ -105,25 +161,20 @@ impl Portfolio {
     /// check at every order copies only the open trades, never the day's closed ones (with
     /// two thousand trades a day that copy was 1.4 MB per order).
     pub fn today(&self, today: i64) -> Option<TodaysTrades> {
-        self.lock().as_ref().map(|trades| {
-            let mut day = TodaysTrades {
-                open: Vec::new(),
-                closed_realised: Price::ZERO,
-            };
-            for trade in trades
+        self.lock().as_ref().map(|held| TodaysTrades {
+            open: held
+                .open
                 .values()
                 .filter(|t| t.closed_ms.is_none_or(|c| ist_day_number(c) == today))
-            {
-                if trade.state == TradeState::Closed {
-                    day.closed_realised = day
-                        .closed_realised
-                        .checked_add(trade.realised)
-                        .unwrap_or(day.closed_realised);
-                } else {
-                    day.open.push(trade.clone());
-                }
-            }
-            day
+                .cloned()
+                .collect(),
+            closed_realised: held
+                .closed
+                .values()
+                .filter(|c| c.day.is_none_or(|d| d == today))
+                .fold(Price::ZERO, |sum, c| {
+                    sum.checked_add(c.realised).unwrap_or(sum)
+                }),
         })
     }
 }
