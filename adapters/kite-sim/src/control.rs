@@ -34,6 +34,8 @@ struct Inner {
     last_frame_sent: Mutex<Option<Instant>>,
     last_margin_request: Mutex<Option<Instant>>,
     placements: watch::Sender<Option<Instant>>,
+    /// Reads of the whole day's order book (`GET /orders`).
+    book_reads: AtomicU64,
 }
 
 /// How a REST call is made to fail.
@@ -76,6 +78,7 @@ impl Default for SimControl {
                 last_frame_sent: Mutex::new(None),
                 last_margin_request: Mutex::new(None),
                 placements: watch::channel(None).0,
+                book_reads: AtomicU64::new(0),
             }),
         }
     }
@@ -172,6 +175,15 @@ impl SimControl {
             self.inner.rest_faults_served.fetch_add(1, Ordering::SeqCst);
         }
         fault
+    }
+
+    /// Reads of the whole day's order book so far (`GET /orders`).
+    pub fn book_reads(&self) -> u64 {
+        self.inner.book_reads.load(Ordering::SeqCst)
+    }
+
+    pub(crate) fn book_read(&self) {
+        self.inner.book_reads.fetch_add(1, Ordering::SeqCst);
     }
 
     /// REST calls failed on purpose so far.

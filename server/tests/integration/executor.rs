@@ -298,6 +298,41 @@ async fn an_open_order_whose_updates_were_missed_is_caught_up_from_the_broker() 
     app.stop().await;
 }
 
+/// An order known by its id is read from its own history: bringing it up to date (after a
+/// cancel, before an exit) does not read the day's whole book, which grows with every order.
+/// An id Kite does not know falls back to the book, by tag.
+#[tokio::test]
+async fn an_order_known_by_its_id_is_read_alone_not_with_the_whole_book() {
+    let app = spawn_app().await;
+    let (db, _dir) = sqlite_database().await;
+    let broker = broker(&app);
+    let executor = executor(&app, &db, &broker);
+    let ltp = app.kite.ltp(&["NSE:INFY"]).await.unwrap()["NSE:INFY"].last_price;
+    let below = ltp.raw() - ltp.raw() * 3 / 100;
+    let limit = osp_core::model::Price::from_raw(below - below.rem_euclid(500));
+    let mut request = buy("INFY", 3);
+    request.kind = OrderKind::Limit { price: limit };
+    let placed = executor.submit(None, request).await.unwrap();
+    assert_eq!(placed.state, IntentState::Placed);
+    let cancelled = executor.cancel(&placed).await;
+    assert!(cancelled.is_ok(), "{cancelled:?}");
+
+    let reads = app.simulator.book_reads();
+    let fresh = executor.refresh(&placed).await.unwrap();
+    assert_eq!(fresh.state, IntentState::Cancelled, "{fresh:?}");
+    assert_eq!(app.simulator.book_reads(), reads, "the whole book was read");
+
+    let order_id = placed.broker_order_id.clone().unwrap();
+    let unknown = broker
+        .find_order(&placed.request, Some("999999999999"))
+        .await
+        .unwrap()
+        .expect("found by its tag");
+    assert_eq!(unknown.order_id, order_id);
+    assert_eq!(app.simulator.book_reads(), reads + 1, "the book, by tag");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn the_kill_switch_cancels_open_entry_orders_at_the_broker() {
     let app = spawn_app().await;

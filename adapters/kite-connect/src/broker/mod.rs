@@ -140,6 +140,15 @@ pub fn status_of(kite: &str) -> OrderStatus {
     }
 }
 
+/// Whether `order` (a state from its history) is the one tagged `tag`: Kite's history may leave
+/// the tag out of a state, and the id already names the order.
+fn carries_tag_or_none(order: &Order, tag: &str) -> bool {
+    match (&order.tag, &order.tags) {
+        (None, None) => true,
+        _ => newest_tagged(std::slice::from_ref(order), tag).is_some(),
+    }
+}
+
 /// A Kite order (from the book or a ticker update) as the domain sees it.
 pub fn domain_order(order: Order) -> BrokerOrder {
     BrokerOrder {
@@ -242,6 +251,25 @@ impl Broker for KiteBroker {
     ) -> Result<Option<BrokerOrder>, BrokerError> {
         if let OrderKind::Gtt { .. } = request.kind {
             return gtt::find(&self.client, request, order_id).await;
+        }
+        // Known by its id: that order's own history, not the whole day's book (which an exit
+        // read after cancelling the trade's stop order — every order of the day, each time).
+        if let Some(id) = order_id {
+            match self.client.order_history(id).await {
+                Ok(states) => {
+                    if let Some(order) = states
+                        .into_iter()
+                        .last()
+                        .filter(|o| carries_tag_or_none(o, request.tag.as_str()))
+                    {
+                        return Ok(Some(domain_order(order)));
+                    }
+                }
+                // No answer at all: the book would not give one either.
+                Err(e) if e.retry() != Retry::Never => return Err(domain_error(e)),
+                // Kite does not know the id (or refused the read): the book by tag says.
+                Err(_) => {}
+            }
         }
         self.order_by_tag(&request.tag).await
     }

@@ -105,6 +105,7 @@ pub(super) async fn cancel(
 }
 
 pub(super) async fn list(State(sim): State<Arc<SimState>>) -> SimResult {
+    sim.control.book_read();
     Ok(ok(sim.broker.orders()))
 }
 

@@ -556,19 +556,7 @@ impl TradeService {
     /// Exiting trades are left out: their exits may have filled already.
     async fn expected_net(&self, trade: &Trade, any_product: bool) -> Result<i64, TradeError> {
         let open = self.store.active().await.map_err(TradeError::Store)?;
-        let mut expected: i64 = open
-            .iter()
-            .filter(|t| {
-                t.id != trade.id
-                    && t.state == TradeState::Open
-                    && t.exchange == trade.exchange
-                    && t.tradingsymbol == trade.tradingsymbol
-                    && (any_product || t.product == trade.product)
-            })
-            .map(signed_units)
-            .sum();
-        expected += signed_units(trade);
-        Ok(expected)
+        Ok(expected_net_in(&open, trade, any_product))
     }
 
     /// The broker no longer holds `units` of `trade`: they were closed outside the app.
@@ -883,4 +871,20 @@ impl TradeService {
             open_positions,
         })
     }
+}
+
+/// `expected_net` over `active` (the stored active trades, read by the caller).
+fn expected_net_in(active: &[Trade], trade: &Trade, any_product: bool) -> i64 {
+    let others: i64 = active
+        .iter()
+        .filter(|t| {
+            t.id != trade.id
+                && t.state == TradeState::Open
+                && t.exchange == trade.exchange
+                && t.tradingsymbol == trade.tradingsymbol
+                && (any_product || t.product == trade.product)
+        })
+        .map(signed_units)
+        .sum();
+    others + signed_units(trade)
 }
