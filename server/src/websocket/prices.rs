@@ -126,7 +126,11 @@ impl PriceStream {
         let mut activity = self.activity.subscribe();
         let mut activity_open = true;
         let mut next_send = Instant::now();
-        let mut session_check = tokio::time::interval(SESSION_CHECK);
+        // Each socket's first check at a random point of the period: sockets opened together
+        // (a server restart, a load test) would otherwise all ask at the same instant, every
+        // period, and queue on the database pool together.
+        let first_check = Instant::now() + SESSION_CHECK.mul_f64(rand::random::<f64>());
+        let mut session_check = tokio::time::interval_at(first_check, SESSION_CHECK);
         session_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut window = (Instant::now(), 0u32);
         loop {

@@ -116,6 +116,36 @@ fn kite_sim_serves_the_api_and_logs_in_a_client() {
     });
 }
 
+/// Every `osp` process turns transparent huge pages off before anything else (the kernel
+/// otherwise fills the allocator's arena with 2 MiB pages minutes after start: docs/MEMORY.md).
+#[cfg(target_os = "linux")]
+#[test]
+fn an_osp_process_runs_without_transparent_huge_pages() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_osp"))
+        .args(["kite-sim", "--listen", "127.0.0.1:0", "--api-secret", "s1"])
+        .env("OSP__LOG__FILTER", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id()));
+    let _ = child.kill();
+    let _ = child.wait();
+    let status = status.unwrap();
+    let thp = status
+        .lines()
+        .find(|l| l.starts_with("THP_enabled:"))
+        .unwrap_or_else(|| panic!("no THP_enabled line in /proc/PID/status: {status}"));
+    assert_eq!(thp.split_whitespace().nth(1), Some("0"), "{thp}");
+}
+
 /// `osp kite-sim` has no default secret anyone could know: without `--api-secret` it makes one
 /// up and says it once.
 #[test]
