@@ -95,6 +95,22 @@ async fn orders_tagged(app: &TestApp, tag: &OrderTag) -> usize {
         .count()
 }
 
+/// A limit buy of INFY 3 % under the market, placed and resting at the broker; and its limit.
+async fn resting_buy(
+    app: &TestApp,
+    executor: &OrderExecutor,
+    quantity: u32,
+) -> (OrderIntent, osp_core::model::Price) {
+    let ltp = app.kite.ltp(&["NSE:INFY"]).await.unwrap()["NSE:INFY"].last_price;
+    let below = ltp.raw() - ltp.raw() * 3 / 100;
+    let limit = osp_core::model::Price::from_raw(below - below.rem_euclid(500));
+    let mut request = buy("INFY", quantity);
+    request.kind = OrderKind::Limit { price: limit };
+    let placed = executor.submit(None, request).await.unwrap();
+    assert_eq!(placed.state, IntentState::Placed);
+    (placed, limit)
+}
+
 /// Brings an intent to its final state from the broker's book (what order updates would do).
 async fn settle(
     executor: &OrderExecutor,
@@ -267,14 +283,7 @@ async fn an_open_order_whose_updates_were_missed_is_caught_up_from_the_broker() 
     let (db, _dir) = sqlite_database().await;
     let broker = broker(&app);
     let executor = executor(&app, &db, &broker);
-    let ltp = app.kite.ltp(&["NSE:INFY"]).await.unwrap()["NSE:INFY"].last_price;
-    // A limit 3 % under the market rests at the broker.
-    let below = ltp.raw() - ltp.raw() * 3 / 100;
-    let limit = osp_core::model::Price::from_raw(below - below.rem_euclid(500));
-    let mut request = buy("INFY", 4);
-    request.kind = OrderKind::Limit { price: limit };
-    let placed = executor.submit(None, request).await.unwrap();
-    assert_eq!(placed.state, IntentState::Placed);
+    let (placed, limit) = resting_buy(&app, &executor, 4).await;
     assert!(
         executor.sync_open().await.unwrap().is_empty(),
         "still open at the broker: nothing to change"
@@ -307,13 +316,7 @@ async fn an_order_known_by_its_id_is_read_alone_not_with_the_whole_book() {
     let (db, _dir) = sqlite_database().await;
     let broker = broker(&app);
     let executor = executor(&app, &db, &broker);
-    let ltp = app.kite.ltp(&["NSE:INFY"]).await.unwrap()["NSE:INFY"].last_price;
-    let below = ltp.raw() - ltp.raw() * 3 / 100;
-    let limit = osp_core::model::Price::from_raw(below - below.rem_euclid(500));
-    let mut request = buy("INFY", 3);
-    request.kind = OrderKind::Limit { price: limit };
-    let placed = executor.submit(None, request).await.unwrap();
-    assert_eq!(placed.state, IntentState::Placed);
+    let (placed, _) = resting_buy(&app, &executor, 3).await;
     let cancelled = executor.cancel(&placed).await;
     assert!(cancelled.is_ok(), "{cancelled:?}");
 
@@ -339,13 +342,7 @@ async fn the_kill_switch_cancels_open_entry_orders_at_the_broker() {
     let (db, _dir) = sqlite_database().await;
     let broker = broker(&app);
     let executor = executor(&app, &db, &broker);
-    let ltp = app.kite.ltp(&["NSE:INFY"]).await.unwrap()["NSE:INFY"].last_price;
-    let below = ltp.raw() - ltp.raw() * 3 / 100;
-    let limit = osp_core::model::Price::from_raw(below - below.rem_euclid(500));
-    let mut request = buy("INFY", 2);
-    request.kind = OrderKind::Limit { price: limit };
-    let placed = executor.submit(None, request).await.unwrap();
-    assert_eq!(placed.state, IntentState::Placed);
+    let (placed, _) = resting_buy(&app, &executor, 2).await;
 
     let (cancelled, problems) = executor.cancel_open_entries().await.unwrap();
     assert_eq!((cancelled, problems), (1, Vec::<String>::new()));
