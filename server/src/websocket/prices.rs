@@ -48,8 +48,8 @@ pub const TICKS_PER_MESSAGE: usize = 16;
 /// The most bytes of JSON in one frame, whatever the message: a list (ticks, activity items)
 /// that would be longer goes as several frames, halved until each fits. For the same reason as
 /// `TICKS_PER_MESSAGE`, and for the activity above all: it goes to every socket at once, and
-/// the batch read after the database kept the feed waiting could hold a hundred items — one
-/// 30 KB frame doubled the write buffer of all 500 sockets of the soak for good (+8 MB).
+/// the batch read after the database kept the feed waiting can hold a hundred items (up to 50
+/// per source) — as one frame it would grow every socket's write buffer to its size, for good.
 pub const MAX_FRAME_BYTES: usize = 12 * 1024;
 /// Messages a client may send per minute (a page follows anew when it changes what it shows).
 const MAX_MESSAGES_PER_MINUTE: u32 = 120;
@@ -339,11 +339,11 @@ async fn send(socket: &mut WebSocket, message: &ServerMessage) -> bool {
 }
 
 /// `message` as the frames `send` sends, in order.
-pub fn frames(message: &ServerMessage) -> Result<Vec<String>, serde_json::Error> {
+fn frames(message: &ServerMessage) -> Result<Vec<String>, serde_json::Error> {
     let mut out = Vec::new();
     match message {
         ServerMessage::Ticks { ticks } => {
-            for chunk in ticks.chunks(TICKS_PER_MESSAGE.max(1)) {
+            for chunk in ticks.chunks(TICKS_PER_MESSAGE) {
                 split_into(
                     chunk,
                     &|t| ServerMessage::Ticks { ticks: t.to_vec() },
