@@ -145,7 +145,7 @@ pub fn status_of(kite: &str) -> OrderStatus {
 fn carries_tag_or_none(order: &Order, tag: &str) -> bool {
     match (&order.tag, &order.tags) {
         (None, None) => true,
-        _ => newest_tagged(std::slice::from_ref(order), tag).is_some(),
+        _ => order.carries_tag(tag),
     }
 }
 
@@ -278,25 +278,30 @@ impl Broker for KiteBroker {
         &self,
         wanted: &[(&OrderRequest, Option<&str>)],
     ) -> Vec<Result<Option<BrokerOrder>, BrokerError>> {
-        // One read of the order book answers every tagged order (a GTT is looked up apart).
-        let mut book: Option<Result<Vec<Order>, BrokerError>> = None;
+        // One read of the order book answers every tagged order (a GTT is looked up apart),
+        // keeping only the orders carrying a wanted tag as it is read.
+        let tags: Vec<&str> = wanted
+            .iter()
+            .filter(|(request, _)| !matches!(request.kind, OrderKind::Gtt { .. }))
+            .map(|(request, _)| request.tag.as_str())
+            .collect();
+        let book = if tags.is_empty() {
+            Ok(Vec::new())
+        } else {
+            self.client.orders_tagged(&tags).await.map_err(domain_error)
+        };
         let mut found = Vec::with_capacity(wanted.len());
         for (request, order_id) in wanted {
             if let OrderKind::Gtt { .. } = request.kind {
                 found.push(gtt::find(&self.client, request, *order_id).await);
                 continue;
             }
-            if book.is_none() {
-                book = Some(self.client.orders().await.map_err(domain_error));
-            }
-            if let Some(read) = &book {
-                found.push(match read {
-                    Ok(orders) => Ok(newest_tagged(orders, request.tag.as_str())
-                        .cloned()
-                        .map(domain_order)),
-                    Err(e) => Err(e.clone()),
-                });
-            }
+            found.push(match &book {
+                Ok(orders) => Ok(newest_tagged(orders, request.tag.as_str())
+                    .cloned()
+                    .map(domain_order)),
+                Err(e) => Err(e.clone()),
+            });
         }
         found
     }

@@ -3,6 +3,7 @@
 //! envelope, and — only where repeating cannot do harm — retries with jittered exponential
 //! back-off (`backon`). Endpoint methods live beside this file, one file per area.
 
+use std::marker::PhantomData;
 use std::sync::RwLock;
 use std::time::Duration;
 
@@ -10,7 +11,7 @@ use backon::{ExponentialBuilder, Retryable};
 use reqwest::Method;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use tokio::sync::watch;
 
 use super::breaker::{BreakerConfig, BreakerState, CircuitBreaker};
@@ -151,20 +152,84 @@ impl Call {
     }
 }
 
-/// Kite's answer, its `data` read straight into what the call asked for: going through a
-/// `serde_json::Value` first built a map of every field of every order in the day's book —
-/// 4.4 MB of small allocations for 2,000 orders at each read of it, which the allocator then
-/// kept (the workers' memory rose with the day's order count).
-#[derive(Deserialize)]
-#[serde(bound = "T: DeserializeOwned")]
-struct Envelope<T> {
+/// Kite's answer, its `data` read straight by a seed (a type's own `Deserialize`, or one that
+/// keeps only part of what it reads): going through a `serde_json::Value` first built a map of
+/// every field of every order in the day's book — 4.4 MB of small allocations for 2,000 orders
+/// at each read of it, which the allocator then kept (the workers' memory rose with the day's
+/// order count).
+struct Envelope<S, V> {
     status: String,
-    #[serde(default)]
-    data: Option<T>,
-    #[serde(default)]
+    data: Data<S, V>,
     message: Option<String>,
-    #[serde(default)]
     error_type: Option<ErrorType>,
+}
+
+/// `data` as read, or the seed left unused when the answer has no `data`.
+enum Data<S, V> {
+    Read(V),
+    Absent(S),
+}
+
+struct EnvelopeSeed<S>(S);
+
+#[derive(Deserialize)]
+#[serde(field_identifier, rename_all = "snake_case")]
+enum EnvelopeField {
+    Status,
+    Data,
+    Message,
+    ErrorType,
+    #[serde(other)]
+    Other,
+}
+
+impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for EnvelopeSeed<S> {
+    type Value = Envelope<S, S::Value>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, S: DeserializeSeed<'de>> Visitor<'de> for EnvelopeSeed<S> {
+    type Value = Envelope<S, S::Value>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("Kite's {\"status\", \"data\"} envelope")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut seed = Some(self.0);
+        let mut data = None;
+        let (mut status, mut message, mut error_type) = (None, None, None);
+        while let Some(field) = map.next_key::<EnvelopeField>()? {
+            match field {
+                EnvelopeField::Status => status = Some(map.next_value::<String>()?),
+                EnvelopeField::Data => {
+                    let seed = seed
+                        .take()
+                        .ok_or_else(|| serde::de::Error::duplicate_field("data"))?;
+                    data = Some(map.next_value_seed(seed)?);
+                }
+                EnvelopeField::Message => message = map.next_value()?,
+                EnvelopeField::ErrorType => error_type = map.next_value()?,
+                EnvelopeField::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        let data = match (data, seed) {
+            (Some(read), _) => Data::Read(read),
+            (None, Some(seed)) => Data::Absent(seed),
+            (None, None) => unreachable!("a seed is taken only to read `data`"),
+        };
+        Ok(Envelope {
+            status: status.ok_or_else(|| serde::de::Error::missing_field("status"))?,
+            data,
+            message,
+            error_type,
+        })
+    }
 }
 
 /// An answer read for its status and error alone, whatever its `data` holds.
@@ -300,6 +365,18 @@ impl KiteClient {
         .await
     }
 
+    /// `send` with `data` read by `seed` (one that keeps only part of a long answer).
+    pub(super) async fn send_seeded<S, V>(&self, call: Call, seed: S) -> Result<V, KiteError>
+    where
+        S: for<'de> DeserializeSeed<'de, Value = V> + Clone,
+    {
+        self.retried(&call, || async {
+            let (status, body) = self.attempt(&call).await?;
+            decode_envelope_seed(&body, status, seed.clone())
+        })
+        .await
+    }
+
     /// Sends a call and returns `(status, body)`, retried like `send`.
     pub(super) async fn send_raw(&self, call: &Call) -> Result<(u16, Vec<u8>), KiteError> {
         self.retried(call, || self.attempt(call)).await
@@ -427,16 +504,30 @@ pub(super) fn decode_envelope<T: DeserializeOwned>(
     body: &[u8],
     status: u16,
 ) -> Result<T, KiteError> {
+    decode_envelope_seed(body, status, PhantomData::<T>)
+}
+
+/// `decode_envelope` with `data` read by `seed`.
+pub(super) fn decode_envelope_seed<'b, S: DeserializeSeed<'b>>(
+    body: &'b [u8],
+    status: u16,
+    seed: S,
+) -> Result<S::Value, KiteError> {
     let refused = |error_type: Option<ErrorType>, message: Option<String>| KiteError::Api {
         status,
         error_type: error_type.unwrap_or(ErrorType::GeneralException),
         message: message.unwrap_or_default(),
     };
-    match serde_json::from_slice::<Envelope<T>>(body) {
+    let mut json = serde_json::Deserializer::from_slice(body);
+    let typed = EnvelopeSeed(seed)
+        .deserialize(&mut json)
+        .and_then(|envelope| json.end().map(|()| envelope));
+    match typed {
         Ok(envelope) if envelope.status == "success" => match envelope.data {
-            Some(data) => Ok(data),
-            // No `data` (or `null`): what `T` makes of a null (an `Option`, `()`).
-            None => serde_json::from_value(serde_json::Value::Null)
+            Data::Read(data) => Ok(data),
+            // No `data`: what the seed makes of a null (an `Option`, `()`).
+            Data::Absent(seed) => seed
+                .deserialize(serde_json::Value::Null)
                 .map_err(|e| KiteError::Decode(e.to_string())),
         },
         Ok(envelope) => Err(refused(envelope.error_type, envelope.message)),

@@ -12,6 +12,7 @@ use super::models::{
     validate_tag,
 };
 use crate::common::enums::Variety;
+use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 
 impl KiteClient {
     /// Places an order. Without a tag one is made up, so an uncertain outcome can be resolved
@@ -42,8 +43,16 @@ impl KiteClient {
 
     /// The newest order in today's book carrying `tag`.
     pub async fn find_order_by_tag(&self, tag: &str) -> Result<Option<Order>, KiteError> {
-        let orders = self.orders().await?;
-        Ok(newest_tagged(&orders, tag).cloned())
+        let mut orders = self.orders_tagged(&[tag]).await?;
+        Ok(orders.pop())
+    }
+
+    /// Today's orders carrying one of `tags` (in `tag` or among `tags`), oldest first: the
+    /// book read as it arrives, each other order dropped once read. Holding the whole book
+    /// decoded (~2,000 orders late in a busy day) to keep a few is what made a process's
+    /// memory grow with the day, read after read.
+    pub async fn orders_tagged(&self, tags: &[&str]) -> Result<Vec<Order>, KiteError> {
+        self.send_seeded(Call::get("/orders"), Tagged(tags)).await
     }
 
     pub async fn modify_order(
@@ -150,7 +159,82 @@ pub(super) fn path_segment(id: &str) -> Result<&str, KiteError> {
 /// The newest order in `orders` (Kite's book, oldest first) carrying `tag`, in `tag` or among
 /// `tags`.
 pub fn newest_tagged<'a>(orders: &'a [Order], tag: &str) -> Option<&'a Order> {
-    orders.iter().rev().find(|o| {
-        o.tag.as_deref() == Some(tag) || o.tags.as_ref().is_some_and(|t| t.iter().any(|x| x == tag))
-    })
+    orders.iter().rev().find(|o| o.carries_tag(tag))
+}
+
+/// A list of orders read keeping only those carrying one of the tags.
+#[derive(Clone, Copy)]
+struct Tagged<'a>(&'a [&'a str]);
+
+impl<'de> DeserializeSeed<'de> for Tagged<'_> {
+    type Value = Vec<Order>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Tagged<'_> {
+    type Value = Vec<Order>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of orders")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut kept = Vec::new();
+        while let Some(order) = seq.next_element::<Order>()? {
+            if self.0.iter().any(|tag| order.carries_tag(tag)) {
+                kept.push(order);
+            }
+        }
+        Ok(kept)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures;
+    use crate::http::client::decode_envelope_seed;
+
+    fn ids(orders: &[Order]) -> Vec<&str> {
+        orders.iter().map(|o| o.order_id.as_str()).collect()
+    }
+
+    #[test]
+    fn the_book_read_for_tags_keeps_only_the_orders_carrying_them_in_book_order() {
+        let book = fixtures::bytes("orders.json");
+        let kept = decode_envelope_seed(&book, 200, Tagged(&["XXXXX", "icebergord", "mktp"]))
+            .expect("Zerodha's published order book");
+        // `icebergord` in `tag`, `XXXXX` only among `tags`, `mktp` with no `tag` at all.
+        assert_eq!(
+            ids(&kept),
+            ["220524001859672", "9000000000000000", "1953341975595868160"]
+        );
+        let none = decode_envelope_seed(&book, 200, Tagged(&["nobody"])).unwrap();
+        assert!(none.is_empty());
+    }
+
+    #[test]
+    fn an_unwanted_order_that_does_not_decode_still_fails_the_read() {
+        // A damaged book is an error, not a shorter book: an order skipped for its tag is
+        // still read whole.
+        let damaged = r#"{"status":"success","data":[{"order_id":"1","tag":"other"},
+                        {"order_id":7}]}"#;
+        let error = decode_envelope_seed(damaged.as_bytes(), 200, Tagged(&["mine"])).unwrap_err();
+        assert!(matches!(error, KiteError::Decode(_)), "{error:?}");
+        let refused = r#"{"status":"error","message":"Token is invalid","error_type":"TokenException","data":null}"#;
+        match decode_envelope_seed(refused.as_bytes(), 403, Tagged(&["mine"])).unwrap_err() {
+            KiteError::Api {
+                error_type,
+                message,
+                ..
+            } => {
+                assert_eq!(error_type, crate::http::error::ErrorType::TokenException);
+                assert_eq!(message, "Token is invalid");
+            }
+            other => panic!("expected Kite's error, got {other:?}"),
+        }
+    }
 }

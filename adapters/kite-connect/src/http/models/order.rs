@@ -68,6 +68,15 @@ pub struct Order {
 }
 
 impl Order {
+    /// Whether `tag` is the order's tag or among its tags.
+    pub fn carries_tag(&self, tag: &str) -> bool {
+        self.tag.as_deref() == Some(tag)
+            || self
+                .tags
+                .as_ref()
+                .is_some_and(|t| t.iter().any(|x| x == tag))
+    }
+
     /// Whether the order can still change (fill, be modified or cancelled).
     pub fn is_open(&self) -> bool {
         matches!(
