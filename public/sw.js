@@ -11,6 +11,8 @@ const SHELL = [
   '/pkg/osp.js',
   '/pkg/osp.wasm',
   '/pkg/osp.css',
+  // The loader of the wasm chunks (a split release build only).
+  '/pkg/__wasm_split.______________________.js',
   '/manifest.webmanifest',
   '/favicon.ico',
   '/icons/icon-192.png',
@@ -19,12 +21,28 @@ const SHELL = [
 const STATIC_PREFIXES = ['/pkg/', '/icons/'];
 const STATIC_FILES = ['/manifest.webmanifest', '/favicon.ico'];
 
+// The wasm chunks each group of pages loads with (a release build is split by route): every
+// one is kept, so an installed app opens any page offline, not only those already visited.
+// Their names are in the split's manifest; a build without one has no chunks.
+async function splitChunks() {
+  try {
+    const response = await fetch('/pkg/__wasm_split_manifest.json');
+    if (!response.ok) return [];
+    const manifest = await response.json();
+    const files = new Set(Object.values(manifest).flat());
+    return [...files].map((name) => `/pkg/${name}.wasm`);
+  } catch (err) {
+    return [];
+  }
+}
+
 self.addEventListener('install', (event) => {
   event.waitUntil(
-    caches.open(CACHE).then((cache) =>
+    caches.open(CACHE).then(async (cache) => {
+      const urls = SHELL.concat(await splitChunks());
       // One missing file must not stop the others from being kept.
-      Promise.all(SHELL.map((url) => cache.add(url).catch(() => undefined))),
-    ).then(() => self.skipWaiting()),
+      await Promise.all(urls.map((url) => cache.add(url).catch(() => undefined)));
+    }).then(() => self.skipWaiting()),
   );
 });
 

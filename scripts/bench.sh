@@ -92,13 +92,9 @@ if ! python3 scripts/bench/lighthouse.py target/release/osp "$LIGHTHOUSE_CLI" | 
 fi
 
 BUNDLE="$OUT/bundle.md"
-if [ -f target/site/pkg/osp.wasm ]; then
-  printf -- '- `osp.wasm` (every page, one file): %s bytes, %s bytes gzip, %s bytes brotli (what the server sends a browser that accepts it; `osp.wasm.br`)\n' \
-    "$(wc -c <target/site/pkg/osp.wasm)" "$(gzip -c target/site/pkg/osp.wasm | wc -c)" \
-    "$(wc -c <target/site/pkg/osp.wasm.br 2>/dev/null || echo '(none written)')" >"$BUNDLE"
-else
-  echo "- No release build in target/site: run scripts/test.sh (or build_release) first." >"$BUNDLE"
-fi
+# build_release above built it, split by route: each screen's wasm (scripts/bundle_sizes.py).
+python3 scripts/bundle_sizes.py target/site/pkg --markdown >"$BUNDLE" \
+  || echo "- The bundle's sizes could not be read (scripts/bundle_sizes.py, above)." >"$BUNDLE"
 
 python3 - "$RESULTS" "$OUT/level_monitor.txt" "$(git rev-parse --short HEAD)" "$OUT/tick_to_order.json" "$BUNDLE" "$OUT/pages.json" "$OUT/fanout.jsonl" "$OUT/lighthouse.json" <<'EOF' >docs/PERFORMANCE.md
 import json, os, platform, re, sys, datetime
@@ -205,7 +201,8 @@ else:
     print(f"- Manual ticket → order sent (confirm call to the order arriving): p50 "
           f"{tick['manual_p50_us']:,} µs, p99 {tick['manual_p99_us']:,} µs over {tick['manual_samples']} orders.")
 print()
-print("What a phone downloads (the release build in `target/site`):")
+print("What a phone downloads (the release build in `target/site`, split by route: a screen is the "
+      "main module and the chunks its group of pages loads with; `scripts/bundle_sizes.py`):")
 print()
 print(bundle.rstrip())
 print()

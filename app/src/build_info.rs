@@ -141,6 +141,15 @@ pub fn show_banner(message: &str) {
     }
 }
 
+/// Marks the page hydrated (`mark_hydrated`) once everything rendered before it has hydrated:
+/// placed last in a page, after the route's view — which, for a route whose code loads with it
+/// (`pages::routes`), hydrates only once its chunk has arrived, after the rest of the page.
+#[leptos::component]
+pub fn Hydrated() -> impl leptos::IntoView {
+    #[cfg(feature = "hydrate")]
+    leptos::prelude::Effect::new(|_| mark_hydrated());
+}
+
 /// In the browser, once hydrated: `<html data-hydrated="true">`, for tests and for anyone asking
 /// whether the page came alive.
 #[cfg(feature = "hydrate")]

@@ -20,13 +20,14 @@ pub mod user_context;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{ParamSegment, SsrMode, StaticSegment};
+use leptos_router::{Lazy, ParamSegment, SsrMode, StaticSegment};
 
 use components::{NavBar, OfflineNotice, Toasts, TopBar};
-use pages::{
-    AccountPage, AlertsPage, DashboardPage, InstrumentPage, LevelsPage, LoginPage, NotFoundPage,
-    OrdersPage, SettingsPage, SetupPage, TradesPage, UsersPage,
+use pages::routes::{
+    AccountRoute, AlertsRoute, DashboardRoute, InstrumentRoute, LevelsRoute, OrdersRoute,
+    SettingsRoute, TradesRoute, UsersRoute,
 };
+use pages::{LoginPage, NotFoundPage, SetupPage};
 
 /// Applies the remembered theme before first paint, so a dark-theme user never sees a flash of
 /// light. Kept tiny and inline: it must run before the wasm loads.
@@ -143,6 +144,7 @@ pub fn App() -> impl IntoView {
                     <Route path=StaticSegment("setup") view=SetupPage/>
                 </Routes>
             </Router>
+            <build_info::Hydrated/>
         }
         .into_any();
     }
@@ -167,19 +169,19 @@ fn signed_in_app() -> impl IntoView {
                     <NavBar/>
                     <main class="content">
                         <Routes fallback=|| view! { <NotFoundPage/> }>
-                            <Route path=StaticSegment("") ssr=SsrMode::InOrder view=DashboardPage/>
+                            <Route path=StaticSegment("") ssr=SsrMode::InOrder view={Lazy::<DashboardRoute>::new()}/>
                             <Route
                                 path=(StaticSegment("instrument"), ParamSegment("token"))
                                 ssr=SsrMode::InOrder
-                                view=InstrumentPage
+                                view={Lazy::<InstrumentRoute>::new()}
                             />
-                            <Route path=StaticSegment("levels") ssr=SsrMode::InOrder view=LevelsPage/>
-                            <Route path=StaticSegment("alerts") ssr=SsrMode::InOrder view=AlertsPage/>
-                            <Route path=StaticSegment("orders") ssr=SsrMode::InOrder view=OrdersPage/>
-                            <Route path=StaticSegment("trades") ssr=SsrMode::InOrder view=TradesPage/>
-                            <Route path=StaticSegment("account") ssr=SsrMode::InOrder view=AccountPage/>
-                            <Route path=StaticSegment("settings") ssr=SsrMode::InOrder view=SettingsPage/>
-                            <Route path=StaticSegment("users") ssr=SsrMode::InOrder view=UsersPage/>
+                            <Route path=StaticSegment("levels") ssr=SsrMode::InOrder view={Lazy::<LevelsRoute>::new()}/>
+                            <Route path=StaticSegment("alerts") ssr=SsrMode::InOrder view={Lazy::<AlertsRoute>::new()}/>
+                            <Route path=StaticSegment("orders") ssr=SsrMode::InOrder view={Lazy::<OrdersRoute>::new()}/>
+                            <Route path=StaticSegment("trades") ssr=SsrMode::InOrder view={Lazy::<TradesRoute>::new()}/>
+                            <Route path=StaticSegment("account") ssr=SsrMode::InOrder view={Lazy::<AccountRoute>::new()}/>
+                            <Route path=StaticSegment("settings") ssr=SsrMode::InOrder view={Lazy::<SettingsRoute>::new()}/>
+                            <Route path=StaticSegment("users") ssr=SsrMode::InOrder view={Lazy::<UsersRoute>::new()}/>
                             // Served by the bare tree in `App`; listed here too so the route
                             // list the server registers (made from this tree) has them.
                             <Route path=StaticSegment("login") view=LoginPage/>

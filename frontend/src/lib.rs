@@ -9,6 +9,8 @@ pub fn hydrate() {
         app::build_info::show_banner(&problem);
         return;
     }
-    leptos::mount::hydrate_body(app::App);
-    app::build_info::mark_hydrated();
+    // Hydrated as a future: a signed-in page's route loads its code first (a wasm chunk of the
+    // split release build, app/src/pages/routes.rs). `<html data-hydrated>` is set by the page
+    // itself once its route has hydrated (`app::build_info::Hydrated`).
+    leptos::mount::hydrate_lazy(app::App);
 }

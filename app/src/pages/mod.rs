@@ -8,6 +8,7 @@ mod levels;
 pub mod login;
 mod not_found;
 mod orders;
+pub mod routes;
 mod settings;
 mod setup;
 mod trades;

@@ -1,6 +1,8 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+use crate::build_info::Hydrated;
+
 /// Every unknown path: a real 404 status on the server, and a way back.
 #[component]
 pub fn NotFoundPage() -> impl IntoView {
@@ -17,5 +19,6 @@ pub fn NotFoundPage() -> impl IntoView {
                 <a class="button" href="/">"Go to the dashboard"</a>
             </p>
         </section>
+        <Hydrated/>
     }
 }
