@@ -64,3 +64,26 @@ test('a desk opened directly hydrates once its code has arrived', async ({ page 
   await expect(page).toHaveURL(/\/$/);
   expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
 });
+
+// While a page's code is on its way (a phone's network; a desk's chunk), people type: the
+// instrument search keeps the text and searches it once the page is alive.
+test('a search typed before the page comes alive is searched once it does', async ({ page }) => {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/pkg/osp.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.goto('/levels');
+  const search = page.getByTestId('level-form').getByTestId('instrument-search');
+  await search.fill('SBIN');
+  await expect(page.locator('html')).not.toHaveAttribute('data-hydrated', 'true');
+  release();
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+  await expect(search).toHaveValue('SBIN');
+  await expect(page.getByTestId('search-result').first()).toContainText('SBIN');
+  // Picked, the box is empty for the next search.
+  await search.press('Enter');
+  await expect(page.getByTestId('form-instrument')).toHaveText('SBIN NSE');
+  await expect(search).toHaveValue('');
+});

@@ -40,10 +40,26 @@ pub fn InstrumentSearch(
             }
         });
     };
+    // The box's text is the input's own (not bound to `query`): hydrating must not wipe what
+    // was typed into the server's page before the code arrived — on a phone, or while a
+    // page's chunk of the split bundle loads, people start typing. Once the page is alive,
+    // that text is searched for.
+    let input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        if let Some(input) = input.get() {
+            let typed = input.value();
+            if !typed.trim().is_empty() && query.get_untracked().is_empty() {
+                run(typed);
+            }
+        }
+    });
     let pick = move |instrument: Instrument| {
         on_pick.run(instrument);
         query.set(String::new());
         results.set(Vec::new());
+        if let Some(input) = input.get_untracked() {
+            input.set_value("");
+        }
     };
     let on_key = move |ev: KeyboardEvent| {
         let count = results.with(Vec::len);
@@ -78,7 +94,7 @@ pub fn InstrumentSearch(
                 aria-controls="search-results"
                 autocomplete="off"
                 data-testid="instrument-search"
-                prop:value=move || query.get()
+                node_ref=input
                 on:input=move |ev| run(event_target_value(&ev))
                 on:keydown=on_key
             />
