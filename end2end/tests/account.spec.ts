@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 
 // Demo mode: the Account page reads the broker's positions (the simulator's, as Kite's would
 // be) and says of each whether the app manages it — a trade of its own — or it is outside.

@@ -5,7 +5,7 @@
 // exited with one click.
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { signIn } from './accounts';
 import { OwnServer, stopServer } from './own-server';
 

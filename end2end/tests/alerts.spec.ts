@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 
 // Demo mode end to end: an alert set on the Alerts page — after its per-field refusals — fires
 // on the simulated market: a toast says so, the history shows what it saw, and the one-shot

@@ -1,7 +1,7 @@
 // A server built any other way than `cargo leptos build --release` must still serve pages that
 // come alive, and a page whose browser code is from another build must say so instead of
 // silently never hydrating (both carry one build id: app/src/build_info.rs).
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { existsSync, readFileSync } from 'node:fs';
 import { ADMIN_STATE } from '../playwright.config';
 import { OwnServer, stopServer } from './own-server';

@@ -1,4 +1,5 @@
-import { expect, Page, test } from '@playwright/test';
+import { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 
 // The release build is split by route (app/src/pages/routes.rs): the dashboard downloads the
 // main module and its own group's code, not the desks' or the admin pages'; a desk's code

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 
 // Levels on the chart: a click on the instrument's chart opens the level form at the price
 // under it (on the tick grid); the saved level is drawn as a line.

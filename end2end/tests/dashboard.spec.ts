@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 
 // An LTP in Indian grouping with two or more decimals: 812.40, 1,875.10, 52,273.65.
 const INDIAN_PRICE = /^\d{1,2}(,\d{2})*(,\d{3})?\.\d{2,4}$|^\d{1,3}\.\d{2,4}$/;

@@ -1,6 +1,6 @@
 // Icons are inline SVG: they draw without an emoji or symbol font (Debian's Chromium here has
 // none of the emoji fonts a phone has), and every icon-only control is found by its name.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 
 test('the bell, the theme button and the market watch row actions are named SVG icons', async ({ page }) => {
   await page.goto('/');

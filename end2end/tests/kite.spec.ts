@@ -1,7 +1,8 @@
 // The Kite connection in a browser: Connect Kite goes to the simulator's login page (playing
 // Kite's) and back, the Settings page names the connected user; Disconnect ends it and every
 // page's top bar says to reconnect; connecting again clears that (and leaves the shared server connected for the specs after this one).
-import { expect, Page, test } from '@playwright/test';
+import { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 
 async function connectKite(page: Page) {
   await page.goto('/settings');

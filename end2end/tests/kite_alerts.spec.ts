@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import { type Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 
 // Kite's own alerts on the Alerts page, in demo mode (the simulator is the Kite): a wrong one
 // is refused field by field; a simple alert made at Kite fires there, and the app learns of

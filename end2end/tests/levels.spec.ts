@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { waitForTrigger } from './levels-helper';
 
 // Demo mode end to end: a level set one tick beyond the live price is crossed by the simulated

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 
 // The manual order ticket, in demo mode: the side by key, a wrong quantity refused beside its
 // field, the review step, the order filled in the book; a resting limit modified (a wrong price

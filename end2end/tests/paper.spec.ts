@@ -2,7 +2,7 @@
 // shows its virtual capital, and a level's order fills at the paper broker, opens a trade and
 // is exited by the trade monitor — the same flow as demo mode, never reaching Kite. Then the
 // account is reset to a fresh start.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { signIn } from './accounts';
 import { waitForTrigger } from './levels-helper';
 import { OwnServer, stopServer } from './own-server';

@@ -1,6 +1,6 @@
 // The connection indicator follows the server: reconnecting while it is gone, live again when
 // it returns. This test runs its own server (the shared one must not be stopped).
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { signIn } from './accounts';
 import { OwnServer, stopServer } from './own-server';
 

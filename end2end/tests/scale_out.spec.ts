@@ -3,7 +3,8 @@
 // command starts. Kite is connected through web 1's Settings page; a browser signed in on each
 // web process then sees the same prices on the dashboard, and both follow the market as it
 // moves — ticks reach them only through the workers' ticker and the bus.
-import { expect, Page, test } from '@playwright/test';
+import { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';

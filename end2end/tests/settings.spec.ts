@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 
 // The Settings page's workers: the trading worker shows running, and a restart from the page
 // brings it back running.

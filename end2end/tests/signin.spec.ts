@@ -1,5 +1,5 @@
 // Signing in and out in a browser, what a viewer is offered, and two-step sign-in.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { ADMIN, addUser } from './accounts';
 import { totp } from './totp';
 

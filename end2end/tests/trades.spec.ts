@@ -1,4 +1,5 @@
-import { expect, Page, test } from '@playwright/test';
+import { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
 import { waitForTrigger } from './levels-helper';
 
 // Demo mode end to end, after the levels spec (same server): a level's filled order opens a
