@@ -123,6 +123,7 @@ build_release() {
   say "building the release (server + wasm bundle, split by route)"
   # --split: each group of pages' code is a wasm chunk of its own, loaded with its first page
   # (app/src/pages/routes.rs); the first screen downloads the main module and its group alone.
+  # Required, not an option: a browser build without it never hydrates (routes.rs says why).
   cargo leptos build --release --split
   shrink_wasm
   precompress_bundles

@@ -2,7 +2,10 @@
 //! (`cargo leptos build --release --split`) each group of pages below is a wasm chunk of its
 //! own, fetched when one of its pages is first shown (and preloaded beside a page the server
 //! rendered), so a phone opening the dashboard does not download the desks and the admin pages
-//! too. Without `--split` (tests, debug builds) the same routes load from the one bundle.
+//! too. The browser build needs `--split` (`build_release` passes it): built without it, the
+//! wasm still imports the split loader (`__wasm_split_placeholder__`) and no page hydrates —
+//! measured on a plain `cargo leptos build --release`. The server side (SSR, every cargo test)
+//! renders these routes at once either way.
 //!
 //! Pages are grouped rather than split one each: the splitter puts code used by several split
 //! points into a shared chunk per combination, and nine points made 170 files (60 to 98
