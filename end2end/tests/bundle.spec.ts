@@ -1,5 +1,5 @@
 import { Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, holdWasm, test } from './fixtures';
 
 // The release build is split by route (app/src/pages/routes.rs): the dashboard downloads the
 // main module and its own group's code, not the desks' or the admin pages'; a desk's code
@@ -69,12 +69,7 @@ test('a desk opened directly hydrates once its code has arrived', async ({ page 
 // While a page's code is on its way (a phone's network; a desk's chunk), people type: the
 // instrument search keeps the text and searches it once the page is alive.
 test('a search typed before the page comes alive is searched once it does', async ({ page }) => {
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route('**/pkg/osp.wasm', async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdWasm(page);
   await page.goto('/levels');
   const search = page.getByTestId('level-form').getByTestId('instrument-search');
   await search.fill('SBIN');

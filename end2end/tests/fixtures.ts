@@ -1,4 +1,4 @@
-import { expect, test as base } from '@playwright/test';
+import { expect, type Page, test as base } from '@playwright/test';
 
 // The specs' `test`: its `page.goto` returns once the page it opened has hydrated
 // (`<html data-hydrated>`, set by the page once its route's code has arrived — the release
@@ -31,3 +31,16 @@ export const test = base.extend({
 });
 
 export { expect };
+
+/// Holds the wasm back, as a phone's network does: the server's page arrives, not yet alive,
+/// until the returned function lets the bundle through. (An interception: `page.goto` does not
+/// wait for hydration after it.)
+export async function holdWasm(page: Page): Promise<() => void> {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  await page.route('**/pkg/osp.wasm', async (route) => {
+    await held;
+    await route.continue();
+  });
+  return release;
+}

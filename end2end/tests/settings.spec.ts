@@ -1,4 +1,4 @@
-import { expect, test } from './fixtures';
+import { expect, holdWasm, test } from './fixtures';
 
 // The Settings page's workers: the trading worker shows running, and a restart from the page
 // brings it back running.
@@ -72,12 +72,7 @@ test('the bus card says one process runs everything, and the system card shows t
 // Typed while the page is not alive yet (the wasm held back, as a phone's network does): the
 // Kite app's key and the webhook's address keep what was typed once the page hydrates.
 test('what is typed on Settings before the page comes alive is kept', async ({ page }) => {
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route('**/pkg/osp.wasm', async (route) => {
-    await held;
-    await route.continue();
-  });
+  const release = await holdWasm(page);
   await page.goto('/settings');
   await page.getByTestId('kite-api-key').fill('typedearly1');
   await page.getByTestId('webhook-url').fill('https://hooks.example.com/early');

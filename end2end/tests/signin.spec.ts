@@ -1,5 +1,5 @@
 // Signing in and out in a browser, what a viewer is offered, and two-step sign-in.
-import { expect, test } from './fixtures';
+import { expect, holdWasm, test } from './fixtures';
 import { ADMIN, addUser } from './accounts';
 import { totp } from './totp';
 
@@ -28,12 +28,7 @@ test.describe('signed out', () => {
 
   test('what is typed before the page comes alive is kept', async ({ page, baseURL }) => {
     // The wasm held back, as a phone's network does: the server's form is there, not yet alive.
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    await page.route('**/pkg/osp.wasm', async (route) => {
-      await held;
-      await route.continue();
-    });
+    const release = await holdWasm(page);
     await page.goto('/login');
     await page.getByTestId('login-username').fill(ADMIN.username);
     await page.getByTestId('login-password').fill(ADMIN.password);
