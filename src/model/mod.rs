@@ -85,7 +85,7 @@ pub use session_expiry::SessionExpiry;
 pub use state_change::StateChange;
 pub use stored_level::{LastTrigger, StoredLevel};
 pub use tick::Tick;
-pub use trade::{Adoption, ExitReason, Trade, TradeId, TradeState};
+pub use trade::{Adoption, ExitReason, Trade, TradeId, TradeState, profit};
 pub use trading_mode::TradingMode;
 pub use user::{Access, Role, StoredUser, TotpEnrolment, User, UserId};
 pub use watchlist::{Watchlist, WatchlistItem};

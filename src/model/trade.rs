@@ -150,11 +150,16 @@ impl Trade {
 
     /// Profit (negative: loss) of `quantity` units closed at `price`.
     pub fn profit_at(&self, price: Price, quantity: u32) -> Option<Price> {
-        let per_unit = if self.is_long() {
-            price.checked_sub(self.entry_price)?
-        } else {
-            self.entry_price.checked_sub(price)?
-        };
-        per_unit.checked_mul_int(i64::from(quantity))
+        profit(self.side, self.entry_price, price, quantity)
     }
+}
+
+/// Profit (negative: loss) of `quantity` units entered on `side` at `entry` and closed at
+/// `price`.
+pub fn profit(side: OrderSide, entry: Price, price: Price, quantity: u32) -> Option<Price> {
+    let per_unit = match side {
+        OrderSide::Buy => price.checked_sub(entry)?,
+        OrderSide::Sell => entry.checked_sub(price)?,
+    };
+    per_unit.checked_mul_int(i64::from(quantity))
 }

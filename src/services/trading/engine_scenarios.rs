@@ -594,6 +594,27 @@ fn a_stop_order_cancelled_at_the_broker_is_placed_again_and_the_app_still_exits_
     assert_eq!(bench.trade(1).protective, Some(3));
 }
 
+#[test]
+fn a_closed_trade_leaves_nothing_behind_in_the_trade_monitors_memory() {
+    let bench = Bench::new();
+    run(bench.engine.on_entry_ticks(&[tick("1495")]));
+    run(bench.engine.on_entry_ticks(&[tick("1501")]));
+    bench.fill_newest("1501");
+    // Its stop order cancelled at the broker: the monitor waits before placing another.
+    let stop = bench.stops().pop().unwrap();
+    run(bench.broker.cancel_order(&stop.order_id)).unwrap();
+    let cancelled = bench.broker.book().pop().unwrap();
+    run(bench.engine.on_order_update(&cancelled));
+    let trades = bench.trades();
+    assert!(trades.per_trade_entries() > 0, "the retry time is kept");
+    // The trader exits meanwhile; once the exit fills, the trade is closed and forgotten.
+    run(trades.exit(crate::model::TradeId(1))).unwrap();
+    run(bench.engine.on_ticks(&[tick("1502")]));
+    bench.fill_newest("1502");
+    assert_eq!(bench.trade(1).state, TradeState::Closed);
+    assert_eq!(trades.per_trade_entries(), 0);
+}
+
 /// One step of a market on the kit's broker: the broker's stop orders the price reached fill
 /// first (as an exchange triggers them), then the engine sees the tick, then its market orders
 /// fill at the price.

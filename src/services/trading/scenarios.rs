@@ -676,11 +676,11 @@ fn the_gate_counts_the_trades_held_in_memory_and_refuses_entries_until_they_are_
     );
 }
 
-/// The portfolio sums the closed trades' profit under its lock and hands out only the open
-/// ones: the totals are those of `day_totals` over every trade that counts today.
+/// The portfolio works the day's totals out under its lock, from its compact records: they are
+/// those of `day_totals` over every trade that counts, and it names the instruments to price.
 #[test]
 fn the_days_totals_from_the_portfolio_are_those_over_every_trade_that_counts() {
-    use super::portfolio::{Portfolio, day_totals};
+    use super::portfolio::{Counted, Portfolio, day_totals};
     use crate::services::market_calendar::ist_day_number;
     let p = |text: &str| Price::parse(text).unwrap();
     let today = ist_day_number(NOW_MS);
@@ -696,32 +696,40 @@ fn the_days_totals_from_the_portfolio_are_those_over_every_trade_that_counts() {
     yesterday.closed_ms = Some(NOW_MS - 24 * 3_600_000);
     let all = [partly.clone(), closed, yesterday];
     let portfolio = Portfolio::holding(all.clone());
-    let day = portfolio.today(today).unwrap();
-    assert_eq!(day.open, vec![partly]);
+    assert_eq!(
+        portfolio.open_tokens(today).unwrap(),
+        vec![partly.token],
+        "only the open trade's instrument needs a price"
+    );
     let prices = [(crate::model::InstrumentToken(408_065), p("1510"))].into();
     let counted: Vec<_> = all
         .iter()
         .filter(|t| t.closed_ms.is_none_or(|c| ist_day_number(c) == today))
-        .cloned()
+        .map(Counted::of)
         .collect();
-    let totals = day.totals(&prices, today);
-    assert_eq!(totals, day_totals(&counted, &prices, today));
+    let totals = portfolio.totals(today, &prices).unwrap();
+    assert_eq!(totals, day_totals(counted, &prices, today));
     assert_eq!(totals, (p("-179.50"), p("100"), 1));
+    // Not loaded yet: nothing to count against, and the gate refuses.
+    assert_eq!(Portfolio::new().totals(today, &prices), None);
+    assert_eq!(Portfolio::new().open_tokens(today), None);
 }
 
-/// A closed trade is held only as its day and profit: stored twice it counts once, an older
-/// copy arriving after it does not open it again, and a close on a later day lets it go.
 #[test]
 fn a_closed_trade_counts_once_and_a_late_older_copy_does_not_reopen_it() {
     use super::portfolio::Portfolio;
     use crate::services::market_calendar::ist_day_number;
     let p = |text: &str| Price::parse(text).unwrap();
     let today = ist_day_number(NOW_MS);
+    let no_prices = std::collections::HashMap::new();
     let portfolio = Portfolio::holding([]);
     let mut open = infy_trade(1, 1, 10);
     open.version = 1;
     portfolio.put(&open);
-    assert_eq!(portfolio.today(today).unwrap().open, vec![open.clone()]);
+    assert_eq!(
+        portfolio.totals(today, &no_prices).unwrap(),
+        (Price::ZERO, Price::ZERO, 1)
+    );
 
     let mut closed = open.clone();
     closed.version = 2;
@@ -731,30 +739,24 @@ fn a_closed_trade_counts_once_and_a_late_older_copy_does_not_reopen_it() {
     portfolio.put(&closed);
     portfolio.put(&closed);
     portfolio.put(&open);
-    let day = portfolio.today(today).unwrap();
-    assert!(
-        day.open.is_empty(),
-        "reopened by an older copy: {:?}",
-        day.open
+    assert_eq!(
+        portfolio.totals(today, &no_prices).unwrap(),
+        (p("250"), Price::ZERO, 0),
+        "counted twice, or reopened by an older copy"
     );
-    assert_eq!(day.closed_realised, p("250"));
+    assert_eq!(portfolio.open_tokens(today).unwrap(), vec![]);
 
     // The next day it no longer counts, and a trade closed then lets it go.
     let tomorrow_ms = NOW_MS + 24 * 3_600_000;
-    assert_eq!(
-        portfolio.today(today + 1).unwrap().closed_realised,
-        Price::ZERO
-    );
+    let realised_on = |day| portfolio.totals(day, &no_prices).unwrap().0;
+    assert_eq!(realised_on(today + 1), Price::ZERO);
     let mut next = infy_trade(2, 2, 5);
     next.state = crate::model::TradeState::Closed;
     next.realised = p("-40");
     next.closed_ms = Some(tomorrow_ms);
     portfolio.put(&next);
-    assert_eq!(portfolio.today(today).unwrap().closed_realised, Price::ZERO);
-    assert_eq!(
-        portfolio.today(today + 1).unwrap().closed_realised,
-        p("-40")
-    );
+    assert_eq!(realised_on(today), Price::ZERO);
+    assert_eq!(realised_on(today + 1), p("-40"));
 }
 
 #[test]

@@ -15,11 +15,9 @@ pub(super) mod trades;
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
-use crate::model::{InstrumentToken, Price, Trade, TradeId, TradeState};
+use crate::model::{InstrumentToken, OrderSide, Price, Trade, TradeId, TradeState};
 use crate::ports::{MarketData, StoreError, TradeStore};
 use crate::services::market_calendar::{ist_day_number, ist_day_start_ms};
-
-use trade_rules::unrealised;
 
 /// The most trades the trade book shows.
 pub const MAX_TRADES: u32 = 200;
@@ -46,14 +44,57 @@ pub struct Portfolio {
     inner: Mutex<Option<Held>>,
 }
 
-/// What the portfolio holds once loaded: each trade not closed yet in full, and of each
-/// closed one only what the day's totals need. A closed trade's full copy is some 700 bytes;
-/// at an order a second (a busy level, or the soak) a day's worth of them was megabytes held
-/// for nothing but their realised profit.
+/// What the portfolio holds once loaded: of each trade not closed yet, and of each closed one,
+/// only what the day's totals need. A trade's full copy is some 700 bytes, and the trade
+/// monitor holds one already: a second full copy of each open trade here grew the workers by
+/// 1.4 KB for every trade a long day left open, and the risk gate copied them all at every
+/// order.
 #[derive(Debug, Default)]
 struct Held {
-    open: HashMap<TradeId, Trade>,
+    open: HashMap<TradeId, Counted>,
     closed: HashMap<TradeId, Closed>,
+}
+
+/// A trade not closed yet, as the day's totals count it (`day_totals`): 64 bytes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Counted {
+    version: i64,
+    token: InstrumentToken,
+    side: OrderSide,
+    state: TradeState,
+    /// Units still held.
+    quantity: u32,
+    entry_price: Price,
+    /// Profit of the units exited so far.
+    realised: Price,
+    closed_ms: Option<i64>,
+}
+
+impl Counted {
+    pub(crate) fn of(trade: &Trade) -> Self {
+        Self {
+            version: trade.version,
+            token: trade.token,
+            side: trade.side,
+            state: trade.state,
+            quantity: trade.quantity,
+            entry_price: trade.entry_price,
+            realised: trade.realised,
+            closed_ms: trade.closed_ms,
+        }
+    }
+
+    fn counts_on(&self, today: i64) -> bool {
+        self.closed_ms.is_none_or(|c| ist_day_number(c) == today)
+    }
+
+    /// What the units still held would make at `ltp` (`trade_rules::unrealised`).
+    fn unrealised(&self, ltp: Price) -> Option<Price> {
+        if self.state == TradeState::Closed {
+            return Some(Price::ZERO);
+        }
+        crate::model::profit(self.side, self.entry_price, ltp, self.quantity)
+    }
 }
 
 /// A closed trade as the day's totals count it.
@@ -87,7 +128,7 @@ impl Held {
             );
         } else {
             self.closed.remove(&trade.id);
-            self.open.insert(trade.id, trade.clone());
+            self.open.insert(trade.id, Counted::of(trade));
         }
     }
 
@@ -156,54 +197,50 @@ impl Portfolio {
         }
     }
 
-    /// What counts on IST day `today` (`None` until loaded): the trades not closed yet, and
-    /// the realised profit of those closed that day, summed under the lock — so the risk
-    /// check at every order copies only the open trades, never the day's closed ones (with
-    /// two thousand trades a day that copy was 1.4 MB per order).
-    pub fn today(&self, today: i64) -> Option<TodaysTrades> {
-        self.lock().as_ref().map(|held| TodaysTrades {
-            open: held
-                .open
-                .values()
-                .filter(|t| t.closed_ms.is_none_or(|c| ist_day_number(c) == today))
-                .cloned()
-                .collect(),
-            closed_realised: held
-                .closed
-                .values()
-                .filter(|c| c.day.is_none_or(|d| d == today))
-                .fold(Price::ZERO, |sum, c| {
-                    sum.checked_add(c.realised).unwrap_or(sum)
-                }),
-        })
+    /// The instruments held by the trades that count on IST day `today` (`None` until
+    /// loaded): the prices `totals` needs.
+    pub fn open_tokens(&self, today: i64) -> Option<Vec<InstrumentToken>> {
+        let inner = self.lock();
+        let held = inner.as_ref()?;
+        let mut tokens: Vec<InstrumentToken> = held
+            .open
+            .values()
+            .filter(|t| t.counts_on(today) && t.state != TradeState::Closed)
+            .map(|t| t.token)
+            .collect();
+        tokens.sort_unstable();
+        tokens.dedup();
+        Some(tokens)
     }
-}
 
-/// What counts for the risk limits on one IST day (`Portfolio::today`).
-#[derive(Clone, Debug, PartialEq)]
-pub struct TodaysTrades {
-    /// Open and exiting trades.
-    pub open: Vec<Trade>,
-    /// The realised profit of the trades closed that day.
-    pub closed_realised: Price,
-}
-
-impl TodaysTrades {
-    /// The day's realised and unrealised profit (at `prices`) and how many trades are open:
-    /// `day_totals` over every trade that counts.
+    /// The day's realised and unrealised profit (at `prices`) and how many trades are open, on
+    /// IST day `today` (`None` until loaded): `day_totals` over every trade that counts, worked
+    /// out under the lock — the risk check at every order copies no trade (with two thousand
+    /// trades open that copy was 1.4 MB per order).
     pub fn totals(
         &self,
-        prices: &HashMap<InstrumentToken, Price>,
         today: i64,
-    ) -> (Price, Price, usize) {
-        let (realised, unrealised, open) = day_totals(&self.open, prices, today);
-        (
-            realised
-                .checked_add(self.closed_realised)
-                .unwrap_or(realised),
+        prices: &HashMap<InstrumentToken, Price>,
+    ) -> Option<(Price, Price, usize)> {
+        let inner = self.lock();
+        let held = inner.as_ref()?;
+        let (realised, unrealised, open) = day_totals(
+            held.open.values().filter(|t| t.counts_on(today)).copied(),
+            prices,
+            today,
+        );
+        let closed_realised = held
+            .closed
+            .values()
+            .filter(|c| c.day.is_none_or(|d| d == today))
+            .fold(Price::ZERO, |sum, c| {
+                sum.checked_add(c.realised).unwrap_or(sum)
+            });
+        Some((
+            realised.checked_add(closed_realised).unwrap_or(realised),
             unrealised,
             open,
-        )
+        ))
     }
 }
 
@@ -230,7 +267,7 @@ pub(crate) fn open_prices(
 /// of partial exits of open ones, unrealised profit of what is held (at `prices`), and how many
 /// trades are open.
 pub(crate) fn day_totals(
-    trades: &[Trade],
+    trades: impl IntoIterator<Item = Counted>,
     prices: &HashMap<InstrumentToken, Price>,
     today: i64,
 ) -> (Price, Price, usize) {
@@ -238,16 +275,12 @@ pub(crate) fn day_totals(
     let mut open_unrealised = Price::ZERO;
     let mut open = 0;
     for trade in trades {
-        let counts = match trade.closed_ms {
-            Some(closed) => ist_day_number(closed) == today,
-            None => true,
-        };
-        if counts {
+        if trade.counts_on(today) {
             realised = realised.checked_add(trade.realised).unwrap_or(realised);
         }
         if trade.state != TradeState::Closed {
             open += 1;
-            if let Some(u) = prices.get(&trade.token).and_then(|p| unrealised(trade, *p)) {
+            if let Some(u) = prices.get(&trade.token).and_then(|p| trade.unrealised(*p)) {
                 open_unrealised = open_unrealised.checked_add(u).unwrap_or(open_unrealised);
             }
         }

@@ -39,7 +39,7 @@ use super::trade_rules::{
     add_fills, auto_exit_allowed, closable_units, closed_outside, exit_order, exiting,
     on_exit_update, on_price, open_trade, signed_units, square_off_due, unrealised,
 };
-use super::{Portfolio, day_totals, open_and_recent, open_prices};
+use super::{Counted, Portfolio, day_totals, open_and_recent, open_prices};
 use crate::services::trading::execution::executor::OrderExecutor;
 pub use account::{AccountPosition, AccountView, account_positions};
 pub use adopt::{AdoptionDraft, adopted_trade};
@@ -282,6 +282,14 @@ impl TradeService {
     /// Keeps the in-memory copy as stored: closed trades leave it.
     fn remember(&self, report: &mut TradeReport, trade: &Trade) {
         self.portfolio.put(trade);
+        if trade.state == TradeState::Closed {
+            // Nothing of a closed trade stays behind in the per-trade timers: a long day would
+            // keep one entry per trade ever protected again or retried. (Each lock alone.)
+            lock(&self.protect_after).remove(&trade.id);
+            lock(&self.retry_after).remove(&trade.id);
+            lock(&self.stop_due_since).remove(&trade.id);
+            lock(&self.standing).remove(&trade.id);
+        }
         let changed_set = {
             let mut map = lock(&self.active);
             if trade.state == TradeState::Closed {
@@ -688,6 +696,17 @@ impl TradeService {
         (sent, problems)
     }
 
+    /// How many entries the per-trade timers and the standing orders' copies hold (the
+    /// scenario tests check that a closed trade leaves none).
+    #[cfg(test)]
+    pub(crate) fn per_trade_entries(&self) -> usize {
+        lock(&self.protect_after).len()
+            + lock(&self.retry_after).len()
+            + lock(&self.stop_due_since).len()
+            + lock(&self.standing).len()
+            + lock(&self.exits_waiting).len()
+    }
+
     /// The trader's exit button: a market order for everything the trade holds.
     pub async fn exit(&self, id: TradeId) -> Result<Trade, TradeError> {
         let mut report = TradeReport::default();
@@ -851,7 +870,7 @@ impl TradeService {
         let prices = open_prices(self.market.as_ref(), &trades);
         let today = ist_day_number(self.clock.now_ms());
         let (realised_today, total_unrealised, open_positions) =
-            day_totals(&trades, &prices, today);
+            day_totals(trades.iter().map(Counted::of), &prices, today);
         let views = trades
             .into_iter()
             .map(|trade| {

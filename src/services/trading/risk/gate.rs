@@ -16,7 +16,7 @@ use crate::services::instruments::InstrumentCatalog;
 use crate::services::market_calendar::{ist_day_number, ist_day_start_ms};
 
 use crate::services::trading::execution::PreTradeCheck;
-use crate::services::trading::portfolio::{Portfolio, open_prices};
+use crate::services::trading::portfolio::Portfolio;
 
 /// The limits and the kill switch as they stand now (loaded at start-up, changed by the risk
 /// service after it stored the change).
@@ -430,15 +430,22 @@ impl PreTradeCheck for RiskGate {
         let now = self.clock.now_ms();
         let ltp = self.last_price(&intent.request);
         let today = ist_day_number(now);
-        let Some(day) = self.portfolio.today(today) else {
-            return Err(
-                "the open trades are not loaded yet, so the risk limits cannot be \
-                        checked; try again in a moment"
-                    .to_owned(),
-            );
+        let not_loaded = || {
+            "the open trades are not loaded yet, so the risk limits cannot be checked; try \
+             again in a moment"
+                .to_owned()
         };
-        let prices = open_prices(self.market.as_ref(), &day.open);
-        let (realised, unrealised, open) = day.totals(&prices, today);
+        let tokens = self.portfolio.open_tokens(today).ok_or_else(not_loaded)?;
+        let prices = self
+            .market
+            .latest(&tokens)
+            .into_iter()
+            .map(|t| (t.token, t.last_price))
+            .collect();
+        let (realised, unrealised, open) = self
+            .portfolio
+            .totals(today, &prices)
+            .ok_or_else(not_loaded)?;
         let entries_today = self
             .entries
             .with(intent, now, self.intents.as_ref())
