@@ -30,11 +30,11 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
 use crate::cluster::{
-    Cluster, INFY, Logs, admins, connect_kite, post_form, price_stream_following,
+    Cluster, INFY, Logs, admins, call, connect_kite, post_form, price_stream_following,
 };
 use crate::helpers::{browser_client, moved};
 use crate::processes::free_addr;
-use crate::storm::{Audit, band, env_count, settled_intents};
+use crate::storm::{Audit, band_level, band_of, env_count, settled_intents};
 
 /// What /proc says of a process now: resident memory (kB), and of it the anonymous part —
 /// heap and stacks, what a leak grows; the rest is pages of files mapped in, mostly the
@@ -162,7 +162,17 @@ async fn a_soak_of_ticks_browsers_and_levels_leaks_no_memory_tasks_or_files() {
     let (admin, _) = admins(web_addr, &[]).await.remove(0);
     connect_kite(&admin, web_addr).await;
     let sim = &cluster.sim.sim;
-    let (low, high) = band(&admin, web_addr, sim).await;
+    // Each level's trade carries a stop-loss, as a trader's does: it stands at the broker as a
+    // stop order and fills on the next swing, so the trades open and close all through the
+    // soak. (Without one every trade stayed open — two thousand positions by the end, each
+    // rightly held in memory by the trade monitor, which grew the workers with the open book,
+    // not with a leak.)
+    let (low, high) = band_of(&admin, web_addr, sim, |price| {
+        let mut level = band_level(price);
+        level["stop_loss"] = serde_json::json!("0.3%");
+        level
+    })
+    .await;
 
     // The instruments the browsers follow: INFY and the simulator's first others.
     let tokens: Vec<InstrumentToken> = std::iter::once(InstrumentToken(INFY))
@@ -268,6 +278,20 @@ async fn a_soak_of_ticks_browsers_and_levels_leaks_no_memory_tasks_or_files() {
     );
     stop.cancel();
     let swings = swing.await.expect("the swing");
+    // The day ends: the levels off, the market down through the longs' stops and up through
+    // the shorts', so no trade is left open and every stop order ends filled.
+    let levels = call(&admin, web_addr, "levels", serde_json::json!({})).await;
+    for level in levels["levels"].as_array().expect("the levels") {
+        let id = level["stored"]["level"]["id"]
+            .as_i64()
+            .expect("a level's id");
+        let form = [("id", id.to_string()), ("enabled", "false".to_owned())];
+        post_form(&admin, web_addr, "levels/enable", &form).await;
+    }
+    for side in [low, high] {
+        sim.set_last_price(INFY, side);
+        tokio::time::sleep(Duration::from_secs(3)).await;
+    }
     let mut arrivals = Vec::new();
     let mut starved = 0;
     for b in browsers {

@@ -92,7 +92,7 @@ impl Moments {
 
 /// A level in the band: crossing up buys 1, crossing down sells 1, armed again once the price
 /// has moved 0.2 % away.
-fn band_level(price: Price) -> serde_json::Value {
+pub(crate) fn band_level(price: Price) -> serde_json::Value {
     let mut draft = level_draft(price);
     draft["trigger"] = json!("either");
     draft["on_down"] = json!("sell");
@@ -110,6 +110,16 @@ pub(crate) async fn band(
     web: SocketAddr,
     sim: &kite_sim::KiteSim,
 ) -> (Price, Price) {
+    band_of(admin, web, sim, band_level).await
+}
+
+/// `band`, each level made by `level` from its price.
+pub(crate) async fn band_of(
+    admin: &reqwest::Client,
+    web: SocketAddr,
+    sim: &kite_sim::KiteSim,
+    level: impl Fn(Price) -> serde_json::Value,
+) -> (Price, Price) {
     // Room for a storm's worth of entries; the price band stays, so every order is checked
     // against a live price.
     call(
@@ -124,7 +134,7 @@ pub(crate) async fn band(
     .await;
     let low = last_price(sim);
     for k in 1..=LEVELS {
-        let draft = json!({ "draft": band_level(moved(low, 40 * k)) });
+        let draft = json!({ "draft": level(moved(low, 40 * k)) });
         // The day's instruments load once Kite is connected: until then a level is refused.
         let mut made = false;
         for _ in 0..150 {
