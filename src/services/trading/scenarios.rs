@@ -710,6 +710,8 @@ fn the_days_totals_from_the_portfolio_are_those_over_every_trade_that_counts() {
     let totals = portfolio.totals(today, &prices).unwrap();
     assert_eq!(totals, day_totals(counted, &prices, today));
     assert_eq!(totals, (p("-179.50"), p("100"), 1));
+    // What the portfolio keeps of an open trade is a tenth of the trade.
+    assert!(std::mem::size_of::<Counted>() <= 64);
     // Not loaded yet: nothing to count against, and the gate refuses.
     assert_eq!(Portfolio::new().totals(today, &prices), None);
     assert_eq!(Portfolio::new().open_tokens(today), None);

@@ -55,7 +55,7 @@ struct Held {
     closed: HashMap<TradeId, Closed>,
 }
 
-/// A trade not closed yet, as the day's totals count it (`day_totals`): 64 bytes.
+/// A trade not closed yet, as the day's totals count it (`day_totals`): at most 64 bytes.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Counted {
     version: i64,
@@ -88,8 +88,8 @@ impl Counted {
         self.closed_ms.is_none_or(|c| ist_day_number(c) == today)
     }
 
-    /// What the units still held would make at `ltp` (`trade_rules::unrealised`).
-    fn unrealised(&self, ltp: Price) -> Option<Price> {
+    /// What the units still held would make at `ltp` (nothing once closed).
+    pub(crate) fn unrealised(&self, ltp: Price) -> Option<Price> {
         if self.state == TradeState::Closed {
             return Some(Price::ZERO);
         }

@@ -382,10 +382,7 @@ pub fn square_off_due(trade: &Trade, square_off_minute: u16, now_ms: i64) -> boo
 
 /// Unrealised profit of what the trade still holds, at `ltp`.
 pub fn unrealised(trade: &Trade, ltp: Price) -> Option<Price> {
-    if trade.state == TradeState::Closed {
-        return Some(Price::ZERO);
-    }
-    trade.profit_at(ltp, trade.quantity)
+    super::Counted::of(trade).unrealised(ltp)
 }
 
 #[cfg(test)]
