@@ -559,19 +559,25 @@ fn a_stop_order_filled_while_its_news_was_lost_closes_the_trade_at_the_next_hous
     assert_eq!(bench.sent(), [(OrderSide::Buy, 10), (OrderSide::Sell, 10)]);
 }
 
-#[test]
-fn a_stop_order_cancelled_at_the_broker_is_placed_again_and_the_app_still_exits_meanwhile() {
+/// A trade entered at 1501 whose stop order the trader then cancelled in Kite's own app, the
+/// cancel applied.
+fn stop_cancelled_at_the_broker() -> Bench {
     let bench = Bench::new();
     run(bench.engine.on_entry_ticks(&[tick("1495")]));
     run(bench.engine.on_entry_ticks(&[tick("1501")]));
     bench.fill_newest("1501");
-    // The trader cancels the stop order in Kite's own app.
     let stop = bench.stops().pop().unwrap();
     run(bench.broker.cancel_order(&stop.order_id)).unwrap();
     let mut cancelled = bench.broker.book().pop().unwrap();
     cancelled.status_message = Some("cancelled by the user".to_owned());
     let report = run(bench.engine.on_order_update(&cancelled));
     assert!(report.errors.is_empty(), "{report:?}");
+    bench
+}
+
+#[test]
+fn a_stop_order_cancelled_at_the_broker_is_placed_again_and_the_app_still_exits_meanwhile() {
+    let bench = stop_cancelled_at_the_broker();
     let trade = bench.trade(1);
     assert_eq!(trade.protective, None);
     assert!(
@@ -596,15 +602,8 @@ fn a_stop_order_cancelled_at_the_broker_is_placed_again_and_the_app_still_exits_
 
 #[test]
 fn a_closed_trade_leaves_nothing_behind_in_the_trade_monitors_memory() {
-    let bench = Bench::new();
-    run(bench.engine.on_entry_ticks(&[tick("1495")]));
-    run(bench.engine.on_entry_ticks(&[tick("1501")]));
-    bench.fill_newest("1501");
-    // Its stop order cancelled at the broker: the monitor waits before placing another.
-    let stop = bench.stops().pop().unwrap();
-    run(bench.broker.cancel_order(&stop.order_id)).unwrap();
-    let cancelled = bench.broker.book().pop().unwrap();
-    run(bench.engine.on_order_update(&cancelled));
+    // The monitor waits before placing the stop order again: a per-trade timer.
+    let bench = stop_cancelled_at_the_broker();
     let trades = bench.trades();
     assert!(trades.per_trade_entries() > 0, "the retry time is kept");
     // The trader exits meanwhile; once the exit fills, the trade is closed and forgotten.
