@@ -1,11 +1,12 @@
 //! The soak (issue 23): `osp workers` and `osp serve --no-workers` on PostgreSQL and Redis, a
 //! standalone simulator sending thousands of ticks a second, browsers' price streams on the
 //! web process each following fifty instruments, and INFY swinging every 2 s across the
-//! storm's band of four levels that buy up and sell down — for a long while. Then: anonymous
+//! storm's band of four levels that buy up and sell down, each trade with a stop-loss whose
+//! stop order at the broker fills on the next swing — for a long while. Then: anonymous
 //! memory (heap and stacks) after warm-up has not grown by a tenth (in a run of ten minutes or
 //! more; a short one only catches a gross leak), the tasks and open files of both processes
 //! are back where they were once the browsers leave, every browser kept receiving, the
-//! levels' orders pass the storm's per-tag audit; and the figures (anonymous and total RSS,
+//! levels' orders pass the storm's per-tag audit and no trade is left open; and the figures (anonymous and total RSS,
 //! tasks, files, delivery p50/p99 in five windows) are printed on a `chaos-figures soak` line
 //! for docs/RELIABILITY.md.
 //!
@@ -445,6 +446,20 @@ async fn a_soak_of_ticks_browsers_and_levels_leaks_no_memory_tasks_or_files() {
     assert!(
         audit.from_levels > 0 && audit.filled > 0,
         "the levels placed no order during the soak: {audit:?}\n{}",
+        logs.read()
+    );
+    // The trades opened and closed: none is left open, and their stop orders closed them.
+    let book = call(&admin, web_addr, "trades", serde_json::json!({})).await;
+    let stopped = book["trades"]
+        .as_array()
+        .expect("the trades")
+        .iter()
+        .filter(|t| t["trade"]["exit_reason"] == "stop_loss" && t["trade"]["state"] == "closed")
+        .count();
+    assert!(
+        book["open_positions"] == 0 && stopped > 0,
+        "trades left open ({}) or none closed by its stop ({stopped})\n{}",
+        book["open_positions"],
         logs.read()
     );
     let mut workers = workers;
