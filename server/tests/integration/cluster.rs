@@ -299,6 +299,7 @@ pub async fn admins(
 /// Returns once the web process has the day's instruments (an order or a level made before is
 /// refused: "not in today's list"), at most 30 s.
 pub async fn connect_kite(admin: &reqwest::Client, web: SocketAddr) {
+    crate::helpers::clear_of_kites_daily_flush(Duration::from_secs(120)).await;
     let to_kite = admin
         .get(format!("http://{web}/kite/connect"))
         .send()

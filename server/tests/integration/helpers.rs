@@ -753,9 +753,38 @@ pub fn database_bytes(dir: &std::path::Path) -> String {
     )
 }
 
+/// Kite ends every session at 06:00 IST, and the app ends its own then by its clock (the real
+/// one, in these tests): a trial that logs in to Kite before it and trades after finds its
+/// orders refused and its workers paused — as a trader would, but not what the trial tests.
+/// When `span` from now (plus a minute) would reach the next 06:00 IST, this waits until it
+/// has passed, and says so. (A chaos run straddled it: its kill storm's workers paused at
+/// 06:00:00 IST and "nobody took the lease over".)
+pub async fn clear_of_kites_daily_flush(span: Duration) {
+    let now_ms = i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("a clock after 1970")
+            .as_millis(),
+    )
+    .expect("a clock before 2262");
+    let flush_ms = osp_core::services::trading::kite_session_end_ms(now_ms);
+    let span_ms = i64::try_from(span.as_millis()).unwrap_or(i64::MAX);
+    if flush_ms - now_ms < span_ms.saturating_add(60_000) {
+        let wait = Duration::from_millis(u64::try_from(flush_ms - now_ms).unwrap_or(0) + 5_000);
+        eprintln!(
+            "waiting {} s for Kite's 06:00 IST session flush to pass, so that this trial of \
+             {} s does not straddle it",
+            wait.as_secs(),
+            span.as_secs()
+        );
+        tokio::time::sleep(wait).await;
+    }
+}
+
 /// "Connect Kite" as the admin's browser does it: to Kite's login page, approved, and back
 /// (Kite's redirect is cross-site: it carries no session cookie). Where the browser lands.
 pub async fn connect_kite(app: &TestApp) -> String {
+    clear_of_kites_daily_flush(Duration::from_secs(120)).await;
     let plain = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -33,7 +33,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cluster::{
     Cluster, INFY, Logs, admins, call, connect_kite, post_form, price_stream_following,
 };
-use crate::helpers::{browser_client, moved};
+use crate::helpers::{browser_client, clear_of_kites_daily_flush, moved};
 use crate::processes::free_addr;
 use crate::storm::{Audit, band_level, band_of, env_count, settled_intents};
 
@@ -144,6 +144,8 @@ async fn a_soak_of_ticks_browsers_and_levels_leaks_no_memory_tasks_or_files() {
     let clients = env_count("OSP_CHAOS_SOAK_CLIENTS", 40, 2_000) as usize;
     let instruments = env_count("OSP_CHAOS_SOAK_INSTRUMENTS", 30, 140) as usize;
     let ticks = env_count("OSP_CHAOS_SOAK_TICKS", 300, 20_000);
+    // The run, its warm-up (at most 2 minutes) and the set-up and settling around them.
+    clear_of_kites_daily_flush(Duration::from_secs(secs + 120 + 180)).await;
     // The simulator sends every subscribed instrument each step.
     let step = Duration::from_millis((instruments as u64 * 1_000 / ticks).max(5));
     let web_addr = free_addr();

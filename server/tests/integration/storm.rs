@@ -44,7 +44,7 @@ use crate::cluster::{
     Cluster, INFY, Logs, admins, call, connect_kite, last_price, level_draft, market_buy_ticket,
     price_stream, sees_price, trading_phase,
 };
-use crate::helpers::moved;
+use crate::helpers::{clear_of_kites_daily_flush, moved};
 use crate::own_postgres::OwnPostgres;
 use crate::processes::{Process, free_addr};
 
@@ -488,6 +488,8 @@ async fn lease_holder(workers: &[Process]) -> Option<usize> {
 async fn crossing_storms_under_sigkill_of_the_lease_holder_and_the_web_process_leave_one_order_per_intent()
  {
     let kills = env_count("OSP_CHAOS_KILLS", 3, 1_000);
+    // About 1.2 s a kill, measured.
+    clear_of_kites_daily_flush(Duration::from_secs(kills * 3 + 120)).await;
     let mut moments = Moments::seeded();
     let web_addr = free_addr();
     let cluster = Cluster::new("storm", web_addr, 1_000).await;
@@ -574,6 +576,7 @@ async fn crossing_storms_under_sigkill_of_the_lease_holder_and_the_web_process_l
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thirty_percent_broker_faults_leave_every_intent_terminal_and_none_placed_twice() {
     let fault_secs = env_count("OSP_CHAOS_FAULT_SECS", 6, 3_600);
+    clear_of_kites_daily_flush(Duration::from_secs(fault_secs + 180)).await;
     let web_addr = free_addr();
     let cluster = Cluster::new("faults", web_addr, 3_000).await;
     let pair = Pair::start(&cluster, web_addr).await;
@@ -648,6 +651,7 @@ fn median_max(values: &mut [u128]) -> (u128, u128) {
 async fn ticker_drops_silences_and_malformed_frames_leave_prices_flowing_and_no_level_fired_stale()
 {
     let secs = env_count("OSP_CHAOS_TICKER_SECS", 10, 3_600);
+    clear_of_kites_daily_flush(Duration::from_secs(secs + 180)).await;
     let web_addr = free_addr();
     let cluster = Cluster::new("ticker", web_addr, 3_000).await;
     let pair = Pair::start(&cluster, web_addr).await;
@@ -837,6 +841,7 @@ async fn own_redis(port: u16) -> tokio::process::Child {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_killed_under_the_storm_and_back_resumes_prices_and_changes_with_no_order_twice() {
     let outage = env_count("OSP_CHAOS_REDIS_SECS", 3, 600);
+    clear_of_kites_daily_flush(Duration::from_secs(outage + 180)).await;
     let port = free_addr().port();
     let mut redis = own_redis(port).await;
     let web_addr = free_addr();
@@ -1069,6 +1074,7 @@ async fn eventually_filled(cluster: &Cluster, id: i64) -> usize {
 async fn postgres_stopped_under_the_storm_sends_no_order_without_its_intent_and_both_processes_recover()
  {
     let outage = env_count("OSP_CHAOS_PG_SECS", 3, 600);
+    clear_of_kites_daily_flush(Duration::from_secs(outage + 180)).await;
     let postgres = OwnPostgres::start(free_addr().port());
     let web_addr = free_addr();
     let cluster = Cluster::on_database("pg-loss", web_addr, 3_000, postgres.url(), None).await;
