@@ -317,12 +317,14 @@ async fn an_order_known_by_its_id_is_read_alone_not_with_the_whole_book() {
     let broker = broker(&app);
     let executor = executor(&app, &db, &broker);
     let (placed, _) = resting_buy(&app, &executor, 3).await;
-    let cancelled = executor.cancel(&placed).await;
+    let cancelled = executor.cancel(&placed, "cancelled by the test").await;
     assert!(cancelled.is_ok(), "{cancelled:?}");
 
     let reads = app.simulator.book_reads();
     let fresh = executor.refresh(&placed).await.unwrap();
     assert_eq!(fresh.state, IntentState::Cancelled, "{fresh:?}");
+    // Kite's cancelled order carries no message: the record keeps why it was cancelled.
+    assert_eq!(fresh.reason.as_deref(), Some("cancelled by the test"));
     assert_eq!(app.simulator.book_reads(), reads, "the whole book was read");
 
     let order_id = placed.broker_order_id.clone().unwrap();

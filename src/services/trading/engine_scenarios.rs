@@ -812,6 +812,15 @@ fn an_exit_by_hand_waits_for_the_broker_to_confirm_the_stop_orders_cancel_and_th
     assert_eq!(trade.state, TradeState::Closed);
     assert_eq!(trade.exit_reason, Some(ExitReason::Manual));
     assert_eq!(bench.stops()[0].status, OrderStatus::Cancelled);
+    // Kite's cancelled order says nothing; the record says why the app cancelled it.
+    let stop = bench.store.intents()[1].clone();
+    assert_eq!(stop.state, crate::model::IntentState::Cancelled);
+    assert!(
+        stop.reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("taken back by the app: trade 1 exits")),
+        "{stop:?}"
+    );
 }
 
 /// An entry of `quantity` INFY at market, as the order ticket sends one.

@@ -822,9 +822,10 @@ impl OrderExecutor {
         }
     }
 
-    /// Asks the broker to cancel an order it has (placed or partly filled); the cancellation
-    /// arrives as an order update. An order still pending here cannot be cancelled yet.
-    pub async fn cancel(&self, intent: &OrderIntent) -> Result<(), BrokerError> {
+    /// Asks the broker to cancel an order it has (placed or partly filled), saying `why` on
+    /// its record first; the cancellation arrives as an order update. An order still pending
+    /// here cannot be cancelled yet.
+    pub async fn cancel(&self, intent: &OrderIntent, why: &str) -> Result<(), BrokerError> {
         let refused = |message: String| BrokerError {
             kind: BrokerErrorKind::Rejected,
             message,
@@ -841,6 +842,7 @@ impl OrderExecutor {
             ))),
             (Some(_), _) if let Some(reason) = self.session_refusal() => Err(refused(reason)),
             (Some(order_id), _) => {
+                self.record_cancel_reason(intent.id, why).await;
                 let answer = self.broker.cancel_order(order_id).await;
                 if let Err(e) = &answer {
                     self.note(e);
@@ -851,6 +853,29 @@ impl OrderExecutor {
                 "order #{} is still being sent to the broker; cancel it once it shows open",
                 intent.id
             ))),
+        }
+    }
+
+    /// Puts `why` on order `id`'s record before it is cancelled: Kite's cancelled order
+    /// carries no message, so without it the Orders page showed an order the app cancelled
+    /// (a stop order taken back for an exit at market, the kill switch's entries) as
+    /// cancelled with no reason. The order's end keeps it (`advance`: the broker's message,
+    /// else the one recorded). Best effort: a record that keeps changing under it, or a store
+    /// that cannot answer, leaves the cancel to go on without it.
+    async fn record_cancel_reason(&self, id: i64, why: &str) {
+        for _ in 0..3 {
+            let Ok(Some(current)) = self.store.by_id(id).await else {
+                return;
+            };
+            if current.state.is_final() || current.reason.as_deref() == Some(why) {
+                return;
+            }
+            let mut next = current.clone();
+            next.reason = Some(why.to_owned());
+            next.updated_ms = self.clock.now_ms();
+            if !matches!(self.store.update(&next, &current).await, Ok(false)) {
+                return;
+            }
         }
     }
 
@@ -985,7 +1010,14 @@ impl OrderExecutor {
                 ),
             },
         };
-        self.apply(intent, IntentEvent::Order(&order)).await
+        // From the record as stored, not the caller's copy: the compare-and-set checks the
+        // state and the fills only, so an older copy would write over what was recorded since
+        // (the reason `cancel` put on it).
+        let current = match self.store.by_id(intent.id).await {
+            Ok(Some(current)) => current,
+            _ => intent.clone(),
+        };
+        self.apply(&current, IntentEvent::Order(&order)).await
     }
 
     /// Changes a standing exit order of the trade monitor's (a protective stop: its quantity
@@ -1033,7 +1065,7 @@ impl OrderExecutor {
         let mut cancelled = 0;
         let mut problems = Vec::new();
         for intent in open.iter().filter(|i| i.is_entry()) {
-            match self.cancel(intent).await {
+            match self.cancel(intent, "cancelled by the kill switch").await {
                 Ok(()) => cancelled += 1,
                 Err(e) => problems.push(format!("order #{} was not cancelled: {e}", intent.id)),
             }

@@ -127,7 +127,7 @@ impl OrderDesk {
     pub async fn cancel(&self, id: i64) -> Result<OrderIntent, OrderDeskError> {
         let intent = self.stored(id).await?;
         self.executor
-            .cancel(&intent)
+            .cancel(&intent, "cancelled by the trader on the Orders page")
             .await
             .map_err(|e| OrderDeskError::Refused(e.message))?;
         Ok(intent)

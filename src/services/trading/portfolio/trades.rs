@@ -797,10 +797,17 @@ impl TradeService {
         // The stop order at the broker is taken back first: the app's exit and the broker's
         // stop never both execute.
         let trade = match trade.protective {
-            Some(standing) => match self.withdraw(report, &trade, standing).await? {
-                protective::Withdrawn::Open(trade) => trade,
-                protective::Withdrawn::Filled(trade) => return Ok(trade),
-            },
+            Some(standing) => {
+                let why = format!(
+                    "taken back by the app: trade {} exits by an order of its own ({})",
+                    trade.id.0,
+                    reason.label()
+                );
+                match self.withdraw(report, &trade, standing, &why).await? {
+                    protective::Withdrawn::Open(trade) => trade,
+                    protective::Withdrawn::Filled(trade) => return Ok(trade),
+                }
+            }
             None => trade,
         };
         lock(&self.stop_due_since).remove(&id);

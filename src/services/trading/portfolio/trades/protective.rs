@@ -246,12 +246,13 @@ impl TradeService {
     /// Takes the trade's standing order back before the app exits it: cancelled, and the cancel
     /// confirmed from the broker's book. Found filled, the trade closed by it and nothing is left
     /// to exit. Not final yet (the broker still cancelling, the order still being sent): the
-    /// exit waits for a later step.
+    /// exit waits for a later step. `why` goes on the order's record.
     pub(super) async fn withdraw(
         &self,
         report: &mut TradeReport,
         trade: &Trade,
         id: i64,
+        why: &str,
     ) -> Result<Withdrawn, TradeError> {
         let busy = |why: &str| {
             TradeError::Busy(format!(
@@ -277,7 +278,7 @@ impl TradeService {
         if !intent.state.is_final() {
             lock(&self.withdrawing).insert(id);
             // Refused or not (it may have just filled), the book says how it stands.
-            let _ = self.executor.cancel(&intent).await;
+            let _ = self.executor.cancel(&intent, why).await;
             intent = self
                 .executor
                 .refresh(&intent)

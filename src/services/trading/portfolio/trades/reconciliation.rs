@@ -90,7 +90,18 @@ impl TradeService {
             return Ok(());
         }
         let trade = match trade.protective {
-            Some(id) => match self.withdraw(report, trade, id).await? {
+            Some(id) => match self
+                .withdraw(
+                    report,
+                    trade,
+                    id,
+                    &format!(
+                        "taken back by the app: units of trade {} were closed outside the app",
+                        trade.id.0
+                    ),
+                )
+                .await?
+            {
                 Withdrawn::Open(trade) => trade,
                 // Its own stop order sold it: nothing happened outside.
                 Withdrawn::Filled(_) => return Ok(()),
