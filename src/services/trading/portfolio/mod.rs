@@ -47,8 +47,8 @@ pub struct Portfolio {
 /// What the portfolio holds once loaded: of each trade not closed yet, and of each closed one,
 /// only what the day's totals need. A trade's full copy is some 700 bytes, and the trade
 /// monitor holds one already: a second full copy of each open trade here grew the workers by
-/// 1.4 KB for every trade a long day left open, and the risk gate copied them all at every
-/// order.
+/// some 700 bytes more for every trade a long day left open, and the risk gate copied them
+/// all at every order.
 #[derive(Debug, Default)]
 struct Held {
     open: HashMap<TradeId, Counted>,
