@@ -293,9 +293,24 @@ async fn a_soak_of_ticks_browsers_and_levels_leaks_no_memory_tasks_or_files() {
         let form = [("id", id.to_string()), ("enabled", "false".to_owned())];
         post_form(&admin, web_addr, "levels/enable", &form).await;
     }
-    for side in [low, high] {
-        sim.set_last_price(INFY, side);
-        tokio::time::sleep(Duration::from_secs(3)).await;
+    // Each move waits for its trades to close (the stop orders fill at the simulator, the
+    // workers hear of it), not for a fixed time.
+    for (price, closes) in [(low, "buy"), (high, "sell")] {
+        sim.set_last_price(INFY, price);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let book = call(&admin, web_addr, "trades", serde_json::json!({})).await;
+            let open = book["trades"]
+                .as_array()
+                .expect("the trades")
+                .iter()
+                .filter(|t| t["trade"]["side"] == closes && t["trade"]["state"] != "closed")
+                .count();
+            if open == 0 || Instant::now() > deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     }
     let mut arrivals = Vec::new();
     let mut starved = 0;
